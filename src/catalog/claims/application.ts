@@ -1,0 +1,54 @@
+import { section } from '../claim.ts';
+
+export const dnsClaims = [
+  ...section('DNS 协议 › DNS 查询流程（完整示例）', [
+    ['dns.client.hosts-file', 'The client consults /etc/hosts, and a match ends the lookup without any DNS query.', '客户端查询 /etc/hosts，命中则直接返回，不发出 DNS 查询。'],
+    ['dns.client.linux-no-cache', 'Linux has no system-wide DNS cache: caching is left to applications.', 'Linux 没有系统级 DNS 缓存，由应用自行管理。'],
+    ['dns.client.order', 'The client checks its caches first and /etc/hosts after them.', '客户端先查缓存，再查 /etc/hosts。'],
+    ['dns.resolver.iterative', 'A recursive resolver asks a root server, then the TLD server, then the authoritative server.', '递归解析器依次询问根服务器、顶级域服务器、权威服务器。'],
+    ['dns.root.thirteen', 'There are 13 root servers, a.root-servers.net to m.root-servers.net.', '全球有 13 个根服务器（a-m.root-servers.net）。'],
+    ['dns.resolver.cache', 'The resolver caches the answer, and a repeated query is answered from the cache.', '本地解析器缓存结果，重复查询直接由缓存应答。'],
+  ]),
+];
+
+export const httpClaims = [
+  ...section('HTTP 协议', [
+    ['http.stateless', 'HTTP is a stateless request-response protocol over TCP or TLS.', 'HTTP 是运行在 TCP（或 TLS）之上的无状态请求-响应协议。'],
+  ]),
+  ...section('HTTP 协议 › HTTP/1.1', [
+    ['http.h1.keep-alive', 'HTTP/1.1 keeps connections open by default and reuses one TCP connection for several requests.', 'HTTP/1.1 默认持久连接，同一 TCP 连接可处理多个请求。'],
+    ['http.h1.pipelining', 'HTTP/1.1 pipelining sends several requests back to back; responses come in order (head-of-line blocking).', '管线化可连续发送多个请求，但响应按序返回（队头阻塞）。'],
+    ['http.h1.chunked', 'Chunked transfer encoding streams a body of unknown length.', '分块传输编码支持流式传输，无需提前知道长度。'],
+    ['http.h1.host', 'The Host header lets one IP serve several virtual hosts.', 'Host 头支持单 IP 多域名。'],
+    ['http.h1.range', 'Range requests return partial content (206) for resumable downloads.', 'Range 请求返回部分内容（206），支持断点续传。'],
+    ['http.h1.cache-validators', 'ETag and Last-Modified let a client revalidate and get 304 Not Modified.', 'ETag 和 Last-Modified 支持条件请求，返回 304。'],
+  ]),
+  ...section('HTTP 协议 › HTTP/2', [
+    ['http.h2.binary-framing', 'HTTP/2 splits messages into binary frames.', 'HTTP/2 将报文拆分为二进制帧。'],
+    ['http.h2.multiplexing', 'HTTP/2 carries many requests and responses in parallel on one TCP connection.', 'HTTP/2 在单个 TCP 连接上并行传输多个请求和响应。'],
+    ['http.h2.hpack', 'HPACK compresses headers with a static table, a dynamic table and Huffman coding.', 'HPACK 用静态表、动态表和 Huffman 编码压缩头部。'],
+    ['http.h2.tcp-hol', 'HTTP/2 removes application-level head-of-line blocking but a lost TCP segment still stalls every stream.', 'HTTP/2 消除了应用层队头阻塞，但 TCP 丢包仍会阻塞所有流。'],
+    ['http.h2.server-push', 'HTTP/2 servers can push resources the client did not request.', 'HTTP/2 服务器可主动推送资源。'],
+  ]),
+  ...section('HTTP 协议 › HTTP/3', [
+    ['http.h3.quic', 'HTTP/3 runs over QUIC on UDP instead of TCP.', 'HTTP/3 基于 QUIC/UDP 而非 TCP。'],
+    ['http.h3.zero-rtt', 'HTTP/3 sends data on the second round trip of a first connection and in 0-RTT on later ones.', 'HTTP/3 首次连接第二个 RTT 即可传输数据，后续支持 0-RTT。'],
+  ]),
+];
+
+export const tlsClaims = [
+  ...section('HTTPS 协议 › 1. HTTPS的基本工作原理', [
+    ['tls.https.order', 'HTTPS opens a TCP connection, then performs the TLS handshake, then sends encrypted HTTP.', 'HTTPS 先建立 TCP 连接，再进行 TLS 握手，然后加密传输 HTTP。'],
+  ]),
+  ...section('HTTPS 协议 › 2. SSL/TLS协议的作用', [
+    ['tls.properties', 'TLS provides encryption, authentication of the server and integrity of the data.', 'TLS 提供加密、身份验证和完整性校验。'],
+  ]),
+  ...section('HTTPS 协议 › 握手过程', [
+    ['tls.v12.two-rtt', 'A full TLS 1.2 handshake takes two round trips before application data.', 'TLS 1.2 完整握手需要 2 个 RTT 才能传输应用数据。'],
+    ['tls.v12.messages', 'TLS 1.2 exchanges ClientHello; ServerHello, Certificate, ServerKeyExchange, ServerHelloDone; ClientKeyExchange, ChangeCipherSpec, Finished; ChangeCipherSpec, Finished.', 'TLS 1.2 依次交换 ClientHello；ServerHello、Certificate、ServerKeyExchange、ServerHelloDone；ClientKeyExchange、ChangeCipherSpec、Finished；ChangeCipherSpec、Finished。'],
+    ['tls.v12.random-32', 'The client and server randoms are 32 bytes.', '客户端与服务端随机数均为 32 字节。'],
+    ['tls.v13.one-rtt', 'A full TLS 1.3 handshake takes one round trip; the server sends ServerHello, Certificate and Finished in its first flight.', 'TLS 1.3 完整握手仅需 1 个 RTT，服务端首轮即发送 ServerHello、Certificate、Finished。'],
+    ['tls.v13.aead-only', 'TLS 1.3 only offers AEAD cipher suites.', 'TLS 1.3 仅支持 AEAD 密码套件。'],
+    ['tls.v13.zero-rtt', 'TLS 1.3 resumption can carry early data in the first flight; it lacks forward secrecy and can be replayed.', 'TLS 1.3 会话恢复可在首轮发送早期数据，不具备前向安全且可能被重放。'],
+  ]),
+];

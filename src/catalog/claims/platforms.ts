@@ -1,0 +1,58 @@
+import { section } from '../claim.ts';
+
+export const dockerClaims = [
+  ...section('Docker › 隔离机制', [
+    ['docker.isolation.three-pillars', 'Container isolation rests on namespaces, cgroups and a union filesystem, with the host kernel shared.', '容器隔离基于命名空间、cgroup 和联合文件系统，共享宿主内核。'],
+  ]),
+  ...section('Docker › 隔离机制 › Namespace（命名空间）- 视图隔离', [
+    ['docker.ns.pid', 'In its PID namespace a container\'s processes are numbered from 1.', '容器在 PID 命名空间中进程号从 1 开始。'],
+    ['docker.ns.net', 'A container has its own network stack: interfaces, addresses, routes, iptables rules and ports.', '容器拥有独立网络栈：网卡、IP、路由表、iptables 规则和端口。'],
+    ['docker.ns.mount', 'Mounts inside a container do not affect the host.', '容器内的挂载操作不影响宿主机。'],
+    ['docker.ns.uts', 'A container has its own hostname.', '容器拥有独立的主机名。'],
+    ['docker.ns.ipc', 'A container has its own IPC namespace.', '容器拥有独立的 IPC 命名空间。'],
+    ['docker.ns.user', 'Containers use a user namespace, so container UIDs differ from host UIDs.', '容器使用用户命名空间，容器内 UID 与宿主机不同。'],
+  ]),
+  ...section('Docker › 隔离机制 › Cgroup Namespace（控制组隔离，Linux 4.6+）', [
+    ['docker.cgroup.limits', 'cgroups limit, prioritise, account and freeze a group of processes; a process over its memory limit is killed.', 'cgroup 限制、分配优先级、统计和暂停进程组，超出内存限制的进程会被终止。'],
+    ['docker.cgroup.ns-view', 'With a cgroup namespace, /sys/fs/cgroup inside a container shows only its own cgroup.', '使用 cgroup 命名空间时，容器内 /sys/fs/cgroup 只显示自己的 cgroup。'],
+  ]),
+  ...section('Docker › 隔离机制 › Union FS（联合文件系统）- 文件隔离', [
+    ['docker.unionfs.layers', 'Image layers are read-only and shared between containers; each container gets a writable layer.', '镜像层只读并在容器间共享，每个容器有自己的可写层。'],
+    ['docker.unionfs.copy-on-write', 'Modifying an image file copies it up into the container layer first.', '修改镜像中的文件时先将其复制到容器层（写时复制）。'],
+  ]),
+  ...section('Docker › docker容器创建流程', [
+    ['docker.run.flow', 'docker run: the daemon pulls the image if missing, creates namespaces and cgroups, a veth pair on docker0 and port mappings, mounts layers and volumes, and starts the process through containerd and runc.', 'docker run：守护进程缺镜像时拉取，创建命名空间与 cgroup、docker0 上的 veth 和端口映射，挂载层和卷，经 containerd 与 runc 启动进程。'],
+  ]),
+];
+
+export const kafkaClaims = [
+  ...section('kafka › 文件结构', [
+    ['kafka.log.segment-files', 'Each partition is a series of segments, each a .log, .index and .timeindex file named after its base offset.', '每个分区由多个段组成，每段包含以起始 offset 命名的 .log、.index、.timeindex 文件。'],
+    ['kafka.log.message-format', 'A message has a CRC32, a magic byte, attributes, an 8-byte timestamp, key length and key, value length and value.', '消息格式为 CRC32、Magic、属性、8 字节时间戳、Key 长度和 Key、Value 长度和 Value。'],
+    ['kafka.retention.time', 'log.retention.hours=168 keeps data for 7 days.', 'log.retention.hours=168 保留 7 天。'],
+    ['kafka.retention.size', 'log.retention.bytes limits the size kept.', 'log.retention.bytes 限制保留的数据量。'],
+    ['kafka.segment.roll', 'A new segment starts when the active one reaches log.segment.bytes; retention is checked every log.retention.check.interval.ms.', '活动段达到 log.segment.bytes 时创建新段，按 log.retention.check.interval.ms 检查清理。'],
+  ]),
+  ...section('kafka › 9. kafka的Rebalance（重平衡）是什么？', [
+    ['kafka.rebalance.stop-the-world', 'During a rebalance every consumer of the group stops consuming.', 'Rebalance 期间消费者组的所有消费者停止消费。'],
+    ['kafka.rebalance.duplicates', 'A rebalance can cause messages to be consumed twice.', 'Rebalance 可能导致重复消费。'],
+    ['kafka.coordinator.hash', "The group coordinator is the broker found by hashing the group id modulo the number of brokers.", '消费者组的 Coordinator 由组 ID 哈希对 Broker 数取模得到。'],
+  ]),
+  ...section('kafka › kafka 如何保证数据不丢？', [
+    ['kafka.durability.acks-all', 'With acks=all, min.insync.replicas=2 and replication 3, an acknowledged message survives a broker loss.', 'acks=all、min.insync.replicas=2、3 副本时，已确认的消息在 Broker 故障后不丢。'],
+    ['kafka.durability.unclean-election', 'Disabling unclean leader election keeps out-of-sync replicas from becoming leader.', '禁用 unclean leader election 可防止非 ISR 副本成为 leader。'],
+    ['kafka.producer.idempotence', 'enable.idempotence=true prevents duplicates from producer retries.', 'enable.idempotence=true 防止生产者重试产生重复消息。'],
+    ['kafka.consumer.manual-commit', 'Committing offsets after processing (enable.auto.commit=false) avoids losing messages on failure.', '处理完成后手动提交 Offset 可避免故障时丢消息。'],
+  ]),
+  ...section('kafka › kafka 如何实现消息延迟', [
+    ['kafka.delay.not-native', 'Kafka has no native delayed messages.', 'Kafka 原生不支持延迟消息。'],
+  ]),
+];
+
+export const rocketmqClaims = [
+  ...section('RocketMQ › 存储结构', [
+    ['rocketmq.store.commitlog', 'All messages are appended to one CommitLog in 1 GiB files named by their start offset.', '所有消息顺序写入 CommitLog，每个文件 1 GiB，以起始偏移命名。'],
+    ['rocketmq.store.consumequeue', 'Each topic queue has a ConsumeQueue of index entries pointing into the CommitLog.', '每个 Topic 队列有一个指向 CommitLog 的 ConsumeQueue 索引。'],
+    ['rocketmq.store.indexfile', 'IndexFile entries let messages be found by key.', 'IndexFile 支持按 Key 查找消息。'],
+  ]),
+];

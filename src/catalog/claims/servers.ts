@@ -1,0 +1,95 @@
+import { section } from '../claim.ts';
+
+export const nginxClaims = [
+  ...section('Nginx', [
+    ['nginx.event.single-thread-many-connections', 'One nginx worker, a single thread, serves thousands of concurrent connections with an event mechanism (epoll on Linux).', '一个 nginx worker 单线程即可用事件机制（Linux 上为 epoll）处理数千个并发连接。'],
+  ]),
+  ...section('Nginx › 调度算法', [
+    ['nginx.lb.round-robin', 'Round robin (the default) hands requests to the backends in turn.', '轮询（默认）按顺序依次把请求分配给后端。'],
+    ['nginx.lb.weighted', 'Weighted round robin gives backends requests in proportion to their weights.', '加权轮询按权重分配请求，权重大的获得更多请求。'],
+    ['nginx.lb.ip-hash', 'ip_hash sends all requests from one client IP to the same backend.', 'ip_hash 让同一客户端 IP 的请求始终到同一后端。'],
+    ['nginx.lb.least-conn', 'least_conn sends a request to the backend with the fewest active connections.', 'least_conn 把请求分配给活跃连接数最少的后端。'],
+    ['nginx.lb.weighted-least-conn', 'Weighted least connections prefers the backend with the highest weight-to-connections ratio.', '加权最少连接优先选择权重/连接数比值最大的后端。'],
+    ['nginx.lb.least-time', 'least_time (NGINX Plus) sends a request to the backend with the lowest average response time.', 'least_time（NGINX Plus）把请求分配给平均响应时间最短的后端。'],
+    ['nginx.lb.url-hash', 'Hashing the URL sends the same URL to the same backend.', 'URL 哈希让同一 URL 的请求始终到同一后端。'],
+    ['nginx.lb.random', 'random picks a backend at random.', 'random 随机选择一台后端。'],
+  ]),
+  ...section('Nginx › Nginx的架构设计', [
+    ['nginx.process.master-workers', 'nginx runs one master process that reads configuration and handles signals but serves no requests, and worker processes that serve them.', 'nginx 由一个 master 进程（读取配置、处理信号、不处理请求）和处理请求的 worker 进程组成。'],
+    ['nginx.process.worker-count', 'The number of workers usually equals the number of CPU cores (configurable).', 'worker 数量通常等于 CPU 核数（可配置）。'],
+    ['nginx.process.worker-crash', 'Workers are independent: one dying does not affect the others, and the master starts a replacement.', 'worker 相互独立，某个异常退出不影响其他 worker，master 会拉起新的。'],
+    ['nginx.process.reload', 'A reload re-reads the configuration without dropping requests; old workers finish theirs.', '重载配置不丢请求，旧 worker 处理完已有请求后退出。'],
+    ['nginx.process.cache-manager', 'A cache manager process keeps the cache within its size limit and removes expired entries.', 'Cache Manager 进程清理过期缓存并控制缓存大小。'],
+    ['nginx.event.epoll', 'nginx collects events with epoll on Linux, kqueue on BSD, select elsewhere.', 'nginx 在 Linux 用 epoll、BSD 用 kqueue 等收集事件。'],
+  ]),
+];
+
+export const mysqlClaims = [
+  ...section('MySQL › B+树索引', [
+    ['mysql.btree.engines', 'Almost every storage engine (InnoDB, MyISAM) supports B+ tree indexes.', '几乎所有存储引擎（InnoDB、MyISAM）都支持 B+ 树索引。'],
+  ]),
+  ...section('MySQL › B+树索引 › B+树的基本结构', [
+    ['mysql.btree.internal-keys-only', 'Root and internal nodes hold only keys and pointers to child nodes.', '根节点和中间节点只存储键值和指向子节点的指针。'],
+    ['mysql.btree.leaf-data', 'Leaf nodes hold the keys with the rows (clustered index) or pointers to them (secondary index).', '叶子节点存储键值及数据记录（聚簇索引）或指向记录的指针（二级索引）。'],
+    ['mysql.btree.balanced', 'All leaves are at the same depth and the tree is shallow.', '所有叶子节点在同一层，树高较低。'],
+    ['mysql.btree.leaf-links', 'Leaves are linked in a doubly linked list in key order.', '叶子节点按键序以双向链表相连。'],
+  ]),
+  ...section('MySQL › B+树索引 › B+树的查询过程', [
+    ['mysql.btree.lookup-path', 'A lookup descends from the root to a leaf, reading one page per level.', '查询从根节点逐层向下到叶子节点，每层读一个页。'],
+  ]),
+  ...section('MySQL › B+树索引 › B+树索引的特点', [
+    ['mysql.index.ordered', 'Index keys are kept in order, so ORDER BY on the index needs no sort.', '索引键有序，按索引排序无需额外排序。'],
+    ['mysql.index.range-query', 'Range queries are efficient: they walk the linked leaves.', '范围查询高效：沿叶子链表扫描。'],
+    ['mysql.index.leftmost-prefix', 'A composite index is used for a leftmost prefix of its columns.', '复合索引支持最左前缀匹配。'],
+    ['mysql.index.prefix-match', "LIKE 'abc%' can use an index; LIKE '%abc' cannot.", "LIKE 'abc%' 可以使用索引，LIKE '%abc' 不能。"],
+    ['mysql.btree.page-size', 'A node is one page, sized like a disk page, to reduce I/O.', '一个节点就是一页，大小与磁盘页一致，减少 I/O。'],
+    ['mysql.btree.height', 'The tree stays low even for large tables.', '即使数据量大，树的高度也较低。'],
+  ]),
+];
+
+export const k8sClaims = [
+  ...section('Kubernetes › 就绪探针和存活探针的区别', [
+    ['k8s.probe.liveness-restarts', 'A failing liveness probe restarts the container.', '存活探针失败会重启容器。'],
+    ['k8s.probe.readiness-endpoints', 'A failing readiness probe removes the pod from the Service endpoints without restarting it.', '就绪探针失败会把 Pod 从 Service Endpoints 中移除，但不重启。'],
+  ]),
+  ...section('Kubernetes › 核心概念', [
+    ['k8s.pod.shared-network', 'Containers of a pod share a network namespace and reach each other on localhost.', '同一 Pod 的容器共享网络命名空间，通过 localhost 通信。'],
+    ['k8s.pod.shared-volumes', 'Containers of a pod can mount the same volume.', '同一 Pod 的容器可挂载相同的卷。'],
+    ['k8s.pod.shared-pid-optional', 'Sharing the PID namespace within a pod is optional.', 'Pod 内共享 PID 命名空间是可选的。'],
+    ['k8s.pod.init-containers', 'Init containers run to completion before the main containers start.', 'Init 容器在主容器启动前执行完毕。'],
+    ['k8s.service.stable-endpoint', 'A Service gives pods a stable IP and DNS name and follows them by label selector.', 'Service 为 Pod 提供固定 IP 和 DNS 名，通过标签选择器关联 Pod。'],
+    ['k8s.service.types', 'Service types are ClusterIP (default), NodePort, LoadBalancer, ExternalName; headless services get no cluster IP.', 'Service 类型有 ClusterIP（默认）、NodePort、LoadBalancer、ExternalName；Headless 不分配 ClusterIP。'],
+    ['k8s.deployment.replicaset', 'A Deployment manages pods through a ReplicaSet, rolls updates within maxSurge/maxUnavailable and can roll back.', 'Deployment 通过 ReplicaSet 管理 Pod，按 maxSurge/maxUnavailable 滚动更新并支持回滚。'],
+    ['k8s.statefulset.identity', 'A StatefulSet gives pods stable names and storage, created and deleted in order.', 'StatefulSet 为 Pod 提供稳定的名称和存储，按序创建和删除。'],
+    ['k8s.daemonset.per-node', 'A DaemonSet runs one pod per node and follows nodes joining and leaving.', 'DaemonSet 在每个节点运行一个 Pod，并随节点增减自动调整。'],
+    ['k8s.job.run-to-completion', 'A Job runs to completion; a CronJob runs Jobs on a schedule.', 'Job 执行一次性任务，CronJob 按计划执行。'],
+    ['k8s.namespace.defaults', 'A cluster starts with the default, kube-system, kube-public and kube-node-lease namespaces.', '集群默认有 default、kube-system、kube-public、kube-node-lease 命名空间。'],
+    ['k8s.secret.base64', 'Secrets are only base64 encoded by default, not encrypted.', 'Secret 默认只是 Base64 编码，并未加密。'],
+    ['k8s.volume.lifecycle', 'A volume\'s lifetime is independent of the pod.', '卷的生命周期与 Pod 无关。'],
+  ]),
+  ...section('Kubernetes › 控制平面组件（Master）', [
+    ['k8s.apiserver.only-etcd-client', 'Every component talks through the API server, the only one that reads and writes etcd.', '所有组件都通过 API Server 通信，只有它读写 etcd。'],
+    ['k8s.etcd.source-of-truth', 'etcd stores all cluster state.', 'etcd 保存集群所有配置和状态数据。'],
+    ['k8s.scheduler.filters', 'The scheduler places pods by resources, affinity, taints and tolerations, and topology constraints.', '调度器根据资源、亲和性、污点和容忍度、拓扑约束选择节点。'],
+    ['k8s.controllers.reconcile', 'Controllers drive the actual state to the desired state.', '控制器确保实际状态与期望状态一致。'],
+  ]),
+  ...section('Kubernetes › Node 组件', [
+    ['k8s.kubelet.probes', 'The kubelet runs the probes and reports pod status to the API server.', 'kubelet 执行探针并向 API Server 报告 Pod 状态。'],
+    ['k8s.kube-proxy.dnat', 'kube-proxy implements ClusterIP with DNAT rules (iptables or IPVS).', 'kube-proxy 通过 DNAT 规则（iptables 或 IPVS）实现 ClusterIP。'],
+    ['k8s.kube-proxy.round-robin', 'kube-proxy balances with round robin.', 'kube-proxy 使用轮询算法做负载均衡。'],
+    ['k8s.runtime.cri', 'The kubelet drives container runtimes (containerd, CRI-O) through CRI.', 'kubelet 通过 CRI 调用容器运行时（containerd、CRI-O）。'],
+  ]),
+  ...section('Kubernetes › Pod 拉不起应该怎么排查', [
+    ['k8s.pod.status-causes', 'Pending, ImagePullBackOff, CrashLoopBackOff, CreateContainerConfigError and Init:Error have the causes the sheet lists.', 'Pending、ImagePullBackOff、CrashLoopBackOff、CreateContainerConfigError、Init:Error 的常见原因如表所述。'],
+  ]),
+  ...section('Kubernetes › Pod跨节点访问的完整流程', [
+    ['k8s.network.cross-node-path', 'A packet between pods on different nodes crosses the veth pair, the cni0 bridge, the node stack and the overlay.', '跨节点 Pod 访问经过 veth pair、cni0 网桥、节点网络栈和 Overlay 网络。'],
+  ]),
+  ...section('Kubernetes › Deployment实现Pod部署的详细流程', [
+    ['k8s.deployment.flow', 'kubectl apply stores the Deployment in etcd, the controller creates a ReplicaSet, which creates pods that the scheduler binds and kubelets start.', 'apply 后 Deployment 存入 etcd，控制器创建 ReplicaSet，再创建 Pod，由调度器绑定、kubelet 启动。'],
+    ['k8s.deployment.available', 'A Deployment becomes Available once its pods run and pass their probes.', 'Pod 运行且通过健康检查后 Deployment 变为 Available。'],
+  ]),
+  ...section('Kubernetes › Pod调度的大致流程', [
+    ['k8s.scheduling.flow', 'A pod is created, validated and admitted, scheduled, bound to a node, then started by that node\'s kubelet.', 'Pod 创建、验证准入、调度、绑定节点，然后由 kubelet 启动。'],
+  ]),
+];

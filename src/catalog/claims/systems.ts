@@ -1,0 +1,65 @@
+import { section } from '../claim.ts';
+
+export const linuxClaims = [
+  ...section('Linux 命令行工具 › wc 命令', [
+    ['linux.wc.lines', '`wc -l file` prints the number of lines (newline characters) in the file.', '`wc -l file` 输出文件的行数（换行符个数）。'],
+    ['linux.wc.words', '`wc -w file` prints the number of words in the file.', '`wc -w file` 输出文件的单词数。'],
+  ]),
+  ...section('Linux 命令行工具 › top 命令', [
+    ['linux.top.summary', 'top shows load average, task counts, CPU split (us, sy, ni, id, wa, hi, si, st) and memory, then per-process PR, NI, VIRT, RES, SHR, S, %CPU, %MEM, TIME+.', 'top 显示负载、任务数、CPU 各项占比与内存，以及每个进程的 PR、NI、VIRT、RES、SHR、S、%CPU、%MEM、TIME+。'],
+  ]),
+  ...section('Linux 命令行工具 › tail 命令', [
+    ['linux.tail.default-ten', '`tail file` prints the last 10 lines.', '`tail file` 默认输出最后 10 行。'],
+    ['linux.tail.follow', '`tail -f file` keeps printing lines as they are appended.', '`tail -f file` 在文件追加新行时持续输出。'],
+  ]),
+  ...section('Linux 命令行工具 › sed 命令', [
+    ['linux.sed.filter-ip', "`sed -n '/192\\.168\\.1\\.1/p' access.log` prints only the lines containing that IP.", "`sed -n '/192\\.168\\.1\\.1/p' access.log` 只输出包含该 IP 的行。"],
+    ['linux.sed.in-place-backup', "`sed -i.bak 's/^server_port=.*/server_port=8080/' *.conf` edits the files in place and keeps .bak copies.", "`sed -i.bak 's/^server_port=.*/server_port=8080/' *.conf` 原地修改文件并保留 .bak 备份。"],
+    ['linux.sed.strip-quotes', '`sed \'s/"//g\' data.csv` removes every double quote.', '`sed \'s/"//g\' data.csv` 删除所有双引号。'],
+  ]),
+  ...section('Linux 命令行工具 › curl 命令', [
+    ['linux.curl.get', '`curl URL` sends a GET request and prints the body.', '`curl URL` 发送 GET 请求并输出响应体。'],
+    ['linux.curl.download', '`curl -O URL` saves the body under the URL\'s file name.', '`curl -O URL` 以 URL 中的文件名保存内容。'],
+    ['linux.curl.post', '`curl -X POST URL` sends a POST request.', '`curl -X POST URL` 发送 POST 请求。'],
+  ]),
+  ...section('Linux 命令行工具 › awk 命令', [
+    ['linux.awk.first-field', "`awk '{print $1}' log.txt` prints the first field of each line (the client IP of an access log).", "`awk '{print $1}' log.txt` 输出每行第一个字段（访问日志中的客户端 IP）。"],
+    ['linux.awk.sum', "`awk '{sum += $1} END {print sum}'` sums the first column.", "`awk '{sum += $1} END {print sum}'` 对第一列求和。"],
+    ['linux.awk.pattern', "`awk '/pattern/ {print $0}'` prints the lines matching the pattern.", "`awk '/pattern/ {print $0}'` 输出匹配模式的行。"],
+  ]),
+  ...section('Linux 负载相关命令', [
+    ['linux.load.tools', 'top, htop, dstat give an overview; vmstat, iostat, netstat detail; perf, strace, tcpdump diagnose specific problems.', 'top、htop、dstat 概览；vmstat、iostat、netstat 深入；perf、strace、tcpdump 专项诊断。'],
+  ]),
+];
+
+export const osClaims = [
+  ...section('上下文切换', [
+    ['os.context-switch.saved-state', 'A context switch saves and restores registers, the program counter, stack pointer, page-table base and kernel stack.', '上下文切换保存并恢复寄存器、程序计数器、栈指针、页表基址和内核栈。'],
+    ['os.context-switch.tlb-flush', 'Switching between processes requires flushing the TLB.', '进程切换时需要刷新 TLB。'],
+  ]),
+  ...section('死锁产生的四个条件', [
+    ['os.deadlock.four-conditions', 'A deadlock needs mutual exclusion, hold-and-wait, no preemption and circular wait at once; breaking any one prevents it.', '死锁需要同时满足互斥、持有并等待、不可剥夺、循环等待，破坏任一条件即可避免。'],
+  ]),
+  ...section('进程间的通讯方式', [
+    ['os.ipc.pipe-half-duplex', 'A pipe is half-duplex: data flows in one direction.', '管道是半双工的，数据只能单向流动。'],
+    ['os.ipc.named-pipe', 'A named pipe (FIFO) lets unrelated processes communicate.', '命名管道允许不相关的进程通信。'],
+    ['os.ipc.signal', 'Signals notify processes of events, system-defined or user-defined.', '信号用于进程间事件通知，可为系统定义或用户定义。'],
+    ['os.ipc.message-queue', 'Message queues carry messages asynchronously between processes.', '消息队列实现进程间异步通信。'],
+    ['os.ipc.shared-memory', 'Shared memory lets processes access the same memory directly, the fastest exchange.', '共享内存让多个进程直接访问同一块内存，速度最快。'],
+    ['os.ipc.semaphore', 'Semaphores synchronise processes and provide mutual exclusion.', '信号量用于进程间同步和互斥。'],
+  ]),
+  ...section('进程、线程、协程', [
+    ['os.process.isolation', 'Processes have separate address spaces: one crashing does not affect the others.', '进程拥有独立地址空间，一个进程崩溃不影响其他进程。'],
+    ['os.thread.shared', 'Threads of a process share its address space and file handles but have their own stacks and registers.', '同一进程的线程共享地址空间和文件句柄，但各有自己的栈和寄存器。'],
+    ['os.coroutine.cheap-switch', 'Coroutine switches happen in user space without the kernel and cost far less than thread switches.', '协程切换在用户态完成，无需内核参与，开销远小于线程切换。'],
+  ]),
+  ...section('僵尸进程与孤儿进程', [
+    ['os.zombie', 'A child that exited before its parent called wait() stays as a zombie in state Z, holding a process-table entry but no memory.', '子进程退出而父进程未调用 wait() 时成为僵尸进程（状态 Z），占用进程表项但不占内存。'],
+    ['os.orphan', 'An orphan is adopted by init (PID 1) or systemd, which reaps it.', '孤儿进程被 init（PID 1）或 systemd 收养并回收。'],
+  ]),
+  ...section('栈和堆的区别', [
+    ['os.memory.stack-grows-down', 'The stack grows from high addresses to low ones; the heap from low to high.', '栈由高地址向低地址增长，堆由低地址向高地址增长。'],
+    ['os.memory.stack-limit', 'The stack is limited, usually a few MB.', '栈空间有限，通常为几 MB。'],
+    ['os.memory.stack-faster', 'Stack allocation is faster than heap allocation.', '栈上分配比堆上分配快。'],
+  ]),
+];

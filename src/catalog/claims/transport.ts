@@ -1,0 +1,66 @@
+import { section } from '../claim.ts';
+
+export const udpClaims = [
+  ...section('UDP 协议', [
+    ['udp.service.minimal', 'UDP only encapsulates and sends datagrams, guaranteeing neither delivery nor order.', 'UDP 只负责数据报的封装和传输，不保证可靠性和顺序。'],
+  ]),
+  ...section('UDP 协议 › 头部结构', [
+    ['udp.header.fields', 'The UDP header is a 16-bit source port, destination port, length and checksum.', 'UDP 头部为 16 位源端口、目的端口、总长度和校验和。'],
+  ]),
+  ...section('UDP 协议 › 关键特性', [
+    ['udp.connectionless', 'UDP sends datagrams without any handshake.', 'UDP 无需握手，直接发送数据报。'],
+    ['udp.unreliable', 'UDP has no retransmission, ordering or congestion control: on the same lossy link UDP loses datagrams where TCP delivers every byte.', 'UDP 无重传、无顺序保证、无拥塞控制：同一条丢包链路上 UDP 会丢数据报，而 TCP 交付全部字节。'],
+    ['udp.header.size', 'The UDP header is 8 bytes, far smaller than TCP\'s 20 to 60.', 'UDP 头部仅 8 字节，远小于 TCP 的 20-60 字节。'],
+    ['udp.boundaries', 'Each datagram arrives whole: message boundaries are preserved.', '每个数据报完整到达，保留消息边界。'],
+    ['udp.multicast', 'UDP supports multicast and broadcast: one datagram reaches several receivers.', 'UDP 支持多播/广播，一个数据报可到达多个接收者。'],
+    ['udp.realtime', 'UDP avoids TCP\'s retransmission delay and head-of-line blocking.', 'UDP 没有 TCP 的重传延迟和队头阻塞问题。'],
+    ['udp.checksum', 'The UDP checksum is optional over IPv4 (zero means none) and mandatory over IPv6.', 'UDP 校验和在 IPv4 中可选（为 0 表示不校验），在 IPv6 中必须。'],
+  ]),
+];
+
+export const quicClaims = [
+  ...section('QUIC 协议 › 头部结构', [
+    ['quic.header.long-form', 'Long-header packets have the first bit set, a fixed bit, a 2-bit type (Initial, 0-RTT, Handshake, Retry) and a 32-bit version.', '长头部首位为 1，含固定位、2 位包类型（Initial、0-RTT、Handshake、Retry）和 32 位版本号。'],
+    ['quic.header.cid-length', 'In the long header the connection-ID length is given by the high 4 bits of the first byte.', '长头部中连接 ID 的长度由第一个字节的高 4 位指定。'],
+    ['quic.header.payload-length-16', 'The long header carries a 16-bit payload length.', '长头部包含 16 位负载长度字段。'],
+    ['quic.header.short-form', 'Short-header packets have the first bit clear, a spin bit, a key-phase bit, a 0-20 byte destination connection ID and a 1-4 byte packet number.', '短头部首位为 0，含自旋位、密钥阶段位、0-20 字节目的连接 ID 和 1-4 字节包号。'],
+    ['quic.header.tls-in-payload', 'TLS handshake messages travel encrypted in the payload: ClientHello in Initial, server handshake in Handshake packets.', 'TLS 握手消息作为加密负载传输：Initial 包含 ClientHello，Handshake 包含服务端握手消息。'],
+  ]),
+  ...section('QUIC 协议 › 关键特性', [
+    ['quic.transport.udp-userspace', 'QUIC runs over UDP in user space, by default on UDP port 443.', 'QUIC 基于 UDP 在用户态实现，默认使用 UDP 443 端口。'],
+    ['quic.tls.built-in', 'QUIC merges the transport and TLS 1.3 handshakes and encrypts everything but necessary header fields.', 'QUIC 将传输握手与 TLS 1.3 握手合并，除必要头部字段外全部加密。'],
+    ['quic.zero-rtt', 'QUIC can send application data in the first flight (0-RTT) on resumed connections.', 'QUIC 支持在恢复的连接上首包发送应用数据（0-RTT）。'],
+    ['quic.streams.no-hol', 'Loss on one QUIC stream does not block the other streams.', '单个 Stream 丢包不影响其他 Stream（无队头阻塞）。'],
+    ['quic.migration', 'A QUIC connection is identified by connection ID and survives an address or port change after path validation.', 'QUIC 以连接 ID 标识连接，地址或端口变化经路径验证后连接继续。'],
+    ['quic.packet-number-spaces', 'Initial, Handshake and application data use separate packet number spaces.', '初始、握手、应用数据使用独立的包号空间。'],
+    ['quic.handshake.one-rtt', 'A first QUIC connection completes its handshake and sends the request after one round trip.', '首次 QUIC 连接在 1 个 RTT 后完成握手并发送请求。'],
+  ]),
+];
+
+export const ipClaims = [
+  ...section('IP 协议 › 头部结构', [
+    ['ip.header.fields', 'The IPv4 header holds version, header length, ToS, total length, identification, 3 flag bits, 13-bit fragment offset, TTL, protocol, checksum, source and destination addresses and options.', 'IPv4 头部包含版本、首部长度、服务类型、总长度、标识、3 位标志、13 位片偏移、TTL、协议、校验和、源/目的地址及选项。'],
+    ['ip.header.options-size', 'IPv4 options take 0 to 40 bytes.', 'IPv4 选项占 0-40 字节。'],
+    ['ip.ttl', 'Every router decrements the TTL by one.', '每经过一个路由器 TTL 减 1。'],
+    ['ip.routing', 'IP is responsible for logical addressing and for forwarding packets along routes.', 'IP 负责逻辑寻址和数据包的路由转发。'],
+  ]),
+];
+
+export const icmpClaims = [
+  ...section('ICMP 协议', [
+    ['icmp.layer', 'ICMP is carried inside IP with protocol number 1 and has no ports.', 'ICMP 封装在 IP 数据报中（协议号 1），没有端口概念。'],
+  ]),
+  ...section('ICMP 协议 › 报文结构', [
+    ['icmp.header.common', 'Every ICMP message starts with an 8-bit type, 8-bit code and a 16-bit checksum over the whole message.', '所有 ICMP 报文以 8 位类型、8 位代码和覆盖整个报文的 16 位校验和开头。'],
+  ]),
+  ...section('ICMP 协议 › 常见 ICMP 报文类型', [
+    ['icmp.echo', 'Echo request is 8/0 and reply 0/0; the reply keeps the identifier, sequence and data of the request.', '回显请求为 8/0，应答为 0/0，应答保留请求的标识符、序号和数据。'],
+    ['icmp.unreachable.port', 'A UDP datagram to a closed port gets Destination Unreachable, code 3 (port unreachable).', '发往关闭端口的 UDP 数据报会收到目标不可达，代码 3（端口不可达）。'],
+    ['icmp.unreachable.frag-needed', 'A DF packet larger than the next link\'s MTU gets Destination Unreachable, code 4 (fragmentation needed).', '设置 DF 且超过下一跳 MTU 的包会收到目标不可达，代码 4（需要分片）。'],
+    ['icmp.unreachable.network-host', 'Routers answer with code 0 (network) or 1 (host) unreachable when they cannot forward.', '路由器无法转发时返回代码 0（网络不可达）或 1（主机不可达）。'],
+    ['icmp.time-exceeded', 'A router that decrements the TTL to zero returns Time Exceeded 11/0, which traceroute builds on.', 'TTL 减到 0 时路由器返回超时 11/0，traceroute 依赖于此。'],
+    ['icmp.time-exceeded.reassembly', 'A receiver that cannot reassemble fragments in time returns Time Exceeded 11/1.', '接收端分片重组超时返回 11/1。'],
+    ['icmp.parameter-problem', 'A receiver that finds an error in the IP header returns Parameter Problem (type 12).', '接收方发现 IP 首部错误时返回参数问题（类型 12）。'],
+    ['icmp.redirect', 'A router tells a host of a better next hop with Redirect (type 5).', '路由器用重定向报文（类型 5）通知主机更优的下一跳。'],
+  ]),
+];

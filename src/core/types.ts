@@ -1,0 +1,77 @@
+/** The shapes shared by labs, the runner and the reporters. These are the JSON contract. */
+
+export const VERDICTS = ['confirmed', 'refuted', 'nuanced', 'unverifiable'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const LAB_STATUSES = ['passed', 'error', 'skipped'] as const;
+export type LabStatus = (typeof LAB_STATUSES)[number];
+
+/** One TCP/IP packet as decoded by tshark. Numbers are raw (absolute) values. */
+export interface Packet {
+  frame: number;
+  timeMs: number;
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  flags: string[];
+  seq: number;
+  ack: number;
+  len: number;
+  window: number;
+  ipTotalLength: number;
+  ipHeaderLength: number;
+  tcpHeaderLength: number;
+  options: string[];
+}
+
+/** One socket line from `ss -tanoi`. */
+export interface SocketState {
+  state: string;
+  recvQ: number;
+  sendQ: number;
+  local: string;
+  peer: string;
+  timer?: { name: string; remainingMs: number; retransmits: number };
+  info: Record<string, string>;
+}
+
+export interface SocketSample {
+  atMs: number;
+  host: string;
+  note: string;
+  sockets: SocketState[];
+}
+
+export type Evidence =
+  | { kind: 'packets'; title: string; endpoints: Record<string, string>; packets: Packet[] }
+  | { kind: 'socket-states'; title: string; samples: SocketSample[] }
+  | { kind: 'command'; title: string; command: string; output: string }
+  | { kind: 'table'; title: string; columns: string[]; rows: (string | number)[][] };
+
+export interface ClaimResult {
+  id: string;
+  verdict: Verdict;
+  summary: string;
+  observed: Record<string, unknown>;
+  evidence: Evidence[];
+}
+
+export type Environment = Record<string, string>;
+
+export interface LabResult {
+  id: string;
+  title: string;
+  topic: string;
+  status: LabStatus;
+  durationMs: number;
+  reason?: string;
+  environment: Environment;
+  claims: ClaimResult[];
+}
+
+export interface RunReport {
+  runId: string;
+  startedAt: string;
+  labs: LabResult[];
+}

@@ -1,0 +1,86 @@
+/** Decodes a pcap file into typed TCP packets with tshark's field output (raw sequence numbers). */
+import type { Packet } from '../core/types.ts';
+import { exec } from '../resources/process.ts';
+
+export const TSHARK_FIELDS = [
+  'frame.number',
+  'frame.time_relative',
+  'ip.src',
+  'ip.dst',
+  'tcp.srcport',
+  'tcp.dstport',
+  'tcp.flags',
+  'tcp.seq_raw',
+  'tcp.ack_raw',
+  'tcp.len',
+  'tcp.window_size_value',
+  'ip.len',
+  'ip.hdr_len',
+  'tcp.hdr_len',
+  'tcp.option_kind',
+] as const;
+
+const FLAG_BITS: [number, string][] = [
+  [0x02, 'SYN'],
+  [0x10, 'ACK'],
+  [0x01, 'FIN'],
+  [0x04, 'RST'],
+  [0x08, 'PSH'],
+  [0x20, 'URG'],
+  [0x40, 'ECE'],
+  [0x80, 'CWR'],
+];
+
+/** IANA TCP option kinds that Linux uses. */
+const OPTION_NAMES: Record<string, string> = {
+  '0': 'EOL',
+  '1': 'NOP',
+  '2': 'MSS',
+  '3': 'WS',
+  '4': 'SACK_PERM',
+  '5': 'SACK',
+  '8': 'TS',
+  '30': 'MPTCP',
+  '34': 'TFO',
+};
+
+export function flagNames(hex: string): string[] {
+  const bits = Number.parseInt(hex, 16);
+  if (Number.isNaN(bits)) throw new Error(`tshark: unreadable tcp.flags "${hex}"`);
+  return FLAG_BITS.filter(([bit]) => bits & bit).map(([, name]) => name);
+}
+
+/** Parses `tshark -T fields` output (tab separated, `,` aggregator) for TSHARK_FIELDS. */
+export function parseTsharkFields(output: string): Packet[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const f = line.split('\t');
+      if (f.length < TSHARK_FIELDS.length - 1) throw new Error(`tshark: expected ${TSHARK_FIELDS.length} fields, got "${line}"`);
+      const n = (i: number) => Number(f[i] || 0);
+      return {
+        frame: n(0),
+        timeMs: Math.round(n(1) * 1e6) / 1e3,
+        src: f[2]!,
+        dst: f[3]!,
+        srcPort: n(4),
+        dstPort: n(5),
+        flags: flagNames(f[6]!),
+        seq: n(7),
+        ack: n(8),
+        len: n(9),
+        window: n(10),
+        ipTotalLength: n(11),
+        ipHeaderLength: n(12),
+        tcpHeaderLength: n(13),
+        options: (f[14] ?? '').split(',').filter(Boolean).map((k) => OPTION_NAMES[k] ?? `kind-${k}`),
+      };
+    });
+}
+
+export async function decodeTcp(pcap: string, displayFilter = 'tcp'): Promise<Packet[]> {
+  const args = ['-r', pcap, '-Y', displayFilter, '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=,'];
+  for (const field of TSHARK_FIELDS) args.push('-e', field);
+  return parseTsharkFields(await exec('tshark', args, { timeoutMs: 60_000 }));
+}

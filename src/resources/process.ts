@@ -1,0 +1,114 @@
+/** Child processes, one-shot or long-running, labelled with the run id and stopped with their scope. */
+import { execa, type ResultPromise } from 'execa';
+import { RUN_ID_ENV } from './run-state.ts';
+import type { Scope } from './scope.ts';
+
+export interface ExecOptions {
+  /** Run inside this network namespace (via `ip netns exec`). */
+  netns?: string;
+  timeoutMs?: number;
+  input?: string;
+}
+
+function wrap(command: string, args: string[], netns?: string): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, command, ...args]] : [command, args];
+}
+
+/** Runs a command to completion; throws a one-line error naming the command when it fails. */
+export async function exec(command: string, args: string[], options: ExecOptions = {}): Promise<string> {
+  const [file, argv] = wrap(command, args, options.netns);
+  const result = await execa(file, argv, {
+    reject: false,
+    timeout: options.timeoutMs ?? 30_000,
+    input: options.input,
+    env: { [RUN_ID_ENV]: process.env[RUN_ID_ENV] ?? '' },
+  });
+  if (result.failed) {
+    const why = (result.stderr || result.stdout || result.shortMessage).trim().split('\n')[0];
+    throw new Error(`${[command, ...args].join(' ')}: ${why}`);
+  }
+  return result.stdout;
+}
+
+export interface LongProcess {
+  readonly child: ResultPromise<{ buffer: false }>;
+  readonly pid: number;
+  /** Resolves when a line on stdout or stderr matches, or rejects after `timeoutMs`. */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts a long-running process labelled with `runId`; the scope stops it. */
+export function spawnLabelled(
+  scope: Scope,
+  runId: string,
+  command: string,
+  args: string[],
+  options: { netns?: string } = {},
+): LongProcess {
+  const [file, argv] = wrap(command, args, options.netns);
+  const child = execa(file, argv, {
+    env: { [RUN_ID_ENV]: runId },
+    buffer: false,
+    reject: false,
+    stdin: 'pipe',
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  const exited = child.then(() => undefined);
+  const lines: string[] = [];
+  const watchers = new Set<(line: string) => void>();
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        for (const watch of watchers) watch(line);
+      }
+    });
+  }
+  const terminate = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const stop = scope.defer(`process ${command}`, () => terminate('SIGTERM'));
+  return {
+    child,
+    pid: child.pid,
+    waitForLine(pattern, timeoutMs) {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const watch = (line: string) => {
+          if (!pattern.test(line)) return;
+          done();
+          resolve(line);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`${command} did not print ${pattern} within ${timeoutMs} ms: ${lines.slice(-3).join(' | ')}`));
+        }, timeoutMs);
+        const onExit = () => {
+          done();
+          reject(new Error(`${command} exited before printing ${pattern}: ${lines.slice(-3).join(' | ')}`));
+        };
+        const done = () => {
+          clearTimeout(timer);
+          watchers.delete(watch);
+          child.off('exit', onExit);
+        };
+        watchers.add(watch);
+        child.once('exit', onExit);
+      });
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      await terminate(signal);
+      await stop();
+    },
+  };
+}

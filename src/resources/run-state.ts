@@ -1,0 +1,69 @@
+/**
+ * Each run records who it is (pid and process start time) in a state directory, so that a later
+ * run can tell the leftovers of a dead run (after SIGKILL) from those of a run still going.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const RUN_ID_ENV = 'LABS_RUN_ID';
+export const DOCKER_LABEL = 'io.labs.run-id';
+
+export function stateDir(): string {
+  const dir =
+    process.env.LABS_STATE_DIR ??
+    (process.getuid?.() === 0 ? '/run/labs' : join(tmpdir(), `labs-${process.getuid?.() ?? 'user'}`));
+  mkdirSync(join(dir, 'runs'), { recursive: true });
+  return dir;
+}
+
+export interface RunRecord {
+  runId: string;
+  pid: number;
+  processStart: string;
+}
+
+/** The kernel's start time of a process (field 22 of /proc/PID/stat), or undefined when it is gone. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function registerRun(runId: string): () => void {
+  const file = join(stateDir(), 'runs', `${runId}.json`);
+  const record: RunRecord = { runId, pid: process.pid, processStart: processStart(process.pid) ?? '' };
+  writeFileSync(file, JSON.stringify(record));
+  return () => rmSync(file, { force: true });
+}
+
+export function isRunAlive(record: RunRecord): boolean {
+  return processStart(record.pid) === record.processStart;
+}
+
+/** Run records in the state directory; `alive` tells whether their process still exists. */
+export function knownRuns(): (RunRecord & { alive: boolean })[] {
+  const dir = join(stateDir(), 'runs');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => {
+      try {
+        const record = JSON.parse(readFileSync(join(dir, f), 'utf8')) as RunRecord;
+        return [{ ...record, alive: isRunAlive(record) }];
+      } catch {
+        return [{ runId: f.replace(/\.json$/, ''), pid: 0, processStart: '', alive: false }];
+      }
+    });
+}
+
+export function forgetRun(runId: string): void {
+  rmSync(join(stateDir(), 'runs', `${runId}.json`), { force: true });
+}

@@ -1,0 +1,79 @@
+/** Controls a socket agent (src/agents/socket-agent.ts) running inside a network namespace. */
+import { fileURLToPath } from 'node:url';
+import { spawnLabelled } from './process.ts';
+import type { Scope } from './scope.ts';
+
+const AGENT = fileURLToPath(new URL('../agents/socket-agent.ts', import.meta.url));
+
+export interface AgentEvent {
+  event: string;
+  conn?: string;
+  at: number;
+  bytes?: number;
+  [key: string]: unknown;
+}
+
+export interface SocketAgent {
+  readonly host: string;
+  readonly events: AgentEvent[];
+  request<T = Record<string, unknown>>(op: string, args?: Record<string, unknown>): Promise<T>;
+  /** Resolves with the first event (past or future) matching the predicate. */
+  waitFor(predicate: (event: AgentEvent) => boolean, timeoutMs: number, what: string): Promise<AgentEvent>;
+}
+
+export async function startSocketAgent(scope: Scope, runId: string, host: string, netns: string): Promise<SocketAgent> {
+  const agent = spawnLabelled(scope, runId, process.execPath, [AGENT], { netns });
+  const events: AgentEvent[] = [];
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const waiters = new Set<() => void>();
+  let nextId = 0;
+  let buffered = '';
+  agent.child.stdout?.on('data', (chunk: string) => {
+    const lines = (buffered + chunk).split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const message = JSON.parse(line) as AgentEvent & { id?: number; ok?: boolean; result?: unknown; error?: string };
+      if (message.id !== undefined) {
+        const call = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.ok) call?.resolve(message.result);
+        else call?.reject(new Error(`${host}: ${message.error}`));
+      } else {
+        events.push(message);
+        for (const wake of waiters) wake();
+      }
+    }
+  });
+  const waitFor: SocketAgent['waitFor'] = (predicate, timeoutMs, what) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = events.find(predicate);
+        if (!found) return;
+        done();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${host}: no "${what}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  await waitFor((e) => e.event === 'ready', 10_000, 'agent ready');
+  return {
+    host,
+    events,
+    waitFor,
+    request(op, args = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        agent.child.stdin?.write(`${JSON.stringify({ id, op, ...args })}\n`);
+      });
+    },
+  };
+}
