@@ -18,6 +18,8 @@ export const topologySchema = z
         a: z.tuple([hostName, cidr]),
         b: z.tuple([hostName, cidr]),
         mtu: z.number().int().min(68).max(65535).optional(),
+        /** false turns off TSO/GSO/GRO so that captures show segments as a physical wire would carry them. */
+        offload: z.boolean().default(true),
       }),
     ),
     routes: z.array(z.object({ host: hostName, to: z.string(), via: z.string() })).default([]),
@@ -88,6 +90,7 @@ export async function buildNetwork(scope: Scope, runId: string, spec: TopologySp
     for (const { node, iface } of [a, b]) {
       await exec('ip', ['-n', node.netns, 'addr', 'add', iface.address, 'dev', iface.name]);
       if (link.mtu) await exec('ip', ['-n', node.netns, 'link', 'set', iface.name, 'mtu', String(link.mtu)]);
+      if (!link.offload) await exec('ethtool', ['-K', iface.name, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { netns: node.netns });
       await exec('ip', ['-n', node.netns, 'link', 'set', iface.name, 'up']);
     }
   }

@@ -21,17 +21,18 @@ export async function exec(command: string, args: string[], options: ExecOptions
     reject: false,
     timeout: options.timeoutMs ?? 30_000,
     input: options.input,
-    env: { [RUN_ID_ENV]: process.env[RUN_ID_ENV] ?? '' },
   });
   if (result.failed) {
-    const why = (result.stderr || result.stdout || result.shortMessage).trim().split('\n')[0];
+    const why = String(result.stderr || result.stdout || result.shortMessage).trim().split('\n')[0];
     throw new Error(`${[command, ...args].join(' ')}: ${why}`);
   }
   return result.stdout;
 }
 
+type LongOptions = { env: Record<string, string>; buffer: false; reject: false; stdin: 'pipe' };
+
 export interface LongProcess {
-  readonly child: ResultPromise<{ buffer: false }>;
+  readonly child: ResultPromise<LongOptions>;
   readonly pid: number;
   /** Resolves when a line on stdout or stderr matches, or rejects after `timeoutMs`. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
@@ -47,12 +48,8 @@ export function spawnLabelled(
   options: { netns?: string } = {},
 ): LongProcess {
   const [file, argv] = wrap(command, args, options.netns);
-  const child = execa(file, argv, {
-    env: { [RUN_ID_ENV]: runId },
-    buffer: false,
-    reject: false,
-    stdin: 'pipe',
-  });
+  const longOptions: LongOptions = { env: { [RUN_ID_ENV]: runId }, buffer: false, reject: false, stdin: 'pipe' };
+  const child = execa(file, argv, longOptions);
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   const exited = child.then(() => undefined);
   const lines: string[] = [];

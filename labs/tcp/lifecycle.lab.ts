@@ -1,0 +1,344 @@
+/**
+ * Lab: the life of a TCP connection, from SYN to TIME_WAIT, on real Linux sockets.
+ *
+ * Starts: two network namespaces, `client` and `server`, joined by one veth link with
+ * segmentation offloads off (so the capture shows segments as a wire would carry them);
+ * a node:net socket agent in each; tcpdump on the server's interface.
+ *
+ * Does, one connection per phase:
+ *   A. port 7001 — the client's firewall drops the SYN/ACK, freezing the handshake half-way,
+ *      so the transient states can be sampled; then the rule is lifted and the handshake completes.
+ *   B. port 7000 — a clean connection: handshake, three writes (1000, 3000, 10 bytes) that the
+ *      server leaves unread until all have arrived, then a close in which the server's application
+ *      waits a second before closing its side.
+ *   C. port 7002 — the same close, but the server closes at once when it sees the FIN.
+ *   D. port 7003 — one connection with TCP timestamps switched off in the client.
+ *
+ * Observes: the capture decoded by tshark (flags, raw sequence and ack numbers, header lengths,
+ * options), socket states and timers from `ss -tanoi` in each namespace, the sizes of reads.
+ *
+ * Verdicts follow from comparing those observations with the sheet, claim by claim, in the
+ * pure `judge*` functions below.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Packet, SocketSample } from '../../src/core/types.ts';
+import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
+import { SocketSampler } from '../../src/observers/socket-sampler.ts';
+import { decodeTcp } from '../../src/observers/tshark.ts';
+import { startCapture } from '../../src/resources/capture.ts';
+import { buildNetwork } from '../../src/resources/netns.ts';
+import { exec } from '../../src/resources/process.ts';
+import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+
+export const PORTS = { clean: 7000, frozen: 7001, quickClose: 7002, noTimestamps: 7003 } as const;
+export const WRITES = [1000, 3000, 10];
+const CLOSE_WAIT_HOLD_MS = 1000;
+
+const has = (p: Packet, ...flags: string[]) => flags.every((f) => p.flags.includes(f));
+const only = (p: Packet, ...flags: string[]) => has(p, ...flags) && p.flags.length === flags.length;
+const onPort = (packets: Packet[], port: number) => packets.filter((p) => p.srcPort === port || p.dstPort === port);
+const describe = (p: Packet) => `${p.flags.join('/')} seq=${p.seq} ack=${p.ack} len=${p.len}`;
+
+export function judgeThreeWay(packets: Packet[], endpoints: Record<string, string>): ClaimResult {
+  const syn = packets.find((p) => only(p, 'SYN'));
+  const synAck = packets.find((p) => only(p, 'SYN', 'ACK'));
+  const ack = syn && synAck && packets.find((p) => p.frame > synAck.frame && p.src === syn.src && has(p, 'ACK'));
+  const base = { id: 'tcp.handshake.three-way', evidence: [{ kind: 'packets' as const, title: 'Handshake on port 7000', endpoints, packets: packets.slice(0, 3) }] };
+  if (!syn || !synAck || !ack) {
+    return { ...base, verdict: 'refuted', summary: 'The capture does not hold a SYN, SYN/ACK, ACK sequence.', observed: { segments: packets.slice(0, 3).map(describe) } };
+  }
+  const x = syn.seq;
+  const y = synAck.seq;
+  const observed = { x, y, synAckAck: synAck.ack, ackSeq: ack.seq, ackAck: ack.ack, segments: [syn, synAck, ack].map(describe) };
+  const holds = synAck.ack === x + 1 && ack.seq === x + 1 && ack.ack === y + 1;
+  return {
+    ...base,
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `SYN seq=x=${x}, SYN/ACK seq=y=${y} ack=x+1=${synAck.ack}, ACK seq=x+1 ack=y+1=${ack.ack}, as the sheet says.`
+      : `The numbers differ from the sheet: ${observed.segments.join('; ')}.`,
+    observed,
+  };
+}
+
+export function judgeHandshakeStates(samples: SocketSample[]): ClaimResult {
+  const stateOf = (host: string, note: string) => samples.find((s) => s.host === host && s.note === note)?.sockets.map((s) => s.state).join(',') ?? 'not seen';
+  const observed = {
+    clientWhileSynAckDropped: stateOf('client', 'SYN-SENT reached'),
+    serverWhileSynAckDropped: stateOf('server', 'SYN-RECV reached'),
+    clientAfter: stateOf('client', 'after handshake'),
+    serverAfter: stateOf('server', 'after handshake'),
+  };
+  const holds =
+    observed.clientWhileSynAckDropped === 'SYN-SENT' &&
+    observed.serverWhileSynAckDropped === 'SYN-RECV' &&
+    observed.clientAfter === 'ESTAB' &&
+    observed.serverAfter === 'ESTAB';
+  return {
+    id: 'tcp.handshake.states',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? 'With the SYN/ACK held back, the client sat in SYN-SENT and the server in SYN-RECV (ss spells SYN_RCVD that way); both reached ESTABLISHED (ss: ESTAB) once it passed.'
+      : `States seen: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'socket-states', title: 'Port 7001: handshake frozen by dropping the SYN/ACK at the client', samples }],
+  };
+}
+
+/** The segments of a close, from the first FIN on. */
+function closeSegments(packets: Packet[]): Packet[] {
+  const first = packets.findIndex((p) => has(p, 'FIN'));
+  return first < 0 ? [] : packets.slice(first);
+}
+
+export function judgeFourWay(delayed: Packet[], immediate: Packet[], endpoints: Record<string, string>): ClaimResult {
+  const close = closeSegments(delayed);
+  const quick = closeSegments(immediate);
+  const [fin1, ack1, fin2, ack2] = close;
+  const evidence = [
+    { kind: 'packets' as const, title: 'Close on port 7000: the server application closes a second after the FIN', endpoints, packets: close },
+    { kind: 'packets' as const, title: 'Close on port 7002: the server application closes at once', endpoints, packets: quick },
+  ];
+  const observed = {
+    delayedClose: close.map(describe),
+    immediateClose: quick.map(describe),
+    segmentsWhenServerClosesLater: close.length,
+    segmentsWhenServerClosesAtOnce: quick.length,
+  };
+  const fourWay =
+    close.length === 4 &&
+    has(fin1!, 'FIN') &&
+    only(ack1!, 'ACK') && ack1!.ack === fin1!.seq + 1 &&
+    has(fin2!, 'FIN', 'ACK') && fin2!.ack === fin1!.seq + 1 &&
+    only(ack2!, 'ACK') && ack2!.seq === fin1!.seq + 1 && ack2!.ack === fin2!.seq + 1;
+  if (!fourWay) {
+    return { id: 'tcp.close.four-way', verdict: 'refuted', summary: `The close did not follow FIN, ACK, FIN, ACK with the sheet's numbers: ${observed.delayedClose.join('; ')}.`, observed, evidence };
+  }
+  const combined = quick.length === 3 && has(quick[1]!, 'FIN', 'ACK');
+  return {
+    id: 'tcp.close.four-way',
+    verdict: combined ? 'nuanced' : 'confirmed',
+    summary: combined
+      ? `Four segments (FIN seq=x, ACK ack=x+1, FIN seq=w ack=x+1, ACK seq=x+1 ack=w+1) when the passive side's application closes later; when it closes at once its FIN carries the ACK and the close takes three segments.`
+      : 'Four segments with the numbers the sheet gives, whether the passive side closes later or at once.',
+    observed,
+    evidence,
+  };
+}
+
+export function judgeCloseWait(samples: SocketSample[], holdMs: number): ClaimResult {
+  const held = samples.filter((s) => s.host === 'server' && s.note === 'application has not closed');
+  const after = samples.find((s) => s.host === 'server' && s.note === 'after the application closed');
+  const heldStates = held.map((s) => s.sockets.map((x) => x.state).join(',') || 'none');
+  const afterState = after?.sockets.map((s) => s.state).join(',') || 'no socket';
+  const observed = { holdMs, samplesWhileOpen: held.length, statesWhileOpen: heldStates, stateAfterClose: afterState };
+  const holds = held.length >= 2 && heldStates.every((s) => s === 'CLOSE-WAIT') && !afterState.includes('CLOSE-WAIT');
+  return {
+    id: 'tcp.close.close-wait',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `The server stayed in CLOSE-WAIT in all ${held.length} samples over ${holdMs} ms while its application kept the socket open, and left it (${afterState}) once the application closed.`
+      : `CLOSE-WAIT did not last until the application closed: ${heldStates.join(' → ')}, then ${afterState}.`,
+    observed,
+    evidence: [{ kind: 'socket-states', title: 'Port 7000: the passive closer before and after its application closes', samples: samples.filter((s) => s.note.includes('application') || s.note.includes('FIN')) }],
+  };
+}
+
+export function judgeTimeWait(samples: SocketSample[], finTimeout: string): ClaimResult {
+  const waits = samples.filter((s) => s.host === 'client' && s.sockets.some((x) => x.state === 'TIME-WAIT'));
+  const timers = waits.map((s) => s.sockets.find((x) => x.state === 'TIME-WAIT')!.timer?.remainingMs ?? -1);
+  const first = timers[0] ?? -1;
+  const observed = { timerMsAtEntry: first, timerMsLater: timers.slice(1), tcpFinTimeout: finTimeout };
+  const evidence = [{ kind: 'socket-states' as const, title: 'Port 7000: the active closer in TIME-WAIT (ss timer)', samples: waits }];
+  if (first < 0) {
+    return { id: 'tcp.close.time-wait', verdict: 'refuted', summary: 'The active closer was never seen in TIME-WAIT.', observed, evidence };
+  }
+  const seconds = Math.round(first / 1000);
+  if (seconds >= 55 && seconds <= 60) {
+    return {
+      id: 'tcp.close.time-wait',
+      verdict: 'nuanced',
+      summary: `The active closer entered TIME-WAIT with ${seconds} s on its timer: Linux waits a fixed 60 s in total (TCP_TIMEWAIT_LEN, not tunable; tcp_fin_timeout=${finTimeout} governs FIN-WAIT-2). That is 2MSL only if MSL is 30 s; with the sheet's "MSL usually 60 s" it would be 120 s.`,
+      observed,
+      evidence,
+    };
+  }
+  return {
+    id: 'tcp.close.time-wait',
+    verdict: seconds >= 115 && seconds <= 120 ? 'confirmed' : 'refuted',
+    summary: `The TIME-WAIT timer started at ${seconds} s.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeHeaderLength(withTimestamps: Packet[], withoutTimestamps: Packet[]): ClaimResult {
+  const all = [...withTimestamps, ...withoutTimestamps];
+  const syn = withTimestamps.find((p) => only(p, 'SYN'));
+  const data = withTimestamps.find((p) => p.len > 0);
+  const plainData = withoutTimestamps.find((p) => p.len > 0);
+  const lengths = all.map((p) => p.tcpHeaderLength);
+  const observed = {
+    synHeaderBytes: syn?.tcpHeaderLength,
+    synOptions: syn?.options,
+    dataHeaderBytes: data?.tcpHeaderLength,
+    dataOptions: data?.options,
+    dataHeaderBytesWithoutTimestamps: plainData?.tcpHeaderLength,
+    min: Math.min(...lengths),
+    max: Math.max(...lengths),
+    optionBytes: [...new Set(lengths.map((l) => l - 20))].sort((a, b) => a - b),
+  };
+  const evidence = [
+    { kind: 'table' as const, title: 'Header length per segment type', columns: ['segment', 'header bytes', 'option bytes', 'options'], rows: [
+      ['SYN (defaults)', syn?.tcpHeaderLength ?? '-', (syn?.tcpHeaderLength ?? 20) - 20, syn?.options.join(' ') ?? ''],
+      ['data (defaults)', data?.tcpHeaderLength ?? '-', (data?.tcpHeaderLength ?? 20) - 20, data?.options.join(' ') ?? ''],
+      ['data (tcp_timestamps=0)', plainData?.tcpHeaderLength ?? '-', (plainData?.tcpHeaderLength ?? 20) - 20, plainData?.options.join(' ') ?? ''],
+    ] },
+  ];
+  const inRange = lengths.every((l) => l >= 20 && l <= 60 && l % 4 === 0);
+  if (!inRange || !syn || !data || !plainData) {
+    return { id: 'tcp.header.length', verdict: 'refuted', summary: `Header lengths outside 20-60 bytes or not whole words: ${lengths.join(', ')}.`, observed, evidence };
+  }
+  const defaultIs20 = data.tcpHeaderLength === 20;
+  return {
+    id: 'tcp.header.length',
+    verdict: defaultIs20 ? 'confirmed' : 'nuanced',
+    summary: defaultIs20
+      ? `Every header was 20-60 bytes; data segments carried 20, the SYN ${syn.tcpHeaderLength}.`
+      : `Every header was within 20-60 bytes (options 0-40), but 20 is not Linux's default: with tcp_timestamps=1 every data segment carries ${data.tcpHeaderLength} (${data.options.join(' ')}), the SYN ${syn.tcpHeaderLength}; only with timestamps off did data segments carry ${plainData.tcpHeaderLength}.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeNoBoundaries(writes: number[], reads: number[], packets: Packet[]): ClaimResult {
+  const data = packets.filter((p) => p.len > 0);
+  const segments = data.map((p) => p.len);
+  const lengthFromIp = data.every((p) => p.len === p.ipTotalLength - p.ipHeaderLength - p.tcpHeaderLength);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const observed = { writes, reads, segments, bytesWritten: sum(writes), bytesRead: sum(reads), payloadLengthDerivedFromIpTotalLength: lengthFromIp };
+  const evidence = [{ kind: 'table' as const, title: 'Writes, segments and reads on port 7000', columns: ['what', 'sizes in bytes'], rows: [['writes', writes.join(', ')], ['segments on the wire', segments.join(', ')], ['reads', reads.join(', ')]] }];
+  const sameBoundaries = reads.length === writes.length && reads.every((r, i) => r === writes[i]);
+  const holds = !sameBoundaries && sum(reads) === sum(writes) && lengthFromIp;
+  return {
+    id: 'tcp.stream.no-boundaries',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `Writes of ${writes.join(', ')} bytes travelled as segments of ${segments.join(', ')} and were read as ${reads.join(', ')}: the same ${sum(reads)} bytes, none of the boundaries. Each segment's payload length is the IP total length minus both headers; TCP carries no length of its own.`
+      : `The boundaries survived or bytes went missing: writes ${writes.join(', ')}, reads ${reads.join(', ')}.`,
+    observed,
+    evidence,
+  };
+}
+
+export default defineLab({
+  id: 'tcp-lifecycle',
+  title: 'TCP connection lifecycle: handshake, states, close, TIME_WAIT, header length, byte stream',
+  topic: 'tcp',
+  claims: ['tcp.handshake.three-way', 'tcp.handshake.states', 'tcp.close.four-way', 'tcp.close.close-wait', 'tcp.close.time-wait', 'tcp.header.length', 'tcp.stream.no-boundaries'],
+  requires: ['root', 'netns', 'iptables', 'tcpdump', 'tshark', 'ss'],
+  timeLimitMs: 60_000,
+  handout: {
+    starts: 'Two network namespaces (client 198.18.0.1, server 198.18.0.2) on one veth link, a node:net socket agent in each, tcpdump on the server side.',
+    does: 'Freezes a handshake by dropping the SYN/ACK; opens a clean connection, writes 1000+3000+10 bytes, closes it with the server closing a second late; closes another at once; repeats with TCP timestamps off.',
+    observes: 'Packets decoded by tshark (flags, raw seq/ack, header length, options), socket states and timers from ss -tanoi, the sizes the server read.',
+  },
+  async run(ctx) {
+    const { scope, runId } = ctx;
+    const net = await buildNetwork(scope, runId, {
+      hosts: { client: {}, server: {} },
+      links: [{ a: ['client', '198.18.0.1/24'], b: ['server', '198.18.0.2/24'], offload: false }],
+    });
+    const { client: clientHost, server: serverHost } = net as { client: (typeof net)[string]; server: (typeof net)[string] };
+    const endpoints = { client: clientHost.address, server: serverHost.address };
+    ctx.environment.tcpdump = await toolVersion('tcpdump');
+    ctx.environment.tshark = await toolVersion('tshark');
+    ctx.environment.ss = await toolVersion('ss', ['-V']);
+    await recordSysctls(ctx.environment, ['net.ipv4.tcp_timestamps', 'net.ipv4.tcp_sack', 'net.ipv4.tcp_window_scaling', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_congestion_control'], clientHost.netns);
+
+    const capture = await startCapture(scope, runId, { dir: ctx.workDir, name: 'lifecycle', netns: serverHost.netns, iface: 'eth0', filter: 'tcp' });
+    const [client, server] = await Promise.all([
+      startSocketAgent(scope, runId, 'client', clientHost.netns),
+      startSocketAgent(scope, runId, 'server', serverHost.netns),
+    ]);
+    const sampler = new SocketSampler();
+    const accepted = (port: number) => server.waitFor((e) => e.event === 'accepted' && e.port === port, 10_000, `connection on ${port}`);
+
+    ctx.step('A: handshake frozen by dropping the SYN/ACK');
+    const dropSynAck = ['INPUT', '-p', 'tcp', '--sport', String(PORTS.frozen), '--tcp-flags', 'SYN,ACK', 'SYN,ACK', '-j', 'DROP'];
+    await exec('iptables', ['-A', ...dropSynAck], { netns: clientHost.netns });
+    await server.request('listen', { port: PORTS.frozen });
+    await client.request('connect', { host: serverHost.address, port: PORTS.frozen, conn: 'frozen' });
+    await sampler.untilState('client', clientHost.netns, PORTS.frozen, 'SYN-SENT', 3000);
+    await sampler.untilState('server', serverHost.netns, PORTS.frozen, 'SYN-RECV', 3000);
+    await exec('iptables', ['-D', ...dropSynAck], { netns: clientHost.netns });
+    await client.waitFor((e) => e.event === 'connected' && e.conn === 'frozen', 10_000, 'handshake after the SYN/ACK passed');
+    await accepted(PORTS.frozen);
+    await sampler.take('client', clientHost.netns, PORTS.frozen, 'after handshake');
+    await sampler.take('server', serverHost.netns, PORTS.frozen, 'after handshake');
+    const handshakeSamples = [...sampler.samples];
+    await client.request('destroy', { conn: 'frozen' });
+
+    ctx.step('B: clean connection, three writes, delayed close');
+    const lifecycle = new SocketSampler();
+    await server.request('listen', { port: PORTS.clean, allowHalfOpen: true, pauseOnConnect: true });
+    await client.request('connect', { host: serverHost.address, port: PORTS.clean, conn: 'main' });
+    const serverConn = (await accepted(PORTS.clean)).conn!;
+    await client.waitFor((e) => e.event === 'connected' && e.conn === 'main', 5000, 'connected');
+    for (const bytes of WRITES) await client.request('write', { conn: 'main', bytes });
+    const total = WRITES.reduce((a, b) => a + b, 0);
+    await lifecycle.until('server', serverHost.netns, PORTS.clean, 'all writes queued, unread', (s) => s.recvQ === total, 3000);
+    await server.request('resume', { conn: serverConn });
+    const readEvents = () => server.events.filter((e) => e.event === 'data' && e.conn === serverConn);
+    await server.waitFor(() => readEvents().reduce((a, e) => a + (e.bytes ?? 0), 0) >= total, 5000, 'all data read');
+    const reads = readEvents().map((e) => e.bytes ?? 0);
+
+    await client.request('end', { conn: 'main' });
+    await server.waitFor((e) => e.event === 'end' && e.conn === serverConn, 5000, 'FIN at the server');
+    await lifecycle.take('client', clientHost.netns, PORTS.clean, 'after sending FIN');
+    const holdUntil = performance.now() + CLOSE_WAIT_HOLD_MS;
+    while (performance.now() < holdUntil) {
+      await lifecycle.take('server', serverHost.netns, PORTS.clean, 'application has not closed');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await server.request('end', { conn: serverConn });
+    await client.waitFor((e) => e.event === 'close' && e.conn === 'main', 5000, 'client socket closed');
+    await lifecycle.untilState('client', clientHost.netns, PORTS.clean, 'TIME-WAIT', 3000);
+    await lifecycle.take('server', serverHost.netns, PORTS.clean, 'after the application closed');
+    await new Promise((r) => setTimeout(r, 1000));
+    await lifecycle.take('client', clientHost.netns, PORTS.clean, 'TIME-WAIT one second later');
+
+    ctx.step('C: close with the server closing at once');
+    await server.request('listen', { port: PORTS.quickClose });
+    await client.request('connect', { host: serverHost.address, port: PORTS.quickClose, conn: 'quick' });
+    await accepted(PORTS.quickClose);
+    await client.waitFor((e) => e.event === 'connected' && e.conn === 'quick', 5000, 'connected');
+    await client.request('end', { conn: 'quick' });
+    await client.waitFor((e) => e.event === 'close' && e.conn === 'quick', 5000, 'quick close');
+
+    ctx.step('D: a connection with TCP timestamps off');
+    await exec('sysctl', ['-q', '-w', 'net.ipv4.tcp_timestamps=0'], { netns: clientHost.netns });
+    await server.request('listen', { port: PORTS.noTimestamps });
+    await client.request('connect', { host: serverHost.address, port: PORTS.noTimestamps, conn: 'plain' });
+    const plainConn = (await accepted(PORTS.noTimestamps)).conn!;
+    await client.waitFor((e) => e.event === 'connected' && e.conn === 'plain', 5000, 'connected');
+    await client.request('write', { conn: 'plain', bytes: 500 });
+    await server.waitFor((e) => e.event === 'data' && e.conn === plainConn, 5000, 'data without timestamps');
+    await client.request('destroy', { conn: 'plain' });
+
+    ctx.step('decoding the capture');
+    await capture.stop();
+    const packets = await decodeTcp(capture.file);
+    const clean = onPort(packets, PORTS.clean);
+    const finTimeout = ctx.environment['sysctl net.ipv4.tcp_fin_timeout'] ?? 'unknown';
+    return [
+      judgeThreeWay(clean, endpoints),
+      judgeHandshakeStates(handshakeSamples),
+      judgeFourWay(clean, onPort(packets, PORTS.quickClose), endpoints),
+      judgeCloseWait(lifecycle.samples, CLOSE_WAIT_HOLD_MS),
+      judgeTimeWait(lifecycle.samples, finTimeout),
+      judgeHeaderLength(clean, onPort(packets, PORTS.noTimestamps)),
+      judgeNoBoundaries(WRITES, reads, clean),
+    ];
+  },
+});

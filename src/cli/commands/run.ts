@@ -1,0 +1,73 @@
+/** `labs run`: select labs, run them with clean-up guaranteed, and report. */
+import { drift, readBaseline, writeBaseline } from '../../core/expect.ts';
+import { loadLabs, selectLabs, UsageError } from '../../core/registry.ts';
+import { runLabs } from '../../core/runner.ts';
+import type { RunReport } from '../../core/types.ts';
+import { reapDeadRuns } from '../../resources/reaper.ts';
+import { newRunId, registerRun } from '../../resources/run-state.ts';
+import { progressPrinter, verdictTable } from '../../report/terminal.ts';
+import { writeReports } from '../../report/write.ts';
+import type { Flags } from '../main.ts';
+
+function parseJobs(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const jobs = Number(value);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs takes a whole number from 1 to 64, not "${value}"`);
+  return jobs;
+}
+
+export async function run(ids: string[], flags: Flags): Promise<number> {
+  const labs = await loadLabs(flags['labs-dir']);
+  let selected;
+  if (flags.all) selected = labs;
+  else if (flags.topic) {
+    selected = labs.filter((l) => l.topic === flags.topic);
+    if (!selected.length) throw new UsageError(`no labs for topic "${flags.topic}" (topics with labs: ${[...new Set(labs.map((l) => l.topic))].join(', ')})`);
+  } else if (ids.length) selected = selectLabs(labs, ids);
+  else throw new UsageError('nothing to run: give lab or claim ids, --topic T or --all');
+  const jobs = parseJobs(flags.jobs);
+  const baseline = flags.expect ? readBaseline(flags.expect) : undefined;
+
+  const human = (line: string) => process.stderr.write(`${line}\n`);
+  const reaped = await reapDeadRuns();
+  const leftovers = reaped.namespaces.length + reaped.processes.length + reaped.containers.length + reaped.networks.length;
+  if (leftovers) human(`removed ${leftovers} leftover(s) of dead runs ${reaped.runs.join(', ')}`);
+
+  const runId = newRunId();
+  const unregister = registerRun(runId);
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+    human(`${signal}: stopping labs and cleaning up…`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const startedAt = new Date().toISOString();
+  let results;
+  try {
+    results = await runLabs(selected, { runId, jobs, signal: controller.signal, onEvent: progressPrinter(human) });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    unregister();
+  }
+  const report: RunReport = { runId, startedAt, labs: results };
+
+  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`\n${verdictTable(results)}\n`);
+  writeReports(report, { html: flags.report, junit: flags.junit });
+  if (flags['write-expect']) writeBaseline(flags['write-expect'], results);
+
+  let code = results.every((r) => r.status === 'passed') ? 0 : 1;
+  if (baseline) {
+    const changes = drift(baseline, results);
+    if (changes.length) {
+      human(`verdicts differ from ${flags.expect}:\n  ${changes.join('\n  ')}`);
+      code = 1;
+    } else human(`verdicts match ${flags.expect}`);
+  }
+  if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
+  return code;
+}

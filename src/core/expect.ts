@@ -1,0 +1,48 @@
+/** Verdict baselines: a committed map of claim id to verdict, compared against a run. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from './registry.ts';
+import { VERDICTS, type LabResult, type Verdict } from './types.ts';
+
+const baselineSchema = z.record(z.string(), z.enum(VERDICTS));
+export type Baseline = Record<string, Verdict>;
+
+export function readBaseline(file: string): Baseline {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`baseline not found: ${file}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`malformed baseline ${file}: ${(error as Error).message}`);
+  }
+  const parsed = baselineSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`malformed baseline ${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function baselineOf(results: LabResult[]): Baseline {
+  return Object.fromEntries(results.flatMap((lab) => lab.claims.map((c) => [c.id, c.verdict] as const)).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function writeBaseline(file: string, results: LabResult[]): void {
+  writeFileSync(file, `${JSON.stringify(baselineOf(results), null, 2)}\n`);
+}
+
+/** One line per claim whose verdict differs from the baseline, or that the baseline lacks. */
+export function drift(baseline: Baseline, results: LabResult[]): string[] {
+  const changes: string[] = [];
+  for (const [id, verdict] of Object.entries(baselineOf(results))) {
+    const expected = baseline[id];
+    if (expected === undefined) changes.push(`${id}: ${verdict} (not in the baseline)`);
+    else if (expected !== verdict) changes.push(`${id}: expected ${expected}, got ${verdict}`);
+  }
+  return changes;
+}

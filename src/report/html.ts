@@ -1,0 +1,76 @@
+/** A self-contained HTML report (no external assets): verdicts, measured values and evidence. */
+import type { ClaimResult, Evidence, LabResult, RunReport } from '../core/types.ts';
+import { escapeXml as x } from './escape.ts';
+import { sequenceDiagram } from './sequence-diagram.ts';
+
+const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
+h1{margin-bottom:.2rem}.meta{color:#666}.lab{border:1px solid #ddd;border-radius:8px;padding:1rem 1.2rem;margin:1.5rem 0}
+.badge{display:inline-block;border-radius:4px;padding:0 .5rem;font-weight:600;color:#fff;font-size:.85rem}
+.confirmed{background:#2e7d32}.refuted{background:#c62828}.nuanced{background:#ef6c00}.unverifiable{background:#546e7a}
+.passed{background:#2e7d32}.error{background:#c62828}.skipped{background:#8d6e63}
+.claim{border-top:1px solid #eee;padding:.8rem 0}.claim h3{margin:.2rem 0;font-size:1rem}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}
+pre{background:#f6f8fa;padding:.6rem;overflow:auto;font-size:.8rem}details{margin:.4rem 0}summary{cursor:pointer;color:#1565c0}
+.seq{max-width:100%;height:auto;background:#fcfcfc;border:1px solid #eee}`;
+
+function table(columns: string[], rows: unknown[][]): string {
+  return `<table><tr>${columns.map((c) => `<th>${x(c)}</th>`).join('')}</tr>${rows
+    .map((r) => `<tr>${r.map((v) => `<td>${x(v)}</td>`).join('')}</tr>`)
+    .join('')}</table>`;
+}
+
+function evidence(item: Evidence): string {
+  switch (item.kind) {
+    case 'packets':
+      return `<h4>${x(item.title)}</h4>${sequenceDiagram(item.packets, item.endpoints)}<details><summary>${item.packets.length} packets</summary>${table(
+        ['#', 'ms', 'from', 'to', 'flags', 'seq (raw)', 'ack (raw)', 'len', 'win', 'TCP hdr', 'options'],
+        item.packets.map((p) => [p.frame, p.timeMs, `${p.src}:${p.srcPort}`, `${p.dst}:${p.dstPort}`, p.flags.join('/'), p.seq, p.ack, p.len, p.window, p.tcpHeaderLength, p.options.join(' ')]),
+      )}</details>`;
+    case 'socket-states':
+      return `<h4>${x(item.title)}</h4>${table(
+        ['ms', 'host', 'moment', 'state', 'local', 'peer', 'Recv-Q', 'timer'],
+        item.samples.flatMap((s) =>
+          (s.sockets.length ? s.sockets : [undefined]).map((k) => [
+            s.atMs,
+            s.host,
+            s.note,
+            k?.state ?? '(no socket)',
+            k?.local ?? '',
+            k?.peer ?? '',
+            k?.recvQ ?? '',
+            k?.timer ? `${k.timer.name} ${k.timer.remainingMs / 1000}s` : '',
+          ]),
+        ),
+      )}`;
+    case 'table':
+      return `<h4>${x(item.title)}</h4>${table(item.columns, item.rows)}`;
+    case 'command':
+      return `<h4>${x(item.title)}</h4><pre>$ ${x(item.command)}\n${x(item.output)}</pre>`;
+  }
+}
+
+function claim(result: ClaimResult): string {
+  return `<div class="claim" id="${x(result.id)}"><h3><span class="badge ${result.verdict}">${result.verdict}</span> <code>${x(result.id)}</code></h3>
+<p>${x(result.summary)}</p>
+<details><summary>measured values</summary><pre>${x(JSON.stringify(result.observed, null, 2))}</pre></details>
+${result.evidence.map(evidence).join('\n')}</div>`;
+}
+
+function lab(result: LabResult): string {
+  return `<section class="lab" id="lab-${x(result.id)}"><h2><span class="badge ${result.status}">${result.status}</span> ${x(result.title)}</h2>
+<p class="meta"><code>${x(result.id)}</code> · ${x(result.topic)} · ${(result.durationMs / 1000).toFixed(1)} s${result.reason ? ` · ${x(result.reason)}` : ''}</p>
+<details><summary>environment</summary>${table(['what', 'value'], Object.entries(result.environment))}</details>
+${result.claims.map(claim).join('\n')}</section>`;
+}
+
+export function toHtml(report: RunReport): string {
+  const verdicts = report.labs.flatMap((l) => l.claims.map((c) => c.verdict));
+  const counts = ['confirmed', 'refuted', 'nuanced', 'unverifiable'].map((v) => `<span class="badge ${v}">${verdicts.filter((x) => x === v).length} ${v}</span>`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>labs report ${x(report.runId)}</title><style>${STYLE}</style></head>
+<body><h1>labs report</h1><p class="meta">run ${x(report.runId)} · started ${x(report.startedAt)} · ${report.labs.length} lab(s)</p>
+<p>${counts.join(' ')}</p>
+${report.labs.map(lab).join('\n')}
+</body></html>
+`;
+}

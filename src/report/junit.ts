@@ -1,0 +1,26 @@
+/** JUnit XML: a test suite per lab, a test case per claim; errored and skipped labs say why. */
+import type { RunReport } from '../core/types.ts';
+import { escapeXml as x } from './escape.ts';
+
+export function toJunit(report: RunReport): string {
+  const suites = report.labs.map((lab) => {
+    const seconds = (lab.durationMs / 1000).toFixed(3);
+    const properties = Object.entries(lab.environment)
+      .map(([name, value]) => `      <property name="${x(name)}" value="${x(value)}"/>`)
+      .join('\n');
+    const cases =
+      lab.status === 'passed'
+        ? lab.claims.map(
+            (claim) =>
+              `    <testcase classname="${x(lab.id)}" name="${x(claim.id)}" time="0">\n      <system-out>${x(`${claim.verdict}: ${claim.summary}`)}</system-out>\n    </testcase>`,
+          )
+        : [
+            `    <testcase classname="${x(lab.id)}" name="${x(lab.id)}" time="${seconds}">\n      ${
+              lab.status === 'skipped' ? `<skipped message="${x(lab.reason ?? '')}"/>` : `<error message="${x(lab.reason ?? 'error')}"/>`
+            }\n    </testcase>`,
+          ];
+    const counts = `tests="${cases.length}" errors="${lab.status === 'error' ? 1 : 0}" skipped="${lab.status === 'skipped' ? 1 : 0}" failures="0"`;
+    return `  <testsuite name="${x(lab.id)}" ${counts} time="${seconds}">\n    <properties>\n${properties}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="labs run ${x(report.runId)}">\n${suites.join('\n')}\n</testsuites>\n`;
+}

@@ -1,0 +1,87 @@
+/** Containers and networks through the Docker Engine API, labelled with the run id. */
+import Docker from 'dockerode';
+import { DOCKER_LABEL } from './run-state.ts';
+import type { Scope } from './scope.ts';
+
+let client: Docker | undefined;
+
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+export interface ContainerSpec {
+  image: string;
+  name: string;
+  cmd?: string[];
+  env?: Record<string, string>;
+  /** Container ports to publish on 127.0.0.1 at a port the engine picks. */
+  publish?: number[];
+  network?: string;
+  /** Linux capabilities the lab needs beyond Docker's default set; say why in the lab. */
+  capAdd?: string[];
+}
+
+export interface StartedContainer {
+  id: string;
+  name: string;
+  /** Host port on 127.0.0.1 for each published container port. */
+  ports: Record<number, number>;
+}
+
+const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
+
+export async function startContainer(scope: Scope, runId: string, spec: ContainerSpec): Promise<StartedContainer> {
+  const name = `labs-${runId}-${spec.name}`;
+  const container = await docker().createContainer({
+    name,
+    Image: spec.image,
+    Cmd: spec.cmd,
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Labels: { [DOCKER_LABEL]: runId },
+    ExposedPorts: Object.fromEntries((spec.publish ?? []).map((p) => [`${p}/tcp`, {}])),
+    HostConfig: {
+      PortBindings: Object.fromEntries((spec.publish ?? []).map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
+      NetworkMode: spec.network,
+      CapAdd: spec.capAdd,
+      Init: true,
+    },
+  });
+  scope.defer(`container ${name}`, async () => {
+    await container.remove({ force: true, v: true }).catch((error) => {
+      if (!isNotFound(error)) throw error;
+    });
+  });
+  await container.start();
+  const info = await container.inspect();
+  const ports: Record<number, number> = {};
+  for (const port of spec.publish ?? []) {
+    const binding = info.NetworkSettings.Ports[`${port}/tcp`]?.[0];
+    if (binding) ports[port] = Number(binding.HostPort);
+  }
+  return { id: info.Id, name, ports };
+}
+
+export async function createNetwork(scope: Scope, runId: string, name: string): Promise<string> {
+  const fullName = `labs-${runId}-${name}`;
+  const network = await docker().createNetwork({ Name: fullName, Labels: { [DOCKER_LABEL]: runId } });
+  scope.defer(`network ${fullName}`, async () => {
+    await network.remove().catch((error) => {
+      if (!isNotFound(error)) throw error;
+    });
+  });
+  return fullName;
+}
+
+/** Containers and networks carrying the run label, grouped by run id. */
+export async function labelledDockerObjects(): Promise<{ containers: { id: string; runId: string }[]; networks: { id: string; runId: string }[] }> {
+  const filters = { label: [DOCKER_LABEL] };
+  const [containers, networks] = await Promise.all([
+    docker().listContainers({ all: true, filters }),
+    docker().listNetworks({ filters }),
+  ]);
+  return {
+    containers: containers.map((c) => ({ id: c.Id, runId: c.Labels[DOCKER_LABEL]! })),
+    networks: networks.map((n) => ({ id: n.Id, runId: n.Labels?.[DOCKER_LABEL] ?? '' })),
+  };
+}

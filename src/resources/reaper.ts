@@ -1,0 +1,91 @@
+/**
+ * Removes what dead runs left behind (after a SIGKILL, a crash, a power cut): namespaces,
+ * processes, containers and networks, found by the run id they carry, never by a guessed name.
+ * Resources of runs that are still alive are never touched.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { labelledDockerObjects, docker } from './docker.ts';
+import { exec } from './process.ts';
+import { deleteNetns } from './netns.ts';
+import { forgetRun, knownRuns, processStart, RUN_ID_ENV } from './run-state.ts';
+
+export interface Reaped {
+  runs: string[];
+  namespaces: string[];
+  processes: number[];
+  containers: string[];
+  networks: string[];
+}
+
+/** The run id in a resource name `labs-<runId>-...`, or the pid in `labs-probe-<pid>-...`. */
+function ownerOf(name: string): { runId?: string; probePid?: number } | undefined {
+  const probe = name.match(/^labs-probe-(\d+)-/);
+  if (probe) return { probePid: Number(probe[1]) };
+  const run = name.match(/^labs-([0-9a-f]{8})-/);
+  return run ? { runId: run[1] } : undefined;
+}
+
+function labelledProcesses(): { pid: number; runId: string }[] {
+  const found: { pid: number; runId: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0');
+      const label = env.find((kv) => kv.startsWith(`${RUN_ID_ENV}=`))?.slice(RUN_ID_ENV.length + 1);
+      if (label) found.push({ pid: Number(entry), runId: label });
+    } catch {
+      // the process ended or is not ours to read
+    }
+  }
+  return found;
+}
+
+export async function reapDeadRuns(): Promise<Reaped> {
+  const runs = knownRuns();
+  const alive = new Set(runs.filter((r) => r.alive).map((r) => r.runId));
+  const isDead = (runId: string) => !alive.has(runId);
+  const reaped: Reaped = { runs: [], namespaces: [], processes: [], containers: [], networks: [] };
+
+  for (const { pid, runId } of labelledProcesses()) {
+    if (runId && isDead(runId)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        reaped.processes.push(pid);
+      } catch {
+        // gone already
+      }
+    }
+  }
+
+  const namespaces = (await exec('ip', ['netns', 'list']).catch(() => ''))
+    .split('\n')
+    .map((line) => line.split(' ')[0]!)
+    .filter(Boolean);
+  for (const name of namespaces) {
+    const owner = ownerOf(name);
+    if (!owner) continue;
+    const dead = owner.runId ? isDead(owner.runId) : processStart(owner.probePid!) === undefined;
+    if (dead) {
+      await deleteNetns(name);
+      reaped.namespaces.push(name);
+    }
+  }
+
+  const objects = await labelledDockerObjects().catch(() => undefined);
+  for (const container of objects?.containers ?? []) {
+    if (!isDead(container.runId)) continue;
+    await docker().getContainer(container.id).remove({ force: true, v: true });
+    reaped.containers.push(container.id.slice(0, 12));
+  }
+  for (const network of objects?.networks ?? []) {
+    if (!isDead(network.runId)) continue;
+    await docker().getNetwork(network.id).remove();
+    reaped.networks.push(network.id.slice(0, 12));
+  }
+
+  for (const run of runs.filter((r) => !r.alive)) {
+    forgetRun(run.runId);
+    reaped.runs.push(run.runId);
+  }
+  return reaped;
+}
