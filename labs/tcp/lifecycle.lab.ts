@@ -39,11 +39,11 @@ const only = (p: Packet, ...flags: string[]) => has(p, ...flags) && p.flags.leng
 const onPort = (packets: Packet[], port: number) => packets.filter((p) => p.srcPort === port || p.dstPort === port);
 const describe = (p: Packet) => `${p.flags.join('/')} seq=${p.seq} ack=${p.ack} len=${p.len}`;
 
-export function judgeThreeWay(packets: Packet[], endpoints: Record<string, string>): ClaimResult {
+export function judgeThreeWay(packets: Packet[], endpoints: Record<string, string>, pcap?: string): ClaimResult {
   const syn = packets.find((p) => only(p, 'SYN'));
   const synAck = packets.find((p) => only(p, 'SYN', 'ACK'));
   const ack = syn && synAck && packets.find((p) => p.frame > synAck.frame && p.src === syn.src && has(p, 'ACK'));
-  const base = { id: 'tcp.handshake.three-way', evidence: [{ kind: 'packets' as const, title: 'Handshake on port 7000', endpoints, packets: packets.slice(0, 3) }] };
+  const base = { id: 'tcp.handshake.three-way', evidence: [{ kind: 'packets' as const, title: 'Handshake on port 7000', endpoints, packets: packets.slice(0, 3), pcap }] };
   if (!syn || !synAck || !ack) {
     return { ...base, verdict: 'refuted', summary: 'The capture does not hold a SYN, SYN/ACK, ACK sequence.', observed: { segments: packets.slice(0, 3).map(describe) } };
   }
@@ -91,13 +91,13 @@ function closeSegments(packets: Packet[]): Packet[] {
   return first < 0 ? [] : packets.slice(first);
 }
 
-export function judgeFourWay(delayed: Packet[], immediate: Packet[], endpoints: Record<string, string>): ClaimResult {
+export function judgeFourWay(delayed: Packet[], immediate: Packet[], endpoints: Record<string, string>, pcap?: string): ClaimResult {
   const close = closeSegments(delayed);
   const quick = closeSegments(immediate);
   const [fin1, ack1, fin2, ack2] = close;
   const evidence = [
-    { kind: 'packets' as const, title: 'Close on port 7000: the server application closes a second after the FIN', endpoints, packets: close },
-    { kind: 'packets' as const, title: 'Close on port 7002: the server application closes at once', endpoints, packets: quick },
+    { kind: 'packets' as const, title: 'Port 7000, the whole connection: the server application closes a second after the FIN', endpoints, packets: delayed, pcap },
+    { kind: 'packets' as const, title: 'Port 7002, the whole connection: the server application closes at once', endpoints, packets: immediate, pcap },
   ];
   const observed = {
     delayedClose: close.map(describe),
@@ -329,12 +329,13 @@ export default defineLab({
     ctx.step('decoding the capture');
     await capture.stop();
     const packets = await decodeTcp(capture.file);
+    const pcap = ctx.keep(capture.file);
     const clean = onPort(packets, PORTS.clean);
     const finTimeout = ctx.environment['sysctl net.ipv4.tcp_fin_timeout'] ?? 'unknown';
     return [
-      judgeThreeWay(clean, endpoints),
+      judgeThreeWay(clean, endpoints, pcap),
       judgeHandshakeStates(handshakeSamples),
-      judgeFourWay(clean, onPort(packets, PORTS.quickClose), endpoints),
+      judgeFourWay(clean, onPort(packets, PORTS.quickClose), endpoints, pcap),
       judgeCloseWait(lifecycle.samples, CLOSE_WAIT_HOLD_MS),
       judgeTimeWait(lifecycle.samples, finTimeout),
       judgeHeaderLength(clean, onPort(packets, PORTS.noTimestamps)),

@@ -17,6 +17,8 @@ export interface LabContext {
   readonly environment: Environment;
   /** Reports progress to the terminal. */
   step(message: string): void;
+  /** Keeps a file (a capture, a config) with the report; returns its path relative to the report, if one is written. */
+  keep(file: string): string | undefined;
 }
 
 export interface Lab {

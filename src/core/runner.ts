@@ -2,9 +2,9 @@
  * Runs labs: checks their requirements, gives each a scope, a work directory and a time limit,
  * collects verdicts, and always disposes of what the lab created, whatever happened.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { baseEnvironment } from '../observers/environment.ts';
 import { Scope } from '../resources/scope.ts';
 import { missing, probeCapabilities } from './capabilities.ts';
@@ -22,6 +22,8 @@ export interface RunOptions {
   /** Aborts every running lab (SIGINT, SIGTERM). */
   signal: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /** Where the HTML report goes; kept files are copied under it. */
+  reportDir?: string;
 }
 
 class LabTimeout extends Error {}
@@ -70,6 +72,13 @@ async function runOne(lab: Lab, options: RunOptions): Promise<LabResult> {
     workDir,
     environment,
     step: (message) => options.onEvent?.({ type: 'step', lab, message, elapsedMs: elapsed() }),
+    keep: (file) => {
+      if (!options.reportDir) return undefined;
+      const relative = join('artifacts', lab.id, basename(file));
+      mkdirSync(join(options.reportDir, 'artifacts', lab.id), { recursive: true });
+      copyFileSync(file, join(options.reportDir, relative));
+      return relative;
+    },
   };
 
   let outcome: LabResult;

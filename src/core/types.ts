@@ -44,7 +44,7 @@ export interface SocketSample {
 }
 
 export type Evidence =
-  | { kind: 'packets'; title: string; endpoints: Record<string, string>; packets: Packet[] }
+  | { kind: 'packets'; title: string; endpoints: Record<string, string>; packets: Packet[]; pcap?: string }
   | { kind: 'socket-states'; title: string; samples: SocketSample[] }
   | { kind: 'command'; title: string; command: string; output: string }
   | { kind: 'table'; title: string; columns: string[]; rows: (string | number)[][] };

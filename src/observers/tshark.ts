@@ -22,10 +22,10 @@ export const TSHARK_FIELDS = [
 
 const FLAG_BITS: [number, string][] = [
   [0x02, 'SYN'],
-  [0x10, 'ACK'],
   [0x01, 'FIN'],
   [0x04, 'RST'],
   [0x08, 'PSH'],
+  [0x10, 'ACK'],
   [0x20, 'URG'],
   [0x40, 'ECE'],
   [0x80, 'CWR'],

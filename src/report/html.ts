@@ -22,7 +22,7 @@ function table(columns: string[], rows: unknown[][]): string {
 function evidence(item: Evidence): string {
   switch (item.kind) {
     case 'packets':
-      return `<h4>${x(item.title)}</h4>${sequenceDiagram(item.packets, item.endpoints)}<details><summary>${item.packets.length} packets</summary>${table(
+      return `<h4>${x(item.title)}</h4>${sequenceDiagram(item.packets, item.endpoints)}${item.pcap ? `<p><a href="${x(item.pcap)}">capture (pcap)</a></p>` : ''}<details><summary>${item.packets.length} packets</summary>${table(
         ['#', 'ms', 'from', 'to', 'flags', 'seq (raw)', 'ack (raw)', 'len', 'win', 'TCP hdr', 'options'],
         item.packets.map((p) => [p.frame, p.timeMs, `${p.src}:${p.srcPort}`, `${p.dst}:${p.dstPort}`, p.flags.join('/'), p.seq, p.ack, p.len, p.window, p.tcpHeaderLength, p.options.join(' ')]),
       )}</details>`;

@@ -47,7 +47,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const startedAt = new Date().toISOString();
   let results;
   try {
-    results = await runLabs(selected, { runId, jobs, signal: controller.signal, onEvent: progressPrinter(human) });
+    results = await runLabs(selected, { runId, jobs, signal: controller.signal, onEvent: progressPrinter(human), reportDir: flags.report });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

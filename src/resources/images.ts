@@ -1,0 +1,112 @@
+/**
+ * Locally built images. The Debian base is pulled where a registry answers, and otherwise made
+ * with debootstrap from the machine's apt mirror; every image under docker/<name>/ is then built
+ * FROM it and tagged with a hash of its build context and base, so an unchanged image is never rebuilt.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { docker } from './docker.ts';
+
+export const DOCKER_DIR = fileURLToPath(new URL('../../docker', import.meta.url));
+export const DEBIAN_IMAGE = 'labs/debian:bookworm';
+const REGISTRY_IMAGE = 'debian:bookworm-slim';
+
+async function imageId(tag: string): Promise<string | undefined> {
+  try {
+    return (await docker().getImage(tag).inspect()).Id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The apt mirror this machine already uses (deb822 or one-line sources). */
+export function aptMirror(): string {
+  const files = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list'];
+  for (const file of files) {
+    try {
+      const text = readFileSync(file, 'utf8');
+      const uri = text.match(/^URIs:\s*(\S+debian)\/?\s*$/m)?.[1] ?? text.match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+debian)\/?\s+bookworm\s/m)?.[1];
+      if (uri) return uri;
+    } catch {
+      // try the next file
+    }
+  }
+  return 'http://deb.debian.org/debian';
+}
+
+async function pullDebian(log: (line: string) => void): Promise<boolean> {
+  const pulled = await execa('docker', ['pull', REGISTRY_IMAGE], { reject: false, timeout: 60_000 });
+  if (pulled.failed) {
+    log(`no registry: ${String(pulled.stderr).trim().split('\n')[0] ?? 'pull failed'}`);
+    return false;
+  }
+  await docker().getImage(REGISTRY_IMAGE).tag({ repo: 'labs/debian', tag: 'bookworm' });
+  return true;
+}
+
+async function debootstrapDebian(log: (line: string) => void): Promise<void> {
+  const rootfs = mkdtempSync(join(tmpdir(), 'labs-rootfs-'));
+  try {
+    const mirror = aptMirror();
+    log(`debootstrap bookworm from ${mirror}`);
+    await execa('debootstrap', ['--variant=minbase', 'bookworm', rootfs, mirror], { timeout: 900_000 });
+    await execa('sh', ['-c', `tar -C '${rootfs}' -c . | docker import - ${DEBIAN_IMAGE}`], { timeout: 300_000 });
+  } finally {
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+}
+
+export async function ensureDebianBase(log: (line: string) => void): Promise<string> {
+  if (!(await imageId(DEBIAN_IMAGE))) {
+    if (!(await pullDebian(log))) await debootstrapDebian(log);
+  }
+  return DEBIAN_IMAGE;
+}
+
+function contextFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? contextFiles(path) : [path];
+  });
+}
+
+/** The content tag of docker/<name>: a hash of its files and of the base image it builds on. */
+export async function imageTag(name: string): Promise<string> {
+  const dir = join(DOCKER_DIR, name);
+  const hash = createHash('sha256').update((await imageId(DEBIAN_IMAGE)) ?? 'no-base');
+  for (const file of contextFiles(dir).sort()) hash.update(relative(dir, file)).update(readFileSync(file));
+  return `labs/${name}:${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** Builds docker/<name> unless an image with the same content tag exists; returns the tag. */
+export async function ensureImage(name: string, log: (line: string) => void = () => {}): Promise<string> {
+  await ensureDebianBase(log);
+  const tag = await imageTag(name);
+  if (await imageId(tag)) return tag;
+  log(`building ${tag}`);
+  const dir = join(DOCKER_DIR, name);
+  const stream = await docker().buildImage({ context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) }, { t: tag, labels: { 'io.labs.image': name } });
+  await new Promise<void>((resolve, reject) =>
+    docker().modem.followProgress(
+      stream,
+      (error: Error | null, output: { error?: string }[]) => {
+        const failed = error?.message ?? output.find((o) => o.error)?.error;
+        if (failed) reject(new Error(`docker build ${name}: ${failed.trim()}`));
+        else resolve();
+      },
+      (event: { stream?: string }) => {
+        const line = event.stream?.trim();
+        if (line?.startsWith('Step ')) log(`${name}: ${line}`);
+      },
+    ),
+  );
+  return tag;
+}
+
+export function imageNames(): string[] {
+  return readdirSync(DOCKER_DIR).filter((name) => statSync(join(DOCKER_DIR, name)).isDirectory());
+}

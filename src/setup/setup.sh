@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs and starts everything the labs need, idempotently: system tools, the pinned Node.js
+# runtime and packages, the Docker engine, and the locally built images.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+log() { printf '\033[36msetup:\033[0m %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# command → Debian package that provides it
+declare -A PACKAGES=(
+  [ip]=iproute2 [ss]=iproute2 [iptables]=iptables [tcpdump]=tcpdump [tshark]=tshark
+  [ethtool]=ethtool [sysctl]=procps [debootstrap]=debootstrap [curl]=curl
+)
+missing=()
+for cmd in "${!PACKAGES[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGES[$cmd]}"); done
+docker_ready() { docker version >/dev/null 2>&1; }
+if ! command -v dockerd >/dev/null 2>&1 && ! docker_ready; then missing+=(docker.io); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  log "installing ${missing[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node packages (and the pinned runtime, which is one of them), reinstalled when the lock file changes.
+stamp=node_modules/.package-lock.sha
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing node packages"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# The Docker engine: started here when it is installed but not running.
+if ! docker_ready; then
+  log "starting dockerd"
+  as_root sh -c 'nohup dockerd >/var/log/labs-dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do docker_ready && break; sleep 0.5; done
+  docker_ready || { echo "setup: dockerd did not start; see /var/log/labs-dockerd.log" >&2; exit 1; }
+fi
+
+node_modules/.bin/node src/setup/build-images.ts

@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLAIMS, findClaim } from '../../src/catalog/index.ts';
+import { drift, readBaseline } from '../../src/core/expect.ts';
+import type { Lab } from '../../src/core/lab.ts';
+import { loadLabs, selectLabs } from '../../src/core/registry.ts';
+import { checkVerdicts } from '../../src/core/runner.ts';
+import type { LabResult } from '../../src/core/types.ts';
+import { topologySchema } from '../../src/resources/netns.ts';
+import { Scope } from '../../src/resources/scope.ts';
+
+describe('claims catalog', () => {
+  it('has unique, well-formed ids with English and Chinese text', () => {
+    const ids = CLAIMS.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const claim of CLAIMS) {
+      expect(claim.id).toMatch(/^[a-z0-9]+(\.[a-z0-9-]+){1,3}$/);
+      expect(claim.en.length).toBeGreaterThan(10);
+      expect(claim.zh).toMatch(/[\u4e00-\u9fff]/);
+      expect(claim.section.length).toBeGreaterThan(1);
+    }
+  });
+
+  it('covers every section of the sheet, each topic with several claims', () => {
+    const topics = new Set(CLAIMS.map((c) => c.topic));
+    for (const t of ['tcp', 'udp', 'quic', 'ip', 'dns', 'http', 'tls', 'icmp', 'linux', 'os', 'nginx', 'mysql', 'k8s', 'docker', 'kafka', 'rocketmq']) expect(topics.has(t)).toBe(true);
+    expect(CLAIMS.length).toBeGreaterThan(150);
+  });
+
+  it('holds the ids that the issues name', () => {
+    for (const id of ['tcp.congestion.fast-recovery', 'udp.checksum', 'icmp.redirect', 'nginx.lb.least-time', 'mysql.btree.leaf-links', 'os.deadlock.four-conditions', 'linux.awk.sum']) {
+      expect(findClaim(id), id).toBeDefined();
+    }
+  });
+});
+
+describe('scope', () => {
+  it('disposes newest first, once, and carries on past failures', async () => {
+    const order: string[] = [];
+    const scope = new Scope();
+    scope.defer('a', () => void order.push('a'));
+    scope.defer('b', () => {
+      throw new Error('boom');
+    });
+    const early = scope.defer('c', () => void order.push('c'));
+    await early();
+    expect(await scope.dispose()).toEqual(['b: boom']);
+    expect(await scope.dispose()).toEqual(['b: boom']);
+    expect(order).toEqual(['c', 'a']);
+    expect(() => scope.defer('d', () => {})).toThrow(/closed/);
+  });
+});
+
+describe('lab registry', () => {
+  const fixtures = new URL('../fixtures/labs', import.meta.url).pathname;
+
+  it('loads the project labs and selects by lab id or claim id', async () => {
+    const labs = await loadLabs();
+    expect(selectLabs(labs, ['tcp-lifecycle']).map((l) => l.id)).toEqual(['tcp-lifecycle']);
+    expect(selectLabs(labs, ['tcp.close.time-wait', 'tcp-lifecycle']).map((l) => l.id)).toEqual(['tcp-lifecycle']);
+    expect(() => selectLabs(labs, ['nope'])).toThrow('unknown lab or claim "nope"');
+    expect(() => selectLabs(labs, ['k8s.secret.base64'])).toThrow('claim "k8s.secret.base64" has no lab yet');
+  });
+
+  it('rejects a malformed lab with a one-line reason', async () => {
+    await expect(loadLabs(join(fixtures, 'malformed'))).rejects.toThrow(/^malformed lab .*bad\.lab\.ts: timeLimitMs: /);
+  });
+
+  it('rejects a lab that names a claim the catalog lacks', async () => {
+    await expect(loadLabs(join(fixtures, 'unknown-claim'))).rejects.toThrow(/unknown claim id\(s\) tcp\.made-up\.claim/);
+  });
+});
+
+describe('verdict checks and baselines', () => {
+  const lab = { claims: ['a.b.c', 'a.b.d'] } as unknown as Lab;
+  const claim = (id: string, verdict = 'confirmed') => ({ id, verdict, summary: 's', observed: {}, evidence: [] }) as never;
+
+  it('a lab must give one verdict per declared claim', () => {
+    expect(checkVerdicts(lab, [claim('a.b.c'), claim('a.b.d')])).toBeUndefined();
+    expect(checkVerdicts(lab, [claim('a.b.c')])).toBe('no verdict for a.b.d');
+    expect(checkVerdicts(lab, [claim('a.b.c'), claim('a.b.d'), claim('x.y.z')])).toBe('verdicts for undeclared claims x.y.z');
+    expect(checkVerdicts(lab, [claim('a.b.c'), claim('a.b.d', 'probably')])).toMatch(/verdict "probably"/);
+  });
+
+  it('reports every changed or unknown verdict', () => {
+    const results = [{ claims: [claim('a.b.c', 'nuanced'), claim('a.b.d')] }] as unknown as LabResult[];
+    expect(drift({ 'a.b.c': 'nuanced', 'a.b.d': 'confirmed' }, results)).toEqual([]);
+    expect(drift({ 'a.b.c': 'confirmed' }, results)).toEqual(['a.b.c: expected confirmed, got nuanced', 'a.b.d: confirmed (not in the baseline)']);
+  });
+
+  it('rejects a malformed baseline file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'labs-test-'));
+    writeFileSync(join(dir, 'bad.json'), '{"a.b.c": "maybe"}');
+    expect(() => readBaseline(join(dir, 'bad.json'))).toThrow(/^malformed baseline .*a\.b\.c: /);
+    expect(() => readBaseline(join(dir, 'missing.json'))).toThrow(/baseline not found/);
+  });
+});
+
+describe('topology validation', () => {
+  it('names an unknown host before anything is built', () => {
+    const result = topologySchema.safeParse({ hosts: { a: {} }, links: [{ a: ['a', '198.18.0.1/24'], b: ['b', '198.18.0.2/24'] }] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('unknown host "b" (hosts: a)');
+  });
+});
