@@ -1,6 +1,6 @@
 /** Containers and networks through the Docker Engine API, labelled with the run id. */
 import Docker from 'dockerode';
-import { DOCKER_LABEL } from './run-state.ts';
+import { DOCKER_LABEL, resourceName } from './run-state.ts';
 import type { Scope } from './scope.ts';
 
 let client: Docker | undefined;
@@ -32,7 +32,7 @@ export interface StartedContainer {
 const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
 
 export async function startContainer(scope: Scope, runId: string, spec: ContainerSpec): Promise<StartedContainer> {
-  const name = `labs-${runId}-${spec.name}`;
+  const name = resourceName(runId, spec.name);
   const container = await docker().createContainer({
     name,
     Image: spec.image,
@@ -63,7 +63,7 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
 }
 
 export async function createNetwork(scope: Scope, runId: string, name: string): Promise<string> {
-  const fullName = `labs-${runId}-${name}`;
+  const fullName = resourceName(runId, name);
   const network = await docker().createNetwork({ Name: fullName, Labels: { [DOCKER_LABEL]: runId } });
   scope.defer(`network ${fullName}`, async () => {
     await network.remove().catch((error) => {

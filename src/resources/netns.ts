@@ -1,10 +1,11 @@
 /**
  * Network namespaces joined by veth links, declared as data and built for one run.
- * Namespace names carry the run id (`labs-<runId>-<host>`), which is how the reaper finds
+ * Namespace names carry the run id (`labs-<runId>-<host>-<nonce>`), which is how the reaper finds
  * the leftovers of a dead run; deleting a namespace also deletes its veth ends.
  */
 import { z } from 'zod';
 import { exec } from './process.ts';
+import { resourceName } from './run-state.ts';
 import type { Scope } from './scope.ts';
 
 const cidr = z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'expected an IPv4 address with prefix, e.g. 198.18.0.1/24');
@@ -48,10 +49,6 @@ export interface Host {
 
 export type Network = Record<string, Host>;
 
-export function netnsName(runId: string, host: string): string {
-  return `labs-${runId}-${host}`;
-}
-
 export async function deleteNetns(name: string): Promise<void> {
   const pids = (await exec('ip', ['netns', 'pids', name]).catch(() => '')).split(/\s+/).filter(Boolean);
   for (const pid of pids) {
@@ -69,7 +66,7 @@ export async function buildNetwork(scope: Scope, runId: string, spec: TopologySp
   const topology = topologySchema.parse(spec);
   const network: Network = {};
   for (const [name, host] of Object.entries(topology.hosts)) {
-    const netns = netnsName(runId, name);
+    const netns = resourceName(runId, name);
     await exec('ip', ['netns', 'add', netns]);
     scope.defer(`netns ${netns}`, () => deleteNetns(netns));
     await exec('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);

@@ -38,6 +38,14 @@ export function newRunId(): string {
   return randomBytes(4).toString('hex');
 }
 
+/**
+ * The name of a resource a run creates: `labs-<runId>-<name>-<nonce>`. The run id is how the
+ * reaper knows the owner; the nonce keeps two labs of one run (--jobs) from choosing the same name.
+ */
+export function resourceName(runId: string, name: string): string {
+  return `labs-${runId}-${name}-${randomBytes(2).toString('hex')}`;
+}
+
 export function registerRun(runId: string): () => void {
   const file = join(stateDir(), 'runs', `${runId}.json`);
   const record: RunRecord = { runId, pid: process.pid, processStart: processStart(process.pid) ?? '' };

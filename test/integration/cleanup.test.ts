@@ -1,0 +1,52 @@
+/** A lab that fails, times out or is interrupted leaves nothing behind; a SIGKILLed run is reaped later. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_LABS, labs, leftovers, NOTHING, resourcesUp, startLabs } from '../helpers/cli.ts';
+
+const cleanupLabs = join(FIXTURE_LABS, 'cleanup');
+const runIdOf = (stderr: string) => stderr.match(/resources up in run ([0-9a-f]{8})/)?.[1];
+
+describe('clean-up', () => {
+  it('removes namespaces, processes and containers of a lab that throws', async () => {
+    const result = await labs(['run', 'throws', '--labs-dir', cleanupLabs, '--json']);
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.labs[0]).toMatchObject({ id: 'throws', status: 'error', reason: 'the experiment failed on purpose' });
+    const runId = runIdOf(result.stderr)!;
+    expect(runId).toBeDefined();
+    expect(await leftovers(runId)).toEqual(NOTHING);
+  });
+
+  it('removes everything of a lab that outlives its time limit', async () => {
+    const result = await labs(['run', 'times-out', '--labs-dir', cleanupLabs, '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).labs[0]).toMatchObject({ status: 'error', reason: 'timed out after 3000 ms' });
+    expect(await leftovers(runIdOf(result.stderr)!)).toEqual(NOTHING);
+  });
+
+  it('cleans up and exits 130 on SIGINT mid-run', async () => {
+    const child = startLabs(['run', 'waits', '--labs-dir', cleanupLabs, '--json']);
+    const runId = await resourcesUp(child);
+    expect((await leftovers(runId)).namespaces).toHaveLength(2);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(JSON.parse(String(result.stdout)).labs[0]).toMatchObject({ status: 'error', reason: 'interrupted' });
+    expect(await leftovers(runId)).toEqual(NOTHING);
+  });
+
+  it('leaves a SIGKILLed run\'s resources to `labs clean`, which removes them', async () => {
+    const child = startLabs(['run', 'waits', '--labs-dir', cleanupLabs]);
+    const runId = await resourcesUp(child);
+    child.kill('SIGKILL');
+    await child;
+    const left = await leftovers(runId);
+    expect(left.namespaces).toHaveLength(2);
+    expect(left.containers).toHaveLength(1);
+    expect(left.processes.length).toBeGreaterThanOrEqual(2);
+    const clean = await labs(['clean']);
+    expect(clean.exitCode).toBe(0);
+    expect(clean.stdout).toContain(runId);
+    expect(await leftovers(runId)).toEqual(NOTHING);
+  });
+});

@@ -1,0 +1,81 @@
+/** What a user sees at the command line: listings, coverage, doctor, and one-line errors for bad input. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_LABS, labs } from '../helpers/cli.ts';
+
+const oneLineError = (stderr: string, pattern: RegExp) => {
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+  expect(stderr.trim()).toMatch(pattern);
+};
+
+describe('labs list, coverage, doctor', () => {
+  it('lists labs as JSON with their claim ids', async () => {
+    const result = await labs(['list', '--json']);
+    expect(result.exitCode).toBe(0);
+    const { labs: rows } = JSON.parse(result.stdout);
+    expect(rows).toContainEqual(expect.objectContaining({ id: 'tcp-lifecycle', topic: 'tcp', claims: expect.arrayContaining(['tcp.handshake.three-way', 'tcp.close.time-wait']) }));
+  });
+
+  it('reports coverage per topic over the whole catalog', async () => {
+    const { topics } = JSON.parse((await labs(['coverage', '--json'])).stdout);
+    const tcp = topics.find((t: { topic: string }) => t.topic === 'tcp');
+    expect(tcp.withLab).toBeGreaterThanOrEqual(7);
+    expect(tcp.claims).toBeGreaterThan(tcp.withLab);
+    expect(topics.find((t: { topic: string }) => t.topic === 'kafka').withLab).toBe(0);
+  });
+
+  it('doctor tells the truth about this machine', async () => {
+    const { capabilities, labs: enabled } = JSON.parse((await labs(['doctor', '--json'])).stdout);
+    expect(capabilities.root.ok).toBe(process.getuid?.() === 0);
+    for (const tool of ['tcpdump', 'tshark', 'ss', 'netns', 'iptables']) expect(capabilities[tool].ok, tool).toBe(true);
+    expect(enabled).toContainEqual(expect.objectContaining({ id: 'tcp-lifecycle', runnable: true }));
+  });
+});
+
+describe('bad input: one line, non-zero exit', () => {
+  it('an unknown lab id', async () => {
+    const result = await labs(['run', 'no-such-lab']);
+    expect(result.exitCode).toBe(2);
+    oneLineError(result.stderr, /^labs: unknown lab or claim "no-such-lab" \(see `labs list`\)$/);
+  });
+
+  it('a claim that has no lab yet', async () => {
+    const result = await labs(['run', 'kafka.delay.not-native']);
+    expect(result.exitCode).toBe(2);
+    oneLineError(result.stderr, /claim "kafka.delay.not-native" has no lab yet/);
+  });
+
+  it('a malformed lab file', async () => {
+    const result = await labs(['list', '--labs-dir', join(FIXTURE_LABS, 'malformed')]);
+    expect(result.exitCode).toBe(2);
+    oneLineError(result.stderr, /^labs: malformed lab .*bad\.lab\.ts: timeLimitMs: /);
+  });
+
+  it('an unknown command, flag or --jobs value', async () => {
+    oneLineError((await labs(['frobnicate'])).stderr, /unknown command "frobnicate"/);
+    oneLineError((await labs(['run', '--colour'])).stderr, /Unknown option '--colour'/);
+    const jobs = await labs(['run', 'tcp-lifecycle', '--jobs', '0']);
+    expect(jobs.exitCode).toBe(2);
+    oneLineError(jobs.stderr, /--jobs takes a whole number from 1 to 64, not "0"/);
+  });
+
+  it('a malformed baseline is refused before anything runs', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'labs-cli-')), 'expect.json');
+    writeFileSync(file, '{ not json');
+    const result = await labs(['run', 'tcp-lifecycle', '--expect', file]);
+    expect(result.exitCode).toBe(2);
+    oneLineError(result.stderr, /^labs: malformed baseline /);
+  });
+
+  it('a missing engine skips the lab that needs it, says why and exits non-zero', async () => {
+    const result = await labs(['run', 'throws', '--labs-dir', join(FIXTURE_LABS, 'cleanup'), '--json'], {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
+    expect(result.exitCode).toBe(1);
+    const lab = JSON.parse(result.stdout).labs[0];
+    expect(lab.status).toBe('skipped');
+    expect(lab.reason).toMatch(/^missing requirement: docker \(/);
+  });
+});
