@@ -1,0 +1,78 @@
+/**
+ * Benchmarks of the runner itself, each a ratio against a baseline measured in the same run:
+ *  - overhead: the tcp-lifecycle experiment through the runner and through the CLI, against the
+ *    same experiment called bare (its run function with a plain scope and directory);
+ *  - parallelism: two labs with --jobs 2 against --jobs 1;
+ *  - memory: the runner's peak resident set against the same process before it ran anything.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import lab from '../../labs/tcp/lifecycle.lab.ts';
+import { runLabs } from '../../src/core/runner.ts';
+import { newRunId, registerRun } from '../../src/resources/run-state.ts';
+import { Scope } from '../../src/resources/scope.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const runId = newRunId();
+const unregister = registerRun(runId);
+const rssBaselineKb = process.resourceUsage().maxRSS;
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+async function median(name: string, fn: () => Promise<unknown>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) samples.push(await time(fn));
+  samples.sort((a, b) => a - b);
+  const m = samples[Math.floor(samples.length / 2)]!;
+  process.stderr.write(`${name.padEnd(28)} median ${(m / 1000).toFixed(2)} s of ${samples.map((s) => (s / 1000).toFixed(2)).join(', ')}\n`);
+  return m;
+}
+
+async function bare(): Promise<void> {
+  const scope = new Scope();
+  const workDir = mkdtempSync(join(tmpdir(), 'labs-bench-'));
+  try {
+    await lab.run({ runId, scope, signal: new AbortController().signal, workDir, environment: {}, step: () => {}, keep: () => undefined });
+  } finally {
+    await scope.dispose();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+const inRunner = (labs: (typeof lab)[], jobs: number) => async () => {
+  const results = await runLabs(labs, { runId, jobs, signal: new AbortController().signal });
+  const failed = results.find((r) => r.status !== 'passed');
+  if (failed) throw new Error(`${failed.id}: ${failed.reason}`);
+};
+
+try {
+  const bareMs = await median('bare experiment', bare);
+  const runnerMs = await median('through the runner', inRunner([lab], 1));
+  const cliMs = await median('through the CLI process', () => execa(process.execPath, [CLI, 'run', lab.id, '--json']));
+  const jobs1Ms = await median('two labs, --jobs 1', inRunner([lab, lab], 1));
+  const jobs2Ms = await median('two labs, --jobs 2', inRunner([lab, lab], 2));
+  const peakKb = process.resourceUsage().maxRSS;
+  const figures = {
+    rounds: ROUNDS,
+    runnerOverBare: +(runnerMs / bareMs).toFixed(3),
+    cliOverBare: +(cliMs / bareMs).toFixed(3),
+    jobs2SpeedUp: +(jobs1Ms / jobs2Ms).toFixed(3),
+    peakRssOverIdle: +(peakKb / rssBaselineKb).toFixed(3),
+    absolute: { bareMs: Math.round(bareMs), runnerMs: Math.round(runnerMs), cliMs: Math.round(cliMs), jobs1Ms: Math.round(jobs1Ms), jobs2Ms: Math.round(jobs2Ms), idleRssMb: Math.round(rssBaselineKb / 1024), peakRssMb: Math.round(peakKb / 1024) },
+  };
+  process.stdout.write(`runner / bare experiment:     ${figures.runnerOverBare}\n`);
+  process.stdout.write(`CLI process / bare experiment: ${figures.cliOverBare}\n`);
+  process.stdout.write(`--jobs 2 speed-up over 1:      ${figures.jobs2SpeedUp}\n`);
+  process.stdout.write(`peak RSS / idle RSS:           ${figures.peakRssOverIdle} (${figures.absolute.peakRssMb} MB / ${figures.absolute.idleRssMb} MB)\n`);
+  mkdirSync('out', { recursive: true });
+  writeFileSync('out/bench.json', `${JSON.stringify(figures, null, 2)}\n`);
+} finally {
+  unregister();
+}
