@@ -35,6 +35,10 @@ fi
 # The Docker engine: started here when it is installed but not running.
 if ! docker_ready; then
   log "starting dockerd"
+  # A dockerd killed without shutting down (as at the end of a session) leaves its pid file behind.
+  for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then as_root rm -f "$pidfile"; fi
+  done
   as_root sh -c 'nohup dockerd >/var/log/labs-dockerd.log 2>&1 &'
   for _ in $(seq 1 60); do docker_ready && break; sleep 0.5; done
   docker_ready || { echo "setup: dockerd did not start; see /var/log/labs-dockerd.log" >&2; exit 1; }
