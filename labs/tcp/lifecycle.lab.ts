@@ -249,7 +249,7 @@ export default defineLab({
       hosts: { client: {}, server: {} },
       links: [{ a: ['client', '198.18.0.1/24'], b: ['server', '198.18.0.2/24'], offload: false }],
     });
-    const { client: clientHost, server: serverHost } = net as { client: (typeof net)[string]; server: (typeof net)[string] };
+    const { client: clientHost, server: serverHost } = net;
     const endpoints = { client: clientHost.address, server: serverHost.address };
     ctx.environment.tcpdump = await toolVersion('tcpdump');
     ctx.environment.tshark = await toolVersion('tshark');

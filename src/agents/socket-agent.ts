@@ -3,6 +3,7 @@
  * on stdin. Each command gets a reply `{id, ok, result|error}`; socket activity is reported as
  * events `{event, conn, at, ...}` on stdout. Started by src/resources/socket-agent.ts.
  */
+import dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
 import net from 'node:net';
 
@@ -11,11 +12,14 @@ type Command =
   | { id: number; op: 'connect'; host: string; port: number; conn: string; noDelay?: boolean }
   | { id: number; op: 'write'; conn: string; bytes: number }
   | { id: number; op: 'resume' | 'end' | 'destroy'; conn: string }
-  | { id: number; op: 'close-listener'; port: number };
+  | { id: number; op: 'close-listener'; port: number }
+  | { id: number; op: 'udp-open'; sock: string; family?: 4 | 6; port?: number; join?: string; connect?: { host: string; port: number } }
+  | { id: number; op: 'udp-send'; sock: string; bytes: number; host?: string; port?: number };
 
 const now = () => performance.timeOrigin + performance.now();
 const sockets = new Map<string, net.Socket>();
 const listeners = new Map<number, net.Server>();
+const datagramSockets = new Map<string, dgram.Socket>();
 let accepted = 0;
 
 function send(message: object): void {
@@ -80,6 +84,28 @@ async function handle(command: Command): Promise<unknown> {
     case 'close-listener':
       listeners.get(command.port)?.close();
       return {};
+    case 'udp-open': {
+      const { sock } = command;
+      const socket = dgram.createSocket({ type: command.family === 6 ? 'udp6' : 'udp4', reuseAddr: true });
+      datagramSockets.set(sock, socket);
+      socket.on('message', (data, from) => send({ event: 'datagram', sock, bytes: data.length, from: from.address }));
+      socket.on('error', (error: NodeJS.ErrnoException) => send({ event: 'udp-error', sock, code: error.code, message: error.message }));
+      await new Promise<void>((resolve) => socket.bind(command.port ?? 0, resolve));
+      if (command.join) socket.addMembership(command.join);
+      if (command.connect) await new Promise<void>((resolve) => socket.connect(command.connect!.port, command.connect!.host, resolve));
+      return { port: socket.address().port };
+    }
+    case 'udp-send': {
+      const socket = datagramSockets.get(command.sock);
+      if (!socket) throw new Error(`no datagram socket "${command.sock}"`);
+      const payload = Buffer.alloc(command.bytes, 0x62);
+      await new Promise<void>((resolve, reject) => {
+        const done = (error: Error | null) => (error ? reject(error) : resolve());
+        if (command.host) socket.send(payload, command.port, command.host, done);
+        else socket.send(payload, done);
+      });
+      return { bytes: command.bytes };
+    }
   }
 }
 

@@ -3,6 +3,8 @@ import Docker from 'dockerode';
 import type { Capability } from './lab.ts';
 import { exec } from '../resources/process.ts';
 import { deleteNetns } from '../resources/netns.ts';
+import { nfqueueHelper } from '../resources/impairment.ts';
+import { SCAPY_PYTHON } from '../resources/scapy.ts';
 
 export interface Probe {
   ok: boolean;
@@ -49,7 +51,7 @@ export function probeCapabilities(): Promise<Capabilities> {
     const netns = root.ok
       ? await probe(() => inProbeNetns(async () => 'ip netns add/delete works'))
       : { ok: false, detail: 'needs root' };
-    const [iptables, netem, tcpdump, tshark, ss, docker] = await Promise.all([
+    const [iptables, netem, tcpdump, tshark, ss, docker, ping, traceroute, scapy, nfqueue] = await Promise.all([
       netns.ok ? probe(() => inProbeNetns((ns) => exec('iptables', ['-V'], { netns: ns }))) : { ok: false, detail: 'needs netns' },
       netns.ok
         ? probe(() =>
@@ -63,8 +65,12 @@ export function probeCapabilities(): Promise<Capabilities> {
       probe(() => exec('tshark', ['--version'])),
       probe(() => exec('ss', ['-V'])),
       probe(probeDocker),
+      probe(() => exec('ping', ['-V'])),
+      probe(() => exec('traceroute', ['--version'])),
+      probe(async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}`),
+      probe(async () => `${await nfqueueHelper()} (impairment without netem)`),
     ]);
-    return { root, netns, iptables, 'tc-netem': netem, tcpdump, tshark, ss, docker };
+    return { root, netns, iptables, 'tc-netem': netem, nfqueue, tcpdump, tshark, ss, ping, traceroute, scapy, docker };
   })();
   return cached;
 }

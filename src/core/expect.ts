@@ -1,5 +1,5 @@
 /** Verdict baselines: a committed map of claim id to verdict, compared against a run. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from './registry.ts';
 import { VERDICTS, type LabResult, type Verdict } from './types.ts';
@@ -32,8 +32,11 @@ export function baselineOf(results: LabResult[]): Baseline {
   return Object.fromEntries(results.flatMap((lab) => lab.claims.map((c) => [c.id, c.verdict] as const)).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** Records this run's verdicts, keeping the baseline's entries for claims this run did not cover. */
 export function writeBaseline(file: string, results: LabResult[]): void {
-  writeFileSync(file, `${JSON.stringify(baselineOf(results), null, 2)}\n`);
+  const merged = { ...(existsSync(file) ? readBaseline(file) : {}), ...baselineOf(results) };
+  const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
 /** One line per claim whose verdict differs from the baseline, or that the baseline lacks. */

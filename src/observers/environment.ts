@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Environment } from '../core/types.ts';
-import { exec } from '../resources/process.ts';
+import { exec, execOutcome } from '../resources/process.ts';
 
 function osName(): string {
   try {
@@ -16,9 +16,9 @@ export function baseEnvironment(): Environment {
   return { kernel: release(), os: osName(), node: process.version };
 }
 
-/** The first line of a tool's version output, e.g. `tcpdump version 4.99.3`. */
+/** The first line of a tool's version output (stdout or stderr), e.g. `tcpdump version 4.99.3`. */
 export async function toolVersion(command: string, args = ['--version']): Promise<string> {
-  return (await exec(command, args)).trim().split('\n')[0] ?? '';
+  return (await execOutcome(command, args)).output.split('\n')[0] ?? '';
 }
 
 /** Reads sysctls inside a namespace into `environment` as `sysctl <name>` entries. */

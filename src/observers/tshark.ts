@@ -79,8 +79,28 @@ export function parseTsharkFields(output: string): Packet[] {
     });
 }
 
-export async function decodeTcp(pcap: string, displayFilter = 'tcp'): Promise<Packet[]> {
+function fieldArgs(pcap: string, displayFilter: string, fields: readonly string[]): string[] {
   const args = ['-r', pcap, '-Y', displayFilter, '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=,'];
-  for (const field of TSHARK_FIELDS) args.push('-e', field);
-  return parseTsharkFields(await exec('tshark', args, { timeoutMs: 60_000 }));
+  for (const field of fields) args.push('-e', field);
+  return args;
+}
+
+export async function decodeTcp(pcap: string, displayFilter = 'tcp'): Promise<Packet[]> {
+  return parseTsharkFields(await exec('tshark', fieldArgs(pcap, displayFilter, TSHARK_FIELDS), { timeoutMs: 60_000 }));
+}
+
+/** Splits tshark field output into one record per packet, keyed by field name; repeated fields are joined by ','. */
+export function parseFieldRows(output: string, fields: readonly string[]): Record<string, string>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const values = line.split('\t');
+      return Object.fromEntries(fields.map((field, i) => [field, values[i] ?? '']));
+    });
+}
+
+/** Any tshark fields of the packets matching a display filter, e.g. ICMP or UDP ones. */
+export async function readFields(pcap: string, displayFilter: string, fields: readonly string[]): Promise<Record<string, string>[]> {
+  return parseFieldRows(await exec('tshark', fieldArgs(pcap, displayFilter, fields), { timeoutMs: 60_000 }), fields);
 }

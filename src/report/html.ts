@@ -44,6 +44,8 @@ function evidence(item: Evidence): string {
       )}`;
     case 'table':
       return `<h4>${x(item.title)}</h4>${table(item.columns, item.rows)}`;
+    case 'file':
+      return `<p><a href="${x(item.path)}">${x(item.title)}</a></p>`;
     case 'command':
       return `<h4>${x(item.title)}</h4><pre>$ ${x(item.command)}\n${x(item.output)}</pre>`;
   }

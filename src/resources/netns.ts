@@ -1,34 +1,53 @@
 /**
- * Network namespaces joined by veth links, declared as data and built for one run.
+ * Network namespaces joined by veth links and bridged LANs, declared as data and built for one run.
  * Namespace names carry the run id (`labs-<runId>-<host>-<nonce>`), which is how the reaper finds
  * the leftovers of a dead run; deleting a namespace also deletes its veth ends.
  */
 import { z } from 'zod';
+import { impairEgress, impairmentSchema, type AppliedImpairment } from './impairment.ts';
 import { exec } from './process.ts';
 import { resourceName } from './run-state.ts';
 import type { Scope } from './scope.ts';
 
-const cidr = z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'expected an IPv4 address with prefix, e.g. 198.18.0.1/24');
+const cidr = z
+  .string()
+  .regex(/^(\d+\.\d+\.\d+\.\d+|[0-9a-f:]+)\/\d+$/, 'expected an address with prefix, e.g. 198.18.0.1/24 or fd00::1/64');
 const hostName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, 'host names are 1-12 lower-case letters or digits');
+/** A host's end of a link or LAN: the host, then its addresses. */
+const endpoint = z.tuple([hostName, cidr]).rest(cidr);
 
 export const topologySchema = z
   .object({
-    hosts: z.record(hostName, z.object({ sysctls: z.record(z.string(), z.string()).default({}) })),
-    links: z.array(
+    hosts: z.record(
+      hostName,
       z.object({
-        a: z.tuple([hostName, cidr]),
-        b: z.tuple([hostName, cidr]),
-        mtu: z.number().int().min(68).max(65535).optional(),
-        /** false turns off TSO/GSO/GRO so that captures show segments as a physical wire would carry them. */
-        offload: z.boolean().default(true),
+        /** A router forwards IPv4 between its interfaces. */
+        router: z.boolean().default(false),
+        sysctls: z.record(z.string(), z.string()).default({}),
       }),
     ),
+    links: z
+      .array(
+        z.object({
+          a: endpoint,
+          b: endpoint,
+          mtu: z.number().int().min(68).max(65535).optional(),
+          /** false turns off TSO/GSO/GRO so that captures show segments as a physical wire would carry them. */
+          offload: z.boolean().default(true),
+          /** Delay or loss on what end a or end b sends into the link. */
+          impair: z.object({ a: impairmentSchema.optional(), b: impairmentSchema.optional() }).default({}),
+        }),
+      )
+      .default([]),
+    /** Several hosts on one Ethernet segment (a bridge in a namespace of its own). */
+    lans: z.array(z.object({ name: hostName, members: z.array(endpoint).min(2) })).default([]),
     routes: z.array(z.object({ host: hostName, to: z.string(), via: z.string() })).default([]),
   })
   .superRefine((topology, ctx) => {
     const known = new Set(Object.keys(topology.hosts));
     const used = [
       ...topology.links.flatMap((l) => [l.a[0], l.b[0]]),
+      ...topology.lans.flatMap((l) => l.members.map((m) => m[0])),
       ...topology.routes.map((r) => r.host),
     ];
     for (const host of used) {
@@ -38,13 +57,21 @@ export const topologySchema = z
 
 export type TopologySpec = z.input<typeof topologySchema>;
 
+export interface Interface {
+  name: string;
+  /** Addresses with prefix, as declared. */
+  addresses: string[];
+}
+
 export interface Host {
   name: string;
   netns: string;
   /** Interface names and addresses in this host, in link order. */
-  interfaces: { name: string; address: string }[];
-  /** The host's first address, without prefix. */
+  interfaces: Interface[];
+  /** The host's first IPv4 address, without prefix. */
   address: string;
+  /** Impairments the topology applied to this host's egress. */
+  impairments: AppliedImpairment[];
 }
 
 export type Network = Record<string, Host>;
@@ -61,34 +88,68 @@ export async function deleteNetns(name: string): Promise<void> {
   await exec('ip', ['netns', 'delete', name]);
 }
 
+async function addNetns(scope: Scope, runId: string, name: string): Promise<string> {
+  const netns = resourceName(runId, name);
+  await exec('ip', ['netns', 'add', netns]);
+  scope.defer(`netns ${netns}`, () => deleteNetns(netns));
+  await exec('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+  return netns;
+}
+
+/** Gives the interface its addresses (IPv6 without duplicate address detection) and brings it up. */
+async function configure(host: Host, iface: Interface, options: { mtu?: number; offload: boolean }): Promise<void> {
+  for (const address of iface.addresses) {
+    await exec('ip', ['-n', host.netns, 'addr', 'add', address, 'dev', iface.name, ...(address.includes(':') ? ['nodad'] : [])]);
+  }
+  if (options.mtu) await exec('ip', ['-n', host.netns, 'link', 'set', iface.name, 'mtu', String(options.mtu)]);
+  if (!options.offload) await exec('ethtool', ['-K', iface.name, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { netns: host.netns });
+  await exec('ip', ['-n', host.netns, 'link', 'set', iface.name, 'up']);
+}
+
+function attach(host: Host, addresses: string[]): Interface {
+  const iface = { name: `eth${host.interfaces.length}`, addresses };
+  host.interfaces.push(iface);
+  host.address ||= addresses.find((a) => !a.includes(':'))?.split('/')[0] ?? '';
+  return iface;
+}
+
 /** Builds the topology; every namespace is deleted when the scope closes. */
 export async function buildNetwork(scope: Scope, runId: string, spec: TopologySpec): Promise<Network> {
   const topology = topologySchema.parse(spec);
   const network: Network = {};
   for (const [name, host] of Object.entries(topology.hosts)) {
-    const netns = resourceName(runId, name);
-    await exec('ip', ['netns', 'add', netns]);
-    scope.defer(`netns ${netns}`, () => deleteNetns(netns));
-    await exec('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-    for (const [key, value] of Object.entries(host.sysctls)) {
+    const netns = await addNetns(scope, runId, name);
+    const sysctls = { ...(host.router ? { 'net.ipv4.ip_forward': '1' } : {}), ...host.sysctls };
+    for (const [key, value] of Object.entries(sysctls)) {
       await exec('sysctl', ['-q', '-w', `${key}=${value}`], { netns });
     }
-    network[name] = { name, netns, interfaces: [], address: '' };
+    network[name] = { name, netns, interfaces: [], address: '', impairments: [] };
   }
   for (const link of topology.links) {
-    const [a, b] = [link.a, link.b].map(([host, address]) => {
-      const node = network[host]!;
-      const iface = { name: `eth${node.interfaces.length}`, address };
-      node.interfaces.push(iface);
-      node.address ||= address.split('/')[0]!;
-      return { node, iface };
-    }) as [{ node: Host; iface: Host['interfaces'][0] }, { node: Host; iface: Host['interfaces'][0] }];
-    await exec('ip', ['link', 'add', a.iface.name, 'netns', a.node.netns, 'type', 'veth', 'peer', 'name', b.iface.name, 'netns', b.node.netns]);
-    for (const { node, iface } of [a, b]) {
-      await exec('ip', ['-n', node.netns, 'addr', 'add', iface.address, 'dev', iface.name]);
-      if (link.mtu) await exec('ip', ['-n', node.netns, 'link', 'set', iface.name, 'mtu', String(link.mtu)]);
-      if (!link.offload) await exec('ethtool', ['-K', iface.name, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { netns: node.netns });
-      await exec('ip', ['-n', node.netns, 'link', 'set', iface.name, 'up']);
+    const [hostA, ...addressesA] = link.a;
+    const [hostB, ...addressesB] = link.b;
+    const a = network[hostA]!;
+    const b = network[hostB]!;
+    const ifA = attach(a, addressesA);
+    const ifB = attach(b, addressesB);
+    await exec('ip', ['link', 'add', ifA.name, 'netns', a.netns, 'type', 'veth', 'peer', 'name', ifB.name, 'netns', b.netns]);
+    await configure(a, ifA, link);
+    await configure(b, ifB, link);
+    for (const [host, iface, spec] of [[a, ifA, link.impair.a], [b, ifB, link.impair.b]] as const) {
+      if (spec) host.impairments.push(await impairEgress(scope, runId, host.netns, iface.name, spec));
+    }
+  }
+  for (const lan of topology.lans) {
+    const bridge = await addNetns(scope, runId, lan.name);
+    await exec('ip', ['-n', bridge, 'link', 'add', 'br0', 'type', 'bridge']);
+    await exec('ip', ['-n', bridge, 'link', 'set', 'br0', 'up']);
+    for (const [index, [hostName, ...addresses]] of lan.members.entries()) {
+      const host = network[hostName]!;
+      const iface = attach(host, addresses);
+      const port = `p${index}`;
+      await exec('ip', ['link', 'add', iface.name, 'netns', host.netns, 'type', 'veth', 'peer', 'name', port, 'netns', bridge]);
+      await exec('ip', ['-n', bridge, 'link', 'set', port, 'master', 'br0', 'up']);
+      await configure(host, iface, { offload: true });
     }
   }
   for (const route of topology.routes) {

@@ -14,6 +14,13 @@ function wrap(command: string, args: string[], netns?: string): [string, string[
   return netns ? ['ip', ['netns', 'exec', netns, command, ...args]] : [command, args];
 }
 
+/** Runs a command to completion and returns what it printed and its exit code, failed or not. */
+export async function execOutcome(command: string, args: string[], options: ExecOptions = {}): Promise<{ exitCode: number; output: string }> {
+  const [file, argv] = wrap(command, args, options.netns);
+  const result = await execa(file, argv, { reject: false, all: true, timeout: options.timeoutMs ?? 30_000, input: options.input });
+  return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '').trim() };
+}
+
 /** Runs a command to completion; throws a one-line error naming the command when it fails. */
 export async function exec(command: string, args: string[], options: ExecOptions = {}): Promise<string> {
   const [file, argv] = wrap(command, args, options.netns);

@@ -1,0 +1,31 @@
+/** Runs one lab through the CLI with --json and gives the test its result and claims. */
+import type { ClaimResult, LabResult, RunReport } from '../../src/core/types.ts';
+import { labs } from './cli.ts';
+
+export interface LabRun {
+  exitCode: number | undefined;
+  stderr: string;
+  report: RunReport;
+  lab: LabResult;
+  claim(id: string): ClaimResult;
+}
+
+export const BASELINE = new URL('../../labs/expected-verdicts.json', import.meta.url).pathname;
+
+/** Runs the lab against the committed verdict baseline, as CI does. */
+export async function runLab(id: string, extra: string[] = []): Promise<LabRun> {
+  const result = await labs(['run', id, '--json', '--expect', BASELINE, ...extra]);
+  const report = JSON.parse(String(result.stdout)) as RunReport;
+  const lab = report.labs[0]!;
+  return {
+    exitCode: result.exitCode,
+    stderr: String(result.stderr),
+    report,
+    lab,
+    claim: (claimId) => {
+      const found = lab.claims.find((c) => c.id === claimId);
+      if (!found) throw new Error(`no verdict for ${claimId}: ${lab.status} ${lab.reason ?? ''}`);
+      return found;
+    },
+  };
+}
