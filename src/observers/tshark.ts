@@ -100,7 +100,8 @@ export function parseFieldRows(output: string, fields: readonly string[]): Recor
     });
 }
 
-/** Any tshark fields of the packets matching a display filter, e.g. ICMP or UDP ones. */
-export async function readFields(pcap: string, displayFilter: string, fields: readonly string[]): Promise<Record<string, string>[]> {
-  return parseFieldRows(await exec('tshark', fieldArgs(pcap, displayFilter, fields), { timeoutMs: 60_000 }), fields);
+/** Any tshark fields of the packets matching a display filter; `preferences` are tshark `-o` settings. */
+export async function readFields(pcap: string, displayFilter: string, fields: readonly string[], preferences: string[] = []): Promise<Record<string, string>[]> {
+  const args = [...preferences.flatMap((p) => ['-o', p]), ...fieldArgs(pcap, displayFilter, fields)];
+  return parseFieldRows(await exec('tshark', args, { timeoutMs: 60_000 }), fields);
 }

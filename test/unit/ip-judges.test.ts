@@ -1,0 +1,36 @@
+/** The ip-header verdicts as pure functions of real captures, and of those captures altered. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { IP_FIELDS, judgeHeaderFields, judgeOptionsSize, judgeTtl, type IpRow } from '../../labs/ip/header.lab.ts';
+import { readFields } from '../../src/observers/tshark.ts';
+
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+let sent: IpRow[];
+let received: IpRow[];
+
+beforeAll(async () => {
+  const read = (name: string) => readFields(fixture(name), 'ip.src == 198.18.30.1', IP_FIELDS, ['ip.check_checksum:TRUE']) as Promise<IpRow[]>;
+  [sent, received] = await Promise.all([read('ip-client.pcap'), read('ip-server.pcap')]);
+});
+
+describe('ip judges on real captures', () => {
+  it('header fields: nuanced by the ECN bits; refuted when a checksum is bad', () => {
+    expect(judgeHeaderFields(sent).verdict).toBe('nuanced');
+    const bad = sent.map((r, i) => (i === 0 ? { ...r, 'ip.checksum.status': '0' } : r));
+    expect(judgeHeaderFields(bad).verdict).toBe('refuted');
+  });
+
+  it('header fields: confirmed when no packet used the ECN bits', () => {
+    expect(judgeHeaderFields(sent.map((r) => ({ ...r, 'ip.dsfield.ecn': '0' }))).verdict).toBe('confirmed');
+  });
+
+  it('TTL: two routers take two; a router that did not decrement refutes', () => {
+    expect(judgeTtl(sent, received).observed.decrements).toEqual([2]);
+    const one = received.map((r) => ({ ...r, 'ip.ttl': String(Number(r['ip.ttl']) + 1) }));
+    expect(judgeTtl(sent, one).verdict).toBe('refuted');
+  });
+
+  it('options: a 60-byte header arrived', () => {
+    expect(judgeOptionsSize(received).verdict).toBe('confirmed');
+    expect(judgeOptionsSize(received.filter((r) => r['ip.hdr_len'] === '20')).verdict).toBe('refuted');
+  });
+});
