@@ -13,7 +13,18 @@ type Command =
   | { id: number; op: 'write'; conn: string; bytes: number }
   | { id: number; op: 'resume' | 'end' | 'destroy'; conn: string }
   | { id: number; op: 'close-listener'; port: number }
-  | { id: number; op: 'udp-open'; sock: string; family?: 4 | 6; port?: number; join?: string; connect?: { host: string; port: number } }
+  | {
+      id: number;
+      op: 'udp-open';
+      sock: string;
+      family?: 4 | 6;
+      port?: number;
+      /** Join a multicast group on the interface with this address. */
+      join?: { group: string; iface: string };
+      /** Send multicast out of the interface with this address. */
+      multicastInterface?: string;
+      connect?: { host: string; port: number };
+    }
   | { id: number; op: 'udp-send'; sock: string; bytes: number; host?: string; port?: number };
 
 const now = () => performance.timeOrigin + performance.now();
@@ -91,7 +102,8 @@ async function handle(command: Command): Promise<unknown> {
       socket.on('message', (data, from) => send({ event: 'datagram', sock, bytes: data.length, from: from.address }));
       socket.on('error', (error: NodeJS.ErrnoException) => send({ event: 'udp-error', sock, code: error.code, message: error.message }));
       await new Promise<void>((resolve) => socket.bind(command.port ?? 0, resolve));
-      if (command.join) socket.addMembership(command.join);
+      if (command.join) socket.addMembership(command.join.group, command.join.iface);
+      if (command.multicastInterface) socket.setMulticastInterface(command.multicastInterface);
       if (command.connect) await new Promise<void>((resolve) => socket.connect(command.connect!.port, command.connect!.host, resolve));
       return { port: socket.address().port };
     }

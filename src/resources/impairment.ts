@@ -1,8 +1,10 @@
 /**
- * Impairments on a host's egress: delay and packet loss, declared as data.
+ * Impairments at one end of a link, declared as data: delay on what it sends, loss on what it receives.
  * Delay uses `tc netem` where the kernel has it, and otherwise an NFQUEUE rule feeding
- * src/impair/nfq-delay.c (built once per source hash). Loss uses iptables' statistic match,
- * random or every n-th packet, on both. Each applied impairment says what it did, for the evidence.
+ * src/impair/nfq-delay.c (built once per source hash). Loss uses iptables' statistic match, random
+ * or every n-th packet, in mangle PREROUTING: dropped on the way in, as a lossy wire would, so the
+ * sender sees no error (a drop in its own OUTPUT chain would fail its send() with EPERM).
+ * Each applied impairment says what it did, for the evidence.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -15,18 +17,19 @@ const SOURCE = fileURLToPath(new URL('../impair/nfq-delay.c', import.meta.url));
 const CACHE = fileURLToPath(new URL('../../.cache/bin', import.meta.url));
 
 export const impairmentSchema = z.object({
+  /** Delay every packet this end sends out of the interface. */
   delayMs: z.number().min(0).max(10_000).optional(),
-  /** Drop packets at random with this probability, or exactly the `packet`-th (0-based) of every `every`. */
-  loss: z
+  /** Drop packets arriving at this end: at random with this probability, or the `packet`-th (0-based) of every `every`. */
+  lossIn: z
     .union([z.object({ random: z.number().gt(0).lt(1) }), z.object({ nth: z.object({ every: z.number().int().min(1), packet: z.number().int().min(0) }) })])
     .optional(),
-  /** iptables match arguments that select the packets the impairment applies to, e.g. ['-p', 'udp']. */
+  /** iptables match arguments that select the packets the impairment applies to, e.g. ['-p', 'udp', '-s', '198.18.0.1']. */
   match: z.array(z.string()).default([]),
 });
 export type ImpairmentSpec = z.input<typeof impairmentSchema>;
 
 export interface AppliedImpairment {
-  /** What was applied, e.g. "eth0: delay 50 ms (nfqueue)". */
+  /** What was applied, e.g. "eth0: delay 50 ms (NFQUEUE …)". */
   description: string;
   mechanism: 'netem' | 'nfqueue' | 'iptables';
   /** Packets the loss rule dropped so far (0 when there is no loss rule). */
@@ -58,9 +61,9 @@ async function netemAvailable(netns: string): Promise<boolean> {
   return probe;
 }
 
-/** Applies an impairment to what `netns` sends out of `iface`; the scope (or remove()) lifts it. */
-export async function impairEgress(scope: Scope, runId: string, netns: string, iface: string, spec: ImpairmentSpec): Promise<AppliedImpairment> {
-  const { delayMs, loss, match } = impairmentSchema.parse(spec);
+/** Applies an impairment at `iface` of `netns`; the scope (or remove()) lifts it. */
+export async function impair(scope: Scope, runId: string, netns: string, iface: string, spec: ImpairmentSpec): Promise<AppliedImpairment> {
+  const { delayMs, lossIn: loss, match } = impairmentSchema.parse(spec);
   const parts: string[] = [];
   const undo: (() => Promise<void>)[] = [];
   let mechanism: AppliedImpairment['mechanism'] = 'iptables';
@@ -69,10 +72,10 @@ export async function impairEgress(scope: Scope, runId: string, netns: string, i
 
   if (loss) {
     const statistic = 'random' in loss ? ['--mode', 'random', '--probability', String(loss.random)] : ['--mode', 'nth', '--every', String(loss.nth.every), '--packet', String(loss.nth.packet)];
-    const rule = ['OUTPUT', '-o', iface, ...match, '-m', 'statistic', ...statistic, '-m', 'comment', '--comment', comment, '-j', 'DROP'];
-    await exec('iptables', ['-I', ...rule], { netns });
-    undo.push(() => exec('iptables', ['-D', ...rule], { netns }).then(() => undefined));
-    parts.push('random' in loss ? `drop ${loss.random * 100}% at random${selector}` : `drop packet ${loss.nth.packet + 1} of every ${loss.nth.every}${selector}`);
+    const rule = ['PREROUTING', '-i', iface, ...match, '-m', 'statistic', ...statistic, '-m', 'comment', '--comment', comment, '-j', 'DROP'];
+    await exec('iptables', ['-t', 'mangle', '-I', ...rule], { netns });
+    undo.push(() => exec('iptables', ['-t', 'mangle', '-D', ...rule], { netns }).then(() => undefined));
+    parts.push(`${'random' in loss ? `drop ${loss.random * 100}% at random` : `drop packet ${loss.nth.packet + 1} of every ${loss.nth.every}`} arriving${selector}`);
   }
   if (delayMs) {
     if (!match.length && (await netemAvailable(netns))) {
@@ -103,7 +106,7 @@ export async function impairEgress(scope: Scope, runId: string, netns: string, i
     remove,
     async dropped() {
       if (!loss) return 0;
-      const listing = await exec('iptables', ['-L', 'OUTPUT', '-v', '-x', '-n'], { netns });
+      const listing = await exec('iptables', ['-t', 'mangle', '-L', 'PREROUTING', '-v', '-x', '-n'], { netns });
       const line = listing.split('\n').find((l) => l.includes(comment));
       return line ? Number(line.trim().split(/\s+/)[0]) : 0;
     },

@@ -4,7 +4,7 @@
  * the leftovers of a dead run; deleting a namespace also deletes its veth ends.
  */
 import { z } from 'zod';
-import { impairEgress, impairmentSchema, type AppliedImpairment } from './impairment.ts';
+import { impair, impairmentSchema, type AppliedImpairment } from './impairment.ts';
 import { exec } from './process.ts';
 import { resourceName } from './run-state.ts';
 import type { Scope } from './scope.ts';
@@ -32,15 +32,18 @@ export const topologySchema = z
           a: endpoint,
           b: endpoint,
           mtu: z.number().int().min(68).max(65535).optional(),
-          /** false turns off TSO/GSO/GRO so that captures show segments as a physical wire would carry them. */
+          /**
+           * false turns off segmentation (TSO/GSO/GRO) and checksum offload, so that captures show
+           * segments and checksums as a physical wire would carry them.
+           */
           offload: z.boolean().default(true),
-          /** Delay or loss on what end a or end b sends into the link. */
+          /** Impairments at end a or end b: delay on what it sends, loss on what it receives. */
           impair: z.object({ a: impairmentSchema.optional(), b: impairmentSchema.optional() }).default({}),
         }),
       )
       .default([]),
     /** Several hosts on one Ethernet segment (a bridge in a namespace of its own). */
-    lans: z.array(z.object({ name: hostName, members: z.array(endpoint).min(2) })).default([]),
+    lans: z.array(z.object({ name: hostName, members: z.array(endpoint).min(2), offload: z.boolean().default(true) })).default([]),
     routes: z.array(z.object({ host: hostName, to: z.string(), via: z.string() })).default([]),
   })
   .superRefine((topology, ctx) => {
@@ -70,7 +73,7 @@ export interface Host {
   interfaces: Interface[];
   /** The host's first IPv4 address, without prefix. */
   address: string;
-  /** Impairments the topology applied to this host's egress. */
+  /** Impairments the topology applied at this host's interfaces. */
   impairments: AppliedImpairment[];
 }
 
@@ -102,7 +105,7 @@ async function configure(host: Host, iface: Interface, options: { mtu?: number; 
     await exec('ip', ['-n', host.netns, 'addr', 'add', address, 'dev', iface.name, ...(address.includes(':') ? ['nodad'] : [])]);
   }
   if (options.mtu) await exec('ip', ['-n', host.netns, 'link', 'set', iface.name, 'mtu', String(options.mtu)]);
-  if (!options.offload) await exec('ethtool', ['-K', iface.name, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { netns: host.netns });
+  if (!options.offload) await exec('ethtool', ['-K', iface.name, 'tso', 'off', 'gso', 'off', 'gro', 'off', 'tx', 'off'], { netns: host.netns });
   await exec('ip', ['-n', host.netns, 'link', 'set', iface.name, 'up']);
 }
 
@@ -136,7 +139,7 @@ export async function buildNetwork(scope: Scope, runId: string, spec: TopologySp
     await configure(a, ifA, link);
     await configure(b, ifB, link);
     for (const [host, iface, spec] of [[a, ifA, link.impair.a], [b, ifB, link.impair.b]] as const) {
-      if (spec) host.impairments.push(await impairEgress(scope, runId, host.netns, iface.name, spec));
+      if (spec) host.impairments.push(await impair(scope, runId, host.netns, iface.name, spec));
     }
   }
   for (const lan of topology.lans) {
@@ -149,7 +152,7 @@ export async function buildNetwork(scope: Scope, runId: string, spec: TopologySp
       const port = `p${index}`;
       await exec('ip', ['link', 'add', iface.name, 'netns', host.netns, 'type', 'veth', 'peer', 'name', port, 'netns', bridge]);
       await exec('ip', ['-n', bridge, 'link', 'set', port, 'master', 'br0', 'up']);
-      await configure(host, iface, { offload: true });
+      await configure(host, iface, lan);
     }
   }
   for (const route of topology.routes) {

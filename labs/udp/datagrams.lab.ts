@@ -1,0 +1,246 @@
+/**
+ * Lab: UDP datagrams on a real LAN: no handshake, an 8-byte header, whole datagrams, loss that
+ * nobody repairs, multicast, and the checksum over IPv4 and IPv6.
+ *
+ * Starts: four hosts on one bridged LAN (sender, rx1, rx2, bystander), with IPv4 and IPv6
+ * addresses and checksum offload off (so captures show real checksums); a node:dgram/net socket
+ * agent in each; tcpdump on the sender.
+ *
+ * Does: sends datagrams of 100, 2000 and 5 bytes to rx1; drops every 10th packet arriving at rx1
+ * from the sender (iptables statistic nth) and sends 200 datagrams and then 20 000 bytes over TCP through
+ * that same loss; sends one datagram to multicast group 239.1.2.3 joined by rx1 and rx2 but not by
+ * the bystander; sends, with scapy, datagrams whose checksum is zero or wrong, over IPv4 and IPv6.
+ *
+ * Observes: the capture decoded by tshark, the datagrams and bytes each socket received, the drop
+ * rule's counter, and the receivers' UDP counters in /proc/net/snmp and /proc/net/snmp6.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { toolVersion } from '../../src/observers/environment.ts';
+import { counterDelta, readCounters } from '../../src/observers/snmp.ts';
+import { readFields } from '../../src/observers/tshark.ts';
+import { startCapture } from '../../src/resources/capture.ts';
+import { impair } from '../../src/resources/impairment.ts';
+import { buildNetwork } from '../../src/resources/netns.ts';
+import { scapy } from '../../src/resources/scapy.ts';
+import type { SocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+
+export const HOSTS = { sender: '198.18.40.1', rx1: '198.18.40.2', rx2: '198.18.40.3', bystander: '198.18.40.4' } as const;
+const RX1_V6 = 'fd00:40::2';
+export const SIZES = [100, 2000, 5];
+export const LOSS = { every: 10, packet: 5 };
+const DATAGRAMS = 200;
+const TCP_BYTES = 20_000;
+const GROUP = '239.1.2.3';
+const PORTS = { boundaries: 7001, loss: 7002, tcp: 7003, multicast: 7777, checksum: 7004 } as const;
+
+export const UDP_FIELDS = ['frame.number', 'ip.src', 'ip.dst', 'ip.len', 'ip.hdr_len', 'ip.flags.mf', 'udp.srcport', 'udp.dstport', 'udp.length', 'udp.checksum', 'tcp.len', 'tcp.flags'] as const;
+export type UdpRow = Record<(typeof UDP_FIELDS)[number], string>;
+
+const datagramsAt = (agent: SocketAgent, sock: string) => agent.events.filter((e) => e.event === 'datagram' && e.sock === sock).map((e) => e.bytes ?? 0);
+
+export function judgeConnectionless(rows: UdpRow[]): ClaimResult {
+  const flow = rows.filter((r) => r['udp.dstport'] === String(PORTS.boundaries) || r['udp.srcport'] === String(PORTS.boundaries));
+  const fromReceiver = flow.filter((r) => r['ip.src'] === HOSTS.rx1).length;
+  const firstPacket = flow[0];
+  const observed = { packetsInFlow: flow.length, packetsFromReceiver: fromReceiver, firstPacketCarriesData: firstPacket ? Number(firstPacket['udp.length']) > 8 : false };
+  const holds = flow.length > 0 && fromReceiver === 0 && observed.firstPacketCarriesData;
+  return {
+    id: 'udp.connectionless',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `The first packet of the flow already carried data and the receiver sent nothing back in ${flow.length} packets: no handshake.`
+      : `Something preceded or answered the data: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'table', title: 'The flow to port 7001 (every IP packet, fragments included)', columns: ['#', 'from', 'to', 'IP length', 'UDP length', 'more fragments'], rows: flow.map((r) => [r['frame.number'], r['ip.src'], r['ip.dst'], r['ip.len'], r['udp.length'], r['ip.flags.mf']]) }],
+  };
+}
+
+export function judgeHeaderSize(rows: UdpRow[]): ClaimResult {
+  const whole = rows.filter((r) => r['udp.dstport'] === String(PORTS.boundaries) && r['ip.flags.mf'] === '0' && r['udp.length'] !== '');
+  const sizes = whole.map((r) => ({ udpLength: Number(r['udp.length']), payload: Number(r['ip.len']) - Number(r['ip.hdr_len']) }));
+  const small = whole.find((r) => Number(r['udp.length']) === 5 + 8);
+  const headerBytes = small ? Number(small['ip.len']) - Number(small['ip.hdr_len']) - 5 : undefined;
+  const observed = { headerBytes, udpLengthCountsHeaderAndData: small ? Number(small['udp.length']) === 13 : false, datagrams: sizes };
+  const holds = headerBytes === 8;
+  return {
+    id: 'udp.header.size',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? 'A 5-byte datagram travelled in 13 bytes of IP payload: an 8-byte header (ports, length, checksum), whose length field counts header and data.'
+      : `The header measured ${headerBytes} bytes.`,
+    observed,
+    evidence: [{ kind: 'table', title: 'UDP length against IP payload', columns: ['UDP length field', 'IP payload bytes'], rows: sizes.map((s) => [s.udpLength, s.payload]) }],
+  };
+}
+
+export function judgeBoundaries(sent: number[], received: number[]): ClaimResult {
+  const holds = received.length === sent.length && received.every((r, i) => r === sent[i]);
+  return {
+    id: 'udp.boundaries',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `Datagrams of ${sent.join(', ')} bytes were read as ${received.join(', ')}: one read per datagram, the 2000-byte one whole although IP fragmented it.`
+      : `Sent ${sent.join(', ')}, read ${received.join(', ')}.`,
+    observed: { sent, received },
+    evidence: [{ kind: 'table', title: 'Datagrams sent and read', columns: ['sent bytes', 'read bytes'], rows: sent.map((s, i) => [s, received[i] ?? 'missing']) }],
+  };
+}
+
+export function judgeUnreliable(udp: { sent: number; received: number }, tcp: { sent: number; received: number; retransmissions: number }, dropped: number): ClaimResult {
+  const observed = { udpSent: udp.sent, udpReceived: udp.received, tcpBytesSent: tcp.sent, tcpBytesReceived: tcp.received, tcpRetransmissions: tcp.retransmissions, packetsDroppedByTheLink: dropped, loss: `packet ${LOSS.packet + 1} of every ${LOSS.every}` };
+  const holds = udp.received < udp.sent && tcp.received === tcp.sent && tcp.retransmissions > 0;
+  return {
+    id: 'udp.unreliable',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `Through the same loss (${dropped} packets dropped in all), UDP delivered ${udp.received} of ${udp.sent} datagrams and nobody resent the rest; TCP delivered all ${tcp.received} bytes with ${tcp.retransmissions} retransmissions.`
+      : `UDP delivered ${udp.received}/${udp.sent}, TCP ${tcp.received}/${tcp.sent} bytes with ${tcp.retransmissions} retransmissions.`,
+    observed,
+    evidence: [{ kind: 'table', title: 'The same lossy link for both', columns: ['protocol', 'sent', 'received', 'retransmissions'], rows: [['UDP (datagrams)', udp.sent, udp.received, 0], ['TCP (bytes)', tcp.sent, tcp.received, tcp.retransmissions]] }],
+  };
+}
+
+export function judgeMulticast(onWire: number, got: Record<string, number>): ClaimResult {
+  const observed = { datagramsOnTheSendersWire: onWire, received: got };
+  const holds = onWire === 1 && got.rx1 === 1 && got.rx2 === 1 && got.bystander === 0;
+  return {
+    id: 'udp.multicast',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `One datagram to ${GROUP} left the sender and both members of the group received it; the host that had not joined did not.`
+      : `On the wire ${onWire}, received ${JSON.stringify(got)}.`,
+    observed,
+    evidence: [{ kind: 'table', title: `One datagram to ${GROUP}`, columns: ['host', 'joined', 'datagrams received'], rows: [['rx1', 'yes', got.rx1 ?? 0], ['rx2', 'yes', got.rx2 ?? 0], ['bystander', 'no', got.bystander ?? 0]] }],
+  };
+}
+
+export interface ChecksumTrial {
+  name: string;
+  delivered: boolean;
+  counters: Record<string, number>;
+}
+
+export function judgeChecksum(trials: ChecksumTrial[], normalChecksum: string): ClaimResult {
+  const by = (name: string) => trials.find((t) => t.name === name);
+  const observed = {
+    linuxSendsChecksumOverIpv4: normalChecksum !== '' && normalChecksum !== '0x0000',
+    ipv4ZeroChecksumDelivered: by('IPv4, checksum 0')?.delivered,
+    ipv4WrongChecksumDelivered: by('IPv4, wrong checksum')?.delivered,
+    ipv6ZeroChecksumDelivered: by('IPv6, checksum 0')?.delivered,
+    trials,
+  };
+  const v4Errors = by('IPv4, wrong checksum')?.counters['Udp.InCsumErrors'] ?? 0;
+  const v6Errors = by('IPv6, checksum 0')?.counters.Udp6InCsumErrors ?? 0;
+  const holds = observed.ipv4ZeroChecksumDelivered === true && observed.ipv4WrongChecksumDelivered === false && observed.ipv6ZeroChecksumDelivered === false;
+  return {
+    id: 'udp.checksum',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `Over IPv4 a zero checksum means "none" and the datagram was delivered, while a wrong non-zero one was dropped (Udp.InCsumErrors +${v4Errors}); over IPv6 the zero-checksum datagram was dropped (Udp6InCsumErrors +${v6Errors}). Linux itself filled in the IPv4 checksum (${normalChecksum}).`
+      : `Checksum handling differed: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'table', title: 'Crafted datagrams to rx1 and the receiver\'s counters', columns: ['datagram', 'delivered to the socket', 'counters that moved'], rows: trials.map((t) => [t.name, t.delivered ? 'yes' : 'no', Object.entries(t.counters).filter(([, v]) => v).map(([k, v]) => `${k} +${v}`).join(', ') || 'none']) }],
+  };
+}
+
+export default defineLab({
+  id: 'udp-datagrams',
+  title: 'UDP on a real LAN: no handshake, 8-byte header, whole datagrams, unrepaired loss, multicast, checksums',
+  topic: 'udp',
+  claims: ['udp.connectionless', 'udp.header.size', 'udp.boundaries', 'udp.unreliable', 'udp.multicast', 'udp.checksum'],
+  requires: ['root', 'netns', 'iptables', 'tcpdump', 'tshark', 'scapy'],
+  timeLimitMs: 90_000,
+  handout: {
+    starts: 'Four hosts on a bridged LAN (sender, rx1, rx2, bystander) with IPv4 and IPv6; socket agents; tcpdump on the sender.',
+    does: 'Sends 100/2000/5-byte datagrams; drops every 10th packet to rx1 and sends 200 datagrams, then 20 000 TCP bytes; sends one multicast datagram; crafts zero and wrong checksums with scapy.',
+    observes: 'Packets decoded by tshark, what each socket received, the drop rule counter, /proc/net/snmp and snmp6 counters.',
+  },
+  async run(ctx) {
+    const net = await buildNetwork(ctx.scope, ctx.runId, {
+      hosts: { sender: {}, rx1: {}, rx2: {}, bystander: {} },
+      lans: [
+        {
+          name: 'lan',
+          offload: false,
+          members: [
+            ['sender', `${HOSTS.sender}/24`, 'fd00:40::1/64'],
+            ['rx1', `${HOSTS.rx1}/24`, `${RX1_V6}/64`],
+            ['rx2', `${HOSTS.rx2}/24`],
+            ['bystander', `${HOSTS.bystander}/24`],
+          ],
+        },
+      ],
+    });
+    ctx.environment.tshark = await toolVersion('tshark');
+    const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'udp', netns: net.sender.netns, iface: 'eth0', filter: 'udp or tcp' });
+    const [sender, rx1, rx2, bystander] = await Promise.all(
+      (['sender', 'rx1', 'rx2', 'bystander'] as const).map((h) => startSocketAgent(ctx.scope, ctx.runId, h, net[h]!.netns)),
+    );
+
+    ctx.step('datagram boundaries');
+    await rx1.request('udp-open', { sock: 'boundaries', port: PORTS.boundaries });
+    await sender.request('udp-open', { sock: 'out' });
+    for (const bytes of SIZES) await sender.request('udp-send', { sock: 'out', bytes, host: HOSTS.rx1, port: PORTS.boundaries });
+    await rx1.waitFor(() => datagramsAt(rx1, 'boundaries').length === SIZES.length, 3000, 'three datagrams');
+
+    ctx.step('the same loss for UDP and TCP');
+    const loss = await impair(ctx.scope, ctx.runId, net.rx1.netns, 'eth0', { lossIn: { nth: LOSS }, match: ['-s', HOSTS.sender] });
+    await rx1.request('udp-open', { sock: 'loss', port: PORTS.loss });
+    for (let i = 0; i < DATAGRAMS; i++) await sender.request('udp-send', { sock: 'out', bytes: 100, host: HOSTS.rx1, port: PORTS.loss });
+    await rx1.request('listen', { port: PORTS.tcp });
+    await sender.request('connect', { host: HOSTS.rx1, port: PORTS.tcp, conn: 'tcp' });
+    await sender.waitFor((e) => e.event === 'connected', 10_000, 'TCP connected through the loss');
+    await sender.request('write', { conn: 'tcp', bytes: TCP_BYTES });
+    const tcpBytes = () => rx1.events.filter((e) => e.event === 'data').reduce((a, e) => a + (e.bytes ?? 0), 0);
+    await rx1.waitFor(() => tcpBytes() >= TCP_BYTES, 30_000, 'every TCP byte');
+    await sender.request('destroy', { conn: 'tcp' });
+    const dropped = await loss.dropped();
+    await loss.remove();
+
+    ctx.step('multicast');
+    for (const [agent, name] of [[rx1, 'rx1'], [rx2, 'rx2']] as const) {
+      await agent.request('udp-open', { sock: 'group', port: PORTS.multicast, join: { group: GROUP, iface: HOSTS[name] } });
+    }
+    await bystander.request('udp-open', { sock: 'group', port: PORTS.multicast });
+    await sender.request('udp-open', { sock: 'mcast', multicastInterface: HOSTS.sender });
+    await sender.request('udp-send', { sock: 'mcast', bytes: 32, host: GROUP, port: PORTS.multicast });
+    await Promise.all([rx1, rx2].map((a) => a.waitFor((e) => e.event === 'datagram' && e.sock === 'group', 3000, 'the multicast datagram')));
+    // The bystander is given the time the members needed and more, then asked what it got.
+    await new Promise((r) => setTimeout(r, 300));
+
+    ctx.step('checksums over IPv4 and IPv6');
+    await rx1.request('udp-open', { sock: 'v4', port: PORTS.checksum });
+    await rx1.request('udp-open', { sock: 'v6', port: PORTS.checksum, family: 6 });
+    const trials: ChecksumTrial[] = [];
+    const names = ['Udp.InDatagrams', 'Udp.InCsumErrors', 'Udp6InDatagrams', 'Udp6InCsumErrors'];
+    for (const [name, sock, packet] of [
+      ['IPv4, checksum 0', 'v4', `IP(dst='${HOSTS.rx1}')/UDP(sport=4000, dport=${PORTS.checksum}, chksum=0)/b'zero'`],
+      ['IPv4, wrong checksum', 'v4', `IP(dst='${HOSTS.rx1}')/UDP(sport=4000, dport=${PORTS.checksum}, chksum=0x1234)/b'bad!'`],
+      ['IPv6, checksum 0', 'v6', `IPv6(dst='${RX1_V6}')/UDP(sport=4000, dport=${PORTS.checksum}, chksum=0)/b'zero'`],
+    ] as const) {
+      const before = await readCounters(net.rx1.netns);
+      const count = datagramsAt(rx1, sock).length;
+      await scapy(net.sender.netns, `send(${packet})`);
+      const delivered = await rx1.waitFor(() => datagramsAt(rx1, sock).length > count, 1000, name).then(() => true, () => false);
+      trials.push({ name, delivered, counters: counterDelta(before, await readCounters(net.rx1.netns), names) });
+    }
+
+    await capture.stop();
+    const rows = (await readFields(capture.file, 'udp or tcp', UDP_FIELDS)) as UdpRow[];
+    const kept = ctx.keep(capture.file);
+    const file: Evidence[] = kept ? [{ kind: 'file', title: 'capture on the sender (pcap)', path: kept }] : [];
+    const retransmissions = (await readFields(capture.file, `tcp.analysis.retransmission && tcp.dstport == ${PORTS.tcp}`, ['frame.number'])).length;
+    const multicastOnWire = rows.filter((r) => r['ip.dst'] === GROUP).length;
+    const normalChecksum = rows.find((r) => r['udp.dstport'] === String(PORTS.loss))?.['udp.checksum'] ?? '';
+    return [
+      judgeConnectionless(rows),
+      judgeHeaderSize(rows),
+      judgeBoundaries(SIZES, datagramsAt(rx1, 'boundaries')),
+      judgeUnreliable({ sent: DATAGRAMS, received: datagramsAt(rx1, 'loss').length }, { sent: TCP_BYTES, received: tcpBytes(), retransmissions }, dropped),
+      judgeMulticast(multicastOnWire, { rx1: datagramsAt(rx1, 'group').length, rx2: datagramsAt(rx2, 'group').length, bystander: datagramsAt(bystander, 'group').length }),
+      judgeChecksum(trials, normalChecksum),
+    ].map((c) => ({ ...c, evidence: [...c.evidence, ...file] }));
+  },
+});
