@@ -1,7 +1,7 @@
 /** Probes what this machine can do; labs declare what they need from this list. */
 import Docker from 'dockerode';
 import type { Capability } from './lab.ts';
-import { exec } from '../resources/process.ts';
+import { exec, execOutcome } from '../resources/process.ts';
 import { deleteNetns } from '../resources/netns.ts';
 import { nfqueueHelper } from '../resources/impairment.ts';
 import { SCAPY_PYTHON } from '../resources/scapy.ts';
@@ -40,6 +40,13 @@ async function probeDocker(): Promise<string> {
   return `Docker Engine ${version.Version} (API ${version.ApiVersion}) at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`;
 }
 
+/** A tool's version line; throws when the tool is missing or fails. */
+async function version(command: string, args = ['--version']): Promise<string> {
+  const { exitCode, output } = await execOutcome(command, args);
+  if (exitCode !== 0) throw new Error(`${command}: ${output.split('\n')[0] || `exit ${exitCode}`}`);
+  return output;
+}
+
 let cached: Promise<Capabilities> | undefined;
 
 export function probeCapabilities(): Promise<Capabilities> {
@@ -61,12 +68,12 @@ export function probeCapabilities(): Promise<Capabilities> {
             }),
           )
         : { ok: false, detail: 'needs netns' },
-      probe(() => exec('tcpdump', ['--version'])),
-      probe(() => exec('tshark', ['--version'])),
-      probe(() => exec('ss', ['-V'])),
+      probe(() => version('tcpdump')),
+      probe(() => version('tshark')),
+      probe(() => version('ss', ['-V'])),
       probe(probeDocker),
-      probe(() => exec('ping', ['-V'])),
-      probe(() => exec('traceroute', ['--version'])),
+      probe(() => version('ping', ['-V'])),
+      probe(() => version('traceroute')),
       probe(async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}`),
       probe(async () => `${await nfqueueHelper()} (impairment without netem)`),
     ]);

@@ -1,6 +1,7 @@
 /** A self-contained HTML report (no external assets): verdicts, measured values and evidence. */
 import type { ClaimResult, Evidence, LabResult, RunReport } from '../core/types.ts';
 import { escapeXml as x } from './escape.ts';
+import { lineChart } from './line-chart.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
@@ -11,7 +12,7 @@ h1{margin-bottom:.2rem}.meta{color:#666}.lab{border:1px solid #ddd;border-radius
 .claim{border-top:1px solid #eee;padding:.8rem 0}.claim h3{margin:.2rem 0;font-size:1rem}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}
 pre{background:#f6f8fa;padding:.6rem;overflow:auto;font-size:.8rem}details{margin:.4rem 0}summary{cursor:pointer;color:#1565c0}
-.seq{max-width:100%;height:auto;background:#fcfcfc;border:1px solid #eee}`;
+.seq,.chart{max-width:100%;height:auto;background:#fcfcfc;border:1px solid #eee}`;
 
 function table(columns: string[], rows: unknown[][]): string {
   return `<table><tr>${columns.map((c) => `<th>${x(c)}</th>`).join('')}</tr>${rows
@@ -44,6 +45,8 @@ function evidence(item: Evidence): string {
       )}`;
     case 'table':
       return `<h4>${x(item.title)}</h4>${table(item.columns, item.rows)}`;
+    case 'series':
+      return `<h4>${x(item.title)}</h4>${lineChart(item)}`;
     case 'file':
       return `<p><a href="${x(item.path)}">${x(item.title)}</a></p>`;
     case 'command':

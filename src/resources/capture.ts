@@ -12,14 +12,14 @@ export interface Capture {
 export async function startCapture(
   scope: Scope,
   runId: string,
-  options: { dir: string; name: string; netns?: string; iface: string; filter: string },
+  options: { dir: string; name: string; netns?: string; iface: string; filter: string; /** Bytes kept per packet (headers only when small). */ snaplen?: number },
 ): Promise<Capture> {
   const file = join(options.dir, `${options.name}.pcap`);
   const tcpdump = spawnLabelled(
     scope,
     runId,
     'tcpdump',
-    ['-i', options.iface, '-n', '-U', '--immediate-mode', '-w', file, options.filter],
+    ['-i', options.iface, '-n', '-U', '--immediate-mode', ...(options.snaplen ? ['-s', String(options.snaplen)] : []), '-w', file, options.filter],
     { netns: options.netns },
   );
   await tcpdump.waitForLine(/listening on/, 10_000);

@@ -7,7 +7,7 @@
  * Each applied impairment says what it did, for the evidence.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { exec, spawnLabelled } from './process.ts';
@@ -45,7 +45,10 @@ export async function nfqueueHelper(): Promise<string> {
   if (!existsSync(binary)) {
     mkdirSync(CACHE, { recursive: true });
     const flags = (await exec('pkg-config', ['--cflags', '--libs', 'libnetfilter_queue'])).split(/\s+/).filter(Boolean);
-    await exec('cc', ['-O2', '-Wall', '-o', binary, SOURCE, ...flags]);
+    // Built under a private name and renamed: concurrent runs never execute a half-written file.
+    const partial = `${binary}.${process.pid}`;
+    await exec('cc', ['-O2', '-Wall', '-o', partial, SOURCE, ...flags]);
+    renameSync(partial, binary);
   }
   return binary;
 }

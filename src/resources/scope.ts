@@ -19,6 +19,20 @@ export class Scope implements AsyncDisposable {
     return once;
   }
 
+  /**
+   * A scope for one part of an experiment (a trial), closed by `close()` when that part ends;
+   * this scope closes it too if the whole lab ends first.
+   */
+  child(name: string): Scope & { close(): Promise<void> } {
+    const child = new Scope() as Scope & { close(): Promise<void> };
+    child.close = async () => {
+      const errors = await child.dispose();
+      if (errors.length) throw new Error(`clean-up of ${name} failed: ${errors.join('; ')}`);
+    };
+    this.defer(name, child.close);
+    return child;
+  }
+
   get closed(): boolean {
     return this.disposing !== undefined;
   }

@@ -11,7 +11,7 @@ export async function doctor(_args: string[], flags: Flags): Promise<number> {
     return 0;
   }
   for (const [name, probe] of Object.entries(capabilities)) {
-    process.stdout.write(`${probe.ok ? '✔' : '✘'} ${name.padEnd(9)} ${probe.detail}\n`);
+    process.stdout.write(`${probe.ok ? '✔' : '✘'} ${name.padEnd(11)} ${probe.detail}\n`);
   }
   process.stdout.write('\n');
   for (const lab of enabled) {
