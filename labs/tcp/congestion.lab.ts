@@ -115,7 +115,8 @@ const roundsTable = (title: string, trials: Trial[], count: number): Evidence =>
 });
 
 export function judgeSlowStart(trials: Trial[]): ClaimResult {
-  const per = trials.map((t) => ({ algorithm: t.algorithm, initialWindow: t.rounds[0] ?? 0, firstSampledCwnd: t.samples[0]?.cwnd ?? 0, growthPerRound: t.rounds.slice(1, 4).map((r, i) => +(r / t.rounds[i]!).toFixed(2)) }));
+  // The first three rounds (10, 20, 40 segments) fit in the receiver's initial window; later ones may not.
+  const per = trials.map((t) => ({ algorithm: t.algorithm, initialWindow: t.rounds[0] ?? 0, firstSampledCwnd: t.samples[0]?.cwnd ?? 0, growthPerRound: t.rounds.slice(1, 3).map((r, i) => +(r / t.rounds[i]!).toFixed(2)) }));
   const observed = { trials: per };
   const evidence = [roundsTable('Data segments sent per round trip', trials, 6), chart('cwnd during slow start (ss)', trials), trialsTable(trials)];
   const oneMss = per.every((p) => p.initialWindow === 1);
@@ -136,25 +137,31 @@ export function judgeSlowStart(trials: Trial[]): ClaimResult {
 export function judgeAvoidance(trials: Trial[]): ClaimResult {
   const per = trials.map((t) => {
     const start = t.rounds.findIndex((r) => r >= INITIAL_SSTHRESH);
-    const after = start < 0 ? [] : t.rounds.slice(start, start + 8);
-    const increments = after.slice(1).map((r, i) => r - after[i]!);
-    return { algorithm: t.algorithm, roundsAfterSsthresh: after, increments, meanIncrement: increments.length ? +(increments.reduce((a, b) => a + b, 0) / increments.length).toFixed(2) : NaN };
+    const roundsAfterSsthresh = start < 0 ? [] : t.rounds.slice(start, start + 8);
+    // Growth per round trip from the kernel's own cwnd and smoothed RTT, over the avoidance phase:
+    // unlike counting bursts in the capture, it does not depend on how evenly ACKs were released.
+    const phase = t.samples.filter((s) => s.cwnd >= INITIAL_SSTHRESH && s.ssthresh === INITIAL_SSTHRESH && s.rttMs > 0);
+    const [a, b] = [phase[0], phase.at(-1)];
+    const rtt = phase.reduce((sum, s) => sum + s.rttMs, 0) / (phase.length || 1);
+    const roundTrips = a && b ? (b.atMs - a.atMs) / rtt : 0;
+    const perRoundTrip = a && b && roundTrips >= 4 ? +((b.cwnd - a.cwnd) / roundTrips).toFixed(2) : NaN;
+    return { algorithm: t.algorithm, roundsAfterSsthresh, cwndFrom: a?.cwnd, cwndTo: b?.cwnd, roundTrips: +roundTrips.toFixed(1), segmentsPerRoundTrip: perRoundTrip };
   });
   const observed = { initialSsthresh: INITIAL_SSTHRESH, trials: per };
   const evidence = [roundsTable(`Segments per round trip with the route's ssthresh at ${INITIAL_SSTHRESH}`, trials, 12), chart('cwnd with ssthresh 20 (ss)', trials, true), trialsTable(trials)];
-  const linear = (p: (typeof per)[number]) => p.increments.length >= 4 && p.meanIncrement >= 0.5 && p.meanIncrement <= 1.5;
+  const linear = (p: (typeof per)[number]) => p.segmentsPerRoundTrip >= 0.6 && p.segmentsPerRoundTrip <= 1.4;
   const reno = per.find((p) => p.algorithm === 'reno');
   const others = per.filter((p) => p.algorithm !== 'reno');
   if (!reno || !linear(reno)) {
-    return { id: 'tcp.congestion.avoidance', verdict: 'refuted', summary: `Above ssthresh reno grew by ${reno?.increments.join(', ')} segments per round trip, not one.`, observed, evidence };
+    return { id: 'tcp.congestion.avoidance', verdict: 'refuted', summary: `Above ssthresh reno grew by ${reno?.segmentsPerRoundTrip} segments per round trip, not one.`, observed, evidence };
   }
   const allLinear = others.every(linear);
   return {
     id: 'tcp.congestion.avoidance',
     verdict: allLinear ? 'confirmed' : 'nuanced',
     summary: allLinear
-      ? `Above ssthresh every algorithm grew by about one segment per round trip (${per.map((p) => `${p.algorithm} +${p.meanIncrement}`).join(', ')}).`
-      : `Reno grew by one segment per round trip above ssthresh (${reno.increments.join(', ')}), as stated; ${others.map((p) => `${p.algorithm} grew by ${p.increments.join(', ')}`).join('; ')}: its growth follows its own function, not one MSS per RTT.`,
+      ? `Above ssthresh every algorithm grew by about one segment per round trip (${per.map((p) => `${p.algorithm}: cwnd ${p.cwndFrom} → ${p.cwndTo} in ${p.roundTrips} round trips, +${p.segmentsPerRoundTrip}`).join('; ')}).`
+      : `Reno grew by ${reno.segmentsPerRoundTrip} segment per round trip above ssthresh, as stated; ${others.map((p) => `${p.algorithm} by ${p.segmentsPerRoundTrip}`).join('; ')}: its growth follows its own function, not one MSS per RTT.`,
     observed,
     evidence,
   };

@@ -42,9 +42,9 @@ async function probeDocker(): Promise<string> {
 
 /** A tool's version line; throws when the tool is missing or fails. */
 async function version(command: string, args = ['--version']): Promise<string> {
-  const { exitCode, output } = await execOutcome(command, args);
-  if (exitCode !== 0) throw new Error(`${command}: ${output.split('\n')[0] || `exit ${exitCode}`}`);
-  return output;
+  const { exitCode, stdout, stderr } = await execOutcome(command, args);
+  if (exitCode !== 0) throw new Error(`${command}: ${(stderr || stdout).split('\n')[0] || `exit ${exitCode}`}`);
+  return stdout || stderr;
 }
 
 let cached: Promise<Capabilities> | undefined;

@@ -16,9 +16,10 @@ export function baseEnvironment(): Environment {
   return { kernel: release(), os: osName(), node: process.version };
 }
 
-/** The first line of a tool's version output (stdout or stderr), e.g. `tcpdump version 4.99.3`. */
+/** The first line of a tool's version output, e.g. `tcpdump version 4.99.3`: stdout's, or stderr's for tools that print it there. */
 export async function toolVersion(command: string, args = ['--version']): Promise<string> {
-  return (await execOutcome(command, args)).output.split('\n')[0] ?? '';
+  const { stdout, stderr } = await execOutcome(command, args);
+  return (stdout || stderr).split('\n')[0] ?? '';
 }
 
 /** Reads sysctls inside a namespace into `environment` as `sysctl <name>` entries. */

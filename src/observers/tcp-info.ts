@@ -16,6 +16,8 @@ export interface TcpInfoSample {
   /** The peer's advertised window in bytes, as the sender sees it. */
   sndWnd: number;
   rtoMs: number;
+  /** Smoothed round-trip time. */
+  rttMs: number;
   retransmits: number;
   timer?: string;
 }
@@ -32,6 +34,7 @@ export function tcpInfo(socket: SocketState, atMs: number): TcpInfoSample {
     mss: num('mss') ?? 0,
     sndWnd: num('snd_wnd') ?? 0,
     rtoMs: num('rto') ?? 0,
+    rttMs: Number((socket.info.rtt ?? '0/0').split('/')[0]),
     retransmits: Number((socket.info.retrans ?? '0/0').split('/')[1] ?? 0),
     timer: socket.timer ? `${socket.timer.name} ${socket.timer.remainingMs} ms, ${socket.timer.retransmits} retransmits` : undefined,
   };

@@ -14,11 +14,15 @@ function wrap(command: string, args: string[], netns?: string): [string, string[
   return netns ? ['ip', ['netns', 'exec', netns, command, ...args]] : [command, args];
 }
 
-/** Runs a command to completion and returns what it printed and its exit code, failed or not. */
-export async function execOutcome(command: string, args: string[], options: ExecOptions = {}): Promise<{ exitCode: number; output: string }> {
+/** Runs a command to completion and returns what it printed (both streams, and each) and its exit code. */
+export async function execOutcome(
+  command: string,
+  args: string[],
+  options: ExecOptions = {},
+): Promise<{ exitCode: number; output: string; stdout: string; stderr: string }> {
   const [file, argv] = wrap(command, args, options.netns);
   const result = await execa(file, argv, { reject: false, all: true, timeout: options.timeoutMs ?? 30_000, input: options.input });
-  return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '').trim() };
+  return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '').trim(), stdout: String(result.stdout).trim(), stderr: String(result.stderr).trim() };
 }
 
 /** Runs a command to completion; throws a one-line error naming the command when it fails. */

@@ -34,7 +34,7 @@ describe('labs run icmp-messages', () => {
 
   it('gets 3/3 for UDP, seen by the socket as ECONNREFUSED, and none for TCP', () => {
     const { verdict, observed } = run.claim('icmp.unreachable.port');
-    expect(verdict).toBe('confirmed');
+    expect(verdict, JSON.stringify(observed)).toBe('confirmed');
     expect(observed.udpSocketError).toBe('ECONNREFUSED');
     expect(observed.icmpPortUnreachable as number).toBeGreaterThanOrEqual(1);
     expect(observed.icmpQuotingTcp).toBe(0);
