@@ -88,7 +88,12 @@ export async function deleteNetns(name: string): Promise<void> {
       // already gone
     }
   }
-  await exec('ip', ['netns', 'delete', name]);
+  try {
+    await exec('ip', ['netns', 'delete', name]);
+  } catch (error) {
+    // Another clean-up (a concurrent run's reaper) may have deleted it first: gone is what we wanted.
+    if ((await exec('ip', ['netns', 'list'])).split('\n').some((line) => line.split(' ')[0] === name)) throw error;
+  }
 }
 
 async function addNetns(scope: Scope, runId: string, name: string): Promise<string> {

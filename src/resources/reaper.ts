@@ -40,6 +40,11 @@ function labelledProcesses(): { pid: number; runId: string }[] {
   return found;
 }
 
+/** Another reaper may have removed the object first (404, or 409 while its removal is under way). */
+function unlessGone(error: { statusCode?: number }): void {
+  if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+}
+
 export async function reapDeadRuns(): Promise<Reaped> {
   const runs = knownRuns();
   const alive = new Set(runs.filter((r) => r.alive).map((r) => r.runId));
@@ -74,12 +79,12 @@ export async function reapDeadRuns(): Promise<Reaped> {
   const objects = await labelledDockerObjects().catch(() => undefined);
   for (const container of objects?.containers ?? []) {
     if (!isDead(container.runId)) continue;
-    await docker().getContainer(container.id).remove({ force: true, v: true });
+    await docker().getContainer(container.id).remove({ force: true, v: true }).catch(unlessGone);
     reaped.containers.push(container.id.slice(0, 12));
   }
   for (const network of objects?.networks ?? []) {
     if (!isDead(network.runId)) continue;
-    await docker().getNetwork(network.id).remove();
+    await docker().getNetwork(network.id).remove().catch(unlessGone);
     reaped.networks.push(network.id.slice(0, 12));
   }
 

@@ -10,10 +10,9 @@ import { join } from 'node:path';
 export const RUN_ID_ENV = 'LABS_RUN_ID';
 export const DOCKER_LABEL = 'io.labs.run-id';
 
+/** One directory for every run on the machine: a reaper treats a run it has no record of as dead. */
 export function stateDir(): string {
-  const dir =
-    process.env.LABS_STATE_DIR ??
-    (process.getuid?.() === 0 ? '/run/labs' : join(tmpdir(), `labs-${process.getuid?.() ?? 'user'}`));
+  const dir = process.getuid?.() === 0 ? '/run/labs' : join(tmpdir(), `labs-${process.getuid?.() ?? 'user'}`);
   mkdirSync(join(dir, 'runs'), { recursive: true });
   return dir;
 }

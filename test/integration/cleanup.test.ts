@@ -44,9 +44,9 @@ describe('clean-up', () => {
     expect(left.namespaces).toHaveLength(2);
     expect(left.containers).toHaveLength(1);
     expect(left.processes.length).toBeGreaterThanOrEqual(2);
+    // Any run's start-up reaps dead runs too, so a concurrent test may get there first.
     const clean = await labs(['clean']);
-    expect(clean.exitCode).toBe(0);
-    expect(clean.stdout).toContain(runId);
+    expect(clean.exitCode, clean.stderr).toBe(0);
     expect(await leftovers(runId)).toEqual(NOTHING);
   });
 });
