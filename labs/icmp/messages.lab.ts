@@ -85,7 +85,11 @@ export function judgeTimeExceeded(rows: IcmpRow[], trace: Observation): ClaimRes
       ? `Each of the three routers answered the probe whose TTL it decremented to zero with Time Exceeded 11/0, and traceroute built the path ${hops.join(' → ')} from those messages.`
       : `Time Exceeded came from ${from.join(', ') || 'nobody'}; traceroute printed ${hops.join(' → ')}.`,
     observed,
-    evidence: [trace.evidence, icmpTable('Time Exceeded messages', exceeded), { kind: 'table', title: 'The path traceroute found', columns: ['hop', 'address'], rows: hops.map((h, i) => [i + 1, h]) }],
+    evidence: [
+      { kind: 'path', title: 'The path traceroute found', hops: [{ address: ADDRESSES.client, note: 'client' }, ...hops.map((h, i) => ({ address: h, note: i === hops.length - 1 ? 'destination' : `hop ${i + 1}: Time Exceeded` }))] },
+      trace.evidence,
+      icmpTable('Time Exceeded messages', exceeded),
+    ],
   };
 }
 

@@ -75,7 +75,17 @@ export function probeCapabilities(): Promise<Capabilities> {
       probe(() => version('ping', ['-V'])),
       probe(() => version('traceroute')),
       probe(async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}`),
-      probe(async () => `${await nfqueueHelper()} (impairment without netem)`),
+      netns.ok
+        ? probe(() =>
+            inProbeNetns(async (ns) => {
+              const helper = await nfqueueHelper();
+              // The helper binds a queue and says "ready"; `timeout` ends it a second later.
+              const { stdout } = await execOutcome('timeout', ['1', helper, '0', '1'], { netns: ns });
+              if (!stdout.includes('ready')) throw new Error(`nfq-delay could not bind a queue: ${stdout}`);
+              return `${helper} binds a queue (impairment without netem)`;
+            }),
+          )
+        : { ok: false, detail: 'needs netns' },
     ]);
     return { root, netns, iptables, 'tc-netem': netem, nfqueue, tcpdump, tshark, ss, ping, traceroute, scapy, docker };
   })();

@@ -49,6 +49,8 @@ export type Evidence =
   | { kind: 'command'; title: string; command: string; output: string }
   /** Values over time, drawn as a line chart; markers flag moments such as a loss. */
   | { kind: 'series'; title: string; xLabel: string; yLabel: string; series: { name: string; points: [number, number][] }[]; markers?: { x: number; label: string }[] }
+  /** A path through the network, hop by hop (e.g. what traceroute found). */
+  | { kind: 'path'; title: string; hops: { address: string; note: string }[] }
   /** A file kept with the report (a capture, a configuration); the path is relative to the report. */
   | { kind: 'file'; title: string; path: string }
   | { kind: 'table'; title: string; columns: string[]; rows: (string | number)[][] };

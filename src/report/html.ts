@@ -2,6 +2,7 @@
 import type { ClaimResult, Evidence, LabResult, RunReport } from '../core/types.ts';
 import { escapeXml as x } from './escape.ts';
 import { lineChart } from './line-chart.ts';
+import { pathDiagram } from './path-diagram.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
@@ -47,6 +48,8 @@ function evidence(item: Evidence): string {
       return `<h4>${x(item.title)}</h4>${table(item.columns, item.rows)}`;
     case 'series':
       return `<h4>${x(item.title)}</h4>${lineChart(item)}`;
+    case 'path':
+      return `<h4>${x(item.title)}</h4>${pathDiagram(item.hops)}`;
     case 'file':
       return `<p><a href="${x(item.path)}">${x(item.title)}</a></p>`;
     case 'command':

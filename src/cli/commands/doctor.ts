@@ -6,14 +6,19 @@ import type { Flags } from '../main.ts';
 export async function doctor(_args: string[], flags: Flags): Promise<number> {
   const [capabilities, labs] = await Promise.all([probeCapabilities(), loadLabs(flags['labs-dir'])]);
   const enabled = labs.map((lab) => ({ id: lab.id, runnable: missing(capabilities, lab.requires).length === 0, missing: missing(capabilities, lab.requires) }));
+  const impairment = capabilities['tc-netem'].ok
+    ? 'tc netem (delay); iptables statistic (loss)'
+    : capabilities.nfqueue.ok
+      ? 'NFQUEUE to nfq-delay (delay: this kernel has no netem); iptables statistic (loss)'
+      : 'none: neither tc netem nor NFQUEUE works here';
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ capabilities, labs: enabled }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ capabilities, impairment, labs: enabled }, null, 2)}\n`);
     return 0;
   }
   for (const [name, probe] of Object.entries(capabilities)) {
     process.stdout.write(`${probe.ok ? '✔' : '✘'} ${name.padEnd(11)} ${probe.detail}\n`);
   }
-  process.stdout.write('\n');
+  process.stdout.write(`  impairment: ${impairment}\n\n`);
   for (const lab of enabled) {
     process.stdout.write(`${lab.runnable ? '✔' : '✘'} ${lab.id}${lab.runnable ? '' : `: missing ${lab.missing.join('; ')}`}\n`);
   }
