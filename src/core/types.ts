@@ -49,6 +49,10 @@ export type Evidence =
   | { kind: 'command'; title: string; command: string; output: string }
   /** Values over time, drawn as a line chart; markers flag moments such as a loss. */
   | { kind: 'series'; title: string; xLabel: string; yLabel: string; series: { name: string; points: [number, number][] }[]; markers?: { x: number; label: string }[] }
+  /** Counts per category, drawn as bars (e.g. requests per backend). */
+  | { kind: 'bars'; title: string; bars: { label: string; value: number }[] }
+  /** An ordered run of choices, drawn as a strip of coloured cells (e.g. which backend served each request). */
+  | { kind: 'choices'; title: string; choices: string[] }
   /** A path through the network, hop by hop (e.g. what traceroute found). */
   | { kind: 'path'; title: string; hops: { address: string; note: string }[] }
   /** A file kept with the report (a capture, a configuration); the path is relative to the report. */

@@ -1,6 +1,7 @@
 /** A self-contained HTML report (no external assets): verdicts, measured values and evidence. */
 import type { ClaimResult, Evidence, LabResult, RunReport } from '../core/types.ts';
 import { escapeXml as x } from './escape.ts';
+import { barChart, choiceStrip } from './bars.ts';
 import { lineChart } from './line-chart.ts';
 import { pathDiagram } from './path-diagram.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
@@ -48,6 +49,10 @@ function evidence(item: Evidence): string {
       return `<h4>${x(item.title)}</h4>${table(item.columns, item.rows)}`;
     case 'series':
       return `<h4>${x(item.title)}</h4>${lineChart(item)}`;
+    case 'bars':
+      return `<h4>${x(item.title)}</h4>${barChart(item.bars)}`;
+    case 'choices':
+      return `<h4>${x(item.title)}</h4>${choiceStrip(item.choices)}`;
     case 'path':
       return `<h4>${x(item.title)}</h4>${pathDiagram(item.hops)}`;
     case 'file':

@@ -1,4 +1,5 @@
 /** Containers and networks through the Docker Engine API, labelled with the run id. */
+import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { DOCKER_LABEL, resourceName } from './run-state.ts';
 import type { Scope } from './scope.ts';
@@ -18,6 +19,8 @@ export interface ContainerSpec {
   /** Container ports to publish on 127.0.0.1 at a port the engine picks. */
   publish?: number[];
   network?: string;
+  /** A fixed address on `network`. */
+  ip?: string;
   /** Linux capabilities the lab needs beyond Docker's default set; say why in the lab. */
   capAdd?: string[];
 }
@@ -27,6 +30,8 @@ export interface StartedContainer {
   name: string;
   /** Host port on 127.0.0.1 for each published container port. */
   ports: Record<number, number>;
+  /** The container's address on its network. */
+  address: string;
 }
 
 const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
@@ -46,6 +51,10 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
       CapAdd: spec.capAdd,
       Init: true,
     },
+    // Other containers on the network reach this one by its short name (e.g. "nginx").
+    NetworkingConfig: spec.network
+      ? { EndpointsConfig: { [spec.network]: { Aliases: [spec.name], ...(spec.ip ? { IPAMConfig: { IPv4Address: spec.ip } } : {}) } } }
+      : undefined,
   });
   scope.defer(`container ${name}`, async () => {
     await container.remove({ force: true, v: true }).catch((error) => {
@@ -59,12 +68,38 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
     const binding = info.NetworkSettings.Ports[`${port}/tcp`]?.[0];
     if (binding) ports[port] = Number(binding.HostPort);
   }
-  return { id: info.Id, name, ports };
+  const address = spec.network ? info.NetworkSettings.Networks[spec.network]?.IPAddress : undefined;
+  return { id: info.Id, name, ports, address: address ?? '' };
 }
 
-export async function createNetwork(scope: Scope, runId: string, name: string): Promise<string> {
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in a running container, optionally feeding it standard input. */
+export async function execIn(containerId: string, cmd: string[], input?: string): Promise<ExecResult> {
+  const exec = await docker().getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: input !== undefined });
+  const stream = await exec.start({ hijack: true, stdin: input !== undefined });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const collect = (into: Buffer[]) => new Writable({ write: (chunk, _encoding, done) => (into.push(chunk), done()) });
+  docker().modem.demuxStream(stream, collect(out), collect(err));
+  if (input !== undefined) stream.end(input);
+  await new Promise((resolve) => stream.on('end', resolve));
+  const { ExitCode } = await exec.inspect();
+  return { exitCode: ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/** A bridge network for one run; with `subnet`, containers may be given fixed addresses in it. */
+export async function createNetwork(scope: Scope, runId: string, name: string, subnet?: string): Promise<string> {
   const fullName = resourceName(runId, name);
-  const network = await docker().createNetwork({ Name: fullName, Labels: { [DOCKER_LABEL]: runId } });
+  const network = await docker().createNetwork({
+    Name: fullName,
+    Labels: { [DOCKER_LABEL]: runId },
+    ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}),
+  });
   scope.defer(`network ${fullName}`, async () => {
     await network.remove().catch((error) => {
       if (!isNotFound(error)) throw error;

@@ -74,36 +74,53 @@ function contextFiles(dir: string): string[] {
   });
 }
 
-/** The content tag of docker/<name>: a hash of its files and of the base image it builds on. */
-export async function imageTag(name: string): Promise<string> {
+/** The image a Dockerfile builds on, when it is one of the project's own (`FROM labs/<name>:…`). */
+export function parentImage(name: string): string | undefined {
+  const dockerfile = readFileSync(join(DOCKER_DIR, name, 'Dockerfile'), 'utf8');
+  return dockerfile.match(/^FROM\s+labs\/([a-z0-9-]+)(?::\S+)?\s*$/m)?.[1];
+}
+
+/** Makes sure the parent image exists and returns its id. */
+async function ensureParent(name: string, log: (line: string) => void): Promise<string> {
+  const parent = parentImage(name);
+  if (parent === undefined || parent === 'debian') return (await imageId(await ensureDebianBase(log)))!;
+  return (await imageId(await ensureImage(parent, log)))!;
+}
+
+/** The content tag of docker/<name>: a hash of its files and of the image it builds on. */
+export function imageTag(name: string, parentId: string): string {
   const dir = join(DOCKER_DIR, name);
-  const hash = createHash('sha256').update((await imageId(DEBIAN_IMAGE)) ?? 'no-base');
+  const hash = createHash('sha256').update(parentId);
   for (const file of contextFiles(dir).sort()) hash.update(relative(dir, file)).update(readFileSync(file));
   return `labs/${name}:${hash.digest('hex').slice(0, 12)}`;
 }
 
-/** Builds docker/<name> unless an image with the same content tag exists; returns the tag. */
+/**
+ * Builds docker/<name> (and the project images it builds on) unless an image with the same content
+ * tag exists; tags it `latest` too, for the Dockerfiles that build FROM it. Returns the content tag.
+ */
 export async function ensureImage(name: string, log: (line: string) => void = () => {}): Promise<string> {
-  await ensureDebianBase(log);
-  const tag = await imageTag(name);
-  if (await imageId(tag)) return tag;
-  log(`building ${tag}`);
-  const dir = join(DOCKER_DIR, name);
-  const stream = await docker().buildImage({ context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) }, { t: tag, labels: { 'io.labs.image': name } });
-  await new Promise<void>((resolve, reject) =>
-    docker().modem.followProgress(
-      stream,
-      (error: Error | null, output: { error?: string }[]) => {
-        const failed = error?.message ?? output.find((o) => o.error)?.error;
-        if (failed) reject(new Error(`docker build ${name}: ${failed.trim()}`));
-        else resolve();
-      },
-      (event: { stream?: string }) => {
-        const line = event.stream?.trim();
-        if (line?.startsWith('Step ')) log(`${name}: ${line}`);
-      },
-    ),
-  );
+  const tag = imageTag(name, await ensureParent(name, log));
+  if (!(await imageId(tag))) {
+    log(`building ${tag}`);
+    const dir = join(DOCKER_DIR, name);
+    const stream = await docker().buildImage({ context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) }, { t: tag, labels: { 'io.labs.image': name } });
+    await new Promise<void>((resolve, reject) =>
+      docker().modem.followProgress(
+        stream,
+        (error: Error | null, output: { error?: string }[]) => {
+          const failed = error?.message ?? output.find((o) => o.error)?.error;
+          if (failed) reject(new Error(`docker build ${name}: ${failed.trim()}`));
+          else resolve();
+        },
+        (event: { stream?: string }) => {
+          const line = event.stream?.trim();
+          if (line?.startsWith('Step ')) log(`${name}: ${line}`);
+        },
+      ),
+    );
+  }
+  await docker().getImage(tag).tag({ repo: `labs/${name}`, tag: 'latest' });
   return tag;
 }
 

@@ -1,0 +1,310 @@
+/**
+ * Lab: every load-balancing method of the sheet on a real nginx, the distribution measured.
+ *
+ * Starts: on one Docker network of the run, nginx (Debian's, one worker so that the order of choices
+ * is one worker's), backends that answer with their name (some after a delay), and client
+ * containers at fixed addresses in eight different /24 networks.
+ *
+ * Does, for each method, a configuration and a workload: sequential requests for round robin and
+ * weights; requests from every client for ip_hash, then again with the busiest backend stopped;
+ * concurrent requests against fast and slow backends for least_conn, compared with round robin;
+ * 200 URLs for `hash $request_uri`, before and after removing a backend, with and without
+ * `consistent`; 900 requests for `random`, and `random two least_conn` against a slow backend;
+ * `nginx -t` of a least_time configuration.
+ *
+ * Observes: which backend answered each request, in order, and nginx's own output.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { execIn } from '../../src/resources/docker.ts';
+import { nginxConf, startNginxStack, type NginxStack } from '../../src/resources/nginx-stack.ts';
+
+export const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
+const bars = (title: string, xs: string[], order: string[]): Evidence => ({ kind: 'bars', title, bars: order.map((label) => ({ label, value: count(xs)[label] ?? 0 })) });
+const B = ['b1', 'b2', 'b3'];
+
+/** The shortest block that the whole sequence repeats. */
+export function period(sequence: string[]): string[] {
+  for (let n = 1; n <= sequence.length / 2; n++) {
+    if (sequence.every((x, i) => x === sequence[i % n])) return sequence.slice(0, n);
+  }
+  return sequence;
+}
+
+export function judgeRoundRobin(sequence: string[]): ClaimResult {
+  const cycle = period(sequence);
+  const counts = count(sequence);
+  const observed = { requests: sequence.length, cycle, counts };
+  const holds = cycle.length === B.length && new Set(cycle).size === B.length && Object.values(counts).every((c) => c === sequence.length / B.length);
+  return {
+    id: 'nginx.lb.round-robin',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds ? `${sequence.length} requests went ${cycle.join(' → ')} and round again, ${sequence.length / B.length} each.` : `The order was not a rotation: ${sequence.join(' ')}.`,
+    observed,
+    evidence: [{ kind: 'choices', title: 'Backend chosen for each request, in order', choices: sequence }, bars('Requests per backend', sequence, B)],
+  };
+}
+
+export function judgeWeighted(sequence: string[], weights: Record<string, number>): ClaimResult {
+  const cycle = period(sequence);
+  const counts = count(cycle);
+  const total = Object.values(weights).reduce((a, b) => a + b, 0);
+  const proportional = cycle.length === total && Object.entries(weights).every(([b, w]) => counts[b] === w);
+  const runs = Math.max(...cycle.map((_, i) => cycle.slice(i).findIndex((x) => x !== cycle[i])).map((r) => (r < 0 ? 0 : r)));
+  const observed = { weights, requests: sequence.length, cycle, countsPerCycle: counts, longestRunOfOneBackend: runs };
+  return {
+    id: 'nginx.lb.weighted',
+    verdict: proportional ? 'confirmed' : 'refuted',
+    summary: proportional
+      ? `With weights ${Object.entries(weights).map(([b, w]) => `${b}=${w}`).join(', ')} every ${total} requests went ${cycle.join(' ')}: exactly in proportion, and interleaved (nginx's smooth weighted round robin), not ${Object.entries(weights).map(([b, w]) => `${w}×${b}`).join(' then ')}.`
+      : `The shares did not follow the weights: ${JSON.stringify(counts)} per ${cycle.length}.`,
+    observed,
+    evidence: [{ kind: 'choices', title: `Order with weights ${JSON.stringify(weights)}`, choices: sequence }, bars('Requests per backend', sequence, Object.keys(weights))],
+  };
+}
+
+export interface IpHashObservation {
+  /** Client name → its /24 index, address, and backends seen. */
+  clients: { name: string; subnet: number; address: string; backends: string[] }[];
+  /** The backend stopped, and what its clients got afterwards. */
+  failover: { stopped: string; clients: { name: string; before: string; after: string[] }[] };
+}
+
+export function judgeIpHash(o: IpHashObservation): ClaimResult {
+  const sticky = o.clients.every((c) => new Set(c.backends).size === 1);
+  const bySubnet = new Map<number, Set<string>>();
+  for (const c of o.clients) bySubnet.set(c.subnet, new Set([...(bySubnet.get(c.subnet) ?? []), ...c.backends]));
+  const subnetShares = [...bySubnet.values()].every((s) => s.size === 1);
+  const distinctAcrossSubnets = new Set(o.clients.map((c) => c.backends[0])).size;
+  const movedAway = o.failover.clients.every((c) => c.after.every((b) => b !== o.failover.stopped) && new Set(c.after).size === 1);
+  const observed = {
+    clientsSticky: sticky,
+    clientsInOneSlash24ShareABackend: subnetShares,
+    backendsUsedAcrossSlash24s: distinctAcrossSubnets,
+    assignment: o.clients.map((c) => `${c.address} → ${c.backends[0]}`),
+    failover: o.failover,
+  };
+  const evidence: Evidence[] = [
+    { kind: 'table', title: 'Client address and the backend that served it (6 requests each)', columns: ['client', 'address', '/24', 'backends seen'], rows: o.clients.map((c) => [c.name, c.address, c.subnet, [...new Set(c.backends)].join(', ')]) },
+    { kind: 'table', title: `After stopping ${o.failover.stopped}`, columns: ['client', 'before', 'after'], rows: o.failover.clients.map((c) => [c.name, c.before, [...new Set(c.after)].join(', ')]) },
+  ];
+  if (!sticky) return { id: 'nginx.lb.ip-hash', verdict: 'refuted', summary: 'A client was served by more than one backend.', observed, evidence };
+  return {
+    id: 'nginx.lb.ip-hash',
+    verdict: subnetShares && distinctAcrossSubnets > 1 ? 'nuanced' : 'confirmed',
+    summary:
+      subnetShares && distinctAcrossSubnets > 1
+        ? `Every client kept its backend, but the hash is of the first three octets only: the two clients of each /24 always shared a backend, while ${distinctAcrossSubnets} backends served the eight /24s. When ${o.failover.stopped} stopped, its clients moved ${movedAway ? 'together to one other backend and stayed there' : 'elsewhere'}.`
+        : `Every client kept its backend; clients within one /24 ${subnetShares ? 'shared' : 'did not always share'} one.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeLeastConn(leastConn: string[], roundRobin: string[], fast: string): ClaimResult {
+  const share = (xs: string[]) => +((count(xs)[fast] ?? 0) / xs.length).toFixed(2);
+  const observed = { fastBackend: fast, fastShareLeastConn: share(leastConn), fastShareRoundRobin: share(roundRobin), leastConn: count(leastConn), roundRobin: count(roundRobin) };
+  const holds = observed.fastShareLeastConn > observed.fastShareRoundRobin + 0.2;
+  return {
+    id: 'nginx.lb.least-conn',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `With requests held open by two slow backends, least_conn sent ${Math.round(observed.fastShareLeastConn * 100)}% to the fast one (whose connections finish at once), where round robin sent ${Math.round(observed.fastShareRoundRobin * 100)}%.`
+      : `least_conn did not favour the backend with fewer active connections: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [bars('least_conn: requests per backend (b1 fast, b2 and b3 slow)', leastConn, B), bars('round robin, same load', roundRobin, B)],
+  };
+}
+
+export function judgeWeightedLeastConn(sequence: string[], weights: Record<string, number>): ClaimResult {
+  const counts = count(sequence);
+  const [heavy, light] = Object.keys(weights) as [string, string];
+  const ratio = +((counts[heavy] ?? 0) / Math.max(1, counts[light] ?? 0)).toFixed(2);
+  const expected = weights[heavy]! / weights[light]!;
+  const observed = { weights, counts, ratio, expectedRatio: expected };
+  const holds = Math.abs(ratio - expected) / expected < 0.35;
+  return {
+    id: 'nginx.lb.weighted-least-conn',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `Two equally slow backends weighted ${weights[heavy]}:${weights[light]} under least_conn got ${counts[heavy]}:${counts[light]} requests (ratio ${ratio}): nginx compares active connections divided by weight.`
+      : `The weights did not shape least_conn: ${JSON.stringify(counts)}.`,
+    observed,
+    evidence: [bars(`least_conn with weights ${JSON.stringify(weights)}`, sequence, Object.keys(weights))],
+  };
+}
+
+export function judgeLeastTime(test: { ok: boolean; output: string }, version: string): ClaimResult {
+  const observed = { nginx: version, accepted: test.ok, nginxT: test.output.split('\n')[0] };
+  return {
+    id: 'nginx.lb.least-time',
+    verdict: test.ok ? 'confirmed' : 'unverifiable',
+    summary: test.ok
+      ? 'This nginx accepted least_time.'
+      : `least_time exists only in the commercial NGINX Plus; ${version} rejects it ("${observed.nginxT}"), so the claim cannot be observed here.`,
+    observed,
+    evidence: [{ kind: 'command', title: 'nginx -t of an upstream with least_time header', command: 'nginx -t', output: test.output }],
+  };
+}
+
+export interface UrlHashObservation {
+  first: string[];
+  repeat: string[];
+  afterRemoval: { plain: string[]; consistent: string[] };
+  consistentBefore: string[];
+  removed: string;
+}
+
+export function judgeUrlHash(o: UrlHashObservation): ClaimResult {
+  const same = o.first.every((b, i) => b === o.repeat[i]);
+  const moved = (before: string[], after: string[]) => before.filter((b, i) => b !== after[i]).length;
+  const ownedByRemoved = (before: string[]) => before.filter((b) => b === o.removed).length;
+  const observed = {
+    keys: o.first.length,
+    sameBackendOnRepeat: same,
+    plainMoved: moved(o.first, o.afterRemoval.plain),
+    plainOwnedByRemoved: ownedByRemoved(o.first),
+    consistentMoved: moved(o.consistentBefore, o.afterRemoval.consistent),
+    consistentOwnedByRemoved: ownedByRemoved(o.consistentBefore),
+  };
+  const pct = (n: number) => `${Math.round((100 * n) / o.first.length)}%`;
+  return {
+    id: 'nginx.lb.url-hash',
+    verdict: same ? 'confirmed' : 'refuted',
+    summary: same
+      ? `All ${o.first.length} URLs went to the same backend the second time. Removing ${o.removed} moved ${pct(observed.plainMoved)} of the URLs with plain \`hash\`, though only ${pct(observed.plainOwnedByRemoved)} had been on it; with \`hash … consistent\` it moved ${pct(observed.consistentMoved)} (${pct(observed.consistentOwnedByRemoved)} had been on it).`
+      : 'Some URLs changed backend between two identical passes.',
+    observed,
+    evidence: [
+      bars('URLs per backend, hash $request_uri', o.first, [...B, 'b4']),
+      { kind: 'bars', title: `URLs that changed backend when ${o.removed} was removed`, bars: [{ label: 'hash', value: observed.plainMoved }, { label: 'hash consistent', value: observed.consistentMoved }, { label: `were on ${o.removed}`, value: observed.plainOwnedByRemoved }] },
+    ],
+  };
+}
+
+/** Pearson's chi-square statistic of counts against a uniform expectation. */
+export function chiSquare(counts: number[]): number {
+  const expected = counts.reduce((a, b) => a + b, 0) / counts.length;
+  return counts.reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0);
+}
+
+export function judgeRandom(random: string[], two: string[], slow: string): ClaimResult {
+  const counts = B.map((b) => count(random)[b] ?? 0);
+  const chi2 = +chiSquare(counts).toFixed(2);
+  // 13.8 is the 0.001 critical value of chi-square with 2 degrees of freedom.
+  const uniform = chi2 < 13.8;
+  const slowShareTwo = +((count(two)[slow] ?? 0) / two.length).toFixed(2);
+  const observed = { requests: random.length, counts: count(random), chiSquare: chi2, uniformAtP001: uniform, twoLeastConn: count(two), slowShareWithTwo: slowShareTwo };
+  return {
+    id: 'nginx.lb.random',
+    verdict: uniform ? 'confirmed' : 'refuted',
+    summary: uniform
+      ? `${random.length} requests spread ${counts.join('/')} over three backends (chi-square ${chi2}, consistent with uniform). \`random two least_conn\` picks two at random and takes the less busy: the slow backend got ${Math.round(slowShareTwo * 100)}%.`
+      : `The spread ${counts.join('/')} is not uniform (chi-square ${chi2}).`,
+    observed,
+    evidence: [bars('random: requests per backend', random, B), bars(`random two least_conn, ${slow} slow`, two, B)],
+  };
+}
+
+async function ipHash(stack: NginxStack, addresses: Record<string, string>): Promise<IpHashObservation> {
+  await stack.configure(nginxConf('ip_hash;\n' + B.map((b) => `server ${addresses[b]}:8000;`).join('\n')));
+  const names = Object.keys(stack.clients);
+  const clients = await Promise.all(
+    names.map(async (name) => ({ name, subnet: Number(name.replace('c', '').split('x')[0]), address: stack.clients[name]!.address, backends: await stack.get(name, '/', 6) })),
+  );
+  const tally = count(clients.map((c) => c.backends[0]!));
+  const stopped = Object.entries(tally).sort((a, b) => b[1] - a[1])[0]![0];
+  await stack.setBackend(stopped, false);
+  const affected = clients.filter((c) => c.backends[0] === stopped);
+  const after = [];
+  for (const c of affected) after.push({ name: c.name, before: stopped, after: await stack.get(c.name, '/', 6) });
+  await stack.setBackend(stopped, true);
+  return { clients, failover: { stopped, clients: after } };
+}
+
+export default defineLab({
+  id: 'nginx-load-balancing',
+  title: 'nginx load balancing, method by method: the order and the distribution measured',
+  topic: 'nginx',
+  claims: ['nginx.lb.round-robin', 'nginx.lb.weighted', 'nginx.lb.ip-hash', 'nginx.lb.least-conn', 'nginx.lb.weighted-least-conn', 'nginx.lb.least-time', 'nginx.lb.url-hash', 'nginx.lb.random'],
+  requires: ['docker'],
+  timeLimitMs: 240_000,
+  handout: {
+    starts: 'nginx (one worker), backends b1-b4 that answer with their name (b2/b3 slow where needed), clients in eight /24 networks, on one Docker network.',
+    does: 'Configures each method in turn and sends the workload that tells it apart, reloading nginx between them.',
+    observes: 'Which backend answered each request, in order; nginx -t output.',
+  },
+  async run(ctx) {
+    ctx.step('starting nginx, backends and clients');
+    const clients = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`c${Math.floor(i / 2)}x${i % 2}`, Math.floor(i / 2)]));
+    const server = (addresses: Record<string, string>, names: string[], suffix = () => '') => names.map((b) => `server ${addresses[b]}:8000${suffix()};`).join('\n');
+    let addresses: Record<string, string> = {};
+    const stack = await startNginxStack(ctx.scope, ctx.runId, {
+      backends: [{ name: 'b1' }, { name: 'b2' }, { name: 'b3' }, { name: 'b4' }, { name: 'slow1', delayMs: 400 }, { name: 'slow2', delayMs: 400 }, { name: 'hold1', delayMs: 300 }, { name: 'hold2', delayMs: 300 }],
+      clients,
+      conf: (a) => ((addresses = a), nginxConf(server(a, B))),
+    });
+    ctx.environment.nginx = stack.version;
+    ctx.environment['nginx worker_processes'] = '1';
+    const asNames = (xs: string[], map: Record<string, string>) => xs.map((x) => map[x] ?? x);
+
+    ctx.step('round robin');
+    const rr = await stack.get('c0x0', '/', 30);
+
+    ctx.step('weighted round robin');
+    const weights = { b1: 5, b2: 1, b3: 1 };
+    await stack.configure(nginxConf(B.map((b) => `server ${addresses[b]}:8000 weight=${weights[b as keyof typeof weights]};`).join('\n')));
+    const weighted = await stack.get('c0x0', '/', 28);
+
+    ctx.step('ip_hash');
+    const hashed = await ipHash(stack, addresses);
+
+    ctx.step('least_conn against round robin, one fast and two slow backends');
+    // Slow backends are named b2/b3 in the report: they stand where b2 and b3 stood.
+    const slowAsB = { slow1: 'b2', slow2: 'b3' };
+    const mixed = `server ${addresses.b1}:8000;\nserver ${addresses.slow1}:8000;\nserver ${addresses.slow2}:8000;`;
+    await stack.configure(nginxConf(mixed));
+    const rrUnderLoad = asNames(await stack.getParallel('c1x0', '/', 60, 12), slowAsB);
+    await stack.configure(nginxConf(`least_conn;\n${mixed}`));
+    const leastConn = asNames(await stack.getParallel('c1x0', '/', 60, 12), slowAsB);
+
+    ctx.step('weighted least_conn');
+    const lcWeights = { hold1: 3, hold2: 1 };
+    await stack.configure(nginxConf(`least_conn;\nserver ${addresses.hold1}:8000 weight=3;\nserver ${addresses.hold2}:8000 weight=1;`));
+    const weightedLeastConn = await stack.getParallel('c1x0', '/', 80, 16);
+
+    ctx.step('least_time');
+    const leastTime = await stack.test(nginxConf(`least_time header;\n${server(addresses, B)}`));
+
+    ctx.step('hash $request_uri, plain and consistent, before and after removing b4');
+    const four = ['b1', 'b2', 'b3', 'b4'];
+    const urls = async () => stack.get('c2x0', '/key', 200);
+    await stack.configure(nginxConf(`hash $request_uri;\n${server(addresses, four)}`));
+    const first = await urls();
+    const repeat = await urls();
+    await stack.configure(nginxConf(`hash $request_uri;\n${server(addresses, B)}`));
+    const plainAfter = await urls();
+    await stack.configure(nginxConf(`hash $request_uri consistent;\n${server(addresses, four)}`));
+    const consistentBefore = await urls();
+    await stack.configure(nginxConf(`hash $request_uri consistent;\n${server(addresses, B)}`));
+    const consistentAfter = await urls();
+
+    ctx.step('random, and random two least_conn');
+    await stack.configure(nginxConf(`random;\n${server(addresses, B)}`));
+    const random = await stack.get('c3x0', '/', 900);
+    await stack.configure(nginxConf(`random two least_conn;\nserver ${addresses.b1}:8000;\nserver ${addresses.b2}:8000;\nserver ${addresses.slow1}:8000;`));
+    const two = asNames(await stack.getParallel('c3x0', '/', 60, 12), { slow1: 'b3' });
+
+    const configuration: Evidence = { kind: 'command', title: 'The last nginx.conf applied', command: 'cat /etc/nginx/nginx.conf', output: (await execIn(stack.nginx.id, ['cat', '/etc/nginx/nginx.conf'])).stdout };
+    return [
+      judgeRoundRobin(rr),
+      judgeWeighted(weighted, weights),
+      judgeIpHash(hashed),
+      judgeLeastConn(leastConn, rrUnderLoad, 'b1'),
+      judgeWeightedLeastConn(weightedLeastConn, lcWeights),
+      judgeLeastTime(leastTime, stack.version),
+      judgeUrlHash({ first, repeat, afterRemoval: { plain: plainAfter, consistent: consistentAfter }, consistentBefore, removed: 'b4' }),
+      judgeRandom(random, two, 'b3'),
+    ].map((c) => ({ ...c, evidence: [...c.evidence, configuration] }));
+  },
+});
