@@ -16,7 +16,6 @@
  */
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { execIn } from '../../src/resources/docker.ts';
 import { nginxConf, startNginxStack, type NginxStack } from '../../src/resources/nginx-stack.ts';
 
 export const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
@@ -206,8 +205,8 @@ export function judgeRandom(random: string[], two: string[], slow: string): Clai
   };
 }
 
-async function ipHash(stack: NginxStack, addresses: Record<string, string>): Promise<IpHashObservation> {
-  await stack.configure(nginxConf('ip_hash;\n' + B.map((b) => `server ${addresses[b]}:8000;`).join('\n')));
+async function ipHash(stack: NginxStack, use: (upstream: string) => Promise<void>, addresses: Record<string, string>): Promise<IpHashObservation> {
+  await use('ip_hash;\n' + B.map((b) => `server ${addresses[b]}:8000;`).join('\n'));
   const names = Object.keys(stack.clients);
   const clients = await Promise.all(
     names.map(async (name) => ({ name, subnet: Number(name.replace('c', '').split('x')[0]), address: stack.clients[name]!.address, backends: await stack.get(name, '/', 6) })),
@@ -245,6 +244,12 @@ export default defineLab({
       conf: (a) => ((addresses = a), nginxConf(server(a, B))),
     });
     ctx.environment.nginx = stack.version;
+    const upstreams: Record<string, string[]> = {};
+    const use = async (claim: string, upstream: string) => {
+      (upstreams[claim] ??= []).push(upstream);
+      await stack.configure(nginxConf(upstream));
+    };
+    upstreams['nginx.lb.round-robin'] = [server(addresses, B)];
     ctx.environment['nginx worker_processes'] = '1';
     const asNames = (xs: string[], map: Record<string, string>) => xs.map((x) => map[x] ?? x);
 
@@ -253,49 +258,55 @@ export default defineLab({
 
     ctx.step('weighted round robin');
     const weights = { b1: 5, b2: 1, b3: 1 };
-    await stack.configure(nginxConf(B.map((b) => `server ${addresses[b]}:8000 weight=${weights[b as keyof typeof weights]};`).join('\n')));
+    await use('nginx.lb.weighted', B.map((b) => `server ${addresses[b]}:8000 weight=${weights[b as keyof typeof weights]};`).join('\n'));
     const weighted = await stack.get('c0x0', '/', 28);
 
     ctx.step('ip_hash');
-    const hashed = await ipHash(stack, addresses);
+    const hashed = await ipHash(stack, (upstream) => use('nginx.lb.ip-hash', upstream), addresses);
 
     ctx.step('least_conn against round robin, one fast and two slow backends');
     // Slow backends are named b2/b3 in the report: they stand where b2 and b3 stood.
     const slowAsB = { slow1: 'b2', slow2: 'b3' };
     const mixed = `server ${addresses.b1}:8000;\nserver ${addresses.slow1}:8000;\nserver ${addresses.slow2}:8000;`;
-    await stack.configure(nginxConf(mixed));
+    await use('nginx.lb.least-conn', mixed);
     const rrUnderLoad = asNames(await stack.getParallel('c1x0', '/', 60, 12), slowAsB);
-    await stack.configure(nginxConf(`least_conn;\n${mixed}`));
+    await use('nginx.lb.least-conn', `least_conn;\n${mixed}`);
     const leastConn = asNames(await stack.getParallel('c1x0', '/', 60, 12), slowAsB);
 
     ctx.step('weighted least_conn');
     const lcWeights = { hold1: 3, hold2: 1 };
-    await stack.configure(nginxConf(`least_conn;\nserver ${addresses.hold1}:8000 weight=3;\nserver ${addresses.hold2}:8000 weight=1;`));
+    await use('nginx.lb.weighted-least-conn', `least_conn;\nserver ${addresses.hold1}:8000 weight=3;\nserver ${addresses.hold2}:8000 weight=1;`);
     const weightedLeastConn = await stack.getParallel('c1x0', '/', 80, 16);
 
     ctx.step('least_time');
-    const leastTime = await stack.test(nginxConf(`least_time header;\n${server(addresses, B)}`));
+    upstreams['nginx.lb.least-time'] = [`least_time header;\n${server(addresses, B)}`];
+    const leastTime = await stack.test(nginxConf(upstreams['nginx.lb.least-time'][0]!));
 
     ctx.step('hash $request_uri, plain and consistent, before and after removing b4');
     const four = ['b1', 'b2', 'b3', 'b4'];
     const urls = async () => stack.get('c2x0', '/key', 200);
-    await stack.configure(nginxConf(`hash $request_uri;\n${server(addresses, four)}`));
+    await use('nginx.lb.url-hash', `hash $request_uri;\n${server(addresses, four)}`);
     const first = await urls();
     const repeat = await urls();
-    await stack.configure(nginxConf(`hash $request_uri;\n${server(addresses, B)}`));
+    await use('nginx.lb.url-hash', `hash $request_uri;\n${server(addresses, B)}`);
     const plainAfter = await urls();
-    await stack.configure(nginxConf(`hash $request_uri consistent;\n${server(addresses, four)}`));
+    await use('nginx.lb.url-hash', `hash $request_uri consistent;\n${server(addresses, four)}`);
     const consistentBefore = await urls();
-    await stack.configure(nginxConf(`hash $request_uri consistent;\n${server(addresses, B)}`));
+    await use('nginx.lb.url-hash', `hash $request_uri consistent;\n${server(addresses, B)}`);
     const consistentAfter = await urls();
 
     ctx.step('random, and random two least_conn');
-    await stack.configure(nginxConf(`random;\n${server(addresses, B)}`));
+    await use('nginx.lb.random', `random;\n${server(addresses, B)}`);
     const random = await stack.get('c3x0', '/', 900);
-    await stack.configure(nginxConf(`random two least_conn;\nserver ${addresses.b1}:8000;\nserver ${addresses.b2}:8000;\nserver ${addresses.slow1}:8000;`));
+    await use('nginx.lb.random', `random two least_conn;\nserver ${addresses.b1}:8000;\nserver ${addresses.b2}:8000;\nserver ${addresses.slow1}:8000;`);
     const two = asNames(await stack.getParallel('c3x0', '/', 60, 12), { slow1: 'b3' });
 
-    const configuration: Evidence = { kind: 'command', title: 'The last nginx.conf applied', command: 'cat /etc/nginx/nginx.conf', output: (await execIn(stack.nginx.id, ['cat', '/etc/nginx/nginx.conf'])).stdout };
+    const configuration = (claim: string): Evidence => ({
+      kind: 'command',
+      title: 'The upstream blocks used, in order (the rest of nginx.conf is nginxConf() in src/resources/nginx-stack.ts)',
+      command: `upstream app { … }`,
+      output: (upstreams[claim] ?? []).join('\n---\n'),
+    });
     return [
       judgeRoundRobin(rr),
       judgeWeighted(weighted, weights),
@@ -305,6 +316,6 @@ export default defineLab({
       judgeLeastTime(leastTime, stack.version),
       judgeUrlHash({ first, repeat, afterRemoval: { plain: plainAfter, consistent: consistentAfter }, consistentBefore, removed: 'b4' }),
       judgeRandom(random, two, 'b3'),
-    ].map((c) => ({ ...c, evidence: [...c.evidence, configuration] }));
+    ].map((c) => ({ ...c, evidence: [...c.evidence, configuration(c.id)] }));
   },
 });
