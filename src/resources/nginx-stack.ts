@@ -13,6 +13,8 @@ export interface BackendSpec {
 }
 
 export interface NginxStack {
+  /** The Docker network everything is on. */
+  network: string;
   nginx: StartedContainer;
   backends: Record<string, StartedContainer>;
   clients: Record<string, StartedContainer>;
@@ -38,7 +40,13 @@ function subnetBase(): string {
 export async function startNginxStack(
   scope: Scope,
   runId: string,
-  spec: { backends: BackendSpec[]; clients: Record<string, number>; conf: (backends: Record<string, string>) => string },
+  spec: {
+    backends: BackendSpec[];
+    clients: Record<string, number>;
+    conf: (backends: Record<string, string>) => string;
+    /** Capabilities the nginx container needs beyond Docker's defaults (the lab says why). */
+    capAdd?: string[];
+  },
 ): Promise<NginxStack> {
   const [nginxImage, backendImage, clientImage] = await Promise.all([ensureImage('nginx'), ensureImage('backend'), ensureImage('base')]);
   let network = '';
@@ -67,13 +75,14 @@ export async function startNginxStack(
     ),
   );
   const addresses = Object.fromEntries(Object.entries(backends).map(([name, c]) => [name, c.address]));
-  const nginx = await startContainer(scope, runId, { image: nginxImage, name: 'nginx', network, ip: `198.19.${third}.10`, cmd: ['sleep', 'infinity'] });
+  const nginx = await startContainer(scope, runId, { image: nginxImage, name: 'nginx', network, ip: `198.19.${third}.10`, cmd: ['sleep', 'infinity'], capAdd: spec.capAdd });
   await Promise.all(Object.values(backends).map((b) => waitForBackend(nginx.id, b.address)));
   const write = async (conf: string) => {
     const written = await execIn(nginx.id, ['sh', '-c', 'cat > /etc/nginx/nginx.conf.next && nginx -t -c /etc/nginx/nginx.conf.next 2>&1'], conf);
     return { ok: written.exitCode === 0, output: written.stdout.trim() };
   };
   const stack: NginxStack = {
+    network,
     nginx,
     backends,
     clients,
@@ -83,7 +92,7 @@ export async function startNginxStack(
     },
     async configure(conf) {
       const checked = await write(conf);
-      if (!checked.ok) throw new Error(`nginx rejected the configuration: ${checked.output.split('\n')[0]}`);
+      if (!checked.ok) throw new Error(`nginx rejected the configuration: ${checked.output.split('\n').find((l) => /\[emerg\]|\[error\]/.test(l)) ?? checked.output}`);
       const running = (await execIn(nginx.id, ['sh', '-c', 'test -s /run/nginx.pid && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null'])).exitCode === 0;
       const oldWorkers = running ? await workerPids(nginx.id) : [];
       const apply = running ? 'mv /etc/nginx/nginx.conf.next /etc/nginx/nginx.conf && nginx -s reload' : 'mv /etc/nginx/nginx.conf.next /etc/nginx/nginx.conf && nginx';
