@@ -8,6 +8,7 @@ export interface ExecOptions {
   netns?: string;
   timeoutMs?: number;
   input?: string;
+  cwd?: string;
 }
 
 function wrap(command: string, args: string[], netns?: string): [string, string[]] {
@@ -21,7 +22,7 @@ export async function execOutcome(
   options: ExecOptions = {},
 ): Promise<{ exitCode: number; output: string; stdout: string; stderr: string }> {
   const [file, argv] = wrap(command, args, options.netns);
-  const result = await execa(file, argv, { reject: false, all: true, timeout: options.timeoutMs ?? 30_000, input: options.input });
+  const result = await execa(file, argv, { reject: false, all: true, timeout: options.timeoutMs ?? 30_000, input: options.input, cwd: options.cwd });
   return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '').trim(), stdout: String(result.stdout).trim(), stderr: String(result.stderr).trim() };
 }
 

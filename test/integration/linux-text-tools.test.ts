@@ -1,0 +1,43 @@
+/** Runs the linux-text-tools lab: the sheet's commands on a real nginx access log. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { leftovers, NOTHING } from '../helpers/cli.ts';
+import { runLab, type LabRun } from '../helpers/run-lab.ts';
+
+let run: LabRun;
+beforeAll(async () => {
+  run = await runLab('linux-text-tools');
+}, 120_000);
+
+describe('labs run linux-text-tools', () => {
+  it('passes and matches the baseline', () => {
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain('verdicts match');
+  });
+
+  it('counts the lines and words of the requests it sent', () => {
+    const lines = run.claim('linux.wc.lines').observed;
+    expect(lines.printed).toBe(lines.requestsSent);
+    expect(run.claim('linux.wc.words').verdict).toBe('confirmed');
+  });
+
+  it('tails the last ten and follows new lines', () => {
+    expect(run.claim('linux.tail.default-ten').observed.linesPrinted).toBe(10);
+    expect(run.claim('linux.tail.follow').observed.printedThem).toBe(true);
+  });
+
+  it('filters one client with sed, and shows the prefix pitfall', () => {
+    const o = run.claim('linux.sed.filter-ip').observed;
+    expect(o.linesPrinted).toBe(o.requestsFromIp);
+    expect((o.prefixMatchedOtherAddresses as string[]).length).toBe(2);
+  });
+
+  it('gets every other command right', () => {
+    for (const id of ['linux.sed.in-place-backup', 'linux.sed.strip-quotes', 'linux.awk.first-field', 'linux.awk.sum', 'linux.awk.pattern', 'linux.curl.get', 'linux.curl.download', 'linux.curl.post']) {
+      expect(run.claim(id).verdict, `${id}: ${run.claim(id).summary}`).toBe('confirmed');
+    }
+  });
+
+  it('leaves nothing behind', async () => {
+    expect(await leftovers(run.report.runId)).toEqual(NOTHING);
+  });
+});
