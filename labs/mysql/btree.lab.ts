@@ -1,0 +1,274 @@
+/**
+ * Lab: the InnoDB B+ tree read from disk: page size, height as rows grow, what internal and leaf
+ * pages hold, the leaf chain, and the pages a lookup reads.
+ *
+ * Starts: a MySQL-compatible server in a container (Debian's MariaDB unless LABS_MYSQL_IMAGE names
+ * another image) and a table t(id INT PRIMARY KEY, k INT NOT NULL, pad CHAR(200), KEY(k)).
+ *
+ * Does: grows t to 10, then 2 000, then 100 000 rows; after each step flushes the table to its
+ * .ibd file (FLUSH TABLES … FOR EXPORT) and has innochecksum describe every page; at the end copies
+ * the .ibd file and reads its index pages; runs a point lookup and a range scan while watching the
+ * server's buffer pool read counter.
+ *
+ * Observes: @@innodb_page_size and the file system's block size, innochecksum's page dump (index id,
+ * level, records per page), the records and FIL prev/next links of the pages themselves, and
+ * Innodb_buffer_pool_read_requests before and after each query.
+ */
+import type { Connection } from 'mysql2/promise';
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { FIL_NULL, indexPages, parsePageTypeDump, readInt, type IndexPage, type PageSummary } from '../../src/observers/innodb.ts';
+import { startMysqlServer, type MysqlServer } from '../../src/resources/mysql-server.ts';
+
+export const STEPS = [10, 2_000, 100_000];
+
+export interface Growth {
+  rows: number;
+  height: number;
+  leafPages: number;
+  internalPages: number;
+  recordsPerLeaf: number;
+  recordsPerInternal: number;
+}
+
+/** Height and page counts of one index from innochecksum's dump. */
+export function growthOf(rows: number, pages: PageSummary[], indexId: number): Growth {
+  const mine = pages.filter((p) => p.indexId === indexId);
+  const leaves = mine.filter((p) => p.level === 0);
+  const internal = mine.filter((p) => (p.level ?? 0) > 0);
+  const avg = (ps: PageSummary[]) => (ps.length ? Math.round(ps.reduce((a, p) => a + (p.records ?? 0), 0) / ps.length) : 0);
+  return { rows, height: Math.max(0, ...mine.map((p) => p.level ?? 0)) + 1, leafPages: leaves.length, internalPages: internal.length, recordsPerLeaf: avg(leaves), recordsPerInternal: avg(internal) };
+}
+
+export function judgePageSize(pageSize: number, fileBytes: number, pageNumbersMatch: boolean, fsBlock: number): ClaimResult {
+  const observed = { innodbPageSize: pageSize, fileBytes, fileIsWholePages: fileBytes % pageSize === 0, pageNumbersMatchOffsets: pageNumbersMatch, fileSystemBlock: fsBlock };
+  const holds = observed.fileIsWholePages && pageNumbersMatch;
+  return {
+    id: 'mysql.btree.page-size',
+    verdict: !holds ? 'refuted' : pageSize === fsBlock ? 'confirmed' : 'nuanced',
+    summary: !holds
+      ? `The file is not a sequence of ${pageSize}-byte pages: ${JSON.stringify(observed)}.`
+      : `Each tree node is one ${pageSize / 1024} KiB page: the server says innodb_page_size=${pageSize}, and the ${fileBytes}-byte .ibd file is ${fileBytes / pageSize} pages, each carrying its own number at its offset. ${pageSize === fsBlock ? '' : `That is not the disk's page: the file system under it uses ${fsBlock}-byte blocks, so one node spans ${pageSize / fsBlock} of them.`}`,
+    observed,
+    evidence: [],
+  };
+}
+
+export function judgeHeight(growth: Growth[]): ClaimResult {
+  const heights = growth.map((g) => g.height);
+  const last = growth.at(-1)!;
+  const capacity2 = last.recordsPerInternal * last.recordsPerLeaf;
+  const observed = { growth, approxRowsHeldAtHeight2: capacity2, approxRowsHeldAtHeight3: capacity2 * last.recordsPerInternal };
+  const holds = heights.every((h, i) => i === 0 || h >= heights[i - 1]!) && last.height <= 4;
+  return {
+    id: 'mysql.btree.height',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `The clustered index was ${growth.map((g) => `${g.height} level${g.height > 1 ? 's' : ''} at ${g.rows} rows`).join(', ')}: with ~${last.recordsPerLeaf} rows per leaf and ~${last.recordsPerInternal} pointers per internal page, 2 levels hold ~${capacity2.toLocaleString('en')} rows and 3 levels ~${(capacity2 * last.recordsPerInternal).toLocaleString('en')}.`
+      : `Heights ${heights.join(', ')} for ${growth.map((g) => g.rows).join(', ')} rows.`,
+    observed,
+    evidence: [{ kind: 'table', title: 'The clustered index as rows grow (innochecksum)', columns: ['rows', 'height', 'leaf pages', 'internal pages', 'records per leaf', 'records per internal page'], rows: growth.map((g) => [g.rows, g.height, g.leafPages, g.internalPages, g.recordsPerLeaf, g.recordsPerInternal]) }],
+  };
+}
+
+export function judgeInternalKeys(root: IndexPage, pageSize: number): ClaimResult {
+  const pointers = root.list.filter((r) => r.type === 1);
+  const ascending = pointers.every((r, i) => i === 0 || r.key > pointers[i - 1]!.key);
+  const sizes = pointers.slice(1).map((r, i) => r.origin - pointers[i]!.origin);
+  const observed = { rootPage: root.pageNo, level: root.level, records: root.list.length, nodePointers: pointers.length, keysAscending: ascending, firstPointers: pointers.slice(0, 5).map((r) => ({ key: r.key, childPage: r.child })), typicalRecordBytes: sizes.sort((a, b) => a - b)[Math.floor(sizes.length / 2)] };
+  const holds = root.level > 0 && pointers.length === root.list.length && pointers.length > 1 && ascending;
+  return {
+    id: 'mysql.btree.internal-keys-only',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `The root (page ${root.pageNo}, level ${root.level}) held ${pointers.length} node-pointer records only, each an id and a child page number (${observed.typicalRecordBytes} bytes with its header): no row data, which is why one ${pageSize / 1024} KiB page points to so many children.`
+      : `The root page holds other records: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'table', title: `Node pointers in the root page ${root.pageNo}`, columns: ['key (id)', 'child page'], rows: pointers.slice(0, 12).map((r) => [r.key, r.child ?? '']) }],
+  };
+}
+
+export interface LeafSample {
+  clustered: { id: number; trxId: string; k: number; padStart: string };
+  secondary: { k: number; primaryKey: number };
+}
+
+/** `expected`: what SQL says of the same rows: k of the clustered row, and whether (primaryKey, k) is a row. */
+export function judgeLeafData(sample: LeafSample, expected: { k: number; secondaryPairIsARow: boolean }): ClaimResult {
+  const observed = { ...sample, kBySql: expected.k, secondaryPairIsARow: expected.secondaryPairIsARow };
+  const holds = sample.clustered.k === expected.k && sample.clustered.padStart.startsWith('xxxx') && expected.secondaryPairIsARow;
+  return {
+    id: 'mysql.btree.leaf-data',
+    verdict: holds ? 'nuanced' : 'refuted',
+    summary: holds
+      ? `A leaf of the clustered index held the whole row (id ${sample.clustered.id}, transaction id ${sample.clustered.trxId}, k=${sample.clustered.k}, pad "${sample.clustered.padStart}…"), as stated; a leaf of the secondary index on k held k=${sample.secondary.k} and the primary key ${sample.secondary.primaryKey}, not a pointer to where the row lies: InnoDB finds the row by a second descent of the clustered index.`
+      : `The leaf records did not hold what was expected: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'table', title: 'One leaf record of each index, decoded from the page', columns: ['index', 'fields'], rows: [['PRIMARY (clustered)', `id=${sample.clustered.id}, DB_TRX_ID=${sample.clustered.trxId}, k=${sample.clustered.k}, pad=${sample.clustered.padStart}…`], ['k (secondary)', `k=${sample.secondary.k}, id=${sample.secondary.primaryKey}`]] }],
+  };
+}
+
+export function judgeLeafLinks(pages: Map<number, IndexPage>): ClaimResult {
+  const leaves = [...pages.values()].filter((p) => p.level === 0);
+  const first = leaves.find((p) => p.prev === FIL_NULL);
+  const visited: IndexPage[] = [];
+  let backLinksHold = true;
+  let ordered = true;
+  for (let page = first; page && visited.length <= leaves.length; page = pages.get(page.next)) {
+    const previous = visited.at(-1);
+    if (previous && page.prev !== previous.pageNo) backLinksHold = false;
+    if (previous && page.list[0] && previous.list.at(-1) && page.list[0].key <= previous.list.at(-1)!.key) ordered = false;
+    visited.push(page);
+    if (page.next === FIL_NULL) break;
+  }
+  const observed = { leafPages: leaves.length, walkedForward: visited.length, backLinksHold, keysAscendAcrossPages: ordered, firstLeaf: first?.pageNo, lastLeaf: visited.at(-1)?.pageNo, firstKeys: visited.slice(0, 6).map((p) => `${p.pageNo}: ${p.list[0]?.key}…${p.list.at(-1)?.key}`) };
+  const holds = !!first && visited.length === leaves.length && backLinksHold && ordered;
+  return {
+    id: 'mysql.btree.leaf-links',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `Following each leaf's next-page field from page ${first!.pageNo} visited all ${leaves.length} leaves in key order, and each page's previous-page field pointed back: a doubly linked list.`
+      : `The leaf chain is not a complete ordered doubly linked list: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'choices', title: 'The first leaves in chain order (page: first key … last key)', choices: observed.firstKeys }],
+  };
+}
+
+export function judgeLookupPath(height: number, point: number, range: { pages: number; rows: number }, recordsPerLeaf: number): ClaimResult {
+  const leavesSpanned = Math.ceil(range.rows / recordsPerLeaf);
+  const observed = { height, pointLookupPageReads: point, rangeRows: range.rows, rangePageReads: range.pages, leavesSpannedByRange: leavesSpanned };
+  const pointHolds = point >= height && point <= height + 1;
+  // Along the leaves: at least one request per leaf, and far fewer than a descent per row would need
+  // (InnoDB re-positions its cursor now and then while scanning, which adds a few).
+  const rangeHolds = range.pages >= leavesSpanned && range.pages <= 2 * leavesSpanned + height;
+  return {
+    id: 'mysql.btree.lookup-path',
+    verdict: pointHolds && rangeHolds ? 'confirmed' : 'refuted',
+    summary:
+      pointHolds && rangeHolds
+        ? `A point lookup by primary key asked the buffer pool for ${point} pages, the tree's height being ${height}; a range of ${range.rows} rows, spanning ${leavesSpanned} leaves, asked for ${range.pages}: one descent, then along the leaf chain, not the ${(range.rows * height).toLocaleString('en')} that a descent per row would take.`
+        : `Page reads: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'bars', title: 'Buffer pool page requests per query (Innodb_buffer_pool_read_requests)', bars: [{ label: 'point lookup', value: point }, { label: `range, ${range.rows} rows`, value: range.pages }, { label: 'tree height', value: height }] }],
+  };
+}
+
+async function value(db: Connection, sql: string): Promise<string> {
+  const [rows] = (await db.query(sql)) as unknown as [Record<string, unknown>[]];
+  return String(Object.values(rows[0]!)[0]);
+}
+
+/** Index id and root page of an index, from MariaDB's or MySQL's InnoDB dictionary tables. */
+async function indexInfo(db: Connection, name: string): Promise<{ id: number; root: number }> {
+  const q = async (indexes: string, tables: string) => {
+    const [rows] = (await db.query(`SELECT i.INDEX_ID AS id, i.PAGE_NO AS root FROM information_schema.${indexes} i JOIN information_schema.${tables} t USING (TABLE_ID) WHERE t.NAME = 'labs/t' AND i.NAME = ?`, [name])) as unknown as [{ id: number; root: number }[]];
+    return rows[0];
+  };
+  const found = (await q('INNODB_SYS_INDEXES', 'INNODB_SYS_TABLES').catch(() => undefined)) ?? (await q('INNODB_INDEXES', 'INNODB_TABLES'));
+  if (!found) throw new Error(`index ${name} of labs/t not found in the InnoDB dictionary`);
+  return { id: Number(found.id), root: Number(found.root) };
+}
+
+/** Flushes t to its file and runs `fn` while the table is quiesced. */
+async function flushed<T>(db: Connection, fn: () => Promise<T>): Promise<T> {
+  await db.query('FLUSH TABLES t FOR EXPORT');
+  try {
+    return await fn();
+  } finally {
+    await db.query('UNLOCK TABLES');
+  }
+}
+
+async function readRequests(db: Connection, sql: string): Promise<number> {
+  const counter = async () => Number(await value(db, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_READ_REQUESTS'"));
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const before = await counter();
+    await db.query(sql);
+    samples.push((await counter()) - before);
+  }
+  return Math.min(...samples);
+}
+
+function decodeLeaves(file: Buffer, pageSize: number, pages: Map<number, IndexPage>, secondary: Map<number, IndexPage>): LeafSample {
+  const leaf = [...pages.values()].find((p) => p.level === 0 && p.list.length > 2)!;
+  const record = leaf.list[1]!;
+  const page = file.subarray(leaf.pageNo * pageSize, (leaf.pageNo + 1) * pageSize);
+  const o = record.origin;
+  const sleaf = [...secondary.values()].find((p) => p.level === 0 && p.list.length > 2)!;
+  const srec = sleaf.list[1]!;
+  const spage = file.subarray(sleaf.pageNo * pageSize, (sleaf.pageNo + 1) * pageSize);
+  // Clustered leaf record: id, DB_TRX_ID (6 bytes), DB_ROLL_PTR (7), k, pad. Secondary: k, then id.
+  return {
+    clustered: { id: record.key, trxId: page.subarray(o + 4, o + 10).toString('hex'), k: readInt(page, o + 17), padStart: page.subarray(o + 21, o + 29).toString('latin1') },
+    secondary: { k: srec.key, primaryKey: readInt(spage, srec.origin + 4) },
+  };
+}
+
+export default defineLab({
+  id: 'mysql-btree',
+  title: 'The InnoDB B+ tree read from its file: page size, height, internal and leaf pages, the leaf chain, lookups',
+  topic: 'mysql',
+  claims: ['mysql.btree.page-size', 'mysql.btree.height', 'mysql.btree.internal-keys-only', 'mysql.btree.leaf-data', 'mysql.btree.leaf-links', 'mysql.btree.lookup-path'],
+  requires: ['docker'],
+  timeLimitMs: 240_000,
+  handout: {
+    starts: 'A MariaDB (or LABS_MYSQL_IMAGE) server in a container; table t(id INT PRIMARY KEY, k INT, pad CHAR(200), KEY(k)).',
+    does: 'Grows t to 10, 2 000 and 100 000 rows, flushing it to disk and dumping its pages with innochecksum each time; reads the .ibd pages; runs a point lookup and a range scan.',
+    observes: 'innodb_page_size, innochecksum page levels and record counts, records and prev/next links decoded from the pages, buffer pool read requests per query.',
+  },
+  async run(ctx) {
+    ctx.step('starting the server');
+    const server: MysqlServer = await startMysqlServer(ctx.scope, ctx.runId);
+    ctx.environment.server = server.version;
+    const db = await server.connect();
+    const pageSize = Number(await value(db, 'SELECT @@innodb_page_size'));
+    ctx.environment.innodb_page_size = String(pageSize);
+    const fsBlock = Number((await server.run(['stat', '-f', '-c', '%S', '/var/lib/mysql'])).trim());
+    await db.query('CREATE TABLE t (id INT PRIMARY KEY, k INT NOT NULL, pad CHAR(200) NOT NULL, KEY k (k)) ENGINE=InnoDB');
+    const primary = await indexInfo(db, 'PRIMARY');
+    const secondaryIndex = await indexInfo(db, 'k');
+
+    const growth: Growth[] = [];
+    const dumps: Evidence[] = [];
+    let loaded = 0;
+    for (const rows of STEPS) {
+      ctx.step(`growing t to ${rows} rows`);
+      // MariaDB's sequence engine; MySQL gets the same rows from a recursive CTE.
+      const source = server.version.includes('MariaDB') ? `seq_${loaded + 1}_to_${rows}` : `(WITH RECURSIVE s(seq) AS (SELECT ${loaded + 1} UNION ALL SELECT seq + 1 FROM s WHERE seq < ${rows}) SELECT seq FROM s) AS s`;
+      await db.query(`SET SESSION cte_max_recursion_depth = 1000000`).catch(() => undefined);
+      await db.query(`INSERT INTO t SELECT seq, (seq * 7919) % 100000, REPEAT('x', 200) FROM ${source}`);
+      loaded = rows;
+      const dump = await flushed(db, async () => {
+        await server.run(['innochecksum', '--page-type-dump=/tmp/pages.txt', '/var/lib/mysql/labs/t.ibd']);
+        return server.run(['cat', '/tmp/pages.txt']);
+      });
+      growth.push(growthOf(rows, parsePageTypeDump(dump), primary.id));
+      dumps.push({ kind: 'command', title: `innochecksum --page-type-dump at ${rows} rows (first lines)`, command: 'innochecksum --page-type-dump=/tmp/pages.txt labs/t.ibd', output: dump.split('\n').slice(0, 14).join('\n') });
+    }
+
+    ctx.step('reading the pages of t.ibd');
+    const file = await flushed(db, () => server.readDataFile('labs/t.ibd'));
+    const pages = indexPages(file, pageSize, primary.id);
+    const secondary = indexPages(file, pageSize, secondaryIndex.id);
+    let pageNumbersMatch = true;
+    for (let n = 0; n * pageSize < file.length; n++) if (file.readUInt32BE(n * pageSize + 4) !== n && file.readUInt32BE(n * pageSize + 4) !== 0) pageNumbersMatch = false;
+    const sample = decodeLeaves(file, pageSize, pages, secondary);
+    const [[row]] = (await db.query('SELECT k FROM t WHERE id = ?', [sample.clustered.id])) as unknown as [[{ k: number }]];
+    const pair = Number(await value(db, `SELECT COUNT(*) FROM t WHERE id = ${sample.secondary.primaryKey} AND k = ${sample.secondary.k}`));
+
+    ctx.step('page reads of a point lookup and a range scan');
+    const height = growth.at(-1)!.height;
+    const point = await readRequests(db, 'SELECT * FROM t WHERE id = 54321');
+    const range = { rows: 4000, pages: await readRequests(db, 'SELECT * FROM t WHERE id BETWEEN 20001 AND 24000') };
+
+    return [
+      { ...judgePageSize(pageSize, file.length, pageNumbersMatch, fsBlock), evidence: [dumps[0]!] },
+      { ...judgeHeight(growth), evidence: [...judgeHeight(growth).evidence, ...dumps] },
+      judgeInternalKeys(pages.get(primary.root)!, pageSize),
+      judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }),
+      judgeLeafLinks(pages),
+      judgeLookupPath(height, point, range, growth.at(-1)!.recordsPerLeaf),
+    ];
+  },
+});

@@ -1,0 +1,63 @@
+/**
+ * A MySQL-compatible server in a container of the run. By default Debian's MariaDB built from
+ * docker/mariadb; set LABS_MYSQL_IMAGE (e.g. mysql:8.4) to run another server where a registry is
+ * reachable. The server and version are recorded with every verdict.
+ */
+import mysql from 'mysql2/promise';
+import { execIn, startContainer, type StartedContainer } from './docker.ts';
+import { ensureImage } from './images.ts';
+import type { Scope } from './scope.ts';
+
+const PASSWORD = 'labs';
+
+export interface MysqlServer {
+  container: StartedContainer;
+  version: string;
+  /** A new connection to the `labs` database; closed with the scope. */
+  connect(): Promise<mysql.Connection>;
+  /** The bytes of a file in the server's data directory, e.g. `labs/t.ibd`. */
+  readDataFile(path: string): Promise<Buffer>;
+  /** Runs a command in the server's container (e.g. innochecksum). */
+  run(cmd: string[]): Promise<string>;
+}
+
+export async function startMysqlServer(scope: Scope, runId: string): Promise<MysqlServer> {
+  const custom = process.env.LABS_MYSQL_IMAGE;
+  const image = custom ?? (await ensureImage('mariadb'));
+  const env: Record<string, string> = custom
+    ? { MYSQL_ROOT_PASSWORD: PASSWORD, MYSQL_DATABASE: 'labs', MYSQL_USER: 'labs', MYSQL_PASSWORD: PASSWORD }
+    : { LABS_PASSWORD: PASSWORD };
+  const container = await startContainer(scope, runId, { image, name: 'mysql', env, publish: [3306] });
+  const port = container.ports[3306]!;
+  const connect = async () => {
+    const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'labs', password: PASSWORD, database: 'labs', multipleStatements: true });
+    scope.defer('mysql connection', () => connection.destroy());
+    return connection;
+  };
+  const deadline = Date.now() + 90_000;
+  let probe: mysql.Connection | undefined;
+  while (!probe) {
+    probe = await mysql.createConnection({ host: '127.0.0.1', port, user: 'labs', password: PASSWORD, database: 'labs' }).catch((error: Error) => {
+      if (Date.now() > deadline) throw new Error(`the MySQL server did not accept connections within 90 s: ${error.message}`);
+      return undefined;
+    });
+    if (!probe) await new Promise((r) => setTimeout(r, 200));
+  }
+  const [[row]] = (await probe.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
+  await probe.end();
+  return {
+    container,
+    version: row.version,
+    connect,
+    async readDataFile(path) {
+      const { stdout, exitCode, stderr } = await execIn(container.id, ['base64', '-w0', `/var/lib/mysql/${path}`]);
+      if (exitCode !== 0) throw new Error(`cannot read ${path}: ${stderr.trim()}`);
+      return Buffer.from(stdout, 'base64');
+    },
+    async run(cmd) {
+      const { stdout, stderr, exitCode } = await execIn(container.id, cmd);
+      if (exitCode !== 0) throw new Error(`${cmd.join(' ')}: ${stderr.trim()}`);
+      return stdout;
+    },
+  };
+}
