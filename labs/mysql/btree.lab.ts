@@ -108,6 +108,17 @@ export function judgeLeafData(sample: LeafSample, expected: { k: number; seconda
   };
 }
 
+/** The tree as read from the file, level by level: page number and key range of each page. */
+export function treeOf(pages: Map<number, IndexPage>, shown = 6): Evidence {
+  const byLevel = new Map<number, IndexPage[]>();
+  for (const p of pages.values()) byLevel.set(p.level, [...(byLevel.get(p.level) ?? []), p]);
+  const levels = [...byLevel.keys()].sort((a, b) => b - a).map((level) => {
+    const nodes = byLevel.get(level)!.sort((a, b) => (a.list[0]?.key ?? 0) - (b.list[0]?.key ?? 0));
+    return { nodes: nodes.slice(0, shown).map((p) => `page ${p.pageNo}: ${p.list[0]?.key ?? ''}…${p.list.at(-1)?.key ?? ''}`), omitted: Math.max(0, nodes.length - shown) };
+  });
+  return { kind: 'tree', title: 'The clustered index drawn from t.ibd (page number: first key … last key)', levels };
+}
+
 export function judgeLeafLinks(pages: Map<number, IndexPage>): ClaimResult {
   const leaves = [...pages.values()].filter((p) => p.level === 0);
   const first = leaves.find((p) => p.prev === FIL_NULL);
@@ -264,7 +275,7 @@ export default defineLab({
 
     return [
       { ...judgePageSize(pageSize, file.length, pageNumbersMatch, fsBlock), evidence: [dumps[0]!] },
-      { ...judgeHeight(growth), evidence: [...judgeHeight(growth).evidence, ...dumps] },
+      { ...judgeHeight(growth), evidence: [treeOf(pages), ...judgeHeight(growth).evidence, ...dumps] },
       judgeInternalKeys(pages.get(primary.root)!, pageSize),
       judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }),
       judgeLeafLinks(pages),

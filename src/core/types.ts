@@ -53,6 +53,8 @@ export type Evidence =
   | { kind: 'bars'; title: string; bars: { label: string; value: number }[] }
   /** An ordered run of choices, drawn as a strip of coloured cells (e.g. which backend served each request). */
   | { kind: 'choices'; title: string; choices: string[] }
+  /** A tree drawn level by level, root first; each level lists its nodes left to right (and how many were left out). */
+  | { kind: 'tree'; title: string; levels: { nodes: string[]; omitted: number }[] }
   /** A path through the network, hop by hop (e.g. what traceroute found). */
   | { kind: 'path'; title: string; hops: { address: string; note: string }[] }
   /** A file kept with the report (a capture, a configuration); the path is relative to the report. */

@@ -4,6 +4,7 @@ import { escapeXml as x } from './escape.ts';
 import { barChart, choiceStrip } from './bars.ts';
 import { lineChart } from './line-chart.ts';
 import { pathDiagram } from './path-diagram.ts';
+import { treeDiagram } from './tree-diagram.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
@@ -53,6 +54,8 @@ function evidence(item: Evidence): string {
       return `<h4>${x(item.title)}</h4>${barChart(item.bars)}`;
     case 'choices':
       return `<h4>${x(item.title)}</h4>${choiceStrip(item.choices)}`;
+    case 'tree':
+      return `<h4>${x(item.title)}</h4>${treeDiagram(item.levels)}`;
     case 'path':
       return `<h4>${x(item.title)}</h4>${pathDiagram(item.hops)}`;
     case 'file':
