@@ -1,0 +1,146 @@
+/**
+ * Lab: what B+ tree indexes let the optimizer do, measured by the rows the server actually touched.
+ *
+ * Starts: a MySQL-compatible server in a container (MariaDB unless LABS_MYSQL_IMAGE says otherwise)
+ * and a table people(id, last, first, age, city) of 50 000 rows with KEY name(last, first) and
+ * KEY age(age).
+ *
+ * Does: runs pairs of queries that differ in one respect (a range on an indexed column or with the
+ * index ignored; the leading, both, or only the second column of the composite index; LIKE 'x%'
+ * against LIKE '%x'; ORDER BY the index against ORDER BY a column without one), each after
+ * FLUSH STATUS.
+ *
+ * Observes: EXPLAIN (access type, key, estimated rows, Extra) and the session's Handler_read_*
+ * counters: the index and table rows each query really read.
+ */
+import type { Connection } from 'mysql2/promise';
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { startMysqlServer } from '../../src/resources/mysql-server.ts';
+
+export interface QueryRun {
+  sql: string;
+  explain: { type: string; key: string | null; rows: number; extra: string };
+  handler: Record<string, number>;
+  /** Rows the storage engine handed up: index lookups, index steps and table scan steps together. */
+  rowsRead: number;
+}
+
+const ROWS = 50_000;
+
+async function measure(db: Connection, sql: string): Promise<QueryRun> {
+  const [plan] = (await db.query(`EXPLAIN ${sql}`)) as unknown as [Record<string, unknown>[]];
+  await db.query('FLUSH STATUS');
+  await db.query(sql);
+  const [status] = (await db.query("SHOW SESSION STATUS LIKE 'Handler_read%'")) as unknown as [{ Variable_name: string; Value: string }[]];
+  const handler = Object.fromEntries(status.map((s) => [s.Variable_name, Number(s.Value)]));
+  const p = plan[0]!;
+  return {
+    sql,
+    explain: { type: String(p.type), key: (p.key as string | null) ?? null, rows: Number(p.rows), extra: String(p.Extra ?? '') },
+    handler,
+    rowsRead: (handler.Handler_read_key ?? 0) + (handler.Handler_read_next ?? 0) + (handler.Handler_read_prev ?? 0) + (handler.Handler_read_first ?? 0) + (handler.Handler_read_rnd_next ?? 0),
+  };
+}
+
+const table = (title: string, runs: QueryRun[]): Evidence => ({
+  kind: 'table',
+  title,
+  columns: ['query', 'type', 'key', 'Extra', 'rows read (Handler_read_*)'],
+  rows: runs.map((r) => [r.sql, r.explain.type, r.explain.key ?? '—', r.explain.extra, r.rowsRead]),
+});
+const reads = (runs: QueryRun[]): Evidence => ({ kind: 'bars', title: 'Rows the server read', bars: runs.map((r, i) => ({ label: `query ${i + 1}`, value: r.rowsRead })) });
+const usesIndex = (r: QueryRun, key: string) => r.explain.key === key && r.explain.type !== 'ALL';
+
+export function judgeRange(withIndex: QueryRun, without: QueryRun, matching: number): ClaimResult {
+  const holds = usesIndex(withIndex, 'age') && withIndex.explain.type === 'range' && withIndex.rowsRead <= matching + 2 && without.rowsRead >= ROWS;
+  return {
+    id: 'mysql.index.range-query',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `The range on age used the index (type range) and read ${withIndex.rowsRead} rows for ${matching} matches, walking the leaves from the first match; with the index ignored the same query read ${without.rowsRead}.`
+      : `The range query read ${withIndex.rowsRead} rows (${withIndex.explain.type}) for ${matching} matches.`,
+    observed: { matching, withIndex, withoutIndex: without },
+    evidence: [table('A range with and without the index', [withIndex, without]), reads([withIndex, without])],
+  };
+}
+
+export function judgeLeftmost(leading: QueryRun, both: QueryRun, secondOnly: QueryRun): ClaimResult {
+  const holds = usesIndex(leading, 'name') && usesIndex(both, 'name') && !usesIndex(secondOnly, 'name');
+  const skip = secondOnly.explain.extra.includes('skip scan');
+  return {
+    id: 'mysql.index.leftmost-prefix',
+    verdict: holds ? 'confirmed' : skip ? 'nuanced' : 'refuted',
+    summary: holds
+      ? `The composite index (last, first) served last = … (${leading.rowsRead} rows read) and last = … AND first = … (${both.rowsRead}), but not first = … alone, which scanned the table (${secondOnly.rowsRead} rows read).`
+      : skip
+        ? 'This server used the index for the second column alone with a skip scan.'
+        : `Index use: ${[leading, both, secondOnly].map((r) => `${r.explain.key}/${r.explain.type}`).join(', ')}.`,
+    observed: { leading, both, secondOnly },
+    evidence: [table('Columns of the composite index name(last, first)', [leading, both, secondOnly]), reads([leading, both, secondOnly])],
+  };
+}
+
+export function judgePrefix(prefix: QueryRun, suffix: QueryRun): ClaimResult {
+  const holds = usesIndex(prefix, 'name') && prefix.explain.type === 'range' && !usesIndex(suffix, 'name') && suffix.rowsRead >= ROWS;
+  return {
+    id: 'mysql.index.prefix-match',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `LIKE 'name12%' became a range on the index (${prefix.rowsRead} rows read); LIKE '%me12' could not use it and read all ${suffix.rowsRead} rows.`
+      : `LIKE 'x%': ${prefix.explain.key}/${prefix.explain.type}; LIKE '%x': ${suffix.explain.key}/${suffix.explain.type}.`,
+    observed: { prefix, suffix },
+    evidence: [table('A prefix and a suffix pattern', [prefix, suffix]), reads([prefix, suffix])],
+  };
+}
+
+export function judgeOrdered(indexed: QueryRun, unindexed: QueryRun): ClaimResult {
+  const holds = usesIndex(indexed, 'name') && !indexed.explain.extra.includes('filesort') && unindexed.explain.extra.includes('filesort') && indexed.rowsRead < 100;
+  return {
+    id: 'mysql.index.ordered',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `ORDER BY last, first LIMIT 10 read ${indexed.rowsRead} rows in index order with no sort; ORDER BY city LIMIT 10 had to read ${unindexed.rowsRead} rows and sort them (Using filesort).`
+      : `Ordering: ${indexed.explain.extra} / ${unindexed.explain.extra}.`,
+    observed: { indexed, unindexed },
+    evidence: [table('ORDER BY an indexed and an unindexed column', [indexed, unindexed]), reads([indexed, unindexed])],
+  };
+}
+
+export default defineLab({
+  id: 'mysql-indexes',
+  title: 'Index use measured: ranges, the leftmost prefix, LIKE prefixes, ORDER BY',
+  topic: 'mysql',
+  claims: ['mysql.index.range-query', 'mysql.index.leftmost-prefix', 'mysql.index.prefix-match', 'mysql.index.ordered'],
+  requires: ['docker'],
+  timeLimitMs: 180_000,
+  handout: {
+    starts: 'A MariaDB (or LABS_MYSQL_IMAGE) server; people(id, last, first, age, city) with 50 000 rows, KEY name(last, first), KEY age(age).',
+    does: 'Runs query pairs that differ in one respect, each after FLUSH STATUS.',
+    observes: 'EXPLAIN and the Handler_read_* counters of each query.',
+  },
+  async run(ctx) {
+    ctx.step('starting the server and loading 50 000 rows');
+    const server = await startMysqlServer(ctx.scope, ctx.runId);
+    ctx.environment.server = server.version;
+    const db = await server.connect();
+    await db.query('CREATE TABLE people (id INT PRIMARY KEY, last VARCHAR(32) NOT NULL, first VARCHAR(32) NOT NULL, age INT NOT NULL, city VARCHAR(32) NOT NULL, KEY name (last, first), KEY age (age)) ENGINE=InnoDB');
+    const source = server.version.includes('MariaDB') ? `seq_1_to_${ROWS}` : `(WITH RECURSIVE s(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < ${ROWS}) SELECT seq FROM s) AS s`;
+    await db.query('SET SESSION cte_max_recursion_depth = 1000000').catch(() => undefined);
+    await db.query(`INSERT INTO people SELECT seq, CONCAT('name', seq % 997), CONCAT('f', seq % 89), 18 + seq % 70, CONCAT('city', seq % 31) FROM ${source}`);
+    await db.query('ANALYZE TABLE people');
+    const [[{ n }]] = (await db.query('SELECT COUNT(*) AS n FROM people WHERE age BETWEEN 30 AND 31')) as unknown as [[{ n: number }]];
+
+    ctx.step('query pairs');
+    const range = await measure(db, 'SELECT * FROM people WHERE age BETWEEN 30 AND 31');
+    const fullRange = await measure(db, 'SELECT * FROM people IGNORE INDEX (age) WHERE age BETWEEN 30 AND 31');
+    const leading = await measure(db, "SELECT * FROM people WHERE last = 'name7'");
+    const both = await measure(db, "SELECT * FROM people WHERE last = 'name7' AND first = 'f7'");
+    const secondOnly = await measure(db, "SELECT * FROM people WHERE first = 'f7'");
+    const prefix = await measure(db, "SELECT * FROM people WHERE last LIKE 'name12%'");
+    const suffix = await measure(db, "SELECT * FROM people WHERE last LIKE '%me12'");
+    const ordered = await measure(db, 'SELECT * FROM people ORDER BY last, first LIMIT 10');
+    const unordered = await measure(db, 'SELECT * FROM people ORDER BY city LIMIT 10');
+    return [judgeRange(range, fullRange, Number(n)), judgeLeftmost(leading, both, secondOnly), judgePrefix(prefix, suffix), judgeOrdered(ordered, unordered)];
+  },
+});
