@@ -1,0 +1,148 @@
+/**
+ * Lab: the four conditions of deadlock, provoked with two real InnoDB transactions, then broken one
+ * at a time.
+ *
+ * Starts: a MySQL-compatible server in a container (MariaDB unless LABS_MYSQL_IMAGE says otherwise)
+ * with a table of two rows, and three connections: two transactions and an observer.
+ *
+ * Does, 20 times per variant: T1 locks row 1 and T2 row 2; then T1 asks for row 2 and, once the
+ * server shows it waiting, T2 asks for row 1. The variants:
+ *   - all four conditions: exclusive locks (UPDATE), each transaction holding one and waiting;
+ *   - no mutual exclusion: shared locks (LOCK IN SHARE MODE), which do not exclude each other;
+ *   - no hold-and-wait: each transaction takes both rows in one statement;
+ *   - no circular wait: both lock row 1 before row 2;
+ *   - preemption: the second request is NOWAIT, so a transaction that cannot have a lock gives up
+ *     (and releases what it holds) instead of waiting.
+ *
+ * Observes: the errors the server returns (1213 deadlock, 1205/3572 lock wait), the wait seen in
+ * information_schema.INNODB_TRX, and the server's LATEST DETECTED DEADLOCK report.
+ */
+import type { Connection } from 'mysql2/promise';
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { startMysqlServer } from '../../src/resources/mysql-server.ts';
+
+export const ROUNDS = 20;
+
+export interface VariantResult {
+  name: string;
+  condition: string;
+  rounds: number;
+  deadlocks: number;
+  lockWaitErrors: number;
+  completed: number;
+}
+
+export function judgeDeadlock(variants: VariantResult[], report: string): ClaimResult {
+  const all = variants.find((v) => v.condition === 'all four')!;
+  const broken = variants.filter((v) => v !== all);
+  const observed = { variants, reportExcerpt: report.split('\n').slice(0, 12) };
+  const holds = all.deadlocks === all.rounds && broken.every((v) => v.deadlocks === 0);
+  const evidence: Evidence[] = [
+    { kind: 'path', title: 'The wait-for cycle of one deadlocked round', hops: [{ address: 'T1', note: 'holds row 1' }, { address: 'row 2', note: 'T1 waits; T2 holds' }, { address: 'T2', note: 'holds row 2' }, { address: 'row 1', note: 'T2 waits; T1 holds' }, { address: 'T1', note: 'cycle closed' }] },
+    { kind: 'bars', title: `Deadlocks in ${ROUNDS} rounds per variant`, bars: variants.map((v) => ({ label: v.name, value: v.deadlocks })) },
+    { kind: 'table', title: 'Outcome per variant', columns: ['variant', 'condition removed', 'deadlocks', 'lock-wait errors', 'rounds with both committed'], rows: variants.map((v) => [v.name, v.condition, v.deadlocks, v.lockWaitErrors, v.completed]) },
+    { kind: 'command', title: "The server's report of the last deadlock", command: 'SHOW ENGINE INNODB STATUS (LATEST DETECTED DEADLOCK)', output: report },
+  ];
+  return {
+    id: 'os.deadlock.four-conditions',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `With all four conditions present, ${all.deadlocks} of ${all.rounds} rounds deadlocked and InnoDB rolled one transaction back (error 1213); removing any one condition (${broken.map((v) => v.condition).join(', ')}) left no deadlock in ${broken.map((v) => v.rounds).reduce((a, b) => a + b, 0)} rounds${broken.some((v) => v.lockWaitErrors) ? `, though refusing to wait cost ${broken.reduce((a, v) => a + v.lockWaitErrors, 0)} lock-wait errors instead` : ''}.`
+      : `Deadlocks per variant: ${variants.map((v) => `${v.name} ${v.deadlocks}/${v.rounds}`).join(', ')}.`,
+    observed,
+    evidence,
+  };
+}
+
+interface Variant {
+  name: string;
+  condition: string;
+  first: [string, string];
+  second: [string, string];
+}
+
+const upd = (id: number) => `UPDATE account SET balance = balance + 1 WHERE id = ${id}`;
+const share = (id: number) => `SELECT * FROM account WHERE id = ${id} LOCK IN SHARE MODE`;
+
+async function waiting(observer: Connection): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const [rows] = (await observer.query("SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'")) as unknown as [{ n: number }[]];
+    if (Number(rows[0]!.n) > 0) return;
+    if (Date.now() > deadline) throw new Error('the first transaction never waited for a lock');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** One round: T1 and T2 take their first locks, then their second ones, T2 after T1 is seen waiting. */
+async function round(t1: Connection, t2: Connection, observer: Connection, v: Variant): Promise<{ deadlock: boolean; lockWait: boolean; completed: boolean }> {
+  await t1.query('BEGIN');
+  await t2.query('BEGIN');
+  await t1.query(v.first[0]);
+  await t2.query(v.first[1]);
+  // Each transaction ends as soon as its second statement does, so a waiting one can go on.
+  const finish = (t: Connection, sql: string) =>
+    t.query(sql).then(
+      async () => (await t.query('COMMIT'), 0),
+      async (error: { errno?: number }) => (await t.query('ROLLBACK'), error.errno ?? -1),
+    );
+  const first = finish(t1, v.second[0]);
+  if (v.condition === 'all four' || v.condition === 'preemption') await waiting(observer);
+  const codes = await Promise.all([first, finish(t2, v.second[1])]);
+  return { deadlock: codes.includes(1213), lockWait: codes.some((c) => c === 1205 || c === 3572), completed: codes.every((c) => c === 0) };
+}
+
+async function deadlockReport(observer: Connection): Promise<string> {
+  const [rows] = (await observer.query('SHOW ENGINE INNODB STATUS')) as unknown as [{ Status: string }[]];
+  const status = rows[0]!.Status;
+  const start = status.indexOf('LATEST DETECTED DEADLOCK');
+  if (start < 0) return '(no deadlock reported)';
+  const end = status.indexOf('------------\nTRANSACTIONS', start);
+  return status.slice(start, end > 0 ? end : start + 3000).trim();
+}
+
+export default defineLab({
+  id: 'mysql-deadlock',
+  title: 'The four conditions of deadlock, provoked with InnoDB row locks and broken one at a time',
+  topic: 'mysql',
+  claims: ['os.deadlock.four-conditions'],
+  requires: ['docker'],
+  timeLimitMs: 180_000,
+  handout: {
+    starts: 'A MariaDB (or LABS_MYSQL_IMAGE) server with account(id, balance) holding rows 1 and 2; two transactions and an observer connection.',
+    does: 'Locks rows in opposite order 20 times, then repeats with shared locks, one-statement locking, ordered locking and NOWAIT.',
+    observes: 'Deadlock (1213) and lock-wait errors, LOCK WAIT states in INNODB_TRX, the LATEST DETECTED DEADLOCK report.',
+  },
+  async run(ctx) {
+    ctx.step('starting the server');
+    const server = await startMysqlServer(ctx.scope, ctx.runId);
+    ctx.environment.server = server.version;
+    const [t1, t2, observer] = [await server.connect(), await server.connect(), await server.connect()];
+    await observer.query('CREATE TABLE account (id INT PRIMARY KEY, balance INT NOT NULL) ENGINE=InnoDB; INSERT INTO account VALUES (1, 100), (2, 100)');
+    const [[{ timeout }]] = (await observer.query('SELECT @@innodb_lock_wait_timeout AS timeout')) as unknown as [[{ timeout: number }]];
+    ctx.environment.innodb_lock_wait_timeout = String(timeout);
+    const variants: Variant[] = [
+      { name: 'opposite order, exclusive', condition: 'all four', first: [upd(1), upd(2)], second: [upd(2), upd(1)] },
+      { name: 'shared locks', condition: 'mutual exclusion', first: [share(1), share(2)], second: [share(2), share(1)] },
+      { name: 'both rows in one statement', condition: 'hold and wait', first: ['SELECT * FROM account WHERE id IN (1, 2) FOR UPDATE', 'SELECT 1'], second: ['SELECT 1', 'SELECT * FROM account WHERE id IN (1, 2) FOR UPDATE'] },
+      { name: 'same order', condition: 'circular wait', first: [upd(1), 'SELECT 1'], second: [upd(2), `${upd(1)}`] },
+      { name: 'NOWAIT', condition: 'preemption', first: [upd(1), upd(2)], second: ['SELECT * FROM account WHERE id = 2 FOR UPDATE', 'SELECT * FROM account WHERE id = 1 FOR UPDATE NOWAIT'] },
+    ];
+    const results: VariantResult[] = [];
+    let report = '';
+    for (const v of variants) {
+      ctx.step(`${v.name}: ${ROUNDS} rounds`);
+      const result: VariantResult = { name: v.name, condition: v.condition, rounds: ROUNDS, deadlocks: 0, lockWaitErrors: 0, completed: 0 };
+      for (let i = 0; i < ROUNDS; i++) {
+        const r = await round(t1, t2, observer, v);
+        result.deadlocks += Number(r.deadlock);
+        result.lockWaitErrors += Number(r.lockWait);
+        result.completed += Number(r.completed);
+      }
+      if (v.condition === 'all four') report = await deadlockReport(observer);
+      results.push(result);
+    }
+    return [judgeDeadlock(results, report)];
+  },
+});

@@ -1,0 +1,31 @@
+/** Runs the mysql-deadlock lab against a real MariaDB and checks the deadlock counts per variant. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { VariantResult } from '../../labs/mysql/deadlock.lab.ts';
+import { leftovers, NOTHING } from '../helpers/cli.ts';
+import { runLab, type LabRun } from '../helpers/run-lab.ts';
+
+let run: LabRun;
+beforeAll(async () => {
+  run = await runLab('mysql-deadlock');
+}, 180_000);
+
+describe('labs run mysql-deadlock', () => {
+  it('passes and matches the baseline', () => {
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain('verdicts match');
+  });
+
+  it('deadlocks every round with all four conditions and never with one removed', () => {
+    const variants = run.claim('os.deadlock.four-conditions').observed.variants as VariantResult[];
+    expect(variants.find((v) => v.condition === 'all four')!.deadlocks).toBe(20);
+    for (const v of variants.filter((x) => x.condition !== 'all four')) expect(v.deadlocks, v.name).toBe(0);
+  });
+
+  it("keeps the server's own deadlock report as evidence", () => {
+    expect((run.claim('os.deadlock.four-conditions').observed.reportExcerpt as string[])[0]).toContain('LATEST DETECTED DEADLOCK');
+  });
+
+  it('leaves nothing behind', async () => {
+    expect(await leftovers(run.report.runId)).toEqual(NOTHING);
+  });
+});
