@@ -89,7 +89,7 @@ async function runOne(lab: Lab, options: RunOptions): Promise<LabResult> {
         timeout.abort();
         reject(new LabTimeout(`timed out after ${lab.timeLimitMs} ms`));
       }, lab.timeLimitMs);
-      options.signal.addEventListener('abort', () => reject(new Error('interrupted')), { once: true });
+      options.signal.addEventListener('abort', () => reject(new Error(String(options.signal.reason ?? 'interrupted'))), { once: true });
     });
     const running = lab.run(ctx);
     running.catch(() => undefined); // after a timeout the lab's own failure is no longer news

@@ -31,20 +31,21 @@ export async function startMysqlServer(scope: Scope, runId: string): Promise<Mys
   const port = container.ports[3306]!;
   const connect = async () => {
     const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'labs', password: PASSWORD, database: 'labs', multipleStatements: true });
+    // A connection lost later (say, while the container is removed) must not crash the run.
+    connection.on('error', () => undefined);
     scope.defer('mysql connection', () => connection.destroy());
     return connection;
   };
+  // Ready when the server answers its own admin client inside the container, over TCP as `labs`
+  // (so the user exists too); only then does the first client connect from outside.
   const deadline = Date.now() + 90_000;
-  let probe: mysql.Connection | undefined;
-  while (!probe) {
-    probe = await mysql.createConnection({ host: '127.0.0.1', port, user: 'labs', password: PASSWORD, database: 'labs' }).catch((error: Error) => {
-      if (Date.now() > deadline) throw new Error(`the MySQL server did not accept connections within 90 s: ${error.message}`);
-      return undefined;
-    });
-    if (!probe) await new Promise((r) => setTimeout(r, 200));
+  const ping = ['mysqladmin', 'ping', '--silent', '-h', '127.0.0.1', '-u', 'labs', `-p${PASSWORD}`];
+  while ((await execIn(container.id, ping)).exitCode !== 0) {
+    if (Date.now() > deadline) throw new Error('the MySQL server did not answer mysqladmin ping within 90 s');
+    await new Promise((r) => setTimeout(r, 200));
   }
+  const probe = await connect();
   const [[row]] = (await probe.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
-  await probe.end();
   return {
     container,
     version: row.version,

@@ -15,7 +15,12 @@ export const BASELINE = new URL('../../labs/expected-verdicts.json', import.meta
 /** Runs the lab against the committed verdict baseline, as CI does. */
 export async function runLab(id: string, extra: string[] = []): Promise<LabRun> {
   const result = await labs(['run', id, '--json', '--expect', BASELINE, ...extra]);
-  const report = JSON.parse(String(result.stdout)) as RunReport;
+  let report: RunReport;
+  try {
+    report = JSON.parse(String(result.stdout)) as RunReport;
+  } catch {
+    throw new Error(`labs run ${id} printed no JSON (exit ${result.exitCode}): ${String(result.stderr).slice(-2000)}`);
+  }
   const lab = report.labs[0]!;
   return {
     exitCode: result.exitCode,

@@ -40,10 +40,18 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted ??= signal;
     human(`${signal}: stopping labs and cleaning up…`);
-    controller.abort();
+    controller.abort('interrupted');
+  };
+  // An error that escaped a lab (an event emitter's, a stray promise's) must not kill the process
+  // before the scopes are disposed: it stops the run like an interrupt, and the labs report it.
+  const onFatal = (error: unknown) => {
+    human(`internal error: ${(error as Error)?.message ?? String(error)}`);
+    controller.abort(`internal error: ${(error as Error)?.message ?? String(error)}`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
   const startedAt = new Date().toISOString();
   let results;
   try {
@@ -51,6 +59,8 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
     unregister();
   }
   const report: RunReport = { runId, startedAt, labs: results };
