@@ -24,6 +24,13 @@ describe('clean-up', () => {
     expect(await leftovers(runIdOf(result.stderr)!)).toEqual(NOTHING);
   });
 
+  it('stops and cleans up when an error escapes the experiment', async () => {
+    const result = await labs(['run', 'stray', '--labs-dir', cleanupLabs, '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).labs[0]).toMatchObject({ status: 'error', reason: 'internal error: stray error from a timer' });
+    expect(await leftovers(runIdOf(result.stderr)!)).toEqual(NOTHING);
+  });
+
   it('cleans up and exits 130 on SIGINT mid-run', async () => {
     const child = startLabs(['run', 'waits', '--labs-dir', cleanupLabs, '--json']);
     const runId = await resourcesUp(child);
