@@ -245,10 +245,7 @@ export default defineLab({
     let loaded = 0;
     for (const rows of STEPS) {
       ctx.step(`growing t to ${rows} rows`);
-      // MariaDB's sequence engine; MySQL gets the same rows from a recursive CTE.
-      const source = server.version.includes('MariaDB') ? `seq_${loaded + 1}_to_${rows}` : `(WITH RECURSIVE s(seq) AS (SELECT ${loaded + 1} UNION ALL SELECT seq + 1 FROM s WHERE seq < ${rows}) SELECT seq FROM s) AS s`;
-      await db.query(`SET SESSION cte_max_recursion_depth = 1000000`).catch(() => undefined);
-      await db.query(`INSERT INTO t SELECT seq, (seq * 7919) % 100000, REPEAT('x', 200) FROM ${source}`);
+      await db.query(`INSERT INTO t SELECT seq, (seq * 7919) % 100000, REPEAT('x', 200) FROM ${server.sequence(loaded + 1, rows)}`);
       loaded = rows;
       const dump = await flushed(db, async () => {
         await server.run(['innochecksum', '--page-type-dump=/tmp/pages.txt', '/var/lib/mysql/labs/t.ibd']);

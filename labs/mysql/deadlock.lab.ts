@@ -19,6 +19,7 @@
  */
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
+import { until } from '../../src/core/wait.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { startMysqlServer } from '../../src/resources/mysql-server.ts';
 
@@ -65,14 +66,12 @@ interface Variant {
 const upd = (id: number) => `UPDATE account SET balance = balance + 1 WHERE id = ${id}`;
 const share = (id: number) => `SELECT * FROM account WHERE id = ${id} LOCK IN SHARE MODE`;
 
-async function waiting(observer: Connection): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
+function waiting(observer: Connection): Promise<void> {
+  const check = async () => {
     const [rows] = (await observer.query("SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'")) as unknown as [{ n: number }[]];
-    if (Number(rows[0]!.n) > 0) return;
-    if (Date.now() > deadline) throw new Error('the first transaction never waited for a lock');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+    return Number(rows[0]!.n) > 0;
+  };
+  return until(check, 5000, 'the first transaction to wait for a lock', 5);
 }
 
 /** One round: T1 and T2 take their first locks, then their second ones, T2 after T1 is seen waiting. */

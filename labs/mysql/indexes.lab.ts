@@ -125,9 +125,7 @@ export default defineLab({
     ctx.environment.server = server.version;
     const db = await server.connect();
     await db.query('CREATE TABLE people (id INT PRIMARY KEY, last VARCHAR(32) NOT NULL, first VARCHAR(32) NOT NULL, age INT NOT NULL, city VARCHAR(32) NOT NULL, KEY name (last, first), KEY age (age)) ENGINE=InnoDB');
-    const source = server.version.includes('MariaDB') ? `seq_1_to_${ROWS}` : `(WITH RECURSIVE s(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < ${ROWS}) SELECT seq FROM s) AS s`;
-    await db.query('SET SESSION cte_max_recursion_depth = 1000000').catch(() => undefined);
-    await db.query(`INSERT INTO people SELECT seq, CONCAT('name', seq % 997), CONCAT('f', seq % 89), 18 + seq % 70, CONCAT('city', seq % 31) FROM ${source}`);
+    await db.query(`INSERT INTO people SELECT seq, CONCAT('name', seq % 997), CONCAT('f', seq % 89), 18 + seq % 70, CONCAT('city', seq % 31) FROM ${server.sequence(1, ROWS)}`);
     await db.query('ANALYZE TABLE people');
     const [[{ n }]] = (await db.query('SELECT COUNT(*) AS n FROM people WHERE age BETWEEN 30 AND 31')) as unknown as [[{ n: number }]];
 

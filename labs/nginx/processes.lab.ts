@@ -14,6 +14,7 @@
  * HTTP status codes, and nginx's error log.
  */
 import { defineLab } from '../../src/core/lab.ts';
+import { until } from '../../src/core/wait.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execIn } from '../../src/resources/docker.ts';
 import { ensureImage } from '../../src/resources/images.ts';
@@ -186,14 +187,6 @@ function statuses(stack: NginxStack, count: number, parallel: number): Promise<s
   const script = `seq ${count} | xargs -P ${parallel} -I{} curl -s -o /dev/null -w '%{http_code}\\n' http://nginx:8080/slow?n={}`;
   return execIn(stack.clients.c0!.id, ['sh', '-c', script]).then((r) => r.stdout.split('\n').filter(Boolean));
 }
-
-const until = async (check: () => Promise<boolean>, timeoutMs: number, what: string) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 export default defineLab({
   id: 'nginx-processes',

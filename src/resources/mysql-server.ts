@@ -5,6 +5,7 @@
  */
 import mysql from 'mysql2/promise';
 import { execIn, startContainer, type StartedContainer } from './docker.ts';
+import { until } from '../core/wait.ts';
 import { ensureImage } from './images.ts';
 import type { Scope } from './scope.ts';
 
@@ -19,6 +20,8 @@ export interface MysqlServer {
   readDataFile(path: string): Promise<Buffer>;
   /** Runs a command in the server's container (e.g. innochecksum). */
   run(cmd: string[]): Promise<string>;
+  /** A FROM clause yielding a column `seq` of the integers from..to (MariaDB's sequence engine, or a recursive CTE). */
+  sequence(from: number, to: number): string;
 }
 
 export async function startMysqlServer(scope: Scope, runId: string): Promise<MysqlServer> {
@@ -33,17 +36,15 @@ export async function startMysqlServer(scope: Scope, runId: string): Promise<Mys
     const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'labs', password: PASSWORD, database: 'labs', multipleStatements: true });
     // A connection lost later (say, while the container is removed) must not crash the run.
     connection.on('error', () => undefined);
+    // MySQL's recursive CTEs (sequence()) stop at 1000 rows unless told otherwise; MariaDB has no such variable.
+    await connection.query('SET SESSION cte_max_recursion_depth = 1000000').catch(() => undefined);
     scope.defer('mysql connection', () => connection.destroy());
     return connection;
   };
   // Ready when the server answers its own admin client inside the container, over TCP as `labs`
   // (so the user exists too); only then does the first client connect from outside.
-  const deadline = Date.now() + 90_000;
   const ping = ['mysqladmin', 'ping', '--silent', '-h', '127.0.0.1', '-u', 'labs', `-p${PASSWORD}`];
-  while ((await execIn(container.id, ping)).exitCode !== 0) {
-    if (Date.now() > deadline) throw new Error('the MySQL server did not answer mysqladmin ping within 90 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await until(async () => (await execIn(container.id, ping)).exitCode === 0, 90_000, 'the MySQL server to answer mysqladmin ping', 200);
   const probe = await connect();
   const [[row]] = (await probe.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
   return {
@@ -54,6 +55,11 @@ export async function startMysqlServer(scope: Scope, runId: string): Promise<Mys
       const { stdout, exitCode, stderr } = await execIn(container.id, ['base64', '-w0', `/var/lib/mysql/${path}`]);
       if (exitCode !== 0) throw new Error(`cannot read ${path}: ${stderr.trim()}`);
       return Buffer.from(stdout, 'base64');
+    },
+    sequence(from, to) {
+      return row.version.includes('MariaDB')
+        ? `seq_${from}_to_${to}`
+        : `(WITH RECURSIVE s(seq) AS (SELECT ${from} UNION ALL SELECT seq + 1 FROM s WHERE seq < ${to}) SELECT seq FROM s) AS s`;
     },
     async run(cmd) {
       const { stdout, stderr, exitCode } = await execIn(container.id, cmd);

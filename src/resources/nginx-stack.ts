@@ -3,6 +3,7 @@
  * Docker network of the run: the setting of the nginx labs. Everything is in the lab's scope.
  */
 import { randomInt } from 'node:crypto';
+import { until } from '../core/wait.ts';
 import { createNetwork, docker, execIn, startContainer, type StartedContainer } from './docker.ts';
 import { ensureImage } from './images.ts';
 import type { Scope } from './scope.ts';
@@ -133,32 +134,15 @@ async function workerPids(nginx: string): Promise<number[]> {
   return stdout.split('\n').filter(Boolean).map(Number);
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Waits until a backend answers, asked from the nginx container. */
-async function waitForBackend(nginx: string, address: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while ((await execIn(nginx, ['curl', '-s', '-o', '/dev/null', `http://${address}:8000/`])).exitCode !== 0) {
-    if (Date.now() > deadline) throw new Error(`backend ${address} did not answer within 15 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitForBackend(nginx: string, address: string): Promise<void> {
+  return until(async () => (await execIn(nginx, ['curl', '-s', '-o', '/dev/null', `http://${address}:8000/`])).exitCode === 0, 15_000, `backend ${address}`, 50);
 }
 
 /** Waits until nginx answers a client (after a start or a reload). */
-async function waitForHttp(stack: NginxStack, client: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = await execIn(stack.clients[client]!.id, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://nginx:8080/health']);
-    if (probe.stdout === '200') return;
-    if (Date.now() > deadline) throw new Error(`nginx did not answer within 10 s (last status ${probe.stdout || 'none'})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitForHttp(stack: NginxStack, client: string): Promise<void> {
+  const probe = async () => (await execIn(stack.clients[client]!.id, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://nginx:8080/health'])).stdout === '200';
+  return until(probe, 10_000, 'nginx to answer /health', 50);
 }
 
 /** An nginx.conf with one upstream, a `/health` that nginx answers itself, and an access log. */
