@@ -3,8 +3,7 @@
 export const VERDICTS = ['confirmed', 'refuted', 'nuanced', 'unverifiable'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-export const LAB_STATUSES = ['passed', 'error', 'skipped'] as const;
-export type LabStatus = (typeof LAB_STATUSES)[number];
+export type LabStatus = 'passed' | 'error' | 'skipped';
 
 /** One TCP/IP packet as decoded by tshark. Numbers are raw (absolute) values. */
 export interface Packet {

@@ -33,10 +33,6 @@ export class Scope implements AsyncDisposable {
     return child;
   }
 
-  get closed(): boolean {
-    return this.disposing !== undefined;
-  }
-
   /** Runs every clean-up, newest first; resolves to the errors met (empty when clean). */
   dispose(): Promise<string[]> {
     this.disposing ??= (async () => {
