@@ -1,7 +1,8 @@
 /** Probes what this machine can do; labs declare what they need from this list. */
 import Docker from 'dockerode';
-import type { Capability } from './lab.ts';
-import { exec, execOutcome } from '../resources/process.ts';
+import { CAPABILITIES, type Capability } from './lab.ts';
+import { exec, execOutcome, spawnLabelled } from '../resources/process.ts';
+import { Scope } from '../resources/scope.ts';
 import { deleteNetns } from '../resources/netns.ts';
 import { nfqueueHelper } from '../resources/impairment.ts';
 import { SCAPY_PYTHON } from '../resources/scapy.ts';
@@ -47,51 +48,67 @@ async function version(command: string, args = ['--version']): Promise<string> {
   return stdout || stderr;
 }
 
-let cached: Promise<Capabilities> | undefined;
-
-export function probeCapabilities(): Promise<Capabilities> {
-  cached ??= (async () => {
-    const root: Probe =
-      process.getuid?.() === 0
-        ? { ok: true, detail: 'running as root' }
-        : { ok: false, detail: `running as uid ${process.getuid?.()}; network namespaces and captures need root` };
-    const netns = root.ok
-      ? await probe(() => inProbeNetns(async () => 'ip netns add/delete works'))
-      : { ok: false, detail: 'needs root' };
-    const [iptables, netem, tcpdump, tshark, ss, docker, ping, traceroute, scapy, nfqueue] = await Promise.all([
-      netns.ok ? probe(() => inProbeNetns((ns) => exec('iptables', ['-V'], { netns: ns }))) : { ok: false, detail: 'needs netns' },
-      netns.ok
-        ? probe(() =>
-            inProbeNetns(async (ns) => {
-              await exec('tc', ['qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { netns: ns });
-              return 'tc qdisc netem works';
-            }),
-          )
-        : { ok: false, detail: 'needs netns' },
-      probe(() => version('tcpdump')),
-      probe(() => version('tshark')),
-      probe(() => version('ss', ['-V'])),
-      probe(probeDocker),
-      probe(() => version('ping', ['-V'])),
-      probe(() => version('traceroute')),
-      probe(async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}`),
-      netns.ok
-        ? probe(() =>
-            inProbeNetns(async (ns) => {
-              const helper = await nfqueueHelper();
-              // The helper binds a queue and says "ready"; `timeout` ends it a second later.
-              const { stdout } = await execOutcome('timeout', ['1', helper, '0', '1'], { netns: ns });
-              if (!stdout.includes('ready')) throw new Error(`nfq-delay could not bind a queue: ${stdout}`);
-              return `${helper} binds a queue (impairment without netem)`;
-            }),
-          )
-        : { ok: false, detail: 'needs netns' },
-    ]);
-    return { root, netns, iptables, 'tc-netem': netem, nfqueue, tcpdump, tshark, ss, ping, traceroute, scapy, docker };
-  })();
-  return cached;
+/** The helper binds a queue and prints "ready"; it is stopped as soon as it has. */
+async function probeNfqueue(ns: string): Promise<string> {
+  const helper = await nfqueueHelper();
+  const scope = new Scope();
+  try {
+    await spawnLabelled(scope, 'probe', helper, ['0', '1'], { netns: ns }).waitForLine(/^ready$/, 5000);
+  } finally {
+    await scope.dispose();
+  }
+  return `${helper} binds a queue (impairment without netem)`;
 }
 
-export function missing(capabilities: Capabilities, needs: readonly Capability[]): string[] {
-  return needs.filter((need) => !capabilities[need].ok).map((need) => `${need} (${capabilities[need].detail})`);
+/** How each capability is probed, and which capability it needs first. */
+const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string> }> = {
+  root: {
+    run: async () => {
+      if (process.getuid?.() !== 0) throw new Error(`running as uid ${process.getuid?.()}; network namespaces and captures need root`);
+      return 'running as root';
+    },
+  },
+  netns: { needs: 'root', run: () => inProbeNetns(async () => 'ip netns add/delete works') },
+  iptables: { needs: 'netns', run: () => inProbeNetns((ns) => exec('iptables', ['-V'], { netns: ns })) },
+  'tc-netem': {
+    needs: 'netns',
+    run: () =>
+      inProbeNetns(async (ns) => {
+        await exec('tc', ['qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { netns: ns });
+        return 'tc qdisc netem works';
+      }),
+  },
+  nfqueue: { needs: 'netns', run: () => inProbeNetns(probeNfqueue) },
+  tcpdump: { run: () => version('tcpdump') },
+  tshark: { run: () => version('tshark') },
+  ss: { run: () => version('ss', ['-V']) },
+  ping: { run: () => version('ping', ['-V']) },
+  traceroute: { run: () => version('traceroute') },
+  scapy: { run: async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}` },
+  docker: { run: probeDocker },
+};
+
+const cache = new Map<Capability, Promise<Probe>>();
+
+function probeOne(name: Capability): Promise<Probe> {
+  let result = cache.get(name);
+  if (!result) {
+    const { needs, run } = PROBES[name];
+    result = (async () => {
+      if (needs && !(await probeOne(needs)).ok) return { ok: false, detail: `needs ${needs}` };
+      return probe(run);
+    })();
+    cache.set(name, result);
+  }
+  return result;
+}
+
+/** Probes the capabilities named (all by default), each at most once per process. */
+export async function probeCapabilities(names: readonly Capability[] = CAPABILITIES): Promise<Partial<Capabilities>> {
+  const probes = await Promise.all(names.map(probeOne));
+  return Object.fromEntries(names.map((name, i) => [name, probes[i]!]));
+}
+
+export function missing(capabilities: Partial<Capabilities>, needs: readonly Capability[]): string[] {
+  return needs.filter((need) => !capabilities[need]?.ok).map((need) => `${need} (${capabilities[need]?.detail ?? 'not probed'})`);
 }

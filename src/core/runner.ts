@@ -56,7 +56,7 @@ async function runOne(lab: Lab, options: RunOptions): Promise<LabResult> {
     claims,
   });
 
-  const lacking = missing(await probeCapabilities(), lab.requires);
+  const lacking = missing(await probeCapabilities(lab.requires), lab.requires);
   if (lacking.length) return result('skipped', [], `missing requirement: ${lacking.join('; ')}`);
   if (options.signal.aborted) return result('error', [], 'interrupted before it started');
 

@@ -51,8 +51,9 @@ export async function reapDeadRuns(): Promise<Reaped> {
   const isDead = (runId: string) => !alive.has(runId);
   const reaped: Reaped = { runs: [], namespaces: [], processes: [], containers: [], networks: [] };
 
+  // Only run ids are reaped here; a capability probe's helper lives in a probe namespace, reaped below.
   for (const { pid, runId } of labelledProcesses()) {
-    if (runId && isDead(runId)) {
+    if (/^[0-9a-f]{8}$/.test(runId) && isDead(runId)) {
       try {
         process.kill(pid, 'SIGKILL');
         reaped.processes.push(pid);

@@ -6,9 +6,9 @@ import type { Flags } from '../main.ts';
 export async function doctor(_args: string[], flags: Flags): Promise<number> {
   const [capabilities, labs] = await Promise.all([probeCapabilities(), loadLabs(flags['labs-dir'])]);
   const enabled = labs.map((lab) => ({ id: lab.id, runnable: missing(capabilities, lab.requires).length === 0, missing: missing(capabilities, lab.requires) }));
-  const impairment = capabilities['tc-netem'].ok
+  const impairment = capabilities['tc-netem']?.ok
     ? 'tc netem (delay); iptables statistic (loss)'
-    : capabilities.nfqueue.ok
+    : capabilities.nfqueue?.ok
       ? 'NFQUEUE to nfq-delay (delay: this kernel has no netem); iptables statistic (loss)'
       : 'none: neither tc netem nor NFQUEUE works here';
   if (flags.json) {
@@ -16,7 +16,7 @@ export async function doctor(_args: string[], flags: Flags): Promise<number> {
     return 0;
   }
   for (const [name, probe] of Object.entries(capabilities)) {
-    process.stdout.write(`${probe.ok ? '✔' : '✘'} ${name.padEnd(11)} ${probe.detail}\n`);
+    process.stdout.write(`${probe!.ok ? '✔' : '✘'} ${name.padEnd(11)} ${probe!.detail}\n`);
   }
   process.stdout.write(`  impairment: ${impairment}\n\n`);
   for (const lab of enabled) {
