@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
+#include <math.h>
 #include <linux/netfilter.h>
 #include <poll.h>
 #include <signal.h>
@@ -64,7 +65,8 @@ int main(int argc, char **argv) {
       head++;
       delayed++;
     }
-    int wait_ms = head == tail ? 200 : (int)((ring[head % RING].due - t) * 1000);
+    /* Rounded up: a packet is released at most 1 ms late, and the loop never spins waiting for it. */
+    int wait_ms = head == tail ? 200 : (int)ceil((ring[head % RING].due - t) * 1000);
     if (poll(&pfd, 1, wait_ms < 0 ? 0 : wait_ms) > 0) {
       int n = recv(pfd.fd, buf, sizeof buf, 0);
       if (n > 0) nfq_handle_packet(h, buf, n);

@@ -68,7 +68,7 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
     const binding = info.NetworkSettings.Ports[`${port}/tcp`]?.[0];
     if (binding) ports[port] = Number(binding.HostPort);
   }
-  const address = spec.network ? info.NetworkSettings.Networks[spec.network]?.IPAddress : undefined;
+  const address = info.NetworkSettings.Networks[spec.network ?? 'bridge']?.IPAddress;
   return { id: info.Id, name, ports, address: address ?? '' };
 }
 

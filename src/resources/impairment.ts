@@ -47,7 +47,7 @@ export async function nfqueueHelper(): Promise<string> {
     const flags = (await exec('pkg-config', ['--cflags', '--libs', 'libnetfilter_queue'])).split(/\s+/).filter(Boolean);
     // Built under a private name and renamed: concurrent runs never execute a half-written file.
     const partial = `${binary}.${process.pid}`;
-    await exec('cc', ['-O2', '-Wall', '-o', partial, SOURCE, ...flags]);
+    await exec('cc', ['-O2', '-Wall', '-o', partial, SOURCE, ...flags, '-lm']);
     renameSync(partial, binary);
   }
   return binary;

@@ -30,10 +30,10 @@ export async function startMysqlServer(scope: Scope, runId: string): Promise<Mys
   const env: Record<string, string> = custom
     ? { MYSQL_ROOT_PASSWORD: PASSWORD, MYSQL_DATABASE: 'labs', MYSQL_USER: 'labs', MYSQL_PASSWORD: PASSWORD }
     : { LABS_PASSWORD: PASSWORD };
-  const container = await startContainer(scope, runId, { image, name: 'mysql', env, publish: [3306] });
-  const port = container.ports[3306]!;
+  const container = await startContainer(scope, runId, { image, name: 'mysql', env });
+  const [host, port] = [container.address, 3306];
   const connect = async () => {
-    const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'labs', password: PASSWORD, database: 'labs', multipleStatements: true });
+    const connection = await mysql.createConnection({ host, port, user: 'labs', password: PASSWORD, database: 'labs', multipleStatements: true });
     // A connection lost later (say, while the container is removed) must not crash the run.
     connection.on('error', () => undefined);
     // MySQL's recursive CTEs (sequence()) stop at 1000 rows unless told otherwise; MariaDB has no such variable.

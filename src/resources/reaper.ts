@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { labelledDockerObjects, docker } from './docker.ts';
 import { exec } from './process.ts';
 import { deleteNetns } from './netns.ts';
-import { forgetRun, knownRuns, processStart, RUN_ID_ENV } from './run-state.ts';
+import { forgetRun, isRunDead, processStart, recordedRuns, RUN_ID_ENV } from './run-state.ts';
 
 export interface Reaped {
   runs: string[];
@@ -46,9 +46,9 @@ function unlessGone(error: { statusCode?: number }): void {
 }
 
 export async function reapDeadRuns(): Promise<Reaped> {
-  const runs = knownRuns();
-  const alive = new Set(runs.filter((r) => r.alive).map((r) => r.runId));
-  const isDead = (runId: string) => !alive.has(runId);
+  // Liveness is decided per resource, at the moment of removing it: a run that starts while this
+  // reaper works has registered before it created the resource, and is seen alive.
+  const isDead = isRunDead;
   const reaped: Reaped = { runs: [], namespaces: [], processes: [], containers: [], networks: [] };
 
   // Only run ids are reaped here; a capability probe's helper lives in a probe namespace, reaped below.
@@ -89,9 +89,10 @@ export async function reapDeadRuns(): Promise<Reaped> {
     reaped.networks.push(network.id.slice(0, 12));
   }
 
-  for (const run of runs.filter((r) => !r.alive)) {
-    forgetRun(run.runId);
-    reaped.runs.push(run.runId);
+  for (const runId of recordedRuns()) {
+    if (!isRunDead(runId)) continue;
+    forgetRun(runId);
+    reaped.runs.push(runId);
   }
   return reaped;
 }

@@ -3,7 +3,7 @@
  * run can tell the leftovers of a dead run (after SIGKILL) from those of a run still going.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,10 +45,13 @@ export function resourceName(runId: string, name: string): string {
   return `labs-${runId}-${name}-${randomBytes(2).toString('hex')}`;
 }
 
+/** Records this process as the owner of `runId`, before the run creates anything; returns the unregister. */
 export function registerRun(runId: string): () => void {
   const file = join(stateDir(), 'runs', `${runId}.json`);
   const record: RunRecord = { runId, pid: process.pid, processStart: processStart(process.pid) ?? '' };
-  writeFileSync(file, JSON.stringify(record));
+  // Written whole and renamed into place: a reaper in another process never reads half a record.
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(record));
+  renameSync(`${file}.${process.pid}.tmp`, file);
   return () => rmSync(file, { force: true });
 }
 
@@ -56,19 +59,29 @@ export function isRunAlive(record: RunRecord): boolean {
   return processStart(record.pid) === record.processStart;
 }
 
-/** Run records in the state directory; `alive` tells whether their process still exists. */
-export function knownRuns(): (RunRecord & { alive: boolean })[] {
-  const dir = join(stateDir(), 'runs');
-  return readdirSync(dir)
+/**
+ * Whether a run is dead, decided from its record as it is now: a run that has no record is dead
+ * (runs register before they create anything, and unregister after disposing of everything).
+ */
+export function isRunDead(runId: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(join(stateDir(), 'runs', `${runId}.json`), 'utf8');
+  } catch {
+    return true;
+  }
+  try {
+    return !isRunAlive(JSON.parse(text) as RunRecord);
+  } catch {
+    return false; // unreadable: never reap on a guess
+  }
+}
+
+/** The run ids that have a record in the state directory. */
+export function recordedRuns(): string[] {
+  return readdirSync(join(stateDir(), 'runs'))
     .filter((f) => f.endsWith('.json'))
-    .flatMap((f) => {
-      try {
-        const record = JSON.parse(readFileSync(join(dir, f), 'utf8')) as RunRecord;
-        return [{ ...record, alive: isRunAlive(record) }];
-      } catch {
-        return [{ runId: f.replace(/\.json$/, ''), pid: 0, processStart: '', alive: false }];
-      }
-    });
+    .map((f) => f.replace(/\.json$/, ''));
 }
 
 export function forgetRun(runId: string): void {
