@@ -1,0 +1,141 @@
+/**
+ * Lab: processes and pipes, observed with ps and /proc in a container of their own.
+ *
+ * Starts: one container (the project's Python image) whose PID 1 is Docker's init.
+ *
+ * Does: starts a child that exits while its parent never waits for it; starts a child, then lets
+ * its parent exit; writes into the read end of a pipe; sends a line through a named pipe between
+ * two processes started separately; reads the stack limit.
+ *
+ * Observes: ps (pid, parent, state), /proc/<pid>/status, the errors the system calls return, what
+ * the reading process printed, and `ulimit -s`.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { execIn, startContainer } from '../../src/resources/docker.ts';
+import { ensureImage } from '../../src/resources/images.ts';
+
+export interface PsRow {
+  pid: number;
+  ppid: number;
+  stat: string;
+  comm: string;
+}
+
+/** Parses `ps -eo pid=,ppid=,stat=,comm=`. */
+export function parsePsStat(output: string): PsRow[] {
+  return output
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 4 && /^\d+$/.test(f[0]!))
+    .map(([pid, ppid, stat, ...comm]) => ({ pid: Number(pid), ppid: Number(ppid), stat: stat!, comm: comm.join(' ') }));
+}
+
+const psTable = (title: string, rows: PsRow[]): Evidence => ({ kind: 'table', title, columns: ['pid', 'parent', 'state', 'command'], rows: rows.map((r) => [r.pid, r.ppid, r.stat, r.comm]) });
+
+export function judgeZombie(rows: PsRow[], status: string, parentPid: number): ClaimResult {
+  const zombie = rows.find((r) => r.stat.startsWith('Z') && r.ppid === parentPid);
+  const rss = status.match(/^VmRSS:\s*(.*)$/m)?.[1];
+  const observed = { zombie, statusState: status.match(/^State:\s*(.*)$/m)?.[1], vmRss: rss ?? '(none)' };
+  const holds = !!zombie && !rss;
+  return {
+    id: 'os.zombie',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `The exited child (pid ${zombie!.pid}) stayed in the process table in state ${zombie!.stat} (${observed.statusState}) under its parent ${parentPid}, which never called wait(); /proc shows it with no resident memory at all.`
+      : `No zombie as described: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [psTable('Processes while the parent has not waited', rows), { kind: 'command', title: `/proc/${zombie?.pid}/status`, command: `cat /proc/${zombie?.pid}/status`, output: status }],
+  };
+}
+
+export function judgeOrphan(parentBefore: number, after: PsRow | undefined, init: string, reaped: boolean): ClaimResult {
+  const observed = { parentBefore, parentAfter: after?.ppid, pid1: init, stillRunning: !!after, reapedWhenItExited: reaped };
+  const holds = !!after && after.ppid === 1 && reaped;
+  return {
+    id: 'os.orphan',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `When its parent (pid ${parentBefore}) exited, the child kept running and its parent became PID 1 (${init}); when it exited in turn, PID 1 reaped it: no zombie was left.`
+      : `The orphan: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [],
+  };
+}
+
+export default defineLab({
+  id: 'os-processes',
+  title: 'Zombies, orphans, pipes and the stack limit, observed with ps and /proc',
+  topic: 'os',
+  claims: ['os.zombie', 'os.orphan', 'os.ipc.pipe-half-duplex', 'os.ipc.named-pipe', 'os.memory.stack-limit'],
+  requires: ['docker'],
+  timeLimitMs: 60_000,
+  handout: {
+    starts: "One container with Docker's init as PID 1 and Python.",
+    does: 'Leaves a child unwaited, orphans another, writes into a pipe\'s read end, passes a line through a FIFO between separate processes, reads ulimit -s.',
+    observes: 'ps and /proc/<pid>/status, system call errors, what the reader printed, the stack limit.',
+  },
+  async run(ctx) {
+    const box = await startContainer(ctx.scope, ctx.runId, { image: await ensureImage('backend'), name: 'os', cmd: ['sleep', 'infinity'] });
+    const sh = async (script: string) => (await execIn(box.id, ['sh', '-c', script])).stdout.trim();
+    const ps = async () => parsePsStat(await sh('ps -eo pid=,ppid=,stat=,comm='));
+    ctx.environment.kernel_in_container = await sh('uname -r');
+    const init = (await ps()).find((p) => p.pid === 1)?.comm ?? 'unknown';
+
+    ctx.step('a child its parent never waits for');
+    // The shell starts `sleep 0.1` in the background, then becomes `sleep 5` (exec), which never waits.
+    const parent = Number(await sh("sh -c 'sleep 0.1 & exec sleep 5' >/dev/null 2>&1 & echo $!"));
+    await new Promise((r) => setTimeout(r, 600));
+    const withZombie = await ps();
+    const zombiePid = withZombie.find((p) => p.stat.startsWith('Z') && p.ppid === parent)?.pid;
+    const zombieStatus = zombiePid ? await sh(`cat /proc/${zombiePid}/status`) : '';
+
+    ctx.step('a child whose parent exits');
+    // The shell prints its own pid and its background child's, then exits 0.2 s later.
+    const [shellPid, orphanPid] = (await sh("sh -c 'sleep 1.5 >/dev/null 2>&1 & echo $$ $!; sleep 0.2'")).split(' ').map(Number);
+    const after = (await ps()).find((p) => p.pid === orphanPid);
+    await new Promise((r) => setTimeout(r, 1800));
+    const reaped = !(await ps()).some((p) => p.pid === orphanPid);
+
+    ctx.step('pipes');
+    const pipe = await sh(`python3 -c "
+import os
+r, w = os.pipe()
+os.write(w, b'one way')
+print('read end gave:', os.read(r, 7).decode())
+try:
+    os.write(r, b'back')
+except OSError as e:
+    print('write to the read end:', e.strerror, e.errno)
+"`);
+    const fifo = await sh(`mkfifo /tmp/fifo && (cat /tmp/fifo > /tmp/received &) && sleep 0.2 && echo "from an unrelated process" > /tmp/fifo && sleep 0.2 && cat /tmp/received`);
+    const stack = await sh('ulimit -s');
+
+    const stackKb = Number(stack);
+    return [
+      judgeZombie(withZombie, zombieStatus, parent),
+      judgeOrphan(shellPid!, after, init, reaped),
+      {
+        id: 'os.ipc.pipe-half-duplex',
+        verdict: pipe.includes('read end gave: one way') && /Bad file descriptor 9/.test(pipe) ? 'confirmed' : 'refuted',
+        summary: /Bad file descriptor/.test(pipe) ? 'Bytes written to the write end came out of the read end; writing into the read end failed with EBADF: a pipe carries one direction only.' : `The pipe: ${pipe}`,
+        observed: { output: pipe.split('\n') },
+        evidence: [{ kind: 'command', title: 'os.pipe() in Python', command: 'python3 -c "…os.pipe()…"', output: pipe }],
+      },
+      {
+        id: 'os.ipc.named-pipe',
+        verdict: fifo === 'from an unrelated process' ? 'confirmed' : 'refuted',
+        summary: fifo === 'from an unrelated process' ? 'A reader and a writer started separately, sharing nothing but the path /tmp/fifo, passed a line through it.' : `The FIFO delivered: ${fifo}`,
+        observed: { received: fifo },
+        evidence: [],
+      },
+      {
+        id: 'os.memory.stack-limit',
+        verdict: Number.isFinite(stackKb) && stackKb >= 1024 && stackKb <= 65536 ? 'confirmed' : 'nuanced',
+        summary: Number.isFinite(stackKb) ? `The main thread's stack limit here is ${stackKb} KiB (${stackKb / 1024} MiB, ulimit -s): a few MB.` : `The stack limit is ${stack}: set by ulimit, not fixed.`,
+        observed: { ulimitS: stack },
+        evidence: [],
+      },
+    ];
+  },
+});
