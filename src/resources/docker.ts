@@ -23,6 +23,8 @@ export interface ContainerSpec {
   ip?: string;
   /** Linux capabilities the lab needs beyond Docker's default set; say why in the lab. */
   capAdd?: string[];
+  /** A memory limit (the cgroup's), in bytes. */
+  memoryBytes?: number;
 }
 
 export interface StartedContainer {
@@ -49,6 +51,7 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
       PortBindings: Object.fromEntries((spec.publish ?? []).map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
       NetworkMode: spec.network,
       CapAdd: spec.capAdd,
+      Memory: spec.memoryBytes,
       Init: true,
     },
     // Other containers on the network reach this one by its short name (e.g. "nginx").
@@ -78,9 +81,9 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a command in a running container, optionally feeding it standard input. */
-export async function execIn(containerId: string, cmd: string[], input?: string): Promise<ExecResult> {
-  const exec = await docker().getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: input !== undefined });
+/** Runs a command in a running container, optionally feeding it standard input, as the image's user or `user`. */
+export async function execIn(containerId: string, cmd: string[], input?: string, user?: string): Promise<ExecResult> {
+  const exec = await docker().getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: input !== undefined, ...(user ? { User: user } : {}) });
   const stream = await exec.start({ hijack: true, stdin: input !== undefined });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
