@@ -4,8 +4,10 @@
  * events `{event, conn, at, ...}` on stdout. Started by src/resources/socket-agent.ts.
  */
 import dgram from 'node:dgram';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import net from 'node:net';
+import tls from 'node:tls';
 
 type Command =
   | { id: number; op: 'listen'; port: number; allowHalfOpen?: boolean; pauseOnConnect?: boolean }
@@ -25,7 +27,10 @@ type Command =
       multicastInterface?: string;
       connect?: { host: string; port: number };
     }
-  | { id: number; op: 'udp-send'; sock: string; bytes: number; host?: string; port?: number };
+  | { id: number; op: 'udp-send'; sock: string; bytes: number; host?: string; port?: number }
+  | { id: number; op: 'tls-listen'; port: number; cert: string; key: string }
+  /** Connects with TLS, logs session keys to `keylog` (for tshark), and sends `request` once secure. */
+  | { id: number; op: 'tls-connect'; host: string; port: number; conn: string; maxVersion: tls.SecureVersion; keylog: string; request: string };
 
 const now = () => performance.timeOrigin + performance.now();
 const sockets = new Map<string, net.Socket>();
@@ -37,7 +42,7 @@ function send(message: object): void {
   process.stdout.write(`${JSON.stringify({ ...message, at: now() })}\n`);
 }
 
-function watch(conn: string, socket: net.Socket): void {
+function watch(conn: string, socket: net.Socket | tls.TLSSocket): void {
   sockets.set(conn, socket);
   socket.on('data', (chunk) => send({ event: 'data', conn, bytes: chunk.length }));
   socket.on('end', () => send({ event: 'end', conn }));
@@ -95,6 +100,29 @@ async function handle(command: Command): Promise<unknown> {
     case 'close-listener':
       listeners.get(command.port)?.close();
       return {};
+    case 'tls-listen': {
+      const server = tls.createServer({ cert: readFileSync(command.cert), key: readFileSync(command.key), minVersion: 'TLSv1.2' }, (socket) => {
+        const conn = `accepted-${++accepted}`;
+        watch(conn, socket);
+        send({ event: 'accepted', conn, port: command.port, protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+        socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n'));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(command.port, '0.0.0.0', resolve);
+      });
+      return { port: command.port };
+    }
+    case 'tls-connect': {
+      const socket = tls.connect({ host: command.host, port: command.port, rejectUnauthorized: false, maxVersion: command.maxVersion, minVersion: 'TLSv1.2' });
+      socket.on('keylog', (line) => appendFileSync(command.keylog, line));
+      watch(command.conn, socket);
+      socket.once('secureConnect', () => {
+        send({ event: 'secure', conn: command.conn, protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+        socket.write(command.request);
+      });
+      return { conn: command.conn };
+    }
     case 'udp-open': {
       const { sock } = command;
       const socket = dgram.createSocket({ type: command.family === 6 ? 'udp6' : 'udp4', reuseAddr: true });

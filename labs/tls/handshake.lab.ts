@@ -1,0 +1,205 @@
+/**
+ * Lab: the TLS 1.2 and TLS 1.3 handshakes on the wire, counted in round trips.
+ *
+ * Starts: a client and a server namespace on one veth link whose server side delays what it sends
+ * by 30 ms (netem, or NFQUEUE without it), so that each round trip is visible; a node:tls server
+ * with a fresh self-signed ECDSA certificate (openssl); tcpdump on the client.
+ *
+ * Does: connects with TLS 1.2, sends an HTTP request as soon as the connection is secure, reads the
+ * answer; then the same with TLS 1.3. The client logs its session keys (SSLKEYLOGFILE format), so
+ * that tshark can decrypt what TLS 1.3 encrypts.
+ *
+ * Observes: every TLS record decoded by tshark with those keys (content type, handshake type,
+ * randoms, offered cipher suites) and the times they crossed the client's interface.
+ */
+import { join } from 'node:path';
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { toolVersion } from '../../src/observers/environment.ts';
+import { readFields } from '../../src/observers/tshark.ts';
+import { startCapture } from '../../src/resources/capture.ts';
+import { buildNetwork } from '../../src/resources/netns.ts';
+import { exec } from '../../src/resources/process.ts';
+import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+
+export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version'] as const;
+export type TlsRow = Record<(typeof TLS_FIELDS)[number], string>;
+
+const CLIENT = '198.18.80.1';
+const SERVER = '198.18.80.2';
+export const DELAY_MS = 30;
+const PORT = 8443;
+const HANDSHAKE_NAMES: Record<string, string> = { '1': 'ClientHello', '2': 'ServerHello', '4': 'NewSessionTicket', '8': 'EncryptedExtensions', '11': 'Certificate', '12': 'ServerKeyExchange', '13': 'CertificateRequest', '14': 'ServerHelloDone', '15': 'CertificateVerify', '16': 'ClientKeyExchange', '20': 'Finished' };
+/** The TLS 1.3 suites (RFC 8446, appendix B.4): every one of them is AEAD. */
+const TLS13_SUITES: Record<string, string> = { '0x1301': 'TLS_AES_128_GCM_SHA256', '0x1302': 'TLS_AES_256_GCM_SHA384', '0x1303': 'TLS_CHACHA20_POLY1305_SHA256', '0x1304': 'TLS_AES_128_CCM_SHA256', '0x1305': 'TLS_AES_128_CCM_8_SHA256' };
+
+const list = (v: string) => v.split(',').filter(Boolean);
+
+/** One flight per line: who sent what, in order, for one TCP stream. */
+export function flights(rows: TlsRow[]): { from: string; atMs: number; messages: string[] }[] {
+  const out: { from: string; atMs: number; messages: string[] }[] = [];
+  for (const r of rows) {
+    const types = list(r['tls.record.content_type']);
+    if (!types.length) continue;
+    const handshakes = list(r['tls.handshake.type']).map((t) => HANDSHAKE_NAMES[t] ?? `handshake ${t}`);
+    // One handshake message per handshake record, in record order; any left over belong to the last.
+    const messages = types.flatMap((t) => (t === '22' ? handshakes.splice(0, 1) : t === '20' ? ['ChangeCipherSpec'] : t === '23' ? ['ApplicationData'] : t === '21' ? ['Alert'] : []));
+    messages.push(...handshakes);
+    const from = r['ip.src'] === CLIENT ? 'client' : 'server';
+    const last = out.at(-1);
+    if (last && last.from === from) last.messages.push(...messages);
+    else out.push({ from, atMs: Math.round(Number(r['frame.time_relative']) * 1000), messages });
+  }
+  return out;
+}
+
+/** Round trips from the ClientHello to the client's first application data. */
+export function roundTrips(rows: TlsRow[], rttMs: number): number {
+  const hello = rows.find((r) => list(r['tls.handshake.type']).includes('1'));
+  // Decrypted with the key log, application data shows content type 23 even when it shares a
+  // packet with the client's Finished (as in TLS 1.3).
+  const data = rows.find((r) => r['ip.src'] === CLIENT && list(r['tls.record.content_type']).includes('23'));
+  if (!hello || !data) return NaN;
+  return Math.round((Number(data['frame.time_relative']) - Number(hello['frame.time_relative'])) * 1000 / rttMs);
+}
+
+const flightTable = (title: string, rows: TlsRow[]): Evidence => ({ kind: 'table', title, columns: ['ms', 'from', 'messages'], rows: flights(rows).map((f) => [f.atMs, f.from, f.messages.join(', ')]) });
+
+export function judgeRoundTrips(id: string, rows: TlsRow[], rttMs: number, expected: number, version: string): ClaimResult {
+  const trips = roundTrips(rows, rttMs);
+  const observed = { version, rttMs, roundTripsBeforeClientData: trips, flights: flights(rows).map((f) => `${f.from}: ${f.messages.join(', ')}`) };
+  const holds = trips === expected;
+  return {
+    id,
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `With ${version} the client sent its first application data ${trips} round trip${trips > 1 ? 's' : ''} after its ClientHello (round trip ${rttMs} ms).`
+      : `With ${version} the client's first data came ${trips} round trips after the ClientHello, not ${expected}.`,
+    observed,
+    evidence: [flightTable(`${version}: the flights as tshark decoded them (with the client's key log)`, rows)],
+  };
+}
+
+export function judgeMessages(rows: TlsRow[]): ClaimResult {
+  const handshakeOnly = (m: string) => m !== 'ApplicationData' && m !== 'Alert';
+  const seen = flights(rows)
+    .map((f) => ({ ...f, messages: f.messages.filter(handshakeOnly) }))
+    .filter((f) => f.messages.length > 0);
+  const expected = [
+    ['client', ['ClientHello']],
+    ['server', ['ServerHello', 'Certificate', 'ServerKeyExchange', 'ServerHelloDone']],
+    ['client', ['ClientKeyExchange', 'ChangeCipherSpec', 'Finished']],
+    ['server', ['NewSessionTicket', 'ChangeCipherSpec', 'Finished']],
+  ] as const;
+  const asText = (fs: { from: string; messages: readonly string[] }[]) => fs.map((f) => `${f.from}: ${f.messages.join(', ')}`);
+  const sheet = asText(expected.map(([from, messages]) => ({ from, messages: messages.filter((m) => m !== 'NewSessionTicket') })));
+  const observed = { flights: asText(seen), sheet };
+  const matchesIgnoringTicket = JSON.stringify(asText(seen.map((f) => ({ ...f, messages: f.messages.filter((m) => m !== 'NewSessionTicket') })))) === JSON.stringify(sheet);
+  const ticket = seen.some((f) => f.messages.includes('NewSessionTicket'));
+  return {
+    id: 'tls.v12.messages',
+    verdict: matchesIgnoringTicket ? (ticket ? 'nuanced' : 'confirmed') : 'refuted',
+    summary: matchesIgnoringTicket
+      ? `The TLS 1.2 flights were exactly the sheet's${ticket ? ', except that the server also sent a NewSessionTicket before its ChangeCipherSpec (session resumption, which the sheet leaves out)' : ''}.`
+      : `The TLS 1.2 messages differ from the sheet: ${observed.flights.join(' | ')}.`,
+    observed,
+    evidence: [flightTable('TLS 1.2 handshake flights', rows)],
+  };
+}
+
+export function judgeRandoms(rows: TlsRow[]): ClaimResult {
+  const randoms = rows.flatMap((r) => list(r['tls.handshake.random']).map((hex) => ({ from: r['ip.src'] === CLIENT ? 'client' : 'server', bytes: hex.replace(/:/g, '').length / 2 })));
+  const holds = randoms.length >= 4 && randoms.every((r) => r.bytes === 32);
+  return {
+    id: 'tls.v12.random-32',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds ? `Every ClientHello and ServerHello random in both handshakes (${randoms.length}) was 32 bytes.` : `Random sizes: ${JSON.stringify(randoms)}.`,
+    observed: { randoms },
+    evidence: [],
+  };
+}
+
+export function judgeAead(clientHello13: TlsRow | undefined, negotiated: string): ClaimResult {
+  const offered = list(clientHello13?.['tls.handshake.ciphersuite'] ?? '').map((s) => `0x${Number(s).toString(16).padStart(4, '0')}`);
+  const tls13 = offered.filter((s) => s.startsWith('0x13'));
+  const holds = tls13.length > 0 && tls13.every((s) => TLS13_SUITES[s]) && negotiated in Object.fromEntries(Object.values(TLS13_SUITES).map((n) => [n, 1]));
+  return {
+    id: 'tls.v13.aead-only',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `The client offered the TLS 1.3 suites ${tls13.map((s) => TLS13_SUITES[s]).join(', ')}: all AEAD (GCM, ChaCha20-Poly1305), as TLS 1.3 defines no other kind; the server chose ${negotiated}.`
+      : `Offered ${tls13.join(', ')}; negotiated ${negotiated}.`,
+    observed: { tls13SuitesOffered: tls13.map((s) => TLS13_SUITES[s] ?? s), negotiated, allOffered: offered.length },
+    evidence: [],
+  };
+}
+
+export function judgeOrder(rows: TlsRow[]): ClaimResult {
+  const firstTls = rows.findIndex((r) => list(r['tls.record.content_type']).length > 0);
+  const handshakeDone = rows.findIndex((r) => r['ip.src'] === CLIENT && list(r['tls.handshake.type']).includes('20'));
+  const firstData = rows.findIndex((r) => list(r['tls.record.content_type']).includes('23'));
+  const tcpBefore = rows.slice(0, Math.max(0, firstTls)).filter((r) => r['tcp.flags'] === '0x0002' || r['tcp.flags'] === '0x0012').length;
+  const holds = tcpBefore === 2 && firstTls > 0 && handshakeDone > firstTls && firstData >= handshakeDone;
+  return {
+    id: 'tls.https.order',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds ? 'The TCP handshake (SYN, SYN/ACK) came first, then the TLS handshake up to the client\'s Finished, then the encrypted HTTP request.' : `Order: TCP handshake packets before TLS ${tcpBefore}, TLS at ${firstTls}, client Finished at ${handshakeDone}, data at ${firstData}.`,
+    observed: { tcpHandshakePacketsBeforeTls: tcpBefore, firstTlsPacket: firstTls, clientFinished: handshakeDone, firstApplicationData: firstData },
+    evidence: [],
+  };
+}
+
+export default defineLab({
+  id: 'tls-handshake',
+  title: 'TLS 1.2 and 1.3 handshakes on the wire, counted in round trips and decrypted with the key log',
+  topic: 'tls',
+  claims: ['tls.https.order', 'tls.v12.two-rtt', 'tls.v13.one-rtt', 'tls.v12.messages', 'tls.v12.random-32', 'tls.v13.aead-only'],
+  requires: ['root', 'netns', 'nfqueue', 'tcpdump', 'tshark'],
+  timeLimitMs: 60_000,
+  handout: {
+    starts: 'A client and a server namespace, the server\'s side of the link delayed 30 ms; a node:tls server with a fresh self-signed ECDSA certificate; tcpdump on the client.',
+    does: 'Connects with TLS 1.2 and then TLS 1.3, sending an HTTP request the moment the connection is secure, with the client logging its keys.',
+    observes: 'TLS records decoded and decrypted by tshark: content and handshake types, randoms, cipher suites, and their times.',
+  },
+  async run(ctx) {
+    const net = await buildNetwork(ctx.scope, ctx.runId, {
+      hosts: { client: {}, server: {} },
+      links: [{ a: ['client', `${CLIENT}/24`], b: ['server', `${SERVER}/24`], impair: { b: { delayMs: DELAY_MS } } }],
+    });
+    ctx.environment.tshark = await toolVersion('tshark');
+    ctx.environment.openssl = await toolVersion('openssl', ['version']);
+    ctx.environment.node = process.version;
+    ctx.environment.impairment = net.server!.impairments.map((i) => i.description).join('; ');
+    const [key, cert, keylog] = ['key.pem', 'cert.pem', 'keys.log'].map((f) => join(ctx.workDir, f)) as [string, string, string];
+    await exec('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=server', '-days', '1']);
+
+    const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'tls', netns: net.client!.netns, iface: 'eth0', filter: `tcp port ${PORT}` });
+    const [client, server] = await Promise.all([startSocketAgent(ctx.scope, ctx.runId, 'client', net.client!.netns), startSocketAgent(ctx.scope, ctx.runId, 'server', net.server!.netns)]);
+    await server.request('tls-listen', { port: PORT, cert, key });
+    const negotiated: Record<string, string> = {};
+    for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+      ctx.step(version);
+      await client.request('tls-connect', { host: SERVER, port: PORT, conn: version, maxVersion: version, keylog, request: 'GET / HTTP/1.1\r\nHost: server\r\n\r\n' });
+      const secure = await client.waitFor((e) => e.event === 'secure' && e.conn === version, 10_000, `${version} handshake`);
+      negotiated[version] = String(secure.cipher);
+      await client.waitFor((e) => e.event === 'close' && e.conn === version, 10_000, `${version} response`);
+    }
+    await capture.stop();
+    const rows = (await readFields(capture.file, 'tcp', TLS_FIELDS, [`tls.keylog_file:${keylog}`])) as TlsRow[];
+    const kept = ctx.keep(capture.file);
+    ctx.keep(keylog);
+    const stream = (n: string) => rows.filter((r) => r['tcp.stream'] === n);
+    const [v12, v13] = [stream('0'), stream('1')];
+    const synAck = v12.find((r) => r['tcp.flags'] === '0x0012');
+    const rtt = synAck ? Math.round(Number(synAck['frame.time_relative']) * 1000 - Number(v12[0]!['frame.time_relative']) * 1000) : DELAY_MS;
+    const file: Evidence[] = kept ? [{ kind: 'file', title: 'capture (pcap; decrypt with keys.log beside it)', path: kept }] : [];
+    return [
+      judgeOrder(v12),
+      judgeRoundTrips('tls.v12.two-rtt', v12, rtt, 2, 'TLS 1.2'),
+      judgeRoundTrips('tls.v13.one-rtt', v13, rtt, 1, 'TLS 1.3'),
+      judgeMessages(v12),
+      judgeRandoms(rows),
+      judgeAead(v13.find((r) => list(r['tls.handshake.type']).includes('1')), negotiated['TLSv1.3'] ?? ''),
+    ].map((c) => ({ ...c, evidence: [...c.evidence, ...file] }));
+  },
+});
