@@ -22,7 +22,7 @@ import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgent } from '../../src/resources/socket-agent.ts';
 
-export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version'] as const;
+export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.length', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version'] as const;
 export type TlsRow = Record<(typeof TLS_FIELDS)[number], string>;
 
 const CLIENT = '198.18.80.1';
@@ -40,11 +40,13 @@ export function flights(rows: TlsRow[]): { from: string; atMs: number; messages:
   const out: { from: string; atMs: number; messages: string[] }[] = [];
   for (const r of rows) {
     const types = list(r['tls.record.content_type']);
-    if (!types.length) continue;
+    // Records tshark could not decrypt carry no content type, only their length.
+    const undecrypted = list(r['tls.record.length']).length - types.length;
+    if (!types.length && !undecrypted) continue;
     const handshakes = list(r['tls.handshake.type']).map((t) => HANDSHAKE_NAMES[t] ?? `handshake ${t}`);
     // One handshake message per handshake record, in record order; any left over belong to the last.
     const messages = types.flatMap((t) => (t === '22' ? handshakes.splice(0, 1) : t === '20' ? ['ChangeCipherSpec'] : t === '23' ? ['ApplicationData'] : t === '21' ? ['Alert'] : []));
-    messages.push(...handshakes);
+    messages.push(...handshakes, ...Array<string>(Math.max(0, undecrypted)).fill('EncryptedRecord'));
     const from = r['ip.src'] === CLIENT ? 'client' : 'server';
     const last = out.at(-1);
     if (last && last.from === from) last.messages.push(...messages);

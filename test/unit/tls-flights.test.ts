@@ -28,11 +28,11 @@ describe('TLS handshakes from a real capture', () => {
     expect(roundTrips(stream('1'), 33)).toBe(1);
   });
 
-  it('without the key log, TLS 1.3 hides its handshake behind application-data records', async () => {
+  it('without the key log, TLS 1.3 hides its handshake in encrypted records', async () => {
     const opaque = (await readFields(fixture('tls.pcap'), 'tcp.stream == 1', TLS_FIELDS)) as TlsRow[];
     const server = flights(opaque).filter((f) => f.from === 'server').flatMap((f) => f.messages);
     expect(server).toContain('ServerHello');
-    expect(server).toContain('ApplicationData');
+    expect(server).toContain('EncryptedRecord');
     expect(server).not.toContain('Certificate');
   });
 });
