@@ -85,6 +85,8 @@ const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string
   ping: { run: () => version('ping', ['-V']) },
   traceroute: { run: () => version('traceroute') },
   scapy: { run: async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}` },
+  named: { run: () => version('named', ['-v']) },
+  unbound: { run: () => version('unbound', ['-V']) },
   docker: { run: probeDocker },
 };
 

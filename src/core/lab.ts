@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Scope } from '../resources/scope.ts';
 import type { ClaimResult, Environment } from './types.ts';
 
-export const CAPABILITIES = ['root', 'netns', 'iptables', 'tc-netem', 'nfqueue', 'tcpdump', 'tshark', 'ss', 'ping', 'traceroute', 'scapy', 'docker'] as const;
+export const CAPABILITIES = ['root', 'netns', 'iptables', 'tc-netem', 'nfqueue', 'tcpdump', 'tshark', 'ss', 'ping', 'traceroute', 'scapy', 'named', 'unbound', 'docker'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export interface LabContext {

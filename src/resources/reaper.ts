@@ -3,7 +3,7 @@
  * processes, containers and networks, found by the run id they carry, never by a guessed name.
  * Resources of runs that are still alive are never touched.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { labelledDockerObjects, docker } from './docker.ts';
 import { exec } from './process.ts';
 import { deleteNetns } from './netns.ts';
@@ -75,6 +75,12 @@ export async function reapDeadRuns(): Promise<Reaped> {
       await deleteNetns(name);
       reaped.namespaces.push(name);
     }
+  }
+
+  // Per-namespace /etc files (iproute2's /etc/netns/<name>/) of dead runs.
+  for (const name of existsSync('/etc/netns') ? readdirSync('/etc/netns') : []) {
+    const owner = ownerOf(name);
+    if (owner?.runId && isDead(owner.runId)) rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
   }
 
   const objects = await labelledDockerObjects().catch(() => undefined);

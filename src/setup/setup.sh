@@ -12,11 +12,13 @@ declare -A PACKAGES=(
   [ip]=iproute2 [ss]=iproute2 [iptables]=iptables [tcpdump]=tcpdump [tshark]=tshark
   [ethtool]=ethtool [sysctl]=procps [debootstrap]=debootstrap [curl]=curl
   [ping]=iputils-ping [traceroute]=traceroute [cc]=gcc [pkg-config]=pkg-config
+  [named]=bind9 [unbound]=unbound [getent]=libc-bin
 )
 missing=()
 for cmd in "${!PACKAGES[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGES[$cmd]}"); done
 /usr/bin/python3 -c 'import scapy' 2>/dev/null || missing+=(python3-scapy)
 pkg-config --exists libnetfilter_queue 2>/dev/null || missing+=(libnetfilter-queue-dev)
+[ -f /usr/share/dns/root.hints ] || missing+=(dns-root-data)
 docker_ready() { docker version >/dev/null 2>&1; }
 if ! command -v dockerd >/dev/null 2>&1 && ! docker_ready; then missing+=(docker.io); fi
 if [ ${#missing[@]} -gt 0 ]; then

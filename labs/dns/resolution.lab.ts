@@ -1,0 +1,192 @@
+/**
+ * Lab: name resolution on a private DNS hierarchy: /etc/hosts, no cache in Linux itself, a
+ * recursive resolver walking root → TLD → authoritative, and its cache.
+ *
+ * Starts: on one LAN of namespaces, three BIND name servers (a root zone, the TLD "lab.", and
+ * "example.lab."), an Unbound resolver whose root hints name only this root, and a client whose
+ * /etc/hosts and /etc/resolv.conf are its own (iproute2's /etc/netns/<name>/ files); tcpdump on the
+ * resolver.
+ *
+ * Does: asks (getent, i.e. glibc as any program would) for a name listed in the client's hosts file;
+ * asks twice in a row for www.example.lab through the resolver; reads Debian's root hints.
+ *
+ * Observes: every DNS message on the resolver's interface (who asked whom for what), getent's
+ * answers, and the root hints file.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { observeCommand } from '../../src/observers/command.ts';
+import { toolVersion } from '../../src/observers/environment.ts';
+import { readFields } from '../../src/observers/tshark.ts';
+import { startCapture } from '../../src/resources/capture.ts';
+import { buildNetwork } from '../../src/resources/netns.ts';
+import { spawnLabelled } from '../../src/resources/process.ts';
+
+export const IP = { root: '198.18.90.1', tld: '198.18.90.2', auth: '198.18.90.3', resolver: '198.18.90.53', client: '198.18.90.10', www: '198.18.90.80', hostsOnly: '198.18.90.99' } as const;
+export const DNS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'ip.dst', 'dns.flags.response', 'dns.qry.name', 'dns.qry.type', 'dns.a'] as const;
+export type DnsRow = Record<(typeof DNS_FIELDS)[number], string>;
+const ROLE: Record<string, string> = Object.fromEntries(Object.entries(IP).map(([k, v]) => [v, k]));
+const TYPE: Record<string, string> = { '1': 'A', '2': 'NS', '5': 'CNAME', '6': 'SOA', '28': 'AAAA' };
+
+const zone = (origin: string, records: string) => `$TTL 3600
+@ IN SOA ns.${origin === '.' ? 'root.' : origin} hostmaster.${origin === '.' ? 'root.' : origin} 1 3600 600 86400 3600
+${records}
+`;
+
+/** The queries the resolver sent upstream, in order, with the server each went to. */
+export function upstreamQueries(rows: DnsRow[]): { to: string; name: string; type: string }[] {
+  return rows.filter((r) => r['ip.src'] === IP.resolver && r['dns.flags.response'] !== '1' && r['dns.flags.response'] !== 'True').map((r) => ({ to: ROLE[r['ip.dst']] ?? r['ip.dst'], name: r['dns.qry.name'], type: TYPE[r['dns.qry.type']] ?? r['dns.qry.type'] }));
+}
+
+export function judgeIterative(first: DnsRow[]): ClaimResult {
+  const queries = upstreamQueries(first);
+  const servers = queries.map((q) => q.to).filter((to, i, all) => all.indexOf(to) === i);
+  const asked = (role: string) => queries.filter((q) => q.to === role).map((q) => `${q.name} ${q.type}`);
+  const minimised = queries.some((q) => q.to === 'root' && q.name !== 'www.example.lab') && !queries.some((q) => q.to === 'root' && q.name === 'www.example.lab');
+  const observed = { serversInOrder: servers, askedRoot: asked('root'), askedTld: asked('tld'), askedAuthoritative: asked('auth'), qnameMinimisation: minimised };
+  const holds = servers.slice(0, 3).join(' → ') === 'root → tld → auth';
+  return {
+    id: 'dns.resolver.iterative',
+    verdict: !holds ? 'refuted' : minimised ? 'nuanced' : 'confirmed',
+    summary: !holds
+      ? `The resolver asked ${servers.join(' → ')}.`
+      : minimised
+        ? `The resolver went root → TLD → authoritative, as the sheet says, but did not tell each server the whole name: it asked the root only about ${observed.askedRoot.join(', ')} and the TLD about ${observed.askedTld.join(', ')} (QNAME minimisation, RFC 9156, on by default in Unbound), and only the authoritative server heard "www.example.lab".`
+        : 'The resolver asked the root, then the TLD server, then the authoritative server, each for www.example.lab.',
+    observed,
+    evidence: [{ kind: 'path', title: 'Who the resolver asked, in order', hops: [{ address: IP.client, note: 'client asks the resolver' }, ...queries.map((q) => ({ address: q.to, note: `${q.name} ${q.type}` }))] }],
+  };
+}
+
+export function judgeCache(second: DnsRow[], answer: string): ClaimResult {
+  const queries = upstreamQueries(second);
+  const observed = { upstreamQueriesOnRepeat: queries.length, answer };
+  const holds = queries.length === 0 && answer.startsWith(IP.www);
+  return {
+    id: 'dns.resolver.cache',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds ? `Asked again, the resolver answered ${IP.www} without sending a single query upstream: from its cache.` : `On the repeat the resolver sent ${queries.length} queries upstream.`,
+    observed,
+    evidence: [],
+  };
+}
+
+export function judgeHostsFile(rows: DnsRow[], answer: string): ClaimResult {
+  const asked = rows.filter((r) => r['dns.qry.name'] === 'hosts-only.example.lab');
+  const holds = answer.startsWith(IP.hostsOnly) && asked.length === 0;
+  return {
+    id: 'dns.client.hosts-file',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds ? `getent answered ${IP.hostsOnly} from the client's /etc/hosts and no DNS query for the name crossed the wire.` : `getent answered "${answer}"; ${asked.length} DNS messages asked for the name.`,
+    observed: { answer, dnsMessagesForTheName: asked.length },
+    evidence: [],
+  };
+}
+
+export function judgeNoLinuxCache(firstClientQueries: number, secondClientQueries: number): ClaimResult {
+  const holds = firstClientQueries > 0 && secondClientQueries > 0;
+  return {
+    id: 'dns.client.linux-no-cache',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `Two lookups in a row by the client each sent its queries to the resolver again (${firstClientQueries} and ${secondClientQueries}): glibc keeps no cache of its own. A caching daemon (nscd, systemd-resolved) would, where one is configured; this client's resolv.conf names the resolver directly.`
+      : `The second lookup sent ${secondClientQueries} queries.`,
+    observed: { clientQueriesFirstLookup: firstClientQueries, clientQueriesSecondLookup: secondClientQueries },
+    evidence: [],
+  };
+}
+
+export function judgeRootHints(hints: string): ClaimResult {
+  const names = [...new Set([...hints.matchAll(/^\.\s+\d+\s+NS\s+(\S+)/gm)].map((m) => m[1]!.toLowerCase()))];
+  const letters = names.map((n) => n.match(/^([a-m])\.root-servers\.net\.?$/)?.[1]).filter(Boolean);
+  const holds = names.length === 13 && letters.join('') === 'abcdefghijklm';
+  return {
+    id: 'dns.root.thirteen',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds ? "Debian's root hints list 13 root servers, a.root-servers.net to m.root-servers.net (each an anycast name for many machines, which cannot be counted offline)." : `The root hints list ${names.length} names.`,
+    observed: { names },
+    evidence: [{ kind: 'command', title: 'Root servers in /usr/share/dns/root.hints', command: 'grep NS /usr/share/dns/root.hints', output: hints.split('\n').filter((l) => /\sNS\s/.test(l)).join('\n') }],
+  };
+}
+
+export default defineLab({
+  id: 'dns-resolution',
+  title: 'DNS on a private hierarchy: /etc/hosts, no OS cache, root → TLD → authoritative, the resolver cache',
+  topic: 'dns',
+  claims: ['dns.client.hosts-file', 'dns.client.linux-no-cache', 'dns.resolver.iterative', 'dns.resolver.cache', 'dns.root.thirteen'],
+  requires: ['root', 'netns', 'tcpdump', 'tshark', 'named', 'unbound'],
+  timeLimitMs: 60_000,
+  handout: {
+    starts: 'BIND serving a root zone, "lab." and "example.lab."; Unbound recursing from that root; a client with its own hosts file and resolv.conf; all on one namespaced LAN.',
+    does: 'Looks up a hosts-file name, then www.example.lab twice, with getent; reads the root hints.',
+    observes: 'Every DNS message on the resolver (who asked whom), getent answers, the root hints file.',
+  },
+  async run(ctx) {
+    const { scope, runId } = ctx;
+    const net = await buildNetwork(scope, runId, {
+      hosts: { client: {}, resolver: {}, root: {}, tld: {}, auth: {} },
+      lans: [{ name: 'lan', members: [['client', `${IP.client}/24`], ['resolver', `${IP.resolver}/24`], ['root', `${IP.root}/24`], ['tld', `${IP.tld}/24`], ['auth', `${IP.auth}/24`]] }],
+    });
+    ctx.environment.named = await toolVersion('named', ['-v']);
+    ctx.environment.unbound = (await toolVersion('unbound', ['-V'])).replace(/^Version /, 'unbound ');
+
+    const zones: Record<'root' | 'tld' | 'auth', [string, string]> = {
+      root: ['.', `@ IN NS ns.root.\nns.root. IN A ${IP.root}\nlab. IN NS ns.lab.\nns.lab. IN A ${IP.tld}`],
+      tld: ['lab.', `@ IN NS ns.lab.\nns IN A ${IP.tld}\nexample IN NS ns.example\nns.example IN A ${IP.auth}`],
+      auth: ['example.lab.', `@ IN NS ns\nns IN A ${IP.auth}\nwww IN A ${IP.www}`],
+    };
+    for (const [role, [origin, records]] of Object.entries(zones) as [keyof typeof zones, [string, string]][]) {
+      const dir = join(ctx.workDir, role);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'zone'), zone(origin, records));
+      writeFileSync(join(dir, 'named.conf'), `options { directory "${dir}"; pid-file "${dir}/named.pid"; listen-on { ${IP[role]}; }; listen-on-v6 { none; }; recursion no; dnssec-validation no; };\nzone "${origin}" { type primary; file "${dir}/zone"; };\n`);
+      const named = spawnLabelled(scope, runId, 'named', ['-g', '-u', 'root', '-c', join(dir, 'named.conf')], { netns: net[role]!.netns });
+      await named.waitForLine(/running$/, 10_000);
+    }
+    const unboundConf = join(ctx.workDir, 'unbound.conf');
+    writeFileSync(join(ctx.workDir, 'root.hints'), `. 3600 IN NS ns.root.\nns.root. 3600 IN A ${IP.root}\n`);
+    writeFileSync(unboundConf, `server:\n  interface: ${IP.resolver}\n  access-control: 198.18.90.0/24 allow\n  root-hints: "${join(ctx.workDir, 'root.hints')}"\n  do-not-query-localhost: no\n  module-config: "iterator"\n  username: ""\n  chroot: ""\n  pidfile: ""\n  use-syslog: no\n  verbosity: 1\n  do-ip6: no\n`);
+    const unbound = spawnLabelled(scope, runId, 'unbound', ['-d', '-c', unboundConf], { netns: net.resolver!.netns });
+    await unbound.waitForLine(/start of service/, 10_000);
+
+    // iproute2 bind-mounts /etc/netns/<namespace>/* over /etc/* for commands run with `ip netns exec`.
+    const etc = join('/etc/netns', net.client!.netns);
+    mkdirSync(etc, { recursive: true });
+    scope.defer(`files in ${etc}`, () => rmSync(etc, { recursive: true, force: true }));
+    writeFileSync(join(etc, 'hosts'), `127.0.0.1 localhost\n${IP.hostsOnly} hosts-only.example.lab\n`);
+    writeFileSync(join(etc, 'resolv.conf'), `nameserver ${IP.resolver}\noptions attempts:1 timeout:2\n`);
+
+    const capture = await startCapture(scope, runId, { dir: ctx.workDir, name: 'dns', netns: net.resolver!.netns, iface: 'eth0', filter: 'udp port 53 or tcp port 53' });
+    const lookup = (title: string, name: string) => observeCommand(title, 'getent', ['ahostsv4', name], net.client!.netns);
+    const marks: number[] = [];
+    const mark = async () => marks.push((await readFields(capture.file, 'dns', ['frame.number'])).length);
+
+    ctx.step('a name from /etc/hosts');
+    const fromHosts = await lookup('getent: a name only the hosts file knows', 'hosts-only.example.lab');
+    await new Promise((r) => setTimeout(r, 200));
+    await mark();
+    ctx.step('www.example.lab, twice');
+    const first = await lookup('getent: first lookup', 'www.example.lab');
+    await new Promise((r) => setTimeout(r, 200));
+    await mark();
+    const second = await lookup('getent: second lookup', 'www.example.lab');
+    await capture.stop();
+    const rows = (await readFields(capture.file, 'dns', DNS_FIELDS)) as DnsRow[];
+    const [afterHosts, afterFirst] = marks as [number, number];
+    const firstRows = rows.slice(afterHosts, afterFirst);
+    const secondRows = rows.slice(afterFirst);
+    const fromClient = (rs: DnsRow[]) => rs.filter((r) => r['ip.src'] === IP.client).length;
+    const kept = ctx.keep(capture.file);
+    const files: Evidence[] = kept ? [{ kind: 'file', title: 'capture on the resolver (pcap)', path: kept }] : [];
+    const table: Evidence = { kind: 'table', title: 'DNS messages on the resolver', columns: ['#', 'from', 'to', 'query', 'type', 'response', 'answer'], rows: rows.map((r) => [r['frame.number'], ROLE[r['ip.src']] ?? r['ip.src'], ROLE[r['ip.dst']] ?? r['ip.dst'], r['dns.qry.name'], r['dns.qry.type'], r['dns.flags.response'], r['dns.a']]) };
+    return [
+      { ...judgeHostsFile(rows, fromHosts.output), evidence: [fromHosts.evidence, ...files] },
+      { ...judgeNoLinuxCache(fromClient(firstRows), fromClient(secondRows)), evidence: [first.evidence, second.evidence, table] },
+      { ...judgeIterative(firstRows), evidence: [...judgeIterative(firstRows).evidence, table, ...files] },
+      { ...judgeCache(secondRows, second.output), evidence: [second.evidence, table] },
+      judgeRootHints(readFileSync('/usr/share/dns/root.hints', 'utf8')),
+    ];
+  },
+});
