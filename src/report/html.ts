@@ -79,6 +79,16 @@ function lab(result: LabResult): string {
 ${result.claims.map(claim).join('\n')}</section>`;
 }
 
+/** The contents: one row per lab, its status and verdict counts, linking to its section. */
+function contents(report: RunReport): string {
+  const kinds = ['confirmed', 'refuted', 'nuanced', 'unverifiable'] as const;
+  const rows = report.labs.map((l) => {
+    const counts = kinds.map((k) => l.claims.filter((c) => c.verdict === k).length);
+    return `<tr><td><a href="#lab-${x(l.id)}">${x(l.id)}</a></td><td><span class="badge ${l.status}">${l.status}</span></td>${counts.map((n) => `<td>${n || ''}</td>`).join('')}<td>${(l.durationMs / 1000).toFixed(1)} s</td></tr>`;
+  });
+  return `<table><tr><th>lab</th><th>status</th>${kinds.map((k) => `<th>${k}</th>`).join('')}<th>time</th></tr>${rows.join('')}</table>`;
+}
+
 export function toHtml(report: RunReport): string {
   const verdicts = report.labs.flatMap((l) => l.claims.map((c) => c.verdict));
   const counts = ['confirmed', 'refuted', 'nuanced', 'unverifiable'].map((v) => `<span class="badge ${v}">${verdicts.filter((x) => x === v).length} ${v}</span>`);
@@ -86,6 +96,7 @@ export function toHtml(report: RunReport): string {
 <html lang="en"><head><meta charset="utf-8"><title>labs report ${x(report.runId)}</title><style>${STYLE}</style></head>
 <body><h1>labs report</h1><p class="meta">run ${x(report.runId)} · started ${x(report.startedAt)} · ${report.labs.length} lab(s)</p>
 <p>${counts.join(' ')}</p>
+${report.labs.length > 1 ? contents(report) : ''}
 ${report.labs.map(lab).join('\n')}
 </body></html>
 `;

@@ -1,5 +1,5 @@
 /** What a user sees at the command line: listings, coverage, doctor, and one-line errors for bad input. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,5 +77,21 @@ describe('bad input: one line, non-zero exit', () => {
     const lab = JSON.parse(result.stdout).labs[0];
     expect(lab.status).toBe('skipped');
     expect(lab.reason).toMatch(/^missing requirement: docker \(/);
+  });
+});
+
+describe('labs report', () => {
+  it('renders an earlier --json run, and refuses results that are not one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'labs-report-'));
+    const results = join(dir, 'results.json');
+    writeFileSync(results, JSON.stringify({ runId: 'deadbeef', startedAt: '2026-01-01T00:00:00Z', labs: [{ id: 'x', title: 'x', topic: 'tcp', status: 'passed', durationMs: 1, environment: {}, claims: [{ id: 'tcp.header.length', verdict: 'nuanced', summary: 'a summary', observed: {}, evidence: [] }] }] }));
+    const out = join(dir, 'html');
+    expect((await labs(['report', results, '--report', out, '--junit', join(dir, 'junit.xml')])).exitCode).toBe(0);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('a summary');
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('name="tcp.header.length"');
+    writeFileSync(results, '{"nope": 1}');
+    const bad = await labs(['report', results, '--report', out]);
+    expect(bad.exitCode).toBe(2);
+    oneLineError(bad.stderr, /malformed results .*no "labs" array/);
   });
 });

@@ -1,5 +1,6 @@
 /** `labs report`: render the HTML and JUnit reports of an earlier `--json` run. */
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../core/registry.ts';
 import type { RunReport } from '../../core/types.ts';
 import { writeReports } from '../../report/write.ts';
@@ -16,5 +17,10 @@ export async function report(args: string[], flags: Flags): Promise<number> {
   }
   if (!Array.isArray(parsed.labs)) throw new UsageError(`malformed results ${file}: no "labs" array`);
   writeReports(parsed, { html: flags.report, junit: flags.junit });
+  // Kept captures and files sit beside the results they belong to; the new report links to them.
+  const artifacts = join(dirname(resolve(file)), 'artifacts');
+  if (flags.report && existsSync(artifacts) && resolve(flags.report) !== dirname(resolve(file))) {
+    cpSync(artifacts, join(flags.report, 'artifacts'), { recursive: true });
+  }
   return 0;
 }
