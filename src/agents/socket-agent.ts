@@ -4,6 +4,7 @@
  * events `{event, conn, at, ...}` on stdout. Started by src/resources/socket-agent.ts.
  */
 import dgram from 'node:dgram';
+import http2 from 'node:http2';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import net from 'node:net';
@@ -29,6 +30,10 @@ type Command =
     }
   | { id: number; op: 'udp-send'; sock: string; bytes: number; host?: string; port?: number }
   | { id: number; op: 'tls-listen'; port: number; cert: string; key: string }
+  /** An HTTP/2 server (cleartext, prior knowledge): /slow/* answers after `slowMs`; /pushed pushes /style.css. */
+  | { id: number; op: 'h2-listen'; port: number; slowMs: number; bodyBytes: number }
+  /** GETs every path at once on one HTTP/2 session; resolves with when each response ended. */
+  | { id: number; op: 'h2-get'; host: string; port: number; paths: string[] }
   /** Connects with TLS, logs session keys to `keylog` (for tshark), and sends `request` once secure. */
   | { id: number; op: 'tls-connect'; host: string; port: number; conn: string; maxVersion: tls.SecureVersion; keylog: string; request: string };
 
@@ -100,6 +105,54 @@ async function handle(command: Command): Promise<unknown> {
     case 'close-listener':
       listeners.get(command.port)?.close();
       return {};
+    case 'h2-listen': {
+      const server = http2.createServer();
+      server.on('stream', (stream, headers) => {
+        const path = String(headers[':path']);
+        const answer = () => {
+          if (stream.destroyed) return;
+          stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+          stream.end(Buffer.alloc(command.bodyBytes, 0x68));
+        };
+        if (path === '/pushed') {
+          stream.pushStream({ ':path': '/style.css' }, (error, push) => {
+            if (!error) {
+              push.respond({ ':status': 200, 'content-type': 'text/css' });
+              push.end('body{}');
+            }
+          });
+        }
+        if (path.startsWith('/slow')) setTimeout(answer, command.slowMs);
+        else answer();
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(command.port, '0.0.0.0', resolve);
+      });
+      return { port: command.port };
+    }
+    case 'h2-get': {
+      const session = http2.connect(`http://${command.host}:${command.port}`);
+      const started = now();
+      const pushed: string[] = [];
+      session.on('stream', (_push, headers) => pushed.push(String(headers[':path'])));
+      const results = await Promise.all(
+        command.paths.map(
+          (path) =>
+            new Promise<{ path: string; bytes: number; endedMs: number; streamId: number }>((resolve, reject) => {
+              const request = session.request({ ':path': path });
+              let bytes = 0;
+              request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+              request.on('end', () => resolve({ path, bytes, endedMs: Math.round(now() - started), streamId: request.id ?? -1 }));
+              request.on('error', reject);
+              request.end();
+            }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      session.close();
+      return { results, pushed };
+    }
     case 'tls-listen': {
       const server = tls.createServer({ cert: readFileSync(command.cert), key: readFileSync(command.key), minVersion: 'TLSv1.2' }, (socket) => {
         const conn = `accepted-${++accepted}`;

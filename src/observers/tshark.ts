@@ -100,8 +100,11 @@ export function parseFieldRows(output: string, fields: readonly string[]): Recor
     });
 }
 
-/** Any tshark fields of the packets matching a display filter; `preferences` are tshark `-o` settings. */
-export async function readFields(pcap: string, displayFilter: string, fields: readonly string[], preferences: string[] = []): Promise<Record<string, string>[]> {
-  const args = [...preferences.flatMap((p) => ['-o', p]), ...fieldArgs(pcap, displayFilter, fields)];
+/**
+ * Any tshark fields of the packets matching a display filter; `preferences` are tshark `-o`
+ * settings, `decodeAs` its `-d` rules (e.g. `tcp.port==8080,http2` for cleartext HTTP/2).
+ */
+export async function readFields(pcap: string, displayFilter: string, fields: readonly string[], preferences: string[] = [], decodeAs: string[] = []): Promise<Record<string, string>[]> {
+  const args = [...preferences.flatMap((p) => ['-o', p]), ...decodeAs.flatMap((d) => ['-d', d]), ...fieldArgs(pcap, displayFilter, fields)];
   return parseFieldRows(await exec('tshark', args, { timeoutMs: 60_000 }), fields);
 }

@@ -1,0 +1,151 @@
+/**
+ * Lab: HTTP/2 on the wire: binary frames, several requests at once on one connection, header
+ * compression, server push.
+ *
+ * Starts: a client and a server namespace on one veth link (the server's side delayed 20 ms); a
+ * node:http2 server (cleartext, prior knowledge) whose /slow/* paths answer after 300 ms and whose
+ * /pushed page pushes /style.css; tcpdump on the client.
+ *
+ * Does: from one node:http2 session, requests /slow/a, /b and /c at once; then /b three times;
+ * then /pushed.
+ *
+ * Observes: every HTTP/2 frame tshark decodes (type, stream, length), the TCP connections opened,
+ * when each response ended, and which streams the server pushed.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { toolVersion } from '../../src/observers/environment.ts';
+import { readFields } from '../../src/observers/tshark.ts';
+import { startCapture } from '../../src/resources/capture.ts';
+import { buildNetwork } from '../../src/resources/netns.ts';
+import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+
+const CLIENT = '198.18.85.1';
+const SERVER = '198.18.85.2';
+const PORT = 8080;
+export const SLOW_MS = 300;
+export const H2_FIELDS = ['frame.number', 'ip.src', 'tcp.stream', 'tcp.flags', 'http2.type', 'http2.streamid', 'http2.length'] as const;
+export type H2Row = Record<(typeof H2_FIELDS)[number], string>;
+const FRAME_TYPES: Record<string, string> = { '0': 'DATA', '1': 'HEADERS', '2': 'PRIORITY', '3': 'RST_STREAM', '4': 'SETTINGS', '5': 'PUSH_PROMISE', '6': 'PING', '7': 'GOAWAY', '8': 'WINDOW_UPDATE', '9': 'CONTINUATION' };
+
+export interface H2Frame {
+  from: 'client' | 'server';
+  tcpStream: number;
+  type: string;
+  stream: number;
+  length: number;
+}
+
+/** One record per HTTP/2 frame (a packet may carry several; tshark lists their fields in step). */
+export function framesOf(rows: H2Row[]): H2Frame[] {
+  return rows.flatMap((r) => {
+    const types = r['http2.type'].split(',').filter(Boolean);
+    const streams = r['http2.streamid'].split(',');
+    const lengths = r['http2.length'].split(',');
+    return types.map((t, i) => ({ from: r['ip.src'] === CLIENT ? ('client' as const) : ('server' as const), tcpStream: Number(r['tcp.stream']), type: FRAME_TYPES[t] ?? `type ${t}`, stream: Number(streams[i]), length: Number(lengths[i]) }));
+  });
+}
+
+export interface Exchange {
+  results: { path: string; bytes: number; endedMs: number; streamId: number }[];
+  pushed: string[];
+}
+
+export function judgeFraming(frames: H2Frame[]): ClaimResult {
+  const types = [...new Set(frames.map((f) => f.type))];
+  const holds = ['SETTINGS', 'HEADERS', 'DATA'].every((t) => types.includes(t));
+  return {
+    id: 'http.h2.binary-framing',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds ? `Every message travelled as binary frames, each with a type, a stream and a length: ${types.join(', ')}.` : `Frame types seen: ${types.join(', ')}.`,
+    observed: { frameTypes: types, frames: frames.length },
+    evidence: [{ kind: 'table', title: 'The first HTTP/2 frames of the connection', columns: ['from', 'type', 'stream', 'length'], rows: frames.slice(0, 16).map((f) => [f.from, f.type, f.stream, f.length]) }],
+  };
+}
+
+export function judgeMultiplexing(exchange: Exchange, frames: H2Frame[], connections: number): ClaimResult {
+  const by = (p: string) => exchange.results.find((r) => r.path === p)!;
+  const streams = [...new Set(frames.filter((f) => f.type === 'HEADERS' && f.from === 'client').map((f) => f.stream))];
+  const fastFirst = by('/b').endedMs < by('/slow/a').endedMs && by('/c').endedMs < by('/slow/a').endedMs;
+  const observed = { tcpConnections: connections, requestStreams: streams, endedMs: Object.fromEntries(exchange.results.map((r) => [r.path, r.endedMs])) };
+  const holds = connections === 1 && streams.length >= 3 && fastFirst;
+  return {
+    id: 'http.h2.multiplexing',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `Three requests went out at once on one TCP connection as streams ${streams.slice(0, 3).join(', ')}; /b and /c came back after ${by('/b').endedMs} and ${by('/c').endedMs} ms while /slow/a, asked first, took ${by('/slow/a').endedMs} ms: no response waited for another.`
+      : `Multiplexing: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'bars', title: 'When each response ended (ms), requested at the same moment', bars: exchange.results.map((r) => ({ label: r.path, value: r.endedMs })) }],
+  };
+}
+
+export function judgeHpack(frames: H2Frame[]): ClaimResult {
+  const sizes = frames.filter((f) => f.from === 'client' && f.type === 'HEADERS').map((f) => f.length);
+  const holds = sizes.length >= 3 && sizes.slice(1).every((s) => s < sizes[0]!);
+  return {
+    id: 'http.h2.hpack',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `The client's header blocks shrank once its headers had been sent: ${sizes.join(', ')} bytes for three identical requests. Repeated headers went as references to HPACK's dynamic table, not as text.`
+      : `Header block sizes: ${sizes.join(', ')}.`,
+    observed: { clientHeaderBlockBytes: sizes },
+    evidence: [{ kind: 'bars', title: "Size of each request's HEADERS frame (bytes)", bars: sizes.map((s, i) => ({ label: `request ${i + 1}`, value: s })) }],
+  };
+}
+
+export function judgePush(exchange: Exchange, frames: H2Frame[]): ClaimResult {
+  const promises = frames.filter((f) => f.type === 'PUSH_PROMISE').length;
+  const holds = exchange.pushed.includes('/style.css') && promises > 0;
+  return {
+    id: 'http.h2.server-push',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds ? `Asked for /pushed, the server sent a PUSH_PROMISE and then /style.css on a stream of its own, which the client had not requested.` : `No push: ${JSON.stringify({ pushed: exchange.pushed, promises })}.`,
+    observed: { pushed: exchange.pushed, pushPromiseFrames: promises },
+    evidence: [],
+  };
+}
+
+export default defineLab({
+  id: 'http-2',
+  title: 'HTTP/2 on the wire: binary frames, multiplexed streams, HPACK, server push',
+  topic: 'http',
+  claims: ['http.h2.binary-framing', 'http.h2.multiplexing', 'http.h2.hpack', 'http.h2.server-push'],
+  requires: ['root', 'netns', 'nfqueue', 'tcpdump', 'tshark'],
+  timeLimitMs: 60_000,
+  handout: {
+    starts: 'A client and a server namespace 20 ms apart; a node:http2 server (cleartext) with a slow path and a page that pushes a stylesheet.',
+    does: 'Requests /slow/a, /b and /c at once on one session; /b three times; /pushed.',
+    observes: 'HTTP/2 frames decoded by tshark (type, stream, length), TCP connections, response end times, pushed streams.',
+  },
+  async run(ctx) {
+    const net = await buildNetwork(ctx.scope, ctx.runId, {
+      hosts: { client: {}, server: {} },
+      links: [{ a: ['client', `${CLIENT}/24`], b: ['server', `${SERVER}/24`], impair: { b: { delayMs: 20 } } }],
+    });
+    ctx.environment.tshark = await toolVersion('tshark');
+    ctx.environment.impairment = net.server!.impairments.map((i) => i.description).join('; ');
+    const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'h2', netns: net.client!.netns, iface: 'eth0', filter: `tcp port ${PORT}` });
+    const [client, server] = await Promise.all([startSocketAgent(ctx.scope, ctx.runId, 'client', net.client!.netns), startSocketAgent(ctx.scope, ctx.runId, 'server', net.server!.netns)]);
+    await server.request('h2-listen', { port: PORT, slowMs: SLOW_MS, bodyBytes: 2000 });
+    ctx.step('three requests at once');
+    const together = await client.request<Exchange>('h2-get', { host: SERVER, port: PORT, paths: ['/slow/a', '/b', '/c'] });
+    ctx.step('the same request three times');
+    await client.request<Exchange>('h2-get', { host: SERVER, port: PORT, paths: ['/b', '/b', '/b'] });
+    ctx.step('a page with a pushed stylesheet');
+    const pushed = await client.request<Exchange>('h2-get', { host: SERVER, port: PORT, paths: ['/pushed'] });
+    await capture.stop();
+    const rows = (await readFields(capture.file, 'tcp', H2_FIELDS, [], [`tcp.port==${PORT},http2`])) as H2Row[];
+    const frames = framesOf(rows);
+    const connection = (n: number) => frames.filter((f) => f.tcpStream === n);
+    const syns = rows.filter((r) => r['tcp.flags'] === '0x0002');
+    const kept = ctx.keep(capture.file);
+    const file: Evidence[] = kept ? [{ kind: 'file', title: 'capture (pcap; decode port 8080 as HTTP/2)', path: kept }] : [];
+    return [
+      judgeFraming(connection(0)),
+      judgeMultiplexing(together, connection(0), syns.filter((r) => r['tcp.stream'] === '0').length),
+      judgeHpack(connection(1)),
+      judgePush(pushed, connection(2)),
+    ].map((c) => ({ ...c, evidence: [...c.evidence, ...file] }));
+  },
+});
