@@ -336,7 +336,12 @@ async function trial(ctx: LabContext, scope: Scope, net: Network, spec: TrialSpe
 
   const packets = (await decodeTcp(capture.file)).filter((p) => p.srcPort === localPort || p.dstPort === localPort);
   const kept = ctx.keep(capture.file);
-  const retransmissions = retransmissionsOf(packets, SENDER);
+  const all = retransmissionsOf(packets, SENDER);
+  // With a dropped segment, the retransmission that matters is that segment's: under load the
+  // sender may also resend something else (a tail-loss probe, say), which must not stand in for it.
+  const lostSeq = spec.receiverLoss ? packets.filter((p) => p.src === SENDER && p.len > 0)[LOST_SEGMENT - 1]?.seq : undefined;
+  const ofLost = all.filter((r) => r.seq === lostSeq);
+  const retransmissions = [...ofLost, ...all.filter((r) => r.seq !== lostSeq)];
   const firstRetransmit = retransmissions[0];
   const connectAt = packets[0]?.timeMs ?? 0;
   // Capture times start at the SYN; ss sample times at connect(): both are "ms since connect".
