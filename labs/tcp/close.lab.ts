@@ -1,0 +1,129 @@
+/**
+ * Lab: the states of a TCP close, each held long enough to be seen, and what TIME_WAIT costs.
+ *
+ * Starts: a client and a server namespace on one veth link; a socket agent in each.
+ *
+ * Does: closes a connection from the client while the client's firewall drops the server's packets,
+ * then lets the ACK through but not the server's FIN, then everything: the close advances one step
+ * at a time. Then, with the client's ephemeral port range cut to 8 ports, opens and actively closes
+ * connections to one server port until connect() fails, and tries again with net.ipv4.tcp_tw_reuse=1.
+ *
+ * Observes: `ss -tanoi` on both sides at each step, and the errors connect() returns.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, SocketSample } from '../../src/core/types.ts';
+import { recordSysctls } from '../../src/observers/environment.ts';
+import { SocketSampler } from '../../src/observers/socket-sampler.ts';
+import { buildNetwork } from '../../src/resources/netns.ts';
+import { exec } from '../../src/resources/process.ts';
+import { startSocketAgent, type SocketAgent } from '../../src/resources/socket-agent.ts';
+
+const CLIENT = '198.18.95.1';
+const SERVER = '198.18.95.2';
+export const PORT_RANGE = [40000, 40007] as const;
+
+export function judgeCloseStates(samples: SocketSample[]): ClaimResult {
+  const seen = (host: string, state: string) => samples.some((s) => s.host === host && s.sockets.some((k) => k.state === state));
+  const observed = {
+    activeCloser: ['FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT'].filter((st) => seen('client', st)),
+    passiveCloser: ['CLOSE-WAIT', 'LAST-ACK'].filter((st) => seen('server', st)),
+  };
+  const holds = observed.activeCloser.length === 3 && observed.passiveCloser.length === 2;
+  return {
+    id: 'tcp.close.states',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? 'Holding back one packet at a time, the active closer was seen in FIN-WAIT-1 (its FIN unacknowledged), FIN-WAIT-2 (acknowledged, no FIN yet) and TIME-WAIT; the passive closer in CLOSE-WAIT and then LAST-ACK (its FIN unacknowledged).'
+      : `States seen: ${JSON.stringify(observed)}.`,
+    observed,
+    evidence: [{ kind: 'socket-states', title: 'The close, one held packet at a time', samples }],
+  };
+}
+
+export function judgeTimeWaitPorts(o: { ports: number; connected: number; error: string; timeWaits: number; withReuse: string; reusedAfterMs: number }): ClaimResult {
+  const holds = o.connected === o.ports && /EADDRNOTAVAIL/.test(o.error) && o.timeWaits >= o.ports && o.withReuse === 'connected';
+  return {
+    id: 'tcp.close.time-wait-ports',
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `With ${o.ports} ephemeral ports, ${o.connected} connections to one server port closed first by the client left ${o.timeWaits} sockets in TIME-WAIT, and the next connect() failed with EADDRNOTAVAIL; with net.ipv4.tcp_tw_reuse=1 the kernel reused a TIME-WAIT port once it was about a second old, and connect() succeeded ${o.reusedAfterMs} ms after the change.`
+      : `TIME-WAIT and ports: ${JSON.stringify(o)}.`,
+    observed: { ...o },
+    evidence: [],
+  };
+}
+
+/** Connects and closes from the client side `count` times; returns how many connected and the first error. */
+async function churn(client: SocketAgent, count: number, tag: string): Promise<{ connected: number; error: string }> {
+  for (let i = 0; i < count; i++) {
+    const conn = `${tag}-${i}`;
+    await client.request('connect', { host: SERVER, port: 7100, conn });
+    const outcome = await client.waitFor((e) => (e.event === 'connected' || e.event === 'error') && e.conn === conn, 5000, `${conn} to connect or fail`);
+    if (outcome.event === 'error') return { connected: i, error: String(outcome.message) };
+    await client.request('end', { conn });
+    await client.waitFor((e) => e.event === 'close' && e.conn === conn, 5000, `${conn} to close`);
+  }
+  return { connected: count, error: '' };
+}
+
+export default defineLab({
+  id: 'tcp-close',
+  title: 'TCP close states held one packet at a time, and TIME_WAIT using up ports',
+  topic: 'tcp',
+  claims: ['tcp.close.states', 'tcp.close.time-wait-ports'],
+  requires: ['root', 'netns', 'iptables', 'ss'],
+  timeLimitMs: 60_000,
+  handout: {
+    starts: 'A client and a server namespace on one veth link, a socket agent in each.',
+    does: "Closes from the client while its firewall holds back the server's ACK, then its FIN; then exhausts an 8-port ephemeral range with TIME-WAIT sockets, and retries with tcp_tw_reuse=1.",
+    observes: 'ss -tanoi on both sides at each step, and connect() errors.',
+  },
+  async run(ctx) {
+    const net = await buildNetwork(ctx.scope, ctx.runId, {
+      hosts: { client: { sysctls: { 'net.ipv4.ip_local_port_range': `${PORT_RANGE[0]} ${PORT_RANGE[1]}` } }, server: {} },
+      links: [{ a: ['client', `${CLIENT}/24`], b: ['server', `${SERVER}/24`] }],
+    });
+    const cns = net.client!.netns;
+    const sns = net.server!.netns;
+    await recordSysctls(ctx.environment, ['net.ipv4.tcp_tw_reuse', 'net.ipv4.ip_local_port_range'], cns, ' (client)');
+    const [client, server] = await Promise.all([startSocketAgent(ctx.scope, ctx.runId, 'client', cns), startSocketAgent(ctx.scope, ctx.runId, 'server', sns)]);
+    const sampler = new SocketSampler();
+
+    ctx.step('the close, one packet at a time');
+    await server.request('listen', { port: 7000, allowHalfOpen: true });
+    await client.request('connect', { host: SERVER, port: 7000, conn: 'c' });
+    const accepted = (await server.waitFor((e) => e.event === 'accepted', 5000, 'accepted')).conn!;
+    await client.waitFor((e) => e.event === 'connected', 5000, 'connected');
+    const fromServer = ['INPUT', '-p', 'tcp', '--sport', '7000'];
+    await exec('iptables', ['-A', ...fromServer, '-j', 'DROP'], { netns: cns });
+    await client.request('end', { conn: 'c' });
+    await sampler.untilState('client', cns, 7000, 'FIN-WAIT-1', 3000);
+    await sampler.untilState('server', sns, 7000, 'CLOSE-WAIT', 3000);
+    // Let the server's pure ACK in, but keep dropping its FIN.
+    await exec('iptables', ['-I', ...fromServer, '--tcp-flags', 'FIN', 'FIN', '-j', 'DROP'], { netns: cns });
+    await exec('iptables', ['-D', ...fromServer, '-j', 'DROP'], { netns: cns });
+    await sampler.untilState('client', cns, 7000, 'FIN-WAIT-2', 5000);
+    await server.request('end', { conn: accepted });
+    await sampler.untilState('server', sns, 7000, 'LAST-ACK', 3000);
+    await exec('iptables', ['-D', ...fromServer, '--tcp-flags', 'FIN', 'FIN', '-j', 'DROP'], { netns: cns });
+    await sampler.untilState('client', cns, 7000, 'TIME-WAIT', 5000);
+
+    ctx.step('TIME-WAIT exhausting an 8-port range');
+    await server.request('listen', { port: 7100 });
+    const ports = PORT_RANGE[1] - PORT_RANGE[0] + 1;
+    const churned = await churn(client, ports + 1, 'tw');
+    const timeWaits = (await exec('ss', ['-tanH', 'state', 'time-wait', '( dport = :7100 )'], { netns: cns })).split('\n').filter(Boolean).length;
+    await exec('sysctl', ['-q', '-w', 'net.ipv4.tcp_tw_reuse=1'], { netns: cns });
+    // The kernel reuses a TIME-WAIT port only once its last timestamp is old enough (about a second).
+    const started = performance.now();
+    let reuse = await churn(client, 1, 'reuse-0');
+    for (let attempt = 1; reuse.connected === 0 && attempt < 15; attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      reuse = await churn(client, 1, `reuse-${attempt}`);
+    }
+    return [
+      judgeCloseStates(sampler.samples),
+      judgeTimeWaitPorts({ ports, connected: churned.connected, error: churned.error, timeWaits, withReuse: reuse.connected === 1 ? 'connected' : reuse.error, reusedAfterMs: Math.round(performance.now() - started) }),
+    ];
+  },
+});
