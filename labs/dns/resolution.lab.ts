@@ -165,6 +165,8 @@ export default defineLab({
 
     ctx.step('a name from /etc/hosts');
     const fromHosts = await lookup('getent: a name only the hosts file knows', 'hosts-only.example.lab');
+    // tcpdump writes each packet as it comes; a short pause lets the last ones reach the file
+    // before the lab counts them to split the capture between steps.
     await new Promise((r) => setTimeout(r, 200));
     await mark();
     ctx.step('www.example.lab, twice');

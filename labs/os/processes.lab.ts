@@ -11,6 +11,7 @@
  * the reading process printed, and `ulimit -s`.
  */
 import { defineLab } from '../../src/core/lab.ts';
+import { until } from '../../src/core/wait.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execIn, startContainer } from '../../src/resources/docker.ts';
 import { ensureImage } from '../../src/resources/images.ts';
@@ -85,7 +86,7 @@ export default defineLab({
     ctx.step('a child its parent never waits for');
     // The shell starts `sleep 0.1` in the background, then becomes `sleep 5` (exec), which never waits.
     const parent = Number(await sh("sh -c 'sleep 0.1 & exec sleep 5' >/dev/null 2>&1 & echo $!"));
-    await new Promise((r) => setTimeout(r, 600));
+    await until(async () => (await ps()).some((p) => p.ppid === parent && p.stat.startsWith('Z')), 3000, 'the child to exit').catch(() => undefined);
     const withZombie = await ps();
     const zombiePid = withZombie.find((p) => p.stat.startsWith('Z') && p.ppid === parent)?.pid;
     const zombieStatus = zombiePid ? await sh(`cat /proc/${zombiePid}/status`) : '';
@@ -94,8 +95,9 @@ export default defineLab({
     // The shell prints its own pid and its background child's, then exits 0.2 s later.
     const [shellPid, orphanPid] = (await sh("sh -c 'sleep 1.5 >/dev/null 2>&1 & echo $$ $!; sleep 0.2'")).split(' ').map(Number);
     const after = (await ps()).find((p) => p.pid === orphanPid);
-    await new Promise((r) => setTimeout(r, 1800));
-    const reaped = !(await ps()).some((p) => p.pid === orphanPid);
+    // The orphan sleeps 1.5 s; once it has exited, PID 1 either reaps it or it lingers as a zombie.
+    const gone = async () => !(await ps()).some((p) => p.pid === orphanPid);
+    const reaped = await until(gone, 4000, 'the orphan to be reaped').then(() => true, () => false);
 
     ctx.step('pipes');
     const pipe = await sh(`python3 -c "
