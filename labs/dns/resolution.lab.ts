@@ -16,6 +16,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
+import { keptFile, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { observeCommand } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
@@ -180,13 +181,12 @@ export default defineLab({
     const firstRows = rows.slice(afterHosts, afterFirst);
     const secondRows = rows.slice(afterFirst);
     const fromClient = (rs: DnsRow[]) => rs.filter((r) => r['ip.src'] === IP.client).length;
-    const kept = ctx.keep(capture.file);
-    const files: Evidence[] = kept ? [{ kind: 'file', title: 'capture on the resolver (pcap)', path: kept }] : [];
+    const files = keptFile(ctx, capture.file, 'capture on the resolver (pcap)');
     const table: Evidence = { kind: 'table', title: 'DNS messages on the resolver', columns: ['#', 'from', 'to', 'query', 'type', 'response', 'answer'], rows: rows.map((r) => [r['frame.number'], ROLE[r['ip.src']] ?? r['ip.src'], ROLE[r['ip.dst']] ?? r['ip.dst'], r['dns.qry.name'], r['dns.qry.type'], r['dns.flags.response'], r['dns.a']]) };
     return [
       { ...judgeHostsFile(rows, fromHosts.output), evidence: [fromHosts.evidence, ...files] },
       { ...judgeNoLinuxCache(fromClient(firstRows), fromClient(secondRows)), evidence: [first.evidence, second.evidence, table] },
-      { ...judgeIterative(firstRows), evidence: [...judgeIterative(firstRows).evidence, table, ...files] },
+      withEvidence(judgeIterative(firstRows), table, ...files),
       { ...judgeCache(secondRows, second.output), evidence: [second.evidence, table] },
       judgeRootHints(readFileSync('/usr/share/dns/root.hints', 'utf8')),
     ];

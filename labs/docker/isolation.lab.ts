@@ -16,6 +16,7 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { defineLab } from '../../src/core/lab.ts';
+import { confirmedIf } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { docker, execIn, startContainer } from '../../src/resources/docker.ts';
 import { ensureImage } from '../../src/resources/images.ts';
@@ -29,14 +30,6 @@ const nsTable = (links: NamespaceLinks): Evidence => ({
   title: 'Namespace links: this lab\'s process against the container\'s (readlink /proc/<pid>/ns/*)',
   columns: ['namespace', 'host', 'container', 'separate'],
   rows: NAMESPACES.map((n) => [n, links[n].host, links[n].container, links[n].host !== links[n].container ? 'yes' : 'no']),
-});
-
-const claim = (id: string, holds: boolean, yes: string, no: string, observed: Record<string, unknown>, evidence: Evidence[] = []): ClaimResult => ({
-  id,
-  verdict: holds ? 'confirmed' : 'refuted',
-  summary: holds ? yes : no,
-  observed,
-  evidence,
 });
 
 export function judgeUserNamespace(links: NamespaceLinks, uidMap: string, uid: { inside: string; outside: string }): ClaimResult {
@@ -132,17 +125,17 @@ export default defineLab({
 
     const uts = hostname();
     return [
-      claim('docker.isolation.three-pillars', kernelInside === release() && separate('pid') && separate('net') && rootFs === 'overlay', `The container ran on the host's own kernel (${kernelInside}) inside separate namespaces, on an ${rootFs} root file system, under cgroup limits: isolation without a kernel of its own.`, `Kernel ${kernelInside}, root ${rootFs}.`, { kernelHost: release(), kernelInside, rootFs }, [ns]),
-      claim('docker.ns.pid', separate('pid') && /^1\s/.test(psInside), `Inside, numbering starts again at 1 (${psInside.split('\n')[0]?.trim()}, Docker's init, then the command); on the host that PID 1 is PID ${pid}.`, `ps inside: ${psInside}.`, { psInside: psInside.split('\n'), hostPidOfContainerPid1: pid }, [ns]),
-      claim('docker.ns.net', separate('net') && /eth0/.test(ipInside), `The container has its own network namespace and interfaces (${ipInside.replace(/\n/g, '; ')}).`, `ip inside: ${ipInside}.`, { ipInside: ipInside.split('\n') }, [ns]),
-      claim('docker.ns.mount', separate('mnt') && rootFs === 'overlay', `The container has its own mount namespace: its / is an overlay mount the host's table does not have as /.`, `Mounts: ${rootFs}.`, { rootFs }, [ns]),
-      claim('docker.ns.uts', separate('uts') && hostnameInside !== uts, `Inside the hostname is ${hostnameInside}; the host's is ${uts}.`, `Hostnames ${hostnameInside} / ${uts}.`, { hostnameInside, hostnameHost: uts }, [ns]),
-      claim('docker.ns.ipc', separate('ipc') && shmId !== '' && ipcsInside.split('\n').some((l) => /^0x/.test(l)) && !shmVisibleOnHost, `A shared memory segment created inside (id ${shmId}) is listed by ipcs inside and not on the host.`, `Segment ${shmId}: visible on host ${shmVisibleOnHost}.`, { segment: shmId, visibleOnHost: shmVisibleOnHost }, [ns]),
+      confirmedIf('docker.isolation.three-pillars', kernelInside === release() && separate('pid') && separate('net') && rootFs === 'overlay', `The container ran on the host's own kernel (${kernelInside}) inside separate namespaces, on an ${rootFs} root file system, under cgroup limits: isolation without a kernel of its own.`, `Kernel ${kernelInside}, root ${rootFs}.`, { kernelHost: release(), kernelInside, rootFs }, [ns]),
+      confirmedIf('docker.ns.pid', separate('pid') && /^1\s/.test(psInside), `Inside, numbering starts again at 1 (${psInside.split('\n')[0]?.trim()}, Docker's init, then the command); on the host that PID 1 is PID ${pid}.`, `ps inside: ${psInside}.`, { psInside: psInside.split('\n'), hostPidOfContainerPid1: pid }, [ns]),
+      confirmedIf('docker.ns.net', separate('net') && /eth0/.test(ipInside), `The container has its own network namespace and interfaces (${ipInside.replace(/\n/g, '; ')}).`, `ip inside: ${ipInside}.`, { ipInside: ipInside.split('\n') }, [ns]),
+      confirmedIf('docker.ns.mount', separate('mnt') && rootFs === 'overlay', `The container has its own mount namespace: its / is an overlay mount the host's table does not have as /.`, `Mounts: ${rootFs}.`, { rootFs }, [ns]),
+      confirmedIf('docker.ns.uts', separate('uts') && hostnameInside !== uts, `Inside the hostname is ${hostnameInside}; the host's is ${uts}.`, `Hostnames ${hostnameInside} / ${uts}.`, { hostnameInside, hostnameHost: uts }, [ns]),
+      confirmedIf('docker.ns.ipc', separate('ipc') && shmId !== '' && ipcsInside.split('\n').some((l) => /^0x/.test(l)) && !shmVisibleOnHost, `A shared memory segment created inside (id ${shmId}) is listed by ipcs inside and not on the host.`, `Segment ${shmId}: visible on host ${shmVisibleOnHost}.`, { segment: shmId, visibleOnHost: shmVisibleOnHost }, [ns]),
       judgeUserNamespace(links, uidMap, uid),
-      claim('docker.cgroup.limits', state.OOMKilled === true && waited.StatusCode === 137, `Allocating 256 MiB under a 64 MiB limit got the process killed by the kernel's OOM killer (OOMKilled=${state.OOMKilled}, exit ${waited.StatusCode}).`, `Under the limit: exit ${waited.StatusCode}, OOMKilled ${state.OOMKilled}.`, { memoryLimitBytes: 64 * 1024 * 1024, exitCode: waited.StatusCode, oomKilled: state.OOMKilled }),
+      confirmedIf('docker.cgroup.limits', state.OOMKilled === true && waited.StatusCode === 137, `Allocating 256 MiB under a 64 MiB limit got the process killed by the kernel's OOM killer (OOMKilled=${state.OOMKilled}, exit ${waited.StatusCode}).`, `Under the limit: exit ${waited.StatusCode}, OOMKilled ${state.OOMKilled}.`, { memoryLimitBytes: 64 * 1024 * 1024, exitCode: waited.StatusCode, oomKilled: state.OOMKilled }),
       judgeCgroupView(links, cgroupInside, cgroupVersion),
-      claim('docker.unionfs.layers', graph.Name === 'overlay2' && lowerDirs.length > 1 && sharedLayers === lowerDirs.length, `Each container's root is an overlay of ${lowerDirs.length} read-only image layers, all ${sharedLayers} of them the same directories for both containers, under a writable layer of its own.`, `Layers: ${JSON.stringify({ driver: graph.Name, lowerDirs: lowerDirs.length, sharedLayers })}.`, { driver: graph.Name, imageLayers: lowerDirs.length, layersSharedByTwoContainers: sharedLayers }),
-      claim('docker.unionfs.copy-on-write', copiedUp && originalUntouched && !inB.includes('changed-in-a'), 'Changing /etc/debian_version in one container copied the file up into that container\'s writable layer; the image layer\'s copy, and what the other container sees, stayed as they were.', `Copy-up: ${JSON.stringify({ copiedUp, originalUntouched })}.`, { copiedUpTo: upper, originalUntouched, otherContainerSees: inB }),
+      confirmedIf('docker.unionfs.layers', graph.Name === 'overlay2' && lowerDirs.length > 1 && sharedLayers === lowerDirs.length, `Each container's root is an overlay of ${lowerDirs.length} read-only image layers, all ${sharedLayers} of them the same directories for both containers, under a writable layer of its own.`, `Layers: ${JSON.stringify({ driver: graph.Name, lowerDirs: lowerDirs.length, sharedLayers })}.`, { driver: graph.Name, imageLayers: lowerDirs.length, layersSharedByTwoContainers: sharedLayers }),
+      confirmedIf('docker.unionfs.copy-on-write', copiedUp && originalUntouched && !inB.includes('changed-in-a'), 'Changing /etc/debian_version in one container copied the file up into that container\'s writable layer; the image layer\'s copy, and what the other container sees, stayed as they were.', `Copy-up: ${JSON.stringify({ copiedUp, originalUntouched })}.`, { copiedUpTo: upper, originalUntouched, otherContainerSees: inB }),
     ];
   },
 });

@@ -15,6 +15,7 @@
  */
 import net from 'node:net';
 import { defineLab } from '../../src/core/lab.ts';
+import { withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execIn } from '../../src/resources/docker.ts';
 import { startNginxStack } from '../../src/resources/nginx-stack.ts';
@@ -258,7 +259,6 @@ http {
     const [byEtag] = (await exchange(host, [get('/files/numbers.txt', { 'If-None-Match': full?.headers.etag ?? '' })], 'one-by-one')).responses;
     const [byDate] = (await exchange(host, [get('/files/numbers.txt', { 'If-Modified-Since': full?.headers['last-modified'] ?? '' })], 'one-by-one')).responses;
 
-    const withEvidence = (result: ClaimResult, ...evidence: Evidence[]): ClaimResult => ({ ...result, evidence: [...result.evidence, ...evidence] });
     const printable = (r: Response) => ({ ...r, raw: r.raw.replace(/[^\x20-\x7e\r\n]/g, '.') });
     return [
       withEvidence(judgeKeepAlive(sequential.responses, sequential.connectionClosedEarly, log), shown('Two requests, one after the other, on one socket', get('/') + get('/fast'), sequential.responses)),

@@ -13,12 +13,13 @@
  * when each response ended, and which streams the server pushed.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
-import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 const CLIENT = '198.18.85.1';
 const SERVER = '198.18.85.2';
@@ -126,7 +127,7 @@ export default defineLab({
     ctx.environment.tshark = await toolVersion('tshark');
     ctx.environment.impairment = net.server!.impairments.map((i) => i.description).join('; ');
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'h2', netns: net.client!.netns, iface: 'eth0', filter: `tcp port ${PORT}` });
-    const [client, server] = await Promise.all([startSocketAgent(ctx.scope, ctx.runId, 'client', net.client!.netns), startSocketAgent(ctx.scope, ctx.runId, 'server', net.server!.netns)]);
+    const [client, server] = await startSocketAgents(ctx.scope, ctx.runId, net.client!, net.server!);
     await server.request('h2-listen', { port: PORT, slowMs: SLOW_MS, bodyBytes: 2000 });
     ctx.step('three requests at once');
     const together = await client.request<Exchange>('h2-get', { host: SERVER, port: PORT, paths: ['/slow/a', '/b', '/c'] });
@@ -139,13 +140,12 @@ export default defineLab({
     const frames = framesOf(rows);
     const connection = (n: number) => frames.filter((f) => f.tcpStream === n);
     const syns = rows.filter((r) => r['tcp.flags'] === '0x0002');
-    const kept = ctx.keep(capture.file);
-    const file: Evidence[] = kept ? [{ kind: 'file', title: 'capture (pcap; decode port 8080 as HTTP/2)', path: kept }] : [];
+    const file = keptFile(ctx, capture.file, 'capture (pcap; decode port 8080 as HTTP/2)');
     return [
       judgeFraming(connection(0)),
       judgeMultiplexing(together, connection(0), syns.filter((r) => r['tcp.stream'] === '0').length),
       judgeHpack(connection(1)),
       judgePush(pushed, connection(2)),
-    ].map((c) => ({ ...c, evidence: [...c.evidence, ...file] }));
+    ].map((c) => withEvidence(c, ...file));
   },
 });

@@ -15,10 +15,11 @@
  * route to `far` afterwards.
  */
 import { defineLab } from '../../src/core/lab.ts';
+import { keptFile, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { observeCommand, type Observation } from '../../src/observers/command.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
-import { readFields } from '../../src/observers/tshark.ts';
+import { firstValue, readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
@@ -40,7 +41,7 @@ export const ADDRESSES = {
 } as const;
 const PATTERN = '6c616273'; // "labs"
 
-const first = (v: string) => v.split(',')[0] ?? '';
+const first = firstValue;
 const icmpTable = (title: string, rows: IcmpRow[]): Evidence => ({
   kind: 'table',
   title,
@@ -245,9 +246,7 @@ export default defineLab({
 
     await capture.stop();
     const rows = (await readFields(capture.file, 'icmp', ICMP_FIELDS)) as IcmpRow[];
-    const kept = ctx.keep(capture.file);
-    const withCapture = (result: ClaimResult): ClaimResult =>
-      kept ? { ...result, evidence: [...result.evidence, { kind: 'file', title: 'ICMP capture on the client (pcap)', path: kept }] } : result;
+    const file = keptFile(ctx, capture.file, 'ICMP capture on the client (pcap)');
     return [
       judgeEcho(rows, ping),
       judgeTimeExceeded(rows, trace),
@@ -255,6 +254,6 @@ export default defineLab({
       judgePortUnreachable(rows, udpError, tcpOutcome),
       judgeParameterProblem(rows),
       judgeRedirect(rows, routeWithDefaults, routeAccepting, redirectDefaults),
-    ].map(withCapture);
+    ].map((c) => withEvidence(c, ...file));
   },
 });

@@ -12,13 +12,14 @@
  * (matched by identification) on both sides of the routers.
  */
 import { defineLab } from '../../src/core/lab.ts';
+import { keptFile, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
-import { readFields } from '../../src/observers/tshark.ts';
+import { firstValue, readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
 import { scapy } from '../../src/resources/scapy.ts';
-import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 export const IP_FIELDS = [
   'frame.number', 'frame.len', 'ip.version', 'ip.hdr_len', 'ip.dsfield.dscp', 'ip.dsfield.ecn', 'ip.len', 'ip.id',
@@ -32,7 +33,7 @@ const SERVER = '198.18.32.2';
 const ROUTERS = 2;
 const ETHERNET_HEADER = 14;
 
-const first = (v: string) => v.split(',')[0] ?? '';
+const first = firstValue;
 const n = (row: IpRow | undefined, field: (typeof IP_FIELDS)[number]) => Number(first(row?.[field] ?? ''));
 
 /** The fields the sheet lists, with what one real packet showed for each. */
@@ -166,10 +167,7 @@ export default defineLab({
       startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'client', netns: net.client.netns, iface: 'eth0', filter: 'ip' }),
       startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'server', netns: net.server.netns, iface: 'eth0', filter: 'ip' }),
     ]);
-    const [client, server] = await Promise.all([
-      startSocketAgent(ctx.scope, ctx.runId, 'client', net.client.netns),
-      startSocketAgent(ctx.scope, ctx.runId, 'server', net.server.netns),
-    ]);
+    const [client, server] = await startSocketAgents(ctx.scope, ctx.runId, net.client!, net.server!);
 
     ctx.step('ECN-capable TCP with data');
     await server.request('listen', { port: 5000 });
@@ -195,8 +193,7 @@ export default defineLab({
       readFields(atClient.file, `ip.src == ${CLIENT}`, IP_FIELDS, checksums) as Promise<IpRow[]>,
       readFields(atServer.file, `ip.src == ${CLIENT}`, IP_FIELDS, checksums) as Promise<IpRow[]>,
     ]);
-    const kept = [ctx.keep(atClient.file), ctx.keep(atServer.file)].filter((p): p is string => p !== undefined);
-    const files: Evidence[] = kept.map((path) => ({ kind: 'file', title: `capture ${path.split('/').pop()}`, path }));
-    return [judgeHeaderFields(sent), judgeTtl(sent, received), judgeOptionsSize(received)].map((c) => ({ ...c, evidence: [...c.evidence, ...files] }));
+    const files = [...keptFile(ctx, atClient.file, 'capture client.pcap'), ...keptFile(ctx, atServer.file, 'capture server.pcap')];
+    return [judgeHeaderFields(sent), judgeTtl(sent, received), judgeOptionsSize(received)].map((c) => withEvidence(c, ...files));
   },
 });

@@ -14,6 +14,7 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
+import { confirmedIf } from '../../src/core/verdict.ts';
 import type { ClaimResult } from '../../src/core/types.ts';
 import { observeShell, type Observation } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
@@ -29,13 +30,8 @@ export interface Sent {
 /** Words per line of nginx's default "combined" format when the user agent has no spaces (curl's). */
 export const COMBINED_WORDS = 12;
 
-const verdict = (id: string, holds: boolean, yes: string, no: string, observed: Record<string, unknown>, ...evidence: Observation[]): ClaimResult => ({
-  id,
-  verdict: holds ? 'confirmed' : 'refuted',
-  summary: holds ? yes : no,
-  observed,
-  evidence: evidence.map((o) => o.evidence),
-});
+const verdict = (id: string, holds: boolean, yes: string, no: string, observed: Record<string, unknown>, ...seen: Observation[]): ClaimResult =>
+  confirmedIf(id, holds, yes, no, observed, seen.map((o) => o.evidence));
 
 const requestOf = (line: string) => line.match(/"(\w+) (\S+) HTTP/)?.slice(1, 3).join(' ') ?? '';
 
@@ -97,7 +93,9 @@ export default defineLab({
       conf: (a) => nginxConf(`server ${a.b1}:8000;`),
     });
     ctx.environment.nginx = stack.version;
-    for (const tool of ['wc', 'tail', 'sed', 'awk']) ctx.environment[tool] = await toolVersion(tool);
+    for (const tool of ['wc', 'tail', 'sed']) ctx.environment[tool] = await toolVersion(tool);
+    // `-W version` is what both mawk (Debian's default awk) and gawk accept.
+    ctx.environment.awk = await toolVersion('awk', ['-W', 'version']);
     ctx.environment['curl (client)'] = (await execIn(stack.clients.carol!.id, ['curl', '--version'])).stdout.split('\n')[0]!;
     const ip = (client: string) => stack.clients[client]!.address;
     const sent: Sent[] = [];

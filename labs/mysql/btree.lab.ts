@@ -266,17 +266,18 @@ export default defineLab({
     const pair = Number(await value(db, `SELECT COUNT(*) FROM t WHERE id = ${sample.secondary.primaryKey} AND k = ${sample.secondary.k}`));
 
     ctx.step('page reads of a point lookup and a range scan');
-    const height = growth.at(-1)!.height;
+    const treeHeight = growth.at(-1)!.height;
     const point = await readRequests(db, 'SELECT * FROM t WHERE id = 54321');
     const range = { rows: 4000, pages: await readRequests(db, 'SELECT * FROM t WHERE id BETWEEN 20001 AND 24000') };
 
+    const height = judgeHeight(growth);
     return [
       { ...judgePageSize(pageSize, file.length, pageNumbersMatch, fsBlock), evidence: [dumps[0]!] },
-      { ...judgeHeight(growth), evidence: [treeOf(pages), ...judgeHeight(growth).evidence, ...dumps] },
+      { ...height, evidence: [treeOf(pages), ...height.evidence, ...dumps] },
       judgeInternalKeys(pages.get(primary.root)!, pageSize),
       judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }),
       judgeLeafLinks(pages),
-      judgeLookupPath(height, point, range, growth.at(-1)!.recordsPerLeaf),
+      judgeLookupPath(treeHeight, point, range, growth.at(-1)!.recordsPerLeaf),
     ];
   },
 });

@@ -15,6 +15,7 @@
  * Observes: which backend answered each request, in order, and nginx's own output.
  */
 import { defineLab } from '../../src/core/lab.ts';
+import { withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { nginxConf, startNginxStack, type NginxStack } from '../../src/resources/nginx-stack.ts';
 
@@ -316,6 +317,6 @@ export default defineLab({
       judgeLeastTime(leastTime, stack.version),
       judgeUrlHash({ first, repeat, afterRemoval: { plain: plainAfter, consistent: consistentAfter }, consistentBefore, removed: 'b4' }),
       judgeRandom(random, two, 'b3'),
-    ].map((c) => ({ ...c, evidence: [...c.evidence, configuration(c.id)] }));
+    ].map((c) => withEvidence(c, configuration(c.id)));
   },
 });

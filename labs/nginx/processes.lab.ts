@@ -217,10 +217,13 @@ export default defineLab({
     const cpus = Number((await execIn(stack.nginx.id, ['nproc'])).stdout.trim());
     ctx.environment['CPUs in the nginx container'] = String(cpus);
 
+    /** The pids owning the client connections nginx holds now. */
+    const owners = async () => connectionOwners((await execIn(stack.nginx.id, ['ss', '-tnpH', 'state', 'established', '( sport = :8080 )'])).stdout);
+
     ctx.step('who owns the connections');
     const inFlight = statuses(stack, 8, 8);
-    await until(async () => connectionOwners((await execIn(stack.nginx.id, ['ss', '-tnpH', 'state', 'established', '( sport = :8080 )'])).stdout).length >= 8, 5000, 'eight connections in flight');
-    const owners = connectionOwners((await execIn(stack.nginx.id, ['ss', '-tnpH', 'state', 'established', '( sport = :8080 )'])).stdout);
+    await until(async () => (await owners()).length >= 8, 5000, 'eight connections in flight');
+    const connectionPids = await owners();
     const autoPs = await ps(stack);
     await inFlight;
 
@@ -233,7 +236,7 @@ export default defineLab({
     const beforeKill = await ps(stack);
     const victim = workers(beforeKill)[0]!.pid;
     const load = statuses(stack, 16, 8);
-    await until(async () => connectionOwners((await execIn(stack.nginx.id, ['ss', '-tnpH', 'state', 'established', '( sport = :8080 )'])).stdout).includes(victim), 5000, 'the victim to hold a connection');
+    await until(async () => (await owners()).includes(victim), 5000, 'the victim to hold a connection');
     await execIn(stack.nginx.id, ['kill', '-9', String(victim)]);
     const crashStatuses = await load;
     await until(async () => workers(await ps(stack)).length === 2, 5000, 'a replacement worker');
@@ -242,7 +245,7 @@ export default defineLab({
 
     ctx.step('reload under load');
     const reloadLoad = statuses(stack, 24, 8);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => (await owners()).length > 0, 5000, 'requests in flight before the reload');
     await execIn(stack.nginx.id, ['sh', '-c', `sed -i 's/worker_connections 8192/worker_connections 8191/' /etc/nginx/nginx.conf && nginx -s reload`]);
     await until(async () => nginxProcs(await ps(stack)).some((p) => p.title.includes('shutting down')), 3000, 'old workers shutting down');
     const duringReload = await ps(stack);
@@ -278,7 +281,7 @@ time.sleep(6)`;
     await holding;
 
     return [
-      judgeMasterWorkers(autoPs, owners),
+      judgeMasterWorkers(autoPs, connectionPids),
       judgeWorkerCount(autoPs, cpus, threePs),
       judgeWorkerCrash(beforeKill, afterKill, victim, crashStatuses, errorLog),
       judgeReload(reloadStatuses, duringReload, afterReload),

@@ -16,7 +16,7 @@ import { recordSysctls } from '../../src/observers/environment.ts';
 import { SocketSampler } from '../../src/observers/socket-sampler.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
-import { startSocketAgent, type SocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents, type SocketAgent } from '../../src/resources/socket-agent.ts';
 
 const CLIENT = '198.18.95.1';
 const SERVER = '198.18.95.2';
@@ -86,7 +86,7 @@ export default defineLab({
     const cns = net.client!.netns;
     const sns = net.server!.netns;
     await recordSysctls(ctx.environment, ['net.ipv4.tcp_tw_reuse', 'net.ipv4.ip_local_port_range'], cns, ' (client)');
-    const [client, server] = await Promise.all([startSocketAgent(ctx.scope, ctx.runId, 'client', cns), startSocketAgent(ctx.scope, ctx.runId, 'server', sns)]);
+    const [client, server] = await startSocketAgents(ctx.scope, ctx.runId, net.client!, net.server!);
     const sampler = new SocketSampler();
 
     ctx.step('the close, one packet at a time');

@@ -27,7 +27,7 @@ import { impair, type ImpairmentSpec } from '../../src/resources/impairment.ts';
 import { buildNetwork, type Network } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import type { Scope } from '../../src/resources/scope.ts';
-import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 export const RTT_MS = 40;
 const BYTES = 2_000_000;
@@ -301,7 +301,7 @@ async function trial(ctx: LabContext, scope: Scope, net: Network, spec: TrialSpe
   const loss = spec.receiverLoss ? await impair(scope, runId, receiver.netns, 'eth0', spec.receiverLoss) : undefined;
   if (loss) impairments.push(`receiver ${loss.description}`);
   const capture = await startCapture(scope, runId, { dir: ctx.workDir, name: spec.name.replace(/\W+/g, '-'), netns: sender.netns, iface: 'eth0', filter: `tcp port ${PORT}`, snaplen: 128 });
-  const [out, sink] = await Promise.all([startSocketAgent(scope, runId, 'sender', sender.netns), startSocketAgent(scope, runId, 'receiver', receiver.netns)]);
+  const [out, sink] = await startSocketAgents(scope, runId, sender, receiver);
   await sink.request('listen', { port: PORT });
   if (spec.ssthresh) {
     // The kernel applies a route's ssthresh through its metrics cache, whose entry the first

@@ -25,7 +25,7 @@ import { decodeTcp, readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { buildNetwork, type Network } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
-import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 const SENDER = '198.18.60.1';
 const RECEIVER = '198.18.60.2';
@@ -126,7 +126,7 @@ async function transfer(ctx: LabContext, net: Network, name: string, options: { 
     const rmem = options.rmem ?? ctx.environment['sysctl net.ipv4.tcp_rmem (receiver default)']!;
     await exec('sysctl', ['-q', '-w', `net.ipv4.tcp_rmem=${rmem}`], { netns: receiver!.netns });
     const capture = await startCapture(scope, ctx.runId, { dir: ctx.workDir, name: name.replace(/\W+/g, '-'), netns: sender!.netns, iface: 'eth0', filter: `tcp port ${PORT}`, snaplen: 128 });
-    const [out, sink] = await Promise.all([startSocketAgent(scope, ctx.runId, 'sender', sender!.netns), startSocketAgent(scope, ctx.runId, 'receiver', receiver!.netns)]);
+    const [out, sink] = await startSocketAgents(scope, ctx.runId, sender!, receiver!);
     await sink.request('listen', { port: PORT, pauseOnConnect: options.stallMs !== undefined });
     const t0 = performance.now();
     await out.request('connect', { host: RECEIVER, port: PORT, conn: 'bulk' });

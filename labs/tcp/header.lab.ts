@@ -17,7 +17,7 @@ import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
-import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 export const TCP_FIELDS = ['frame.number', 'tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.hdr_len', 'tcp.flags', 'tcp.flags.res', 'tcp.flags.cwr', 'tcp.flags.ece', 'tcp.flags.urg', 'tcp.window_size_value', 'tcp.checksum', 'tcp.urgent_pointer', 'tcp.option_kind', 'tcp.len'] as const;
 export type TcpRow = Record<(typeof TCP_FIELDS)[number], string>;
@@ -81,7 +81,7 @@ export default defineLab({
     ctx.environment.tshark = await toolVersion('tshark');
     await recordSysctls(ctx.environment, ['net.ipv4.tcp_ecn'], net.client!.netns, ' (client)');
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'tcp-header', netns: net.client!.netns, iface: 'eth0', filter: 'tcp port 7200' });
-    const [client, server] = await Promise.all([startSocketAgent(ctx.scope, ctx.runId, 'client', net.client!.netns), startSocketAgent(ctx.scope, ctx.runId, 'server', net.server!.netns)]);
+    const [client, server] = await startSocketAgents(ctx.scope, ctx.runId, net.client!, net.server!);
     await server.request('listen', { port: 7200 });
     await client.request('connect', { host: '198.18.96.2', port: 7200, conn: 'c' });
     await client.waitFor((e) => e.event === 'connected', 5000, 'connected');

@@ -28,7 +28,7 @@ import { decodeTcp } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
-import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 export const PORTS = { clean: 7000, frozen: 7001, quickClose: 7002, noTimestamps: 7003 } as const;
 export const WRITES = [1000, 3000, 10];
@@ -257,10 +257,7 @@ export default defineLab({
     await recordSysctls(ctx.environment, ['net.ipv4.tcp_timestamps', 'net.ipv4.tcp_sack', 'net.ipv4.tcp_window_scaling', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_congestion_control'], clientHost.netns);
 
     const capture = await startCapture(scope, runId, { dir: ctx.workDir, name: 'lifecycle', netns: serverHost.netns, iface: 'eth0', filter: 'tcp' });
-    const [client, server] = await Promise.all([
-      startSocketAgent(scope, runId, 'client', clientHost.netns),
-      startSocketAgent(scope, runId, 'server', serverHost.netns),
-    ]);
+    const [client, server] = await startSocketAgents(scope, runId, clientHost, serverHost);
     const sampler = new SocketSampler();
     const accepted = (port: number) => server.waitFor((e) => e.event === 'accepted' && e.port === port, 10_000, `connection on ${port}`);
 

@@ -14,13 +14,14 @@
  */
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
+import { keptFile, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
-import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.length', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version'] as const;
 export type TlsRow = Record<(typeof TLS_FIELDS)[number], string>;
@@ -176,7 +177,7 @@ export default defineLab({
     await exec('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=server', '-days', '1']);
 
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'tls', netns: net.client!.netns, iface: 'eth0', filter: `tcp port ${PORT}` });
-    const [client, server] = await Promise.all([startSocketAgent(ctx.scope, ctx.runId, 'client', net.client!.netns), startSocketAgent(ctx.scope, ctx.runId, 'server', net.server!.netns)]);
+    const [client, server] = await startSocketAgents(ctx.scope, ctx.runId, net.client!, net.server!);
     await server.request('tls-listen', { port: PORT, cert, key });
     const negotiated: Record<string, string> = {};
     for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
@@ -188,13 +189,11 @@ export default defineLab({
     }
     await capture.stop();
     const rows = (await readFields(capture.file, 'tcp', TLS_FIELDS, [`tls.keylog_file:${keylog}`])) as TlsRow[];
-    const kept = ctx.keep(capture.file);
-    ctx.keep(keylog);
+    const file = [...keptFile(ctx, capture.file, 'capture (pcap; decrypt with keys.log beside it)'), ...keptFile(ctx, keylog, 'the client\'s key log (SSLKEYLOGFILE format)')];
     const stream = (n: string) => rows.filter((r) => r['tcp.stream'] === n);
     const [v12, v13] = [stream('0'), stream('1')];
     const synAck = v12.find((r) => r['tcp.flags'] === '0x0012');
     const rtt = synAck ? Math.round(Number(synAck['frame.time_relative']) * 1000 - Number(v12[0]!['frame.time_relative']) * 1000) : DELAY_MS;
-    const file: Evidence[] = kept ? [{ kind: 'file', title: 'capture (pcap; decrypt with keys.log beside it)', path: kept }] : [];
     return [
       judgeOrder(v12),
       judgeRoundTrips('tls.v12.two-rtt', v12, rtt, 2, 'TLS 1.2'),
@@ -202,6 +201,6 @@ export default defineLab({
       judgeMessages(v12),
       judgeRandoms(rows),
       judgeAead(v13.find((r) => list(r['tls.handshake.type']).includes('1')), negotiated['TLSv1.3'] ?? ''),
-    ].map((c) => ({ ...c, evidence: [...c.evidence, ...file] }));
+    ].map((c) => withEvidence(c, ...file));
   },
 });

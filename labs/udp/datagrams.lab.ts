@@ -15,7 +15,8 @@
  * rule's counter, and the receivers' UDP counters in /proc/net/snmp and /proc/net/snmp6.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { counterDelta, readCounters } from '../../src/observers/snmp.ts';
 import { readFields } from '../../src/observers/tshark.ts';
@@ -24,7 +25,7 @@ import { impair } from '../../src/resources/impairment.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
 import { scapy } from '../../src/resources/scapy.ts';
 import type { SocketAgent } from '../../src/resources/socket-agent.ts';
-import { startSocketAgent } from '../../src/resources/socket-agent.ts';
+import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 export const HOSTS = { sender: '198.18.40.1', rx1: '198.18.40.2', rx2: '198.18.40.3', bystander: '198.18.40.4' } as const;
 const RX1_V6 = 'fd00:40::2';
@@ -175,9 +176,7 @@ export default defineLab({
     });
     ctx.environment.tshark = await toolVersion('tshark');
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'udp', netns: net.sender.netns, iface: 'eth0', filter: 'udp or tcp' });
-    const [sender, rx1, rx2, bystander] = await Promise.all(
-      (['sender', 'rx1', 'rx2', 'bystander'] as const).map((h) => startSocketAgent(ctx.scope, ctx.runId, h, net[h]!.netns)),
-    );
+    const [sender, rx1, rx2, bystander] = await startSocketAgents(ctx.scope, ctx.runId, net.sender!, net.rx1!, net.rx2!, net.bystander!);
 
     ctx.step('datagram boundaries');
     await rx1.request('udp-open', { sock: 'boundaries', port: PORTS.boundaries });
@@ -229,8 +228,7 @@ export default defineLab({
 
     await capture.stop();
     const rows = (await readFields(capture.file, 'udp or tcp', UDP_FIELDS)) as UdpRow[];
-    const kept = ctx.keep(capture.file);
-    const file: Evidence[] = kept ? [{ kind: 'file', title: 'capture on the sender (pcap)', path: kept }] : [];
+    const file = keptFile(ctx, capture.file, 'capture on the sender (pcap)');
     const retransmissions = (await readFields(capture.file, `tcp.analysis.retransmission && tcp.dstport == ${PORTS.tcp}`, ['frame.number'])).length;
     const multicastOnWire = rows.filter((r) => r['ip.dst'] === GROUP).length;
     const normalChecksum = rows.find((r) => r['udp.dstport'] === String(PORTS.loss))?.['udp.checksum'] ?? '';
@@ -241,6 +239,6 @@ export default defineLab({
       judgeUnreliable({ sent: DATAGRAMS, received: datagramsAt(rx1, 'loss').length }, { sent: TCP_BYTES, received: tcpBytes(), retransmissions }, dropped),
       judgeMulticast(multicastOnWire, { rx1: datagramsAt(rx1, 'group').length, rx2: datagramsAt(rx2, 'group').length, bystander: datagramsAt(bystander, 'group').length }),
       judgeChecksum(trials, normalChecksum),
-    ].map((c) => ({ ...c, evidence: [...c.evidence, ...file] }));
+    ].map((c) => withEvidence(c, ...file));
   },
 });

@@ -1,7 +1,8 @@
 /** Probes what this machine can do; labs declare what they need from this list. */
 import Docker from 'dockerode';
 import { CAPABILITIES, type Capability } from './lab.ts';
-import { exec, execOutcome, spawnLabelled } from '../resources/process.ts';
+import { toolVersion } from '../observers/environment.ts';
+import { exec, spawnLabelled } from '../resources/process.ts';
 import { Scope } from '../resources/scope.ts';
 import { deleteNetns } from '../resources/netns.ts';
 import { nfqueueHelper } from '../resources/impairment.ts';
@@ -41,13 +42,6 @@ async function probeDocker(): Promise<string> {
   return `Docker Engine ${version.Version} (API ${version.ApiVersion}) at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`;
 }
 
-/** A tool's version line; throws when the tool is missing or fails. */
-async function version(command: string, args = ['--version']): Promise<string> {
-  const { exitCode, stdout, stderr } = await execOutcome(command, args);
-  if (exitCode !== 0) throw new Error(`${command}: ${(stderr || stdout).split('\n')[0] || `exit ${exitCode}`}`);
-  return stdout || stderr;
-}
-
 /** The helper binds a queue and prints "ready"; it is stopped as soon as it has. */
 async function probeNfqueue(ns: string): Promise<string> {
   const helper = await nfqueueHelper();
@@ -79,14 +73,14 @@ const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string
       }),
   },
   nfqueue: { needs: 'netns', run: () => inProbeNetns(probeNfqueue) },
-  tcpdump: { run: () => version('tcpdump') },
-  tshark: { run: () => version('tshark') },
-  ss: { run: () => version('ss', ['-V']) },
-  ping: { run: () => version('ping', ['-V']) },
-  traceroute: { run: () => version('traceroute') },
+  tcpdump: { run: () => toolVersion('tcpdump') },
+  tshark: { run: () => toolVersion('tshark') },
+  ss: { run: () => toolVersion('ss', ['-V']) },
+  ping: { run: () => toolVersion('ping', ['-V']) },
+  traceroute: { run: () => toolVersion('traceroute') },
   scapy: { run: async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}` },
-  named: { run: () => version('named', ['-v']) },
-  unbound: { run: () => version('unbound', ['-V']) },
+  named: { run: () => toolVersion('named', ['-v']) },
+  unbound: { run: () => toolVersion('unbound', ['-V']) },
   docker: { run: probeDocker },
 };
 

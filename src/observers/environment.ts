@@ -16,9 +16,13 @@ export function baseEnvironment(): Environment {
   return { kernel: release(), os: osName(), node: process.version };
 }
 
-/** The first line of a tool's version output, e.g. `tcpdump version 4.99.3`: stdout's, or stderr's for tools that print it there. */
+/**
+ * The first line of a tool's version output, e.g. `tcpdump version 4.99.3`: stdout's, or stderr's
+ * for tools that print it there. Throws when the tool is missing or fails.
+ */
 export async function toolVersion(command: string, args = ['--version']): Promise<string> {
-  const { stdout, stderr } = await execOutcome(command, args);
+  const { exitCode, stdout, stderr } = await execOutcome(command, args);
+  if (exitCode !== 0) throw new Error(`${command}: ${(stderr || stdout).split('\n')[0] || `exit ${exitCode}`}`);
   return (stdout || stderr).split('\n')[0] ?? '';
 }
 

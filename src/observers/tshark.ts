@@ -89,6 +89,9 @@ export async function decodeTcp(pcap: string, displayFilter = 'tcp'): Promise<Pa
   return parseTsharkFields(await exec('tshark', fieldArgs(pcap, displayFilter, TSHARK_FIELDS), { timeoutMs: 60_000 }));
 }
 
+/** The first of a field's occurrences (an ICMP error, say, repeats IP fields for the packet it quotes). */
+export const firstValue = (value: string): string => value.split(',')[0] ?? '';
+
 /** Splits tshark field output into one record per packet, keyed by field name; repeated fields are joined by ','. */
 export function parseFieldRows(output: string, fields: readonly string[]): Record<string, string>[] {
   return output

@@ -36,7 +36,10 @@ export interface StartedContainer {
   address: string;
 }
 
-const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
+/** Ignores the engine's answer that an object is gone (404) or already being removed (409). */
+export function unlessGone(error: { statusCode?: number }): void {
+  if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+}
 
 export async function startContainer(scope: Scope, runId: string, spec: ContainerSpec): Promise<StartedContainer> {
   const name = resourceName(runId, spec.name);
@@ -60,9 +63,7 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
       : undefined,
   });
   scope.defer(`container ${name}`, async () => {
-    await container.remove({ force: true, v: true }).catch((error) => {
-      if (!isNotFound(error)) throw error;
-    });
+    await container.remove({ force: true, v: true }).catch(unlessGone);
   });
   await container.start();
   const info = await container.inspect();
@@ -104,9 +105,7 @@ export async function createNetwork(scope: Scope, runId: string, name: string, s
     ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}),
   });
   scope.defer(`network ${fullName}`, async () => {
-    await network.remove().catch((error) => {
-      if (!isNotFound(error)) throw error;
-    });
+    await network.remove().catch(unlessGone);
   });
   return fullName;
 }

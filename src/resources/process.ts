@@ -48,6 +48,8 @@ export interface LongProcess {
   readonly pid: number;
   /** Resolves when a line on stdout or stderr matches, or rejects after `timeoutMs`. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
+  /** Calls `listener` with every later line the process prints on stdout. */
+  onStdoutLine(listener: (line: string) => void): void;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export function spawnLabelled(
   const exited = child.then(() => undefined);
   const lines: string[] = [];
   const watchers = new Set<(line: string) => void>();
+  const stdoutListeners: ((line: string) => void)[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
     stream?.setEncoding('utf8');
@@ -75,6 +78,7 @@ export function spawnLabelled(
       for (const line of parts) {
         lines.push(line);
         for (const watch of watchers) watch(line);
+        if (stream === child.stdout) for (const listen of stdoutListeners) listen(line);
       }
     });
   }
@@ -114,6 +118,9 @@ export function spawnLabelled(
         watchers.add(watch);
         child.once('exit', onExit);
       });
+    },
+    onStdoutLine(listener) {
+      stdoutListeners.push(listener);
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       await terminate(signal);

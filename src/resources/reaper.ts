@@ -4,7 +4,7 @@
  * Resources of runs that are still alive are never touched.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { labelledDockerObjects, docker } from './docker.ts';
+import { docker, labelledDockerObjects, unlessGone } from './docker.ts';
 import { exec } from './process.ts';
 import { deleteNetns } from './netns.ts';
 import { forgetRun, isRunDead, processStart, recordedRuns, RUN_ID_ENV } from './run-state.ts';
@@ -38,11 +38,6 @@ function labelledProcesses(): { pid: number; runId: string }[] {
     }
   }
   return found;
-}
-
-/** Another reaper may have removed the object first (404, or 409 while its removal is under way). */
-function unlessGone(error: { statusCode?: number }): void {
-  if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
 }
 
 export async function reapDeadRuns(): Promise<Reaped> {

@@ -1,5 +1,6 @@
 /** Controls a socket agent (src/agents/socket-agent.ts) running inside a network namespace. */
 import { fileURLToPath } from 'node:url';
+import type { Host } from './netns.ts';
 import { spawnLabelled } from './process.ts';
 import type { Scope } from './scope.ts';
 
@@ -27,21 +28,16 @@ export async function startSocketAgent(scope: Scope, runId: string, host: string
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const waiters = new Set<() => void>();
   let nextId = 0;
-  let buffered = '';
-  agent.child.stdout?.on('data', (chunk: string) => {
-    const lines = (buffered + chunk).split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      const message = JSON.parse(line) as AgentEvent & { id?: number; ok?: boolean; result?: unknown; error?: string };
-      if (message.id !== undefined) {
-        const call = pending.get(message.id);
-        pending.delete(message.id);
-        if (message.ok) call?.resolve(message.result);
-        else call?.reject(new Error(`${host}: ${message.error}`));
-      } else {
-        events.push(message);
-        for (const wake of waiters) wake();
-      }
+  agent.onStdoutLine((line) => {
+    const message = JSON.parse(line) as AgentEvent & { id?: number; ok?: boolean; result?: unknown; error?: string };
+    if (message.id !== undefined) {
+      const call = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.ok) call?.resolve(message.result);
+      else call?.reject(new Error(`${host}: ${message.error}`));
+    } else {
+      events.push(message);
+      for (const wake of waiters) wake();
     }
   });
   const waitFor: SocketAgent['waitFor'] = (predicate, timeoutMs, what) =>
@@ -76,4 +72,9 @@ export async function startSocketAgent(scope: Scope, runId: string, host: string
       });
     },
   };
+}
+
+/** One agent in each of the hosts, started together; each is named after its host. */
+export function startSocketAgents(scope: Scope, runId: string, ...hosts: Host[]): Promise<SocketAgent[]> {
+  return Promise.all(hosts.map((host) => startSocketAgent(scope, runId, host.name, host.netns)));
 }

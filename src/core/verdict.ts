@@ -1,0 +1,19 @@
+/** Small builders of claim results shared by the labs. */
+import type { LabContext } from './lab.ts';
+import type { ClaimResult, Evidence } from './types.ts';
+
+/** A claim that is confirmed when `holds`, refuted otherwise, with the summary for each case. */
+export function confirmedIf(id: string, holds: boolean, yes: string, no: string, observed: Record<string, unknown>, evidence: Evidence[] = []): ClaimResult {
+  return { id, verdict: holds ? 'confirmed' : 'refuted', summary: holds ? yes : no, observed, evidence };
+}
+
+/** The same result with more evidence after its own. */
+export function withEvidence(result: ClaimResult, ...evidence: Evidence[]): ClaimResult {
+  return { ...result, evidence: [...result.evidence, ...evidence] };
+}
+
+/** Keeps a file with the report and returns the evidence that links to it (none when no report is written). */
+export function keptFile(ctx: LabContext, file: string, title: string): Evidence[] {
+  const path = ctx.keep(file);
+  return path ? [{ kind: 'file', title, path }] : [];
+}
