@@ -22,7 +22,6 @@ import { observeCommand } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { spawnLabelled } from '../../src/resources/process.ts';
 
 export const IP = { root: '198.18.90.1', tld: '198.18.90.2', auth: '198.18.90.3', resolver: '198.18.90.53', client: '198.18.90.10', www: '198.18.90.80', hostsOnly: '198.18.90.99' } as const;
@@ -124,12 +123,15 @@ export default defineLab({
     does: 'Looks up a hosts-file name, then www.example.lab twice, with getent; reads the root hints.',
     observes: 'Every DNS message on the resolver (who asked whom), getent answers, the root hints file.',
   },
-  async run(ctx) {
-    const { scope, runId } = ctx;
-    const net = await buildNetwork(scope, runId, {
+  needs: {
+    topology: {
       hosts: { client: {}, resolver: {}, root: {}, tld: {}, auth: {} },
       lans: [{ name: 'lan', members: [['client', `${IP.client}/24`], ['resolver', `${IP.resolver}/24`], ['root', `${IP.root}/24`], ['tld', `${IP.tld}/24`], ['auth', `${IP.auth}/24`]] }],
-    });
+    },
+  },
+  async run(ctx) {
+    const { scope, runId } = ctx;
+    const net = ctx.hosts;
     ctx.environment.named = await toolVersion('named', ['-v']);
     ctx.environment.unbound = (await toolVersion('unbound', ['-V'])).replace(/^Version /, 'unbound ');
 

@@ -18,7 +18,8 @@ import { hostname, release } from 'node:os';
 import { defineLab } from '../../src/core/lab.ts';
 import { confirmedIf } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { docker, execIn, startContainer } from '../../src/resources/docker.ts';
+import { startContainer } from '../../src/resources/container.ts';
+import { docker, execIn } from '../../src/resources/docker.ts';
 import { ensureImage } from '../../src/resources/images.ts';
 import { execOutcome } from '../../src/resources/process.ts';
 
@@ -76,14 +77,19 @@ export default defineLab({
     does: 'Compares namespaces, processes, hostname, interfaces and shared memory inside and out; changes an image file; allocates past the memory limit.',
     observes: '/proc/<pid>/ns links, ps, hostname, ip, ipcs, uid_map, /proc/self/cgroup, docker inspect, the overlay directories, uname -r.',
   },
+  needs: {
+    services: {
+      isoa: { image: 'backend', cmd: ['sleep', 'infinity'] },
+      isob: { image: 'backend', cmd: ['sleep', 'infinity'] },
+    },
+  },
   async run(ctx) {
     const image = await ensureImage('backend');
-    ctx.step('starting two containers');
-    const [a, b] = await Promise.all(['iso-a', 'iso-b'].map((name) => startContainer(ctx.scope, ctx.runId, { image, name, cmd: ['sleep', 'infinity'] })));
-    const inspectA = await docker().getContainer(a!.id).inspect();
-    const inspectB = await docker().getContainer(b!.id).inspect();
+    const { isoa: a, isob: b } = ctx.services;
+    const inspectA = await (await docker()).getContainer(a.id).inspect();
+    const inspectB = await (await docker()).getContainer(b.id).inspect();
     const pid = inspectA.State.Pid;
-    const inA = async (script: string) => (await execIn(a!.id, ['sh', '-c', script])).stdout.trim();
+    const inA = async (script: string) => (await execIn(a.id, ['sh', '-c', script])).stdout.trim();
     const links = Object.fromEntries(NAMESPACES.map((n) => [n, { host: readlinkSync(`/proc/self/ns/${n}`), container: readlinkSync(`/proc/${pid}/ns/${n}`) }])) as NamespaceLinks;
     const separate = (n: (typeof NAMESPACES)[number]) => links[n].host !== links[n].container;
     const ns = nsTable(links);
@@ -108,20 +114,20 @@ export default defineLab({
     ctx.step('changing a file from the image');
     const graph = inspectA.GraphDriver as { Name: string; Data: Record<string, string> };
     const graphB = inspectB.GraphDriver as { Name: string; Data: Record<string, string> };
-    await execIn(a!.id, ['sh', '-c', 'echo changed-in-a >> /etc/debian_version'], undefined, 'root');
+    await execIn(a.id, ['sh', '-c', 'echo changed-in-a >> /etc/debian_version'], undefined, 'root');
     const upper = `${graph.Data.UpperDir}/etc/debian_version`;
     // The first lower directory is the container's own "-init" layer (its /etc/hosts and the like).
     const lowerDirs = (graph.Data.LowerDir ?? '').split(':').filter((d) => !d.includes('-init/'));
     const original = lowerDirs.map((d) => `${d}/etc/debian_version`).find(existsSync);
     const copiedUp = existsSync(upper) && readFileSync(upper, 'utf8').includes('changed-in-a');
     const originalUntouched = !!original && !readFileSync(original, 'utf8').includes('changed-in-a');
-    const inB = (await execIn(b!.id, ['cat', '/etc/debian_version'])).stdout.trim();
+    const inB = (await execIn(b.id, ['cat', '/etc/debian_version'])).stdout.trim();
     const sharedLayers = lowerDirs.filter((d) => (graphB.Data.LowerDir ?? '').split(':').includes(d)).length;
 
     ctx.step('allocating past a 64 MiB memory limit');
     const limited = await startContainer(ctx.scope, ctx.runId, { image, name: 'iso-mem', cmd: ['python3', '-c', "b = bytearray(256 * 1024 * 1024); print('allocated')"], memoryBytes: 64 * 1024 * 1024 });
-    const waited = (await docker().getContainer(limited.id).wait()) as { StatusCode: number };
-    const state = (await docker().getContainer(limited.id).inspect()).State;
+    const waited = (await (await docker()).getContainer(limited.id).wait()) as { StatusCode: number };
+    const state = (await (await docker()).getContainer(limited.id).inspect()).State;
 
     const uts = hostname();
     return [

@@ -18,7 +18,7 @@ import { defineLab } from '../../src/core/lab.ts';
 import { withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execIn } from '../../src/resources/docker.ts';
-import { startNginxStack } from '../../src/resources/nginx-stack.ts';
+import { startNginxStack } from '../../src/systems/nginx-stack.ts';
 
 export interface Response {
   status: number;

@@ -18,7 +18,6 @@ import type { ClaimResult } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 const CLIENT = '198.18.85.1';
@@ -119,11 +118,14 @@ export default defineLab({
     does: 'Requests /slow/a, /b and /c at once on one session; /b three times; /pushed.',
     observes: 'HTTP/2 frames decoded by tshark (type, stream, length), TCP connections, response end times, pushed streams.',
   },
-  async run(ctx) {
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { client: {}, server: {} },
       links: [{ a: ['client', `${CLIENT}/24`], b: ['server', `${SERVER}/24`], impair: { b: { delayMs: 20 } } }],
-    });
+    },
+  },
+  async run(ctx) {
+    const net = ctx.hosts;
     ctx.environment.tshark = await toolVersion('tshark');
     ctx.environment.impairment = net.server!.impairments.map((i) => i.description).join('; ');
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'h2', netns: net.client!.netns, iface: 'eth0', filter: `tcp port ${PORT}` });

@@ -21,7 +21,6 @@ import { observeCommand, type Observation } from '../../src/observers/command.ts
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { firstValue, readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import { scapy } from '../../src/resources/scapy.ts';
 import { startSocketAgent } from '../../src/resources/socket-agent.ts';
@@ -182,29 +181,32 @@ export default defineLab({
     does: 'Pings with a pattern, traceroutes, pings with DF and 1400 bytes, sends UDP and TCP to closed ports, sends a malformed IP option with scapy, pings far through r1.',
     observes: 'ICMP type, code, identifier, sequence, data, MTU, pointer and gateway decoded by tshark; ping, traceroute and ip route output; the UDP socket error.',
   },
-  async run(ctx) {
-    const a = ADDRESSES;
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { client: {}, r1: { router: true }, gw: { router: true }, r2: { router: true }, r3: { router: true }, server: {}, far: {} },
-      lans: [{ name: 'lan', members: [['client', `${a.client}/24`], ['r1', `${a.r1}/24`], ['gw', `${a.gw}/24`]] }],
+      lans: [{ name: 'lan', members: [['client', `${ADDRESSES.client}/24`], ['r1', `${ADDRESSES.r1}/24`], ['gw', `${ADDRESSES.gw}/24`]] }],
       links: [
-        { a: ['r1', '198.18.11.1/24'], b: ['r2', `${a.r2}/24`] },
-        { a: ['r2', '198.18.12.1/24'], b: ['r3', `${a.r3}/24`] },
-        { a: ['r3', '198.18.13.1/24'], b: ['server', `${a.server}/24`], mtu: 1280 },
-        { a: ['gw', '198.18.20.1/24'], b: ['far', `${a.far}/24`] },
+        { a: ['r1', '198.18.11.1/24'], b: ['r2', `${ADDRESSES.r2}/24`] },
+        { a: ['r2', '198.18.12.1/24'], b: ['r3', `${ADDRESSES.r3}/24`] },
+        { a: ['r3', '198.18.13.1/24'], b: ['server', `${ADDRESSES.server}/24`], mtu: 1280 },
+        { a: ['gw', '198.18.20.1/24'], b: ['far', `${ADDRESSES.far}/24`] },
       ],
       routes: [
-        { host: 'client', to: 'default', via: a.r1 },
-        { host: 'r1', to: '198.18.20.0/24', via: a.gw },
-        { host: 'r1', to: 'default', via: a.r2 },
+        { host: 'client', to: 'default', via: ADDRESSES.r1 },
+        { host: 'r1', to: '198.18.20.0/24', via: ADDRESSES.gw },
+        { host: 'r1', to: 'default', via: ADDRESSES.r2 },
         { host: 'r2', to: '198.18.10.0/24', via: '198.18.11.1' },
-        { host: 'r2', to: '198.18.13.0/24', via: a.r3 },
+        { host: 'r2', to: '198.18.13.0/24', via: ADDRESSES.r3 },
         { host: 'r3', to: 'default', via: '198.18.12.1' },
         { host: 'server', to: 'default', via: '198.18.13.1' },
-        { host: 'gw', to: 'default', via: a.r1 },
+        { host: 'gw', to: 'default', via: ADDRESSES.r1 },
         { host: 'far', to: 'default', via: '198.18.20.1' },
       ],
-    });
+    },
+  },
+  async run(ctx) {
+    const a = ADDRESSES;
+    const net = ctx.hosts;
     const client = net.client.netns;
     ctx.environment.ping = await toolVersion('ping', ['-V']);
     ctx.environment.traceroute = await toolVersion('traceroute', ['--version']);

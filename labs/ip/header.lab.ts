@@ -17,7 +17,6 @@ import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { firstValue, readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { scapy } from '../../src/resources/scapy.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
@@ -146,8 +145,8 @@ export default defineLab({
     does: 'Sends ECN-capable TCP data, a 3000-byte UDP datagram that must be fragmented, and a packet with 40 bytes of IP options.',
     observes: 'Every IPv4 header field as tshark decodes it, on both sides of the routers.',
   },
-  async run(ctx) {
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { client: { sysctls: { 'net.ipv4.tcp_ecn': '1' } }, r1: { router: true }, r2: { router: true }, server: {} },
       links: [
         { a: ['client', `${CLIENT}/24`], b: ['r1', '198.18.30.254/24'] },
@@ -160,7 +159,10 @@ export default defineLab({
         { host: 'r2', to: '198.18.30.0/24', via: '198.18.31.1' },
         { host: 'server', to: 'default', via: '198.18.32.254' },
       ],
-    });
+    },
+  },
+  async run(ctx) {
+    const net = ctx.hosts;
     ctx.environment.tshark = await toolVersion('tshark');
     await recordSysctls(ctx.environment, ['net.ipv4.tcp_ecn', 'net.ipv4.ip_default_ttl'], net.client.netns, ' (client)');
     const [atClient, atServer] = await Promise.all([

@@ -19,7 +19,7 @@ import type { ClaimResult } from '../../src/core/types.ts';
 import { observeShell, type Observation } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { execIn } from '../../src/resources/docker.ts';
-import { nginxConf, startNginxStack } from '../../src/resources/nginx-stack.ts';
+import { nginxConf, startNginxStack } from '../../src/systems/nginx-stack.ts';
 
 export interface Sent {
   ip: string;

@@ -18,7 +18,7 @@ import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { FIL_NULL, indexPages, parsePageTypeDump, readInt, type IndexPage, type PageSummary } from '../../src/observers/innodb.ts';
-import { startMysqlServer, type MysqlServer } from '../../src/resources/mysql-server.ts';
+import { startMysqlServer, type MysqlServer } from '../../src/systems/mysql-server.ts';
 
 export const STEPS = [10, 2_000, 100_000];
 

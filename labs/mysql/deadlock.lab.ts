@@ -20,7 +20,8 @@
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { startMysqlServer } from '../../src/resources/mysql-server.ts';
+import { startMysqlServer } from '../../src/systems/mysql-server.ts';
+import type { Timeline } from '../../src/resources/timeline.ts';
 
 export const ROUNDS = 20;
 
@@ -70,7 +71,8 @@ const share = (id: number) => `SELECT * FROM account WHERE id = ${id} LOCK IN SH
  * second requests reaches the server first does not matter: once both hold a lock, two crossed
  * requests wait for each other whatever their order, and a NOWAIT request fails whatever its order.
  */
-async function round(t1: Connection, t2: Connection, v: Variant): Promise<{ deadlock: boolean; lockWait: boolean; completed: boolean }> {
+async function round(t1: Connection, t2: Connection, v: Variant, timeline: Timeline): Promise<{ deadlock: boolean; lockWait: boolean; completed: boolean }> {
+  const ops = [timeline.invoke('T1', v.name), timeline.invoke('T2', v.name)];
   await t1.query('BEGIN');
   await t2.query('BEGIN');
   await t1.query(v.first[0]);
@@ -82,6 +84,8 @@ async function round(t1: Connection, t2: Connection, v: Variant): Promise<{ dead
       async (error: { errno?: number }) => (await t.query('ROLLBACK'), error.errno ?? -1),
     );
   const codes = await Promise.all([finish(t1, v.second[0]), finish(t2, v.second[1])]);
+  // A rolled-back transaction certainly did not take effect: a `fail` on the timeline.
+  codes.forEach((code, i) => (code === 0 ? ops[i]!.ok('committed') : ops[i]!.fail(`error ${code}, rolled back`)));
   return { deadlock: codes.includes(1213), lockWait: codes.some((c) => c === 1205 || c === 3572), completed: codes.every((c) => c === 0) };
 }
 
@@ -127,7 +131,7 @@ export default defineLab({
       ctx.step(`${v.name}: ${ROUNDS} rounds`);
       const result: VariantResult = { name: v.name, condition: v.condition, rounds: ROUNDS, deadlocks: 0, lockWaitErrors: 0, completed: 0 };
       for (let i = 0; i < ROUNDS; i++) {
-        const r = await round(t1, t2, v);
+        const r = await round(t1, t2, v, ctx.timeline);
         result.deadlocks += Number(r.deadlock);
         result.lockWaitErrors += Number(r.lockWait);
         result.completed += Number(r.completed);

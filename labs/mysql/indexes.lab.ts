@@ -16,7 +16,7 @@
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { startMysqlServer } from '../../src/resources/mysql-server.ts';
+import { startMysqlServer } from '../../src/systems/mysql-server.ts';
 
 export interface QueryRun {
   sql: string;

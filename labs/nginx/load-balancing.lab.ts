@@ -17,7 +17,7 @@
 import { defineLab } from '../../src/core/lab.ts';
 import { withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { nginxConf, startNginxStack, type NginxStack } from '../../src/resources/nginx-stack.ts';
+import { nginxConf, startNginxStack, type NginxStack } from '../../src/systems/nginx-stack.ts';
 
 export const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
 const bars = (title: string, xs: string[], order: string[]): Evidence => ({ kind: 'bars', title, bars: order.map((label) => ({ label, value: count(xs)[label] ?? 0 })) });
@@ -304,7 +304,7 @@ export default defineLab({
 
     const configuration = (claim: string): Evidence => ({
       kind: 'command',
-      title: 'The upstream blocks used, in order (the rest of nginx.conf is nginxConf() in src/resources/nginx-stack.ts)',
+      title: 'The upstream blocks used, in order (the rest of nginx.conf is nginxConf() in src/systems/nginx-stack.ts)',
       command: `upstream app { … }`,
       output: (upstreams[claim] ?? []).join('\n---\n'),
     });

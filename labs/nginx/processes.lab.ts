@@ -14,12 +14,12 @@
  * HTTP status codes, and nginx's error log.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { until } from '../../src/core/wait.ts';
+import { until } from '../../src/resources/wait.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execIn } from '../../src/resources/docker.ts';
 import { ensureImage } from '../../src/resources/images.ts';
-import { nginxConf, startNginxStack, type NginxStack } from '../../src/resources/nginx-stack.ts';
-import { startContainer } from '../../src/resources/docker.ts';
+import { nginxConf, startNginxStack, type NginxStack } from '../../src/systems/nginx-stack.ts';
+import { startContainer } from '../../src/resources/container.ts';
 
 export interface Proc {
   pid: number;
@@ -235,11 +235,18 @@ export default defineLab({
     ctx.step('kill a worker under load');
     const beforeKill = await ps(stack);
     const victim = workers(beforeKill)[0]!.pid;
-    const load = statuses(stack, 16, 8);
+    const load = ctx.timeline.op('client', '16 slow GETs, 8 at a time', async () => {
+      const codes = await statuses(stack, 16, 8);
+      return codes.join(' ');
+    });
     await until(async () => (await owners()).includes(victim), 5000, 'the victim to hold a connection');
+    const kill = `SIGKILL worker ${victim}`;
+    ctx.timeline.fault('start', kill, ['nginx']);
     await execIn(stack.nginx.id, ['kill', '-9', String(victim)]);
-    const crashStatuses = await load;
+    const loaded = await load;
+    const crashStatuses = loaded.type === 'ok' ? loaded.value.split(' ') : [];
     await until(async () => workers(await ps(stack)).length === 2, 5000, 'a replacement worker');
+    ctx.timeline.fault('end', kill, ['nginx']);
     const afterKill = await ps(stack);
     const errorLog = (await execIn(stack.nginx.id, ['tail', '-n', '20', '/var/log/nginx/error.log'])).stdout;
 

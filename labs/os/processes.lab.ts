@@ -11,10 +11,9 @@
  * the reading process printed, and `ulimit -s`.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { until } from '../../src/core/wait.ts';
+import { until } from '../../src/resources/wait.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { execIn, startContainer } from '../../src/resources/docker.ts';
-import { ensureImage } from '../../src/resources/images.ts';
+import { execIn } from '../../src/resources/docker.ts';
 
 export interface PsRow {
   pid: number;
@@ -76,8 +75,9 @@ export default defineLab({
     does: 'Leaves a child unwaited, orphans another, writes into a pipe\'s read end, passes a line through a FIFO between separate processes, reads ulimit -s.',
     observes: 'ps and /proc/<pid>/status, system call errors, what the reader printed, the stack limit.',
   },
+  needs: { services: { os: { image: 'backend', cmd: ['sleep', 'infinity'] } } },
   async run(ctx) {
-    const box = await startContainer(ctx.scope, ctx.runId, { image: await ensureImage('backend'), name: 'os', cmd: ['sleep', 'infinity'] });
+    const box = ctx.services.os;
     const sh = async (script: string) => (await execIn(box.id, ['sh', '-c', script])).stdout.trim();
     const ps = async () => parsePsStat(await sh('ps -eo pid=,ppid=,stat=,comm='));
     ctx.environment.kernel_in_container = await sh('uname -r');

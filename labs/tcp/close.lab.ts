@@ -14,7 +14,6 @@ import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, SocketSample } from '../../src/core/types.ts';
 import { recordSysctls } from '../../src/observers/environment.ts';
 import { SocketSampler } from '../../src/observers/socket-sampler.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents, type SocketAgent } from '../../src/resources/socket-agent.ts';
 
@@ -78,11 +77,14 @@ export default defineLab({
     does: "Closes from the client while its firewall holds back the server's ACK, then its FIN; then exhausts an 8-port ephemeral range with TIME-WAIT sockets, and retries with tcp_tw_reuse=1.",
     observes: 'ss -tanoi on both sides at each step, and connect() errors.',
   },
-  async run(ctx) {
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { client: { sysctls: { 'net.ipv4.ip_local_port_range': `${PORT_RANGE[0]} ${PORT_RANGE[1]}` } }, server: {} },
       links: [{ a: ['client', `${CLIENT}/24`], b: ['server', `${SERVER}/24`] }],
-    });
+    },
+  },
+  async run(ctx) {
+    const net = ctx.hosts;
     const cns = net.client!.netns;
     const sns = net.server!.netns;
     await recordSysctls(ctx.environment, ['net.ipv4.tcp_tw_reuse', 'net.ipv4.ip_local_port_range'], cns, ' (client)');

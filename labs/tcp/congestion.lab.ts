@@ -23,8 +23,9 @@ import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { sampleTcpInfo, type TcpInfoSample } from '../../src/observers/tcp-info.ts';
 import { decodeTcp } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
+import { sleep } from '../../src/resources/cancel.ts';
 import { impair, type ImpairmentSpec } from '../../src/resources/impairment.ts';
-import { buildNetwork, type Network } from '../../src/resources/netns.ts';
+import { type Network } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import type { Scope } from '../../src/resources/scope.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
@@ -299,7 +300,10 @@ async function trial(ctx: LabContext, scope: Scope, net: Network, spec: TrialSpe
   await exec('ip', ['tcp_metrics', 'flush', 'all'], { netns: sender.netns });
   const impairments = [...receiver.impairments.map((i) => `receiver ${i.description}`)];
   const loss = spec.receiverLoss ? await impair(scope, runId, receiver.netns, 'eth0', spec.receiverLoss) : undefined;
-  if (loss) impairments.push(`receiver ${loss.description}`);
+  if (loss) {
+    impairments.push(`receiver ${loss.description}`);
+    ctx.timeline.fault('start', `${spec.name}: receiver ${loss.description}`, ['receiver']);
+  }
   const capture = await startCapture(scope, runId, { dir: ctx.workDir, name: spec.name.replace(/\W+/g, '-'), netns: sender.netns, iface: 'eth0', filter: `tcp port ${PORT}`, snaplen: 128 });
   const [out, sink] = await startSocketAgents(scope, runId, sender, receiver);
   await sink.request('listen', { port: PORT });
@@ -317,6 +321,7 @@ async function trial(ctx: LabContext, scope: Scope, net: Network, spec: TrialSpe
   const sampling = sampleTcpInfo(sender.netns, localPort, t0);
   const bulk = (await sink.waitFor((e) => e.event === 'accepted' && e.remotePort === localPort, 5000, 'accepted')).conn;
   const received = () => sink.events.filter((e) => e.event === 'data' && e.conn === bulk).reduce((a, e) => a + (e.bytes ?? 0), 0);
+  const transfer = ctx.timeline.invoke('sender', spec.name, BYTES);
   const writing = out.request('write', { conn: 'bulk', bytes: BYTES });
   let lossAtMs: number | undefined;
   if (spec.blackout) {
@@ -324,15 +329,21 @@ async function trial(ctx: LabContext, scope: Scope, net: Network, spec: TrialSpe
     const blackout = await impair(scope, runId, sender.netns, 'eth0', { lossIn: { nth: { every: 1, packet: 0 } }, match: ['-p', 'tcp', '--sport', String(PORT)] });
     lossAtMs = Math.round(performance.now() - t0);
     impairments.push(`sender ${blackout.description} for ${spec.blackout.forMs} ms`);
-    await new Promise((r) => setTimeout(r, spec.blackout!.forMs));
+    ctx.timeline.fault('start', `${spec.name}: every ACK dropped`, ['sender']);
+    await sleep(spec.blackout.forMs);
     await blackout.remove();
+    ctx.timeline.fault('end', `${spec.name}: every ACK dropped`, ['sender']);
   }
   await writing;
   await sink.waitFor(() => received() >= BYTES, 30_000, 'the whole transfer');
+  transfer.ok(`${received()} bytes received`);
   await sampling.stop();
   await out.request('destroy', { conn: 'bulk' });
   await capture.stop();
-  if (loss) await loss.remove();
+  if (loss) {
+    await loss.remove();
+    ctx.timeline.fault('end', `${spec.name}: receiver ${loss.description}`, ['receiver']);
+  }
 
   const packets = (await decodeTcp(capture.file)).filter((p) => p.srcPort === localPort || p.dstPort === localPort);
   const kept = ctx.keep(capture.file);
@@ -374,11 +385,14 @@ export default defineLab({
     does: '2 MB transfers with reno, cubic and bbr: plain, with an initial ssthresh of 20, with the 300th segment dropped, and with every ACK dropped for 1.6 s.',
     observes: 'Segments per round trip, duplicate ACKs and retransmissions from tshark; cwnd, ssthresh, RTO and timers from ss.',
   },
-  async run(ctx) {
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { sender: {}, receiver: {} },
       links: [{ a: ['sender', `${SENDER}/24`], b: ['receiver', `${RECEIVER}/24`], offload: false, impair: { b: { delayMs: RTT_MS } } }],
-    });
+    },
+  },
+  async run(ctx) {
+    const net = ctx.hosts;
     ctx.environment.tshark = await toolVersion('tshark');
     await recordSysctls(ctx.environment, ['net.ipv4.tcp_congestion_control', 'net.ipv4.tcp_available_congestion_control', 'net.ipv4.tcp_sack', 'net.ipv4.tcp_recovery', 'net.ipv4.tcp_reordering'], net.sender!.netns, ' (namespace default)');
     ctx.environment.impairment = net.receiver!.impairments.map((i) => i.description).join('; ');

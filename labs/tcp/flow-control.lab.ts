@@ -23,7 +23,7 @@ import { recordSysctls } from '../../src/observers/environment.ts';
 import { sampleTcpInfo, type TcpInfoSample } from '../../src/observers/tcp-info.ts';
 import { decodeTcp, readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { buildNetwork, type Network } from '../../src/resources/netns.ts';
+import { type Network } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
@@ -172,11 +172,14 @@ export default defineLab({
     does: 'A receiver that does not read for 2 s; a receiver whose window is smaller than cwnd; a receiver whose window is larger than cwnd.',
     observes: 'Advertised windows and zero-window marks from tshark; the sender\'s cwnd, unacked segments, peer window and persist timer from ss.',
   },
-  async run(ctx) {
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { sender: {}, receiver: {} },
       links: [{ a: ['sender', `${SENDER}/24`], b: ['receiver', `${RECEIVER}/24`], offload: false, impair: { b: { delayMs: 40 } } }],
-    });
+    },
+  },
+  async run(ctx) {
+    const net = ctx.hosts;
     await recordSysctls(ctx.environment, ['net.ipv4.tcp_rmem'], net.receiver!.netns, ' (receiver default)');
     ctx.environment.impairment = net.receiver!.impairments.map((i) => i.description).join('; ');
     const stalled = await transfer(ctx, net, 'receiver stops reading', { rmem: SMALL_RMEM, bytes: 100_000, stallMs: STALL_MS });

@@ -16,7 +16,6 @@ import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 export const TCP_FIELDS = ['frame.number', 'tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.hdr_len', 'tcp.flags', 'tcp.flags.res', 'tcp.flags.cwr', 'tcp.flags.ece', 'tcp.flags.urg', 'tcp.window_size_value', 'tcp.checksum', 'tcp.urgent_pointer', 'tcp.option_kind', 'tcp.len'] as const;
@@ -73,11 +72,14 @@ export default defineLab({
     does: 'Opens a connection and sends 100 bytes.',
     observes: 'Every TCP header field and flag bit as tshark decodes them.',
   },
-  async run(ctx) {
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { client: { sysctls: { 'net.ipv4.tcp_ecn': '1' } }, server: {} },
       links: [{ a: ['client', '198.18.96.1/24'], b: ['server', '198.18.96.2/24'], offload: false }],
-    });
+    },
+  },
+  async run(ctx) {
+    const net = ctx.hosts;
     ctx.environment.tshark = await toolVersion('tshark');
     await recordSysctls(ctx.environment, ['net.ipv4.tcp_ecn'], net.client!.netns, ' (client)');
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'tcp-header', netns: net.client!.netns, iface: 'eth0', filter: 'tcp port 7200' });

@@ -26,7 +26,6 @@ import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { SocketSampler } from '../../src/observers/socket-sampler.ts';
 import { decodeTcp } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
@@ -243,12 +242,15 @@ export default defineLab({
     does: 'Freezes a handshake by dropping the SYN/ACK; opens a clean connection, writes 1000+3000+10 bytes, closes it with the server closing a second late; closes another at once; repeats with TCP timestamps off.',
     observes: 'Packets decoded by tshark (flags, raw seq/ack, header length, options), socket states and timers from ss -tanoi, the sizes the server read.',
   },
-  async run(ctx) {
-    const { scope, runId } = ctx;
-    const net = await buildNetwork(scope, runId, {
+  needs: {
+    topology: {
       hosts: { client: {}, server: {} },
       links: [{ a: ['client', '198.18.0.1/24'], b: ['server', '198.18.0.2/24'], offload: false }],
-    });
+    },
+  },
+  async run(ctx) {
+    const { scope, runId } = ctx;
+    const net = ctx.hosts;
     const { client: clientHost, server: serverHost } = net;
     const endpoints = { client: clientHost.address, server: serverHost.address };
     ctx.environment.tcpdump = await toolVersion('tcpdump');

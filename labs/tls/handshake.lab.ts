@@ -19,7 +19,6 @@ import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
@@ -164,11 +163,14 @@ export default defineLab({
     does: 'Connects with TLS 1.2 and then TLS 1.3, sending an HTTP request the moment the connection is secure, with the client logging its keys.',
     observes: 'TLS records decoded and decrypted by tshark: content and handshake types, randoms, cipher suites, and their times.',
   },
-  async run(ctx) {
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { client: {}, server: {} },
       links: [{ a: ['client', `${CLIENT}/24`], b: ['server', `${SERVER}/24`], impair: { b: { delayMs: DELAY_MS } } }],
-    });
+    },
+  },
+  async run(ctx) {
+    const net = ctx.hosts;
     ctx.environment.tshark = await toolVersion('tshark');
     ctx.environment.openssl = await toolVersion('openssl', ['version']);
     ctx.environment.node = process.version;

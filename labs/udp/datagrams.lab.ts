@@ -22,7 +22,6 @@ import { counterDelta, readCounters } from '../../src/observers/snmp.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { impair } from '../../src/resources/impairment.ts';
-import { buildNetwork } from '../../src/resources/netns.ts';
 import { scapy } from '../../src/resources/scapy.ts';
 import type { SocketAgent } from '../../src/resources/socket-agent.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
@@ -158,8 +157,8 @@ export default defineLab({
     does: 'Sends 100/2000/5-byte datagrams; drops every 10th packet to rx1 and sends 200 datagrams, then 20 000 TCP bytes; sends one multicast datagram; crafts zero and wrong checksums with scapy.',
     observes: 'Packets decoded by tshark, what each socket received, the drop rule counter, /proc/net/snmp and snmp6 counters.',
   },
-  async run(ctx) {
-    const net = await buildNetwork(ctx.scope, ctx.runId, {
+  needs: {
+    topology: {
       hosts: { sender: {}, rx1: {}, rx2: {}, bystander: {} },
       lans: [
         {
@@ -173,7 +172,10 @@ export default defineLab({
           ],
         },
       ],
-    });
+    },
+  },
+  async run(ctx) {
+    const net = ctx.hosts;
     ctx.environment.tshark = await toolVersion('tshark');
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'udp', netns: net.sender.netns, iface: 'eth0', filter: 'udp or tcp' });
     const [sender, rx1, rx2, bystander] = await startSocketAgents(ctx.scope, ctx.runId, net.sender!, net.rx1!, net.rx2!, net.bystander!);

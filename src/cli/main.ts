@@ -1,13 +1,8 @@
 #!/usr/bin/env node
 /** The `labs` command line. */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../core/registry.ts';
-import { clean } from './commands/clean.ts';
-import { coverage } from './commands/coverage.ts';
-import { doctor } from './commands/doctor.ts';
-import { list } from './commands/list.ts';
-import { report } from './commands/report.ts';
-import { run } from './commands/run.ts';
+import { UsageError } from '../core/usage-error.ts';
+import { OPTIONS, type Flags } from './flags.ts';
 
 const USAGE = `usage: labs <command> [options]
 
@@ -29,22 +24,17 @@ commands:
 options for every command:
   --labs-dir DIR                     where lab files live (default: the labs/ folder)`;
 
-export const OPTIONS = {
-  json: { type: 'boolean' },
-  junit: { type: 'string' },
-  report: { type: 'string' },
-  jobs: { type: 'string' },
-  topic: { type: 'string' },
-  all: { type: 'boolean' },
-  expect: { type: 'string' },
-  'write-expect': { type: 'string' },
-  'labs-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+type Command = (args: string[], flags: Flags) => Promise<number>;
 
-export type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-const COMMANDS: Record<string, (args: string[], flags: Flags) => Promise<number>> = { list, run, doctor, clean, coverage, report };
+/** Each command is imported only when it is the one asked for. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  list: async () => (await import('./commands/list.ts')).list,
+  run: async () => (await import('./commands/run.ts')).run,
+  doctor: async () => (await import('./commands/doctor.ts')).doctor,
+  clean: async () => (await import('./commands/clean.ts')).clean,
+  coverage: async () => (await import('./commands/coverage.ts')).coverage,
+  report: async () => (await import('./commands/report.ts')).report,
+};
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -58,9 +48,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command || parsed.values.help ? 0 : 2;
   }
-  const handler = COMMANDS[command];
-  if (!handler) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
-  return handler(args, parsed.values);
+  const load = COMMANDS[command];
+  if (!load) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  return (await load())(args, parsed.values);
 }
 
 main(process.argv.slice(2)).then(

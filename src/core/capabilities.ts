@@ -1,10 +1,10 @@
 /** Probes what this machine can do; labs declare what they need from this list. */
-import Docker from 'dockerode';
 import { CAPABILITIES, type Capability } from './lab.ts';
 import { toolVersion } from '../observers/environment.ts';
 import { exec, spawnLabelled } from '../resources/process.ts';
 import { Scope } from '../resources/scope.ts';
 import { deleteNetns } from '../resources/netns.ts';
+import { docker } from '../resources/docker.ts';
 import { nfqueueHelper } from '../resources/impairment.ts';
 import { SCAPY_PYTHON } from '../resources/scapy.ts';
 
@@ -37,8 +37,7 @@ async function inProbeNetns<T>(fn: (netns: string) => Promise<T>): Promise<T> {
 }
 
 async function probeDocker(): Promise<string> {
-  const docker = new Docker();
-  const version = await docker.version();
+  const version = await (await docker()).version();
   return `Docker Engine ${version.Version} (API ${version.ApiVersion}) at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`;
 }
 

@@ -1,12 +1,20 @@
 /**
- * Runs labs: checks their requirements, gives each a scope, a work directory and a time limit,
- * collects verdicts, and always disposes of what the lab created, whatever happened.
+ * Runs labs: checks their requirements, builds what they declare (images first, outside the
+ * lab's clock), gives each a scope, a work directory, a timeline and a time limit, collects
+ * verdicts, and always disposes of what the lab created, after the lab has stopped.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { baseEnvironment } from '../observers/environment.ts';
+import { withSignal } from '../resources/cancel.ts';
+import { Faults } from '../resources/faults.ts';
+import { imageFor } from '../resources/images.ts';
+import { buildNetwork, type Network } from '../resources/netns.ts';
 import { Scope } from '../resources/scope.ts';
+import { prepareServiceImages, startServices } from '../resources/services.ts';
+import { RunResources } from '../resources/shared.ts';
+import { Timeline } from '../resources/timeline.ts';
 import { missing, probeCapabilities } from './capabilities.ts';
 import type { Lab, LabContext } from './lab.ts';
 import { VERDICTS, type ClaimResult, type LabResult } from './types.ts';
@@ -14,19 +22,23 @@ import { VERDICTS, type ClaimResult, type LabResult } from './types.ts';
 export type RunEvent =
   | { type: 'start'; lab: Lab }
   | { type: 'step'; lab: Lab; message: string; elapsedMs: number }
-  | { type: 'end'; lab: Lab; result: LabResult };
+  | { type: 'end'; lab: Lab; result: LabResult }
+  | { type: 'shared-cleanup'; errors: string[] };
 
 export interface RunOptions {
   runId: string;
   jobs: number;
   /** Aborts every running lab (SIGINT, SIGTERM). */
   signal: AbortSignal;
+  /** Aborted on a second interrupt: stop waiting for labs to reach their next await, dispose at once. */
+  force?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
   /** Where the HTML report goes; kept files are copied under it. */
   reportDir?: string;
 }
 
-class LabTimeout extends Error {}
+/** How long a cancelled lab gets to reach its next await before its resources are disposed anyway. */
+const STOP_GRACE_MS = 3000;
 
 /** Checks that a lab gave exactly one well-formed verdict for each claim it declared. */
 export function checkVerdicts(lab: Lab, claims: ClaimResult[]): string | undefined {
@@ -41,10 +53,25 @@ export function checkVerdicts(lab: Lab, claims: ClaimResult[]): string | undefin
   return undefined;
 }
 
-async function runOne(lab: Lab, options: RunOptions): Promise<LabResult> {
+const firstLine = (error: unknown) => ((error as Error)?.message ?? String(error)).split('\n')[0]!;
+
+/** Resolves when `promise` settles, after `ms`, or when `cut` aborts, whichever is first. */
+function settledWithin(promise: Promise<unknown>, ms: number, cut?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    cut?.addEventListener('abort', () => resolve(), { once: true });
+    promise.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
+}
+
+async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Promise<LabResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const environment = baseEnvironment();
+  const timeline = new Timeline();
   const result = (status: LabResult['status'], claims: ClaimResult[], reason?: string): LabResult => ({
     id: lab.id,
     title: lab.title,
@@ -54,74 +81,123 @@ async function runOne(lab: Lab, options: RunOptions): Promise<LabResult> {
     ...(reason ? { reason } : {}),
     environment,
     claims,
+    ...(timeline.events.length ? { timeline: timeline.events } : {}),
   });
+  const step = (message: string) => options.onEvent?.({ type: 'step', lab, message, elapsedMs: elapsed() });
 
   const lacking = missing(await probeCapabilities(lab.requires), lab.requires);
   if (lacking.length) return result('skipped', [], `missing requirement: ${lacking.join('; ')}`);
   if (options.signal.aborted) return result('error', [], 'interrupted before it started');
 
+  // Images and run-scoped resources come before the lab's clock starts.
+  const needs = lab.needs ?? {};
+  const leases: (() => void)[] = [];
+  const sharedValues: Record<string, unknown> = {};
+  let images: Record<string, string> = {};
+  try {
+    images = await prepareServiceImages(needs.services ?? {}, (line) => step(`images: ${line}`));
+    for (const [name, resource] of Object.entries(needs.shared ?? {})) {
+      for (const image of resource.images ?? []) await imageFor(image, (line) => step(`images: ${line}`));
+      step(`waiting for ${resource.describe}`);
+      const lease = await withSignal(options.signal, () => shared.acquire(resource));
+      leases.push(lease.release);
+      sharedValues[name] = lease.value;
+    }
+  } catch (error) {
+    for (const release of leases) release();
+    return result('error', [], `set-up failed: ${firstLine(error)}`);
+  }
+
   const scope = new Scope();
   const workDir = mkdtempSync(join(tmpdir(), `labs-${options.runId}-${lab.id}-`));
   scope.defer('work directory', () => rmSync(workDir, { recursive: true, force: true }));
-  const timeout = new AbortController();
-  const signal = AbortSignal.any([options.signal, timeout.signal]);
-  const ctx: LabContext = {
-    runId: options.runId,
-    scope,
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const timer = setTimeout(() => stop.abort(new Error(`timed out after ${lab.timeLimitMs} ms`)), lab.timeLimitMs);
+  // An error that escaped the lab's own work (an emitter's, a stray promise's) fails this lab only.
+  const onStray = (error: unknown) => stop.abort(new Error(`stray error: ${firstLine(error)}`));
+
+  const running = withSignal(
     signal,
-    workDir,
-    environment,
-    step: (message) => options.onEvent?.({ type: 'step', lab, message, elapsedMs: elapsed() }),
-    keep: (file) => {
-      if (!options.reportDir) return undefined;
-      const relative = join('artifacts', lab.id, basename(file));
-      mkdirSync(join(options.reportDir, 'artifacts', lab.id), { recursive: true });
-      copyFileSync(file, join(options.reportDir, relative));
-      return relative;
+    async () => {
+      const network: Network = needs.topology ? await buildNetwork(scope, options.runId, needs.topology) : {};
+      const services = needs.services ? await startServices(scope, options.runId, needs.services, images, 'lab') : undefined;
+      for (const [name, seen] of Object.entries(services?.ready ?? {})) timeline.sample(`${name} ready`, seen);
+      const hosts = { ...network, ...services?.containers };
+      const ctx: LabContext = {
+        runId: options.runId,
+        scope,
+        signal,
+        workDir,
+        environment,
+        hosts,
+        services: services?.containers ?? {},
+        shared: sharedValues as LabContext['shared'],
+        timeline,
+        faults: new Faults(scope, options.runId, hosts, timeline),
+        background: (name, task) => scope.background(name, task, signal),
+        step,
+        keep: (file) => {
+          if (!options.reportDir) return undefined;
+          const relative = join('artifacts', lab.id, basename(file));
+          mkdirSync(join(options.reportDir, 'artifacts', lab.id), { recursive: true });
+          copyFileSync(file, join(options.reportDir, relative));
+          return relative;
+        },
+      };
+      return lab.run(ctx);
     },
-  };
+    onStray,
+  );
+  running.catch(() => undefined);
+  const cancelled = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'interrupted')));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  cancelled.catch(() => undefined);
 
   let outcome: LabResult;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const aborted = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timeout.abort();
-        reject(new LabTimeout(`timed out after ${lab.timeLimitMs} ms`));
-      }, lab.timeLimitMs);
-      options.signal.addEventListener('abort', () => reject(new Error(String(options.signal.reason ?? 'interrupted'))), { once: true });
-    });
-    const running = lab.run(ctx);
-    running.catch(() => undefined); // after a timeout the lab's own failure is no longer news
-    const claims = await Promise.race([running, aborted]);
-    const problem = checkVerdicts(lab, claims);
+    const claims = await Promise.race([running, cancelled]);
+    const problem = checkVerdicts(lab, claims) ?? (scope.failures.length ? `background task failed: ${scope.failures[0]}` : undefined);
     outcome = problem ? result('error', claims, `lab error: ${problem}`) : result('passed', claims);
   } catch (error) {
-    outcome = result('error', [], (error as Error).message.split('\n')[0]);
+    outcome = result('error', [], firstLine(signal.aborted ? signal.reason : error));
+    // The lab stops at its next await; its resources are disposed only after that.
+    await settledWithin(running, STOP_GRACE_MS, options.force);
   } finally {
     clearTimeout(timer);
   }
+  stop.abort(new Error('the lab has ended'));
   const cleanupErrors = await scope.dispose();
+  for (const release of leases) release();
   if (cleanupErrors.length) {
     outcome = { ...outcome, status: 'error', reason: [outcome.reason, `clean-up failed: ${cleanupErrors.join('; ')}`].filter(Boolean).join('; ') };
   }
-  return { ...outcome, durationMs: elapsed() };
+  return { ...outcome, durationMs: elapsed(), ...(timeline.events.length ? { timeline: timeline.events } : {}) };
 }
 
 /** Runs labs with at most `jobs` at once; results come back in the order the labs were given. */
 export async function runLabs(labs: Lab[], options: RunOptions): Promise<LabResult[]> {
   const results: LabResult[] = new Array(labs.length);
+  const shared = new RunResources(options.runId);
   let next = 0;
   const worker = async () => {
     while (next < labs.length) {
       const index = next++;
       const lab = labs[index]!;
       options.onEvent?.({ type: 'start', lab });
-      const result = await runOne(lab, options);
+      const result = await runOne(lab, options, shared);
       results[index] = result;
       options.onEvent?.({ type: 'end', lab, result });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, labs.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, labs.length)) }, worker));
+  } finally {
+    const errors = await shared.dispose();
+    if (errors.length) options.onEvent?.({ type: 'shared-cleanup', errors });
+  }
   return results;
 }

@@ -70,6 +70,17 @@ export interface ClaimResult {
 
 export type Environment = Record<string, string>;
 
+/**
+ * One lab's history on one clock (ms since the lab started), in the manner of Jepsen's: every
+ * workload operation as `invoke` then `ok` (it happened), `fail` (it certainly did not) or `info`
+ * (outcome unknown); every fault's start and end; samples and readiness as they were seen.
+ */
+export type TimelineEvent =
+  | { type: 'invoke' | 'ok' | 'fail' | 'info'; atMs: number; process: string; f: string; value?: unknown; error?: string }
+  | { type: 'fault'; atMs: number; phase: 'start' | 'end'; fault: string; targets: string[] }
+  | { type: 'sample'; atMs: number; name: string; value: unknown }
+  | { type: 'note'; atMs: number; text: string };
+
 export interface LabResult {
   id: string;
   title: string;
@@ -79,6 +90,8 @@ export interface LabResult {
   reason?: string;
   environment: Environment;
   claims: ClaimResult[];
+  /** Present when the lab recorded operations, faults or samples. */
+  timeline?: TimelineEvent[];
 }
 
 export interface RunReport {

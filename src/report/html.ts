@@ -1,11 +1,12 @@
 /** A self-contained HTML report (no external assets): verdicts, measured values and evidence. */
-import type { ClaimResult, Evidence, LabResult, RunReport } from '../core/types.ts';
+import type { ClaimResult, Evidence, LabResult, RunReport, TimelineEvent } from '../core/types.ts';
 import { escapeXml as x } from './escape.ts';
 import { barChart, choiceStrip } from './bars.ts';
 import { lineChart } from './line-chart.ts';
 import { pathDiagram } from './path-diagram.ts';
 import { treeDiagram } from './tree-diagram.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
+import { timelineChart } from './timeline-chart.ts';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{margin-bottom:.2rem}.meta{color:#666}.lab{border:1px solid #ddd;border-radius:8px;padding:1rem 1.2rem;margin:1.5rem 0}
@@ -72,10 +73,19 @@ function claim(result: ClaimResult): string {
 ${result.evidence.map(evidence).join('\n')}</div>`;
 }
 
+function timeline(events: TimelineEvent[]): string {
+  const rows = events.map((e) => {
+    const what = 'process' in e ? `${e.process} ${e.f}${e.value === undefined ? '' : ` ${JSON.stringify(e.value)}`}${e.error ? ` (${e.error})` : ''}` : e.type === 'fault' ? `${e.fault} on ${e.targets.join(', ')}` : e.type === 'sample' ? `${e.name}: ${JSON.stringify(e.value)}` : e.text;
+    return [e.atMs, e.type === 'fault' ? `fault ${e.phase}` : e.type, what];
+  });
+  return `<h3>timeline</h3>${timelineChart(events)}<details><summary>${events.length} events</summary>${table(['ms', 'event', 'what'], rows)}</details>`;
+}
+
 function lab(result: LabResult): string {
   return `<section class="lab" id="lab-${x(result.id)}"><h2><span class="badge ${result.status}">${result.status}</span> ${x(result.title)}</h2>
 <p class="meta"><code>${x(result.id)}</code> · ${x(result.topic)} · ${(result.durationMs / 1000).toFixed(1)} s${result.reason ? ` · ${x(result.reason)}` : ''}</p>
 <details><summary>environment</summary>${table(['what', 'value'], Object.entries(result.environment))}</details>
+${result.timeline ? timeline(result.timeline) : ''}
 ${result.claims.map(claim).join('\n')}</section>`;
 }
 

@@ -21,6 +21,7 @@ export function progressPrinter(write: (line: string) => void): (event: RunEvent
       const mark = status === 'passed' ? green('✔') : status === 'skipped' ? yellow('–') : red('✘');
       write(`${mark} ${event.lab.id} ${status} in ${seconds(durationMs)}${reason ? `: ${reason}` : ''}`);
     }
+    if (event.type === 'shared-cleanup') write(`${red('✘')} clean-up of run-scoped resources failed: ${event.errors.join('; ')}`);
   };
 }
 

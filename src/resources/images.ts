@@ -17,7 +17,7 @@ const REGISTRY_IMAGE = 'debian:bookworm-slim';
 
 async function imageId(tag: string): Promise<string | undefined> {
   try {
-    return (await docker().getImage(tag).inspect()).Id;
+    return (await (await docker()).getImage(tag).inspect()).Id;
   } catch {
     return undefined;
   }
@@ -44,7 +44,7 @@ async function pullDebian(log: (line: string) => void): Promise<boolean> {
     log(`no registry: ${String(pulled.stderr).trim().split('\n')[0] ?? 'pull failed'}`);
     return false;
   }
-  await docker().getImage(REGISTRY_IMAGE).tag({ repo: 'labs/debian', tag: 'bookworm' });
+  await (await docker()).getImage(REGISTRY_IMAGE).tag({ repo: 'labs/debian', tag: 'bookworm' });
   return true;
 }
 
@@ -104,9 +104,10 @@ export async function ensureImage(name: string, log: (line: string) => void = ()
   if (!(await imageId(tag))) {
     log(`building ${tag}`);
     const dir = join(DOCKER_DIR, name);
-    const stream = await docker().buildImage({ context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) }, { t: tag, labels: { 'io.labs.image': name } });
+    const engine = await docker();
+    const stream = await engine.buildImage({ context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) }, { t: tag, labels: { 'io.labs.image': name } });
     await new Promise<void>((resolve, reject) =>
-      docker().modem.followProgress(
+      engine.modem.followProgress(
         stream,
         (error: Error | null, output: { error?: string }[]) => {
           const failed = error?.message ?? output.find((o) => o.error)?.error;
@@ -120,10 +121,15 @@ export async function ensureImage(name: string, log: (line: string) => void = ()
       ),
     );
   }
-  await docker().getImage(tag).tag({ repo: `labs/${name}`, tag: 'latest' });
+  await (await docker()).getImage(tag).tag({ repo: `labs/${name}`, tag: 'latest' });
   return tag;
 }
 
 export function imageNames(): string[] {
   return readdirSync(DOCKER_DIR).filter((name) => statSync(join(DOCKER_DIR, name)).isDirectory());
+}
+
+/** The image to run for a declared name: this project's docker/<name>, built if needed, or a registry reference as given. */
+export async function imageFor(image: string, log?: (line: string) => void): Promise<string> {
+  return imageNames().includes(image) ? ensureImage(image, log) : image;
 }

@@ -12,7 +12,7 @@ import type { Scope } from './scope.ts';
 const cidr = z
   .string()
   .regex(/^(\d+\.\d+\.\d+\.\d+|[0-9a-f:]+)\/\d+$/, 'expected an address with prefix, e.g. 198.18.0.1/24 or fd00::1/64');
-const hostName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, 'host names are 1-12 lower-case letters or digits');
+export const hostName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, 'host names are 1-12 lower-case letters or digits');
 /** A host's end of a link or LAN: the host, then its addresses. */
 const endpoint = z.tuple([hostName, cidr]).rest(cidr);
 

@@ -1,5 +1,6 @@
 /** Child processes, one-shot or long-running, labelled with the run id and stopped with their scope. */
 import { execa, type ResultPromise } from 'execa';
+import { Cancelled, cancellable, currentSignal } from './cancel.ts';
 import { RUN_ID_ENV } from './run-state.ts';
 import type { Scope } from './scope.ts';
 
@@ -9,6 +10,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   input?: string;
   cwd?: string;
+  /** Stops the command when aborted; defaults to the lab's own cancellation. */
+  signal?: AbortSignal;
 }
 
 function wrap(command: string, args: string[], netns?: string): [string, string[]] {
@@ -22,18 +25,23 @@ export async function execOutcome(
   options: ExecOptions = {},
 ): Promise<{ exitCode: number; output: string; stdout: string; stderr: string }> {
   const [file, argv] = wrap(command, args, options.netns);
-  const result = await execa(file, argv, { reject: false, all: true, timeout: options.timeoutMs ?? 30_000, input: options.input, cwd: options.cwd });
+  const signal = options.signal ?? currentSignal();
+  const result = await execa(file, argv, { reject: false, all: true, timeout: options.timeoutMs ?? 30_000, input: options.input, cwd: options.cwd, cancelSignal: signal });
+  if (result.isCanceled) throw new Cancelled(signal?.reason);
   return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '').trim(), stdout: String(result.stdout).trim(), stderr: String(result.stderr).trim() };
 }
 
 /** Runs a command to completion; throws a one-line error naming the command when it fails. */
 export async function exec(command: string, args: string[], options: ExecOptions = {}): Promise<string> {
   const [file, argv] = wrap(command, args, options.netns);
+  const signal = options.signal ?? currentSignal();
   const result = await execa(file, argv, {
     reject: false,
     timeout: options.timeoutMs ?? 30_000,
     input: options.input,
+    cancelSignal: signal,
   });
+  if (result.isCanceled) throw new Cancelled(signal?.reason);
   if (result.failed) {
     const why = String(result.stderr || result.stdout || result.shortMessage).trim().split('\n')[0];
     throw new Error(`${[command, ...args].join(' ')}: ${why}`);
@@ -96,7 +104,7 @@ export function spawnLabelled(
     waitForLine(pattern, timeoutMs) {
       const seen = lines.find((l) => pattern.test(l));
       if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
+      return cancellable(new Promise((resolve, reject) => {
         const watch = (line: string) => {
           if (!pattern.test(line)) return;
           done();
@@ -117,7 +125,7 @@ export function spawnLabelled(
         };
         watchers.add(watch);
         child.once('exit', onExit);
-      });
+      }));
     },
     onStdoutLine(listener) {
       stdoutListeners.push(listener);

@@ -81,12 +81,12 @@ export async function reapDeadRuns(): Promise<Reaped> {
   const objects = await labelledDockerObjects().catch(() => undefined);
   for (const container of objects?.containers ?? []) {
     if (!isDead(container.runId)) continue;
-    await docker().getContainer(container.id).remove({ force: true, v: true }).catch(unlessGone);
+    await (await docker()).getContainer(container.id).remove({ force: true, v: true }).catch(unlessGone);
     reaped.containers.push(container.id.slice(0, 12));
   }
   for (const network of objects?.networks ?? []) {
     if (!isDead(network.runId)) continue;
-    await docker().getNetwork(network.id).remove().catch(unlessGone);
+    await (await docker()).getNetwork(network.id).remove().catch(unlessGone);
     reaped.networks.push(network.id.slice(0, 12));
   }
 

@@ -1,3 +1,13 @@
+import { Cancelled } from './cancel.ts';
+
+/** A loop that runs beside the lab (a sampler, a workload generator) and cannot outlive its scope. */
+export interface BackgroundTask<T> {
+  /** Settles with the task's own result (rejects with Cancelled if it was stopped first). */
+  readonly done: Promise<T>;
+  /** Aborts the task's signal and waits for it to end. */
+  stop(): Promise<void>;
+}
+
 /**
  * A scope owns every resource a lab creates. Disposal runs in reverse order of creation,
  * runs each clean-up once, and carries on past failures so one broken clean-up cannot leak the rest.
@@ -5,6 +15,8 @@
 export class Scope implements AsyncDisposable {
   private readonly cleanups: { name: string; fn: () => Promise<void> | void }[] = [];
   private disposing: Promise<string[]> | undefined;
+  /** Failures of background tasks, which the runner turns into the lab's error. */
+  readonly failures: string[] = [];
 
   /** Registers a clean-up; returns a function that runs it early (once). */
   defer(name: string, fn: () => Promise<void> | void): () => Promise<void> {
@@ -17,6 +29,30 @@ export class Scope implements AsyncDisposable {
     };
     this.cleanups.push({ name, fn: once });
     return once;
+  }
+
+  /**
+   * Runs `task` beside the lab with a signal of its own, aborted when `stop()` is called, when
+   * `parent` aborts, or when the scope is disposed (which waits for the task to end). A failure
+   * other than cancellation is recorded in `failures` instead of escaping as an unhandled rejection.
+   */
+  background<T>(name: string, task: (signal: AbortSignal) => Promise<T>, parent?: AbortSignal): BackgroundTask<T> {
+    const controller = new AbortController();
+    const signal = parent ? AbortSignal.any([controller.signal, parent]) : controller.signal;
+    const done = Promise.resolve().then(() => task(signal));
+    const settled = done.then(
+      () => undefined,
+      (error: unknown) => {
+        if (!signal.aborted || !(error instanceof Cancelled || (error as Error)?.name === 'AbortError')) {
+          this.failures.push(`${name}: ${(error as Error)?.message ?? String(error)}`);
+        }
+      },
+    );
+    const stop = this.defer(`background ${name}`, async () => {
+      controller.abort(`${name} stopped`);
+      await settled;
+    });
+    return { done, stop };
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Controls a socket agent (src/agents/socket-agent.ts) running inside a network namespace. */
 import { fileURLToPath } from 'node:url';
+import { cancellable } from './cancel.ts';
 import type { Host } from './netns.ts';
 import { spawnLabelled } from './process.ts';
 import type { Scope } from './scope.ts';
@@ -41,7 +42,7 @@ export async function startSocketAgent(scope: Scope, runId: string, host: string
     }
   });
   const waitFor: SocketAgent['waitFor'] = (predicate, timeoutMs, what) =>
-    new Promise((resolve, reject) => {
+    cancellable(new Promise((resolve, reject) => {
       const check = () => {
         const found = events.find(predicate);
         if (!found) return;
@@ -58,7 +59,7 @@ export async function startSocketAgent(scope: Scope, runId: string, host: string
       };
       waiters.add(check);
       check();
-    });
+    }));
   await waitFor((e) => e.event === 'ready', 10_000, 'agent ready');
   return {
     host,
@@ -66,10 +67,10 @@ export async function startSocketAgent(scope: Scope, runId: string, host: string
     waitFor,
     request(op, args = {}) {
       const id = nextId++;
-      return new Promise((resolve, reject) => {
+      return cancellable(new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
         agent.child.stdin?.write(`${JSON.stringify({ id, op, ...args })}\n`);
-      });
+      }));
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the runner itself, each a ratio against a baseline measured in the same run:
  *  - overhead: the tcp-lifecycle experiment through the runner and through the CLI, against the
- *    same experiment called bare (its run function with a plain scope and directory);
+ *    same experiment called bare (its topology built and its run function called by hand);
  *  - parallelism: two labs with --jobs 2 against --jobs 1;
  *  - memory: the runner's peak resident set against the same process before it ran anything.
  */
@@ -12,7 +12,10 @@ import { execa } from 'execa';
 import lab from '../../labs/tcp/lifecycle.lab.ts';
 import { runLabs } from '../../src/core/runner.ts';
 import { newRunId, registerRun } from '../../src/resources/run-state.ts';
+import { Faults } from '../../src/resources/faults.ts';
+import { buildNetwork } from '../../src/resources/netns.ts';
 import { Scope } from '../../src/resources/scope.ts';
+import { Timeline } from '../../src/resources/timeline.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -39,7 +42,12 @@ async function bare(): Promise<void> {
   const scope = new Scope();
   const workDir = mkdtempSync(join(tmpdir(), 'labs-bench-'));
   try {
-    await lab.run({ runId, scope, signal: new AbortController().signal, workDir, environment: {}, step: () => {}, keep: () => undefined });
+    const hosts = await buildNetwork(scope, runId, lab.needs!.topology!);
+    const timeline = new Timeline();
+    const faults = new Faults(scope, runId, hosts, timeline);
+    const signal = new AbortController().signal;
+    const background = <T>(name: string, task: (s: AbortSignal) => Promise<T>) => scope.background(name, task);
+    await lab.run({ runId, scope, signal, workDir, environment: {}, hosts, services: {}, shared: {}, timeline, faults, background, step: () => {}, keep: () => undefined });
   } finally {
     await scope.dispose();
     rmSync(workDir, { recursive: true, force: true });

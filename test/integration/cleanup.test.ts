@@ -1,4 +1,6 @@
 /** A lab that fails, times out or is interrupted leaves nothing behind; a SIGKILLed run is reaped later. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_LABS, labs, leftovers, NOTHING, resourcesUp, startLabs } from '../helpers/cli.ts';
@@ -27,14 +29,32 @@ describe('clean-up', () => {
   it('stops and cleans up when an error escapes the experiment', async () => {
     const result = await labs(['run', 'stray', '--labs-dir', cleanupLabs, '--json']);
     expect(result.exitCode).toBe(1);
-    expect(JSON.parse(result.stdout).labs[0]).toMatchObject({ status: 'error', reason: 'internal error: stray error from a timer' });
+    expect(JSON.parse(result.stdout).labs[0]).toMatchObject({ status: 'error', reason: 'stray error: stray error from a timer' });
+    expect(result.stderr).not.toContain('internal error');
+    expect(await leftovers(runIdOf(result.stderr)!)).toEqual(NOTHING);
+  });
+
+  it('stops a timed-out lab and its background sampler before disposing; the next lab still runs', async () => {
+    const marks = join(mkdtempSync(join(tmpdir(), 'labs-test-')), 'marks');
+    const result = await labs(['run', 'samples-until-timeout', 'passes', '--labs-dir', cleanupLabs, '--json'], { env: { LABS_TEST_MARKS: marks } });
+    expect(result.exitCode).toBe(1);
+    const [timedOut, next] = JSON.parse(result.stdout).labs;
+    expect(timedOut).toMatchObject({ id: 'samples-until-timeout', status: 'error', reason: 'timed out after 3000 ms' });
+    expect(next).toMatchObject({ id: 'passes', status: 'passed' });
+    expect(result.stderr).not.toMatch(/internal error|unhandled/i);
+    const written = readFileSync(marks, 'utf8');
+    expect(written).toContain('sampler\n');
+    expect(written).toContain('lab\n');
+    // Neither loop outlived the lab: nothing more is written after the run has ended.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(marks, 'utf8')).toBe(written);
     expect(await leftovers(runIdOf(result.stderr)!)).toEqual(NOTHING);
   });
 
   it('cleans up and exits 130 on SIGINT mid-run', async () => {
     const child = startLabs(['run', 'waits', '--labs-dir', cleanupLabs, '--json']);
     const runId = await resourcesUp(child);
-    expect((await leftovers(runId)).namespaces).toHaveLength(2);
+    expect((await leftovers(runId)).namespaces).toHaveLength(3);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);
@@ -48,12 +68,27 @@ describe('clean-up', () => {
     child.kill('SIGKILL');
     await child;
     const left = await leftovers(runId);
-    expect(left.namespaces).toHaveLength(2);
+    expect(left.namespaces).toHaveLength(3); // a, b and the container's, attached under the run's name
     expect(left.containers).toHaveLength(1);
     expect(left.processes.length).toBeGreaterThanOrEqual(2);
     // Any run's start-up reaps dead runs too, so a concurrent test may get there first.
     const clean = await labs(['clean']);
     expect(clean.exitCode, clean.stderr).toBe(0);
     expect(await leftovers(runId)).toEqual(NOTHING);
+  });
+});
+
+describe('run-scoped resources', () => {
+  it('starts a resource two labs declare once, lends it to each in turn, and disposes it with the run', async () => {
+    const result = await labs(['run', 'uses-cluster-one', 'uses-cluster-two', '--labs-dir', join(FIXTURE_LABS, 'shared'), '--json', '--jobs', '2']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const [one, two] = report.labs.map((l: { claims: { observed: { containerId: string; starts: number; resets: number } }[] }) => l.claims[0]!.observed);
+    expect(one.containerId).toMatch(/^[0-9a-f]{64}$/);
+    expect(two.containerId).toBe(one.containerId);
+    expect([one.starts, two.starts]).toEqual([1, 1]);
+    // Lent one at a time: whichever lab came second found it reset once.
+    expect([one.resets, two.resets].sort()).toEqual([0, 1]);
+    expect(await leftovers(report.runId)).toEqual(NOTHING);
   });
 });

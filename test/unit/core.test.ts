@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLAIMS, findClaim } from '../../src/catalog/index.ts';
 import { drift, readBaseline } from '../../src/core/expect.ts';
-import type { Lab } from '../../src/core/lab.ts';
+import { firstProblem, labSchema, type Lab } from '../../src/core/lab.ts';
 import { loadLabs, selectLabs } from '../../src/core/registry.ts';
 import { checkVerdicts } from '../../src/core/runner.ts';
 import type { LabResult } from '../../src/core/types.ts';
 import { topologySchema } from '../../src/resources/netns.ts';
+import { Cancelled } from '../../src/resources/cancel.ts';
 import { Scope } from '../../src/resources/scope.ts';
+import { Failed, Timeline } from '../../src/resources/timeline.ts';
 
 describe('claims catalog', () => {
   it('has unique, well-formed ids with English and Chinese text', () => {
@@ -95,6 +97,46 @@ describe('verdict checks and baselines', () => {
     writeFileSync(join(dir, 'bad.json'), '{"a.b.c": "maybe"}');
     expect(() => readBaseline(join(dir, 'bad.json'))).toThrow(/^malformed baseline .*a\.b\.c: /);
     expect(() => readBaseline(join(dir, 'missing.json'))).toThrow(/baseline not found/);
+  });
+});
+
+describe('needs validation', () => {
+  const lab = (needs: unknown) => ({ id: 'x', title: 'x', topic: 'tcp', claims: ['tcp.header.fields'], requires: [], timeLimitMs: 1, handout: { starts: 'x', does: 'x', observes: 'x' }, needs, run: async () => [] });
+  const firstIssue = (needs: unknown) => {
+    const result = labSchema.safeParse(lab(needs));
+    return result.error && firstProblem(result.error);
+  };
+
+  it('accepts a topology with services and a shared resource', () => {
+    const shared = { key: 'k', describe: 'something', start: async () => 1 };
+    expect(firstIssue({ topology: { hosts: { a: {} } }, services: { web: { image: 'nginx', ready: { port: 80 } } }, shared: { k: shared } })).toBeUndefined();
+  });
+
+  it('names the field of a bad declaration', () => {
+    expect(firstIssue({ topology: { hosts: { A: {} } } })).toBe('needs.topology.hosts.A: host names are 1-12 lower-case letters or digits');
+    expect(firstIssue({ topology: { hosts: { a: {} }, links: [{ a: ['a', '198.18.0.1'], b: ['a', '198.18.0.2/24'] }] } })).toMatch(/^needs\.topology\.links\.0\.a\.1: expected an address with prefix/);
+    expect(firstIssue({ services: { web: { image: 'nginx', capAdd: ['net_admin'] } } })).toBe('needs.services.web.capAdd.0: capabilities are named as Docker names them, e.g. NET_ADMIN');
+    expect(firstIssue({ services: { web: { image: 'nginx', ready: { port: 0 } } } })).toMatch(/^needs\.services\.web\.ready/);
+    expect(firstIssue({ services: { web: { image: 'nginx', volumes: [] } } })).toMatch(/^needs\.services\.web: Unrecognized key/);
+    expect(firstIssue({ topology: { hosts: { web: {} } }, services: { web: { image: 'nginx' } } })).toBe('needs.services.web: "web" is both a topology host and a service');
+    expect(firstIssue({ shared: { k: { key: 'k', describe: 'x' } } })).toBe('needs.shared.k.start: start must be a function');
+  });
+
+  it('fails loading a lab with a bad declaration in one line, naming the field', async () => {
+    await expect(loadLabs(new URL('../fixtures/labs/bad-needs', import.meta.url).pathname)).rejects.toThrow(/^malformed lab .*link\.lab\.ts: needs\.topology: unknown host "ghost" \(hosts: a\)$/);
+  });
+});
+
+describe('timeline', () => {
+  it('records an operation as invoke then ok, fail (certainly not done) or info (unknown)', async () => {
+    const timeline = new Timeline();
+    expect(await timeline.op('p0', 'write', async () => 7, 1)).toEqual({ type: 'ok', value: 7 });
+    expect(await timeline.op('p0', 'write', async () => { throw new Failed('refused'); }, 2)).toEqual({ type: 'fail', error: 'refused' });
+    expect(await timeline.op('p1', 'read', async () => { throw new Error('timed out'); })).toEqual({ type: 'info', error: 'timed out' });
+    await expect(timeline.op('p1', 'read', async () => { throw new Cancelled('lab timed out'); })).rejects.toThrow('cancelled: lab timed out');
+    expect(timeline.events.map((e) => `${e.type}${'process' in e ? ` ${e.process}` : ''}`)).toEqual(['invoke p0', 'ok p0', 'invoke p0', 'fail p0', 'invoke p1', 'info p1', 'invoke p1']);
+    expect(timeline.completedOps()).toBe(3);
+    expect(timeline.events.every((e, i, all) => i === 0 || e.atMs >= all[i - 1]!.atMs)).toBe(true);
   });
 });
 

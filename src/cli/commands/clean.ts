@@ -1,6 +1,6 @@
 /** `labs clean`: remove what dead runs left behind; live runs are never touched. */
 import { reapDeadRuns } from '../../resources/reaper.ts';
-import type { Flags } from '../main.ts';
+import type { Flags } from '../flags.ts';
 
 export async function clean(_args: string[], flags: Flags): Promise<number> {
   const reaped = await reapDeadRuns();

@@ -1,10 +1,10 @@
 /** `labs coverage`: per topic, how many of the sheet's claims have a lab. */
 import { CLAIMS, topics } from '../../catalog/index.ts';
-import { loadLabs } from '../../core/registry.ts';
-import type { Flags } from '../main.ts';
+import { labIndex } from '../../core/registry.ts';
+import type { Flags } from '../flags.ts';
 
 export async function coverage(_args: string[], flags: Flags): Promise<number> {
-  const covered = new Set((await loadLabs(flags['labs-dir'])).flatMap((l) => l.claims));
+  const covered = new Set((await labIndex(flags['labs-dir'])).flatMap((l) => l.claims));
   const rows = topics().map((topic) => {
     const claims = CLAIMS.filter((c) => c.topic === topic);
     return { topic, claims: claims.length, withLab: claims.filter((c) => covered.has(c.id)).length, without: claims.filter((c) => !covered.has(c.id)).map((c) => c.id) };

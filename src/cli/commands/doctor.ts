@@ -1,11 +1,21 @@
 /** `labs doctor`: what this machine can do, and which labs that enables. */
 import { missing, probeCapabilities } from '../../core/capabilities.ts';
-import { loadLabs } from '../../core/registry.ts';
-import type { Flags } from '../main.ts';
+import { labIndex, type LabInfo } from '../../core/registry.ts';
+import type { Flags } from '../flags.ts';
+
+/** What a lab will start, in a few words: "3 hosts, 2 links; services kafka1 (kafka), …". */
+function startsLine(starts: LabInfo['starts']): string {
+  const parts = [];
+  if (starts.hosts.length) parts.push(`${starts.hosts.length} namespace hosts, ${starts.links} links${starts.lans.length ? `, LANs ${starts.lans.join(', ')}` : ''}`);
+  const services = Object.entries(starts.services);
+  if (services.length) parts.push(`containers ${services.map(([name, image]) => `${name} (${image})`).join(', ')}`);
+  if (starts.shared.length) parts.push(`shared: ${starts.shared.join(', ')}`);
+  return parts.length ? `  — starts ${parts.join('; ')}` : '';
+}
 
 export async function doctor(_args: string[], flags: Flags): Promise<number> {
-  const [capabilities, labs] = await Promise.all([probeCapabilities(), loadLabs(flags['labs-dir'])]);
-  const enabled = labs.map((lab) => ({ id: lab.id, runnable: missing(capabilities, lab.requires).length === 0, missing: missing(capabilities, lab.requires) }));
+  const [capabilities, labs] = await Promise.all([probeCapabilities(), labIndex(flags['labs-dir'])]);
+  const enabled = labs.map((lab) => ({ id: lab.id, runnable: missing(capabilities, lab.requires).length === 0, missing: missing(capabilities, lab.requires), starts: lab.starts }));
   const impairment = capabilities['tc-netem']?.ok
     ? 'tc netem (delay); iptables statistic (loss)'
     : capabilities.nfqueue?.ok
@@ -20,7 +30,7 @@ export async function doctor(_args: string[], flags: Flags): Promise<number> {
   }
   process.stdout.write(`  impairment: ${impairment}\n\n`);
   for (const lab of enabled) {
-    process.stdout.write(`${lab.runnable ? '✔' : '✘'} ${lab.id}${lab.runnable ? '' : `: missing ${lab.missing.join('; ')}`}\n`);
+    process.stdout.write(`${lab.runnable ? '✔' : '✘'} ${lab.id}${lab.runnable ? '' : `: missing ${lab.missing.join('; ')}`}${startsLine(lab.starts)}\n`);
   }
   return 0;
 }

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../core/registry.ts';
 import type { RunReport } from '../../core/types.ts';
 import { writeReports } from '../../report/write.ts';
-import type { Flags } from '../main.ts';
+import type { Flags } from '../flags.ts';
 
 export async function report(args: string[], flags: Flags): Promise<number> {
   const [file] = args;

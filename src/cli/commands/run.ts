@@ -1,13 +1,15 @@
 /** `labs run`: select labs, run them with clean-up guaranteed, and report. */
+import { probeCapabilities } from '../../core/capabilities.ts';
 import { drift, readBaseline, writeBaseline } from '../../core/expect.ts';
-import { loadLabs, selectLabs, UsageError } from '../../core/registry.ts';
-import { runLabs } from '../../core/runner.ts';
+import { importLabs, labIndex, selectLabs, UsageError } from '../../core/registry.ts';
+import { runLabs, type RunEvent } from '../../core/runner.ts';
 import type { RunReport } from '../../core/types.ts';
+import { reportStray } from '../../resources/cancel.ts';
 import { reapDeadRuns } from '../../resources/reaper.ts';
 import { newRunId, registerRun } from '../../resources/run-state.ts';
 import { progressPrinter, verdictTable } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write.ts';
-import type { Flags } from '../main.ts';
+import type { Flags } from '../flags.ts';
 
 function parseJobs(value: string | undefined): number {
   if (value === undefined) return 1;
@@ -17,7 +19,7 @@ function parseJobs(value: string | undefined): number {
 }
 
 export async function run(ids: string[], flags: Flags): Promise<number> {
-  const labs = await loadLabs(flags['labs-dir']);
+  const labs = await labIndex(flags['labs-dir']);
   let selected;
   if (flags.all) selected = labs;
   else if (flags.topic) {
@@ -29,22 +31,41 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const baseline = flags.expect ? readBaseline(flags.expect) : undefined;
 
   const human = (line: string) => process.stderr.write(`${line}\n`);
-  const reaped = await reapDeadRuns();
+  // Independent start-up work overlaps: the reaper, the selected labs' imports, their capability probes (cached for the runner).
+  const [reaped, labsToRun] = await Promise.all([
+    reapDeadRuns(),
+    importLabs(selected, flags['labs-dir']),
+    probeCapabilities([...new Set(selected.flatMap((l) => l.requires))]),
+  ]);
   const leftovers = reaped.namespaces.length + reaped.processes.length + reaped.containers.length + reaped.networks.length;
   if (leftovers) human(`removed ${leftovers} leftover(s) of dead runs ${reaped.runs.join(', ')}`);
 
   const runId = newRunId();
   const unregister = registerRun(runId);
   const controller = new AbortController();
+  const force = new AbortController();
   let interrupted: NodeJS.Signals | undefined;
+  // First signal: labs stop at their next await and are cleaned up. Second: stop waiting for them
+  // and clean up at once. Third: exit now; the next run's reaper removes what is left.
+  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted ??= signal;
-    human(`${signal}: stopping labs and cleaning up…`);
-    controller.abort('interrupted');
+    signals++;
+    if (signals === 1) {
+      human(`${signal}: stopping labs and cleaning up… (again to stop waiting for them)`);
+      controller.abort('interrupted');
+    } else if (signals === 2) {
+      human(`${signal}: cleaning up now (again to exit at once)`);
+      force.abort('interrupted twice');
+    } else {
+      human(`${signal}: exiting; \`labs clean\` (or the next run) removes what is left`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
   };
-  // An error that escaped a lab (an event emitter's, a stray promise's) must not kill the process
-  // before the scopes are disposed: it stops the run like an interrupt, and the labs report it.
+  // An error that escaped a lab (an emitter's, a stray promise's) fails that lab (Node reports it
+  // in the lab's async context); one from anywhere else stops the run like an interrupt.
   const onFatal = (error: unknown) => {
+    if (reportStray(error)) return;
     human(`internal error: ${(error as Error)?.message ?? String(error)}`);
     controller.abort(`internal error: ${(error as Error)?.message ?? String(error)}`);
   };
@@ -53,9 +74,15 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   const startedAt = new Date().toISOString();
+  const printer = progressPrinter(human);
+  let sharedCleanupFailed = false;
+  const onEvent = (event: RunEvent) => {
+    if (event.type === 'shared-cleanup') sharedCleanupFailed = true;
+    printer(event);
+  };
   let results;
   try {
-    results = await runLabs(selected, { runId, jobs, signal: controller.signal, onEvent: progressPrinter(human), reportDir: flags.report });
+    results = await runLabs(labsToRun, { runId, jobs, signal: controller.signal, force: force.signal, onEvent, reportDir: flags.report });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -70,7 +97,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   writeReports(report, { html: flags.report, junit: flags.junit });
   if (flags['write-expect']) writeBaseline(flags['write-expect'], results);
 
-  let code = results.every((r) => r.status === 'passed') ? 0 : 1;
+  let code = results.every((r) => r.status === 'passed') && !sharedCleanupFailed ? 0 : 1;
   if (baseline) {
     const changes = drift(baseline, results);
     if (changes.length) {

@@ -3,10 +3,11 @@
  * Docker network of the run: the setting of the nginx labs. Everything is in the lab's scope.
  */
 import { randomInt } from 'node:crypto';
-import { until } from '../core/wait.ts';
-import { createNetwork, docker, execIn, startContainer, type StartedContainer } from './docker.ts';
-import { ensureImage } from './images.ts';
-import type { Scope } from './scope.ts';
+import { until } from '../resources/wait.ts';
+import { startContainer, type Container } from '../resources/container.ts';
+import { createNetwork, docker, execIn } from '../resources/docker.ts';
+import { ensureImage } from '../resources/images.ts';
+import type { Scope } from '../resources/scope.ts';
 
 export interface BackendSpec {
   name: string;
@@ -16,9 +17,9 @@ export interface BackendSpec {
 export interface NginxStack {
   /** The Docker network everything is on. */
   network: string;
-  nginx: StartedContainer;
-  backends: Record<string, StartedContainer>;
-  clients: Record<string, StartedContainer>;
+  nginx: Container;
+  backends: Record<string, Container>;
+  clients: Record<string, Container>;
   /** The nginx version line (`nginx -v`). */
   version: string;
   /** Replaces nginx.conf and reloads; resolves with `nginx -t` output, or rejects with it. */
@@ -105,7 +106,7 @@ export async function startNginxStack(
       return checked.output;
     },
     async setBackend(name, running) {
-      const container = docker().getContainer(backends[name]!.id);
+      const container = (await docker()).getContainer(backends[name]!.id);
       if (running) {
         await container.start();
         await waitForBackend(nginx.id, backends[name]!.address);

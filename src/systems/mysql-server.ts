@@ -4,15 +4,16 @@
  * reachable. The server and version are recorded with every verdict.
  */
 import mysql from 'mysql2/promise';
-import { execIn, startContainer, type StartedContainer } from './docker.ts';
-import { until } from '../core/wait.ts';
-import { ensureImage } from './images.ts';
-import type { Scope } from './scope.ts';
+import { startContainer, type Container } from '../resources/container.ts';
+import { execIn } from '../resources/docker.ts';
+import { until } from '../resources/wait.ts';
+import { ensureImage } from '../resources/images.ts';
+import type { Scope } from '../resources/scope.ts';
 
 const PASSWORD = 'labs';
 
 export interface MysqlServer {
-  container: StartedContainer;
+  container: Container;
   version: string;
   /** A new connection to the `labs` database; closed with the scope. */
   connect(): Promise<mysql.Connection>;

@@ -1,0 +1,151 @@
+/**
+ * A started container as a value: exec, logs, stop/start, kill, pause, restart and readiness waits.
+ * Its network namespace is attached under a run-labelled name (`ip netns attach`), so that it is a
+ * host like any namespace of the topology: captures, `ss`, impairments and iptables rules take
+ * its `netns` exactly as they take a namespace host's. After a start or restart the container has
+ * a new namespace, and the name is attached to it again.
+ */
+import { demuxLog, docker, execIn, unlessGone, type ExecResult } from './docker.ts';
+import { cancellable } from './cancel.ts';
+import { exec } from './process.ts';
+import { waitUntilReady, type Readiness, type ReadyObservation } from './readiness.ts';
+import { DOCKER_LABEL, resourceName } from './run-state.ts';
+import type { Scope } from './scope.ts';
+import type { Host } from './netns.ts';
+
+export interface ContainerSpec {
+  image: string;
+  name: string;
+  cmd?: string[];
+  env?: Record<string, string>;
+  /** Container ports to publish on 127.0.0.1 at a port the engine picks. */
+  publish?: number[];
+  network?: string;
+  /** A fixed address on `network`. */
+  ip?: string;
+  /** Linux capabilities the lab needs beyond Docker's default set; say why in the lab. */
+  capAdd?: string[];
+  /** A memory limit (the cgroup's), in bytes. */
+  memoryBytes?: number;
+}
+
+export interface Container extends Host {
+  id: string;
+  /** The container's full name (`labs-<runId>-<name>-<nonce>`); `name` is the short one, its alias on the network. */
+  containerName: string;
+  /** Host port on 127.0.0.1 for each published container port. */
+  ports: Record<number, number>;
+  exec(cmd: string[], options?: { input?: string; user?: string }): Promise<ExecResult>;
+  logs(): Promise<string>;
+  /** The main process's pid on the host (0 when not running). */
+  pid(): Promise<number>;
+  running(): Promise<boolean>;
+  stop(timeoutS?: number): Promise<void>;
+  start(): Promise<void>;
+  kill(signal?: string): Promise<void>;
+  pause(): Promise<void>;
+  unpause(): Promise<void>;
+  restart(): Promise<void>;
+  waitUntilReady(readiness: Readiness, timeoutMs: number): Promise<ReadyObservation>;
+}
+
+const prefixOf = (network: { IPPrefixLen?: number }) => network.IPPrefixLen ?? 16;
+
+export async function startContainer(scope: Scope, runId: string, spec: ContainerSpec): Promise<Container> {
+  const containerName = resourceName(runId, spec.name);
+  const handle = await (await docker()).createContainer({
+    name: containerName,
+    Image: spec.image,
+    Cmd: spec.cmd,
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Labels: { [DOCKER_LABEL]: runId },
+    ExposedPorts: Object.fromEntries((spec.publish ?? []).map((p) => [`${p}/tcp`, {}])),
+    HostConfig: {
+      PortBindings: Object.fromEntries((spec.publish ?? []).map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
+      NetworkMode: spec.network,
+      CapAdd: spec.capAdd,
+      Memory: spec.memoryBytes,
+      Init: true,
+    },
+    // Other containers on the network reach this one by its short name (e.g. "nginx").
+    NetworkingConfig: spec.network
+      ? { EndpointsConfig: { [spec.network]: { Aliases: [spec.name], ...(spec.ip ? { IPAMConfig: { IPv4Address: spec.ip } } : {}) } } }
+      : undefined,
+  });
+  scope.defer(`container ${containerName}`, async () => {
+    await handle.remove({ force: true, v: true }).catch(unlessGone);
+  });
+  const netns = resourceName(runId, spec.name);
+  const inspect = () => cancellable(handle.inspect());
+  const pid = async () => (await inspect()).State.Pid ?? 0;
+  // The attached name points at the namespace of the current process; detaching never kills anything.
+  const detach = () => exec('ip', ['netns', 'delete', netns]).then(() => undefined, () => undefined);
+  // A container that has already exited (a one-shot command) has no namespace to attach.
+  const attach = async () => {
+    await detach();
+    const current = await pid();
+    if (current === 0) return;
+    await exec('ip', ['netns', 'attach', netns, String(current)]).catch(async (error: Error) => {
+      if ((await pid()) !== 0) throw error;
+    });
+  };
+  await cancellable(handle.start());
+  await attach();
+  scope.defer(`netns ${netns}`, detach);
+
+  const info = await inspect();
+  const ports: Record<number, number> = {};
+  for (const port of spec.publish ?? []) {
+    const binding = info.NetworkSettings.Ports[`${port}/tcp`]?.[0];
+    if (binding) ports[port] = Number(binding.HostPort);
+  }
+  const network = info.NetworkSettings.Networks[spec.network ?? 'bridge'];
+  const address = network?.IPAddress ?? '';
+  const container: Container = {
+    id: info.Id,
+    name: spec.name,
+    containerName,
+    netns,
+    address,
+    interfaces: [{ name: 'eth0', addresses: address ? [`${address}/${prefixOf(network ?? {})}`] : [] }],
+    impairments: [],
+    ports,
+    exec: (cmd, options = {}) => execIn(info.Id, cmd, options.input, options.user),
+    logs: async () => demuxLog(await cancellable(handle.logs({ stdout: true, stderr: true, follow: false }))),
+    pid,
+    running: async () => (await inspect()).State.Running === true,
+    async stop(timeoutS = 10) {
+      await cancellable(handle.stop({ t: timeoutS })).catch(notModified);
+    },
+    async start() {
+      await cancellable(handle.start()).catch(notModified);
+      await attach();
+    },
+    async kill(signal = 'SIGKILL') {
+      await cancellable(handle.kill({ signal }));
+    },
+    pause: () => cancellable(handle.pause()).then(() => undefined),
+    unpause: () => cancellable(handle.unpause()).then(() => undefined),
+    async restart() {
+      await cancellable(handle.restart({ t: 5 }));
+      await attach();
+    },
+    waitUntilReady: (readiness, timeoutMs) =>
+      waitUntilReady(spec.name, readiness, {
+        logs: container.logs,
+        netns: () => netns,
+        address: () => address,
+        run: (cmd) => execIn(info.Id, cmd),
+        gone: async () => {
+          const state = (await inspect()).State;
+          return state.Running ? undefined : `the container exited with code ${state.ExitCode}`;
+        },
+      }, timeoutMs),
+  };
+  return container;
+}
+
+/** The engine answers 304 when the container is already in the asked state. */
+function notModified(error: { statusCode?: number }): void {
+  if (error.statusCode !== 304) throw error;
+}

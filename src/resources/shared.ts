@@ -1,0 +1,68 @@
+/**
+ * Run-scoped resources: something several labs declare (a Kubernetes cluster, a broker cluster)
+ * is started once per run, lent to one lab at a time (reset to a clean state between labs), and
+ * disposed when the run ends. Its names carry the run id, so the reaper removes it after a crash.
+ */
+import { Scope } from './scope.ts';
+
+export interface SharedResource<T> {
+  /** One instance per key and run. */
+  key: string;
+  /** What it is, for `labs list` and `labs doctor`. */
+  describe: string;
+  /** Images of this project it needs (folders under docker/), built before any lab's clock starts. */
+  images?: readonly string[];
+  start(scope: Scope, runId: string): Promise<T>;
+  /** Brings it back to a clean state before a later lab uses it. */
+  reset?(value: T): Promise<void>;
+}
+
+interface Entry {
+  value: Promise<unknown>;
+  used: boolean;
+  /** The tail of the queue of labs waiting for it. */
+  lock: Promise<void>;
+}
+
+export class RunResources {
+  private readonly scope = new Scope();
+  private readonly entries = new Map<string, Entry>();
+  private readonly runId: string;
+
+  constructor(runId: string) {
+    this.runId = runId;
+  }
+
+  /** Waits for the resource to be free, starts it the first time, resets it after; returns it and its release. */
+  async acquire<T>(resource: SharedResource<T>): Promise<{ value: T; release: () => void }> {
+    let entry = this.entries.get(resource.key);
+    if (!entry) {
+      const value = resource.start(this.scope.child(`shared ${resource.key}`), this.runId);
+      value.catch(() => undefined);
+      entry = { value, used: false, lock: Promise.resolve() };
+      this.entries.set(resource.key, entry);
+    }
+    const previous = entry.lock;
+    let release!: () => void;
+    entry.lock = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      const value = (await entry.value) as T;
+      if (entry.used && resource.reset) await resource.reset(value);
+      entry.used = true;
+      return { value, release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** How many distinct resources were started in this run. */
+  get started(): number {
+    return this.entries.size;
+  }
+
+  dispose(): Promise<string[]> {
+    return this.scope.dispose();
+  }
+}
