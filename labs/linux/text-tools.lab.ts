@@ -20,6 +20,7 @@ import { observeShell, type Observation } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { execIn } from '../../src/resources/docker.ts';
 import { nginxConf, startNginxStack } from '../../src/systems/nginx-stack.ts';
+import { sleep } from '../../src/resources/cancel.ts';
 
 export interface Sent {
   ip: string;
@@ -121,7 +122,7 @@ export default defineLab({
     ctx.step('tail -f while nginx appends');
     const tailLine = 'timeout 3 tail -f /var/log/nginx/access.log';
     const following = execIn(stack.nginx.id, ['sh', '-c', tailLine]).then((r) => ({ exitCode: r.exitCode, output: r.stdout, evidence: { kind: 'command' as const, title: 'in the nginx container, ended by timeout after 3 s', command: tailLine, output: r.stdout } }));
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     await stack.get('alice', '/follow', 2);
     const followed = ['/follow?n=1', '/follow?n=2'];
     for (const path of followed) sent.push({ ip: ip('alice'), method: 'GET', path });

@@ -16,6 +16,7 @@ import { recordSysctls } from '../../src/observers/environment.ts';
 import { SocketSampler } from '../../src/observers/socket-sampler.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents, type SocketAgent } from '../../src/resources/socket-agent.ts';
+import { sleep } from '../../src/resources/cancel.ts';
 
 const CLIENT = '198.18.95.1';
 const SERVER = '198.18.95.2';
@@ -120,7 +121,7 @@ export default defineLab({
     const started = performance.now();
     let reuse = await churn(client, 1, 'reuse-0');
     for (let attempt = 1; reuse.connected === 0 && attempt < 15; attempt++) {
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       reuse = await churn(client, 1, `reuse-${attempt}`);
     }
     return [

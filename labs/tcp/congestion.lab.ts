@@ -302,7 +302,7 @@ async function trial(ctx: LabContext, scope: Scope, net: Network, spec: TrialSpe
   const loss = spec.receiverLoss ? await impair(scope, runId, receiver.netns, 'eth0', spec.receiverLoss) : undefined;
   if (loss) {
     impairments.push(`receiver ${loss.description}`);
-    ctx.timeline.fault('start', `${spec.name}: receiver ${loss.description}`, ['receiver']);
+    ctx.timeline.fault('start', `${spec.name}: segment ${LOST_SEGMENT} dropped`, ['receiver']);
   }
   const capture = await startCapture(scope, runId, { dir: ctx.workDir, name: spec.name.replace(/\W+/g, '-'), netns: sender.netns, iface: 'eth0', filter: `tcp port ${PORT}`, snaplen: 128 });
   const [out, sink] = await startSocketAgents(scope, runId, sender, receiver);
@@ -318,7 +318,7 @@ async function trial(ctx: LabContext, scope: Scope, net: Network, spec: TrialSpe
   const t0 = performance.now();
   await out.request('connect', { host: RECEIVER, port: PORT, conn: 'bulk' });
   const localPort = Number((await out.waitFor((e) => e.event === 'connected' && e.conn === 'bulk', 5000, 'connected')).localPort);
-  const sampling = sampleTcpInfo(sender.netns, localPort, t0);
+  const sampling = sampleTcpInfo(scope, sender.netns, localPort, t0);
   const bulk = (await sink.waitFor((e) => e.event === 'accepted' && e.remotePort === localPort, 5000, 'accepted')).conn;
   const received = () => sink.events.filter((e) => e.event === 'data' && e.conn === bulk).reduce((a, e) => a + (e.bytes ?? 0), 0);
   const transfer = ctx.timeline.invoke('sender', spec.name, BYTES);
@@ -342,7 +342,7 @@ async function trial(ctx: LabContext, scope: Scope, net: Network, spec: TrialSpe
   await capture.stop();
   if (loss) {
     await loss.remove();
-    ctx.timeline.fault('end', `${spec.name}: receiver ${loss.description}`, ['receiver']);
+    ctx.timeline.fault('end', `${spec.name}: segment ${LOST_SEGMENT} dropped`, ['receiver']);
   }
 
   const packets = (await decodeTcp(capture.file)).filter((p) => p.srcPort === localPort || p.dstPort === localPort);

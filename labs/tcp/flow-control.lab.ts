@@ -26,6 +26,7 @@ import { startCapture } from '../../src/resources/capture.ts';
 import { type Network } from '../../src/resources/netns.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
+import { sleep } from '../../src/resources/cancel.ts';
 
 const SENDER = '198.18.60.1';
 const RECEIVER = '198.18.60.2';
@@ -132,11 +133,11 @@ async function transfer(ctx: LabContext, net: Network, name: string, options: { 
     await out.request('connect', { host: RECEIVER, port: PORT, conn: 'bulk' });
     const localPort = Number((await out.waitFor((e) => e.event === 'connected', 5000, 'connected')).localPort);
     const accepted = (await sink.waitFor((e) => e.event === 'accepted', 5000, 'accepted')).conn!;
-    const sampling = sampleTcpInfo(sender!.netns, localPort, t0);
+    const sampling = sampleTcpInfo(scope, sender!.netns, localPort, t0);
     const writing = out.request('write', { conn: 'bulk', bytes: options.bytes });
     let resumedAtMs: number | undefined;
     if (options.stallMs !== undefined) {
-      await new Promise((r) => setTimeout(r, options.stallMs));
+      await sleep(options.stallMs);
       resumedAtMs = Math.round(performance.now() - t0);
       await sink.request('resume', { conn: accepted });
     }

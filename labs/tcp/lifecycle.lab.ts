@@ -28,6 +28,7 @@ import { decodeTcp } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
+import { sleep } from '../../src/resources/cancel.ts';
 
 export const PORTS = { clean: 7000, frozen: 7001, quickClose: 7002, noTimestamps: 7003 } as const;
 export const WRITES = [1000, 3000, 10];
@@ -298,13 +299,13 @@ export default defineLab({
     const holdUntil = performance.now() + CLOSE_WAIT_HOLD_MS;
     while (performance.now() < holdUntil) {
       await lifecycle.take('server', serverHost.netns, PORTS.clean, 'application has not closed');
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     await server.request('end', { conn: serverConn });
     await client.waitFor((e) => e.event === 'close' && e.conn === 'main', 5000, 'client socket closed');
     await lifecycle.untilState('client', clientHost.netns, PORTS.clean, 'TIME-WAIT', 3000);
     await lifecycle.take('server', serverHost.netns, PORTS.clean, 'after the application closed');
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     await lifecycle.take('client', clientHost.netns, PORTS.clean, 'TIME-WAIT one second later');
 
     ctx.step('C: close with the server closing at once');

@@ -1,6 +1,7 @@
 /** Samples the connection sockets (not listeners) on a port over time, keeping every sample as evidence. */
 import type { SocketSample, SocketState } from '../core/types.ts';
 import { sampleSockets } from './ss.ts';
+import { sleep } from '../resources/cancel.ts';
 
 const connectionsOn = (port: number) => (s: SocketState) =>
   s.state !== 'LISTEN' && (s.local.endsWith(`:${port}`) || s.peer.endsWith(`:${port}`));
@@ -35,7 +36,7 @@ export class SocketSampler {
         this.record(host, note, seen);
         return match;
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     const states = seen.map((s) => `${s.state} Recv-Q=${s.recvQ}`).join(', ') || 'no connection';
     throw new Error(`${host}: "${note}" not seen on port ${port} within ${timeoutMs} ms (last: ${states})`);

@@ -3,6 +3,8 @@
  * retransmissions, timer) from `ss -tanoi` in a loop, while an experiment runs.
  */
 import type { SocketState } from '../core/types.ts';
+import { sleep } from '../resources/cancel.ts';
+import type { Scope } from '../resources/scope.ts';
 import { sampleSockets } from './ss.ts';
 
 export interface TcpInfoSample {
@@ -45,24 +47,25 @@ export interface TcpInfoSampling {
   stop(): Promise<TcpInfoSample[]>;
 }
 
-/** Samples the connection whose local port is `localPort`, as often as ss allows (bounded by `intervalMs`). */
-export function sampleTcpInfo(netns: string, localPort: number, t0: number, intervalMs = 5): TcpInfoSampling {
+/**
+ * Samples the connection whose local port is `localPort`, as often as ss allows (bounded by
+ * `intervalMs`), as a background task of `scope`: it cannot outlive the lab.
+ */
+export function sampleTcpInfo(scope: Scope, netns: string, localPort: number, t0: number, intervalMs = 5): TcpInfoSampling {
   const samples: TcpInfoSample[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
+  const task = scope.background(`tcp_info sampler on :${localPort}`, async (signal) => {
+    while (!signal.aborted) {
       const at = performance.now();
       const socket = (await sampleSockets(netns)).find((s) => s.local.endsWith(`:${localPort}`) && s.state !== 'LISTEN');
       if (socket) samples.push(tcpInfo(socket, Math.round(at - t0)));
       const rest = intervalMs - (performance.now() - at);
-      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+      if (rest > 0) await sleep(rest, signal).catch(() => undefined);
     }
-  })();
+  });
   return {
     samples,
     async stop() {
-      running = false;
-      await loop;
+      await task.stop();
       return samples;
     },
   };

@@ -57,19 +57,23 @@ export function faultSpans(events: TimelineEvent[], endMs: number): Span[] {
 }
 
 export function timelineChart(events: TimelineEvent[]): string {
-  const endMs = Math.max(1, ...events.map((e) => e.atMs));
+  const startMs = Math.min(...events.map((e) => e.atMs));
+  const endMs = Math.max(startMs + 1, ...events.map((e) => e.atMs));
   const ops = operations(events);
   const ticks = events.filter((e) => e.type === 'sample' || e.type === 'note');
   const rows = [...ops.keys(), ...(ticks.length ? ['samples'] : [])];
   const faults = faultSpans(events, endMs);
-  const top = 18 + (faults.length ? 16 : 0);
-  const height = top + rows.length * ROW + 28;
-  const px = (ms: number) => GUTTER + (ms / endMs) * (WIDTH - GUTTER - 10);
+  const top = faults.length ? 20 : 6;
+  const axisY = top + rows.length * ROW + 14;
+  const height = axisY + 22 + faults.length * 16;
+  const px = (ms: number) => GUTTER + ((ms - startMs) / (endMs - startMs)) * (WIDTH - GUTTER - 10);
+  // Faults are numbered on their bands and named in full below the chart, where long names fit.
   const bands = faults.map((f, i) => {
     const w = Math.max(2, px(f.to) - px(f.from));
     return `<rect x="${px(f.from)}" y="${top - 4}" width="${w}" height="${rows.length * ROW + 4}" fill="#c62828" fill-opacity="0.12"><title>${x(f.label)}: ${f.from}-${f.to} ms</title></rect>
-<text x="${px(f.from) + 2}" y="${12 + (i % 2) * 14}" class="f">${x(f.label)}</text>`;
+<text x="${px(f.from) + 2}" y="${top - 7}" class="f">${i + 1}</text>`;
   });
+  const names = faults.map((f, i) => `<text x="${GUTTER}" y="${axisY + 34 + i * 16}" class="f">${i + 1}: ${x(f.label)} (${f.from}-${f.to} ms)</text>`);
   const lines = rows.map((name, i) => {
     const y = top + i * ROW;
     const label = `<text x="${GUTTER - 6}" y="${y + 14}" text-anchor="end" class="l">${x(name)}</text><line x1="${GUTTER}" x2="${WIDTH - 10}" y1="${y + ROW - 2}" y2="${y + ROW - 2}" stroke="#eee"/>`;
@@ -82,13 +86,17 @@ export function timelineChart(events: TimelineEvent[]): string {
       return `<rect x="${px(op.from)}" y="${y + 3}" width="${Math.max(2, px(to) - px(op.from))}" height="14" fill="${colour}"><title>${op.from}-${Number.isNaN(op.to) ? '…' : op.to} ms ${x(op.label)}</title></rect>`;
     }).join('');
   });
-  const axisY = top + rows.length * ROW + 14;
-  const axis = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${px(f * endMs)}" y="${axisY}" text-anchor="middle" class="a">${Math.round((f * endMs) / 100) / 10} s</text>`);
+  const axis = [0, 0.25, 0.5, 0.75, 1].map((f) => {
+    const ms = startMs + f * (endMs - startMs);
+    return `<text x="${px(ms)}" y="${axisY}" text-anchor="middle" class="a">${(ms / 1000).toFixed(endMs - startMs < 5000 ? 2 : 1)} s</text>`;
+  });
+  const legend = `<text x="${GUTTER}" y="${axisY + 17}" class="a"><tspan fill="${OUTCOME_COLOUR.ok}">■</tspan> ok  <tspan fill="${OUTCOME_COLOUR.fail}">■</tspan> fail  <tspan fill="${OUTCOME_COLOUR.info}">■</tspan> info (outcome unknown)${faults.length ? '  <tspan fill="#c62828" fill-opacity="0.3">■</tspan> fault' : ''}${ticks.length ? '  <tspan fill="#1565c0">■</tspan> sample' : ''}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="timeline">
 <style>.l{font:12px monospace;fill:#333}.a{font:11px sans-serif;fill:#666}.f{font:11px sans-serif;fill:#b71c1c}</style>
 ${bands.join('\n')}
 ${lines.join('\n')}
 ${axis.join('')}
-<text x="${WIDTH - 10}" y="${height - 2}" text-anchor="end" class="a">■ ok  ■ fail  ■ info (outcome unknown)  shaded: fault</text>
+${legend}
+${names.join('\n')}
 </svg>`;
 }

@@ -25,6 +25,14 @@ describe('labs run mysql-deadlock', () => {
     expect((run.claim('os.deadlock.four-conditions').observed.reportExcerpt as string[])[0]).toContain('LATEST DETECTED DEADLOCK');
   });
 
+  it('puts every transaction on the timeline: the deadlock victims as fail, the rest as ok', () => {
+    const done = (run.lab.timeline ?? []).filter((e) => e.type === 'ok' || e.type === 'fail');
+    expect(done).toHaveLength(2 * 20 * 5);
+    const victims = done.filter((e) => e.type === 'fail' && 'error' in e && e.error?.startsWith('error 1213'));
+    expect(victims).toHaveLength(20);
+    expect(new Set(victims.map((e) => ('f' in e ? e.f : '')))).toEqual(new Set(['opposite order, exclusive']));
+  });
+
   it('leaves nothing behind', async () => {
     expect(await leftovers(run.report.runId)).toEqual(NOTHING);
   });

@@ -27,6 +27,16 @@ describe('labs run nginx-processes', () => {
     expect((o.replacementWorkers as number[]).length).toBe(1);
   });
 
+  it('puts the kill on the timeline while the slow requests are in flight', () => {
+    const timeline = run.lab.timeline ?? [];
+    const kill = timeline.filter((e) => e.type === 'fault');
+    expect(kill.map((e) => e.type === 'fault' && `${e.phase} ${e.fault.replace(/\d+/, 'N')}`)).toEqual(['start SIGKILL worker N', 'end SIGKILL worker N']);
+    const invoke = timeline.find((e) => e.type === 'invoke')!;
+    const completed = timeline.find((e) => e.type === 'ok')!;
+    expect(invoke.atMs).toBeLessThan(kill[0]!.atMs);
+    expect(completed.atMs).toBeGreaterThan(kill[0]!.atMs);
+  });
+
   it('reloads without a failed request', () => {
     expect(run.claim('nginx.process.reload')).toMatchObject({ verdict: 'confirmed', observed: { failedRequests: 0 } });
   });

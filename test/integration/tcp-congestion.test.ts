@@ -56,6 +56,15 @@ describe('labs run tcp-congestion', () => {
     for (const factor of observed.backoff as number[]) expect(factor).toBeCloseTo(2, 0);
   });
 
+  it('puts each transfer on the timeline with the drops as faults', () => {
+    const timeline = run.lab.timeline ?? [];
+    const transfers = timeline.filter((e) => e.type === 'ok' && e.process === 'sender');
+    expect(transfers.length).toBeGreaterThanOrEqual(8);
+    const faults = timeline.filter((e) => e.type === 'fault' && e.phase === 'start').map((e) => (e.type === 'fault' ? e.fault : ''));
+    expect(faults.filter((f) => f.includes('one loss'))).toHaveLength(transfers.length - 5);
+    expect(faults.filter((f) => f.includes('every ACK dropped'))).toHaveLength(1);
+  });
+
   it('leaves nothing behind', async () => {
     expect(await leftovers(run.report.runId)).toEqual(NOTHING);
   });
