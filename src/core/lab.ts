@@ -71,6 +71,7 @@ const sharedSchema = z.object({
   images: z.array(z.string()).optional(),
   start: z.custom<SharedResource<unknown>['start']>((v) => typeof v === 'function', 'start must be a function'),
   reset: z.custom<SharedResource<unknown>['reset']>((v) => v === undefined || typeof v === 'function', 'reset must be a function').optional(),
+  hostsOf: z.custom<SharedResource<unknown>['hostsOf']>((v) => v === undefined || typeof v === 'function', 'hostsOf must be a function').optional(),
 });
 
 const needsSchema = z

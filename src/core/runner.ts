@@ -10,7 +10,7 @@ import { baseEnvironment } from '../observers/environment.ts';
 import { withSignal } from '../resources/cancel.ts';
 import { Faults } from '../resources/faults.ts';
 import { imageFor } from '../resources/images.ts';
-import { buildNetwork, type Network } from '../resources/netns.ts';
+import { buildNetwork, type Host, type Network } from '../resources/netns.ts';
 import { Scope } from '../resources/scope.ts';
 import { prepareServiceImages, startServices } from '../resources/services.ts';
 import { RunResources } from '../resources/shared.ts';
@@ -93,6 +93,7 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
   const needs = lab.needs ?? {};
   const leases: (() => void)[] = [];
   const sharedValues: Record<string, unknown> = {};
+  const sharedHosts: Record<string, Host> = {};
   let images: Record<string, string> = {};
   try {
     images = await prepareServiceImages(needs.services ?? {}, (line) => step(`images: ${line}`));
@@ -102,6 +103,7 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
       const lease = await withSignal(options.signal, () => shared.acquire(resource));
       leases.push(lease.release);
       sharedValues[name] = lease.value;
+      Object.assign(sharedHosts, resource.hostsOf?.(lease.value));
     }
   } catch (error) {
     for (const release of leases) release();
@@ -123,7 +125,7 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
       const network: Network = needs.topology ? await buildNetwork(scope, options.runId, needs.topology) : {};
       const services = needs.services ? await startServices(scope, options.runId, needs.services, images, 'lab') : undefined;
       for (const [name, seen] of Object.entries(services?.ready ?? {})) timeline.sample(`${name} ready`, seen);
-      const hosts = { ...network, ...services?.containers };
+      const hosts = { ...sharedHosts, ...network, ...services?.containers };
       const ctx: LabContext = {
         runId: options.runId,
         scope,

@@ -58,7 +58,9 @@ export type Evidence =
   | { kind: 'path'; title: string; hops: { address: string; note: string }[] }
   /** A file kept with the report (a capture, a configuration); the path is relative to the report. */
   | { kind: 'file'; title: string; path: string }
-  | { kind: 'table'; title: string; columns: string[]; rows: (string | number)[][] };
+  | { kind: 'table'; title: string; columns: string[]; rows: (string | number)[][] }
+  /** Who held what when: one row per thing held, spans coloured by holder, marks at moments (e.g. partitions per consumer across a rebalance). */
+  | { kind: 'gantt'; title: string; rows: { name: string; spans: { from: number; to: number; label: string }[] }[]; marks?: { at: number; label: string }[] };
 
 export interface ClaimResult {
   id: string;

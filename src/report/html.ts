@@ -2,6 +2,7 @@
 import type { ClaimResult, Evidence, LabResult, RunReport, TimelineEvent } from '../core/types.ts';
 import { escapeXml as x } from './escape.ts';
 import { barChart, choiceStrip } from './bars.ts';
+import { ganttChart } from './gantt-chart.ts';
 import { lineChart } from './line-chart.ts';
 import { pathDiagram } from './path-diagram.ts';
 import { treeDiagram } from './tree-diagram.ts';
@@ -59,6 +60,8 @@ function evidence(item: Evidence): string {
       return `<h4>${x(item.title)}</h4>${treeDiagram(item.levels)}`;
     case 'path':
       return `<h4>${x(item.title)}</h4>${pathDiagram(item.hops)}`;
+    case 'gantt':
+      return `<h4>${x(item.title)}</h4>${ganttChart(item.rows, item.marks)}`;
     case 'file':
       return `<p><a href="${x(item.path)}">${x(item.title)}</a></p>`;
     case 'command':

@@ -25,6 +25,11 @@ export function withSignal<T>(signal: AbortSignal, fn: () => T, onStray?: (error
   return ambient.run({ signal, ...(onStray ? { onStray } : {}) }, fn);
 }
 
+/** Runs `fn` outside any lab's frame: clean-up must finish even when the lab was cancelled. */
+export function uncancellable<T>(fn: () => T): T {
+  return ambient.exit(fn);
+}
+
 /** The signal of the lab this code runs for, if any. */
 export function currentSignal(): AbortSignal | undefined {
   return ambient.getStore()?.signal;

@@ -5,6 +5,7 @@
  * its `netns` exactly as they take a namespace host's. After a start or restart the container has
  * a new namespace, and the name is attached to it again.
  */
+import { Writable } from 'node:stream';
 import { demuxLog, docker, execIn, unlessGone, type ExecResult } from './docker.ts';
 import { cancellable } from './cancel.ts';
 import { exec } from './process.ts';
@@ -29,6 +30,21 @@ export interface ContainerSpec {
   memoryBytes?: number;
 }
 
+/** A long-running command inside a container, read line by line as it prints. */
+export interface ContainerProcess {
+  /** The process's pid on the host. */
+  readonly pid: number;
+  readonly lines: string[];
+  onLine(listener: (line: string) => void): void;
+  /** Resolves with the first line (past or future) that matches, or rejects after `timeoutMs`. */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
+  /** Closes its standard input (a polite stop for programs that read it). */
+  closeInput(): void;
+  kill(signal?: NodeJS.Signals): void;
+  /** Resolves when its output ends (the process exited). */
+  readonly ended: Promise<void>;
+}
+
 export interface Container extends Host {
   id: string;
   /** The container's full name (`labs-<runId>-<name>-<nonce>`); `name` is the short one, its alias on the network. */
@@ -36,6 +52,8 @@ export interface Container extends Host {
   /** Host port on 127.0.0.1 for each published container port. */
   ports: Record<number, number>;
   exec(cmd: string[], options?: { input?: string; user?: string }): Promise<ExecResult>;
+  /** Starts a long-running command; `scope` kills it if it is still running when the scope closes. */
+  spawn(scope: Scope, cmd: string[]): Promise<ContainerProcess>;
   logs(): Promise<string>;
   /** The main process's pid on the host (0 when not running). */
   pid(): Promise<number>;
@@ -111,6 +129,7 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
     impairments: [],
     ports,
     exec: (cmd, options = {}) => execIn(info.Id, cmd, options.input, options.user),
+    spawn: (owner, cmd) => spawnIn(owner, info.Id, cmd),
     logs: async () => demuxLog(await cancellable(handle.logs({ stdout: true, stderr: true, follow: false }))),
     pid,
     running: async () => (await inspect()).State.Running === true,
@@ -143,6 +162,70 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
       }, timeoutMs),
   };
   return container;
+}
+
+async function spawnIn(scope: Scope, containerId: string, cmd: string[]): Promise<ContainerProcess> {
+  const engine = await docker();
+  const exec = await cancellable(engine.getContainer(containerId).exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true }));
+  const stream = await cancellable(exec.start({ hijack: true, stdin: true }));
+  const pid = (await cancellable(exec.inspect())).Pid;
+  const lines: string[] = [];
+  const listeners: ((line: string) => void)[] = [];
+  let rest = '';
+  const collect = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const parts = (rest + chunk.toString('utf8')).split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        for (const listen of listeners) listen(line);
+      }
+      done();
+    },
+  });
+  engine.modem.demuxStream(stream, collect, collect);
+  const ended = new Promise<void>((resolve) => {
+    stream.on('end', () => resolve());
+    stream.on('close', () => resolve());
+    stream.on('error', () => resolve());
+  });
+  const kill = (signal: NodeJS.Signals = 'SIGKILL') => {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  scope.defer(`process ${cmd[0]} in ${containerId.slice(0, 12)}`, async () => {
+    kill('SIGKILL');
+    stream.destroy();
+    await ended;
+  });
+  return {
+    pid,
+    lines,
+    ended,
+    onLine: (listener) => void listeners.push(listener),
+    waitForLine: (pattern, timeoutMs) =>
+      cancellable(
+        new Promise<string>((resolve, reject) => {
+          const seen = lines.find((l) => pattern.test(l));
+          if (seen !== undefined) return resolve(seen);
+          const timer = setTimeout(() => reject(new Error(`${cmd[0]} did not print ${pattern} within ${timeoutMs} ms: ${lines.slice(-3).join(' | ')}`)), timeoutMs);
+          listeners.push((line) => {
+            if (!pattern.test(line)) return;
+            clearTimeout(timer);
+            resolve(line);
+          });
+          void ended.then(() => {
+            clearTimeout(timer);
+            reject(new Error(`${cmd[0]} exited before printing ${pattern}: ${lines.slice(-3).join(' | ')}`));
+          });
+        }),
+      ),
+    closeInput: () => stream.end(),
+    kill,
+  };
 }
 
 /** The engine answers 304 when the container is already in the asked state. */

@@ -12,6 +12,8 @@ export interface ExecOptions {
   cwd?: string;
   /** Stops the command when aborted; defaults to the lab's own cancellation. */
   signal?: AbortSignal;
+  /** Variables added to this process's environment. */
+  env?: Record<string, string>;
 }
 
 function wrap(command: string, args: string[], netns?: string): [string, string[]] {
@@ -26,7 +28,7 @@ export async function execOutcome(
 ): Promise<{ exitCode: number; output: string; stdout: string; stderr: string }> {
   const [file, argv] = wrap(command, args, options.netns);
   const signal = options.signal ?? currentSignal();
-  const result = await execa(file, argv, { reject: false, all: true, timeout: options.timeoutMs ?? 30_000, input: options.input, cwd: options.cwd, cancelSignal: signal });
+  const result = await execa(file, argv, { reject: false, all: true, timeout: options.timeoutMs ?? 30_000, input: options.input, cwd: options.cwd, env: options.env, cancelSignal: signal });
   if (result.isCanceled) throw new Cancelled(signal?.reason);
   return { exitCode: result.exitCode ?? -1, output: String(result.all ?? '').trim(), stdout: String(result.stdout).trim(), stderr: String(result.stderr).trim() };
 }
@@ -39,6 +41,7 @@ export async function exec(command: string, args: string[], options: ExecOptions
     reject: false,
     timeout: options.timeoutMs ?? 30_000,
     input: options.input,
+    env: options.env,
     cancelSignal: signal,
   });
   if (result.isCanceled) throw new Cancelled(signal?.reason);

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { docker, labelledDockerObjects, unlessGone } from './docker.ts';
 import { exec } from './process.ts';
 import { deleteNetns } from './netns.ts';
+import { recordedTeardowns, runTeardown } from './teardown.ts';
 import { forgetRun, isRunDead, processStart, recordedRuns, RUN_ID_ENV } from './run-state.ts';
 
 export interface Reaped {
@@ -15,6 +16,7 @@ export interface Reaped {
   processes: number[];
   containers: string[];
   networks: string[];
+  teardowns: string[];
 }
 
 /** The run id in a resource name `labs-<runId>-...`, or the pid in `labs-probe-<pid>-...`. */
@@ -44,7 +46,7 @@ export async function reapDeadRuns(): Promise<Reaped> {
   // Liveness is decided per resource, at the moment of removing it: a run that starts while this
   // reaper works has registered before it created the resource, and is seen alive.
   const isDead = isRunDead;
-  const reaped: Reaped = { runs: [], namespaces: [], processes: [], containers: [], networks: [] };
+  const reaped: Reaped = { runs: [], namespaces: [], processes: [], containers: [], networks: [], teardowns: [] };
 
   // Only run ids are reaped here; a capability probe's helper lives in a probe namespace, reaped below.
   for (const { pid, runId } of labelledProcesses()) {
@@ -56,6 +58,13 @@ export async function reapDeadRuns(): Promise<Reaped> {
         // gone already
       }
     }
+  }
+
+  // After the processes are gone: what they left on the host (mounts, chains) goes by its recorded teardown.
+  for (const teardown of recordedTeardowns()) {
+    if (!isDead(teardown.runId)) continue;
+    await runTeardown(teardown);
+    reaped.teardowns.push(`${teardown.name} of ${teardown.runId}`);
   }
 
   const namespaces = (await exec('ip', ['netns', 'list']).catch(() => ''))

@@ -1,4 +1,4 @@
-import { Cancelled } from './cancel.ts';
+import { Cancelled, uncancellable } from './cancel.ts';
 
 /** A loop that runs beside the lab (a sampler, a workload generator) and cannot outlive its scope. */
 export interface BackgroundTask<T> {
@@ -22,10 +22,11 @@ export class Scope implements AsyncDisposable {
   defer(name: string, fn: () => Promise<void> | void): () => Promise<void> {
     if (this.disposing) throw new Error(`scope is closed: cannot add "${name}"`);
     let done = false;
+    // A clean-up runs to its end even when the lab that calls it early has been cancelled.
     const once = async () => {
       if (done) return;
       done = true;
-      await fn();
+      await uncancellable(fn);
     };
     this.cleanups.push({ name, fn: once });
     return once;

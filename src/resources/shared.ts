@@ -3,6 +3,7 @@
  * is started once per run, lent to one lab at a time (reset to a clean state between labs), and
  * disposed when the run ends. Its names carry the run id, so the reaper removes it after a crash.
  */
+import type { Host } from './netns.ts';
 import { Scope } from './scope.ts';
 
 export interface SharedResource<T> {
@@ -15,6 +16,8 @@ export interface SharedResource<T> {
   start(scope: Scope, runId: string): Promise<T>;
   /** Brings it back to a clean state before a later lab uses it. */
   reset?(value: T): Promise<void>;
+  /** Its hosts (containers, namespaces), which become hosts of the lab that uses it: faults and captures take them. */
+  hostsOf?(value: T): Record<string, Host>;
 }
 
 interface Entry {

@@ -37,7 +37,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
     importLabs(selected, flags['labs-dir']),
     probeCapabilities([...new Set(selected.flatMap((l) => l.requires))]),
   ]);
-  const leftovers = reaped.namespaces.length + reaped.processes.length + reaped.containers.length + reaped.networks.length;
+  const leftovers = reaped.namespaces.length + reaped.processes.length + reaped.containers.length + reaped.networks.length + reaped.teardowns.length;
   if (leftovers) human(`removed ${leftovers} leftover(s) of dead runs ${reaped.runs.join(', ')}`);
 
   const runId = newRunId();
