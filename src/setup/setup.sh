@@ -13,12 +13,15 @@ declare -A PACKAGES=(
   [ethtool]=ethtool [sysctl]=procps [debootstrap]=debootstrap [curl]=curl
   [ping]=iputils-ping [traceroute]=traceroute [cc]=gcc [pkg-config]=pkg-config
   [named]=bind9 [unbound]=unbound [getent]=libc-bin
+  [containerd]=containerd [runc]=runc [ctr]=containerd [nft]=nftables [nfacct]=nfacct [conntrack]=conntrack
+  [openssl]=openssl [flock]=util-linux [setsid]=util-linux
 )
 missing=()
 for cmd in "${!PACKAGES[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGES[$cmd]}"); done
 /usr/bin/python3 -c 'import scapy' 2>/dev/null || missing+=(python3-scapy)
 pkg-config --exists libnetfilter_queue 2>/dev/null || missing+=(libnetfilter-queue-dev)
 [ -f /usr/share/dns/root.hints ] || missing+=(dns-root-data)
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
 docker_ready() { docker version >/dev/null 2>&1; }
 if ! command -v dockerd >/dev/null 2>&1 && ! docker_ready; then missing+=(docker.io); fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -50,3 +53,12 @@ if ! docker_ready; then
 fi
 
 node_modules/.bin/node src/setup/build-images.ts
+
+# Kubernetes from upstream for the `local` cluster provider: built once (about 7 minutes on two cores),
+# cached by the hash of its inputs in LABS_CACHE_DIR, shared by every clone on the machine.
+export PATH=$PATH:/usr/local/go/bin
+if ! command -v go >/dev/null 2>&1 || ! go version | grep -Eq 'go1\.(2[1-9]|[3-9][0-9])'; then
+  echo "setup: the Kubernetes labs build Kubernetes with Go 1.21 or newer, which this machine lacks" >&2
+  exit 1
+fi
+log "Kubernetes binaries: $(bash k8s/build/build.sh)"

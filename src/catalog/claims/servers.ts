@@ -53,6 +53,7 @@ export const k8sClaims = [
     ['k8s.probe.readiness-endpoints', 'A failing readiness probe removes the pod from the Service endpoints without restarting it.', '就绪探针失败会把 Pod 从 Service Endpoints 中移除，但不重启。'],
   ]),
   ...section('Kubernetes › 核心概念', [
+    ['k8s.probe.startup', 'Pods have probe mechanisms (liveness, readiness, startup) that keep their containers healthy.', 'Pod 支持探针机制（liveness、readiness、startup）确保容器健康。'],
     ['k8s.pod.shared-network', 'Containers of a pod share a network namespace and reach each other on localhost.', '同一 Pod 的容器共享网络命名空间，通过 localhost 通信。'],
     ['k8s.pod.shared-volumes', 'Containers of a pod can mount the same volume.', '同一 Pod 的容器可挂载相同的卷。'],
     ['k8s.pod.shared-pid-optional', 'Sharing the PID namespace within a pod is optional.', 'Pod 内共享 PID 命名空间是可选的。'],

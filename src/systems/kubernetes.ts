@@ -1,0 +1,101 @@
+/**
+ * A real Kubernetes cluster for the Kubernetes labs of a run: the `local` provider, one node built
+ * from upstream v1.35.4 (k8s/build/build.sh, cached) and brought up on this host by k8s/local/up.sh
+ * in the manner of Kubernetes' own hack/local-up-cluster.sh; taken down by k8s/local/down.sh, which
+ * undoes every change on the host. Started once per run and shared; each lab works in namespaces
+ * of its own, deleted when it ends. The API is spoken with @kubernetes/client-node.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { cancellable } from '../resources/cancel.ts';
+import { ensureImage } from '../resources/images.ts';
+import { exec } from '../resources/process.ts';
+import { stateDir } from '../resources/run-state.ts';
+import type { Scope } from '../resources/scope.ts';
+import type { SharedResource } from '../resources/shared.ts';
+import { recordTeardown } from '../resources/teardown.ts';
+
+const K8S_DIR = fileURLToPath(new URL('../../k8s', import.meta.url));
+export const NAMESPACE_LABEL = 'io.labs.lab';
+
+export interface KubeCluster {
+  /** KEY=value lines up.sh printed: KUBECONFIG, NODE_NAME, NODE_IP, POD_CIDR, SERVICE_CIDR, timings, … */
+  readonly env: Record<string, string>;
+  readonly version: string;
+  readonly config: k8s.KubeConfig;
+  readonly core: k8s.CoreV1Api;
+  readonly apps: k8s.AppsV1Api;
+  readonly discovery: k8s.DiscoveryV1Api;
+  /** Runs the cluster's own kubectl. */
+  kubectl(args: string[]): Promise<string>;
+  /** Puts an image of this project (docker/<name>) into the node's containerd; returns its reference (use imagePullPolicy: Never). */
+  loadImage(name: string): Promise<string>;
+  /** A namespace for one lab, deleted (with everything in it) when `scope` closes. */
+  namespace(scope: Scope, name: string): Promise<string>;
+}
+
+/** Builds the binaries unless the cache has them (a no-op then); returns the build directory. */
+export async function buildKubernetes(): Promise<string> {
+  return (await exec('bash', [join(K8S_DIR, 'build/build.sh')], { timeoutMs: 3_600_000 })).trim().split('\n').pop()!;
+}
+
+function parseEnv(output: string): Record<string, string> {
+  return Object.fromEntries(output.split('\n').map((line) => line.match(/^([A-Z_][A-Z0-9_]*)=(.*)$/)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!.replace(/^'(.*)'$/, '$1')]));
+}
+
+async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
+  const build = await buildKubernetes();
+  const dir = join(stateDir(), 'k8s', runId);
+  mkdirSync(join(stateDir(), 'k8s'), { recursive: true });
+  const down = ['bash', join(K8S_DIR, 'local/down.sh'), runId, dir];
+  const forget = recordTeardown(runId, 'kubernetes', down);
+  scope.defer(`kubernetes cluster ${runId}`, async () => {
+    await exec(down[0]!, down.slice(1), { timeoutMs: 120_000, signal: AbortSignal.timeout(120_000) });
+    forget();
+  });
+  const env = parseEnv(await exec('bash', [join(K8S_DIR, 'local/up.sh'), runId, dir], { timeoutMs: 180_000, env: { K8S_BUILD_DIR: build } }));
+  const config = new k8s.KubeConfig();
+  config.loadFromFile(env.KUBECONFIG!);
+  const kubectl = (args: string[]) => exec(env.KUBECTL!, args, { env: { KUBECONFIG: env.KUBECONFIG!, KUBECACHEDIR: env.KUBECACHEDIR ?? join(dir, 'kubectl-cache') } });
+  const version = (await exec(join(build, 'bin/kube-apiserver'), ['--version'])).trim();
+  const loaded = new Map<string, Promise<string>>();
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  return {
+    env,
+    version,
+    config,
+    core,
+    apps: config.makeApiClient(k8s.AppsV1Api),
+    discovery: config.makeApiClient(k8s.DiscoveryV1Api),
+    kubectl,
+    loadImage(name) {
+      let image = loaded.get(name);
+      if (!image) {
+        image = (async () => {
+          const tag = await ensureImage(name);
+          await exec('sh', ['-c', `docker save '${tag}' | ctr --address '${env.CONTAINERD_ADDRESS}' -n k8s.io images import -`], { timeoutMs: 300_000 });
+          return tag;
+        })();
+        loaded.set(name, image);
+      }
+      return image;
+    },
+    async namespace(owner, name) {
+      const full = `${name}-${runId}`;
+      await cancellable(core.createNamespace({ body: { metadata: { name: full, labels: { [NAMESPACE_LABEL]: name } } } }));
+      owner.defer(`namespace ${full}`, async () => {
+        await core.deleteNamespace({ name: full, gracePeriodSeconds: 0 }).catch(() => undefined);
+      });
+      return full;
+    },
+  };
+}
+
+/** The run's Kubernetes cluster (the `local` provider): one node, started by the first Kubernetes lab. */
+export const kubernetesCluster: SharedResource<KubeCluster> = {
+  key: 'kubernetes-local',
+  describe: 'a one-node Kubernetes v1.35 cluster built from upstream (local provider)',
+  start: startCluster,
+};
