@@ -7,7 +7,8 @@
 #   bin/pause, images/pause.tar  (the pod sandbox image, an OCI layout that is also a docker-archive)
 # into <cache>/k8s/<hash>/, where <hash> covers every build input (this script, the wrapper modules'
 # go.mod/go.sum, pause.c, the Go and gcc versions). When that directory is complete the script does
-# nothing. Prints the directory on stdout; progress goes to stderr.
+# nothing. Prints the directory on stdout; progress goes to stderr. With --check it builds nothing and
+# exits 1 unless the binaries are there.
 #
 # Environment: LABS_CACHE_DIR (default ~/.cache/labs, shared by every clone on the machine); Go's caches
 # live in $LABS_CACHE_DIR/go.
@@ -44,6 +45,11 @@ OUT=$CACHE/k8s/$HASH
 if [[ -f $OUT/.complete ]]; then
   echo "$OUT"
   exit 0
+fi
+# --check: only say whether the binaries are built (exit 1 when not), never build.
+if [[ ${1:-} == --check ]]; then
+  echo "not built: $OUT (run k8s/build/build.sh, or make setup: about 7 minutes on two cores)" >&2
+  exit 1
 fi
 
 mkdir -p "$CACHE/k8s"

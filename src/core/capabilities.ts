@@ -1,7 +1,9 @@
 /** Probes what this machine can do; labs declare what they need from this list. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CAPABILITIES, type Capability } from './lab.ts';
 import { toolVersion } from '../observers/environment.ts';
-import { exec, spawnLabelled } from '../resources/process.ts';
+import { exec, execOutcome, spawnLabelled } from '../resources/process.ts';
 import { Scope } from '../resources/scope.ts';
 import { deleteNetns } from '../resources/netns.ts';
 import { docker } from '../resources/docker.ts';
@@ -39,6 +41,20 @@ async function inProbeNetns<T>(fn: (netns: string) => Promise<T>): Promise<T> {
 async function probeDocker(): Promise<string> {
   const version = await (await docker()).version();
   return `Docker Engine ${version.Version} (API ${version.ApiVersion}) at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`;
+}
+
+/**
+ * The `local` provider: Kubernetes built from upstream (k8s/build, cached), a containerd and runc to
+ * run it, the CNI plugins. Probing never builds: a machine that has not built it is told how.
+ */
+async function probeKubernetes(): Promise<string> {
+  const check = await execOutcome('bash', [fileURLToPath(new URL('../../k8s/build/build.sh', import.meta.url)), '--check']);
+  if (check.exitCode !== 0) throw new Error(check.stderr.split('\n')[0]);
+  const build = check.stdout;
+  for (const tool of ['containerd', 'runc', 'ctr']) await exec('sh', ['-c', `command -v ${tool}`]).catch(() => Promise.reject(new Error(`${tool} is missing (Debian package containerd / runc)`)));
+  if (!existsSync('/usr/lib/cni/bridge')) throw new Error('the CNI plugins are missing (Debian package containernetworking-plugins)');
+  const version = (await exec(`${build}/bin/kube-apiserver`, ['--version'])).trim();
+  return `local provider: ${version} built from upstream in ${build}; ${firstLine(await exec('containerd', ['--version']))}`;
 }
 
 /** The helper binds a queue and prints "ready"; it is stopped as soon as it has. */
@@ -81,6 +97,7 @@ const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string
   named: { run: () => toolVersion('named', ['-v']) },
   unbound: { run: () => toolVersion('unbound', ['-V']) },
   docker: { run: probeDocker },
+  kubernetes: { needs: 'root', run: probeKubernetes },
 };
 
 const cache = new Map<Capability, Promise<Probe>>();
