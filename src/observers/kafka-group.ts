@@ -95,3 +95,23 @@ export function duplicates(members: MemberLog[]): { partition: number; offset: n
       return { partition: partition!, offset: offset!, deliveries };
     });
 }
+
+/**
+ * For each partition, the intervals in which no member held it, between the moment it was first
+ * held and `end`. `endOf` says when a member's holdings end (a killed member's at its death).
+ */
+export function unheld(members: MemberLog[], partitions: number, end: number, endOf: (member: MemberLog) => number = () => end): { partition: number; from: number; to: number }[] {
+  const spans = members.flatMap((m) => holdings(m, endOf(m)).map((h) => ({ ...h, to: Math.min(h.to, endOf(m)) })));
+  const gaps: { partition: number; from: number; to: number }[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    const mine = spans.filter((s) => s.partition === partition).sort((a, b) => a.from - b.from);
+    if (!mine.length) continue;
+    let reach = mine[0]!.to;
+    for (const span of mine.slice(1)) {
+      if (span.from > reach) gaps.push({ partition, from: reach, to: span.from });
+      reach = Math.max(reach, span.to);
+    }
+    if (reach < end) gaps.push({ partition, from: reach, to: end });
+  }
+  return gaps;
+}

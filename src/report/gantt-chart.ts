@@ -6,7 +6,6 @@ import { escapeXml as x } from './escape.ts';
 
 const PALETTE = ['#1565c0', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f', '#5d4037', '#c62828', '#455a64'];
 const WIDTH = 900;
-const GUTTER = 90;
 const ROW = 20;
 
 export interface GanttRow {
@@ -18,6 +17,8 @@ export function ganttChart(rows: GanttRow[], marks: { at: number; label: string 
   const times = [...rows.flatMap((r) => r.spans.flatMap((s) => [s.from, s.to])), ...marks.map((m) => m.at)];
   const start = Math.min(...times);
   const end = Math.max(start + 1, ...times);
+  // Room for the longest row name in a 12 px monospace font.
+  const GUTTER = Math.max(90, 12 + 7.3 * Math.max(...rows.map((r) => r.name.length)));
   const px = (ms: number) => GUTTER + ((ms - start) / (end - start)) * (WIDTH - GUTTER - 10);
   const holders = [...new Set(rows.flatMap((r) => r.spans.map((s) => s.label)))].sort();
   const colour = (label: string) => PALETTE[holders.indexOf(label) % PALETTE.length];

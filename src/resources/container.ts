@@ -7,7 +7,7 @@
  */
 import { Writable } from 'node:stream';
 import { demuxLog, docker, execIn, unlessGone, type ExecResult } from './docker.ts';
-import { cancellable } from './cancel.ts';
+import { cancellable, sleep } from './cancel.ts';
 import { exec } from './process.ts';
 import { waitUntilReady, type Readiness, type ReadyObservation } from './readiness.ts';
 import { DOCKER_LABEL, resourceName } from './run-state.ts';
@@ -168,7 +168,14 @@ async function spawnIn(scope: Scope, containerId: string, cmd: string[]): Promis
   const engine = await docker();
   const exec = await cancellable(engine.getContainer(containerId).exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true }));
   const stream = await cancellable(exec.start({ hijack: true, stdin: true }));
-  const pid = (await cancellable(exec.inspect())).Pid;
+  // The engine may answer before the process has started (Pid 0): ask again until it has a pid or has ended.
+  let pid = 0;
+  for (let tries = 0; tries < 100; tries++) {
+    const state = await cancellable(exec.inspect());
+    pid = state.Pid;
+    if (pid > 0 || (!state.Running && state.ExitCode !== null)) break;
+    await sleep(20);
+  }
   const lines: string[] = [];
   const listeners: ((line: string) => void)[] = [];
   let rest = '';
@@ -189,7 +196,12 @@ async function spawnIn(scope: Scope, containerId: string, cmd: string[]): Promis
     stream.on('close', () => resolve());
     stream.on('error', () => resolve());
   });
+  let finished = false;
+  void ended.then(() => (finished = true));
+  // Never signal pid 0 (the engine reports 0 for an exec that has ended: that would be our own
+  // process group) nor a pid after its process ended (it may belong to another process by then).
   const kill = (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (finished || !(pid > 0)) return;
     try {
       process.kill(pid, signal);
     } catch {

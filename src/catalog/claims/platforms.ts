@@ -36,7 +36,8 @@ export const kafkaClaims = [
   ...section('kafka › 9. kafka的Rebalance（重平衡）是什么？', [
     ['kafka.rebalance.stop-the-world', 'During a rebalance every consumer of the group stops consuming.', 'Rebalance 期间消费者组的所有消费者停止消费。'],
     ['kafka.rebalance.duplicates', 'A rebalance can cause messages to be consumed twice.', 'Rebalance 可能导致重复消费。'],
-    ['kafka.coordinator.hash', "The group coordinator is the broker found by hashing the group id modulo the number of brokers.", '消费者组的 Coordinator 由组 ID 哈希对 Broker 数取模得到。'],
+    ['kafka.rebalance.new-coordinator', 'A rebalance elects a new coordinator node, the Group Coordinator, which then tells every member the new assignment.', 'Rebalance 时选举新的协调节点 Group Coordinator，新的 Coordinator 通知所有消费者组成员新的分配方案。'],
+    ['kafka.coordinator.hash', "The group coordinator is the broker found by hashing the group id modulo the number of brokers in the cluster, which spreads the groups' coordinators evenly over all brokers.", '消费者组的 Coordinator 由组 ID 的哈希值对集群 Broker 总数取模得到，不同消费者组的 Coordinator 均匀分布在各个 Broker 上。'],
   ]),
   ...section('kafka › kafka 如何保证数据不丢？', [
     ['kafka.durability.acks-all', 'With acks=all, min.insync.replicas=2 and replication 3, an acknowledged message survives a broker loss.', 'acks=all、min.insync.replicas=2、3 副本时，已确认的消息在 Broker 故障后不丢。'],

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { javaHashCode, judgeCoordinatorHash, type CoordinatorObservation } from '../../labs/kafka/coordinator.lab.ts';
+import { judgeDuplicates, judgeNewCoordinator, judgeStopTheWorld, membersAtChanges, movingPartitionsUnheldMs, type ProtocolRun } from '../../labs/kafka/rebalance.lab.ts';
+import { duplicates, emptyHanded, holdings } from '../../src/observers/kafka-group.ts';
+
+/** Every event of every member in a real run of kafka-rebalance (Kafka 4.4, three brokers). */
+const runs = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/kafka-rebalance-runs.json.gz', import.meta.url))).toString()) as ProtocolRun[];
+/** Coordinators and offsets-topic leaders of 60 groups before and after a broker was killed, from a real run of kafka-coordinator. */
+const coordinators = JSON.parse(readFileSync(new URL('../fixtures/kafka-coordinators.json', import.meta.url), 'utf8')) as CoordinatorObservation;
+const run = (protocol: ProtocolRun['protocol']) => runs.find((r) => r.protocol === protocol)!;
+
+describe('group observer', () => {
+  it('follows who held what from the rebalance callbacks', () => {
+    const eager = run('eager');
+    const c1 = eager.members.find((m) => m.name === 'c1')!;
+    const spans = holdings(c1, eager.endedAt);
+    expect(spans.length).toBeGreaterThan(3);
+    expect(spans.every((s) => s.to >= s.from)).toBe(true);
+    // Under the eager protocol every join and leave empties a member's hands for a moment.
+    expect(emptyHanded(c1, eager.endedAt).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('finds records delivered twice, and none when each record came once', () => {
+    expect(duplicates(run('eager').members).length).toBeGreaterThan(100);
+    const once = [{ name: 'a', events: [{ t: 1, e: 'rec', p: 0, o: 1 }, { t: 2, e: 'rec', p: 0, o: 2 }] }, { name: 'b', events: [{ t: 3, e: 'rec', p: 1, o: 1 }] }];
+    expect(duplicates(once)).toEqual([]);
+  });
+});
+
+describe('stop the world', () => {
+  it('is nuanced on the real run: only the eager protocol empties every member', () => {
+    const result = judgeStopTheWorld(runs);
+    expect(result.verdict).toBe('nuanced');
+    expect(result.observed.protocolsThatStoppedEveryMember).toEqual(['eager']);
+    expect(movingPartitionsUnheldMs(run('consumer'))).toBeGreaterThan(movingPartitionsUnheldMs(run('eager')));
+    for (const row of membersAtChanges(runs)) expect(row.emptyHandedMs > 0).toBe(row.protocol === 'eager');
+  });
+
+  it('is confirmed with the eager run alone, refuted with the incremental runs alone', () => {
+    expect(judgeStopTheWorld([run('eager')]).verdict).toBe('confirmed');
+    expect(judgeStopTheWorld([run('cooperative'), run('consumer')]).verdict).toBe('refuted');
+  });
+});
+
+describe('duplicates', () => {
+  it('is confirmed on the real run: the crash redelivered what had not been committed', () => {
+    const result = judgeDuplicates(runs);
+    expect(result.verdict).toBe('confirmed');
+    expect(result.observed.crashDuplicates as number).toBeGreaterThan(100);
+  });
+
+  it('is refuted when no record came twice', () => {
+    const clean = runs.map((r) => ({ ...r, members: r.members.map((m) => ({ ...m, events: m.events.filter((e) => e.e !== 'rec') })) }));
+    expect(judgeDuplicates(clean).verdict).toBe('refuted');
+  });
+});
+
+describe('a new coordinator', () => {
+  it('is refuted on the real run: every group kept its coordinator', () => {
+    expect(judgeNewCoordinator(runs).verdict).toBe('refuted');
+  });
+
+  it('is confirmed if the coordinator had changed, unverifiable if it was never asked', () => {
+    const moved = runs.map((r, i) => (i === 0 ? { ...r, coordinators: [...r.coordinators, { at: r.endedAt, node: 99 }] } : r));
+    expect(judgeNewCoordinator(moved).verdict).toBe('confirmed');
+    expect(judgeNewCoordinator(runs.map((r) => ({ ...r, coordinators: [] }))).verdict).toBe('unverifiable');
+  });
+});
+
+describe('the coordinator formula', () => {
+  it("computes Java's String.hashCode", () => {
+    expect(javaHashCode('hello')).toBe(99162322);
+    expect(javaHashCode('')).toBe(0);
+    expect(javaHashCode('polygenelubricants')).toBe(-2147483648);
+  });
+
+  it('is refuted on the real run: the leader of partition hash % 10 of __consumer_offsets, not broker hash % 3', () => {
+    const result = judgeCoordinatorHash(coordinators);
+    expect(result.verdict).toBe('refuted');
+    expect(result.observed.partitionLeaderMatches).toBe(60);
+    expect(result.observed.sheetFormulaMatches as number).toBeLessThan(60);
+    expect(result.observed.afterKillPartitionLeaderMatches).toBe(60);
+  });
+
+  it('is confirmed if every coordinator had been broker hash % 3', () => {
+    const brokers = coordinators.brokers;
+    const sheet = Object.fromEntries(Object.keys(coordinators.before.coordinators).map((g) => [g, brokers[(javaHashCode(g) & 0x7fffffff) % brokers.length]!]));
+    expect(judgeCoordinatorHash({ ...coordinators, before: { ...coordinators.before, coordinators: sheet } }).verdict).toBe('confirmed');
+  });
+});
