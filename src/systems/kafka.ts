@@ -59,7 +59,8 @@ export interface KafkaCluster {
   brokerOf(nodeId: number): BrokerName;
   /** Runs one of Kafka's tools (`kafka-topics`, `kafka-dump-log`, …) in the client container. */
   tool(name: string, args: string[]): Promise<ExecResult>;
-  createTopic(name: string, spec: { partitions: number; replicationFactor: number; config?: Record<string, string> }): Promise<void>;
+  /** Creates a topic; `replicaAssignment` (e.g. "1,1": two partitions, each on node 1) pins its replicas instead of a replication factor. */
+  createTopic(name: string, spec: { partitions: number; replicationFactor?: number; replicaAssignment?: string; config?: Record<string, string> }): Promise<void>;
   /** Starts the workload client; `scope` kills it if it still runs when the scope closes. */
   start(scope: Scope, mode: string, options: Record<string, string | number | boolean>): Promise<KafkaClientRun>;
   /** Runs the workload client to its end and returns its events. */
@@ -159,7 +160,8 @@ async function startCluster(scope: Scope, runId: string): Promise<KafkaCluster> 
     tool,
     async createTopic(name, spec) {
       const configs = Object.entries(spec.config ?? {}).flatMap(([k, v]) => ['--config', `${k}=${v}`]);
-      const created = await tool('kafka-topics', ['--bootstrap-server', bootstrap, '--create', '--topic', name, '--partitions', String(spec.partitions), '--replication-factor', String(spec.replicationFactor), ...configs]);
+      const placement = spec.replicaAssignment ? ['--replica-assignment', spec.replicaAssignment] : ['--partitions', String(spec.partitions), '--replication-factor', String(spec.replicationFactor ?? 3)];
+      const created = await tool('kafka-topics', ['--bootstrap-server', bootstrap, '--create', '--topic', name, ...placement, ...configs]);
       if (created.exitCode !== 0) throw new Error(`kafka-topics --create ${name}: ${(created.stderr || created.stdout).trim().split('\n')[0]}`);
     },
     async start(owner, mode, options) {

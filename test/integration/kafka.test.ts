@@ -10,20 +10,20 @@ let exitCode: number | undefined;
 const claim = (id: string) => report.labs.flatMap((l) => l.claims).find((c) => c.id === id)!;
 
 beforeAll(async () => {
-  const result = await labs(['run', 'kafka-rebalance', 'kafka-coordinator', '--json', '--expect', BASELINE]);
+  const result = await labs(['run', 'kafka-rebalance', 'kafka-coordinator', 'kafka-storage', '--json', '--expect', BASELINE]);
   ({ exitCode } = result);
   stderr = String(result.stderr);
   report = JSON.parse(String(result.stdout)) as RunReport;
 }, 400_000);
 
-describe('labs run kafka-rebalance kafka-coordinator', () => {
-  it('passes and matches the baseline, starting the cluster once for both labs', () => {
+describe('labs run kafka-rebalance kafka-coordinator kafka-storage', () => {
+  it('passes and matches the baseline, starting the cluster once for all three labs', () => {
     expect(exitCode, stderr).toBe(0);
     expect(stderr).toContain('verdicts match');
     const clusters = report.labs.map((l) => l.environment['kafka cluster id']);
     expect(clusters[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(clusters[1]).toBe(clusters[0]);
-    expect(report.labs.map((l) => l.status)).toEqual(['passed', 'passed']);
+    expect(new Set(clusters).size).toBe(1);
+    expect(report.labs.map((l) => l.status)).toEqual(['passed', 'passed', 'passed']);
   });
 
   it('empties every member under the eager protocol only; the moving partitions wait longest under KIP-848', () => {
@@ -43,6 +43,17 @@ describe('labs run kafka-rebalance kafka-coordinator', () => {
     expect(o.afterKillPartitionLeaderMatches).toBe(60);
     expect(o.groupsThatLostTheirCoordinator as number).toBeGreaterThan(0);
     expect(report.labs[1]!.timeline?.filter((e) => e.type === 'fault').map((e) => e.type === 'fault' && e.phase)).toEqual(['start', 'end']);
+  });
+
+  it('reads segments named by base offset, batches of magic 2 with a CRC-32C it recomputes, and retention that deletes whole segments', () => {
+    expect(claim('kafka.log.segment-files').observed).toMatchObject({ segmentsNamedByBaseOffset: true, everySegmentHasIndexAndTimeindex: true });
+    expect(claim('kafka.log.message-format').observed).toMatchObject({ magic: 2, key: 'k0', value: 'value-0' });
+    expect(claim('kafka.log.message-format').observed.crc32cOfBatch).toBe(claim('kafka.log.message-format').observed.dumpLogCrc);
+    const deleted = claim('kafka.retention.time').observed.deletedAfterNewestRecordMs as number[];
+    expect(deleted.length).toBeGreaterThan(0);
+    for (const ms of deleted) expect(ms).toBeGreaterThanOrEqual(4000);
+    const sized = claim('kafka.retention.size').observed as { partitions: { logBytes: number }[] };
+    for (const p of sized.partitions) expect(p.logBytes).toBeLessThanOrEqual(3072 + 1024);
   });
 
   it('leaves nothing behind', async () => {

@@ -3,7 +3,9 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { javaHashCode, judgeCoordinatorHash, type CoordinatorObservation } from '../../labs/kafka/coordinator.lab.ts';
 import { judgeDuplicates, judgeNewCoordinator, judgeStopTheWorld, membersAtChanges, movingPartitionsUnheldMs, type ProtocolRun } from '../../labs/kafka/rebalance.lab.ts';
+import { judgeMessageFormat, judgeRetentionSize, judgeRetentionTime, judgeSegmentFiles, judgeSegmentRoll, type StorageObservation } from '../../labs/kafka/storage.lab.ts';
 import { duplicates, emptyHanded, holdings } from '../../src/observers/kafka-group.ts';
+import { crc32c, readVarint } from '../../src/observers/kafka-log.ts';
 
 /** Every event of every member in a real run of kafka-rebalance (Kafka 4.4, three brokers). */
 const runs = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/kafka-rebalance-runs.json.gz', import.meta.url))).toString()) as ProtocolRun[];
@@ -88,5 +90,58 @@ describe('the coordinator formula', () => {
     const brokers = coordinators.brokers;
     const sheet = Object.fromEntries(Object.keys(coordinators.before.coordinators).map((g) => [g, brokers[(javaHashCode(g) & 0x7fffffff) % brokers.length]!]));
     expect(judgeCoordinatorHash({ ...coordinators, before: { ...coordinators.before, coordinators: sheet } }).verdict).toBe('confirmed');
+  });
+});
+
+/** What a real run of kafka-storage saw: directory listings, kafka-dump-log's batches, the first batch's bytes, retention timings. */
+const storage = JSON.parse(readFileSync(new URL('../fixtures/kafka-storage-observation.json', import.meta.url), 'utf8')) as StorageObservation;
+const alteredStorage = (change: (o: StorageObservation) => void) => {
+  const copy = structuredClone(storage);
+  change(copy);
+  return copy;
+};
+
+describe('kafka-storage judges', () => {
+  it('confirms segment files named by base offset, and refutes a misnamed one', () => {
+    expect(judgeSegmentFiles(storage).verdict).toBe('confirmed');
+    const misnamed = alteredStorage((o) => {
+      const second = Object.keys(o.batches).sort()[1]!;
+      o.batches[second]![0]!.baseOffset += 1;
+    });
+    expect(judgeSegmentFiles(misnamed).verdict).toBe('refuted');
+    expect(judgeSegmentFiles(alteredStorage((o) => (o.files = o.files.filter((f) => !f.file.endsWith('.timeindex'))))).verdict).toBe('refuted');
+  });
+
+  it('finds rolling by size and by age (nuanced), by size alone confirmed', () => {
+    expect(judgeSegmentRoll(storage).verdict).toBe('nuanced');
+    expect(judgeSegmentRoll(alteredStorage((o) => (o.timeRoll.logFiles = o.timeRoll.logFiles.slice(0, 1)))).verdict).toBe('confirmed');
+    expect(judgeSegmentRoll(alteredStorage((o) => (o.segmentBytes = 100))).verdict).toBe('refuted');
+  });
+
+  it('reads record batches of magic 2 whose CRC-32C it recomputes: the sheet\'s per-message layout refuted', () => {
+    const result = judgeMessageFormat(storage);
+    expect(result.verdict).toBe('refuted');
+    expect(result.observed).toMatchObject({ magic: 2, headerBytes: 61, key: 'k0', value: 'value-0', sizeMatchesDumpLog: true });
+    expect(result.observed.crc32cOfBatch).toBe(result.observed.dumpLogCrc);
+    const old = alteredStorage((o) => (o.firstBatch.fields.find((f) => f.name.startsWith('magic'))!.value = '1'));
+    expect(judgeMessageFormat(old).verdict).toBe('confirmed');
+  });
+
+  it('sees retention by time as "at least" (nuanced); deletion before retention.ms would refute it', () => {
+    expect(judgeRetentionTime(storage).verdict).toBe('nuanced');
+    expect(judgeRetentionTime(alteredStorage((o) => (o.retentionTime.retentionMs = 60_000))).verdict).toBe('refuted');
+    expect(judgeRetentionTime(alteredStorage((o) => o.retentionTime.segments.forEach((s) => (s.goneAt = null)))).verdict).toBe('refuted');
+  });
+
+  it('sees retention by size per partition and in whole segments (nuanced); unbounded partitions refute it', () => {
+    expect(judgeRetentionSize(storage).verdict).toBe('nuanced');
+    expect(judgeRetentionSize(alteredStorage((o) => (o.retentionSize.partitions[0]!.logBytes = 50_000))).verdict).toBe('refuted');
+  });
+
+  it('decodes varints and CRC-32C as Kafka writes them', () => {
+    expect(readVarint(Uint8Array.from([0x02]), 0)).toEqual({ value: 1, length: 1 });
+    expect(readVarint(Uint8Array.from([0x01]), 0)).toEqual({ value: -1, length: 1 });
+    expect(readVarint(Uint8Array.from([0xac, 0x02]), 0)).toEqual({ value: 150, length: 2 });
+    expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
   });
 });

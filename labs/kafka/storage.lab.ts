@@ -1,0 +1,268 @@
+/**
+ * Lab: what a Kafka partition is on disk: segment files, when they roll, what a record looks like in
+ * bytes, and when retention deletes it.
+ *
+ * Starts: the run's three-broker Kafka cluster; topics pinned to broker1, with segments made small
+ * (internal.segment.bytes, the broker's own lower limit being 1 MiB for segment.bytes) and retention
+ * scaled down from days to seconds (the broker checks retention every second in this cluster).
+ *
+ * Does: writes 300 records one batch each; writes one record, waits past segment.ms, writes another;
+ * writes into a topic with retention.ms=4000 and watches its directory; writes 400 records into two
+ * partitions with retention.bytes=3072.
+ *
+ * Observes: the partition directories (file names and sizes), kafka-dump-log's listing of every
+ * batch, the first 200 bytes of the first segment decoded field by field and its CRC recomputed.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineLab } from '../../src/core/lab.ts';
+import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { decodeFirstBatch, parseDumpLog, type DumpedBatch, type Field } from '../../src/observers/kafka-log.ts';
+import { sleep } from '../../src/resources/cancel.ts';
+import type { Container } from '../../src/resources/container.ts';
+import type { Scope } from '../../src/resources/scope.ts';
+import { CLUSTER_SETTINGS, kafkaCluster, type KafkaCluster } from '../../src/systems/kafka.ts';
+
+const DATA = '/var/lib/kafka/data';
+const SEGMENT_BYTES = 4096;
+const SEGMENT_MS = 1000;
+const RETENTION_MS = 4000;
+const RETENTION_BYTES = 3072;
+const SMALL_SEGMENT = 1024;
+
+export interface SegmentFile {
+  file: string;
+  size: number;
+}
+
+export interface StorageObservation {
+  segmentBytes: number;
+  files: SegmentFile[];
+  /** kafka-dump-log's batches of each .log file. */
+  batches: Record<string, DumpedBatch[]>;
+  timeRoll: { segmentMs: number; pauseMs: number; records: number; logFiles: string[] };
+  firstBatch: { fields: Field[]; crcOverBatch: number; dumped: DumpedBatch };
+  retentionTime: { retentionMs: number; checkIntervalMs: number; segments: { baseOffset: number; newestRecordAt: number; oldestRecordAt: number; goneAt: number | null; renamedDeleted: boolean }[] };
+  retentionSize: { retentionBytes: number; segmentBytes: number; partitions: { partition: number; logBytes: number; segments: number }[]; records: number; batchBytes: number };
+}
+
+const baseOffsetOf = (file: string) => Number(file.split('.')[0]);
+const logFiles = (files: SegmentFile[]) => files.filter((f) => /^\d{20}\.log$/.test(f.file)).sort((a, b) => baseOffsetOf(a.file) - baseOffsetOf(b.file));
+
+export function judgeSegmentFiles(o: StorageObservation): ClaimResult {
+  const logs = logFiles(o.files);
+  const names = new Set(o.files.map((f) => f.file));
+  const rows = logs.map((l) => {
+    const base = l.file.slice(0, 20);
+    const first = o.batches[l.file]?.[0];
+    return { segment: base, index: names.has(`${base}.index`), timeindex: names.has(`${base}.timeindex`), firstOffset: first?.baseOffset ?? null, size: l.size };
+  });
+  const named = rows.every((r) => r.firstOffset !== null && Number(r.segment) === r.firstOffset);
+  const complete = rows.every((r) => r.index && r.timeindex);
+  const others = o.files.map((f) => f.file).filter((f) => !/^\d{20}\.(log|index|timeindex)$/.test(f));
+  const observed = { segments: rows.length, segmentsNamedByBaseOffset: named, everySegmentHasIndexAndTimeindex: complete, otherFiles: others };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'The partition directory and the first offset kafka-dump-log found in each segment', columns: ['segment', '.log bytes', '.index', '.timeindex', 'first offset in it'], rows: rows.map((r) => [r.segment, r.size, r.index ? 'yes' : 'no', r.timeindex ? 'yes' : 'no', r.firstOffset ?? '-']) }];
+  if (rows.length < 2) return { id: 'kafka.log.segment-files', verdict: 'unverifiable', summary: `Only ${rows.length} segment was written, so how segments are named could not be compared.`, observed, evidence };
+  if (!named || !complete) return { id: 'kafka.log.segment-files', verdict: 'refuted', summary: `Of ${rows.length} segments, ${rows.filter((r) => Number(r.segment) !== r.firstOffset).length} are not named after their first offset and ${rows.filter((r) => !r.index || !r.timeindex).length} lack an index.`, observed, evidence };
+  return {
+    id: 'kafka.log.segment-files',
+    verdict: 'confirmed',
+    summary: `The partition was ${rows.length} segments, each a .log with its .index and .timeindex, named after the offset of its first record in 20 digits (${rows.slice(0, 3).map((r) => r.segment).join(', ')}, …), as kafka-dump-log confirms. Beside them: ${others.join(', ')}.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeSegmentRoll(o: StorageObservation): ClaimResult {
+  const logs = logFiles(o.files);
+  const rolled = logs.slice(0, -1).map((l, i) => {
+    const next = o.batches[logs[i + 1]!.file]?.[0];
+    return { segment: l.file, size: l.size, nextBatch: next?.size ?? 0, wouldOverflow: l.size + (next?.size ?? 0) > o.segmentBytes };
+  });
+  const bySize = rolled.length > 0 && rolled.every((r) => r.size <= o.segmentBytes && r.wouldOverflow);
+  const byTime = o.timeRoll.logFiles.length > 1;
+  const observed = { segmentBytes: o.segmentBytes, rolledSegments: rolled, timeRoll: o.timeRoll };
+  const evidence: Evidence[] = [{ kind: 'table', title: `Rolled segments against segment bytes ${o.segmentBytes}`, columns: ['segment', '.log bytes', 'first batch of the next', 'together over the limit'], rows: rolled.map((r) => [r.segment, r.size, r.nextBatch, r.wouldOverflow ? 'yes' : 'no']) }];
+  if (!bySize) return { id: 'kafka.segment.roll', verdict: 'refuted', summary: `Segments did not roll at the size limit: ${JSON.stringify(rolled)}.`, observed, evidence };
+  if (byTime) {
+    return {
+      id: 'kafka.segment.roll',
+      verdict: 'nuanced',
+      summary: `Size is one trigger: every rolled segment stopped at most ${o.segmentBytes} bytes, just before the next batch would have passed it. Age is another: with segment.ms=${o.timeRoll.segmentMs} two single records ${o.timeRoll.pauseMs} ms apart landed in ${o.timeRoll.logFiles.length} segments (log.roll.ms, 7 days by default, rolls a quiet partition however small). Retention runs apart from rolling, every log.retention.check.interval.ms, and never deletes the active segment's records until it rolls.`,
+      observed,
+      evidence,
+    };
+  }
+  return { id: 'kafka.segment.roll', verdict: 'confirmed', summary: `Segments rolled when the next batch would have passed ${o.segmentBytes} bytes, and only then.`, observed, evidence };
+}
+
+export function judgeMessageFormat(o: StorageObservation): ClaimResult {
+  const f = (name: string) => o.firstBatch.fields.find((x) => x.name === name || x.name.startsWith(`${name} (`))?.value;
+  const magic = Number(f('magic'));
+  const storedCrc = Number(f('crc'));
+  const crcMatches = storedCrc === o.firstBatch.crcOverBatch && storedCrc === o.firstBatch.dumped.crc;
+  const sizeMatches = Number(f('batchLength')) + 12 === o.firstBatch.dumped.size;
+  const headerBytes = o.firstBatch.fields.find((x) => x.name.startsWith('record length'))?.offset ?? 0;
+  const observed = { magic, headerBytes, storedCrc, crc32cOfBatch: o.firstBatch.crcOverBatch, dumpLogCrc: o.firstBatch.dumped.crc, batchSize: o.firstBatch.dumped.size, sizeMatchesDumpLog: sizeMatches, key: f('key'), value: f('value') };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'The first batch of 00000000000000000000.log, byte by byte', columns: ['bytes', 'field', 'hex', 'value'], rows: o.firstBatch.fields.map((x) => [`${x.offset}-${x.offset + x.length - 1}`, x.name, x.hex, x.value]) }];
+  if (magic < 2) {
+    return { id: 'kafka.log.message-format', verdict: 'confirmed', summary: `The broker wrote message format v${magic}, the per-message layout the sheet draws.`, observed, evidence };
+  }
+  return {
+    id: 'kafka.log.message-format',
+    verdict: 'refuted',
+    summary: `That is the old per-message format (magic 0/1). This broker writes record batches, magic ${magic}: a ${headerBytes}-byte batch header (base offset, length, leader epoch, magic, one CRC for the whole batch, 2-byte attributes, offset delta, first and max timestamps, producer id/epoch, base sequence, record count), then records with no CRC of their own, a 1-byte attributes, and timestamp delta, offset delta, key length and value length as varints, and headers. The stored CRC ${storedCrc} is CRC-32C over the batch from its attributes on (recomputed here: ${o.firstBatch.crcOverBatch}${crcMatches ? ', the value kafka-dump-log prints too' : `; kafka-dump-log printed ${o.firstBatch.dumped.crc}`}), not a CRC32 per message.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeRetentionTime(o: StorageObservation): ClaimResult {
+  const r = o.retentionTime;
+  const deleted = r.segments.filter((s) => s.goneAt !== null);
+  const afterNewest = deleted.map((s) => s.goneAt! - s.newestRecordAt);
+  const afterOldest = deleted.map((s) => s.goneAt! - s.oldestRecordAt);
+  const observed = { retentionMs: r.retentionMs, checkIntervalMs: r.checkIntervalMs, segmentsWritten: r.segments.length, segmentsDeleted: deleted.length, deletedAfterNewestRecordMs: afterNewest, deletedAfterOldestRecordMs: afterOldest, renamedDeletedFirst: deleted.some((s) => s.renamedDeleted) };
+  const evidence: Evidence[] = [{ kind: 'table', title: `Segments of a topic with retention.ms=${r.retentionMs}`, columns: ['base offset', 'ms from its newest record to its deletion', 'ms from its oldest record'], rows: r.segments.map((s) => [s.baseOffset, s.goneAt === null ? 'kept' : s.goneAt - s.newestRecordAt, s.goneAt === null ? 'kept' : s.goneAt - s.oldestRecordAt]) }];
+  if (!deleted.length) return { id: 'kafka.retention.time', verdict: 'refuted', summary: `No segment was deleted within the watch, with retention.ms=${r.retentionMs}.`, observed, evidence };
+  const early = afterNewest.filter((ms) => ms < r.retentionMs);
+  if (early.length) return { id: 'kafka.retention.time', verdict: 'refuted', summary: `${early.length} segments were deleted before their newest record was ${r.retentionMs} ms old.`, observed, evidence };
+  return {
+    id: 'kafka.retention.time',
+    verdict: 'nuanced',
+    summary: `Retention is "at least", per segment: with retention.ms=${r.retentionMs} (the sheet's 168 hours scaled down) each segment went ${Math.min(...afterNewest)}-${Math.max(...afterNewest)} ms after its newest record, at the next retention check (every ${r.checkIntervalMs} ms), so its oldest records lived up to ${Math.max(...afterOldest)} ms. A segment goes whole or not at all${observed.renamedDeletedFirst ? ', first renamed .deleted and removed file.delete.delay.ms later' : ''}; ${r.segments.length === deleted.length ? 'even the last, active segment went: when all its records had expired the broker rolled an empty one in its place' : `${r.segments.length - deleted.length} segment(s) holding the newest records stayed`}.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeRetentionSize(o: StorageObservation): ClaimResult {
+  const r = o.retentionSize;
+  const total = r.partitions.reduce((a, p) => a + p.logBytes, 0);
+  const over = r.partitions.filter((p) => p.logBytes > r.retentionBytes);
+  const bounded = r.partitions.every((p) => p.logBytes <= r.retentionBytes + r.segmentBytes);
+  const observed = { retentionBytes: r.retentionBytes, segmentBytes: r.segmentBytes, recordsWritten: r.records, batchBytes: r.batchBytes, partitions: r.partitions, topicBytes: total };
+  const evidence: Evidence[] = [{ kind: 'bars', title: `Bytes kept per partition (retention.bytes=${r.retentionBytes}, segments of ${r.segmentBytes})`, bars: r.partitions.map((p) => ({ label: `partition ${p.partition}`, value: p.logBytes })) }];
+  if (!bounded) return { id: 'kafka.retention.size', verdict: 'refuted', summary: `retention.bytes=${r.retentionBytes} did not bound the partitions: ${r.partitions.map((p) => `${p.logBytes} bytes`).join(', ')}.`, observed, evidence };
+  return {
+    id: 'kafka.retention.size',
+    verdict: 'nuanced',
+    summary: `It limits each partition, not the topic, and in whole segments: after ${r.records} records, each a batch of about ${r.batchBytes} bytes (${r.records * r.batchBytes} bytes), the ${r.partitions.length} partitions kept ${r.partitions.map((p) => `${p.logBytes} bytes in ${p.segments} segments`).join(' and ')}, ${total} bytes for the topic${over.length ? `; ${over.length === r.partitions.length ? 'each' : 'one'} above retention.bytes, by less than one segment (the active one is never deleted)` : ''}.`,
+    observed,
+    evidence,
+  };
+}
+
+async function listDir(broker: Container, dir: string): Promise<SegmentFile[]> {
+  const out = await broker.exec(['find', dir, '-maxdepth', '1', '-type', 'f', '-printf', '%f %s\\n']);
+  return out.stdout.split('\n').filter(Boolean).map((l) => ({ file: l.split(' ')[0]!, size: Number(l.split(' ')[1]) }));
+}
+
+async function dump(broker: Container, file: string): Promise<DumpedBatch[]> {
+  return parseDumpLog((await broker.exec(['kafka-dump-log', '--files', file])).stdout);
+}
+
+async function produce(kafka: KafkaCluster, ctx: { scope: Scope }, topic: string, count: number, rate: number, prefix = 'k'): Promise<void> {
+  // batch.size=0: no batching, so that every record is a batch of its own.
+  const events = await kafka.call(ctx.scope, 'produce', { topic, count, rate, acks: 'all', prefix, 'linger.ms': 0, 'batch.size': 0 }, 120_000);
+  const failed = events.filter((e) => e.e === 'err');
+  if (failed.length) throw new Error(`${failed.length} writes to ${topic} failed: ${String(failed[0]!.x)}`);
+}
+
+export default defineLab({
+  id: 'kafka-storage',
+  title: 'A Kafka partition on disk: segments, rolling, the bytes of a record batch, retention by time and size',
+  topic: 'kafka',
+  claims: ['kafka.log.segment-files', 'kafka.segment.roll', 'kafka.log.message-format', 'kafka.retention.time', 'kafka.retention.size'],
+  requires: ['docker'],
+  timeLimitMs: 180_000,
+  handout: {
+    starts: "The run's three-broker Kafka cluster; topics pinned to broker1 with small segments and retention scaled to seconds.",
+    does: 'Writes 300 records one batch each; two records further apart than segment.ms; records into a topic with retention.ms=4000, watching its directory; 400 records into two partitions with retention.bytes=3072.',
+    observes: "The partition directories, kafka-dump-log's batches, the first batch's bytes decoded and its CRC recomputed.",
+  },
+  needs: { shared: { kafka: kafkaCluster } },
+  async run(ctx) {
+    const kafka = ctx.shared.kafka;
+    const broker = kafka.brokers.broker1;
+    ctx.environment.kafka = kafka.version;
+    ctx.environment['kafka cluster id'] = kafka.clusterId;
+    ctx.environment['log.retention.check.interval.ms'] = CLUSTER_SETTINGS['log.retention.check.interval.ms'];
+    const topic = (name: string) => `${name}-${ctx.runId}`;
+    const onBroker1 = (partitions: number) => Array.from({ length: partitions }, () => String(kafka.nodeId('broker1'))).join(',');
+
+    ctx.step('segments: 300 records of one batch each');
+    const segments = topic('segments');
+    await kafka.createTopic(segments, { partitions: 1, replicaAssignment: onBroker1(1), config: { 'internal.segment.bytes': String(SEGMENT_BYTES) } });
+    await produce(kafka, ctx, segments, 300, 400);
+    const files = await listDir(broker, `${DATA}/${segments}-0`);
+    const batches: Record<string, DumpedBatch[]> = {};
+    for (const log of logFiles(files)) batches[log.file] = await dump(broker, `${DATA}/${segments}-0/${log.file}`);
+    const firstBatch = batches['00000000000000000000.log']![0]!;
+    const head = (await broker.exec(['sh', '-c', `head -c ${firstBatch.size} ${DATA}/${segments}-0/00000000000000000000.log | base64 -w0`])).stdout;
+    const decoded = decodeFirstBatch(Buffer.from(head, 'base64'));
+
+    ctx.step(`rolling by age: segment.ms=${SEGMENT_MS}`);
+    const aged = topic('aged');
+    await kafka.createTopic(aged, { partitions: 1, replicaAssignment: onBroker1(1), config: { 'segment.ms': String(SEGMENT_MS) } });
+    await produce(kafka, ctx, aged, 1, 0, 'first');
+    const pauseMs = SEGMENT_MS * 2.5;
+    await sleep(pauseMs);
+    await produce(kafka, ctx, aged, 1, 0, 'second');
+    const agedLogs = logFiles(await listDir(broker, `${DATA}/${aged}-0`)).map((f) => f.file);
+
+    ctx.step(`retention by time: retention.ms=${RETENTION_MS}`);
+    const timed = topic('timed');
+    await kafka.createTopic(timed, { partitions: 1, replicaAssignment: onBroker1(1), config: { 'internal.segment.bytes': String(SMALL_SEGMENT), 'retention.ms': String(RETENTION_MS) } });
+    await produce(kafka, ctx, timed, 60, 30);
+    const dir = `${DATA}/${timed}-0`;
+    const written = logFiles(await listDir(broker, dir));
+    const retained = await Promise.all(
+      written.map(async (l) => {
+        const b = await dump(broker, `${dir}/${l.file}`);
+        return { baseOffset: baseOffsetOf(l.file), newestRecordAt: Math.max(...b.map((x) => x.createTime)), oldestRecordAt: Math.min(...b.map((x) => x.createTime)), goneAt: null as number | null, renamedDeleted: false };
+      }),
+    );
+    ctx.timeline.note(`${timed}: ${retained.length} segments written`);
+    const watchUntil = Date.now() + RETENTION_MS + 12_000;
+    while (Date.now() < watchUntil && retained.slice(0, -1).some((s) => s.goneAt === null)) {
+      const now = await listDir(broker, dir);
+      const at = Date.now();
+      for (const s of retained) {
+        const name = `${String(s.baseOffset).padStart(20, '0')}.log`;
+        if (now.some((f) => f.file === `${name}.deleted`)) s.renamedDeleted = true;
+        if (s.goneAt === null && !now.some((f) => f.file === name)) s.goneAt = at;
+      }
+      await sleep(100);
+    }
+
+    ctx.step(`retention by size: retention.bytes=${RETENTION_BYTES}, two partitions`);
+    const sized = topic('sized');
+    await kafka.createTopic(sized, { partitions: 2, replicaAssignment: onBroker1(2), config: { 'internal.segment.bytes': String(SMALL_SEGMENT), 'retention.bytes': String(RETENTION_BYTES) } });
+    await produce(kafka, ctx, sized, 400, 400);
+    await sleep(Number(CLUSTER_SETTINGS['log.retention.check.interval.ms']) * 3);
+    const partitions = await Promise.all(
+      [0, 1].map(async (partition) => {
+        const logs = logFiles(await listDir(broker, `${DATA}/${sized}-${partition}`));
+        return { partition, logBytes: logs.reduce((a, l) => a + l.size, 0), segments: logs.length };
+      }),
+    );
+    const offsets = (await kafka.tool('kafka-get-offsets', ['--bootstrap-server', kafka.bootstrap, '--topic', sized])).stdout;
+    const batchBytes = batches['00000000000000000000.log']?.[0]?.size ?? 0;
+
+    const observation: StorageObservation = {
+      segmentBytes: SEGMENT_BYTES,
+      files,
+      batches,
+      timeRoll: { segmentMs: SEGMENT_MS, pauseMs, records: 2, logFiles: agedLogs },
+      firstBatch: { ...decoded, dumped: firstBatch },
+      retentionTime: { retentionMs: RETENTION_MS, checkIntervalMs: Number(CLUSTER_SETTINGS['log.retention.check.interval.ms']), segments: retained },
+      retentionSize: { retentionBytes: RETENTION_BYTES, segmentBytes: SMALL_SEGMENT, partitions, records: 400, batchBytes },
+    };
+    ctx.environment['end offsets of the size-limited topic'] = offsets.trim().replace(/\n/g, '; ');
+    const raw = join(ctx.workDir, 'storage-observation.json');
+    writeFileSync(raw, JSON.stringify(observation, null, 1));
+    return [withEvidence(judgeSegmentFiles(observation), ...keptFile(ctx, raw, 'everything observed (JSON)')), judgeSegmentRoll(observation), judgeMessageFormat(observation), judgeRetentionTime(observation), judgeRetentionSize(observation)];
+  },
+});
