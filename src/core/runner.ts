@@ -58,12 +58,14 @@ const firstLine = (error: unknown) => ((error as Error)?.message ?? String(error
 /** Resolves when `promise` settles, after `ms`, or when `cut` aborts, whichever is first. */
 function settledWithin(promise: Promise<unknown>, ms: number, cut?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    cut?.addEventListener('abort', () => resolve(), { once: true });
-    promise.then(
-      () => (clearTimeout(timer), resolve()),
-      () => (clearTimeout(timer), resolve()),
-    );
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    if (cut?.aborted) done();
+    cut?.addEventListener('abort', done, { once: true });
+    promise.then(done, done);
   });
 }
 

@@ -62,6 +62,28 @@ describe('clean-up', () => {
     expect(await leftovers(runId)).toEqual(NOTHING);
   });
 
+  it('stops waiting for a lab that ignores cancellation on a second SIGINT, and still cleans up', async () => {
+    // The lab never reaches an await that reads its signal: after one SIGINT the runner gives it its grace
+    // period (3 s) before disposing; after a second it disposes at once.
+    const interrupt = async (signals: number) => {
+      const child = startLabs(['run', 'waits', '--labs-dir', cleanupLabs, '--json']);
+      const runId = await resourcesUp(child);
+      const started = performance.now();
+      for (let i = 0; i < signals; i++) {
+        process.kill(child.pid!, 'SIGINT');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const result = await child;
+      expect(result.exitCode).toBe(130);
+      expect(await leftovers(runId)).toEqual(NOTHING);
+      return { ms: performance.now() - started, stderr: String(result.stderr) };
+    };
+    const once = await interrupt(1);
+    const twice = await interrupt(2);
+    expect(twice.stderr).toContain('cleaning up now');
+    expect(twice.ms).toBeLessThan(once.ms - 1500);
+  });
+
   it('leaves a SIGKILLed run\'s resources to `labs clean`, which removes them', async () => {
     const child = startLabs(['run', 'waits', '--labs-dir', cleanupLabs]);
     const runId = await resourcesUp(child);

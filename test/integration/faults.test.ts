@@ -124,6 +124,28 @@ describe('container faults', () => {
   });
 });
 
+describe('scheduled faults', () => {
+  it('injects a fault after N operations of the workload and heals it after its duration', async () => {
+    const child = scope.child('schedule');
+    const local = new Timeline();
+    const plan = new Faults(child, runId, hosts, local).schedule([{ fault: { kind: 'partition', from: ['a'], to: ['b'] }, at: { ops: 3 }, forMs: 1500 }]);
+    const reached: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const outcome = await local.op('client', 'send', async () => datagrams(hosts.a!, hosts.b!));
+      if (outcome.type === 'ok') reached.push(outcome.value);
+    }
+    await plan;
+    await child.close();
+    const start = local.events.findIndex((e) => e.type === 'fault' && e.phase === 'start');
+    const opsBefore = local.events.slice(0, start).filter((e) => e.type === 'ok').length;
+    expect(opsBefore).toBeGreaterThanOrEqual(3);
+    expect(reached.slice(0, 3)).toEqual([5, 5, 5]);
+    expect(reached).toContain(0);
+    expect(reached.at(-1)).toBe(5);
+    expect(local.events.filter((e) => e.type === 'fault').map((e) => e.type === 'fault' && e.phase)).toEqual(['start', 'end']);
+  });
+});
+
 describe('healing on disposal', () => {
   it('heals a fault nobody healed when its scope closes', async () => {
     const child = scope.child('unhealed');
