@@ -7,7 +7,11 @@
  *   java LabClient <mode> bootstrap=HOST:9092 [topic=T] [option=value ...] [kafka.property=value ...]
  *
  * An argument whose name contains a dot is passed to the Kafka client as a property.
- *   consume  group=G [commit=auto|after-poll] : events assigned, revoked, lost, rec, commit, closed
+ *   consume  group=G [commit=auto|after|before] [process-ms=N]
+ *                                             : events assigned, revoked, lost, rec (a record processed,
+ *                                               after process-ms), commit, closed; commit=after commits
+ *                                               what a poll returned once it is processed, before once
+ *                                               it is returned, auto leaves it to enable.auto.commit
  *   produce  count=N [rate=R] [prefix=k]      : events ack, err, done
  *   dump                                      : every record of the topic from the start: rec, end
  *   coordinators groups=G1,G2,... [topic=T]   : coordinator of each group
@@ -65,13 +69,14 @@ public final class LabClient {
     }
   }
 
-  private static void consume(Map<String, String> o, Properties props) {
+  private static void consume(Map<String, String> o, Properties props) throws InterruptedException {
     props.put("group.id", o.get("group"));
     props.putIfAbsent("key.deserializer", StringDeserializer.class.getName());
     props.putIfAbsent("value.deserializer", StringDeserializer.class.getName());
     props.putIfAbsent("auto.offset.reset", "earliest");
-    boolean commitAfterPoll = "after-poll".equals(o.getOrDefault("commit", "auto"));
-    if (commitAfterPoll) props.put("enable.auto.commit", "false");
+    String commit = o.getOrDefault("commit", "auto");
+    if (!commit.equals("auto")) props.put("enable.auto.commit", "false");
+    long processMs = Long.parseLong(o.getOrDefault("process-ms", "0"));
     KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);
     AtomicBoolean running = new AtomicBoolean(true);
     Thread stdin = new Thread(() -> {
@@ -92,10 +97,15 @@ public final class LabClient {
     try {
       while (running.get()) {
         ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
+        if (commit.equals("before") && !records.isEmpty()) {
+          consumer.commitSync();
+          emit("\"e\":\"commit\",\"p\":" + partitions(records.partitions()));
+        }
         for (ConsumerRecord<String, String> r : records) {
+          if (processMs > 0) Thread.sleep(processMs);
           emit("\"e\":\"rec\",\"p\":" + r.partition() + ",\"o\":" + r.offset() + ",\"k\":" + str(String.valueOf(r.key())));
         }
-        if (commitAfterPoll && !records.isEmpty()) {
+        if (commit.equals("after") && !records.isEmpty()) {
           consumer.commitSync();
           emit("\"e\":\"commit\",\"p\":" + partitions(records.partitions()));
         }

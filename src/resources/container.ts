@@ -5,6 +5,7 @@
  * its `netns` exactly as they take a namespace host's. After a start or restart the container has
  * a new namespace, and the name is attached to it again.
  */
+import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { demuxLog, docker, execIn, unlessGone, type ExecResult } from './docker.ts';
 import { cancellable, sleep } from './cancel.ts';
@@ -103,8 +104,9 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
     await detach();
     const current = await pid();
     if (current === 0) return;
-    await exec('ip', ['netns', 'attach', netns, String(current)]).catch(async (error: Error) => {
-      if ((await pid()) !== 0) throw error;
+    await exec('ip', ['netns', 'attach', netns, String(current)]).catch((error: Error) => {
+      // The process ended between the engine's answer and the attach: nothing is left to attach.
+      if (existsSync(`/proc/${current}/ns/net`)) throw error;
     });
   };
   await cancellable(handle.start());

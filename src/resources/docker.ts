@@ -63,6 +63,23 @@ export async function createNetwork(scope: Scope, runId: string, name: string, s
   return fullName;
 }
 
+/**
+ * A network of the run on a subnet of its own, so that its containers can keep fixed addresses
+ * (a restarted container then comes back at the same one). `subnet()` proposes a subnet; one that
+ * overlaps a network already there (another run's) is replaced by another proposal. Returns the
+ * network's name and the subnet it got.
+ */
+export async function createSubnetNetwork(scope: Scope, runId: string, name: string, subnet: () => string): Promise<{ network: string; subnet: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const proposed = subnet();
+    try {
+      return { network: await createNetwork(scope, runId, name, proposed), subnet: proposed };
+    } catch (error) {
+      if (attempt >= 8 || !/overlap/i.test((error as Error).message)) throw error;
+    }
+  }
+}
+
 /** Containers and networks carrying the run label, grouped by run id. */
 export async function labelledDockerObjects(): Promise<{ containers: { id: string; runId: string }[]; networks: { id: string; runId: string }[] }> {
   const filters = { label: [DOCKER_LABEL] };

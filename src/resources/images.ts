@@ -4,7 +4,7 @@
  * FROM it and tagged with a hash of its build context and base, so an unchanged image is never rebuilt.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,8 +125,9 @@ export async function ensureImage(name: string, log: (line: string) => void = ()
   return tag;
 }
 
+/** The project's images: the folders under docker/ that hold a Dockerfile. */
 export function imageNames(): string[] {
-  return readdirSync(DOCKER_DIR).filter((name) => statSync(join(DOCKER_DIR, name)).isDirectory());
+  return readdirSync(DOCKER_DIR).filter((name) => existsSync(join(DOCKER_DIR, name, 'Dockerfile')));
 }
 
 /** The image to run for a declared name: this project's docker/<name>, built if needed, or a registry reference as given. */

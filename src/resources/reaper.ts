@@ -42,7 +42,13 @@ function labelledProcesses(): { pid: number; runId: string }[] {
   return found;
 }
 
-export async function reapDeadRuns(): Promise<Reaped> {
+/**
+ * `everything`: also ask Docker for labelled objects whatever the run records say (`labs clean`).
+ * Without it (the start of `labs run`) Docker is asked only when a recorded run has died: a run
+ * unregisters only after disposing of what it made, so otherwise there is nothing there to find,
+ * and the CLI does not pay for loading Docker's client.
+ */
+export async function reapDeadRuns(options: { everything?: boolean } = {}): Promise<Reaped> {
   // Liveness is decided per resource, at the moment of removing it: a run that starts while this
   // reaper works has registered before it created the resource, and is seen alive.
   const isDead = isRunDead;
@@ -87,7 +93,8 @@ export async function reapDeadRuns(): Promise<Reaped> {
     if (owner?.runId && isDead(owner.runId)) rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
   }
 
-  const objects = await labelledDockerObjects().catch(() => undefined);
+  const askDocker = options.everything || recordedRuns().some((runId) => isRunDead(runId));
+  const objects = askDocker ? await labelledDockerObjects().catch(() => undefined) : undefined;
   for (const container of objects?.containers ?? []) {
     if (!isDead(container.runId)) continue;
     await (await docker()).getContainer(container.id).remove({ force: true, v: true }).catch(unlessGone);

@@ -5,10 +5,9 @@
  * Kafka's own tools and the labs' workload client (docker/kafka/LabClient.java), whose JSON lines
  * the labs read as events; every broker and the client are hosts for faults and captures.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { startContainer, type Container, type ContainerProcess } from '../resources/container.ts';
-import { createNetwork } from '../resources/docker.ts';
-import type { ExecResult } from '../resources/docker.ts';
+import { createSubnetNetwork, type ExecResult } from '../resources/docker.ts';
 import { imageFor } from '../resources/images.ts';
 import type { Scope } from '../resources/scope.ts';
 import type { SharedResource } from '../resources/shared.ts';
@@ -125,18 +124,22 @@ function newClusterId(): string {
 
 async function startCluster(scope: Scope, runId: string): Promise<KafkaCluster> {
   const image = await imageFor('kafka');
-  const network = await createNetwork(scope, runId, 'kafka');
+  // Fixed addresses: a broker killed and started again must come back where its peers' Raft clients
+  // (which cache the address of each voter's name) look for it, not at an address another one took.
+  const { network, subnet } = await createSubnetNetwork(scope, runId, 'kafka', () => `198.19.${randomInt(200, 255)}.0/24`);
+  const address = (host: number) => subnet.replace(/\.0\/24$/, `.${host}`);
   const clusterId = newClusterId();
   const voters = BROKERS.map((name, i) => `${i + 1}@${name}:9093`).join(',');
   const settings: Record<string, string> = { ...CLUSTER_SETTINGS };
   const config = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`KAFKA_CFG_${k.replaceAll('.', '_')}`, v]));
   const [clientContainer, ...brokerContainers] = await Promise.all([
-    startContainer(scope, runId, { image, name: 'kclient', network, cmd: ['sleep', 'infinity'] }),
+    startContainer(scope, runId, { image, name: 'kclient', network, ip: address(20), cmd: ['sleep', 'infinity'] }),
     ...BROKERS.map((name, i) =>
       startContainer(scope, runId, {
         image,
         name,
         network,
+        ip: address(11 + i),
         env: { KAFKA_NODE_ID: String(i + 1), KAFKA_CLUSTER_ID: clusterId, KAFKA_CONTROLLER_QUORUM_VOTERS: voters, ...config },
       }),
     ),
@@ -169,8 +172,10 @@ async function startCluster(scope: Scope, runId: string): Promise<KafkaCluster> 
       return clientRun(await client.spawn(owner, ['kafka-lab-client', mode, ...args]));
     },
     async call(owner, mode, options, timeoutMs = 60_000) {
-      const run = await cluster.start(owner, mode, options);
-      await cancellable(Promise.race([run.ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`kafka-lab-client ${mode} did not end within ${timeoutMs} ms`)), timeoutMs).unref())]));
+      const process = await client.spawn(owner, ['kafka-lab-client', mode, ...Object.entries({ bootstrap, ...options }).map(arg)]);
+      const run = clientRun(process);
+      const late = () => new Error(`kafka-lab-client ${mode} did not end within ${timeoutMs} ms; its last lines: ${process.lines.slice(-3).join(' | ')}`);
+      await cancellable(Promise.race([run.ended, new Promise((_, reject) => setTimeout(() => reject(late()), timeoutMs).unref())]));
       return run.events;
     },
     async waitHealthy(timeoutMs) {

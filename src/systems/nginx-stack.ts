@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { until } from '../resources/wait.ts';
 import { startContainer, type Container } from '../resources/container.ts';
-import { createNetwork, docker, execIn } from '../resources/docker.ts';
+import { createSubnetNetwork, docker, execIn } from '../resources/docker.ts';
 import { ensureImage } from '../resources/images.ts';
 import type { Scope } from '../resources/scope.ts';
 
@@ -51,16 +51,9 @@ export async function startNginxStack(
   },
 ): Promise<NginxStack> {
   const [nginxImage, backendImage, clientImage] = await Promise.all([ensureImage('nginx'), ensureImage('backend'), ensureImage('base')]);
-  let network = '';
-  let base = '';
-  for (let attempt = 0; !network; attempt++) {
-    base = subnetBase();
-    network = await createNetwork(scope, runId, 'lb', `${base}.0/21`).catch((error: Error) => {
-      if (attempt < 5 && /overlap/i.test(error.message)) return '';
-      throw error;
-    });
-  }
-  const [third] = base.split('.').slice(2).map(Number);
+  const created = await createSubnetNetwork(scope, runId, 'lb', () => `${subnetBase()}.0/21`);
+  const network = created.network;
+  const third = Number(created.subnet.split('.')[2]);
   const backends = Object.fromEntries(
     await Promise.all(
       spec.backends.map(async (b, i) => [b.name, await startContainer(scope, runId, { image: backendImage, name: b.name, network, ip: `198.19.${third}.${20 + i}`, env: { NAME: b.name, DELAY_MS: String(b.delayMs ?? 0) } })] as const),
@@ -72,7 +65,7 @@ export async function startNginxStack(
     await Promise.all(
       Object.entries(spec.clients).map(async ([name, subnet]) => {
         const host = 100 + (used[subnet] = (used[subnet] ?? 0) + 1);
-        return [name, await startContainer(scope, runId, { image: clientImage, name, network, ip: `198.19.${third! + subnet}.${host}`, cmd: ['sleep', 'infinity'] })] as const;
+        return [name, await startContainer(scope, runId, { image: clientImage, name, network, ip: `198.19.${third + subnet}.${host}`, cmd: ['sleep', 'infinity'] })] as const;
       }),
     ),
   );

@@ -3,19 +3,26 @@
  *  - overhead: the tcp-lifecycle experiment through the runner and through the CLI, against the
  *    same experiment called bare (its topology built and its run function called by hand);
  *  - parallelism: two labs with --jobs 2 against --jobs 1;
- *  - memory: the runner's peak resident set against the same process before it ran anything.
+ *  - memory: the runner's peak resident set against the same process before it ran anything;
+ *  - clusters, from cached images and binaries: three Kafka brokers until an acks=all write to a
+ *    topic with three replicas succeeds, and a Kubernetes node until it is Ready and usable, each
+ *    against one plain container's start, with the brokers' peak memory.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import lab from '../../labs/tcp/lifecycle.lab.ts';
 import { runLabs } from '../../src/core/runner.ts';
-import { newRunId, registerRun } from '../../src/resources/run-state.ts';
+import { startContainer } from '../../src/resources/container.ts';
 import { Faults } from '../../src/resources/faults.ts';
+import { imageFor } from '../../src/resources/images.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
+import { newRunId, registerRun } from '../../src/resources/run-state.ts';
 import { Scope } from '../../src/resources/scope.ts';
 import { Timeline } from '../../src/resources/timeline.ts';
+import { kafkaCluster } from '../../src/systems/kafka.ts';
+import { kubernetesCluster } from '../../src/systems/kubernetes.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -60,6 +67,56 @@ const inRunner = (labs: (typeof lab)[], jobs: number) => async () => {
   if (failed) throw new Error(`${failed.id}: ${failed.reason}`);
 };
 
+/** Starts one plain container and removes it again: the unit the cluster figures are measured in. */
+async function oneContainer(): Promise<void> {
+  const scope = new Scope();
+  try {
+    await startContainer(scope, runId, { image: await imageFor('base'), name: 'bench', cmd: ['true'] });
+  } finally {
+    await scope.dispose();
+  }
+}
+
+/** The highest memory a container's cgroup has used (cgroup v1, or v2's memory.peak). */
+function peakMemoryBytes(containerId: string): number {
+  for (const file of [`/sys/fs/cgroup/memory/docker/${containerId}/memory.max_usage_in_bytes`, `/sys/fs/cgroup/system.slice/docker-${containerId}.scope/memory.peak`]) {
+    try {
+      return Number(readFileSync(file, 'utf8'));
+    } catch {
+      // the other cgroup layout
+    }
+  }
+  return 0;
+}
+
+async function kafkaFigures(): Promise<{ readyMs: number; peakMb: number }> {
+  const scope = new Scope();
+  try {
+    const started = performance.now();
+    const kafka = await kafkaCluster.start(scope, runId);
+    await kafka.createTopic('bench', { partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': '2' } });
+    const events = await kafka.call(scope, 'produce', { topic: 'bench', count: 1, acks: 'all' });
+    if (!events.some((e) => e.e === 'ack')) throw new Error(`no acknowledged write: ${JSON.stringify(events)}`);
+    const readyMs = performance.now() - started;
+    await kafka.call(scope, 'produce', { topic: 'bench', count: 20_000, acks: 'all' }, 120_000);
+    const peak = Object.values(kafka.brokers).reduce((sum, b) => sum + peakMemoryBytes(b.id), 0);
+    return { readyMs, peakMb: Math.round(peak / 1024 / 1024) };
+  } finally {
+    await scope.dispose();
+  }
+}
+
+async function kubernetesFigures(): Promise<{ upMs: number; etcdToReadyMs: number; etcdToUsableMs: number }> {
+  const scope = new Scope();
+  try {
+    const started = performance.now();
+    const kube = await kubernetesCluster.start(scope, runId);
+    return { upMs: performance.now() - started, etcdToReadyMs: Number(kube.env.ETCD_TO_READY_MS), etcdToUsableMs: Number(kube.env.ETCD_TO_USABLE_MS) };
+  } finally {
+    await scope.dispose();
+  }
+}
+
 try {
   const bareMs = await median('bare experiment', bare);
   const runnerMs = await median('through the runner', inRunner([lab], 1));
@@ -67,18 +124,27 @@ try {
   const jobs1Ms = await median('two labs, --jobs 1', inRunner([lab, lab], 1));
   const jobs2Ms = await median('two labs, --jobs 2', inRunner([lab, lab], 2));
   const peakKb = process.resourceUsage().maxRSS;
+  const containerMs = await median('one plain container', oneContainer);
+  const kafka = await kafkaFigures();
+  process.stderr.write(`kafka: three brokers to an acks=all write ${(kafka.readyMs / 1000).toFixed(2)} s, brokers' peak memory ${kafka.peakMb} MB\n`);
+  const kube = await kubernetesFigures();
+  process.stderr.write(`kubernetes: up.sh ${(kube.upMs / 1000).toFixed(2)} s, etcd to Ready ${kube.etcdToReadyMs} ms, to usable ${kube.etcdToUsableMs} ms\n`);
   const figures = {
     rounds: ROUNDS,
     runnerOverBare: +(runnerMs / bareMs).toFixed(3),
     cliOverBare: +(cliMs / bareMs).toFixed(3),
     jobs2SpeedUp: +(jobs1Ms / jobs2Ms).toFixed(3),
     peakRssOverIdle: +(peakKb / rssBaselineKb).toFixed(3),
-    absolute: { bareMs: Math.round(bareMs), runnerMs: Math.round(runnerMs), cliMs: Math.round(cliMs), jobs1Ms: Math.round(jobs1Ms), jobs2Ms: Math.round(jobs2Ms), idleRssMb: Math.round(rssBaselineKb / 1024), peakRssMb: Math.round(peakKb / 1024) },
+    kafkaReadyOverOneContainer: +(kafka.readyMs / containerMs).toFixed(2),
+    kubernetesUpOverOneContainer: +(kube.upMs / containerMs).toFixed(2),
+    absolute: { bareMs: Math.round(bareMs), runnerMs: Math.round(runnerMs), cliMs: Math.round(cliMs), jobs1Ms: Math.round(jobs1Ms), jobs2Ms: Math.round(jobs2Ms), idleRssMb: Math.round(rssBaselineKb / 1024), peakRssMb: Math.round(peakKb / 1024), oneContainerMs: Math.round(containerMs), kafkaReadyMs: Math.round(kafka.readyMs), kafkaBrokersPeakMb: kafka.peakMb, kubernetesUpMs: Math.round(kube.upMs), kubernetesEtcdToReadyMs: kube.etcdToReadyMs, kubernetesEtcdToUsableMs: kube.etcdToUsableMs },
   };
   process.stdout.write(`runner / bare experiment:     ${figures.runnerOverBare}\n`);
   process.stdout.write(`CLI process / bare experiment: ${figures.cliOverBare}\n`);
   process.stdout.write(`--jobs 2 speed-up over 1:      ${figures.jobs2SpeedUp}\n`);
   process.stdout.write(`peak RSS / idle RSS:           ${figures.peakRssOverIdle} (${figures.absolute.peakRssMb} MB / ${figures.absolute.idleRssMb} MB)\n`);
+  process.stdout.write(`Kafka, 3 brokers to acks=all / one container: ${figures.kafkaReadyOverOneContainer} (${(kafka.readyMs / 1000).toFixed(1)} s; brokers' peak ${kafka.peakMb} MB)\n`);
+  process.stdout.write(`Kubernetes node up / one container: ${figures.kubernetesUpOverOneContainer} (${(kube.upMs / 1000).toFixed(1)} s; etcd to Ready ${kube.etcdToReadyMs} ms)\n`);
   mkdirSync('out', { recursive: true });
   writeFileSync('out/bench.json', `${JSON.stringify(figures, null, 2)}\n`);
 } finally {

@@ -10,20 +10,20 @@ let exitCode: number | undefined;
 const claim = (id: string) => report.labs.flatMap((l) => l.claims).find((c) => c.id === id)!;
 
 beforeAll(async () => {
-  const result = await labs(['run', 'kafka-rebalance', 'kafka-coordinator', 'kafka-storage', '--json', '--expect', BASELINE]);
+  const result = await labs(['run', 'kafka-rebalance', 'kafka-coordinator', 'kafka-storage', 'kafka-durability', '--json', '--expect', BASELINE]);
   ({ exitCode } = result);
   stderr = String(result.stderr);
   report = JSON.parse(String(result.stdout)) as RunReport;
-}, 400_000);
+}, 900_000);
 
-describe('labs run kafka-rebalance kafka-coordinator kafka-storage', () => {
-  it('passes and matches the baseline, starting the cluster once for all three labs', () => {
+describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durability', () => {
+  it('passes and matches the baseline, starting the cluster once for all four labs', () => {
     expect(exitCode, stderr).toBe(0);
     expect(stderr).toContain('verdicts match');
     const clusters = report.labs.map((l) => l.environment['kafka cluster id']);
     expect(clusters[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(new Set(clusters).size).toBe(1);
-    expect(report.labs.map((l) => l.status)).toEqual(['passed', 'passed', 'passed']);
+    expect(report.labs.map((l) => l.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
   });
 
   it('empties every member under the eager protocol only; the moving partitions wait longest under KIP-848', () => {
@@ -54,6 +54,19 @@ describe('labs run kafka-rebalance kafka-coordinator kafka-storage', () => {
     for (const ms of deleted) expect(ms).toBeGreaterThanOrEqual(4000);
     const sized = claim('kafka.retention.size').observed as { partitions: { logBytes: number }[] };
     for (const p of sized.partitions) expect(p.logBytes).toBeLessThanOrEqual(3072 + 1024);
+  });
+
+  it('loses no acknowledged write under acks=all, loses them with unclean election, duplicates only without idempotence', () => {
+    expect(claim('kafka.durability.acks-all').observed.lost).toBe(0);
+    expect((claim('kafka.durability.acks-all').observed.failedWhileOneLeft as number)).toBeGreaterThan(0);
+    const unclean = claim('kafka.durability.unclean-election').observed as { enabled: { lost: number }; disabled: { lost: number; leaderAfterFailover: number } };
+    expect(unclean.disabled).toMatchObject({ lost: 0, leaderAfterFailover: -1 });
+    expect(unclean.enabled.lost).toBeGreaterThan(0);
+    const idem = claim('kafka.producer.idempotence').observed as { idempotent: { duplicates: number }; plain: { duplicates: number } };
+    expect(idem.idempotent.duplicates).toBe(0);
+    expect(claim('kafka.consumer.manual-commit').observed).toMatchObject({ commitAfterProcessing: { lost: 0 } });
+    const faults = report.labs[3]!.timeline!.filter((e) => e.type === 'fault' && e.phase === 'start').length;
+    expect(faults).toBeGreaterThanOrEqual(7);
   });
 
   it('leaves nothing behind', async () => {

@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { javaHashCode, judgeCoordinatorHash, type CoordinatorObservation } from '../../labs/kafka/coordinator.lab.ts';
 import { judgeDuplicates, judgeNewCoordinator, judgeStopTheWorld, membersAtChanges, movingPartitionsUnheldMs, type ProtocolRun } from '../../labs/kafka/rebalance.lab.ts';
+import { duplicated, judgeAcksAll, judgeIdempotence, judgeManualCommit, judgeUnclean, lost, type DurabilityObservation } from '../../labs/kafka/durability.lab.ts';
 import { judgeMessageFormat, judgeRetentionSize, judgeRetentionTime, judgeSegmentFiles, judgeSegmentRoll, type StorageObservation } from '../../labs/kafka/storage.lab.ts';
 import { duplicates, emptyHanded, holdings } from '../../src/observers/kafka-group.ts';
 import { crc32c, readVarint } from '../../src/observers/kafka-log.ts';
@@ -143,5 +144,50 @@ describe('kafka-storage judges', () => {
     expect(readVarint(Uint8Array.from([0x01]), 0)).toEqual({ value: -1, length: 1 });
     expect(readVarint(Uint8Array.from([0xac, 0x02]), 0)).toEqual({ value: 150, length: 2 });
     expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
+  });
+});
+
+/** Every tally of a real run of kafka-durability: acknowledgements, errors, what was read back, what consumers processed. */
+const durability = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/kafka-durability-observation.json.gz', import.meta.url))).toString()) as DurabilityObservation;
+const alteredDurability = (change: (o: DurabilityObservation) => void) => {
+  const copy = structuredClone(durability);
+  change(copy);
+  return copy;
+};
+
+describe('kafka-durability judges', () => {
+  it('confirms acks=all on the real run: nothing acknowledged was lost; a lost record refutes it', () => {
+    expect(lost(durability.acksAll)).toEqual([]);
+    expect(judgeAcksAll(durability).verdict).toBe('confirmed');
+    expect(judgeAcksAll(alteredDurability((o) => (o.acksAll.readBack = o.acksAll.readBack.slice(1)))).verdict).toBe('refuted');
+  });
+
+  it('confirms that disabling unclean election keeps the lagging replica out; it is refuted if that replica led and lost data', () => {
+    expect(judgeUnclean(durability).verdict).toBe('confirmed');
+    expect(durability.unclean.enabled.leaderAfterFailover).toBe(2);
+    expect(lost(durability.unclean.enabled).length).toBe(100);
+    const badly = alteredDurability((o) => {
+      o.unclean.disabled.leaderAfterFailover = 2;
+      o.unclean.disabled.readBack = o.unclean.disabled.readBack.slice(0, 100);
+    });
+    expect(judgeUnclean(badly).verdict).toBe('refuted');
+  });
+
+  it('confirms idempotence when only the plain producer duplicated; unverifiable when neither did; refuted when the idempotent one did', () => {
+    expect(judgeIdempotence(durability).verdict).toBe('confirmed');
+    expect(judgeIdempotence(alteredDurability((o) => (o.idempotence.off.readBack = [...new Set(o.idempotence.off.readBack)]))).verdict).toBe('unverifiable');
+    expect(judgeIdempotence(alteredDurability((o) => o.idempotence.on.readBack.push(o.idempotence.on.readBack[0]!))).verdict).toBe('refuted');
+  });
+
+  it('finds commit-after-processing lossless and commit-before lossy (nuanced); a loss after processing refutes it', () => {
+    const result = judgeManualCommit(durability);
+    expect(result.verdict).toBe('nuanced');
+    expect(result.observed).toMatchObject({ commitAfterProcessing: { lost: 0 } });
+    expect((result.observed.commitBeforeProcessing as { lost: number }).lost).toBeGreaterThan(0);
+    expect(judgeManualCommit(alteredDurability((o) => (o.commits.after.processed = o.commits.after.processed.slice(50)))).verdict).toBe('refuted');
+  });
+
+  it('counts duplicates by key', () => {
+    expect(duplicated(['a', 'b', 'a', 'c', 'a'])).toEqual(['a']);
   });
 });

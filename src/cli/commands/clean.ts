@@ -3,7 +3,7 @@ import { reapDeadRuns } from '../../resources/reaper.ts';
 import type { Flags } from '../flags.ts';
 
 export async function clean(_args: string[], flags: Flags): Promise<number> {
-  const reaped = await reapDeadRuns();
+  const reaped = await reapDeadRuns({ everything: true });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(reaped, null, 2)}\n`);
     return 0;

@@ -1,0 +1,269 @@
+/**
+ * Lab: what survives broker and consumer failures, counted as Jepsen counts: every write the
+ * producer was told succeeded, against every record that can be read back afterwards.
+ *
+ * Starts: the run's three-broker Kafka cluster; producers and consumers on Kafka's own Java client.
+ *
+ * Does:
+ *  - acks=all into a topic of three replicas with min.insync.replicas=2 while the leader is killed,
+ *    then a second broker: writes are refused while one replica is left; both come back.
+ *  - two topics with replicas on broker1 (leader) and broker2 only, unclean leader election on and
+ *    off: broker2 is killed, 100 records are acknowledged by broker1 alone, broker1 is killed and
+ *    broker2, which missed them, comes back.
+ *  - producers with and without enable.idempotence while the leader's answers to the producer are
+ *    dropped for longer than its request timeout, so that it retries writes the broker already has.
+ *  - consumers that commit after processing, before processing, or automatically, each killed in the
+ *    middle of its work and replaced.
+ *
+ * Observes: acknowledgements and errors per write, the records read back from the start of each
+ * topic, partition leaders and ISRs, and which records each consumer processed.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineLab } from '../../src/core/lab.ts';
+import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { sleep } from '../../src/resources/cancel.ts';
+import type { Scope } from '../../src/resources/scope.ts';
+import type { Timeline } from '../../src/resources/timeline.ts';
+import { until } from '../../src/resources/wait.ts';
+import { kafkaCluster, type KafkaCluster, type KafkaEvent } from '../../src/systems/kafka.ts';
+
+/** One workload's tally, Jepsen-style: what was acknowledged, refused or left unknown, and what was read back. */
+export interface Tally {
+  sent: number;
+  acknowledged: string[];
+  refused: { key: string; error: string }[];
+  readBack: string[];
+}
+
+export const lost = (t: Tally) => {
+  const read = new Set(t.readBack);
+  return t.acknowledged.filter((k) => !read.has(k));
+};
+export const duplicated = (keys: string[]) => {
+  const seen = new Map<string, number>();
+  for (const k of keys) seen.set(k, (seen.get(k) ?? 0) + 1);
+  return [...seen.entries()].filter(([, n]) => n > 1).map(([k]) => k);
+};
+
+export interface DurabilityObservation {
+  acksAll: Tally & { minInsync: number; killed: string[]; refusedWhileOneLeft: number };
+  unclean: Record<'enabled' | 'disabled', Tally & { leaderAfterFailover: number; writtenWhileFollowerAway: string[] }>;
+  idempotence: Record<'on' | 'off', Tally & { retriesProvoked: boolean }>;
+  commits: Record<'after' | 'before' | 'auto', { produced: string[]; processed: string[] }>;
+}
+
+const row = (name: string, t: Tally): (string | number)[] => [name, t.sent, t.acknowledged.length, t.refused.length, t.readBack.length, lost(t).length, duplicated(t.readBack).length];
+const TALLY_COLUMNS = ['workload', 'sent', 'acknowledged', 'refused or failed', 'read back', 'acknowledged but lost', 'read twice'];
+
+export function judgeAcksAll(o: DurabilityObservation): ClaimResult {
+  const t = o.acksAll;
+  const missing = lost(t);
+  const read = new Set(t.readBack);
+  const failedButWritten = t.refused.filter((r) => read.has(r.key)).length;
+  const observed = { sent: t.sent, acknowledged: t.acknowledged.length, failed: t.refused.length, failedWhileOneLeft: t.refusedWhileOneLeft, failedButFoundInTheLog: failedButWritten, readBack: t.readBack.length, lost: missing.length, killed: t.killed, errors: [...new Set(t.refused.map((r) => r.error.split(':')[0]))] };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'acks=all, three replicas, min.insync.replicas=2, two brokers killed in turn', columns: TALLY_COLUMNS, rows: [row('acks=all', t)] }];
+  if (missing.length) return { id: 'kafka.durability.acks-all', verdict: 'refuted', summary: `${missing.length} of ${t.acknowledged.length} acknowledged records could not be read back after ${t.killed.join(' and ')} were killed.`, observed, evidence };
+  return {
+    id: 'kafka.durability.acks-all',
+    verdict: 'confirmed',
+    summary: `All ${t.acknowledged.length} acknowledged records were read back after ${t.killed.join(' and then ')} were killed and restarted. The price is availability: of ${t.sent} writes ${t.refused.length} failed (${observed.errors.join(', ')}), ${t.refusedWhileOneLeft} of them while a single replica was left, rather than being acknowledged with one copy; ${failedButWritten} of the failed writes were in the log afterwards all the same (a time-out leaves the outcome unknown, so a client that retries writes them twice).`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeUnclean(o: DurabilityObservation): ClaimResult {
+  const on = o.unclean.enabled;
+  const off = o.unclean.disabled;
+  const lostOn = lost(on);
+  const lostOff = lost(off);
+  const observed = { enabled: { leaderAfterFailover: on.leaderAfterFailover, lost: lostOn.length, writtenWhileFollowerAway: on.writtenWhileFollowerAway.length }, disabled: { leaderAfterFailover: off.leaderAfterFailover, lost: lostOff.length, writtenWhileFollowerAway: off.writtenWhileFollowerAway.length } };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'Leader broker1 dies after broker2 fell behind: unclean leader election on and off', columns: ['unclean.leader.election.enable', 'leader once broker2 is back (-1: none)', 'acknowledged while broker2 was away', 'acknowledged but lost'], rows: [['true', on.leaderAfterFailover, on.writtenWhileFollowerAway.length, lostOn.length], ['false', off.leaderAfterFailover, off.writtenWhileFollowerAway.length, lostOff.length]] }];
+  const keptOut = off.leaderAfterFailover !== 2 && lostOff.length === 0;
+  if (!keptOut) return { id: 'kafka.durability.unclean-election', verdict: 'refuted', summary: `With unclean election disabled, out-of-sync broker2 still ${off.leaderAfterFailover === 2 ? 'became leader' : 'did not keep the data safe'} (${lostOff.length} acknowledged records lost).`, observed, evidence };
+  return {
+    id: 'kafka.durability.unclean-election',
+    verdict: 'confirmed',
+    summary: `Disabled, the out-of-sync broker2 was not made leader: the partition had no leader until broker1 came back, and none of its ${off.writtenWhileFollowerAway.length} acknowledged records was lost.${on.leaderAfterFailover === 2 ? ` Enabled, broker2 became leader at once and ${lostOn.length} of the ${on.writtenWhileFollowerAway.length} records broker1 alone had acknowledged were gone for good.` : ` Enabled, broker2 did not become leader either (leader ${on.leaderAfterFailover}).`}`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeIdempotence(o: DurabilityObservation): ClaimResult {
+  const on = o.idempotence.on;
+  const off = o.idempotence.off;
+  const dupOn = duplicated(on.readBack);
+  const dupOff = duplicated(off.readBack);
+  const observed = { idempotent: { acknowledged: on.acknowledged.length, duplicates: dupOn.length, lost: lost(on).length }, plain: { acknowledged: off.acknowledged.length, duplicates: dupOff.length, lost: lost(off).length }, retriesProvoked: on.retriesProvoked && off.retriesProvoked };
+  const evidence: Evidence[] = [{ kind: 'table', title: "The leader's answers to the producer dropped for longer than its request timeout", columns: TALLY_COLUMNS, rows: [row('enable.idempotence=true', on), row('enable.idempotence=false', off)] }];
+  if (dupOn.length) return { id: 'kafka.producer.idempotence', verdict: 'refuted', summary: `The idempotent producer's retries left ${dupOn.length} records written twice.`, observed, evidence };
+  if (!dupOff.length) return { id: 'kafka.producer.idempotence', verdict: 'unverifiable', summary: `Neither producer wrote a record twice (${off.acknowledged.length} and ${on.acknowledged.length} acknowledged): the fault did not make a retry duplicate anything, so idempotence had nothing to prevent.`, observed, evidence };
+  return { id: 'kafka.producer.idempotence', verdict: 'confirmed', summary: `With answers lost, the plain producer retried writes the broker already had and ${dupOff.length} records were written twice; the idempotent producer retried the same way and the broker dropped every repeat (0 duplicates, sequence numbers per producer id).`, observed, evidence };
+}
+
+export function judgeManualCommit(o: DurabilityObservation): ClaimResult {
+  const tally = (mode: 'after' | 'before' | 'auto') => {
+    const c = o.commits[mode];
+    const processed = new Set(c.processed);
+    return { lost: c.produced.filter((k) => !processed.has(k)).length, duplicated: duplicated(c.processed).length, produced: c.produced.length };
+  };
+  const after = tally('after');
+  const before = tally('before');
+  const auto = tally('auto');
+  const observed = { commitAfterProcessing: after, commitBeforeProcessing: before, autoCommit: auto };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'A consumer killed in the middle of its work, then replaced', columns: ['offsets committed', 'records', 'never processed', 'processed twice'], rows: [['after processing (enable.auto.commit=false)', after.produced, after.lost, after.duplicated], ['before processing', before.produced, before.lost, before.duplicated], ['automatically (enable.auto.commit=true)', auto.produced, auto.lost, auto.duplicated]] }];
+  if (after.lost) return { id: 'kafka.consumer.manual-commit', verdict: 'refuted', summary: `Committing after processing still lost ${after.lost} records over the crash.`, observed, evidence };
+  return {
+    id: 'kafka.consumer.manual-commit',
+    verdict: 'nuanced',
+    summary: `Committing after processing lost nothing over the crash (it processed ${after.duplicated} records twice instead: at-least-once). What loses records is committing before processing (${before.lost} never processed), not automatic commits as such: the Java client commits at a poll what the previous poll returned, so a consumer that processes inside its poll loop lost ${auto.lost} with enable.auto.commit=true (and processed ${auto.duplicated} twice).`,
+    observed,
+    evidence,
+  };
+}
+
+const keysOf = (events: KafkaEvent[], e: string) => events.filter((x) => x.e === e).map((x) => String(x.k));
+
+/** Runs a producer to its end, recording each write on the timeline; returns its tally without the read-back. */
+async function write(kafka: KafkaCluster, scope: Scope, timeline: Timeline, name: string, options: Record<string, string | number | boolean>, during?: () => Promise<void>): Promise<Omit<Tally, 'readBack'> & { events: KafkaEvent[] }> {
+  const run = await kafka.start(scope, 'produce', options);
+  const open = new Map<string, ReturnType<Timeline['invoke']>>();
+  run.onEvent((event) => {
+    const key = String(event.k);
+    if (event.e === 'send') open.set(key, timeline.invoke(name, 'write', key));
+    if (event.e === 'ack') open.get(key)?.ok(`offset ${event.o}`);
+    if (event.e === 'err') {
+      const error = String(event.x);
+      // NotEnoughReplicas is refused before the leader appends; a time-out may or may not have been written.
+      if (/NotEnoughReplicasException|RecordTooLarge|InvalidTopic/.test(error)) open.get(key)?.fail(error);
+      else open.get(key)?.info(error);
+    }
+  });
+  if (during) await during();
+  await run.ended;
+  const events = run.events;
+  return { sent: keysOf(events, 'send').length, acknowledged: keysOf(events, 'ack'), refused: events.filter((e) => e.e === 'err').map((e) => ({ key: String(e.k), error: String(e.x) })), events };
+}
+
+async function readBack(kafka: KafkaCluster, scope: Scope, topic: string): Promise<string[]> {
+  const events = await kafka.call(scope, 'dump', { topic, 'timeout-ms': 30_000 }, 60_000);
+  const end = events.find((e) => e.e === 'end');
+  if (!end?.complete) throw new Error(`could not read ${topic} to its end`);
+  return keysOf(events, 'rec');
+}
+
+async function leaderOf(kafka: KafkaCluster, scope: Scope, topic: string): Promise<{ leader: number; isr: number[] }> {
+  const found = (await kafka.call(scope, 'partitions', { topic })).find((e) => e.e === 'partition');
+  return { leader: Number(found?.leader ?? -1), isr: (found?.isr as number[]) ?? [] };
+}
+
+export default defineLab({
+  id: 'kafka-durability',
+  title: 'What survives broker and consumer failures: acks=all, unclean election, idempotence, commits',
+  topic: 'kafka',
+  claims: ['kafka.durability.acks-all', 'kafka.durability.unclean-election', 'kafka.producer.idempotence', 'kafka.consumer.manual-commit'],
+  requires: ['docker'],
+  timeLimitMs: 300_000,
+  handout: {
+    starts: "The run's three-broker Kafka cluster; producers and consumers on Kafka's own Java client in the client container.",
+    does: 'Kills brokers under acks=all writes; makes an out-of-sync replica the only one left with unclean election on and off; drops the leader\'s answers to idempotent and plain producers; kills consumers that commit after, before or automatically.',
+    observes: 'Every acknowledgement and error, the records read back afterwards, leaders and ISRs, the records each consumer processed.',
+  },
+  needs: { shared: { kafka: kafkaCluster } },
+  async run(ctx) {
+    const kafka = ctx.shared.kafka;
+    ctx.environment.kafka = kafka.version;
+    ctx.environment['kafka cluster id'] = kafka.clusterId;
+    const topic = (name: string) => `${name}-${ctx.runId}`;
+    const { scope, timeline, faults } = ctx;
+
+    ctx.step('acks=all while brokers die');
+    const durable = topic('durable');
+    await kafka.createTopic(durable, { partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': '2' } });
+    const first = kafka.brokerOf((await leaderOf(kafka, scope, durable)).leader);
+    const second = (Object.keys(kafka.brokers) as (keyof typeof kafka.brokers)[]).find((b) => b !== first)!;
+    let oneLeftFrom = 0;
+    let oneLeftTo = 0;
+    const acks = await write(kafka, scope, timeline, 'acks=all producer', { topic: durable, count: 2400, rate: 150, acks: 'all', 'delivery.timeout.ms': 4000, 'request.timeout.ms': 2000 }, async () => {
+      await sleep(3000);
+      const killFirst = await faults.inject({ kind: 'kill', target: first });
+      await sleep(4000);
+      const killSecond = await faults.inject({ kind: 'kill', target: second });
+      oneLeftFrom = Date.now();
+      await sleep(5000);
+      oneLeftTo = Date.now();
+      await killSecond.heal();
+      await killFirst.heal();
+    });
+    const refusedWhileOneLeft = acks.events.filter((e) => e.e === 'err' && e.t >= oneLeftFrom && e.t <= oneLeftTo + 4000).length;
+    await kafka.waitHealthy(90_000);
+    const acksAll = { ...acks, readBack: await readBack(kafka, scope, durable), minInsync: 2, killed: [first, second], refusedWhileOneLeft };
+
+    ctx.step('unclean leader election, on and off');
+    const uncleanTopics = { enabled: topic('unclean-on'), disabled: topic('unclean-off') };
+    for (const [mode, name] of Object.entries(uncleanTopics)) {
+      await kafka.createTopic(name, { partitions: 1, replicaAssignment: `${kafka.nodeId('broker1')}:${kafka.nodeId('broker2')}`, config: { 'unclean.leader.election.enable': String(mode === 'enabled'), 'min.insync.replicas': '1' } });
+    }
+    const before = Object.fromEntries(await Promise.all(Object.entries(uncleanTopics).map(async ([mode, name]) => [mode, await write(kafka, scope, timeline, `${mode} producer`, { topic: name, count: 100, acks: 1, prefix: 'in-sync-' })])));
+    const follower = await faults.inject({ kind: 'kill', target: 'broker2' });
+    await until(async () => (await Promise.all(Object.values(uncleanTopics).map((n) => leaderOf(kafka, scope, n)))).every((p) => p.isr.length === 1), 60_000, 'broker2 to leave the ISR', 500);
+    const away = Object.fromEntries(await Promise.all(Object.entries(uncleanTopics).map(async ([mode, name]) => [mode, await write(kafka, scope, timeline, `${mode} producer`, { topic: name, count: 100, acks: 1, prefix: 'broker1-alone-' })])));
+    const leaderDies = await faults.inject({ kind: 'kill', target: 'broker1' });
+    await follower.heal();
+    await sleep(12_000);
+    const leaders = Object.fromEntries(await Promise.all(Object.entries(uncleanTopics).map(async ([mode, name]) => [mode, (await leaderOf(kafka, scope, name)).leader])));
+    await leaderDies.heal();
+    await kafka.waitHealthy(90_000);
+    const unclean = Object.fromEntries(
+      await Promise.all(
+        (['enabled', 'disabled'] as const).map(async (mode) => {
+          const b = before[mode]!;
+          const a = away[mode]!;
+          return [mode, { sent: b.sent + a.sent, acknowledged: [...b.acknowledged, ...a.acknowledged], refused: [...b.refused, ...a.refused], readBack: await readBack(kafka, scope, uncleanTopics[mode]), leaderAfterFailover: leaders[mode]!, writtenWhileFollowerAway: a.acknowledged }];
+        }),
+      ),
+    ) as DurabilityObservation['unclean'];
+
+    ctx.step("idempotence: the leader's answers dropped");
+    const idempotence = {} as DurabilityObservation['idempotence'];
+    for (const mode of ['on', 'off'] as const) {
+      const name = topic(`idempotence-${mode}`);
+      await kafka.createTopic(name, { partitions: 1, replicationFactor: 3 });
+      const leader = kafka.brokerOf((await leaderOf(kafka, scope, name)).leader);
+      const w = await write(kafka, scope, timeline, `idempotence ${mode} producer`, { topic: name, count: 600, rate: 200, acks: 'all', 'enable.idempotence': mode === 'on', retries: 100, 'request.timeout.ms': 1000, 'delivery.timeout.ms': 60_000, 'max.in.flight.requests.per.connection': 5 }, async () => {
+        await sleep(1000);
+        await faults.during({ kind: 'partition', from: [leader], to: ['kclient'], oneWay: true }, 2500);
+      });
+      const retriesProvoked = w.events.some((e) => e.e === 'ack') && w.acknowledged.length > 0;
+      idempotence[mode] = { ...w, readBack: await readBack(kafka, scope, name), retriesProvoked };
+    }
+
+    ctx.step('consumers killed mid-work: commit after, before, automatically');
+    const commits = {} as DurabilityObservation['commits'];
+    for (const mode of ['after', 'before', 'auto'] as const) {
+      const name = topic(`commit-${mode}`);
+      await kafka.createTopic(name, { partitions: 1, replicationFactor: 3 });
+      const produced = (await write(kafka, scope, timeline, `commit ${mode} producer`, { topic: name, count: 300, acks: 'all' })).acknowledged;
+      // A short session: the replacement gets the partition 6 s after the crash, not 45.
+      const options = { topic: name, group: `g-${mode}-${ctx.runId}`, commit: mode, 'process-ms': 10, 'max.poll.records': 50, 'auto.commit.interval.ms': 200, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 1000 };
+      const victim = await kafka.start(scope, 'consume', options);
+      await victim.waitFor((e) => e.e === 'rec' && Number(e.o) >= 120, 60_000, `the ${mode} consumer to reach offset 120`);
+      timeline.fault('start', `SIGKILL consumer (commit ${mode})`, ['kclient']);
+      victim.kill();
+      await victim.ended;
+      timeline.fault('end', `SIGKILL consumer (commit ${mode})`, ['kclient']);
+      const heir = await kafka.start(scope, 'consume', options);
+      await heir.waitFor((e) => e.e === 'rec' && Number(e.o) === 299, 60_000, `the ${mode} consumer's replacement to reach the end`);
+      await heir.stop();
+      commits[mode] = { produced, processed: [...keysOf(victim.events, 'rec'), ...keysOf(heir.events, 'rec')] };
+    }
+
+    const observation: DurabilityObservation = { acksAll, unclean, idempotence, commits };
+    const raw = join(ctx.workDir, 'durability-observation.json');
+    writeFileSync(raw, JSON.stringify(observation));
+    return [withEvidence(judgeAcksAll(observation), ...keptFile(ctx, raw, 'every tally (JSON)')), judgeUnclean(observation), judgeIdempotence(observation), judgeManualCommit(observation)];
+  },
+});
