@@ -13,10 +13,8 @@
  * 200 ms, which pod answered each request, the pods' events, and each probe request as the server
  * saw it (source address, User-Agent).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import { exec } from '../../src/resources/process.ts';
@@ -165,7 +163,15 @@ export function judgeKubeletProbes(o: ProbeObservation): ClaimResult {
   };
 }
 
+const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({ httpGet: { path, port: 8000 }, periodSeconds, failureThreshold });
+
+/** The server's container, with the probes given. */
+function server(image: string, env: { name: string; value?: string; valueFrom?: object }[], probes: object) {
+  return { name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', SERVER], env, ports: [{ containerPort: 8000 }], ...probes };
+}
+
 function deployment(image: string) {
+  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
   return {
     metadata: { name: 'web' },
     spec: {
@@ -173,44 +179,17 @@ function deployment(image: string) {
       selector: { matchLabels: { app: 'web' } },
       template: {
         metadata: { labels: { app: 'web' } },
-        spec: {
-          terminationGracePeriodSeconds: 1,
-          containers: [
-            {
-              name: 'web',
-              image,
-              imagePullPolicy: 'Never',
-              command: ['python3', '-c', SERVER],
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-              ports: [{ containerPort: 8000 }],
-              readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: PERIOD, failureThreshold: 1, successThreshold: 1 },
-              livenessProbe: { httpGet: { path: '/healthz', port: 8000 }, periodSeconds: PERIOD, failureThreshold: 3 },
-            },
-          ],
-        },
+        spec: { terminationGracePeriodSeconds: 1, containers: [server(image, [podName], { readinessProbe: probe('/ready', PERIOD, 1), livenessProbe: probe('/healthz', PERIOD, 3) })] },
       },
     },
   };
 }
 
 function slowStarter(image: string, name: string, startup: boolean) {
+  const probes = { livenessProbe: probe('/healthz', 1, 2), readinessProbe: probe('/ready', 1, 1), ...(startup ? { startupProbe: probe('/healthz', 1, 20) } : {}) };
   return {
     metadata: { name, labels: { app: 'slow' } },
-    spec: {
-      terminationGracePeriodSeconds: 1,
-      containers: [
-        {
-          name: 'web',
-          image,
-          imagePullPolicy: 'Never',
-          command: ['python3', '-c', SERVER],
-          env: [{ name: 'START_DELAY', value: '6' }, { name: 'POD_NAME', value: name }],
-          livenessProbe: { httpGet: { path: '/healthz', port: 8000 }, periodSeconds: 1, failureThreshold: 2 },
-          readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 },
-          ...(startup ? { startupProbe: { httpGet: { path: '/healthz', port: 8000 }, periodSeconds: 1, failureThreshold: 20 } } : {}),
-        },
-      ],
-    },
+    spec: { terminationGracePeriodSeconds: 1, containers: [server(image, [{ name: 'START_DELAY', value: '6' }, { name: 'POD_NAME', value: name }], probes)] },
   };
 }
 
@@ -361,9 +340,7 @@ export default defineLab({
       nodeAddresses: [...node, ...bridge],
       statusManagers,
     };
-    const raw = join(ctx.workDir, 'probes-observation.json');
-    writeFileSync(raw, JSON.stringify(observation, null, 1));
-    const kept = keptFile(ctx, raw, 'everything observed (JSON): pod and EndpointSlice samples, requests, probe requests');
+    const kept = keptJson(ctx, 'probes-observation.json', observation, 'everything observed (JSON): pod and EndpointSlice samples, requests, probe requests');
     return [withEvidence(judgeReadiness(observation), ...kept), judgeLiveness(observation), judgeStartup(observation), judgeKubeletProbes(observation)];
   },
 });

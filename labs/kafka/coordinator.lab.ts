@@ -13,10 +13,8 @@
  * before and after the kill; computes the sheet's formula (Java hashCode of the group id modulo the
  * number of brokers) and the partition formula (modulo the partitions, then that partition's leader).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import type { Scope } from '../../src/resources/scope.ts';
 import { until } from '../../src/resources/wait.ts';
@@ -155,8 +153,6 @@ export default defineLab({
     }
     await kafka.waitHealthy(60_000);
     const observation: CoordinatorObservation = { brokers, offsetsPartitions: Number(CLUSTER_SETTINGS['offsets.topic.num.partitions']), before, ...(after ? { after } : {}) };
-    const raw = join(ctx.workDir, 'coordinators.json');
-    writeFileSync(raw, JSON.stringify(observation, null, 1));
-    return [withEvidence(judgeCoordinatorHash(observation), ...keptFile(ctx, raw, 'coordinators and leaders before and after the kill (JSON)'))];
+    return [withEvidence(judgeCoordinatorHash(observation), ...keptJson(ctx, 'coordinators.json', observation, 'coordinators and leaders before and after the kill (JSON)'))];
   },
 });

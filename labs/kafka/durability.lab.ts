@@ -18,10 +18,8 @@
  * Observes: acknowledgements and errors per write, the records read back from the start of each
  * topic, partition leaders and ISRs, and which records each consumer processed.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import type { Scope } from '../../src/resources/scope.ts';
@@ -262,8 +260,6 @@ export default defineLab({
     }
 
     const observation: DurabilityObservation = { acksAll, unclean, idempotence, commits };
-    const raw = join(ctx.workDir, 'durability-observation.json');
-    writeFileSync(raw, JSON.stringify(observation));
-    return [withEvidence(judgeAcksAll(observation), ...keptFile(ctx, raw, 'every tally (JSON)')), judgeUnclean(observation), judgeIdempotence(observation), judgeManualCommit(observation)];
+    return [withEvidence(judgeAcksAll(observation), ...keptJson(ctx, 'durability-observation.json', observation, 'every tally (JSON)')), judgeUnclean(observation), judgeIdempotence(observation), judgeManualCommit(observation)];
   },
 });

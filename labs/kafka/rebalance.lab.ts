@@ -13,10 +13,8 @@
  * Observes: every member's rebalance callbacks (partitions assigned, revoked, lost) and every record
  * it received, with times; records delivered twice; the coordinator Kafka's admin client reports.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { duplicates, emptyHanded, holdings, longestPause, unheld, type MemberLog } from '../../src/observers/kafka-group.ts';
 import { sleep } from '../../src/resources/cancel.ts';
@@ -274,9 +272,6 @@ export default defineLab({
         await scope.close();
       }
     }
-    const raw = join(ctx.workDir, 'rebalance-runs.json');
-    writeFileSync(raw, JSON.stringify(runs));
-    const kept = keptFile(ctx, raw, 'every event of every member (JSON)');
-    return [withEvidence(judgeStopTheWorld(runs), ...kept), judgeDuplicates(runs), judgeNewCoordinator(runs)];
+    return [withEvidence(judgeStopTheWorld(runs), ...keptJson(ctx, 'rebalance-runs.json', runs, 'every event of every member (JSON)')), judgeDuplicates(runs), judgeNewCoordinator(runs)];
   },
 });

@@ -13,10 +13,8 @@
  * Observes: the partition directories (file names and sizes), kafka-dump-log's listing of every
  * batch, the first 200 bytes of the first segment decoded field by field and its CRC recomputed.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { decodeFirstBatch, parseDumpLog, type DumpedBatch, type Field } from '../../src/observers/kafka-log.ts';
 import { sleep } from '../../src/resources/cancel.ts';
@@ -261,8 +259,6 @@ export default defineLab({
       retentionSize: { retentionBytes: RETENTION_BYTES, segmentBytes: SMALL_SEGMENT, partitions, records: 400, batchBytes },
     };
     ctx.environment['end offsets of the size-limited topic'] = offsets.trim().replace(/\n/g, '; ');
-    const raw = join(ctx.workDir, 'storage-observation.json');
-    writeFileSync(raw, JSON.stringify(observation, null, 1));
-    return [withEvidence(judgeSegmentFiles(observation), ...keptFile(ctx, raw, 'everything observed (JSON)')), judgeSegmentRoll(observation), judgeMessageFormat(observation), judgeRetentionTime(observation), judgeRetentionSize(observation)];
+    return [withEvidence(judgeSegmentFiles(observation), ...keptJson(ctx, 'storage-observation.json', observation, 'everything observed (JSON)')), judgeSegmentRoll(observation), judgeMessageFormat(observation), judgeRetentionTime(observation), judgeRetentionSize(observation)];
   },
 });

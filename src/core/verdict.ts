@@ -1,4 +1,6 @@
 /** Small builders of claim results shared by the labs. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LabContext } from './lab.ts';
 import type { ClaimResult, Evidence } from './types.ts';
 
@@ -10,6 +12,13 @@ export function confirmedIf(id: string, holds: boolean, yes: string, no: string,
 /** The same result with more evidence after its own. */
 export function withEvidence(result: ClaimResult, ...evidence: Evidence[]): ClaimResult {
   return { ...result, evidence: [...result.evidence, ...evidence] };
+}
+
+/** Writes everything a lab observed as JSON to its work directory and keeps it with the report: the raw data behind the verdicts. */
+export function keptJson(ctx: LabContext, name: string, value: unknown, title: string): Evidence[] {
+  const file = join(ctx.workDir, name);
+  writeFileSync(file, JSON.stringify(value, null, 1));
+  return keptFile(ctx, file, title);
 }
 
 /** Keeps a file with the report and returns the evidence that links to it (none when no report is written). */

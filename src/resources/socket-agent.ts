@@ -1,6 +1,7 @@
 /** Controls a socket agent (src/agents/socket-agent.ts) running inside a network namespace. */
 import { fileURLToPath } from 'node:url';
 import { cancellable } from './cancel.ts';
+import { EventLog } from './event-log.ts';
 import type { Host } from './netns.ts';
 import { spawnLabelled } from './process.ts';
 import type { Scope } from './scope.ts';
@@ -25,9 +26,8 @@ export interface SocketAgent {
 
 export async function startSocketAgent(scope: Scope, runId: string, host: string, netns: string): Promise<SocketAgent> {
   const agent = spawnLabelled(scope, runId, process.execPath, [AGENT], { netns });
-  const events: AgentEvent[] = [];
+  const log = new EventLog<AgentEvent>();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const waiters = new Set<() => void>();
   let nextId = 0;
   agent.onStdoutLine((line) => {
     const message = JSON.parse(line) as AgentEvent & { id?: number; ok?: boolean; result?: unknown; error?: string };
@@ -36,34 +36,13 @@ export async function startSocketAgent(scope: Scope, runId: string, host: string
       pending.delete(message.id);
       if (message.ok) call?.resolve(message.result);
       else call?.reject(new Error(`${host}: ${message.error}`));
-    } else {
-      events.push(message);
-      for (const wake of waiters) wake();
-    }
+    } else log.push(message);
   });
-  const waitFor: SocketAgent['waitFor'] = (predicate, timeoutMs, what) =>
-    cancellable(new Promise((resolve, reject) => {
-      const check = () => {
-        const found = events.find(predicate);
-        if (!found) return;
-        done();
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`${host}: no "${what}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-    }));
+  const waitFor: SocketAgent['waitFor'] = (predicate, timeoutMs, what) => log.waitFor(predicate, timeoutMs, () => new Error(`${host}: no "${what}" within ${timeoutMs} ms`));
   await waitFor((e) => e.event === 'ready', 10_000, 'agent ready');
   return {
     host,
-    events,
+    events: log.events,
     waitFor,
     request(op, args = {}) {
       const id = nextId++;

@@ -11,6 +11,7 @@ import { createSubnetNetwork, type ExecResult } from '../resources/docker.ts';
 import { imageFor } from '../resources/images.ts';
 import type { Scope } from '../resources/scope.ts';
 import type { SharedResource } from '../resources/shared.ts';
+import { EventLog } from '../resources/event-log.ts';
 import { until } from '../resources/wait.ts';
 import { cancellable } from '../resources/cancel.ts';
 
@@ -71,41 +72,15 @@ export interface KafkaCluster {
 const arg = ([name, value]: [string, string | number | boolean]) => `${name}=${value}`;
 
 function clientRun(process: ContainerProcess): KafkaClientRun {
-  const events: KafkaEvent[] = [];
-  const listeners: ((event: KafkaEvent) => void)[] = [];
-  const waiters = new Set<() => void>();
+  const log = new EventLog<KafkaEvent>();
   process.onLine((line) => {
-    if (!line.startsWith('{')) return;
-    const event = JSON.parse(line) as KafkaEvent;
-    events.push(event);
-    for (const listen of listeners) listen(event);
-    for (const wake of waiters) wake();
+    if (line.startsWith('{')) log.push(JSON.parse(line) as KafkaEvent);
   });
   return {
-    events,
+    events: log.events,
     ended: process.ended,
-    onEvent: (listener) => void listeners.push(listener),
-    waitFor: (predicate, timeoutMs, what) =>
-      cancellable(
-        new Promise<KafkaEvent>((resolve, reject) => {
-          const check = () => {
-            const found = events.find(predicate);
-            if (!found) return;
-            done();
-            resolve(found);
-          };
-          const timer = setTimeout(() => {
-            done();
-            reject(new Error(`no ${what} within ${timeoutMs} ms (last output: ${process.lines.slice(-2).join(' | ')})`));
-          }, timeoutMs);
-          const done = () => {
-            clearTimeout(timer);
-            waiters.delete(check);
-          };
-          waiters.add(check);
-          check();
-        }),
-      ),
+    onEvent: (listener) => log.onEvent(listener),
+    waitFor: (predicate, timeoutMs, what) => log.waitFor(predicate, timeoutMs, () => new Error(`no ${what} within ${timeoutMs} ms (last output: ${process.lines.slice(-2).join(' | ')})`)),
     async stop() {
       process.closeInput();
       await process.ended;

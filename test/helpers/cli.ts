@@ -6,8 +6,8 @@ import Docker from 'dockerode';
 export const LABS = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 export const FIXTURE_LABS = new URL('../fixtures/labs', import.meta.url).pathname;
 
-export function labs(args: string[], options: { env?: Record<string, string> } = {}) {
-  return execa(process.execPath, [LABS, ...args], { reject: false, env: options.env, timeout: 180_000 });
+export function labs(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}) {
+  return execa(process.execPath, [LABS, ...args], { reject: false, env: options.env, timeout: options.timeoutMs ?? 180_000 });
 }
 
 export function startLabs(args: string[]): ResultPromise<{ reject: false }> {

@@ -10,7 +10,7 @@ let exitCode: number | undefined;
 const claim = (id: string) => report.labs.flatMap((l) => l.claims).find((c) => c.id === id)!;
 
 beforeAll(async () => {
-  const result = await labs(['run', 'kafka-rebalance', 'kafka-coordinator', 'kafka-storage', 'kafka-durability', '--json', '--expect', BASELINE]);
+  const result = await labs(['run', 'kafka-rebalance', 'kafka-coordinator', 'kafka-storage', 'kafka-durability', '--json', '--expect', BASELINE], { timeoutMs: 900_000 });
   ({ exitCode } = result);
   stderr = String(result.stderr);
   report = JSON.parse(String(result.stdout)) as RunReport;
