@@ -5,6 +5,10 @@
  * when the scope closes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCapture } from '../../src/resources/capture.ts';
 import type { Container } from '../../src/resources/container.ts';
 import { Faults } from '../../src/resources/faults.ts';
 import { buildNetwork } from '../../src/resources/netns.ts';
@@ -121,6 +125,27 @@ describe('container faults', () => {
       'start kill x (SIGKILL)', 'end kill x (SIGKILL)',
       'start pause y', 'end pause y',
     ]);
+  });
+});
+
+describe('a container is a host like any other', () => {
+  it('is captured with tcpdump in its own namespace and delayed by an impairment at its interface', async () => {
+    const x = hosts.x as Container;
+    const y = hosts.y as Container;
+    const child = scope.child('capture');
+    const capture = await startCapture(child, runId, { dir: mkdtempSync(join(tmpdir(), 'labs-test-')), name: 'x', netns: x.netns, iface: 'eth0', filter: 'icmp' });
+    const rtt = async () => Number((await execOutcome('ping', ['-c', '3', '-i', '0.2', '-q', x.address], { netns: y.netns })).stdout.match(/= [\d.]+\/([\d.]+)\//)?.[1]);
+    const before = await rtt();
+    const delayed = await new Faults(child, runId, hosts, timeline).inject({ kind: 'delay', target: 'x', delayMs: 100 });
+    const during = await rtt();
+    await delayed.heal();
+    await capture.stop();
+    await child.close();
+    expect(before).toBeLessThan(20);
+    expect(during).toBeGreaterThanOrEqual(100);
+    const packets = (await execOutcome('tcpdump', ['-n', '-r', capture.file])).stdout.split('\n').filter((l) => l.includes('ICMP echo'));
+    expect(packets.length).toBeGreaterThanOrEqual(12);
+    expect(packets.some((l) => l.includes(`${y.address} > ${x.address}: ICMP echo request`))).toBe(true);
   });
 });
 
