@@ -16,18 +16,12 @@
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { javaHashCode } from '../../src/observers/java-hash.ts';
 import type { Scope } from '../../src/resources/scope.ts';
 import { until } from '../../src/resources/wait.ts';
 import { CLUSTER_SETTINGS, kafkaCluster, type KafkaCluster } from '../../src/systems/kafka.ts';
 
 const GROUPS = 60;
-
-/** Java's String.hashCode, over UTF-16 code units, in 32-bit arithmetic. */
-export function javaHashCode(text: string): number {
-  let hash = 0;
-  for (let i = 0; i < text.length; i++) hash = (Math.imul(31, hash) + text.charCodeAt(i)) | 0;
-  return hash;
-}
 
 /** Kafka's Utils.abs: the hash with its sign bit cleared (never negative, even for the smallest int). */
 const abs = (n: number) => n & 0x7fffffff;

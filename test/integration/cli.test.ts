@@ -25,7 +25,7 @@ describe('labs list, coverage, doctor', () => {
     expect(tcp.claims).toBeGreaterThan(tcp.withLab);
     const kafka = topics.find((t: { topic: string }) => t.topic === 'kafka');
     expect(kafka.withLab).toBeGreaterThanOrEqual(4);
-    expect(topics.find((t: { topic: string }) => t.topic === 'rocketmq').withLab).toBe(0);
+    expect(topics.find((t: { topic: string }) => t.topic === 'quic').withLab).toBe(0);
   });
 
   it('doctor tells the truth about this machine', async () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { javaHashCode, judgeCoordinatorHash, type CoordinatorObservation } from '../../labs/kafka/coordinator.lab.ts';
+import { judgeCoordinatorHash, type CoordinatorObservation } from '../../labs/kafka/coordinator.lab.ts';
+import { javaHashCode } from '../../src/observers/java-hash.ts';
 import { judgeDuplicates, judgeNewCoordinator, judgeStopTheWorld, membersAtChanges, movingPartitionsUnheldMs, type ProtocolRun } from '../../labs/kafka/rebalance.lab.ts';
 import { duplicated, judgeAcksAll, judgeIdempotence, judgeManualCommit, judgeUnclean, lost, type DurabilityObservation } from '../../labs/kafka/durability.lab.ts';
 import { judgeMessageFormat, judgeRetentionSize, judgeRetentionTime, judgeSegmentFiles, judgeSegmentRoll, type StorageObservation } from '../../labs/kafka/storage.lab.ts';

@@ -1,0 +1,185 @@
+/**
+ * Lab: RocketMQ's store on disk: the commit log every message goes to, the consume queues that
+ * index it per queue, and the index files that find a message by key.
+ *
+ * Starts: a RocketMQ 5.5 name server and broker (commit-log files of 1 MiB instead of the default
+ * 1 GiB, so that several appear; consume-queue files of 100 entries), and a client container.
+ *
+ * Does: sends 2000 messages of 500 bytes, each with a key and the tag TagA, to a topic of 4 queues;
+ * asks for one message by its key.
+ *
+ * Observes: the store's directories (file names and sizes); every 50th consume-queue entry of each
+ * queue followed into the commit log, both read from their bytes; the index file's header and the
+ * key's hash-slot chain; the broker's own answer to the query by key.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import { javaHashCode } from '../../src/observers/java-hash.ts';
+import { decodeCommitLogRecord, decodeConsumeQueueEntry, decodeIndexHeader, lookUpKey, type CommitLogRecord, type ConsumeQueueEntry, type IndexEntry, type IndexHeader } from '../../src/observers/rocketmq-store.ts';
+import type { Container } from '../../src/resources/container.ts';
+
+const STORE = '/var/lib/rocketmq/store';
+const COMMIT_LOG_FILE = 1_048_576;
+const QUEUE_FILE = 2000;
+const HASH_SLOTS = 100;
+const TOPIC = 'LabTopic';
+const MESSAGES = 2000;
+const KEY = 'key-1999';
+
+export interface StoreFile {
+  name: string;
+  size: number;
+}
+
+export interface StoreObservation {
+  commitLogFileSize: number;
+  commitLog: StoreFile[];
+  /** queue id → its consume-queue files */
+  queues: Record<string, StoreFile[]>;
+  /** Sampled consume-queue entries, each with the commit-log record it points at. */
+  followed: { queueId: number; index: number; entry: ConsumeQueueEntry; record: CommitLogRecord }[];
+  sent: { queueId: number; queueOffset: number; commitLogOffset: number; key: string }[];
+  index: { files: StoreFile[]; header: IndexHeader; slots: number; key: string; slot: number; chain: IndexEntry[]; matches: IndexEntry[] } | null;
+  queryByKey: { found: number; commitLogOffsets: number[] };
+}
+
+const twentyDigits = (f: StoreFile) => /^\d{20}$/.test(f.name);
+
+export function judgeCommitLog(o: StoreObservation): ClaimResult {
+  const files = o.commitLog.filter(twentyDigits).sort((a, b) => Number(a.name) - Number(b.name));
+  const namedByOffset = files.every((f, i) => Number(f.name) === i * o.commitLogFileSize);
+  const fullSize = files.every((f) => f.size === o.commitLogFileSize);
+  const queuesInFirstFile = new Set(o.sent.filter((s) => s.commitLogOffset < o.commitLogFileSize).map((s) => s.queueId)).size;
+  const interleaved = o.sent.slice(0, 50).map((s) => s.queueId);
+  const observed = { files: files.map((f) => `${f.name} (${f.size} bytes)`), namedByStartOffset: namedByOffset, everyFileFullSize: fullSize, queuesSharingTheFirstFile: queuesInFirstFile, queueOfTheFirstMessages: interleaved.slice(0, 12) };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'store/commitlog', columns: ['file', 'bytes', 'start offset / file size'], rows: files.map((f) => [f.name, f.size, Number(f.name) / o.commitLogFileSize]) }, { kind: 'choices', title: 'The queue of each of the first 50 messages, in commit-log order', choices: interleaved.map((q) => `queue ${q}`) }];
+  if (files.length < 2 || !namedByOffset || queuesInFirstFile < 2) {
+    return { id: 'rocketmq.store.commitlog', verdict: 'refuted', summary: `The commit log is not one sequence of files named by start offset and shared by the queues: ${JSON.stringify(observed)}.`, observed, evidence };
+  }
+  return {
+    id: 'rocketmq.store.commitlog',
+    verdict: 'nuanced',
+    summary: `One commit log for every queue of the topic (all ${queuesInFirstFile} queues' messages interleaved in the first file), in files named by their start offset in 20 digits (${files.slice(0, 3).map((f) => f.name).join(', ')}). Each file is exactly mappedFileSizeCommitLog bytes, the last one too although it is nearly empty (files are allocated whole): set to ${o.commitLogFileSize} here so that files roll, which makes the sheet's 1 GiB that setting's default, not a property of the commit log.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeConsumeQueue(o: StoreObservation): ClaimResult {
+  const checks = o.followed.map((f) => ({
+    queueId: f.queueId,
+    index: f.index,
+    offsetMatches: f.record.physicalOffset === f.entry.commitLogOffset,
+    sizeMatches: f.record.totalSize === f.entry.size,
+    queueMatches: f.record.queueId === f.queueId && f.record.queueOffset === f.index,
+    tagMatches: f.entry.tagHash === javaHashCode(f.record.properties.TAGS ?? ''),
+  }));
+  const good = checks.filter((c) => c.offsetMatches && c.sizeMatches && c.queueMatches && c.tagMatches).length;
+  const observed = { queues: Object.keys(o.queues).length, filesPerQueue: Object.fromEntries(Object.entries(o.queues).map(([q, files]) => [q, files.map((f) => f.name)])), entriesFollowed: checks.length, entriesThatPointAtTheirMessage: good };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'Consume-queue entries (20 bytes: commit-log offset, size, tag hash) followed into the commit log', columns: ['queue', 'entry', 'commit-log offset', 'size', 'tag hash', 'record there: queue / queue offset / size / key'], rows: o.followed.slice(0, 16).map((f) => [f.queueId, f.index, f.entry.commitLogOffset, f.entry.size, f.entry.tagHash, `${f.record.queueId} / ${f.record.queueOffset} / ${f.record.totalSize} / ${f.record.properties.KEYS}`]) }];
+  if (!checks.length || good < checks.length) return { id: 'rocketmq.store.consumequeue', verdict: 'refuted', summary: `${checks.length - good} of ${checks.length} consume-queue entries did not point at their message.`, observed, evidence };
+  return { id: 'rocketmq.store.consumequeue', verdict: 'confirmed', summary: `Each of the ${observed.queues} queues of the topic has its own consume queue (consumequeue/${TOPIC}/<queue>/, files named by byte offset); all ${checks.length} entries followed, 20 bytes each, held the commit-log offset and size of exactly that queue's message at that position, and the hash code of its tag.`, observed, evidence };
+}
+
+export function judgeIndexFile(o: StoreObservation): ClaimResult {
+  const expected = o.sent.find((s) => s.key === (o.index?.key ?? KEY))?.commitLogOffset;
+  const viaIndex = o.index?.matches.map((m) => m.phyOffset) ?? [];
+  const observed = { indexFiles: o.index?.files.map((f) => f.name) ?? [], header: o.index?.header, key: o.index?.key, slot: o.index?.slot, chainLength: o.index?.chain.length ?? 0, offsetsFoundThroughTheSlot: viaIndex, offsetTheBrokerWroteItAt: expected, queryByKey: o.queryByKey };
+  const evidence: Evidence[] = o.index ? [{ kind: 'path', title: `The key "${o.index.key}" through the index: hash slot ${o.index.slot}, then the chain of entries`, hops: o.index.chain.map((e) => ({ address: `entry ${e.number}`, note: `key hash ${e.keyHash}, commit-log offset ${e.phyOffset}${e.keyHash === o.index!.matches[0]?.keyHash ? ' (this key)' : ' (another key in the same slot)'}` })) }] : [];
+  if (!o.index) return { id: 'rocketmq.store.indexfile', verdict: 'unverifiable', summary: 'No index file was found in the store.', observed, evidence };
+  const found = expected !== undefined && viaIndex.includes(expected) && o.queryByKey.commitLogOffsets.includes(expected);
+  return found
+    ? { id: 'rocketmq.store.indexfile', verdict: 'confirmed', summary: `The key "${o.index.key}" hashed to slot ${o.index.slot} of ${o.index.slots}; the slot's chain of ${o.index.chain.length} entries held its commit-log offset ${expected}, where the broker had written it, and the broker's own query by key returned that message. Index files are named by the time they were created (${observed.indexFiles[0]}, …: ${observed.indexFiles.length} of them for ${o.sent.length} messages).`, observed, evidence }
+    : { id: 'rocketmq.store.indexfile', verdict: 'refuted', summary: `The key "${o.index.key}" could not be followed to its message through the index (${JSON.stringify({ expected, viaIndex, query: o.queryByKey })}).`, observed, evidence };
+}
+
+async function list(broker: Container, dir: string): Promise<StoreFile[]> {
+  const out = await broker.exec(['find', dir, '-maxdepth', '1', '-type', 'f', '-printf', '%f %s\\n']);
+  return out.stdout.split('\n').filter(Boolean).map((l) => ({ name: l.split(' ')[0]!, size: Number(l.split(' ')[1]) }));
+}
+
+async function bytes(broker: Container, file: string, offset: number, length: number): Promise<Uint8Array> {
+  const out = await broker.exec(['sh', '-c', `tail -c +${offset + 1} '${file}' | head -c ${length} | base64 -w0`]);
+  return Buffer.from(out.stdout, 'base64');
+}
+
+/** The bytes at a logical offset of a store made of equal files named by their start offsets. */
+const inFiles = (broker: Container, dir: string, fileSize: number, offset: number, length: number) => bytes(broker, `${dir}/${String(offset - (offset % fileSize)).padStart(20, '0')}`, offset % fileSize, length);
+
+export default defineLab({
+  id: 'rocketmq-store',
+  title: "RocketMQ's store on disk: one commit log, consume queues that point into it, index files that find a key",
+  topic: 'rocketmq',
+  claims: ['rocketmq.store.commitlog', 'rocketmq.store.consumequeue', 'rocketmq.store.indexfile'],
+  requires: ['docker'],
+  timeLimitMs: 180_000,
+  handout: {
+    starts: 'A RocketMQ 5.5 name server and broker (1 MiB commit-log files, 100-entry consume-queue files) and a client container.',
+    does: 'Sends 2000 messages of 500 bytes with keys and tag TagA to a topic of 4 queues; asks the broker for one by its key.',
+    observes: 'The store directories; every 50th consume-queue entry followed into the commit log from the bytes; the index header and the key\'s hash-slot chain; the query result.',
+  },
+  needs: {
+    services: {
+      namesrv: { image: 'rocketmq', cmd: ['rocketmq-namesrv'], ready: { log: /Name Server boot success/ } },
+      broker: {
+        image: 'rocketmq',
+        cmd: ['rocketmq-broker'],
+        env: { ROCKETMQ_NAMESRV_ADDR: 'namesrv:9876', ROCKETMQ_CFG_mappedFileSizeCommitLog: String(COMMIT_LOG_FILE), ROCKETMQ_CFG_mappedFileSizeConsumeQueue: String(QUEUE_FILE), ROCKETMQ_CFG_maxHashSlotNum: String(HASH_SLOTS) },
+        // "boot success" comes before clients can find it: wait for its first registration with the name server.
+        ready: { log: /Registering current broker to name server completed/ },
+        readyTimeoutMs: 60_000,
+      },
+      client: { image: 'rocketmq', cmd: ['sleep', 'infinity'] },
+    },
+  },
+  async run(ctx) {
+    const { broker, client } = ctx.services;
+    const call = async (args: string[]) => {
+      const out = await client.exec(['rocketmq-lab-client', ...args, 'namesrv=namesrv:9876']);
+      return out.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    ctx.step(`${MESSAGES} messages to ${TOPIC}`);
+    const sent = (await call(['produce', `topic=${TOPIC}`, `count=${MESSAGES}`, 'prefix=key-', 'size=500', 'tag=TagA'])).filter((e) => e.e === 'sent');
+    if (sent.length !== MESSAGES) throw new Error(`only ${sent.length} of ${MESSAGES} messages were sent`);
+    ctx.environment.rocketmq = (await broker.exec(['sh', '-c', 'ls /opt/rocketmq/libs | grep -m1 "^rocketmq-broker"'])).stdout.trim();
+
+    ctx.step('reading the store');
+    const commitLog = await list(broker, `${STORE}/commitlog`);
+    const queueIds = (await broker.exec(['ls', `${STORE}/consumequeue/${TOPIC}`])).stdout.split('\n').filter(Boolean);
+    const queues = Object.fromEntries(await Promise.all(queueIds.map(async (q) => [q, await list(broker, `${STORE}/consumequeue/${TOPIC}/${q}`)] as const)));
+    const followed: StoreObservation['followed'] = [];
+    for (const q of queueIds) {
+      const entries = Math.max(...queues[q]!.map((f) => Number(f.name) + f.size)) / 20;
+      for (let index = 0; index < entries; index += 50) {
+        const entry = decodeConsumeQueueEntry(await inFiles(broker, `${STORE}/consumequeue/${TOPIC}/${q}`, QUEUE_FILE, index * 20, 20));
+        if (entry.size <= 0) continue;
+        const record = decodeCommitLogRecord(await inFiles(broker, `${STORE}/commitlog`, COMMIT_LOG_FILE, entry.commitLogOffset, entry.size));
+        followed.push({ queueId: Number(q), index, entry, record });
+      }
+    }
+
+    ctx.step(`the key ${KEY} through the index`);
+    const indexFiles = (await list(broker, `${STORE}/index`)).sort((a, b) => a.name.localeCompare(b.name));
+    let index: StoreObservation['index'] = null;
+    for (const file of indexFiles) {
+      const whole = await bytes(broker, `${STORE}/index/${file.name}`, 0, file.size);
+      const found = lookUpKey(whole, HASH_SLOTS, TOPIC, KEY);
+      if (found.matches.length || file === indexFiles.at(-1)) index = { files: indexFiles, header: decodeIndexHeader(whole), slots: HASH_SLOTS, key: KEY, ...found };
+      if (found.matches.length) break;
+    }
+    const query = await call(['query-key', `topic=${TOPIC}`, `key=${KEY}`]);
+    const hits = query.filter((e) => e.e === 'msg');
+
+    const observation: StoreObservation = {
+      commitLogFileSize: COMMIT_LOG_FILE,
+      commitLog,
+      queues,
+      followed,
+      sent: sent.map((e) => ({ queueId: Number(e.queueId), queueOffset: Number(e.queueOffset), commitLogOffset: Number(e.commitLogOffset), key: String(e.k) })),
+      index,
+      queryByKey: { found: hits.length, commitLogOffsets: hits.map((e) => Number(e.commitLogOffset)) },
+    };
+    return [withEvidence(judgeCommitLog(observation), ...keptJson(ctx, 'store-observation.json', observation, 'everything observed (JSON)')), judgeConsumeQueue(observation), judgeIndexFile(observation)];
+  },
+});
