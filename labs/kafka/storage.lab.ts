@@ -7,7 +7,7 @@
  * scaled down from days to seconds (the broker checks retention every second in this cluster).
  *
  * Does: writes 300 records one batch each; writes one record, waits past segment.ms, writes another;
- * writes into a topic with retention.ms=4000 and watches its directory; writes 400 records into two
+ * writes into a topic with retention.ms=6000 and watches its directory; writes 400 records into two
  * partitions with retention.bytes=3072.
  *
  * Observes: the partition directories (file names and sizes), kafka-dump-log's listing of every
@@ -25,7 +25,7 @@ import { CLUSTER_SETTINGS, kafkaCluster, type KafkaCluster } from '../../src/sys
 const DATA = '/var/lib/kafka/data';
 const SEGMENT_BYTES = 4096;
 const SEGMENT_MS = 1000;
-const RETENTION_MS = 4000;
+const RETENTION_MS = 6000;
 const RETENTION_BYTES = 3072;
 const SMALL_SEGMENT = 1024;
 
@@ -41,7 +41,7 @@ export interface StorageObservation {
   batches: Record<string, DumpedBatch[]>;
   timeRoll: { segmentMs: number; pauseMs: number; records: number; logFiles: string[] };
   firstBatch: { fields: Field[]; crcOverBatch: number; dumped: DumpedBatch };
-  retentionTime: { retentionMs: number; checkIntervalMs: number; segments: { baseOffset: number; newestRecordAt: number; oldestRecordAt: number; goneAt: number | null; renamedDeleted: boolean }[] };
+  retentionTime: { retentionMs: number; checkIntervalMs: number; segments: { baseOffset: number; newestRecordAt: number; oldestRecordAt: number; goneAt: number | null; renamedDeleted: boolean; records: number }[] };
   retentionSize: { retentionBytes: number; segmentBytes: number; partitions: { partition: number; logBytes: number; segments: number }[]; records: number; batchBytes: number };
 }
 
@@ -161,11 +161,13 @@ async function dump(broker: Container, file: string): Promise<DumpedBatch[]> {
   return parseDumpLog((await broker.exec(['kafka-dump-log', '--files', file])).stdout);
 }
 
-async function produce(kafka: KafkaCluster, ctx: { scope: Scope }, topic: string, count: number, rate: number, prefix = 'k'): Promise<void> {
-  // batch.size=0: no batching, so that every record is a batch of its own.
+/** Writes records one batch each (batch.size=0: no batching); returns the offset each got and when it was sent (its CreateTime, to the millisecond). */
+async function produce(kafka: KafkaCluster, ctx: { scope: Scope }, topic: string, count: number, rate: number, prefix = 'k'): Promise<{ offset: number; sentAt: number }[]> {
   const events = await kafka.call(ctx.scope, 'produce', { topic, count, rate, acks: 'all', prefix, 'linger.ms': 0, 'batch.size': 0 }, 120_000);
   const failed = events.filter((e) => e.e === 'err');
   if (failed.length) throw new Error(`${failed.length} writes to ${topic} failed: ${String(failed[0]!.x)}`);
+  const sentAt = new Map(events.filter((e) => e.e === 'send').map((e) => [e.k, e.t]));
+  return events.filter((e) => e.e === 'ack').map((e) => ({ offset: Number(e.o), sentAt: sentAt.get(e.k)! }));
 }
 
 export default defineLab({
@@ -177,7 +179,7 @@ export default defineLab({
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's three-broker Kafka cluster; topics pinned to broker1 with small segments and retention scaled to seconds.",
-    does: 'Writes 300 records one batch each; two records further apart than segment.ms; records into a topic with retention.ms=4000, watching its directory; 400 records into two partitions with retention.bytes=3072.',
+    does: 'Writes 300 records one batch each; two records further apart than segment.ms; records into a topic with retention.ms=6000, watching its directory; 400 records into two partitions with retention.bytes=3072.',
     observes: "The partition directories, kafka-dump-log's batches, the first batch's bytes decoded and its CRC recomputed.",
   },
   needs: { shared: { kafka: kafkaCluster } },
@@ -213,15 +215,17 @@ export default defineLab({
     ctx.step(`retention by time: retention.ms=${RETENTION_MS}`);
     const timed = topic('timed');
     await kafka.createTopic(timed, { partitions: 1, replicaAssignment: onBroker1(1), config: { 'internal.segment.bytes': String(SMALL_SEGMENT), 'retention.ms': String(RETENTION_MS) } });
-    await produce(kafka, ctx, timed, 60, 30);
+    const records = await produce(kafka, ctx, timed, 60, 30);
     const dir = `${DATA}/${timed}-0`;
-    const written = logFiles(await listDir(broker, dir));
-    const retained = await Promise.all(
-      written.map(async (l) => {
-        const b = await dump(broker, `${dir}/${l.file}`);
-        return { baseOffset: baseOffsetOf(l.file), newestRecordAt: Math.max(...b.map((x) => x.createTime)), oldestRecordAt: Math.min(...b.map((x) => x.createTime)), goneAt: null as number | null, renamedDeleted: false };
-      }),
-    );
+    // Which records each segment holds comes from the offsets in the directory listing; their times from the
+    // producer (reading the segments with kafka-dump-log instead would race the retention it is watching).
+    const bases = logFiles(await listDir(broker, dir)).map((l) => baseOffsetOf(l.file));
+    const retained = bases
+      .map((base, i) => {
+        const inside = records.filter((r) => r.offset >= base && r.offset < (bases[i + 1] ?? Infinity));
+        return { baseOffset: base, newestRecordAt: Math.max(...inside.map((r) => r.sentAt)), oldestRecordAt: Math.min(...inside.map((r) => r.sentAt)), goneAt: null as number | null, renamedDeleted: false, records: inside.length };
+      })
+      .filter((s) => s.records > 0);
     ctx.timeline.note(`${timed}: ${retained.length} segments written`);
     const watchUntil = Date.now() + RETENTION_MS + 12_000;
     while (Date.now() < watchUntil && retained.slice(0, -1).some((s) => s.goneAt === null)) {
