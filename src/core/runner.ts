@@ -167,7 +167,8 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
     const problem = checkVerdicts(lab, claims) ?? (scope.failures.length ? `background task failed: ${scope.failures[0]}` : undefined);
     outcome = problem ? result('error', claims, `lab error: ${problem}`) : result('passed', claims);
   } catch (error) {
-    outcome = result('error', [], firstLine(signal.aborted ? signal.reason : error));
+    // A failed background task (a sampler) is usually why the lab then waited in vain: say so first.
+    outcome = result('error', [], scope.failures.length ? `background task failed: ${scope.failures[0]}` : firstLine(signal.aborted ? signal.reason : error));
     // The lab stops at its next await; its resources are disposed only after that.
     await settledWithin(running, STOP_GRACE_MS, options.force);
   } finally {

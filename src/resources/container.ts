@@ -110,8 +110,8 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
     });
   };
   await cancellable(handle.start());
-  await attach();
   scope.defer(`netns ${netns}`, detach);
+  await attach();
 
   const info = await inspect();
   const ports: Record<number, number> = {};
@@ -170,34 +170,30 @@ async function spawnIn(scope: Scope, containerId: string, cmd: string[]): Promis
   const engine = await docker();
   const exec = await cancellable(engine.getContainer(containerId).exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true }));
   const stream = await cancellable(exec.start({ hijack: true, stdin: true }));
-  // The engine may answer before the process has started (Pid 0): ask again until it has a pid or has ended.
-  let pid = 0;
-  for (let tries = 0; tries < 100; tries++) {
-    const state = await cancellable(exec.inspect());
-    pid = state.Pid;
-    if (pid > 0 || (!state.Running && state.ExitCode !== null)) break;
-    await sleep(20);
-  }
   const lines: string[] = [];
   const listeners: ((line: string) => void)[] = [];
-  let rest = '';
-  const collect = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const parts = (rest + chunk.toString('utf8')).split('\n');
-      rest = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        for (const listen of listeners) listen(line);
-      }
-      done();
-    },
-  });
-  engine.modem.demuxStream(stream, collect, collect);
+  // One splitter per stream: a stderr frame must not land in the middle of a stdout line.
+  const splitter = () => {
+    let rest = '';
+    return new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        const parts = (rest + chunk.toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) {
+          lines.push(line);
+          for (const listen of listeners) listen(line);
+        }
+        done();
+      },
+    });
+  };
+  engine.modem.demuxStream(stream, splitter(), splitter());
   const ended = new Promise<void>((resolve) => {
     stream.on('end', () => resolve());
     stream.on('close', () => resolve());
     stream.on('error', () => resolve());
   });
+  let pid = 0;
   let finished = false;
   void ended.then(() => (finished = true));
   // Never signal pid 0 (the engine reports 0 for an exec that has ended: that would be our own
@@ -215,6 +211,13 @@ async function spawnIn(scope: Scope, containerId: string, cmd: string[]): Promis
     stream.destroy();
     await ended;
   });
+  // The engine may answer before the process has started (Pid 0): ask again until it has a pid or has ended.
+  for (let tries = 0; tries < 100; tries++) {
+    const state = await cancellable(exec.inspect());
+    pid = state.Pid;
+    if (pid > 0 || (!state.Running && state.ExitCode !== null)) break;
+    await sleep(20);
+  }
   return {
     pid,
     lines,
@@ -225,7 +228,7 @@ async function spawnIn(scope: Scope, containerId: string, cmd: string[]): Promis
         new Promise<string>((resolve, reject) => {
           const seen = lines.find((l) => pattern.test(l));
           if (seen !== undefined) return resolve(seen);
-          const timer = setTimeout(() => reject(new Error(`${cmd[0]} did not print ${pattern} within ${timeoutMs} ms: ${lines.slice(-3).join(' | ')}`)), timeoutMs);
+          const timer = setTimeout(() => reject(new Error(`${cmd[0]} did not print ${pattern} within ${timeoutMs} ms: ${lines.slice(-3).join(' | ')}`)), timeoutMs).unref();
           listeners.push((line) => {
             if (!pattern.test(line)) return;
             clearTimeout(timer);

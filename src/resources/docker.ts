@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { DOCKER_LABEL, resourceName } from './run-state.ts';
+import { cancellable } from './cancel.ts';
 import type { Scope } from './scope.ts';
 
 let client: Promise<Docker> | undefined;
@@ -35,16 +36,23 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a command in a running container, optionally feeding it standard input, as the image's user or `user`. */
+/**
+ * Runs a command in a running container, optionally feeding it standard input, as the image's user
+ * or `user`. The lab's cancellation stops waiting for it and closes its stream (the command itself
+ * ends with its container).
+ */
 export async function execIn(containerId: string, cmd: string[], input?: string, user?: string): Promise<ExecResult> {
-  const exec = await (await docker()).getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: input !== undefined, ...(user ? { User: user } : {}) });
-  const stream = await exec.start({ hijack: true, stdin: input !== undefined });
+  const exec = await cancellable((await docker()).getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: input !== undefined, ...(user ? { User: user } : {}) }));
+  const stream = await cancellable(exec.start({ hijack: true, stdin: input !== undefined }));
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const collect = (into: Buffer[]) => new Writable({ write: (chunk, _encoding, done) => (into.push(chunk), done()) });
   (await docker()).modem.demuxStream(stream, collect(out), collect(err));
   if (input !== undefined) stream.end(input);
-  await new Promise((resolve) => stream.on('end', resolve));
+  await cancellable(new Promise((resolve) => stream.on('end', resolve))).catch((error: unknown) => {
+    stream.destroy();
+    throw error;
+  });
   const { ExitCode } = await exec.inspect();
   return { exitCode: ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }

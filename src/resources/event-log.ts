@@ -27,10 +27,11 @@ export class EventLog<T> {
           done();
           resolve(found);
         };
+        // Unref'd: a wait that was given up on (cancelled) must not keep the process alive.
         const timer = setTimeout(() => {
           done();
           reject(timeoutError());
-        }, timeoutMs);
+        }, timeoutMs).unref();
         const done = () => {
           clearTimeout(timer);
           this.waiters.delete(check);

@@ -5,7 +5,7 @@
  * restarting need a container.
  */
 import { z } from 'zod';
-import { sleep } from './cancel.ts';
+import { currentSignal, sleep, uncancellable } from './cancel.ts';
 import type { Container } from './container.ts';
 import { impair } from './impairment.ts';
 import type { Host } from './netns.ts';
@@ -97,16 +97,26 @@ export class Faults {
   private async partition(from: string[], to: string[], oneWay: boolean): Promise<() => Promise<void>> {
     const comment = `labs-${this.runId}-partition-${++this.rule}`;
     const rules: { netns: string; args: string[] }[] = [];
+    const inserted: typeof rules = [];
     const block = (receivers: string[], senders: string[]) => {
       const sources = senders.flatMap((s) => ipv4Addresses(this.host(s)));
       for (const r of receivers) rules.push({ netns: this.host(r).netns, args: ['INPUT', '-s', sources.join(','), '-m', 'comment', '--comment', comment, '-j', 'DROP'] });
     };
     block(to, from);
     if (!oneWay) block(from, to);
-    for (const { netns, args } of rules) await exec('iptables', ['-I', ...args], { netns });
-    return async () => {
-      for (const { netns, args } of rules) await exec('iptables', ['-D', ...args], { netns }).catch(() => undefined);
+    const undo = async () => {
+      for (const { netns, args } of inserted.splice(0)) await exec('iptables', ['-D', ...args], { netns }).catch(() => undefined);
     };
+    try {
+      for (const rule of rules) {
+        await exec('iptables', ['-I', ...rule.args], { netns: rule.netns });
+        inserted.push(rule);
+      }
+    } catch (error) {
+      await uncancellable(undo);
+      throw error;
+    }
+    return undo;
   }
 
   private async apply(f: Fault): Promise<() => Promise<void>> {
@@ -190,7 +200,7 @@ export class Faults {
           await sleep(item.forMs, signal);
           await active.heal();
         }
-      }).done,
+      }, currentSignal()).done,
     );
     return Promise.all(tasks).then(() => undefined);
   }

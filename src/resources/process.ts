@@ -116,7 +116,7 @@ export function spawnLabelled(
         const timer = setTimeout(() => {
           done();
           reject(new Error(`${command} did not print ${pattern} within ${timeoutMs} ms: ${lines.slice(-3).join(' | ')}`));
-        }, timeoutMs);
+        }, timeoutMs).unref();
         const onExit = () => {
           done();
           reject(new Error(`${command} exited before printing ${pattern}: ${lines.slice(-3).join(' | ')}`));

@@ -69,8 +69,9 @@ export async function reapDeadRuns(options: { everything?: boolean } = {}): Prom
   // After the processes are gone: what they left on the host (mounts, chains) goes by its recorded teardown.
   for (const teardown of recordedTeardowns()) {
     if (!isDead(teardown.runId)) continue;
-    await runTeardown(teardown);
-    reaped.teardowns.push(`${teardown.name} of ${teardown.runId}`);
+    // One teardown that fails (a busy mount) must not keep every later run from reaping the rest.
+    const outcome = await runTeardown(teardown).then(() => 'removed', (error: Error) => `failed: ${error.message.split('\n')[0]}`);
+    reaped.teardowns.push(`${teardown.name} of ${teardown.runId} ${outcome}`);
   }
 
   const namespaces = (await exec('ip', ['netns', 'list']).catch(() => ''))

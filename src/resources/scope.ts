@@ -20,7 +20,6 @@ export class Scope implements AsyncDisposable {
 
   /** Registers a clean-up; returns a function that runs it early (once). */
   defer(name: string, fn: () => Promise<void> | void): () => Promise<void> {
-    if (this.disposing) throw new Error(`scope is closed: cannot add "${name}"`);
     let done = false;
     // A clean-up runs to its end even when the lab that calls it early has been cancelled.
     const once = async () => {
@@ -28,6 +27,11 @@ export class Scope implements AsyncDisposable {
       done = true;
       await uncancellable(fn);
     };
+    if (this.disposing) {
+      // Something was made after its owner closed (a lab still running past its time): undo it at once.
+      void once().catch(() => undefined);
+      throw new Error(`scope is closed: cannot add "${name}"`);
+    }
     this.cleanups.push({ name, fn: once });
     return once;
   }
@@ -40,8 +44,13 @@ export class Scope implements AsyncDisposable {
   background<T>(name: string, task: (signal: AbortSignal) => Promise<T>, parent?: AbortSignal): BackgroundTask<T> {
     const controller = new AbortController();
     const signal = parent ? AbortSignal.any([controller.signal, parent]) : controller.signal;
+    let settled: Promise<void> = Promise.resolve();
+    const stop = this.defer(`background ${name}`, async () => {
+      controller.abort(`${name} stopped`);
+      await settled;
+    });
     const done = Promise.resolve().then(() => task(signal));
-    const settled = done.then(
+    settled = done.then(
       () => undefined,
       (error: unknown) => {
         if (!signal.aborted || !(error instanceof Cancelled || (error as Error)?.name === 'AbortError')) {
@@ -49,10 +58,6 @@ export class Scope implements AsyncDisposable {
         }
       },
     );
-    const stop = this.defer(`background ${name}`, async () => {
-      controller.abort(`${name} stopped`);
-      await settled;
-    });
     return { done, stop };
   }
 

@@ -174,11 +174,10 @@ export const kafkaCluster: SharedResource<KafkaCluster> = {
   images: ['kafka'],
   start: startCluster,
   async reset(cluster) {
-    for (const broker of Object.values(cluster.brokers)) {
-      const state = await broker.running().catch(() => false);
-      if (!state) await broker.start();
-    }
     await Promise.all(Object.values(cluster.brokers).map((b) => b.unpause().catch(() => undefined)));
+    // start() on a running broker changes nothing but attaches its namespace name again, so that a
+    // restart an earlier lab left half done cannot leave the name on a dead namespace.
+    for (const broker of Object.values(cluster.brokers)) await broker.start();
     const topics = (await cluster.tool('kafka-topics', ['--bootstrap-server', cluster.bootstrap, '--list', '--exclude-internal'])).stdout.split('\n').filter(Boolean);
     if (topics.length) await cluster.tool('kafka-topics', ['--bootstrap-server', cluster.bootstrap, '--delete', '--topic', topics.join(',')]);
     await cluster.waitHealthy(60_000);

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import { cancellable } from '../resources/cancel.ts';
+import { cancellable, uncancellable } from '../resources/cancel.ts';
 import { ensureImage } from '../resources/images.ts';
 import { exec } from '../resources/process.ts';
 import { stateDir } from '../resources/run-state.ts';
@@ -73,11 +73,13 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
     loadImage(name) {
       let image = loaded.get(name);
       if (!image) {
-        image = (async () => {
+        // Shared by every lab of the run: not cancelled with the lab that asked first, forgotten if it fails.
+        image = uncancellable(async () => {
           const tag = await ensureImage(name);
           await exec('sh', ['-c', `docker save '${tag}' | ctr --address '${env.CONTAINERD_ADDRESS}' -n k8s.io images import -`], { timeoutMs: 300_000 });
           return tag;
-        })();
+        });
+        image.catch(() => loaded.delete(name));
         loaded.set(name, image);
       }
       return image;

@@ -88,7 +88,10 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
-    unregister();
+    // A run whose clean-up failed keeps its record: once this process has exited the record reads
+    // as dead, and the next run's reaper asks Docker for what was left.
+    const leftSomething = sharedCleanupFailed || !results || results.some((r) => r.reason?.includes('clean-up failed'));
+    if (!leftSomething) unregister();
   }
   const report: RunReport = { runId, startedAt, labs: results };
 
