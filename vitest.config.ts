@@ -1,7 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
-/** Labs that start a whole cluster (three Kafka brokers, a Kubernetes node): run last, one at a time. */
-const CLUSTERS = ['test/integration/kafka.test.ts', 'test/integration/k8s-probes.test.ts'];
+/**
+ * Run last, one at a time: labs that start a whole cluster (three Kafka brokers, a Kubernetes node),
+ * and labs whose verdicts rest on timing (a retransmission within one round trip, a close's segments,
+ * requests in flight through a reload), which a neighbour's load on two cores can skew.
+ */
+const ALONE = [
+  'test/integration/kafka.test.ts',
+  'test/integration/k8s-probes.test.ts',
+  'test/integration/tcp-congestion.test.ts',
+  'test/integration/tcp-lifecycle.test.ts',
+  'test/integration/nginx-processes.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -12,12 +22,11 @@ export default defineConfig({
       {
         extends: true,
         // Integration tests start namespaces, captures and containers: two at a time on two cores.
-        test: { name: 'labs', include: ['test/**/*.test.ts'], exclude: CLUSTERS, maxWorkers: 2, sequence: { groupOrder: 0 } },
+        test: { name: 'labs', include: ['test/**/*.test.ts'], exclude: ALONE, maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
-        // A cluster takes both cores while it starts and a gigabyte or more of memory: alone, after the rest.
-        test: { name: 'clusters', include: CLUSTERS, maxWorkers: 1, sequence: { groupOrder: 1 } },
+        test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
       },
     ],
   },
