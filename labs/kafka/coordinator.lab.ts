@@ -140,7 +140,9 @@ export default defineLab({
     let after: CoordinatorObservation['after'];
     try {
       // Until the controller has moved the offsets partitions' leadership off the dead broker.
-      await until(async () => !Object.values((await snapshot(kafka, ctx.scope, groups)).leaders).includes(killed), 60_000, `leadership to leave node ${killed}`, 500);
+      // Polling the leaders alone: asking for coordinators that sit on the dead broker blocks until they move.
+      const leaders = async () => (await kafka.call(ctx.scope, 'partitions', { topic: '__consumer_offsets' })).filter((e) => e.e === 'partition').map((e) => Number(e.leader));
+      await until(async () => !(await leaders()).includes(killed), 90_000, `leadership to leave node ${killed}`, 500);
       after = { ...(await snapshot(kafka, ctx.scope, groups)), killed };
     } finally {
       await fault.heal();
