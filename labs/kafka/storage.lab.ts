@@ -152,10 +152,7 @@ export function judgeRetentionSize(o: StorageObservation): ClaimResult {
   };
 }
 
-async function listDir(broker: Container, dir: string): Promise<SegmentFile[]> {
-  const out = await broker.exec(['find', dir, '-maxdepth', '1', '-type', 'f', '-printf', '%f %s\\n']);
-  return out.stdout.split('\n').filter(Boolean).map((l) => ({ file: l.split(' ')[0]!, size: Number(l.split(' ')[1]) }));
-}
+const listDir = async (broker: Container, dir: string): Promise<SegmentFile[]> => (await broker.files(dir)).map((f) => ({ file: f.name, size: f.size }));
 
 async function dump(broker: Container, file: string): Promise<DumpedBatch[]> {
   return parseDumpLog((await broker.exec(['kafka-dump-log', '--files', file])).stdout);

@@ -94,11 +94,6 @@ export function judgeIndexFile(o: StoreObservation): ClaimResult {
     : { id: 'rocketmq.store.indexfile', verdict: 'refuted', summary: `The key "${o.index.key}" could not be followed to its message through the index (${JSON.stringify({ expected, viaIndex, query: o.queryByKey })}).`, observed, evidence };
 }
 
-async function list(broker: Container, dir: string): Promise<StoreFile[]> {
-  const out = await broker.exec(['find', dir, '-maxdepth', '1', '-type', 'f', '-printf', '%f %s\\n']);
-  return out.stdout.split('\n').filter(Boolean).map((l) => ({ name: l.split(' ')[0]!, size: Number(l.split(' ')[1]) }));
-}
-
 async function bytes(broker: Container, file: string, offset: number, length: number): Promise<Uint8Array> {
   const out = await broker.exec(['sh', '-c', `tail -c +${offset + 1} '${file}' | head -c ${length} | base64 -w0`]);
   return Buffer.from(out.stdout, 'base64');
@@ -145,9 +140,9 @@ export default defineLab({
     ctx.environment.rocketmq = (await broker.exec(['sh', '-c', 'ls /opt/rocketmq/libs | grep -m1 "^rocketmq-broker"'])).stdout.trim();
 
     ctx.step('reading the store');
-    const commitLog = await list(broker, `${STORE}/commitlog`);
+    const commitLog = await broker.files(`${STORE}/commitlog`);
     const queueIds = (await broker.exec(['ls', `${STORE}/consumequeue/${TOPIC}`])).stdout.split('\n').filter(Boolean);
-    const queues = Object.fromEntries(await Promise.all(queueIds.map(async (q) => [q, await list(broker, `${STORE}/consumequeue/${TOPIC}/${q}`)] as const)));
+    const queues = Object.fromEntries(await Promise.all(queueIds.map(async (q) => [q, await broker.files(`${STORE}/consumequeue/${TOPIC}/${q}`)] as const)));
     const followed: StoreObservation['followed'] = [];
     for (const q of queueIds) {
       const entries = Math.max(...queues[q]!.map((f) => Number(f.name) + f.size)) / 20;
@@ -160,7 +155,7 @@ export default defineLab({
     }
 
     ctx.step(`the key ${KEY} through the index`);
-    const indexFiles = (await list(broker, `${STORE}/index`)).sort((a, b) => a.name.localeCompare(b.name));
+    const indexFiles = (await broker.files(`${STORE}/index`)).sort((a, b) => a.name.localeCompare(b.name));
     let index: StoreObservation['index'] = null;
     for (const file of indexFiles) {
       const whole = await bytes(broker, `${STORE}/index/${file.name}`, 0, file.size);

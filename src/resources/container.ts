@@ -53,6 +53,8 @@ export interface Container extends Host {
   /** Host port on 127.0.0.1 for each published container port. */
   ports: Record<number, number>;
   exec(cmd: string[], options?: { input?: string; user?: string }): Promise<ExecResult>;
+  /** The regular files directly in a directory of the container, with their sizes in bytes. */
+  files(dir: string): Promise<{ name: string; size: number }[]>;
   /** Starts a long-running command; `scope` kills it if it is still running when the scope closes. */
   spawn(scope: Scope, cmd: string[]): Promise<ContainerProcess>;
   logs(): Promise<string>;
@@ -132,6 +134,10 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
     ports,
     exec: (cmd, options = {}) => execIn(info.Id, cmd, options.input, options.user),
     spawn: (owner, cmd) => spawnIn(owner, info.Id, cmd),
+    async files(dir) {
+      const out = await execIn(info.Id, ['find', dir, '-maxdepth', '1', '-type', 'f', '-printf', '%f %s\n']);
+      return out.stdout.split('\n').filter(Boolean).map((line) => ({ name: line.split(' ')[0]!, size: Number(line.split(' ')[1]) }));
+    },
     logs: async () => demuxLog(await cancellable(handle.logs({ stdout: true, stderr: true, follow: false }))),
     pid,
     running: async () => (await inspect()).State.Running === true,
