@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both set the machine up first.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
-LABS := node src/cli/main.ts
+LABS := node src/cli/labs.mjs
 
 .PHONY: setup run test unit typecheck bench clean
 

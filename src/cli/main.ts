@@ -1,13 +1,7 @@
-#!/usr/bin/env node
 /** The `labs` command line. */
-import module from 'node:module';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/usage-error.ts';
 import { OPTIONS, type Flags } from './flags.ts';
-
-// Compiled code is cached on disk: the modules a command imports load in about half the time on
-// later runs (the CLI's fixed cost is mostly loading the selected lab and what it uses).
-module.enableCompileCache?.(new URL('../../.cache/compile', import.meta.url).pathname);
 
 const USAGE = `usage: labs <command> [options]
 

@@ -55,17 +55,17 @@ export function checkVerdicts(lab: Lab, claims: ClaimResult[]): string | undefin
 
 const firstLine = (error: unknown) => ((error as Error)?.message ?? String(error)).split('\n')[0]!;
 
-/** Resolves when `promise` settles, after `ms`, or when `cut` aborts, whichever is first. */
-function settledWithin(promise: Promise<unknown>, ms: number, cut?: AbortSignal): Promise<void> {
+/** Whether `promise` settles within `ms`, before `cut` aborts. */
+function settledWithin(promise: Promise<unknown>, ms: number, cut?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = () => {
+    const done = (settled: boolean) => () => {
       clearTimeout(timer);
-      resolve();
+      resolve(settled);
     };
-    const timer = setTimeout(done, ms);
-    if (cut?.aborted) done();
-    cut?.addEventListener('abort', done, { once: true });
-    promise.then(done, done);
+    const timer = setTimeout(done(false), ms);
+    if (cut?.aborted) done(false)();
+    cut?.addEventListener('abort', done(false), { once: true });
+    promise.then(done(true), done(true));
   });
 }
 
@@ -93,20 +93,23 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
 
   // Images and run-scoped resources come before the lab's clock starts.
   const needs = lab.needs ?? {};
-  const leases: (() => void)[] = [];
+  const leases: ((how?: { abandoned: boolean }) => void)[] = [];
   const sharedValues: Record<string, unknown> = {};
   const sharedHosts: Record<string, Host> = {};
   let images: Record<string, string> = {};
   try {
-    images = await prepareServiceImages(needs.services ?? {}, (line) => step(`images: ${line}`));
-    for (const [name, resource] of Object.entries(needs.shared ?? {})) {
-      for (const image of resource.images ?? []) await imageFor(image, (line) => step(`images: ${line}`));
-      step(`waiting for ${resource.describe}`);
-      const lease = await withSignal(options.signal, () => shared.acquire(resource));
-      leases.push(lease.release);
-      sharedValues[name] = lease.value;
-      Object.assign(sharedHosts, resource.hostsOf?.(lease.value));
-    }
+    // An interrupt stops an image build (and a debootstrap) as it stops a lab.
+    await withSignal(options.signal, async () => {
+      images = await prepareServiceImages(needs.services ?? {}, (line) => step(`images: ${line}`));
+      for (const [name, resource] of Object.entries(needs.shared ?? {})) {
+        for (const image of resource.images ?? []) await imageFor(image, (line) => step(`images: ${line}`));
+        step(`waiting for ${resource.describe}`);
+        const lease = await shared.acquire(resource);
+        leases.push(lease.release);
+        sharedValues[name] = lease.value;
+        Object.assign(sharedHosts, resource.hostsOf?.(lease.value));
+      }
+    });
   } catch (error) {
     for (const release of leases) release();
     return result('error', [], `set-up failed: ${firstLine(error)}`);
@@ -162,6 +165,7 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
   cancelled.catch(() => undefined);
 
   let outcome: LabResult;
+  let stillRunning = false;
   try {
     const claims = await Promise.race([running, cancelled]);
     const problem = checkVerdicts(lab, claims) ?? (scope.failures.length ? `background task failed: ${scope.failures[0]}` : undefined);
@@ -170,13 +174,14 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
     // A failed background task (a sampler) is usually why the lab then waited in vain: say so first.
     outcome = result('error', [], scope.failures.length ? `background task failed: ${scope.failures[0]}` : firstLine(signal.aborted ? signal.reason : error));
     // The lab stops at its next await; its resources are disposed only after that.
-    await settledWithin(running, STOP_GRACE_MS, options.force);
+    stillRunning = !(await settledWithin(running, STOP_GRACE_MS, options.force));
   } finally {
     clearTimeout(timer);
   }
   stop.abort(new Error('the lab has ended'));
   const cleanupErrors = await scope.dispose();
-  for (const release of leases) release();
+  // A lab that never reached an await may still be calling a shared cluster: the next lab gets a new one.
+  for (const release of leases) release({ abandoned: stillRunning });
   if (cleanupErrors.length) {
     outcome = { ...outcome, status: 'error', reason: [outcome.reason, `clean-up failed: ${cleanupErrors.join('; ')}`].filter(Boolean).join('; ') };
   }

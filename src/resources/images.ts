@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { Cancelled, currentSignal } from './cancel.ts';
 import { docker } from './docker.ts';
+import { exec, execOutcome } from './process.ts';
 
 export const DOCKER_DIR = fileURLToPath(new URL('../../docker', import.meta.url));
 export const DEBIAN_IMAGE = 'labs/debian:bookworm';
@@ -39,9 +40,9 @@ export function aptMirror(): string {
 }
 
 async function pullDebian(log: (line: string) => void): Promise<boolean> {
-  const pulled = await execa('docker', ['pull', REGISTRY_IMAGE], { reject: false, timeout: 60_000 });
-  if (pulled.failed) {
-    log(`no registry: ${String(pulled.stderr).trim().split('\n')[0] ?? 'pull failed'}`);
+  const pulled = await execOutcome('docker', ['pull', REGISTRY_IMAGE], { timeoutMs: 60_000 });
+  if (pulled.exitCode !== 0) {
+    log(`no registry: ${pulled.stderr.split('\n')[0] || 'pull failed'}`);
     return false;
   }
   await (await docker()).getImage(REGISTRY_IMAGE).tag({ repo: 'labs/debian', tag: 'bookworm' });
@@ -53,8 +54,8 @@ async function debootstrapDebian(log: (line: string) => void): Promise<void> {
   try {
     const mirror = aptMirror();
     log(`debootstrap bookworm from ${mirror}`);
-    await execa('debootstrap', ['--variant=minbase', 'bookworm', rootfs, mirror], { timeout: 900_000 });
-    await execa('sh', ['-c', `tar -C '${rootfs}' -c . | docker import - ${DEBIAN_IMAGE}`], { timeout: 300_000 });
+    await exec('debootstrap', ['--variant=minbase', 'bookworm', rootfs, mirror], { timeoutMs: 900_000 });
+    await exec('sh', ['-c', `tar -C '${rootfs}' -c . | docker import - ${DEBIAN_IMAGE}`], { timeoutMs: 300_000 });
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
   }
@@ -95,6 +96,30 @@ export function imageTag(name: string, parentId: string): string {
   return `labs/${name}:${hash.digest('hex').slice(0, 12)}`;
 }
 
+/** Builds the Docker context `dir` as `tag`; an abort of the current signal stops the build. */
+export async function buildImage(dir: string, tag: string, name: string, log: (line: string) => void): Promise<void> {
+  const engine = await docker();
+  // Closing the request (an interrupted run) makes the daemon stop the build.
+  const signal = currentSignal();
+  const context = { context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) };
+  const stream = await engine.buildImage(context, { t: tag, labels: { 'io.labs.image': name }, ...(signal ? { abortSignal: signal } : {}) });
+  await new Promise<void>((resolve, reject) =>
+    engine.modem.followProgress(
+      stream,
+      (error: Error | null, output: { error?: string }[]) => {
+        const failed = error?.message ?? output.find((o) => o.error)?.error;
+        if (signal?.aborted) reject(new Cancelled(signal.reason));
+        else if (failed) reject(new Error(`docker build ${name}: ${failed.trim()}`));
+        else resolve();
+      },
+      (event: { stream?: string }) => {
+        const line = event.stream?.trim();
+        if (line?.startsWith('Step ')) log(`${name}: ${line}`);
+      },
+    ),
+  );
+}
+
 /**
  * Builds docker/<name> (and the project images it builds on) unless an image with the same content
  * tag exists; tags it `latest` too, for the Dockerfiles that build FROM it. Returns the content tag.
@@ -103,23 +128,7 @@ export async function ensureImage(name: string, log: (line: string) => void = ()
   const tag = imageTag(name, await ensureParent(name, log));
   if (!(await imageId(tag))) {
     log(`building ${tag}`);
-    const dir = join(DOCKER_DIR, name);
-    const engine = await docker();
-    const stream = await engine.buildImage({ context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) }, { t: tag, labels: { 'io.labs.image': name } });
-    await new Promise<void>((resolve, reject) =>
-      engine.modem.followProgress(
-        stream,
-        (error: Error | null, output: { error?: string }[]) => {
-          const failed = error?.message ?? output.find((o) => o.error)?.error;
-          if (failed) reject(new Error(`docker build ${name}: ${failed.trim()}`));
-          else resolve();
-        },
-        (event: { stream?: string }) => {
-          const line = event.stream?.trim();
-          if (line?.startsWith('Step ')) log(`${name}: ${line}`);
-        },
-      ),
-    );
+    await buildImage(join(DOCKER_DIR, name), tag, name, log);
   }
   await (await docker()).getImage(tag).tag({ repo: `labs/${name}`, tag: 'latest' });
   return tag;

@@ -22,6 +22,8 @@ export interface SharedResource<T> {
 
 interface Entry {
   value: Promise<unknown>;
+  /** What disposes this instance. */
+  scope: Scope & { close(): Promise<void> };
   used: boolean;
   /** The tail of the queue of labs waiting for it. */
   lock: Promise<void>;
@@ -36,31 +38,50 @@ export class RunResources {
     this.runId = runId;
   }
 
-  /** Waits for the resource to be free, starts it the first time, resets it after; returns it and its release. */
-  async acquire<T>(resource: SharedResource<T>): Promise<{ value: T; release: () => void }> {
+  private startInstance<T>(resource: SharedResource<T>): Pick<Entry, 'value' | 'scope' | 'used'> {
+    const scope = this.scope.child(`shared ${resource.key}`);
+    const value = resource.start(scope, this.runId);
+    value.catch(() => undefined);
+    return { value, scope, used: false };
+  }
+
+  /**
+   * Waits for the resource to be free, starts it the first time, resets it after; returns it and
+   * its release. A lab that is still running when it gives the resource back (cancelled, and past
+   * its grace) may still be using it: `release({ abandoned: true })` disposes that instance, and the
+   * next lab gets a new one.
+   */
+  async acquire<T>(resource: SharedResource<T>): Promise<{ value: T; release: (how?: { abandoned: boolean }) => void }> {
     let entry = this.entries.get(resource.key);
     if (!entry) {
-      const value = resource.start(this.scope.child(`shared ${resource.key}`), this.runId);
-      value.catch(() => undefined);
-      entry = { value, used: false, lock: Promise.resolve() };
+      entry = { ...this.startInstance(resource), lock: Promise.resolve() };
       this.entries.set(resource.key, entry);
     }
     const previous = entry.lock;
-    let release!: () => void;
-    entry.lock = new Promise<void>((resolve) => (release = resolve));
+    let unlock!: () => void;
+    entry.lock = new Promise<void>((resolve) => (unlock = resolve));
     await previous;
+    const held = entry;
+    const release = (how?: { abandoned: boolean }) => {
+      if (!how?.abandoned) return unlock();
+      void held.scope
+        .close()
+        .catch(() => undefined)
+        .then(() => Object.assign(held, this.startInstance(resource)))
+        .finally(unlock);
+    };
     try {
       const value = (await entry.value) as T;
       if (entry.used && resource.reset) await resource.reset(value);
       entry.used = true;
       return { value, release };
     } catch (error) {
-      release();
+      unlock();
       throw error;
     }
   }
 
-  /** How many distinct resources were started in this run. */
+  /** How many distinct resources this run has (an abandoned instance's replacement counts once). */
   get started(): number {
     return this.entries.size;
   }

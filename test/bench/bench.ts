@@ -25,7 +25,7 @@ import { kafkaCluster } from '../../src/systems/kafka.ts';
 import { kubernetesCluster } from '../../src/systems/kubernetes.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const CLI = new URL('../../src/cli/labs.mjs', import.meta.url).pathname;
 const runId = newRunId();
 const unregister = registerRun(runId);
 const rssBaselineKb = process.resourceUsage().maxRSS;

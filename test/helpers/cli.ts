@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import Docker from 'dockerode';
 
-export const LABS = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+export const LABS = new URL('../../src/cli/labs.mjs', import.meta.url).pathname;
 export const FIXTURE_LABS = new URL('../fixtures/labs', import.meta.url).pathname;
 
 export function labs(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}) {

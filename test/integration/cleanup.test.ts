@@ -113,4 +113,16 @@ describe('run-scoped resources', () => {
     expect([one.resets, two.resets].sort()).toEqual([0, 1]);
     expect(await leftovers(report.runId)).toEqual(NOTHING);
   });
+
+  it('does not lend a cluster on while a cancelled lab may still use it: the next lab gets a new one', async () => {
+    const result = await labs(['run', 'stuck-with-cluster', 'after-stuck', '--labs-dir', join(FIXTURE_LABS, 'shared'), '--json']);
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.labs[0]).toMatchObject({ status: 'error', reason: expect.stringContaining('timed out') });
+    const after = report.labs[1].claims[0].observed as { containerId: string; starts: string[]; firstStillExists: boolean };
+    expect(after.starts).toHaveLength(2);
+    expect(after.containerId).toBe(after.starts[1]);
+    expect(after.firstStillExists).toBe(false);
+    expect(await leftovers(report.runId)).toEqual(NOTHING);
+  });
 });
