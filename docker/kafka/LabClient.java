@@ -6,16 +6,23 @@
  *
  *   java LabClient <mode> bootstrap=HOST:9092 [topic=T] [option=value ...] [kafka.property=value ...]
  *
- * An argument whose name contains a dot is passed to the Kafka client as a property.
+ * An argument whose name contains a dot, or is acks or retries, is passed to the Kafka client as a property.
  *   consume  group=G [commit=auto|after|before] [process-ms=N]
  *                                             : events assigned, revoked, lost, rec (a record processed,
  *                                               after process-ms), commit, closed; commit=after commits
  *                                               what a poll returned once it is processed, before once
  *                                               it is returned, auto leaves it to enable.auto.commit
- *   produce  count=N [rate=R] [prefix=k]      : events ack, err, done
+ *   produce  count=N [rate=R] [prefix=k] [timestamp-offset-ms=D] [transaction=commit|abort]
+ *                                             : events config (the producer's effective retries,
+ *                                               idempotence, delivery timeout and acks), ack, err, done;
+ *                                               each record's timestamp is the producer's clock plus D;
+ *                                               with transaction= all of them are sent in one transaction
+ *                                               (transactional.id), then committed or aborted: event
+ *                                               committed or aborted
  *   dump                                      : every record of the topic from the start: rec, end
  *   coordinators groups=G1,G2,... [topic=T]   : coordinator of each group
  *   partitions                                : leader and ISR of each partition of the topic
+ * rec events carry the partition (p), offset (o), key (k) and the record's timestamp (ts).
  * consume stops (leaving the group politely) when its standard input closes.
  */
 import java.time.Duration;
@@ -29,6 +36,9 @@ import org.apache.kafka.common.*;
 import org.apache.kafka.common.serialization.*;
 
 public final class LabClient {
+  /** The Kafka client settings whose names have no dot, which would otherwise be taken for options. */
+  private static final Set<String> CLIENT_SETTINGS_WITHOUT_A_DOT = Set.of("acks", "retries");
+
   private static synchronized void emit(String body) {
     System.out.println("{\"t\":" + System.currentTimeMillis() + "," + body + "}");
     System.out.flush();
@@ -55,7 +65,7 @@ public final class LabClient {
     for (int i = 1; i < args.length; i++) {
       String[] kv = args[i].split("=", 2);
       if (kv.length != 2) throw new IllegalArgumentException("expected name=value, not " + args[i]);
-      if (kv[0].contains(".")) props.put(kv[0], kv[1]);
+      if (kv[0].contains(".") || CLIENT_SETTINGS_WITHOUT_A_DOT.contains(kv[0])) props.put(kv[0], kv[1]);
       else options.put(kv[0], kv[1]);
     }
     props.put("bootstrap.servers", options.getOrDefault("bootstrap", "localhost:9092"));
@@ -103,7 +113,7 @@ public final class LabClient {
         }
         for (ConsumerRecord<String, String> r : records) {
           if (processMs > 0) Thread.sleep(processMs);
-          emit("\"e\":\"rec\",\"p\":" + r.partition() + ",\"o\":" + r.offset() + ",\"k\":" + str(String.valueOf(r.key())));
+          emit(record(r));
         }
         if (commit.equals("after") && !records.isEmpty()) {
           consumer.commitSync();
@@ -118,6 +128,10 @@ public final class LabClient {
     }
   }
 
+  private static String record(ConsumerRecord<String, String> r) {
+    return "\"e\":\"rec\",\"p\":" + r.partition() + ",\"o\":" + r.offset() + ",\"k\":" + str(String.valueOf(r.key())) + ",\"ts\":" + r.timestamp();
+  }
+
   private static void produce(Map<String, String> o, Properties props) throws Exception {
     props.putIfAbsent("key.serializer", StringSerializer.class.getName());
     props.putIfAbsent("value.serializer", StringSerializer.class.getName());
@@ -125,8 +139,18 @@ public final class LabClient {
     String prefix = o.getOrDefault("prefix", "k");
     int count = Integer.parseInt(o.getOrDefault("count", "100"));
     double rate = Double.parseDouble(o.getOrDefault("rate", "0"));
+    long timestampOffset = Long.parseLong(o.getOrDefault("timestamp-offset-ms", "0"));
+    String transaction = o.get("transaction");
+    if (transaction != null) props.putIfAbsent("transactional.id", "lab-" + UUID.randomUUID());
     long start = System.nanoTime();
+    ProducerConfig effective = new ProducerConfig(props);
+    emit("\"e\":\"config\",\"retries\":" + effective.getInt(ProducerConfig.RETRIES_CONFIG) + ",\"idempotence\":" + effective.getBoolean(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)
+        + ",\"deliveryTimeoutMs\":" + effective.getInt(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG) + ",\"acks\":" + str(effective.getString(ProducerConfig.ACKS_CONFIG)));
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      if (transaction != null) {
+        producer.initTransactions();
+        producer.beginTransaction();
+      }
       for (int i = 0; i < count; i++) {
         if (rate > 0) {
           long due = start + (long) (i * 1e9 / rate);
@@ -135,12 +159,20 @@ public final class LabClient {
         }
         String key = prefix + i;
         emit("\"e\":\"send\",\"k\":" + str(key));
-        producer.send(new ProducerRecord<>(topic, key, "value-" + i), (meta, e) -> {
+        ProducerRecord<String, String> record = new ProducerRecord<>(topic, null, System.currentTimeMillis() + timestampOffset, key, "value-" + i);
+        producer.send(record, (meta, e) -> {
           if (e == null) emit("\"e\":\"ack\",\"k\":" + str(key) + ",\"p\":" + meta.partition() + ",\"o\":" + meta.offset());
           else emit("\"e\":\"err\",\"k\":" + str(key) + ",\"x\":" + error(e));
         });
       }
       producer.flush();
+      if ("commit".equals(transaction)) {
+        producer.commitTransaction();
+        emit("\"e\":\"committed\"");
+      } else if ("abort".equals(transaction)) {
+        producer.abortTransaction();
+        emit("\"e\":\"aborted\"");
+      }
     }
     emit("\"e\":\"done\"");
   }
@@ -157,7 +189,7 @@ public final class LabClient {
       long deadline = System.currentTimeMillis() + Long.parseLong(o.getOrDefault("timeout-ms", "20000"));
       while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.currentTimeMillis() < deadline) {
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          emit("\"e\":\"rec\",\"p\":" + r.partition() + ",\"o\":" + r.offset() + ",\"k\":" + str(String.valueOf(r.key())));
+          emit(record(r));
         }
       }
       emit("\"e\":\"end\",\"complete\":" + parts.stream().allMatch(p -> consumer.position(p) >= end.get(p)));

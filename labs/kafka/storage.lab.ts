@@ -8,19 +8,24 @@
  *
  * Does: writes 300 records one batch each; writes one record, waits past segment.ms, writes another;
  * writes into a topic with retention.ms=6000 and watches its directory; writes 400 records into two
- * partitions with retention.bytes=3072.
+ * partitions with retention.bytes=3072; writes 200 records into a topic on broker1 alone, SIGKILLs
+ * broker1 and starts it again.
  *
  * Observes: the partition directories (file names and sizes), kafka-dump-log's listing of every
- * batch, the first 200 bytes of the first segment decoded field by field and its CRC recomputed.
+ * batch, the first 200 bytes of the first segment decoded field by field and its CRC recomputed;
+ * the records read back after the kill, the topic's flush settings (kafka-configs) and what the
+ * restarted broker logged about recovering the topic's segments.
  */
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { parseConfigs } from '../../src/observers/kafka-configs.ts';
 import { decodeFirstBatch, parseDumpLog, type DumpedBatch, type Field } from '../../src/observers/kafka-log.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import type { Container } from '../../src/resources/container.ts';
 import type { Scope } from '../../src/resources/scope.ts';
 import { CLUSTER_SETTINGS, kafkaCluster, type KafkaCluster } from '../../src/systems/kafka.ts';
+
 
 const DATA = '/var/lib/kafka/data';
 const SEGMENT_BYTES = 4096;
@@ -43,6 +48,15 @@ export interface StorageObservation {
   firstBatch: { fields: Field[]; crcOverBatch: number; dumped: DumpedBatch };
   retentionTime: { retentionMs: number; checkIntervalMs: number; segments: { baseOffset: number; newestRecordAt: number; oldestRecordAt: number; goneAt: number | null; renamedDeleted: boolean; records: number }[] };
   retentionSize: { retentionBytes: number; segmentBytes: number; partitions: { partition: number; logBytes: number; segments: number }[]; records: number; batchBytes: number };
+  /** A topic on broker1 alone written, then broker1 SIGKILLed and started again. */
+  persistence: {
+    acknowledged: number;
+    readBackAfterKill: number;
+    /** The topic's flush.* settings and any setting whose name speaks of persistence, from kafka-configs --describe --all. */
+    settings: { name: string; value: string }[];
+    /** Lines in which the restarted broker recovered segments of the topic that had not been flushed. */
+    unflushedRecovered: string[];
+  };
 }
 
 const baseOffsetOf = (file: string) => Number(file.split('.')[0]);
@@ -103,7 +117,7 @@ export function judgeMessageFormat(o: StorageObservation): ClaimResult {
   const sizeMatches = Number(f('batchLength')) + 12 === o.firstBatch.dumped.size;
   const headerBytes = o.firstBatch.fields.find((x) => x.name.startsWith('record length'))?.offset ?? 0;
   const observed = { magic, headerBytes, storedCrc, crc32cOfBatch: o.firstBatch.crcOverBatch, dumpLogCrc: o.firstBatch.dumped.crc, batchSize: o.firstBatch.dumped.size, sizeMatchesDumpLog: sizeMatches, key: f('key'), value: f('value') };
-  const evidence: Evidence[] = [{ kind: 'table', title: 'The first batch of 00000000000000000000.log, byte by byte', columns: ['bytes', 'field', 'hex', 'value'], rows: o.firstBatch.fields.map((x) => [`${x.offset}-${x.offset + x.length - 1}`, x.name, x.hex, x.value]) }];
+  const evidence: Evidence[] = [{ kind: 'bytes', title: 'The first batch of 00000000000000000000.log, field by field', fields: o.firstBatch.fields }];
   if (magic < 2) {
     return { id: 'kafka.log.message-format', verdict: 'confirmed', summary: `The broker wrote message format v${magic}, the per-message layout the sheet draws.`, observed, evidence };
   }
@@ -167,17 +181,38 @@ async function produce(kafka: KafkaCluster, ctx: { scope: Scope }, topic: string
   return events.filter((e) => e.e === 'ack').map((e) => ({ offset: Number(e.o), sentAt: sentAt.get(e.k)! }));
 }
 
+export function judgePersistence(o: StorageObservation): ClaimResult {
+  const p = o.persistence;
+  const value = (name: string) => p.settings.find((x) => x.name === name)?.value;
+  const persistSettings = p.settings.filter((x) => /persist/.test(x.name));
+  const observed = { acknowledged: p.acknowledged, readBackAfterKill: p.readBackAfterKill, flushMessages: value('flush.messages'), flushMs: value('flush.ms'), settingsNamedPersist: persistSettings.map((x) => x.name), unflushedSegmentsRecovered: p.unflushedRecovered.length };
+  const evidence: Evidence[] = [
+    { kind: 'table', title: "The topic's flush settings (kafka-configs --describe --all)", columns: ['setting', 'value'], rows: p.settings.map((x) => [x.name, x.value]) },
+    { kind: 'command', title: 'What the restarted broker logged about the topic', command: 'docker logs broker1 | grep unflushed', output: p.unflushedRecovered.join('\n') || '(nothing)' },
+  ];
+  if (p.readBackAfterKill < p.acknowledged) {
+    return { id: 'kafka.broker.persistence', verdict: 'nuanced', summary: `Only ${p.readBackAfterKill} of ${p.acknowledged} acknowledged records were there after the broker process was killed: an acknowledged record is not yet safe on this broker alone.`, observed, evidence };
+  }
+  return {
+    id: 'kafka.broker.persistence',
+    verdict: 'refuted',
+    summary: `There is nothing to enable: no topic setting is about persistence${persistSettings.length ? ` (only ${persistSettings.map((x) => x.name).join(', ')})` : ''}, and every partition is a log of files on disk. All ${p.acknowledged} records acknowledged by a topic on one broker were read back after that broker was SIGKILLed and restarted. What the defaults do not do is fsync each message: flush.messages=${observed.flushMessages} and flush.ms=${observed.flushMs} leave it to the operating system${p.unflushedRecovered.length ? `, and the restarted broker recovered ${p.unflushedRecovered.length} unflushed segment(s) of the topic` : ''}. A killed process loses nothing written to the page cache; a machine that loses power can, which is what replicas with acks=all and min.insync.replicas are for.`,
+    observed,
+    evidence,
+  };
+}
+
 export default defineLab({
   id: 'kafka-storage',
   title: 'A Kafka partition on disk: segments, rolling, the bytes of a record batch, retention by time and size',
   topic: 'kafka',
-  claims: ['kafka.log.segment-files', 'kafka.segment.roll', 'kafka.log.message-format', 'kafka.retention.time', 'kafka.retention.size'],
+  claims: ['kafka.log.segment-files', 'kafka.segment.roll', 'kafka.log.message-format', 'kafka.retention.time', 'kafka.retention.size', 'kafka.broker.persistence'],
   requires: ['docker'],
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's three-broker Kafka cluster; topics pinned to broker1 with small segments and retention scaled to seconds.",
-    does: 'Writes 300 records one batch each; two records further apart than segment.ms; records into a topic with retention.ms=6000, watching its directory; 400 records into two partitions with retention.bytes=3072.',
-    observes: "The partition directories, kafka-dump-log's batches, the first batch's bytes decoded and its CRC recomputed.",
+    does: 'Writes 300 records one batch each; two records further apart than segment.ms; records into a topic with retention.ms=6000, watching its directory; 400 records into two partitions with retention.bytes=3072; 200 records on broker1 alone, then SIGKILLs broker1 and starts it again.',
+    observes: "The partition directories, kafka-dump-log's batches, the first batch's bytes decoded and its CRC recomputed, the records read back after the kill, the flush settings and the broker's recovery log.",
   },
   needs: { shared: { kafka: kafkaCluster } },
   async run(ctx) {
@@ -250,6 +285,19 @@ export default defineLab({
     const offsets = (await kafka.tool('kafka-get-offsets', ['--bootstrap-server', kafka.bootstrap, '--topic', sized])).stdout;
     const batchBytes = batches['00000000000000000000.log']?.[0]?.size ?? 0;
 
+    ctx.step('persistence: a topic on broker1 alone, then broker1 killed');
+    const persisted = topic('persisted');
+    await kafka.createTopic(persisted, { partitions: 1, replicaAssignment: onBroker1(1) });
+    const acknowledged = (await produce(kafka, ctx, persisted, 200, 0)).length;
+    const configs = await kafka.tool('kafka-configs', ['--bootstrap-server', kafka.bootstrap, '--describe', '--all', '--entity-type', 'topics', '--entity-name', persisted]);
+    const settings = parseConfigs(configs.stdout).filter((c) => /^flush\.|persist/.test(c.name));
+    const kill = await ctx.faults.inject({ kind: 'kill', target: 'broker1' });
+    const logLinesBefore = (await broker.logs()).split('\n').length;
+    await kill.heal();
+    await kafka.waitHealthy(90_000);
+    const readBackAfterKill = (await kafka.call(ctx.scope, 'dump', { topic: persisted, 'timeout-ms': 30_000 }, 60_000)).filter((e) => e.e === 'rec').length;
+    const unflushedRecovered = (await broker.logs()).split('\n').slice(logLinesBefore).filter((l) => /unflushed/i.test(l) && l.includes(persisted));
+
     const observation: StorageObservation = {
       segmentBytes: SEGMENT_BYTES,
       files,
@@ -258,8 +306,9 @@ export default defineLab({
       firstBatch: { ...decoded, dumped: firstBatch },
       retentionTime: { retentionMs: RETENTION_MS, checkIntervalMs: Number(CLUSTER_SETTINGS['log.retention.check.interval.ms']), segments: retained },
       retentionSize: { retentionBytes: RETENTION_BYTES, segmentBytes: SMALL_SEGMENT, partitions, records: 400, batchBytes },
+      persistence: { acknowledged, readBackAfterKill, settings, unflushedRecovered },
     };
     ctx.environment['end offsets of the size-limited topic'] = offsets.trim().replace(/\n/g, '; ');
-    return [withEvidence(judgeSegmentFiles(observation), ...keptJson(ctx, 'storage-observation.json', observation, 'everything observed (JSON)')), judgeSegmentRoll(observation), judgeMessageFormat(observation), judgeRetentionTime(observation), judgeRetentionSize(observation)];
+    return [withEvidence(judgeSegmentFiles(observation), ...keptJson(ctx, 'storage-observation.json', observation, 'everything observed (JSON)')), judgeSegmentRoll(observation), judgeMessageFormat(observation), judgeRetentionTime(observation), judgeRetentionSize(observation), judgePersistence(observation)];
   },
 });

@@ -94,6 +94,60 @@ export function judgeIndexFile(o: StoreObservation): ClaimResult {
     : { id: 'rocketmq.store.indexfile', verdict: 'refuted', summary: `The key "${o.index.key}" could not be followed to its message through the index (${JSON.stringify({ expected, viaIndex, query: o.queryByKey })}).`, observed, evidence };
 }
 
+/** The sheet's names: the first commit-log file, the next one at 1 GiB (22 digits there), and the index files. */
+const SHEET = { secondCommitLog: '0000000000001073741824', indexFiles: ['00000000000000000000', '00000000000000000001'] };
+
+export function judgeCommitLogNames(o: StoreObservation): ClaimResult {
+  const names = o.commitLog.map((f) => f.name).sort();
+  const digits = [...new Set(names.map((n) => n.length))];
+  const namedByOffset = names.every((n) => /^\d+$/.test(n) && Number(n) % o.commitLogFileSize === 0);
+  const atOneGiB = String(1073741824).padStart(digits[0] ?? 20, '0');
+  const observed = { files: names, digits, namedByStartOffset: namedByOffset, sheetSecondName: SHEET.secondCommitLog, secondNameAtOneGiB: atOneGiB };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'Commit-log file names: the offset each starts at, and its length', columns: ['file', 'digits', 'start offset'], rows: names.map((n) => [n, n.length, Number(n)]) }];
+  if (!names.length) return { id: 'rocketmq.store.commitlog-names', verdict: 'unverifiable', summary: 'The store had no commit-log file.', observed, evidence };
+  if (namedByOffset && digits.length === 1 && digits[0] === SHEET.secondCommitLog.length) {
+    return { id: 'rocketmq.store.commitlog-names', verdict: 'confirmed', summary: `Commit-log files are named by their start offset in ${digits[0]} digits, as the sheet writes the second one.`, observed, evidence };
+  }
+  return {
+    id: 'rocketmq.store.commitlog-names',
+    verdict: 'refuted',
+    summary: namedByOffset
+      ? `Every commit-log file is named by its start offset, but always in ${digits.join(' or ')} digits (${names.slice(0, 3).join(', ')}, …): the sheet's second name ${SHEET.secondCommitLog} has ${SHEET.secondCommitLog.length}. With the default 1 GiB files the second file is ${atOneGiB}; the sheet padded 1073741824 to the wrong width.`
+      : `The commit-log files are not named by their start offsets: ${names.slice(0, 4).join(', ')}.`,
+    observed,
+    evidence,
+  };
+}
+
+/** An index file name read as RocketMQ's UtilAll.timeMillisToHumanString (yyyyMMddHHmmssSSS), when it is one. */
+export function indexFileTime(name: string): string | undefined {
+  const m = name.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, se, ms] = m.map(Number) as number[];
+  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, se!, ms!));
+  return date.getUTCMonth() === mo! - 1 && date.getUTCDate() === d! && h! < 24 && mi! < 60 && se! < 60 ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}.${m[7]}` : undefined;
+}
+
+export function judgeIndexFileNames(o: StoreObservation): ClaimResult {
+  const names = (o.index?.files ?? []).map((f) => f.name).sort();
+  const times = names.map(indexFileTime);
+  const observed = { files: names, readAsTimes: times, sheet: SHEET.indexFiles };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'store/index: file names', columns: ['file', 'digits', 'read as yyyyMMddHHmmssSSS'], rows: names.map((n, i) => [n, n.length, times[i] ?? 'not a time']) }];
+  if (!names.length) return { id: 'rocketmq.store.indexfile-names', verdict: 'unverifiable', summary: 'The store had no index file.', observed, evidence };
+  const sequence = names.every((n, i) => /^\d{20}$/.test(n) && Number(n) === i);
+  if (sequence) return { id: 'rocketmq.store.indexfile-names', verdict: 'confirmed', summary: `Index files are numbered in 20 digits from 0 (${names.join(', ')}).`, observed, evidence };
+  const allTimes = times.every((t) => t !== undefined);
+  return {
+    id: 'rocketmq.store.indexfile-names',
+    verdict: 'refuted',
+    summary: allTimes
+      ? `Index files are not numbered 00000000000000000000, 00000000000000000001, …: each is named by the moment it was created, in ${names[0]!.length} digits as yyyyMMddHHmmssSSS (${names[0]} is ${times[0]}, broker time).`
+      : `Index files are named ${names.slice(0, 3).join(', ')}, not 00000000000000000000, 00000000000000000001, ….`,
+    observed,
+    evidence,
+  };
+}
+
 async function bytes(broker: Container, file: string, offset: number, length: number): Promise<Uint8Array> {
   const out = await broker.exec(['sh', '-c', `tail -c +${offset + 1} '${file}' | head -c ${length} | base64 -w0`]);
   return Buffer.from(out.stdout, 'base64');
@@ -106,7 +160,7 @@ export default defineLab({
   id: 'rocketmq-store',
   title: "RocketMQ's store on disk: one commit log, consume queues that point into it, index files that find a key",
   topic: 'rocketmq',
-  claims: ['rocketmq.store.commitlog', 'rocketmq.store.consumequeue', 'rocketmq.store.indexfile'],
+  claims: ['rocketmq.store.commitlog', 'rocketmq.store.consumequeue', 'rocketmq.store.indexfile', 'rocketmq.store.commitlog-names', 'rocketmq.store.indexfile-names'],
   requires: ['docker'],
   timeLimitMs: 180_000,
   handout: {
@@ -175,6 +229,6 @@ export default defineLab({
       index,
       queryByKey: { found: hits.length, commitLogOffsets: hits.map((e) => Number(e.commitLogOffset)) },
     };
-    return [withEvidence(judgeCommitLog(observation), ...keptJson(ctx, 'store-observation.json', observation, 'everything observed (JSON)')), judgeConsumeQueue(observation), judgeIndexFile(observation)];
+    return [withEvidence(judgeCommitLog(observation), ...keptJson(ctx, 'store-observation.json', observation, 'everything observed (JSON)')), judgeConsumeQueue(observation), judgeIndexFile(observation), judgeCommitLogNames(observation), judgeIndexFileNames(observation)];
   },
 });

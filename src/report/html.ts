@@ -2,6 +2,7 @@
 import type { ClaimResult, Evidence, LabResult, RunReport, TimelineEvent } from '../core/types.ts';
 import { escapeXml as x } from './escape.ts';
 import { barChart, choiceStrip } from './bars.ts';
+import { byteMap } from './byte-map.ts';
 import { ganttChart } from './gantt-chart.ts';
 import { lineChart } from './line-chart.ts';
 import { pathDiagram } from './path-diagram.ts';
@@ -60,6 +61,8 @@ function evidence(item: Evidence): string {
       return `<h4>${x(item.title)}</h4>${treeDiagram(item.levels)}`;
     case 'path':
       return `<h4>${x(item.title)}</h4>${pathDiagram(item.hops)}`;
+    case 'bytes':
+      return `<h4>${x(item.title)}</h4>${byteMap(item.fields)}`;
     case 'gantt':
       return `<h4>${x(item.title)}</h4>${ganttChart(item.rows, item.marks)}`;
     case 'file':

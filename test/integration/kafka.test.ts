@@ -10,7 +10,7 @@ let exitCode: number | undefined;
 const claim = (id: string) => report.labs.flatMap((l) => l.claims).find((c) => c.id === id)!;
 
 beforeAll(async () => {
-  const args = ['run', 'kafka-rebalance', 'kafka-coordinator', 'kafka-storage', 'kafka-durability', '--json', '--expect', BASELINE];
+  const args = ['run', 'kafka-rebalance', 'kafka-coordinator', 'kafka-storage', 'kafka-durability', 'kafka-producer', 'kafka-delay', '--json', '--expect', BASELINE];
   let result = await labs(args, { timeoutMs: 900_000 });
   // Broker failures are timed against a loaded two-core machine: a run that went wrong is run once more (what went wrong is printed).
   if (result.exitCode === 1) {
@@ -22,14 +22,14 @@ beforeAll(async () => {
   report = JSON.parse(String(result.stdout)) as RunReport;
 }, 1_900_000);
 
-describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durability', () => {
-  it('passes and matches the baseline, starting the cluster once for all four labs', () => {
+describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durability kafka-producer kafka-delay', () => {
+  it('passes and matches the baseline, starting the cluster once for all six labs', () => {
     expect(exitCode, stderr).toBe(0);
     expect(stderr).toContain('verdicts match');
     const clusters = report.labs.map((l) => l.environment['kafka cluster id']);
     expect(clusters[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(new Set(clusters).size).toBe(1);
-    expect(report.labs.map((l) => l.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
+    expect(report.labs.map((l) => l.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed', 'passed']);
   });
 
   it('empties every member under the eager protocol only; the moving partitions wait longest under KIP-848', () => {
@@ -60,6 +60,7 @@ describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durabil
     for (const ms of deleted) expect(ms).toBeGreaterThanOrEqual(6000);
     const sized = claim('kafka.retention.size').observed as { partitions: { logBytes: number }[] };
     for (const p of sized.partitions) expect(p.logBytes).toBeLessThanOrEqual(3072 + 1024);
+    expect(claim('kafka.broker.persistence').observed).toMatchObject({ acknowledged: 200, readBackAfterKill: 200, flushMessages: '9223372036854775807' });
   });
 
   it('loses no acknowledged write under acks=all, loses them with unclean election, duplicates only without idempotence', () => {
@@ -73,6 +74,23 @@ describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durabil
     expect(claim('kafka.consumer.manual-commit').observed).toMatchObject({ commitAfterProcessing: { lost: 0 } });
     const faults = report.labs[3]!.timeline!.filter((e) => e.type === 'fault' && e.phase === 'start').length;
     expect(faults).toBeGreaterThanOrEqual(7);
+  });
+
+  it('fails sends only without retries when the leader dies; hides an aborted transaction from read_committed readers only', () => {
+    const retries = claim('kafka.producer.retries').observed as { retries0: { failed: number; settings: { retries: number } }; clientDefaults: { failed: number; lost: number; settings: { retries: number; idempotence: boolean } } };
+    expect(retries.retries0).toMatchObject({ settings: { retries: 0 } });
+    expect(retries.retries0.failed).toBeGreaterThan(0);
+    expect(retries.clientDefaults).toMatchObject({ failed: 0, lost: 0, settings: { retries: 2147483647, idempotence: true } });
+    expect(claim('kafka.producer.transactions').observed).toMatchObject({ seenReadCommitted: { committed: 50, aborted: 0, plain: 50 }, seenByDefault: { committed: 50, aborted: 50 }, markers: { COMMIT: 1, ABORT: 1 } });
+    expect(report.labs[4]!.timeline?.filter((e) => e.type === 'fault' && e.phase === 'start')).toHaveLength(1);
+  });
+
+  it('delivers records stamped in the future at once, and refuses one beyond log.message.timestamp.after.max.ms', () => {
+    const o = claim('kafka.delay.not-native').observed as { received: number; deliveryLagMs: { max: number }; farAhead: { acknowledged: boolean }; timestampAfterMaxMs: number };
+    expect(o.received).toBe(5);
+    expect(o.deliveryLagMs.max).toBeLessThan(15_000);
+    expect(o.farAhead.acknowledged).toBe(false);
+    expect(o.timestampAfterMaxMs).toBe(3_600_000);
   });
 
   it('leaves nothing behind', async () => {

@@ -28,6 +28,13 @@ describe('labs run rocketmq-store', () => {
     expect(index.queryByKey.found).toBe(1);
   });
 
+  it('finds every file name 20 digits long, and index files named by the time they were made', () => {
+    expect(run.claim('rocketmq.store.commitlog-names').observed).toMatchObject({ digits: [20], namedByStartOffset: true });
+    const index = run.claim('rocketmq.store.indexfile-names').observed as { files: string[]; readAsTimes: (string | null)[] };
+    expect(index.files.length).toBeGreaterThan(0);
+    expect(index.readAsTimes.every((t) => typeof t === 'string')).toBe(true);
+  });
+
   it('leaves nothing behind', async () => {
     expect(await leftovers(run.report.runId)).toEqual(NOTHING);
   });

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { judgeCoordinatorHash, type CoordinatorObservation } from '../../labs/kafka/coordinator.lab.ts';
 import { javaHashCode } from '../../src/observers/java-hash.ts';
 import { judgeDuplicates, judgeNewCoordinator, judgeStopTheWorld, membersAtChanges, movingPartitionsUnheldMs, type ProtocolRun } from '../../labs/kafka/rebalance.lab.ts';
-import { duplicated, judgeAcksAll, judgeIdempotence, judgeManualCommit, judgeUnclean, lost, type DurabilityObservation } from '../../labs/kafka/durability.lab.ts';
-import { judgeMessageFormat, judgeRetentionSize, judgeRetentionTime, judgeSegmentFiles, judgeSegmentRoll, type StorageObservation } from '../../labs/kafka/storage.lab.ts';
+import { judgeAcksAll, judgeIdempotence, judgeManualCommit, judgeUnclean, type DurabilityObservation } from '../../labs/kafka/durability.lab.ts';
+import { duplicated, lost } from '../../src/systems/kafka-workload.ts';
+import { judgeMessageFormat, judgePersistence, judgeRetentionSize, judgeRetentionTime, judgeSegmentFiles, judgeSegmentRoll, type StorageObservation } from '../../labs/kafka/storage.lab.ts';
 import { duplicates, emptyHanded, holdings } from '../../src/observers/kafka-group.ts';
 import { crc32c, readVarint } from '../../src/observers/kafka-log.ts';
 
@@ -155,6 +156,19 @@ const alteredDurability = (change: (o: DurabilityObservation) => void) => {
   change(copy);
   return copy;
 };
+
+describe('kafka-storage persistence judge', () => {
+  it('is refuted on the real run: no switch, every acknowledged record back after SIGKILL, fsync left to the OS', () => {
+    const result = judgePersistence(storage);
+    expect(result.verdict).toBe('refuted');
+    expect(result.observed).toMatchObject({ acknowledged: 200, readBackAfterKill: 200, flushMessages: '9223372036854775807', settingsNamedPersist: [] });
+    expect(result.observed.unflushedSegmentsRecovered as number).toBeGreaterThan(0);
+  });
+
+  it('is nuanced if acknowledged records were gone after the kill', () => {
+    expect(judgePersistence(alteredStorage((o) => (o.persistence.readBackAfterKill = 150))).verdict).toBe('nuanced');
+  });
+});
 
 describe('kafka-durability judges', () => {
   it('confirms acks=all on the real run: nothing acknowledged was lost; a lost record refutes it', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { judgeCommitLog, judgeConsumeQueue, judgeIndexFile, type StoreObservation } from '../../labs/rocketmq/store.lab.ts';
+import { indexFileTime, judgeCommitLog, judgeCommitLogNames, judgeConsumeQueue, judgeIndexFile, judgeIndexFileNames, type StoreObservation } from '../../labs/rocketmq/store.lab.ts';
 import { indexKeyHash } from '../../src/observers/rocketmq-store.ts';
 
 /** What a real run of rocketmq-store read: the store's files, 40 consume-queue entries followed into the commit log, the index chain of one key. */
@@ -47,5 +47,33 @@ describe('index file', () => {
   it('is refuted when the chain misses the message, unverifiable without an index', () => {
     expect(judgeIndexFile(altered((o) => (o.index!.matches = []))).verdict).toBe('refuted');
     expect(judgeIndexFile(altered((o) => (o.index = null))).verdict).toBe('unverifiable');
+  });
+});
+
+describe('commit-log file names', () => {
+  it('is refuted on the real run: named by start offset, always in 20 digits, where the sheet writes 22', () => {
+    const result = judgeCommitLogNames(real);
+    expect(result.verdict).toBe('refuted');
+    expect(result.observed).toMatchObject({ digits: [20], namedByStartOffset: true, secondNameAtOneGiB: '00000000001073741824' });
+  });
+
+  it('is confirmed if the files were named in 22 digits, and unverifiable without files', () => {
+    expect(judgeCommitLogNames(altered((o) => (o.commitLog = o.commitLog.map((f) => ({ ...f, name: f.name.padStart(22, '0') }))))).verdict).toBe('confirmed');
+    expect(judgeCommitLogNames(altered((o) => (o.commitLog = []))).verdict).toBe('unverifiable');
+  });
+});
+
+describe('index file names', () => {
+  it('is refuted on the real run: each file is named by the time it was created', () => {
+    const result = judgeIndexFileNames(real);
+    expect(result.verdict).toBe('refuted');
+    expect(indexFileTime('20261126103858020')).toBe('2026-11-26 10:38:58.020');
+    expect(indexFileTime('20261326103858020')).toBeUndefined();
+    expect((result.observed.readAsTimes as unknown[]).every((t) => typeof t === 'string')).toBe(true);
+  });
+
+  it('is confirmed if they were numbered from 0 in 20 digits, and unverifiable without an index', () => {
+    expect(judgeIndexFileNames(altered((o) => (o.index!.files = o.index!.files.map((f, i) => ({ ...f, name: String(i).padStart(20, '0') }))))).verdict).toBe('confirmed');
+    expect(judgeIndexFileNames(altered((o) => (o.index = null))).verdict).toBe('unverifiable');
   });
 });

@@ -43,6 +43,9 @@ export const kafkaClaims = [
     ['kafka.durability.acks-all', 'With acks=all, min.insync.replicas=2 and replication 3, an acknowledged message survives a broker loss.', 'acks=all、min.insync.replicas=2、3 副本时，已确认的消息在 Broker 故障后不丢。'],
     ['kafka.durability.unclean-election', 'Disabling unclean leader election keeps out-of-sync replicas from becoming leader.', '禁用 unclean leader election 可防止非 ISR 副本成为 leader。'],
     ['kafka.producer.idempotence', 'enable.idempotence=true prevents duplicates from producer retries.', 'enable.idempotence=true 防止生产者重试产生重复消息。'],
+    ['kafka.broker.persistence', 'On the broker, enable persistence for topics and partitions.', '启用 Topic 和 Partition 的持久化。'],
+    ['kafka.producer.retries', 'Enabling producer retries (retries > 0, with a sensible retry.backoff.ms) keeps data from being lost.', '启用重试机制（retries > 0, retry.backoff.ms 合理设置）。'],
+    ['kafka.producer.transactions', 'Enabling transactions (transactional.id) makes a batch of messages atomic.', '启用事务（transactional.id）确保批量消息的原子性。'],
     ['kafka.consumer.manual-commit', 'Committing offsets after processing (enable.auto.commit=false) avoids losing messages on failure.', '处理完成后手动提交 Offset 可避免故障时丢消息。'],
   ]),
   ...section('kafka › kafka 如何实现消息延迟', [
@@ -55,5 +58,7 @@ export const rocketmqClaims = [
     ['rocketmq.store.commitlog', 'All messages are appended to one CommitLog in 1 GiB files named by their start offset.', '所有消息顺序写入 CommitLog，每个文件 1 GiB，以起始偏移命名。'],
     ['rocketmq.store.consumequeue', 'Each topic queue has a ConsumeQueue of index entries pointing into the CommitLog.', '每个 Topic 队列有一个指向 CommitLog 的 ConsumeQueue 索引。'],
     ['rocketmq.store.indexfile', 'IndexFile entries let messages be found by key.', 'IndexFile 支持按 Key 查找消息。'],
+    ['rocketmq.store.commitlog-names', 'CommitLog files are named 00000000000000000000, then 0000000000001073741824 where the next segment starts.', 'CommitLog 文件名为 00000000000000000000，下一个 Segment 开始位置为 0000000000001073741824。'],
+    ['rocketmq.store.indexfile-names', 'IndexFile files are named 00000000000000000000, 00000000000000000001, and so on.', 'IndexFile 文件名为 00000000000000000000、00000000000000000001 等。'],
   ]),
 ];
