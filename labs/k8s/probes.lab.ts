@@ -17,27 +17,9 @@ import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
-import { exec } from '../../src/resources/process.ts';
 import { until } from '../../src/resources/wait.ts';
 import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
-
-/** An HTTP server on 8000: / answers the pod's name; /ready and /healthz fail while their file exists; probes are logged. */
-const SERVER = `
-import os, sys, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-time.sleep(float(os.environ.get("START_DELAY", "0")))
-NAME = os.environ.get("POD_NAME", "?")
-class H(BaseHTTPRequestHandler):
-    def do_GET(self):
-        failing = {"/ready": "/tmp/unready", "/healthz": "/tmp/unhealthy"}.get(self.path)
-        status = 500 if failing and os.path.exists(failing) else 200
-        if failing:
-            print("probe", self.path, status, self.client_address[0], self.headers.get("User-Agent"), flush=True)
-        body = (NAME + "\\n").encode()
-        self.send_response(status); self.send_header("Content-Length", str(len(body))); self.send_header("Connection", "close"); self.end_headers(); self.wfile.write(body)
-    def log_message(self, *a): pass
-ThreadingHTTPServer(("0.0.0.0", 8000), H).serve_forever()
-`;
+import { countAnswers, serviceTargets, WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
 
 const PERIOD = 1;
 
@@ -167,7 +149,7 @@ const probe = (path: string, periodSeconds: number, failureThreshold: number) =>
 
 /** The server's container, with the probes given. */
 function server(image: string, env: { name: string; value?: string; valueFrom?: object }[], probes: object) {
-  return { name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', SERVER], env, ports: [{ containerPort: 8000 }], ...probes };
+  return { name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env, ports: [{ containerPort: 8000 }], ...probes };
 }
 
 function deployment(image: string) {
@@ -191,27 +173,6 @@ function slowStarter(image: string, name: string, startup: boolean) {
     metadata: { name, labels: { app: 'slow' } },
     spec: { terminationGracePeriodSeconds: 1, containers: [server(image, [{ name: 'START_DELAY', value: '6' }, { name: 'POD_NAME', value: name }], probes)] },
   };
-}
-
-/** The pod addresses kube-proxy's iptables rules send the namespace's web Service to (DNAT targets). */
-async function serviceTargets(namespace: string): Promise<string[]> {
-  const rules = await exec('iptables-save', ['-t', 'nat']);
-  return rules.split('\n').filter((l) => l.includes(`"${namespace}/web`) && l.includes('DNAT')).map((l) => l.match(/--to-destination (\S+)/)?.[1] ?? '');
-}
-
-/** One GET through the Service on a new connection; the name of the pod that answered, or undefined. */
-async function askService(address: string): Promise<string | undefined> {
-  const response = await fetch(`http://${address}/`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-  return response?.ok ? (await response.text()).trim() : undefined;
-}
-
-async function countAnswers(address: string, requests: number): Promise<Record<string, number>> {
-  const served: Record<string, number> = {};
-  for (let i = 0; i < requests; i++) {
-    const pod = (await askService(address)) ?? 'no answer';
-    served[pod] = (served[pod] ?? 0) + 1;
-  }
-  return served;
 }
 
 async function sample(kube: KubeCluster, namespace: string, t0: number): Promise<PodSample[]> {
@@ -283,7 +244,7 @@ export default defineLab({
     const removedAfterMs = Date.now() - failedAt;
     // The EndpointSlice changes first; kube-proxy rewrites its iptables rules after (at most once per second).
     const ipA = (await kube.core.readNamespacedPod({ name: podA, namespace })).status!.podIP!;
-    await until(async () => !(await serviceTargets(namespace)).includes(`${ipA}:8000`), 20_000, `kube-proxy to drop ${podA}'s DNAT rule`, 100);
+    await until(async () => !(await serviceTargets(namespace, 'web')).includes(`${ipA}:8000`), 20_000, `kube-proxy to drop ${podA}'s DNAT rule`, 100);
     const rulesDroppedAfterMs = Date.now() - failedAt;
     const servedBy = await countAnswers(address, 40);
     const duringA = latest(podA)!;

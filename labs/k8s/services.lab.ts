@@ -1,0 +1,230 @@
+/**
+ * Lab: what a ClusterIP Service is on a node: an address nothing listens on, kept by kube-proxy's
+ * DNAT rules, which pick a backend for each new connection.
+ *
+ * Starts: the run's one-node Kubernetes cluster (built from upstream); a Deployment of three pods,
+ * each an HTTP server answering its own name, behind a ClusterIP Service.
+ *
+ * Does: sends 600 requests through the Service from the node, each on a new connection; deletes one
+ * pod and waits for its replacement, then sends 60 more; looks the Service's DNS name up from a pod.
+ *
+ * Observes: which pod answered each request, in order; kube-proxy's rules for the Service
+ * (iptables-save) and the kernel's connection tracking entries for it (conntrack); the Service's
+ * address and its EndpointSlice before and after the replacement; the lookup's answer and the pod's
+ * resolv.conf.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { execOutcome } from '../../src/resources/process.ts';
+import { until } from '../../src/resources/wait.ts';
+import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { askService, serviceRules, WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+
+const REPLICAS = 3;
+const REQUESTS = 600;
+
+export interface ServicesObservation {
+  clusterIP: string;
+  pods: { name: string; ip: string }[];
+  /** The pod that answered each request, in order ("no answer" when none did). */
+  answers: string[];
+  /** kube-proxy's nat rules for the Service, as iptables-save prints them. */
+  rules: string[];
+  /** conntrack -L entries whose original destination is the Service's address. */
+  conntrack: string[];
+  replacement: { deleted: { name: string; ip: string }; replacement: { name: string; ip: string } | null; clusterIPAfter: string; endpointsAfter: string[]; answersAfter: string[] };
+  dns: { name: string; answer: string; resolvConf: string; events: string[] };
+}
+
+/** A conntrack -L line's original and reply tuples: the connection as sent, and as answered. */
+export function parseConntrack(line: string): { dst: string; dport: string; replySrc: string; replySport: string } | undefined {
+  const m = line.match(/dst=(\S+) sport=\d+ dport=(\d+) .*?src=(\S+) dst=\S+ sport=(\d+)/);
+  return m ? { dst: m[1]!, dport: m[2]!, replySrc: m[3]!, replySport: m[4]! } : undefined;
+}
+
+/** The probabilities kube-proxy's rules give each endpoint in turn (`-m statistic --mode random --probability p`; the last rule takes the rest). */
+export function ruleProbabilities(rules: string[]): number[] {
+  return rules.filter((l) => /^-A KUBE-SVC-\S+ .*-j KUBE-SEP-/.test(l)).map((l) => Number(l.match(/--probability (\S+)/)?.[1] ?? 1));
+}
+
+/** How often the next request went to the same pod as the one before (0 under a strict rotation). */
+export function repeatRate(answers: string[]): number {
+  const pairs = answers.slice(1).map((a, i) => a === answers[i]);
+  return pairs.length ? pairs.filter(Boolean).length / pairs.length : 0;
+}
+
+const counts = (answers: string[]) => answers.reduce<Record<string, number>>((acc, a) => ((acc[a] = (acc[a] ?? 0) + 1), acc), {});
+
+export function judgeStableEndpoint(o: ServicesObservation): ClaimResult {
+  const r = o.replacement;
+  const followed = r.replacement !== null && r.endpointsAfter.includes(r.replacement.ip) && !r.endpointsAfter.includes(r.deleted.ip);
+  const servedByNew = r.replacement ? r.answersAfter.filter((a) => a === r.replacement!.name).length : 0;
+  const resolved = /^\d+\.\d+\.\d+\.\d+\s/.test(`${o.dns.answer} `);
+  const observed = { clusterIPBefore: o.clusterIP, clusterIPAfter: r.clusterIPAfter, deleted: r.deleted, replacement: r.replacement, endpointsAfter: r.endpointsAfter, requestsAfter: r.answersAfter.length, answeredByTheReplacement: servedByNew, dnsName: o.dns.name, dnsAnswer: o.dns.answer };
+  const evidence: Evidence[] = [
+    { kind: 'table', title: 'The Service while one of its pods is replaced', columns: ['', 'before', 'after'], rows: [['cluster IP', o.clusterIP, r.clusterIPAfter], ['endpoints', o.pods.map((p) => p.ip).join(', '), r.endpointsAfter.join(', ')], ['pod', r.deleted.name, r.replacement?.name ?? '(none)']] },
+    { kind: 'command', title: `Looking up ${o.dns.name} from a pod`, command: `getent hosts ${o.dns.name}; cat /etc/resolv.conf`, output: `${o.dns.answer}\n${o.dns.resolvConf}` },
+  ];
+  if (r.clusterIPAfter !== o.clusterIP || !followed || servedByNew === 0) {
+    return { id: 'k8s.service.stable-endpoint', verdict: 'refuted', summary: `After ${r.deleted.name} was replaced the Service ${r.clusterIPAfter !== o.clusterIP ? `changed its address (${o.clusterIP} → ${r.clusterIPAfter})` : `did not follow the new pod (endpoints ${r.endpointsAfter.join(', ')}; ${servedByNew} answers from it)`}.`, observed, evidence };
+  }
+  const ipPart = `The address stayed ${o.clusterIP} while ${r.deleted.name} (${r.deleted.ip}) was deleted and replaced by ${r.replacement!.name} (${r.replacement!.ip}): the label selector put the new pod in the EndpointSlice, which answered ${servedByNew} of ${r.answersAfter.length} later requests.`;
+  if (resolved) return { id: 'k8s.service.stable-endpoint', verdict: 'confirmed', summary: `${ipPart} Its DNS name ${o.dns.name} resolved to ${o.dns.answer}.`, observed, evidence };
+  return {
+    id: 'k8s.service.stable-endpoint',
+    verdict: 'nuanced',
+    summary: `${ipPart} The DNS name is not the Service's doing: it comes from a cluster DNS add-on (CoreDNS) that the kubelet points pods at, and this cluster runs none, so ${o.dns.name} did not resolve (${o.dns.answer || 'no answer'}; the kubelet said: ${o.dns.events[0] ?? 'nothing'}).`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeDnat(o: ServicesObservation): ClaimResult {
+  const dnat = o.rules.filter((l) => l.includes('-j DNAT'));
+  const targets = dnat.map((l) => l.match(/--to-destination (\S+)/)?.[1] ?? '');
+  const podTargets = o.pods.map((p) => targets.some((t) => t.startsWith(`${p.ip}:`)));
+  const tracked = o.conntrack.map(parseConntrack).filter((c) => c !== undefined);
+  const translated = tracked.filter((c) => c.dst === o.clusterIP && o.pods.some((p) => p.ip === c.replySrc));
+  const observed = { clusterIP: o.clusterIP, rules: o.rules.length, dnatRules: dnat.length, dnatTargets: targets, everyPodATarget: podTargets.every(Boolean), conntrackEntries: tracked.length, translatedToAPod: translated.length, example: translated[0] };
+  const evidence: Evidence[] = [
+    { kind: 'command', title: "kube-proxy's rules for the Service", command: `iptables-save -t nat | grep '${o.rules[0]?.match(/"([^"]+)"/)?.[1]?.split(/[ :]/)[0] ?? 'web'}'`, output: o.rules.join('\n') },
+    { kind: 'command', title: 'Connections to the Service as the kernel tracks them: sent to the cluster IP, answered by a pod', command: `conntrack -L -d ${o.clusterIP}`, output: o.conntrack.slice(0, 8).join('\n') },
+  ];
+  if (!dnat.length || !podTargets.every(Boolean)) {
+    return { id: 'k8s.kube-proxy.dnat', verdict: 'refuted', summary: `kube-proxy left ${dnat.length} DNAT rules for the Service, not one per pod (${targets.join(', ') || 'none'}).`, observed, evidence };
+  }
+  return {
+    id: 'k8s.kube-proxy.dnat',
+    verdict: 'confirmed',
+    summary: `Nothing listens on ${o.clusterIP}: kube-proxy (iptables mode) wrote ${o.rules.length} nat rules for the Service, ending in one DNAT per pod (${targets.join(', ')}), and the kernel's connection tracking shows ${translated.length} connections sent to ${o.clusterIP} and answered by a pod address${translated[0] ? ` (e.g. to ${translated[0].dst}:${translated[0].dport}, answered by ${translated[0].replySrc}:${translated[0].replySport})` : ''}.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeRoundRobin(o: ServicesObservation): ClaimResult {
+  const answered = o.answers.filter((a) => a !== 'no answer');
+  const perPod = counts(answered);
+  const repeats = repeatRate(answered);
+  const probabilities = ruleProbabilities(o.rules);
+  const n = o.pods.length;
+  const expectedRepeats = 1 / n;
+  const observed = { requests: o.answers.length, answered: answered.length, perPod, sameAsPrevious: +repeats.toFixed(3), sameAsPreviousIfRandom: +expectedRepeats.toFixed(3), ruleProbabilities: probabilities };
+  const evidence: Evidence[] = [
+    { kind: 'bars', title: `Requests answered by each pod (${answered.length} new connections)`, bars: Object.entries(perPod).map(([label, value]) => ({ label, value })) },
+    { kind: 'choices', title: 'The pod that answered each of the first 216 requests, in order (a round robin would cycle)', choices: answered.slice(0, 216) },
+  ];
+  if (repeats === 0 && Object.keys(perPod).length === n) {
+    return { id: 'k8s.kube-proxy.round-robin', verdict: 'confirmed', summary: `Consecutive requests never went to the same pod: the ${n} pods took turns.`, observed, evidence };
+  }
+  if (repeats > expectedRepeats / 2) {
+    return {
+      id: 'k8s.kube-proxy.round-robin',
+      verdict: 'refuted',
+      summary: `Not round robin: ${(repeats * 100).toFixed(0)}% of requests went to the same pod as the one before (a rotation gives 0%, a fair random pick ${(expectedRepeats * 100).toFixed(0)}%). kube-proxy's iptables rules pick at random for each new connection: the first endpoint with probability ${probabilities[0]?.toFixed(3)}, the next with ${probabilities[1]?.toFixed(3)} of the rest, the last with the remainder (${probabilities.map((p) => p.toFixed(3)).join(', ')}), so each pod gets about 1/${n} on average (${Object.values(perPod).join(' / ')} here) but no order is kept. (kube-proxy's IPVS mode can rotate: its schedulers include rr.)`,
+      observed,
+      evidence,
+    };
+  }
+  return { id: 'k8s.kube-proxy.round-robin', verdict: 'nuanced', summary: `Consecutive requests went to the same pod ${(repeats * 100).toFixed(0)}% of the time: neither a strict rotation (0%) nor a fair random pick (${(expectedRepeats * 100).toFixed(0)}%).`, observed, evidence };
+}
+
+function deployment(image: string) {
+  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+  return {
+    metadata: { name: 'web' },
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env: [podName], ports: [{ containerPort: 8000 }], readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } }],
+        },
+      },
+    },
+  };
+}
+
+async function readyPods(kube: KubeCluster, namespace: string): Promise<{ name: string; ip: string }[]> {
+  const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
+  return pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => ({ name: p.metadata!.name!, ip: p.status!.podIP! }));
+}
+
+async function readyEndpoints(kube: KubeCluster, namespace: string): Promise<string[]> {
+  const slices = await kube.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: 'kubernetes.io/service-name=web' });
+  return slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses));
+}
+
+async function ask(address: string, requests: number): Promise<string[]> {
+  const answers: string[] = [];
+  for (let i = 0; i < requests; i++) answers.push((await askService(address)) ?? 'no answer');
+  return answers;
+}
+
+export default defineLab({
+  id: 'k8s-services',
+  title: 'A ClusterIP Service on a real node: DNAT rules, how a backend is picked, a pod replaced behind a stable address',
+  topic: 'k8s',
+  claims: ['k8s.service.stable-endpoint', 'k8s.kube-proxy.dnat', 'k8s.kube-proxy.round-robin'],
+  requires: ['root', 'docker', 'kubernetes'],
+  timeLimitMs: 180_000,
+  handout: {
+    starts: "The run's one-node Kubernetes cluster; three pods answering their own names behind a ClusterIP Service.",
+    does: `Sends ${REQUESTS} requests through the Service on new connections; replaces one pod and sends 60 more; looks the Service's DNS name up from a pod.`,
+    observes: "Which pod answered each request, kube-proxy's iptables rules and conntrack's entries for the Service, its address and EndpointSlice before and after, the lookup and the pod's resolv.conf.",
+  },
+  needs: { shared: { kube: kubernetesCluster } },
+  async run(ctx) {
+    const kube = ctx.shared.kube;
+    ctx.environment.kubernetes = kube.version;
+    const image = await kube.loadImage('backend');
+    const namespace = await kube.namespace(ctx.scope, 'services');
+    await kube.apps.createNamespacedDeployment({ namespace, body: deployment(image) });
+    const service = await kube.core.createNamespacedService({ namespace, body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8000 }] } } });
+    const clusterIP = service.spec!.clusterIP!;
+    ctx.step(`${REPLICAS} pods Ready behind ${clusterIP}`);
+    await until(async () => (await readyEndpoints(kube, namespace)).length === REPLICAS && (await serviceRules(namespace, 'web')).filter((l) => l.includes('-j DNAT')).length === REPLICAS, 90_000, `${REPLICAS} endpoints and their DNAT rules`, 250);
+    const pods = await readyPods(kube, namespace);
+
+    ctx.step(`${REQUESTS} requests through the Service`);
+    const answers = await ask(clusterIP, REQUESTS);
+    const rules = await serviceRules(namespace, 'web');
+    const conntrack = (await execOutcome('conntrack', ['-L', '-d', clusterIP])).stdout.split('\n').filter((l) => l.startsWith('tcp'));
+
+    const victim = pods[0]!;
+    ctx.step(`replacing ${victim.name}`);
+    ctx.timeline.note(`delete ${victim.name}`);
+    await kube.core.deleteNamespacedPod({ name: victim.name, namespace, gracePeriodSeconds: 0 });
+    await until(async () => {
+      const endpoints = await readyEndpoints(kube, namespace);
+      return endpoints.length === REPLICAS && !endpoints.includes(victim.ip);
+    }, 90_000, 'a replacement pod in the EndpointSlice', 250);
+    const after = await readyPods(kube, namespace);
+    const replacement = after.find((p) => !pods.some((q) => q.name === p.name)) ?? null;
+    await until(async () => (await serviceRules(namespace, 'web')).some((l) => replacement !== null && l.includes(`${replacement.ip}:`)), 30_000, "kube-proxy's rule for the replacement", 250);
+    const answersAfter = await ask(clusterIP, 60);
+    const clusterIPAfter = (await kube.core.readNamespacedService({ name: 'web', namespace })).spec!.clusterIP!;
+
+    ctx.step('looking the Service up by name');
+    const dnsName = `web.${namespace}.svc.cluster.local`;
+    const inPod = (args: string[]) => kube.kubectl(['-n', namespace, 'exec', after[0]!.name, '--', ...args]).catch((error: Error) => `failed: ${error.message.split(': ').slice(1).join(': ')}`);
+    const answer = (await inPod(['getent', 'hosts', dnsName])).trim();
+    const resolvConf = (await inPod(['cat', '/etc/resolv.conf'])).trim();
+    const events = (await kube.core.listNamespacedEvent({ namespace })).items.filter((e) => e.reason === 'MissingClusterDNS').map((e) => e.message ?? '');
+
+    const observation: ServicesObservation = {
+      clusterIP,
+      pods,
+      answers,
+      rules,
+      conntrack,
+      replacement: { deleted: victim, replacement, clusterIPAfter, endpointsAfter: await readyEndpoints(kube, namespace), answersAfter },
+      dns: { name: dnsName, answer, resolvConf, events: [...new Set(events)] },
+    };
+    const kept = keptJson(ctx, 'services.json', observation, 'answers, rules, conntrack, the replacement and the lookup (JSON)');
+    return [withEvidence(judgeStableEndpoint(observation), ...kept), judgeDnat(observation), judgeRoundRobin(observation)];
+  },
+});
