@@ -26,6 +26,17 @@ describe('clean-up', () => {
     expect(await leftovers(runIdOf(result.stderr)!)).toEqual(NOTHING);
   });
 
+  it('fails a lab whose broker never becomes ready, in bounded time, with its last log lines, and leaves nothing', async () => {
+    const started = Date.now();
+    const result = await labs(['run', 'broker-never-ready', '--labs-dir', cleanupLabs, '--json']);
+    expect(result.exitCode).toBe(1);
+    const lab = JSON.parse(result.stdout).labs[0];
+    expect(lab.status).toBe('error');
+    expect(lab.reason).toMatch(/^broker not ready \(log .*Kafka Server started.*\) .*; last log lines: \S/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(await leftovers(JSON.parse(result.stdout).runId)).toEqual(NOTHING);
+  }, 120_000);
+
   it('stops and cleans up when an error escapes the experiment', async () => {
     const result = await labs(['run', 'stray', '--labs-dir', cleanupLabs, '--json']);
     expect(result.exitCode).toBe(1);
