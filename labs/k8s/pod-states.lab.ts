@@ -107,6 +107,10 @@ export function judgePodStates(o: PodStatesObservation): ClaimResult {
     },
     ...(delays.length ? [{ kind: 'bars' as const, title: 'CrashLoopBackOff: seconds between one run ending and the next starting', bars: delays.map((d, i) => ({ label: `restart ${i + 1}`, value: d })) }] : []),
   ];
+  const unseen = rows.filter((r) => !r.shown.length);
+  if (unseen.length) {
+    return { id: 'k8s.pod.status-causes', verdict: 'unverifiable', summary: `kubectl never listed ${unseen.map((r) => r.name).join(', ')}, so their states could not be read.`, observed, evidence };
+  }
   if (missed.length) {
     return {
       id: 'k8s.pod.status-causes',
@@ -116,6 +120,10 @@ export function judgePodStates(o: PodStatesObservation): ClaimResult {
       evidence,
     };
   }
+  const growing = delays.length >= 2 && delays.slice(1).every((d, i) => d > delays[i]!);
+  const waits = delays.length
+    ? `CrashLoopBackOff is a wait between restarts, not a crash of its own: the kubelet waited ${delays.join(' s, ')} s between one run's end and the next run's start${growing ? ', each wait longer than the one before' : ''}.`
+    : '';
   const extra = [
     crash.shown.includes('CrashLoopBackOff') ? '' : `kubectl never showed CrashLoopBackOff for the crashing pod (${crash.shown.join(' → ')}): the pod's status kept the last run's Error while the kubelet backed off, as its BackOff events and the waits show.`,
     oom.reached ? '' : `The table puts OOM under Error, but the pod killed for memory showed ${oom.shown.join(' → ')}: the kubelet reports the OOM killer's work as its own reason, OOMKilled.`,
@@ -124,7 +132,7 @@ export function judgePodStates(o: PodStatesObservation): ClaimResult {
   return {
     id: 'k8s.pod.status-causes',
     verdict: 'confirmed',
-    summary: `Each of the ${claimed.length} states came from the cause the table gives: ${claimed.map((r) => `${r.sheet} from ${r.name}`).join(', ')}. CrashLoopBackOff is a wait between restarts, not a crash of its own: the kubelet waited ${delays.join(' s, ')} s between one run's end and the next run's start, each wait longer than the one before. ${extra.join(' ')}`.trim(),
+    summary: `Each of the ${claimed.length} states came from the cause the table gives: ${claimed.map((r) => `${r.sheet} from ${r.name}`).join(', ')}. ${waits} ${extra.join(' ')}`.trim(),
     observed,
     evidence,
   };

@@ -33,6 +33,8 @@ export interface ServicesObservation {
   rules: string[];
   /** conntrack -L entries whose original destination is the Service's address. */
   conntrack: string[];
+  /** Whether any interface of the node holds the cluster IP (ip -o addr). */
+  clusterIPOnAnInterface?: boolean;
   replacement: { deleted: { name: string; ip: string }; replacement: { name: string; ip: string } | null; clusterIPAfter: string; endpointsAfter: string[]; answersAfter: string[] };
   dns: { name: string; answer: string; resolvConf: string; events: string[] };
 }
@@ -71,10 +73,13 @@ export function judgeStableEndpoint(o: ServicesObservation): ClaimResult {
   }
   const ipPart = `The address stayed ${o.clusterIP} while ${r.deleted.name} (${r.deleted.ip}) was deleted and replaced by ${r.replacement!.name} (${r.replacement!.ip}): the label selector put the new pod in the EndpointSlice, which answered ${servedByNew} of ${r.answersAfter.length} later requests.`;
   if (resolved) return { id: 'k8s.service.stable-endpoint', verdict: 'confirmed', summary: `${ipPart} Its DNS name ${o.dns.name} resolved to ${o.dns.answer}.`, observed, evidence };
+  if (!o.dns.events.length) {
+    return { id: 'k8s.service.stable-endpoint', verdict: 'unverifiable', summary: `${ipPart} Its DNS name could not be checked: the lookup failed (${o.dns.answer || 'no answer'}) and the kubelet did not say why.`, observed, evidence };
+  }
   return {
     id: 'k8s.service.stable-endpoint',
     verdict: 'nuanced',
-    summary: `${ipPart} The DNS name is not the Service's doing: it comes from a cluster DNS add-on (CoreDNS) that the kubelet points pods at, and this cluster runs none, so ${o.dns.name} did not resolve (${o.dns.answer || 'no answer'}; the kubelet said: ${o.dns.events[0] ?? 'nothing'}).`,
+    summary: `${ipPart} The DNS name is not the Service's doing: it comes from a cluster DNS add-on (CoreDNS) that the kubelet points pods at, and this cluster runs none, so ${o.dns.name} did not resolve (${o.dns.answer || 'no answer'}; the kubelet said: ${o.dns.events[0]}).`,
     observed,
     evidence,
   };
@@ -86,7 +91,7 @@ export function judgeDnat(o: ServicesObservation): ClaimResult {
   const podTargets = o.pods.map((p) => targets.some((t) => t.startsWith(`${p.ip}:`)));
   const tracked = o.conntrack.map(parseConntrack).filter((c) => c !== undefined);
   const translated = tracked.filter((c) => c.dst === o.clusterIP && o.pods.some((p) => p.ip === c.replySrc));
-  const observed = { clusterIP: o.clusterIP, rules: o.rules.length, dnatRules: dnat.length, dnatTargets: targets, everyPodATarget: podTargets.every(Boolean), conntrackEntries: tracked.length, translatedToAPod: translated.length, example: translated[0] };
+  const observed = { clusterIP: o.clusterIP, clusterIPOnAnInterface: o.clusterIPOnAnInterface, rules: o.rules.length, dnatRules: dnat.length, dnatTargets: targets, everyPodATarget: podTargets.every(Boolean), conntrackEntries: tracked.length, translatedToAPod: translated.length, example: translated[0] };
   const evidence: Evidence[] = [
     { kind: 'command', title: "kube-proxy's rules for the Service", command: `iptables-save -t nat | grep '${o.rules[0]?.match(/"([^"]+)"/)?.[1]?.split(/[ :]/)[0] ?? 'web'}'`, output: o.rules.join('\n') },
     { kind: 'command', title: 'Connections to the Service as the kernel tracks them: sent to the cluster IP, answered by a pod', command: `conntrack -L -d ${o.clusterIP}`, output: o.conntrack.slice(0, 8).join('\n') },
@@ -97,7 +102,7 @@ export function judgeDnat(o: ServicesObservation): ClaimResult {
   return {
     id: 'k8s.kube-proxy.dnat',
     verdict: 'confirmed',
-    summary: `Nothing listens on ${o.clusterIP}: kube-proxy (iptables mode) wrote ${o.rules.length} nat rules for the Service, ending in one DNAT per pod (${targets.join(', ')}), and the kernel's connection tracking shows ${translated.length} connections sent to ${o.clusterIP} and answered by a pod address${translated[0] ? ` (e.g. to ${translated[0].dst}:${translated[0].dport}, answered by ${translated[0].replySrc}:${translated[0].replySport})` : ''}.`,
+    summary: `${o.clusterIPOnAnInterface === false ? `No interface of the node holds ${o.clusterIP}. ` : ''}kube-proxy (iptables mode) wrote ${o.rules.length} nat rules for the Service, ending in one DNAT per pod (${targets.join(', ')})${translated.length ? `, and the kernel's connection tracking shows ${translated.length} connections sent to ${o.clusterIP} and answered by a pod address (e.g. to ${translated[0]!.dst}:${translated[0]!.dport}, answered by ${translated[0]!.replySrc}:${translated[0]!.replySport})` : ''}.`,
     observed,
     evidence,
   };
@@ -115,6 +120,9 @@ export function judgeRoundRobin(o: ServicesObservation): ClaimResult {
     { kind: 'bars', title: `Requests answered by each pod (${answered.length} new connections)`, bars: Object.entries(perPod).map(([label, value]) => ({ label, value })) },
     { kind: 'choices', title: 'The pod that answered each of the first 216 requests, in order (a round robin would cycle)', choices: answered.slice(0, 216) },
   ];
+  if (answered.length < o.answers.length / 2) {
+    return { id: 'k8s.kube-proxy.round-robin', verdict: 'unverifiable', summary: `Only ${answered.length} of ${o.answers.length} requests were answered: too few to tell how backends are picked.`, observed, evidence };
+  }
   if (repeats === 0 && Object.keys(perPod).length === n) {
     return { id: 'k8s.kube-proxy.round-robin', verdict: 'confirmed', summary: `Consecutive requests never went to the same pod: the ${n} pods took turns.`, observed, evidence };
   }
@@ -192,7 +200,10 @@ export default defineLab({
     ctx.step(`${REQUESTS} requests through the Service`);
     const answers = await ask(clusterIP, REQUESTS);
     const rules = await serviceRules(namespace, 'web');
-    const conntrack = (await execOutcome('conntrack', ['-L', '-d', clusterIP])).stdout.split('\n').filter((l) => l.startsWith('tcp'));
+    const tracked = await execOutcome('conntrack', ['-L', '-d', clusterIP]);
+    if (tracked.exitCode !== 0) throw new Error(`conntrack -L: ${tracked.stderr.split('\n')[0]}`);
+    const conntrack = tracked.stdout.split('\n').filter((l) => l.startsWith('tcp'));
+    const clusterIPOnAnInterface = (await execOutcome('ip', ['-o', 'addr', 'show'])).stdout.includes(` ${clusterIP}/`);
 
     const victim = pods[0]!;
     ctx.step(`replacing ${victim.name}`);
@@ -221,6 +232,7 @@ export default defineLab({
       answers,
       rules,
       conntrack,
+      clusterIPOnAnInterface,
       replacement: { deleted: victim, replacement, clusterIPAfter, endpointsAfter: await readyEndpoints(kube, namespace), answersAfter },
       dns: { name: dnsName, answer, resolvConf, events: [...new Set(events)] },
     };

@@ -63,12 +63,18 @@ export function judgeDelay(o: DelayObservation): ClaimResult {
     },
     { kind: 'table', title: 'Broker settings that mention a delay or delivery (kafka-configs --describe --all)', columns: ['setting', 'value'], rows: o.delaySettings.map((s) => [s.name, s.value]) },
   ];
+  const hours = o.farAhead.aheadMs / 3600_000;
   const farAhead = o.farAhead.acknowledged
-    ? `A record stamped ${o.farAhead.aheadMs / 3600_000} h ahead was accepted too.`
-    : `A record stamped ${o.farAhead.aheadMs / 3600_000} h ahead was refused (${o.farAhead.error?.split(':')[0]}): the broker checks a timestamp against its clock (log.message.timestamp.after.max.ms=${o.timestampAfterMaxMs}), it does not wait for it.`;
-  const settings = `${o.delaySettings.length} broker settings mention a delay or delivery (${o.delaySettings.map((s) => s.name).join(', ')}); none holds a record back for a consumer.`;
-  if (lags.length < o.records.length) {
-    return { id: 'kafka.delay.not-native', verdict: 'unverifiable', summary: `Only ${lags.length} of ${o.records.length} records reached the consumer, so when Kafka delivers them could not be measured.`, observed, evidence };
+    ? `A record stamped ${hours} h ahead was accepted too.`
+    : /InvalidTimestamp/.test(o.farAhead.error ?? '')
+      ? `A record stamped ${hours} h ahead was refused (InvalidTimestampException): the broker checks a timestamp against its clock (log.message.timestamp.after.max.ms=${o.timestampAfterMaxMs}), it does not wait for it.`
+      : `A record stamped ${hours} h ahead failed (${o.farAhead.error?.split(':')[0]}).`;
+  const settings = `The broker settings whose names mention a delay or delivery are ${o.delaySettings.map((s) => s.name).join(', ') || 'none'}.`;
+  // Only records that carried a timestamp well ahead of their sending test anything.
+  const stampedAhead = o.records.every((r) => r.timestamp === null || r.timestamp - r.sentAt >= o.aheadMs / 2);
+  if (!o.records.length || lags.length < o.records.length || !stampedAhead) {
+    const why = !o.records.length ? 'No record was sent' : !stampedAhead ? `The records' timestamps were not ${o.aheadMs / 1000} s ahead of their sending` : `Only ${lags.length} of ${o.records.length} records reached the consumer`;
+    return { id: 'kafka.delay.not-native', verdict: 'unverifiable', summary: `${why}, so whether Kafka waits for a timestamp could not be measured.`, observed, evidence };
   }
   if (maxLag! < o.aheadMs / 2) {
     return {

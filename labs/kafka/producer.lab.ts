@@ -71,8 +71,8 @@ export function judgeRetries(o: ProducerObservation): ClaimResult {
       }),
     },
   ];
-  if (defaults.refused.length) {
-    return { id: 'kafka.producer.retries', verdict: 'refuted', summary: `With retries the producer still failed ${defaults.refused.length} sends over the leader's death (${observed.clientDefaults.errors.join(', ')}).`, observed, evidence };
+  if (defaults.refused.length || lost(defaults).length) {
+    return { id: 'kafka.producer.retries', verdict: 'refuted', summary: `With retries the producer still failed ${defaults.refused.length} sends over the leader's death (${observed.clientDefaults.errors.join(', ') || 'no error'}) and ${lost(defaults).length} acknowledged records could not be read back.`, observed, evidence };
   }
   if (!none.refused.length) {
     return { id: 'kafka.producer.retries', verdict: 'unverifiable', summary: `Killing the leader made no send fail even with retries=0 (${none.acknowledged.length} of ${none.sent} acknowledged): the fault gave retries nothing to do.`, observed, evidence };
@@ -109,8 +109,11 @@ export function judgeTransactions(o: ProducerObservation): ClaimResult {
     { kind: 'table', title: "Transaction markers in the leader's log (kafka-dump-log)", columns: ['marker', 'count'], rows: [['COMMIT', t.markers.COMMIT], ['ABORT', t.markers.ABORT], ['transactional batches', t.transactionalBatches]] },
   ];
   const allOrNothing = (v: { committed: number; aborted: number }) => v.committed === t.written.committed.length && v.aborted === 0;
-  if (!allOrNothing(committedOnly)) {
-    return { id: 'kafka.producer.transactions', verdict: 'refuted', summary: `Even a read_committed reader saw ${committedOnly.committed} of ${t.written.committed.length} committed and ${committedOnly.aborted} of ${t.written.aborted.length} aborted records.`, observed, evidence };
+  if (!t.written.committed.length || !t.written.aborted.length) {
+    return { id: 'kafka.producer.transactions', verdict: 'unverifiable', summary: 'A transaction wrote nothing, so there was nothing to see or hide.', observed, evidence };
+  }
+  if (!allOrNothing(committedOnly) || byDefault.committed !== t.written.committed.length) {
+    return { id: 'kafka.producer.transactions', verdict: 'refuted', summary: `Not all or nothing: a read_committed reader saw ${committedOnly.committed} of ${t.written.committed.length} committed and ${committedOnly.aborted} of ${t.written.aborted.length} aborted records; a default reader ${byDefault.committed} committed.`, observed, evidence };
   }
   if (allOrNothing(byDefault)) {
     return { id: 'kafka.producer.transactions', verdict: 'confirmed', summary: `Every reader saw all ${t.written.committed.length} committed records and none of the ${t.written.aborted.length} aborted ones.`, observed, evidence };
@@ -157,6 +160,8 @@ export default defineLab({
     // Both partitions led by node 1, so that one kill hits both producers at the same moment.
     for (const name of Object.values(topics)) await kafka.createTopic(name, { partitions: 1, replicaAssignment: '1:2:3' });
     const killedLeader = (await leaderOf(kafka, scope, topics.none)).leader;
+    const otherLeader = (await leaderOf(kafka, scope, topics.defaults)).leader;
+    if (otherLeader !== killedLeader) throw new Error(`the two topics have different leaders (${killedLeader}, ${otherLeader}): one kill would not hit both producers`);
     const common = { count: 1500, rate: 150, acks: 'all' };
     const killLeader = async () => {
       await sleep(3000);
@@ -171,6 +176,7 @@ export default defineLab({
     await kafka.waitHealthy(90_000);
     const settingsOf = (events: KafkaEvent[]): ProducerSettings => {
       const c = events.find((e) => e.e === 'config');
+      if (!c) throw new Error('a producer did not report its configuration');
       return { retries: Number(c?.retries), idempotence: c?.idempotence === true, deliveryTimeoutMs: Number(c?.deliveryTimeoutMs), acks: String(c?.acks) };
     };
     const retries = {

@@ -190,6 +190,7 @@ export function judgePersistence(o: StorageObservation): ClaimResult {
     { kind: 'table', title: "The topic's flush settings (kafka-configs --describe --all)", columns: ['setting', 'value'], rows: p.settings.map((x) => [x.name, x.value]) },
     { kind: 'command', title: 'What the restarted broker logged about the topic', command: 'docker logs broker1 | grep unflushed', output: p.unflushedRecovered.join('\n') || '(nothing)' },
   ];
+  if (!p.acknowledged) return { id: 'kafka.broker.persistence', verdict: 'unverifiable', summary: 'No record was acknowledged, so there was nothing to read back after the kill.', observed, evidence };
   if (p.readBackAfterKill < p.acknowledged) {
     return { id: 'kafka.broker.persistence', verdict: 'nuanced', summary: `Only ${p.readBackAfterKill} of ${p.acknowledged} acknowledged records were there after the broker process was killed: an acknowledged record is not yet safe on this broker alone.`, observed, evidence };
   }
@@ -290,12 +291,15 @@ export default defineLab({
     await kafka.createTopic(persisted, { partitions: 1, replicaAssignment: onBroker1(1) });
     const acknowledged = (await produce(kafka, ctx, persisted, 200, 0)).length;
     const configs = await kafka.tool('kafka-configs', ['--bootstrap-server', kafka.bootstrap, '--describe', '--all', '--entity-type', 'topics', '--entity-name', persisted]);
+    if (configs.exitCode !== 0) throw new Error(`kafka-configs --describe ${persisted}: ${(configs.stderr || configs.stdout).trim().split('\n')[0]}`);
     const settings = parseConfigs(configs.stdout).filter((c) => /^flush\.|persist/.test(c.name));
     const kill = await ctx.faults.inject({ kind: 'kill', target: 'broker1' });
     const logLinesBefore = (await broker.logs()).split('\n').length;
     await kill.heal();
     await kafka.waitHealthy(90_000);
-    const readBackAfterKill = (await kafka.call(ctx.scope, 'dump', { topic: persisted, 'timeout-ms': 30_000 }, 60_000)).filter((e) => e.e === 'rec').length;
+    const dumped = await kafka.call(ctx.scope, 'dump', { topic: persisted, 'timeout-ms': 30_000 }, 60_000);
+    if (!dumped.find((e) => e.e === 'end')?.complete) throw new Error(`could not read ${persisted} to its end after the restart`);
+    const readBackAfterKill = new Set(dumped.filter((e) => e.e === 'rec').map((e) => e.k)).size;
     const unflushedRecovered = (await broker.logs()).split('\n').slice(logLinesBefore).filter((l) => /unflushed/i.test(l) && l.includes(persisted));
 
     const observation: StorageObservation = {

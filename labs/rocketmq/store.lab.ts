@@ -45,10 +45,16 @@ export interface StoreObservation {
 }
 
 const twentyDigits = (f: StoreFile) => /^\d{20}$/.test(f.name);
+/** Whether the files, in order, start at 0, size, 2 × size, …: named by the offset each begins at. */
+const namedByStartOffset = (names: string[], size: number) =>
+  names
+    .map(Number)
+    .sort((a, b) => a - b)
+    .every((n, i) => n === i * size);
 
 export function judgeCommitLog(o: StoreObservation): ClaimResult {
   const files = o.commitLog.filter(twentyDigits).sort((a, b) => Number(a.name) - Number(b.name));
-  const namedByOffset = files.every((f, i) => Number(f.name) === i * o.commitLogFileSize);
+  const namedByOffset = namedByStartOffset(files.map((f) => f.name), o.commitLogFileSize);
   const fullSize = files.every((f) => f.size === o.commitLogFileSize);
   const queuesInFirstFile = new Set(o.sent.filter((s) => s.commitLogOffset < o.commitLogFileSize).map((s) => s.queueId)).size;
   const interleaved = o.sent.slice(0, 50).map((s) => s.queueId);
@@ -98,21 +104,23 @@ export function judgeIndexFile(o: StoreObservation): ClaimResult {
 const SHEET = { secondCommitLog: '0000000000001073741824', indexFiles: ['00000000000000000000', '00000000000000000001'] };
 
 export function judgeCommitLogNames(o: StoreObservation): ClaimResult {
-  const names = o.commitLog.map((f) => f.name).sort();
+  const names = o.commitLog.map((f) => f.name).sort((a, b) => Number(a) - Number(b));
   const digits = [...new Set(names.map((n) => n.length))];
-  const namedByOffset = names.every((n) => /^\d+$/.test(n) && Number(n) % o.commitLogFileSize === 0);
+  const namedByOffset = names.every((n) => /^\d+$/.test(n)) && namedByStartOffset(names, o.commitLogFileSize);
+  // The sheet's first name has 20 digits and the next one 22.
+  const asTheSheet = names.length > 1 && names[0]!.length === 20 && names.slice(1).every((n) => n.length === SHEET.secondCommitLog.length);
   const atOneGiB = String(1073741824).padStart(digits[0] ?? 20, '0');
   const observed = { files: names, digits, namedByStartOffset: namedByOffset, sheetSecondName: SHEET.secondCommitLog, secondNameAtOneGiB: atOneGiB };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Commit-log file names: the offset each starts at, and its length', columns: ['file', 'digits', 'start offset'], rows: names.map((n) => [n, n.length, Number(n)]) }];
   if (!names.length) return { id: 'rocketmq.store.commitlog-names', verdict: 'unverifiable', summary: 'The store had no commit-log file.', observed, evidence };
-  if (namedByOffset && digits.length === 1 && digits[0] === SHEET.secondCommitLog.length) {
-    return { id: 'rocketmq.store.commitlog-names', verdict: 'confirmed', summary: `Commit-log files are named by their start offset in ${digits[0]} digits, as the sheet writes the second one.`, observed, evidence };
+  if (namedByOffset && asTheSheet) {
+    return { id: 'rocketmq.store.commitlog-names', verdict: 'confirmed', summary: `Commit-log files are named by their start offset, the first in 20 digits and the later ones in 22, as the sheet writes them.`, observed, evidence };
   }
   return {
     id: 'rocketmq.store.commitlog-names',
     verdict: 'refuted',
     summary: namedByOffset
-      ? `Every commit-log file is named by its start offset, but always in ${digits.join(' or ')} digits (${names.slice(0, 3).join(', ')}, …): the sheet's second name ${SHEET.secondCommitLog} has ${SHEET.secondCommitLog.length}. With the default 1 GiB files the second file is ${atOneGiB}; the sheet padded 1073741824 to the wrong width.`
+      ? `Every commit-log file is named by its start offset, but always in ${digits.join(' or ')} digits (${names.slice(0, 3).join(', ')}, …): the sheet's second name ${SHEET.secondCommitLog} has ${SHEET.secondCommitLog.length}. Padded like every name here, the file starting at 1 GiB (the default file size) would be ${atOneGiB}: the sheet padded 1073741824 to the wrong width.`
       : `The commit-log files are not named by their start offsets: ${names.slice(0, 4).join(', ')}.`,
     observed,
     evidence,

@@ -55,17 +55,17 @@ export function checkVerdicts(lab: Lab, claims: ClaimResult[]): string | undefin
 
 const firstLine = (error: unknown) => ((error as Error)?.message ?? String(error)).split('\n')[0]!;
 
-/** Whether `promise` settles within `ms`, before `cut` aborts. */
-function settledWithin(promise: Promise<unknown>, ms: number, cut?: AbortSignal): Promise<boolean> {
+/** Resolves when `promise` settles, after `ms`, or when `cut` aborts, whichever is first. */
+function settledWithin(promise: Promise<unknown>, ms: number, cut?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const done = (settled: boolean) => () => {
+    const done = () => {
       clearTimeout(timer);
-      resolve(settled);
+      resolve();
     };
-    const timer = setTimeout(done(false), ms);
-    if (cut?.aborted) done(false)();
-    cut?.addEventListener('abort', done(false), { once: true });
-    promise.then(done(true), done(true));
+    const timer = setTimeout(done, ms);
+    if (cut?.aborted) done();
+    cut?.addEventListener('abort', done, { once: true });
+    promise.then(done, done);
   });
 }
 
@@ -156,7 +156,11 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
     },
     onStray,
   );
-  running.catch(() => undefined);
+  let settled = false;
+  running.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   const cancelled = new Promise<never>((_, reject) => {
     const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason ?? 'interrupted')));
     if (signal.aborted) onAbort();
@@ -165,7 +169,6 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
   cancelled.catch(() => undefined);
 
   let outcome: LabResult;
-  let stillRunning = false;
   try {
     const claims = await Promise.race([running, cancelled]);
     const problem = checkVerdicts(lab, claims) ?? (scope.failures.length ? `background task failed: ${scope.failures[0]}` : undefined);
@@ -174,14 +177,14 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
     // A failed background task (a sampler) is usually why the lab then waited in vain: say so first.
     outcome = result('error', [], scope.failures.length ? `background task failed: ${scope.failures[0]}` : firstLine(signal.aborted ? signal.reason : error));
     // The lab stops at its next await; its resources are disposed only after that.
-    stillRunning = !(await settledWithin(running, STOP_GRACE_MS, options.force));
+    await settledWithin(running, STOP_GRACE_MS, options.force);
   } finally {
     clearTimeout(timer);
   }
   stop.abort(new Error('the lab has ended'));
   const cleanupErrors = await scope.dispose();
   // A lab that never reached an await may still be calling a shared cluster: the next lab gets a new one.
-  for (const release of leases) release({ abandoned: stillRunning });
+  for (const release of leases) release({ abandoned: !settled });
   if (cleanupErrors.length) {
     outcome = { ...outcome, status: 'error', reason: [outcome.reason, `clean-up failed: ${cleanupErrors.join('; ')}`].filter(Boolean).join('; ') };
   }

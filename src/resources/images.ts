@@ -102,7 +102,9 @@ export async function buildImage(dir: string, tag: string, name: string, log: (l
   // Closing the request (an interrupted run) makes the daemon stop the build.
   const signal = currentSignal();
   const context = { context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) };
-  const stream = await engine.buildImage(context, { t: tag, labels: { 'io.labs.image': name }, ...(signal ? { abortSignal: signal } : {}) });
+  const stream = await engine.buildImage(context, { t: tag, labels: { 'io.labs.image': name }, ...(signal ? { abortSignal: signal } : {}) }).catch((error: unknown) => {
+    throw signal?.aborted ? new Cancelled(signal.reason) : error;
+  });
   await new Promise<void>((resolve, reject) =>
     engine.modem.followProgress(
       stream,

@@ -42,6 +42,22 @@ function stopGently(child: ChildProcess): void {
   setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), KILL_GRACE_MS).unref();
 }
 
+/** How long output may still arrive after a command exited: a grandchild that keeps its pipes open is not waited for longer. */
+const DRAIN_MS = 500;
+const live = new Set<ChildProcess>();
+let killedOnExit = false;
+
+/** Children die with this process, even when it exits at once (a third Ctrl-C). */
+function track(child: ChildProcess): void {
+  if (!killedOnExit) {
+    killedOnExit = true;
+    process.once('exit', () => live.forEach((c) => c.kill('SIGKILL')));
+  }
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  child.once('error', () => live.delete(child));
+}
+
 const withoutFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
 
 /** Runs a command to completion, collecting what it printed; stops it on time-out or cancellation. */
@@ -52,11 +68,13 @@ function finish(command: string, args: string[], options: ExecOptions): Promise<
   const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { cwd: options.cwd, env: options.env ? { ...process.env, ...options.env } : process.env });
+    track(child);
     let stdout = '';
     let stderr = '';
     let all = '';
     let spawnError: Error | undefined;
     let timedOut = false;
+    let settled = false;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((stdout += chunk), (all += chunk)));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => ((stderr += chunk), (all += chunk)));
     child.stdin.on('error', () => {}); // a command that exits without reading its input
@@ -64,8 +82,9 @@ function finish(command: string, args: string[], options: ExecOptions): Promise<
     const timer = setTimeout(() => ((timedOut = true), stopGently(child)), timeoutMs);
     const onAbort = () => stopGently(child);
     signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (error) => (spawnError = error));
-    child.on('close', (exitCode, killedBy) => {
+    const settle = (exitCode: number | null, killedBy: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) return reject(new Cancelled(signal.reason));
@@ -79,7 +98,16 @@ function finish(command: string, args: string[], options: ExecOptions): Promise<
               ? `exit code ${exitCode}`
               : undefined;
       resolve({ exitCode: spawnError ? null : exitCode, stdout: withoutFinalNewline(stdout), stderr: withoutFinalNewline(stderr), all, failure });
+    };
+    child.on('error', (error) => (spawnError = error));
+    child.on('exit', (exitCode, killedBy) => {
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle(exitCode, killedBy);
+      }, DRAIN_MS);
     });
+    child.on('close', settle);
   });
 }
 
@@ -97,7 +125,8 @@ export async function execOutcome(
 export async function exec(command: string, args: string[], options: ExecOptions = {}): Promise<string> {
   const result = await finish(command, args, options);
   if (result.failure) {
-    const why = (result.stderr || result.stdout).trim().split('\n')[0] || result.failure;
+    const said = (result.stderr || result.stdout).trim().split('\n')[0];
+    const why = result.failure.startsWith('timed out') ? [result.failure, said].filter(Boolean).join(': ') : said || result.failure;
     throw new Error(`${[command, ...args].join(' ')}: ${why}`);
   }
   return result.stdout;
@@ -123,6 +152,7 @@ export function spawnLabelled(
 ): LongProcess {
   const [file, argv] = wrap(command, args, options.netns);
   const child = spawn(file, argv, { env: { ...process.env, [RUN_ID_ENV]: runId } });
+  track(child);
   child.on('error', () => {}); // a failed spawn leaves pid undefined, checked below
   child.stdin.on('error', () => {});
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
@@ -146,7 +176,7 @@ export function spawnLabelled(
   const terminate = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
     await exited;
     clearTimeout(timer);
   };
@@ -174,10 +204,10 @@ export function spawnLabelled(
         const done = () => {
           clearTimeout(timer);
           watchers.delete(watch);
-          child.off('exit', onExit);
+          child.off('close', onExit);
         };
         watchers.add(watch);
-        child.once('exit', onExit);
+        child.once('close', onExit);
       }));
     },
     onStdoutLine(listener) {

@@ -21,9 +21,10 @@ export interface SharedResource<T> {
 }
 
 interface Entry {
-  value: Promise<unknown>;
-  /** What disposes this instance. */
-  scope: Scope & { close(): Promise<void> };
+  /** The current instance; undefined once it was abandoned, until the next lab asks for it. */
+  value: Promise<unknown> | undefined;
+  /** What disposes the current instance. */
+  scope: (Scope & { close(): Promise<void> }) | undefined;
   used: boolean;
   /** The tail of the queue of labs waiting for it. */
   lock: Promise<void>;
@@ -32,29 +33,23 @@ interface Entry {
 export class RunResources {
   private readonly scope = new Scope();
   private readonly entries = new Map<string, Entry>();
+  private readonly closing = new Set<Promise<void>>();
   private readonly runId: string;
 
   constructor(runId: string) {
     this.runId = runId;
   }
 
-  private startInstance<T>(resource: SharedResource<T>): Pick<Entry, 'value' | 'scope' | 'used'> {
-    const scope = this.scope.child(`shared ${resource.key}`);
-    const value = resource.start(scope, this.runId);
-    value.catch(() => undefined);
-    return { value, scope, used: false };
-  }
-
   /**
    * Waits for the resource to be free, starts it the first time, resets it after; returns it and
    * its release. A lab that is still running when it gives the resource back (cancelled, and past
    * its grace) may still be using it: `release({ abandoned: true })` disposes that instance, and the
-   * next lab gets a new one.
+   * next lab that asks starts a new one (under its own cancellation).
    */
   async acquire<T>(resource: SharedResource<T>): Promise<{ value: T; release: (how?: { abandoned: boolean }) => void }> {
     let entry = this.entries.get(resource.key);
     if (!entry) {
-      entry = { ...this.startInstance(resource), lock: Promise.resolve() };
+      entry = { value: undefined, scope: undefined, used: false, lock: Promise.resolve() };
       this.entries.set(resource.key, entry);
     }
     const previous = entry.lock;
@@ -63,14 +58,21 @@ export class RunResources {
     await previous;
     const held = entry;
     const release = (how?: { abandoned: boolean }) => {
-      if (!how?.abandoned) return unlock();
-      void held.scope
-        .close()
-        .catch(() => undefined)
-        .then(() => Object.assign(held, this.startInstance(resource)))
-        .finally(unlock);
+      if (how?.abandoned && held.scope) {
+        // Its clean-up errors come back when the run disposes of everything (close reports them again).
+        const closing = held.scope.close().catch(() => undefined);
+        this.closing.add(closing);
+        Object.assign(held, { value: undefined, scope: undefined, used: false });
+      }
+      unlock();
     };
     try {
+      if (!entry.value) {
+        await Promise.all(this.closing);
+        entry.scope = this.scope.child(`shared ${resource.key}`);
+        entry.value = resource.start(entry.scope, this.runId);
+        entry.used = false;
+      }
       const value = (await entry.value) as T;
       if (entry.used && resource.reset) await resource.reset(value);
       entry.used = true;
@@ -81,12 +83,8 @@ export class RunResources {
     }
   }
 
-  /** How many distinct resources this run has (an abandoned instance's replacement counts once). */
-  get started(): number {
-    return this.entries.size;
-  }
-
-  dispose(): Promise<string[]> {
+  async dispose(): Promise<string[]> {
+    await Promise.all(this.closing);
     return this.scope.dispose();
   }
 }

@@ -44,9 +44,9 @@ describe('bad input: one line, non-zero exit', () => {
   });
 
   it('a claim that has no lab yet', async () => {
-    const result = await labs(['run', 'kafka.delay.not-native']);
+    const result = await labs(['run', 'quic.header.long-form']);
     expect(result.exitCode).toBe(2);
-    oneLineError(result.stderr, /claim "kafka.delay.not-native" has no lab yet/);
+    oneLineError(result.stderr, /claim "quic.header.long-form" has no lab yet/);
   });
 
   it('a malformed lab file', async () => {

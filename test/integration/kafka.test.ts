@@ -1,35 +1,26 @@
 /** Runs the Kafka labs together, as a run shares one three-broker cluster between them, and checks what the brokers did. */
+import Docker from 'dockerode';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/core/types.ts';
-import { labs, leftovers, NOTHING } from '../helpers/cli.ts';
-import { BASELINE } from '../helpers/run-lab.ts';
+import { leftovers, NOTHING, startLabs } from '../helpers/cli.ts';
+import { runLabsTogether, type LabsRun } from '../helpers/run-lab.ts';
 
-let report: RunReport;
-let stderr: string;
-let exitCode: number | undefined;
-const claim = (id: string) => report.labs.flatMap((l) => l.claims).find((c) => c.id === id)!;
+const LABS = ['kafka-rebalance', 'kafka-coordinator', 'kafka-storage', 'kafka-durability', 'kafka-producer', 'kafka-delay'];
+let run: LabsRun;
+const claim = (id: string) => run.claim(id);
 
 beforeAll(async () => {
-  const args = ['run', 'kafka-rebalance', 'kafka-coordinator', 'kafka-storage', 'kafka-durability', 'kafka-producer', 'kafka-delay', '--json', '--expect', BASELINE];
-  let result = await labs(args, { timeoutMs: 900_000 });
-  // Broker failures are timed against a loaded two-core machine: a run that went wrong is run once more (what went wrong is printed).
-  if (result.exitCode === 1) {
-    process.stderr.write(`the Kafka labs failed once, running them again: ${String(result.stderr).split('\n').filter((l) => l.startsWith('✘') || l.includes('expected')).join(' | ')}\n`);
-    result = await labs(args, { timeoutMs: 900_000 });
-  }
-  ({ exitCode } = result);
-  stderr = String(result.stderr);
-  report = JSON.parse(String(result.stdout)) as RunReport;
+  run = await runLabsTogether(LABS, 'Kafka');
 }, 1_900_000);
 
-describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durability kafka-producer kafka-delay', () => {
+describe(`labs run ${LABS.join(' ')}`, () => {
   it('passes and matches the baseline, starting the cluster once for all six labs', () => {
-    expect(exitCode, stderr).toBe(0);
-    expect(stderr).toContain('verdicts match');
-    const clusters = report.labs.map((l) => l.environment['kafka cluster id']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain('verdicts match');
+    const clusters = run.report.labs.map((l) => l.environment['kafka cluster id']);
     expect(clusters[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(new Set(clusters).size).toBe(1);
-    expect(report.labs.map((l) => l.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed', 'passed']);
+    expect(run.report.labs.map((l) => l.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed', 'passed']);
   });
 
   it('empties every member under the eager protocol only; the moving partitions wait longest under KIP-848', () => {
@@ -48,7 +39,7 @@ describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durabil
     expect(o.partitionLeaderMatches).toBe(60);
     expect(o.afterKillPartitionLeaderMatches).toBe(60);
     expect(o.groupsThatLostTheirCoordinator as number).toBeGreaterThan(0);
-    expect(report.labs[1]!.timeline?.filter((e) => e.type === 'fault').map((e) => e.type === 'fault' && e.phase)).toEqual(['start', 'end']);
+    expect(run.report.labs[1]!.timeline?.filter((e) => e.type === 'fault').map((e) => e.type === 'fault' && e.phase)).toEqual(['start', 'end']);
   });
 
   it('reads segments named by base offset, batches of magic 2 with a CRC-32C it recomputes, and retention that deletes whole segments', () => {
@@ -72,7 +63,7 @@ describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durabil
     const idem = claim('kafka.producer.idempotence').observed as { idempotent: { duplicates: number }; plain: { duplicates: number } };
     expect(idem.idempotent.duplicates).toBe(0);
     expect(claim('kafka.consumer.manual-commit').observed).toMatchObject({ commitAfterProcessing: { lost: 0 } });
-    const faults = report.labs[3]!.timeline!.filter((e) => e.type === 'fault' && e.phase === 'start').length;
+    const faults = run.report.labs[3]!.timeline!.filter((e) => e.type === 'fault' && e.phase === 'start').length;
     expect(faults).toBeGreaterThanOrEqual(7);
   });
 
@@ -82,7 +73,7 @@ describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durabil
     expect(retries.retries0.failed).toBeGreaterThan(0);
     expect(retries.clientDefaults).toMatchObject({ failed: 0, lost: 0, settings: { retries: 2147483647, idempotence: true } });
     expect(claim('kafka.producer.transactions').observed).toMatchObject({ seenReadCommitted: { committed: 50, aborted: 0, plain: 50 }, seenByDefault: { committed: 50, aborted: 50 }, markers: { COMMIT: 1, ABORT: 1 } });
-    expect(report.labs[4]!.timeline?.filter((e) => e.type === 'fault' && e.phase === 'start')).toHaveLength(1);
+    expect(run.report.labs[4]!.timeline?.filter((e) => e.type === 'fault' && e.phase === 'start')).toHaveLength(1);
   });
 
   it('delivers records stamped in the future at once, and refuses one beyond log.message.timestamp.after.max.ms', () => {
@@ -94,6 +85,29 @@ describe('labs run kafka-rebalance kafka-coordinator kafka-storage kafka-durabil
   });
 
   it('leaves nothing behind', async () => {
-    expect(await leftovers(report.runId)).toEqual(NOTHING);
+    expect(await leftovers(run.report.runId)).toEqual(NOTHING);
   });
+});
+
+describe('an interrupted Kafka lab', () => {
+  it('stops at SIGINT while it works against the brokers and leaves no container, network or volume', async () => {
+    const volumes = async () => ((await new Docker().listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+    const before = await volumes();
+    const child = startLabs(['run', 'kafka-delay', '--json']);
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('kafka-delay: consumer joins')) resolve();
+      });
+      child.then(() => reject(new Error(`labs exited before the lab began: ${text}`)));
+    });
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    const run = JSON.parse(String(result.stdout)) as RunReport;
+    expect(run.labs[0]).toMatchObject({ status: 'error', reason: 'interrupted' });
+    expect(await leftovers(run.runId)).toEqual(NOTHING);
+    expect(await volumes()).toEqual(before);
+  }, 180_000);
 });

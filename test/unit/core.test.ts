@@ -63,7 +63,7 @@ describe('lab registry', () => {
     expect(selectLabs(labs, ['tcp-lifecycle']).map((l) => l.id)).toEqual(['tcp-lifecycle']);
     expect(selectLabs(labs, ['tcp.close.time-wait', 'tcp-lifecycle']).map((l) => l.id)).toEqual(['tcp-lifecycle']);
     expect(() => selectLabs(labs, ['nope'])).toThrow('unknown lab or claim "nope"');
-    expect(() => selectLabs(labs, ['k8s.secret.base64'])).toThrow('claim "k8s.secret.base64" has no lab yet');
+    expect(() => selectLabs(labs, ['quic.header.cid-length'])).toThrow('claim "quic.header.cid-length" has no lab yet');
   });
 
   it('rejects a malformed lab with a one-line reason', async () => {

@@ -41,6 +41,10 @@ describe('k8s-pod-states judge', () => {
     expect(result.summary).toContain('ErrImageNeverPull');
   });
 
+  it('is unverifiable when kubectl never listed a pod', () => {
+    expect(judgePodStates(altered((o) => (o.pods['init-fails'].statuses = []))).verdict).toBe('unverifiable');
+  });
+
   it('measures the waits between a crashing container\'s runs, longer each time', () => {
     const waits = backOffs(real.crashRuns);
     expect(waits.length).toBeGreaterThanOrEqual(2);

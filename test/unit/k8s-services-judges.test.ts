@@ -25,6 +25,7 @@ describe('k8s-services judges', () => {
     const mostlyTurns = altered((o) => (o.answers = o.answers.map((_, i) => pods[(i % 10 === 0 ? i - 1 : i) % pods.length]!)));
     expect(repeatRate(mostlyTurns.answers)).toBeLessThan(0.15);
     expect(judgeRoundRobin(mostlyTurns).verdict).toBe('nuanced');
+    expect(judgeRoundRobin(altered((o) => (o.answers = o.answers.map(() => 'no answer')))).verdict).toBe('unverifiable');
   });
 
   it('confirms DNAT on the real run: one rule per pod, connections to the cluster IP answered by pods', () => {
@@ -46,6 +47,7 @@ describe('k8s-services judges', () => {
     expect(result.observed.clusterIPAfter).toBe(result.observed.clusterIPBefore);
     expect(judgeStableEndpoint(altered((o) => (o.dns.answer = '100.73.160.193  web.services.svc.cluster.local'))).verdict).toBe('confirmed');
     expect(judgeStableEndpoint(altered((o) => (o.replacement.clusterIPAfter = '100.73.0.9'))).verdict).toBe('refuted');
+    expect(judgeStableEndpoint(altered((o) => (o.dns.events = []))).verdict).toBe('unverifiable');
     expect(judgeStableEndpoint(altered((o) => (o.replacement.endpointsAfter = o.pods.map((p) => p.ip)))).verdict).toBe('refuted');
   });
 });

@@ -167,6 +167,7 @@ describe('kafka-storage persistence judge', () => {
 
   it('is nuanced if acknowledged records were gone after the kill', () => {
     expect(judgePersistence(alteredStorage((o) => (o.persistence.readBackAfterKill = 150))).verdict).toBe('nuanced');
+    expect(judgePersistence(alteredStorage((o) => (o.persistence.acknowledged = 0))).verdict).toBe('unverifiable');
   });
 });
 

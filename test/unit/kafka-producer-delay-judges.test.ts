@@ -29,6 +29,9 @@ describe('kafka-delay judge', () => {
     expect(judgeDelay(held).verdict).toBe('refuted');
     expect(judgeDelay(alter(delay, (o) => o.records.forEach((r) => (r.receivedAt = r.sentAt + 20_000)))).verdict).toBe('nuanced');
     expect(judgeDelay(alter(delay, (o) => (o.records[0]!.receivedAt = null))).verdict).toBe('unverifiable');
+    expect(judgeDelay(alter(delay, (o) => (o.records = []))).verdict).toBe('unverifiable');
+    // A record whose timestamp was not ahead (the offset ignored, or LogAppendTime) tests nothing.
+    expect(judgeDelay(alter(delay, (o) => o.records.forEach((r) => (r.timestamp = r.sentAt)))).verdict).toBe('unverifiable');
   });
 
   it('reads kafka-configs --describe --all lines', () => {
@@ -48,6 +51,7 @@ describe('kafka-producer judges', () => {
   it('is refuted if the retrying producer failed too, unverifiable if the fault made nothing fail', () => {
     expect(judgeRetries(alter(producer, (o) => o.retries.defaults.refused.push({ key: 'k1', error: 'TimeoutException: expired' }))).verdict).toBe('refuted');
     expect(judgeRetries(alter(producer, (o) => (o.retries.none.refused = []))).verdict).toBe('unverifiable');
+    expect(judgeRetries(alter(producer, (o) => (o.retries.defaults.readBack = o.retries.defaults.readBack.slice(1)))).verdict).toBe('refuted');
   });
 
   it('is nuanced on the real run: aborted records hidden only from read_committed readers', () => {
@@ -61,6 +65,9 @@ describe('kafka-producer judges', () => {
     expect(judgeTransactions(hidden).verdict).toBe('confirmed');
     const leaked = alter(producer, (o) => o.transactions.seen.read_committed.push(o.transactions.written.aborted[0]!));
     expect(judgeTransactions(leaked).verdict).toBe('refuted');
+    const partial = alter(producer, (o) => (o.transactions.seen.default = o.transactions.seen.default.filter((k) => k !== o.transactions.written.committed[0])));
+    expect(judgeTransactions(partial).verdict).toBe('refuted');
+    expect(judgeTransactions(alter(producer, (o) => (o.transactions.written.aborted = []))).verdict).toBe('unverifiable');
   });
 
   it('counts transaction markers in kafka-dump-log output', () => {

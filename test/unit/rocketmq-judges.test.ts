@@ -57,8 +57,9 @@ describe('commit-log file names', () => {
     expect(result.observed).toMatchObject({ digits: [20], namedByStartOffset: true, secondNameAtOneGiB: '00000000001073741824' });
   });
 
-  it('is confirmed if the files were named in 22 digits, and unverifiable without files', () => {
-    expect(judgeCommitLogNames(altered((o) => (o.commitLog = o.commitLog.map((f) => ({ ...f, name: f.name.padStart(22, '0') }))))).verdict).toBe('confirmed');
+  it('is confirmed if the files after the first were named in 22 digits, as the sheet writes them, and unverifiable without files', () => {
+    expect(judgeCommitLogNames(altered((o) => (o.commitLog = o.commitLog.map((f) => ({ ...f, name: Number(f.name) === 0 ? f.name : f.name.padStart(22, '0') }))))).verdict).toBe('confirmed');
+    expect(judgeCommitLogNames(altered((o) => (o.commitLog = o.commitLog.map((f) => ({ ...f, name: f.name.padStart(22, '0') }))))).verdict).toBe('refuted');
     expect(judgeCommitLogNames(altered((o) => (o.commitLog = []))).verdict).toBe('unverifiable');
   });
 });
