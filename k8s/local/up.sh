@@ -28,7 +28,8 @@
 # Prints on stdout, and writes to <state-dir>/cluster.env, shell-style KEY=value lines:
 #   KUBECONFIG (admin, system:masters), KUBECACHEDIR (kubectl's discovery cache; else kubectl
 #   writes ~/.kube/cache), KUBECTL, CRICTL, CRI_CONFIG_FILE (for crictl), CONTAINERD_ADDRESS (for
-#   ctr), API_SERVER, NODE_NAME, NODE_IP, POD_CIDR, SERVICE_CIDR, BRIDGE, BIN_DIR, PAUSE_IMAGE,
+#   ctr), API_SERVER, ETCD_ENDPOINT (plain HTTP, loopback), NODE_NAME, NODE_IP, POD_CIDR,
+#   SERVICE_CIDR, BRIDGE, BIN_DIR, PAUSE_IMAGE,
 #   and timings in ms (ETCD_TO_READY_MS: etcd started -> node Ready; ETCD_TO_USABLE_MS: also
 #   kube-proxy synced, default service account made, node untainted). Progress goes to stderr.
 # Exit 0 with the node Ready; on any failure the cluster is taken down again (down.sh) and the
@@ -469,6 +470,7 @@ CRI_CONFIG_FILE=$S/config/crictl.yaml
 CONTAINERD_ADDRESS=$CTRD_SOCK
 BIN_DIR=$BIN
 API_SERVER=$API
+ETCD_ENDPOINT=http://127.0.0.1:$ETCD_PORT
 NODE_NAME=$NODE_NAME
 NODE_IP=$NODE_IP
 POD_CIDR=$POD_CIDR

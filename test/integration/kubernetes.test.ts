@@ -4,34 +4,22 @@
  */
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport } from '../../src/core/types.ts';
-import { labs, leftovers, NOTHING } from '../helpers/cli.ts';
-import { BASELINE } from '../helpers/run-lab.ts';
+import { leftovers, NOTHING } from '../helpers/cli.ts';
+import { runLabsTogether, type LabsRun } from '../helpers/run-lab.ts';
 
-const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services'];
-let report: RunReport;
-let stderr: string;
-let exitCode: number | undefined;
-const claim = (id: string) => report.labs.flatMap((l) => l.claims).find((c) => c.id === id)!;
+const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane'];
+let run: LabsRun;
+const claim = (id: string) => run.claim(id);
 
 beforeAll(async () => {
-  const args = ['run', ...LABS, '--json', '--expect', BASELINE];
-  let result = await labs(args, { timeoutMs: 900_000 });
-  // Probe and restart timings are measured on a loaded two-core machine: a run that went wrong is run once more (what went wrong is printed).
-  if (result.exitCode === 1) {
-    process.stderr.write(`the Kubernetes labs failed once, running them again: ${String(result.stderr).split('\n').filter((l) => l.startsWith('✘') || l.includes('expected')).join(' | ')}\n`);
-    result = await labs(args, { timeoutMs: 900_000 });
-  }
-  ({ exitCode } = result);
-  stderr = String(result.stderr);
-  report = JSON.parse(String(result.stdout)) as RunReport;
+  run = await runLabsTogether(LABS, 'Kubernetes');
 }, 1_900_000);
 
 describe(`labs run ${LABS.join(' ')}`, () => {
   it('passes and matches the baseline', () => {
-    expect(exitCode, stderr).toBe(0);
-    expect(stderr).toContain('verdicts match');
-    expect(report.labs.map((l) => l.status)).toEqual(LABS.map(() => 'passed'));
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain('verdicts match');
+    expect(run.report.labs.map((l) => l.status)).toEqual(LABS.map(() => 'passed'));
   });
 
   it('takes the unready pod out of rotation without restarting it, and brings it back', () => {
@@ -96,8 +84,20 @@ describe(`labs run ${LABS.join(' ')}`, () => {
     expect(stable.answeredByTheReplacement).toBeGreaterThan(0);
   });
 
+  it('finds the Secret in plain text in etcd, kube-apiserver alone talking to etcd, and a ReplicaSet putting pods back both ways', () => {
+    expect(claim('k8s.secret.base64').observed).toMatchObject({ encryptedAtRest: false, base64AtByte: -1 });
+    expect(claim('k8s.secret.base64').observed.plaintextAtByte as number).toBeGreaterThan(0);
+    expect(claim('k8s.etcd.source-of-truth').observed).toMatchObject({ deletedConfigMapStillInEtcd: false });
+    const clients = claim('k8s.apiserver.only-etcd-client').observed as { etcdClients: Record<string, number>; apiserverClients: Record<string, number> };
+    expect(Object.keys(clients.etcdClients).filter((p) => !['kube-apiserver', 'etcd', 'this lab'].includes(p))).toEqual([]);
+    expect(clients.apiserverClients).toHaveProperty('kubelet');
+    expect(clients.apiserverClients).toHaveProperty('kube-scheduler');
+    expect(claim('k8s.controllers.reconcile').observed).toMatchObject({ desired: 2 });
+    expect(claim('k8s.controllers.reconcile').observed.removed).not.toBeNull();
+  });
+
   it('leaves nothing behind: no cluster processes, namespaces or host changes', async () => {
-    expect(await leftovers(report.runId)).toEqual(NOTHING);
+    expect(await leftovers(run.report.runId)).toEqual(NOTHING);
     expect((await execa('iptables-save')).stdout).not.toContain('KUBE-');
     expect((await execa('ip', ['link', 'show', 'cni0'], { reject: false })).exitCode).not.toBe(0);
   });

@@ -1,0 +1,271 @@
+/**
+ * Lab: the control plane seen from underneath: what etcd holds, who talks to it, what a Secret looks
+ * like there, and a controller putting things back.
+ *
+ * Starts: the run's one-node Kubernetes cluster (built from upstream, etcd without encryption at
+ * rest, as a cluster is by default); a Deployment of two pods, a Secret and a ConfigMap.
+ *
+ * Does: reads the Secret through the API and its key straight from etcd; lists etcd's keys, deletes
+ * the ConfigMap and looks again; lists the established connections to etcd's and the API server's
+ * ports; deletes one of the Deployment's pods, then adds a pod that matches its ReplicaSet.
+ *
+ * Observes: the API's answer and etcd's bytes for the Secret; etcd's keys under /registry by
+ * resource; the processes on each end of the connections (ss -tnp); the pods of the ReplicaSet
+ * every 100 ms, with their owners.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { defineLab } from '../../src/core/lab.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { sleep } from '../../src/resources/cancel.ts';
+import { exec } from '../../src/resources/process.ts';
+import { until } from '../../src/resources/wait.ts';
+import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+
+export interface ControlPlaneObservation {
+  secret: {
+    plaintext: string;
+    /** data.password as the API returned it. */
+    apiValue: string;
+    /** The etcd value's first bytes, as hex, and where the plaintext and its base64 form appear in it (-1: nowhere). */
+    etcdPrefixHex: string;
+    etcdBytes: number;
+    plaintextAt: number;
+    base64At: number;
+  };
+  /** Keys under /registry per resource (the path's second part), and whether each object the lab made or deleted is there. */
+  registry: { perResource: Record<string, number>; created: Record<string, boolean>; deletedConfigMapStillThere: boolean };
+  /** The process at the client end of each established connection to etcd's and the API server's ports. */
+  clients: { etcd: string[]; apiserver: string[] };
+  reconcile: {
+    deleted: string;
+    replacement: string | null;
+    createdAfterMs: number | null;
+    readyAfterMs: number | null;
+    extra: string;
+    extraAdopted: boolean;
+    removedAfterSurplusMs: number | null;
+    removed: string | null;
+    desired: number;
+  };
+}
+
+/** The owning process of each `ss -tnp` line (users:(("kube-apiserver",pid=1,fd=7))), by name; `self` names this process. */
+export function socketOwners(ss: string, self: number): string[] {
+  return ss
+    .split('\n')
+    .map((l) => l.match(/users:\(\("([^"]+)",pid=(\d+)/))
+    .filter((m) => m !== null)
+    .map((m) => (Number(m[2]) === self ? 'this lab' : m[1]!));
+}
+
+const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
+
+export function judgeSecret(o: ControlPlaneObservation): ClaimResult {
+  const s = o.secret;
+  const encrypted = Buffer.from(s.etcdPrefixHex, 'hex').toString('latin1').startsWith('k8s:enc:');
+  const observed = { apiValue: s.apiValue, apiValueDecoded: Buffer.from(s.apiValue, 'base64').toString(), etcdValueStartsWith: Buffer.from(s.etcdPrefixHex, 'hex').toString('latin1').replace(/[^\x20-\x7e]/g, '·'), etcdBytes: s.etcdBytes, plaintextAtByte: s.plaintextAt, base64AtByte: s.base64At, encryptedAtRest: encrypted };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'The Secret through the API and in etcd', columns: ['where', 'what'], rows: [['API (data.password)', s.apiValue], ['API, base64-decoded', observed.apiValueDecoded], ['etcd value, first bytes', observed.etcdValueStartsWith], ['the plaintext in the etcd value', s.plaintextAt >= 0 ? `at byte ${s.plaintextAt} of ${s.etcdBytes}` : 'not found'], ['the base64 form in the etcd value', s.base64At >= 0 ? `at byte ${s.base64At}` : 'not found']] }];
+  if (encrypted) return { id: 'k8s.secret.base64', verdict: 'refuted', summary: `etcd holds the Secret encrypted (its value starts with k8s:enc:): encryption at rest is configured on this API server.`, observed, evidence };
+  if (s.plaintextAt < 0) return { id: 'k8s.secret.base64', verdict: 'unverifiable', summary: 'The Secret\'s value was found neither encrypted nor in plain text in etcd.', observed, evidence };
+  const apiIsBase64 = observed.apiValueDecoded === s.plaintext;
+  return {
+    id: 'k8s.secret.base64',
+    verdict: 'nuanced',
+    summary: `Not encrypted, and in etcd not even base64: the value under /registry/secrets/… is a protobuf record (it starts with "k8s\\0") in which the password "${s.plaintext}" sits in plain text at byte ${s.plaintextAt}${s.base64At < 0 ? ', its base64 form nowhere' : ''}. Base64 is only how the API's JSON writes bytes${apiIsBase64 ? ` (data.password = ${s.apiValue})` : ''}. Anyone who can read etcd or its backups reads the Secret; encryption at rest takes an EncryptionConfiguration on the API server, which a cluster does not have by default.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeSourceOfTruth(o: ControlPlaneObservation): ClaimResult {
+  const r = o.registry;
+  const missing = Object.entries(r.created).filter(([, found]) => !found).map(([k]) => k);
+  const observed = { keysPerResource: r.perResource, createdObjectsFound: r.created, deletedConfigMapStillInEtcd: r.deletedConfigMapStillThere, resources: Object.keys(r.perResource).length };
+  const evidence: Evidence[] = [{ kind: 'bars', title: 'Keys under /registry in etcd, by resource', bars: Object.entries(r.perResource).sort((a, b) => b[1] - a[1]).slice(0, 24).map(([label, value]) => ({ label, value })) }];
+  if (missing.length || r.deletedConfigMapStillThere) {
+    return { id: 'k8s.etcd.source-of-truth', verdict: 'refuted', summary: `${missing.length ? `Objects the API had made were not in etcd: ${missing.join(', ')}.` : ''}${r.deletedConfigMapStillThere ? ' A ConfigMap the API had deleted was still in etcd.' : ''}`.trim(), observed, evidence };
+  }
+  return {
+    id: 'k8s.etcd.source-of-truth',
+    verdict: 'confirmed',
+    summary: `Every object the lab made through the API was a key in etcd (${Object.keys(r.created).join(', ')}), and the ConfigMap it deleted was gone from etcd too. ${Object.keys(r.perResource).length} kinds of object were there, ${Object.values(r.perResource).reduce((a, b) => a + b, 0)} keys in all, status and leases included (${Object.entries(r.perResource).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')}, …).`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeOnlyEtcdClient(o: ControlPlaneObservation): ClaimResult {
+  // etcd's own HTTP gateway reaches its gRPC port through a loopback connection of its own.
+  const others = [...new Set(o.clients.etcd)].filter((n) => !['etcd', 'kube-apiserver', 'this lab'].includes(n));
+  const observed = { etcdClients: tally(o.clients.etcd), apiserverClients: tally(o.clients.apiserver) };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'Processes at the client end of established connections (ss -tnp)', columns: ['to', 'process', 'connections'], rows: [...Object.entries(observed.etcdClients).map(([p, n]) => ['etcd :2379', p, n]), ...Object.entries(observed.apiserverClients).map(([p, n]) => ['kube-apiserver', p, n])] }];
+  if (!o.clients.etcd.includes('kube-apiserver')) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'unverifiable', summary: 'No connection from kube-apiserver to etcd was seen.', observed, evidence };
+  if (others.length) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'refuted', summary: `Besides kube-apiserver, ${others.join(', ')} had connections open to etcd.`, observed, evidence };
+  return {
+    id: 'k8s.apiserver.only-etcd-client',
+    verdict: 'confirmed',
+    summary: `Of the cluster's components only kube-apiserver was connected to etcd's client port (${observed.etcdClients['kube-apiserver']} connections${observed.etcdClients.etcd ? `; besides, etcd's own gateway` : ''}${observed.etcdClients['this lab'] ? ' and this lab, which reads etcd directly' : ''}); the others were connected to the API server instead: ${Object.keys(observed.apiserverClients).filter((p) => !['kube-apiserver', 'this lab'].includes(p)).join(', ')} (process names as the kernel keeps them, cut to 15 characters).`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeReconcile(o: ControlPlaneObservation): ClaimResult {
+  const r = o.reconcile;
+  const observed = { ...r };
+  const evidence: Evidence[] = [{ kind: 'table', title: `The ReplicaSet wants ${r.desired} pods`, columns: ['what the lab did', 'what the controller did', 'after (ms)'], rows: [[`deleted ${r.deleted}`, r.replacement ? `created ${r.replacement}` : 'nothing', r.createdAfterMs ?? ''], ['', r.replacement ? `${r.replacement} Ready` : '', r.readyAfterMs ?? ''], [`added ${r.extra}, matching its selector`, `${r.extraAdopted ? 'adopted it, then ' : ''}${r.removed ? `deleted ${r.removed}` : 'nothing'}`, r.removedAfterSurplusMs ?? '']] }];
+  if (!r.replacement || !r.removed) {
+    return { id: 'k8s.controllers.reconcile', verdict: 'refuted', summary: `The ReplicaSet controller ${!r.replacement ? `did not replace the deleted pod` : `left ${r.desired + 1} pods where it wants ${r.desired}`}.`, observed, evidence };
+  }
+  return {
+    id: 'k8s.controllers.reconcile',
+    verdict: 'confirmed',
+    summary: `Both ways: ${r.createdAfterMs} ms after a pod was deleted the ReplicaSet controller had created ${r.replacement} (Ready after ${r.readyAfterMs} ms), and when a matching pod was added by hand it ${r.extraAdopted ? 'adopted it and ' : ''}deleted one (${r.removed}) ${r.removedAfterSurplusMs} ms later, back to ${r.desired}. It compares the pods that exist with the replicas it wants, not the actions taken.`,
+    observed,
+    evidence,
+  };
+}
+
+/** One etcd range request through etcd's JSON gateway (etcd's client port is plain HTTP on loopback here). */
+async function etcdRange(endpoint: string, key: string, options: { prefix?: boolean; keysOnly?: boolean } = {}): Promise<{ key: string; value: Buffer }[]> {
+  const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+  const body: Record<string, unknown> = { key: b64(key), keys_only: options.keysOnly ?? false };
+  if (options.prefix) {
+    const end = Buffer.from(key);
+    end[end.length - 1]! += 1;
+    body.range_end = b64(end);
+  }
+  const response = await fetch(`${endpoint}/v3/kv/range`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`etcd range ${key}: HTTP ${response.status}`);
+  const json = (await response.json()) as { kvs?: { key: string; value?: string }[] };
+  return (json.kvs ?? []).map((kv) => ({ key: Buffer.from(kv.key, 'base64').toString(), value: Buffer.from(kv.value ?? '', 'base64') }));
+}
+
+async function owners(ss: string[]): Promise<string[]> {
+  return socketOwners(await exec('ss', ['-tnpH', 'state', 'established', ...ss]), process.pid);
+}
+
+function deployment(image: string) {
+  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+  return {
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env: [podName], readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } }] },
+      },
+    },
+  };
+}
+
+const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+async function livePods(kube: KubeCluster, namespace: string): Promise<V1Pod[]> {
+  return (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+export default defineLab({
+  id: 'k8s-control-plane',
+  title: 'The control plane from underneath: a Secret in etcd, etcd as the only store, who talks to etcd, a controller putting pods back',
+  topic: 'k8s',
+  claims: ['k8s.secret.base64', 'k8s.etcd.source-of-truth', 'k8s.apiserver.only-etcd-client', 'k8s.controllers.reconcile'],
+  requires: ['root', 'docker', 'kubernetes'],
+  timeLimitMs: 180_000,
+  handout: {
+    starts: "The run's one-node Kubernetes cluster; a two-pod Deployment, a Secret and a ConfigMap.",
+    does: "Reads the Secret through the API and straight from etcd; lists etcd's keys before and after deleting the ConfigMap; lists who is connected to etcd and to the API server; deletes a pod of the Deployment, then adds one that matches its ReplicaSet.",
+    observes: "The API's answer and etcd's bytes, etcd's keys by resource, the processes on each connection (ss -tnp), and the ReplicaSet's pods every 100 ms.",
+  },
+  needs: { shared: { kube: kubernetesCluster } },
+  async run(ctx) {
+    const kube = ctx.shared.kube;
+    ctx.environment.kubernetes = kube.version;
+    const etcd = kube.env.ETCD_ENDPOINT!;
+    const image = await kube.loadImage('backend');
+    const namespace = await kube.namespace(ctx.scope, 'control-plane');
+    const plaintext = `labs-password-${ctx.runId}`;
+    await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'db' }, stringData: { password: plaintext } } });
+    await kube.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'settings' }, data: { mode: 'lab' } } });
+    await kube.apps.createNamespacedDeployment({ namespace, body: deployment(image) });
+
+    ctx.step('the Secret through the API and in etcd');
+    const apiValue = (await kube.core.readNamespacedSecret({ name: 'db', namespace })).data?.password ?? '';
+    const [stored] = await etcdRange(etcd, `/registry/secrets/${namespace}/db`);
+    if (!stored) throw new Error(`etcd has no key /registry/secrets/${namespace}/db`);
+    const secret = { plaintext, apiValue, etcdPrefixHex: stored.value.subarray(0, 16).toString('hex'), etcdBytes: stored.value.length, plaintextAt: stored.value.indexOf(plaintext), base64At: stored.value.indexOf(Buffer.from(plaintext).toString('base64')) };
+
+    ctx.step("etcd's keys, before and after deleting the ConfigMap");
+    await until(async () => (await livePods(kube, namespace)).filter(isReady).length === 2, 90_000, 'two Ready pods', 250);
+    const keys = (await etcdRange(etcd, '/registry/', { prefix: true, keysOnly: true })).map((k) => k.key);
+    const perResource = tally(keys.map((k) => k.split('/')[2]!));
+    const pods = await livePods(kube, namespace);
+    const expected = { [`secrets/${namespace}/db`]: 1, [`configmaps/${namespace}/settings`]: 1, [`deployments/${namespace}/web`]: 1, ...Object.fromEntries(pods.map((p) => [`pods/${namespace}/${p.metadata!.name}`, 1])) };
+    const created = Object.fromEntries(Object.keys(expected).map((k) => [k, keys.includes(`/registry/${k}`)]));
+    await kube.core.deleteNamespacedConfigMap({ name: 'settings', namespace });
+    const deletedConfigMapStillThere = (await etcdRange(etcd, `/registry/configmaps/${namespace}/settings`)).length > 0;
+
+    ctx.step('who is connected to etcd and to the API server');
+    const apiPort = new URL(kube.env.API_SERVER!).port;
+    const etcdPort = new URL(etcd).port;
+    const clients = { etcd: await owners([`( dport = :${etcdPort} )`]), apiserver: await owners([`( dport = :${apiPort} )`]) };
+
+    ctx.step('a pod deleted, a pod added: the ReplicaSet controller');
+    const victim = pods[0]!.metadata!.name!;
+    const before = new Set(pods.map((p) => p.metadata!.name!));
+    const deletedAt = Date.now();
+    ctx.timeline.note(`delete ${victim}`);
+    await kube.core.deleteNamespacedPod({ name: victim, namespace, gracePeriodSeconds: 0 });
+    let replacement: string | null = null;
+    let createdAfterMs: number | null = null;
+    let readyAfterMs: number | null = null;
+    const watchUntil = Date.now() + 60_000;
+    while (Date.now() < watchUntil && readyAfterMs === null) {
+      const fresh = (await livePods(kube, namespace)).find((p) => !before.has(p.metadata!.name!));
+      if (fresh && replacement === null) {
+        replacement = fresh.metadata!.name!;
+        createdAfterMs = Date.now() - deletedAt;
+        ctx.timeline.note(`${replacement} seen`);
+      }
+      if (fresh && isReady(fresh)) readyAfterMs = Date.now() - deletedAt;
+      await sleep(100);
+    }
+    const replicaSet = (await kube.apps.listNamespacedReplicaSet({ namespace })).items[0]!;
+    const labels = replicaSet.spec!.selector.matchLabels!;
+    const extra = 'added-by-hand';
+    const present = new Set((await livePods(kube, namespace)).map((p) => p.metadata!.name!));
+    const surplusAt = Date.now();
+    ctx.timeline.note(`add ${extra}`);
+    await kube.core.createNamespacedPod({ namespace, body: { metadata: { name: extra, labels }, spec: deployment(image).spec.template.spec } });
+    present.add(extra);
+    let removed: string | null = null;
+    let removedAfterSurplusMs: number | null = null;
+    let extraAdopted = false;
+    const surplusUntil = Date.now() + 30_000;
+    // The pods' grace period is 0: a deleted pod leaves the API at once, so what the controller removed is what is missing.
+    while (Date.now() < surplusUntil && removed === null) {
+      const now = await livePods(kube, namespace);
+      if (now.find((p) => p.metadata!.name === extra)?.metadata?.ownerReferences?.some((r) => r.kind === 'ReplicaSet')) extraAdopted = true;
+      const gone = [...present].find((name) => !now.some((p) => p.metadata!.name === name));
+      if (gone) {
+        removed = gone;
+        removedAfterSurplusMs = Date.now() - surplusAt;
+        ctx.timeline.note(`${removed} deleted by the controller`);
+      }
+      await sleep(100);
+    }
+    await until(async () => (await livePods(kube, namespace)).length === 2, 30_000, 'two pods again', 250).catch(() => undefined);
+
+    const observation: ControlPlaneObservation = {
+      secret,
+      registry: { perResource, created, deletedConfigMapStillThere },
+      clients,
+      reconcile: { deleted: victim, replacement, createdAfterMs, readyAfterMs, extra, extraAdopted, removedAfterSurplusMs, removed, desired: replicaSet.spec!.replicas ?? 2 },
+    };
+    const kept = keptJson(ctx, 'control-plane.json', observation, 'the Secret, etcd keys, connections and the controller (JSON)');
+    return [withEvidence(judgeSecret(observation), ...kept), judgeSourceOfTruth(observation), judgeOnlyEtcdClient(observation), judgeReconcile(observation)];
+  },
+});
