@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING } from '../helpers/cli.ts';
 import { runLabsTogether, type LabsRun } from '../helpers/run-lab.ts';
 
-const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane'];
+const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods'];
 let run: LabsRun;
 const claim = (id: string) => run.claim(id);
 
@@ -94,6 +94,14 @@ describe(`labs run ${LABS.join(' ')}`, () => {
     expect(clients.apiserverClients).toHaveProperty('kube-scheduler');
     expect(claim('k8s.controllers.reconcile').observed).toMatchObject({ desired: 2 });
     expect(claim('k8s.controllers.reconcile').observed.removed).not.toBeNull();
+  });
+
+  it('shows one network and one volume per pod, PIDs shared only when asked, init containers first', () => {
+    expect(claim('k8s.pod.shared-network').observed).toMatchObject({ sameInBothContainers: true, localhostAnswer: 'apart' });
+    expect(claim('k8s.pod.shared-volumes').observed).toMatchObject({ mountNamespacesDiffer: true });
+    expect(claim('k8s.pod.shared-pid-optional').observed).toMatchObject({ default: { samePidNamespace: false }, shareProcessNamespace: { samePidNamespace: true, sidecarSeesTheServer: true } });
+    const init = claim('k8s.pod.init-containers').observed as { pods: { inTurn: boolean; gapMs: number }[] };
+    for (const p of init.pods) expect(p.inTurn && p.gapMs >= 0).toBe(true);
   });
 
   it('leaves nothing behind: no cluster processes, namespaces or host changes', async () => {

@@ -1,0 +1,214 @@
+/**
+ * Lab: what the containers of one pod share: the network, a volume, and (only when asked) the
+ * process IDs; and the order in which its init containers and main containers start.
+ *
+ * Starts: the run's one-node Kubernetes cluster (built from upstream); two pods, each with two init
+ * containers and two containers (an HTTP server and a sidecar) mounting one emptyDir volume; the
+ * second pod sets shareProcessNamespace.
+ *
+ * Does: in each container reads its namespaces (/proc/self/ns), the processes it can see, and what
+ * the other container wrote to the volume; from the sidecar, asks the server on localhost.
+ *
+ * Observes: the namespace links, the command lines under /proc, the answer on 127.0.0.1:8000, the
+ * files on the volume, and the start and end of every container (each writes its own times, to the
+ * nanosecond, to the volume).
+ */
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { defineLab } from '../../src/core/lab.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { until } from '../../src/resources/wait.ts';
+import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+
+const CONTAINERS = ['web', 'sidecar'] as const;
+
+export interface ContainerView {
+  /** readlink /proc/self/ns/{net,pid,mnt,uts,ipc}. */
+  namespaces: Record<string, string>;
+  /** The command lines of the processes it can see, by PID. */
+  processes: Record<string, string>;
+}
+
+export interface PodView {
+  name: string;
+  shareProcessNamespace: boolean;
+  containers: Record<(typeof CONTAINERS)[number], ContainerView>;
+  /** What the sidecar got from http://127.0.0.1:8000/ (the server answers its pod's name). */
+  localhostAnswer: string;
+  /** What each container read of the file the other wrote on the shared volume. */
+  volume: { sidecarReadWebsFile: string; webReadSidecarsFile: string; written: string };
+  /** Start and end of each container, as each wrote them (seconds since the epoch). */
+  times: { name: string; start: number; end: number | null }[];
+}
+
+export interface PodsObservation {
+  pods: PodView[];
+}
+
+const view = (o: PodsObservation, shared: boolean) => o.pods.find((p) => p.shareProcessNamespace === shared)!;
+const same = (p: PodView, ns: string) => p.containers.web.namespaces[ns] !== undefined && p.containers.web.namespaces[ns] === p.containers.sidecar.namespaces[ns];
+const sees = (c: ContainerView, command: RegExp) => Object.values(c.processes).some((cmd) => command.test(cmd));
+
+export function judgeSharedNetwork(o: PodsObservation): ClaimResult {
+  const p = view(o, false);
+  const observed = { netNamespace: p.containers.web.namespaces.net, sameInBothContainers: same(p, 'net'), localhostAnswer: p.localhostAnswer, pod: p.name, otherNamespacesShared: ['uts', 'ipc', 'mnt', 'pid'].filter((ns) => same(p, ns)) };
+  const evidence: Evidence[] = [{ kind: 'table', title: `Namespaces of the two containers of ${p.name}`, columns: ['namespace', 'web', 'sidecar'], rows: Object.keys(p.containers.web.namespaces).map((ns) => [ns, p.containers.web.namespaces[ns]!, p.containers.sidecar.namespaces[ns] ?? '']) }];
+  if (!same(p, 'net') || p.localhostAnswer !== p.name) {
+    return { id: 'k8s.pod.shared-network', verdict: 'refuted', summary: `The containers of ${p.name} ${same(p, 'net') ? 'share' : 'do not share'} a network namespace, and the sidecar's request to 127.0.0.1:8000 got "${p.localhostAnswer}".`, observed, evidence };
+  }
+  return { id: 'k8s.pod.shared-network', verdict: 'confirmed', summary: `Both containers of ${p.name} are in one network namespace (${p.containers.web.namespaces.net}), and the sidecar reached the server on 127.0.0.1:8000 (it answered "${p.localhostAnswer}"). They also share ${observed.otherNamespacesShared.join(' and ') || 'no other namespace'}; the mount namespace is each container's own.`, observed, evidence };
+}
+
+export function judgeSharedVolumes(o: PodsObservation): ClaimResult {
+  const p = view(o, false);
+  const v = p.volume;
+  const both = v.sidecarReadWebsFile === `${v.written} from web` && v.webReadSidecarsFile === `${v.written} from sidecar`;
+  const observed = { pod: p.name, ...v, mountNamespacesDiffer: !same(p, 'mnt') };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'One emptyDir volume, mounted at /shared in both containers', columns: ['written by', 'read by', 'content'], rows: [['web', 'sidecar', v.sidecarReadWebsFile], ['sidecar', 'web', v.webReadSidecarsFile]] }];
+  return both
+    ? { id: 'k8s.pod.shared-volumes', verdict: 'confirmed', summary: `A file each container wrote on the emptyDir volume was read by the other, although each has its own mount namespace: the volume is mounted into both.`, observed, evidence }
+    : { id: 'k8s.pod.shared-volumes', verdict: 'refuted', summary: `The containers did not see each other's files on the volume (sidecar read "${v.sidecarReadWebsFile}", web read "${v.webReadSidecarsFile}").`, observed, evidence };
+}
+
+export function judgeSharedPid(o: PodsObservation): ClaimResult {
+  const apart = view(o, false);
+  const together = view(o, true);
+  const server = /python3/;
+  const observed = {
+    default: { pod: apart.name, samePidNamespace: same(apart, 'pid'), sidecarSeesTheServer: sees(apart.containers.sidecar, server), sidecarPid1: apart.containers.sidecar.processes['1'] ?? '' },
+    shareProcessNamespace: { pod: together.name, samePidNamespace: same(together, 'pid'), sidecarSeesTheServer: sees(together.containers.sidecar, server), sidecarPid1: together.containers.sidecar.processes['1'] ?? '' },
+  };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'What the sidecar sees under /proc', columns: ['pod', 'PID namespace shared', 'PID 1', 'processes'], rows: [apart, together].map((p) => [`${p.name}${p.shareProcessNamespace ? ' (shareProcessNamespace)' : ''}`, same(p, 'pid') ? 'yes' : 'no', p.containers.sidecar.processes['1'] ?? '', Object.entries(p.containers.sidecar.processes).map(([pid, cmd]) => `${pid}: ${cmd}`).join('; ')]) }];
+  const optional = !observed.default.samePidNamespace && !observed.default.sidecarSeesTheServer && observed.shareProcessNamespace.samePidNamespace && observed.shareProcessNamespace.sidecarSeesTheServer;
+  if (!optional) return { id: 'k8s.pod.shared-pid-optional', verdict: 'refuted', summary: `Sharing PIDs did not follow shareProcessNamespace: ${JSON.stringify(observed)}.`, observed, evidence };
+  return {
+    id: 'k8s.pod.shared-pid-optional',
+    verdict: 'confirmed',
+    summary: `Off by default: in ${apart.name} each container has its own PID namespace, the sidecar's PID 1 is its own "${observed.default.sidecarPid1}" and the server is invisible to it. With shareProcessNamespace: true (${together.name}) both are in one PID namespace, PID 1 is "${observed.shareProcessNamespace.sidecarPid1}" and the sidecar sees the server's python3.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeInitContainers(o: PodsObservation): ClaimResult {
+  const rows = o.pods.map((p) => {
+    const init = p.times.filter((t) => t.name.startsWith('init')).sort((a, b) => a.start - b.start);
+    const main = p.times.filter((t) => !t.name.startsWith('init'));
+    const inTurn = init.every((t, i) => t.end !== null && (i === 0 || t.start >= init[i - 1]!.end!));
+    const lastInitEnd = Math.max(...init.map((t) => t.end ?? Infinity));
+    const firstMainStart = Math.min(...main.map((t) => t.start));
+    return { pod: p.name, init: init.map((t) => t.name), inTurn, gapMs: Math.round((firstMainStart - lastInitEnd) * 1000), complete: init.length === 2 && main.length === 2 };
+  });
+  const t0 = Math.min(...o.pods.flatMap((p) => p.times.map((t) => t.start)));
+  const observed = { pods: rows };
+  const evidence: Evidence[] = [
+    {
+      kind: 'gantt',
+      title: 'Each container from its start to its end, as it wrote them (ms)',
+      rows: o.pods.flatMap((p) => p.times.map((t) => ({ name: `${p.name} ${t.name}`, spans: [{ from: Math.round((t.start - t0) * 1000), to: Math.round(((t.end ?? Math.max(...p.times.map((x) => x.end ?? x.start))) - t0) * 1000) + 50, label: t.name.startsWith('init') ? 'init container' : 'container' }] }))),
+    },
+  ];
+  if (rows.some((r) => !r.complete)) return { id: 'k8s.pod.init-containers', verdict: 'unverifiable', summary: 'Not every container wrote its start and end times.', observed, evidence };
+  const good = rows.every((r) => r.inTurn && r.gapMs >= 0);
+  return good
+    ? { id: 'k8s.pod.init-containers', verdict: 'confirmed', summary: `In both pods the init containers ran one after the other, each to its end, and the containers started only after the last one ended (${rows.map((r) => `${r.gapMs} ms later in ${r.pod}`).join(', ')}).`, observed, evidence }
+    : { id: 'k8s.pod.init-containers', verdict: 'refuted', summary: `A container started before the init containers had finished: ${JSON.stringify(rows)}.`, observed, evidence };
+}
+
+/** `date +%s.%N` into /shared/times/<name>.start, and .end when it is done. */
+const stamp = (name: string, which: 'start' | 'end') => `date +%s.%N > /shared/times/${name}.${which}`;
+
+function pod(name: string, image: string, shareProcessNamespace: boolean): V1Pod {
+  const mount = [{ name: 'shared', mountPath: '/shared' }];
+  const init = (n: string, seconds: number): V1Container => ({ name: n, image, imagePullPolicy: 'Never', command: ['sh', '-c', `mkdir -p /shared/times && ${stamp(n, 'start')} && sleep ${seconds} && ${stamp(n, 'end')}`], volumeMounts: mount });
+  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+  return {
+    metadata: { name, labels: { lab: 'pods' } },
+    spec: {
+      shareProcessNamespace,
+      terminationGracePeriodSeconds: 0,
+      volumes: [{ name: 'shared', emptyDir: {} }],
+      initContainers: [init('init-1', 2), init('init-2', 1)],
+      containers: [
+        { name: 'web', image, imagePullPolicy: 'Never', command: ['sh', '-c', `${stamp('web', 'start')} && exec python3 -c "$SERVER"`], env: [podName, { name: 'SERVER', value: WEB_SERVER }], volumeMounts: mount, readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } },
+        { name: 'sidecar', image, imagePullPolicy: 'Never', command: ['sh', '-c', `${stamp('sidecar', 'start')} && exec sleep infinity`], volumeMounts: mount },
+      ],
+    },
+  };
+}
+
+/** Reads a container's namespaces and the command lines of the processes it can see. */
+const INSPECT = `for ns in net pid mnt uts ipc; do echo "ns $ns $(readlink /proc/self/ns/$ns)"; done
+for d in /proc/[0-9]*; do [ -r $d/cmdline ] && echo "proc \${d#/proc/} $(tr '\\0' ' ' < $d/cmdline)"; done`;
+
+async function inspect(kube: KubeCluster, namespace: string, pod: string, container: string): Promise<ContainerView> {
+  const out = await kube.kubectl(['-n', namespace, 'exec', pod, '-c', container, '--', 'sh', '-c', INSPECT]);
+  const namespaces: Record<string, string> = {};
+  const processes: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const ns = line.match(/^ns (\S+) (\S+)/);
+    if (ns) namespaces[ns[1]!] = ns[2]!;
+    const proc = line.match(/^proc (\d+) (.*)$/);
+    // The shell running this inspection, and what it starts, are not the container's own processes.
+    if (proc && !/^(sh -c for ns|tr |readlink )/.test(proc[2]!)) processes[proc[1]!] = proc[2]!.trim();
+  }
+  return { namespaces, processes };
+}
+
+async function observePod(kube: KubeCluster, namespace: string, name: string, shareProcessNamespace: boolean, written: string): Promise<PodView> {
+  const exec = (container: string, script: string) => kube.kubectl(['-n', namespace, 'exec', name, '-c', container, '--', 'sh', '-c', script]).then((s) => s.trim());
+  await exec('web', `echo '${written} from web' > /shared/web.txt`);
+  await exec('sidecar', `echo '${written} from sidecar' > /shared/sidecar.txt`);
+  const containers = { web: await inspect(kube, namespace, name, 'web'), sidecar: await inspect(kube, namespace, name, 'sidecar') };
+  const localhostAnswer = await exec('sidecar', `python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/', timeout=5).read().decode().strip())"`).catch((e: Error) => `failed: ${e.message.split(': ').at(-1)}`);
+  const volume = { written, sidecarReadWebsFile: await exec('sidecar', 'cat /shared/web.txt'), webReadSidecarsFile: await exec('web', 'cat /shared/sidecar.txt') };
+  const stamps = await exec('web', 'cd /shared/times && for f in *; do echo "$f $(cat $f)"; done');
+  const byName = new Map<string, { start: number; end: number | null }>();
+  for (const line of stamps.split('\n')) {
+    const m = line.match(/^(\S+)\.(start|end) (\S+)$/);
+    if (!m) continue;
+    const t = byName.get(m[1]!) ?? { start: NaN, end: null };
+    if (m[2] === 'start') t.start = Number(m[3]);
+    else t.end = Number(m[3]);
+    byName.set(m[1]!, t);
+  }
+  return { name, shareProcessNamespace, containers, localhostAnswer, volume, times: [...byName].map(([n, t]) => ({ name: n, ...t })) };
+}
+
+export default defineLab({
+  id: 'k8s-pods',
+  title: 'What the containers of a pod share: the network, a volume, PIDs only when asked; init containers first',
+  topic: 'k8s',
+  claims: ['k8s.pod.shared-network', 'k8s.pod.shared-volumes', 'k8s.pod.shared-pid-optional', 'k8s.pod.init-containers'],
+  requires: ['root', 'docker', 'kubernetes'],
+  timeLimitMs: 180_000,
+  handout: {
+    starts: "The run's one-node Kubernetes cluster; two pods of two init containers and two containers (a server and a sidecar) on one emptyDir volume, the second with shareProcessNamespace.",
+    does: "Reads each container's namespaces and visible processes, passes a file each way over the volume, and asks the server on localhost from the sidecar.",
+    observes: "/proc/self/ns links, /proc's command lines, the localhost answer, the files, and every container's own start and end times.",
+  },
+  needs: { shared: { kube: kubernetesCluster } },
+  async run(ctx) {
+    const kube = ctx.shared.kube;
+    ctx.environment.kubernetes = kube.version;
+    const image = await kube.loadImage('backend');
+    const namespace = await kube.namespace(ctx.scope, 'pods');
+    const specs = [
+      { name: 'apart', shared: false },
+      { name: 'together', shared: true },
+    ];
+    ctx.step('two pods: init containers, then a server and a sidecar');
+    await Promise.all(specs.map((s) => kube.core.createNamespacedPod({ namespace, body: pod(s.name, image, s.shared) })));
+    await until(async () => {
+      const pods = (await kube.core.listNamespacedPod({ namespace })).items;
+      return pods.length === specs.length && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    }, 90_000, 'both pods Ready', 250);
+    ctx.step('looking from inside each container');
+    const pods: PodView[] = [];
+    for (const s of specs) pods.push(await observePod(kube, namespace, s.name, s.shared, `hello-${ctx.runId}`));
+    const observation: PodsObservation = { pods };
+    const kept = keptJson(ctx, 'pods.json', observation, 'namespaces, processes, files and times (JSON)');
+    return [withEvidence(judgeSharedNetwork(observation), ...kept), judgeSharedVolumes(observation), judgeSharedPid(observation), judgeInitContainers(observation)];
+  },
+});
