@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING } from '../helpers/cli.ts';
 import { runLabsTogether, type LabsRun } from '../helpers/run-lab.ts';
 
-const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods'];
+const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout'];
 let run: LabsRun;
 const claim = (id: string) => run.claim(id);
 
@@ -102,6 +102,13 @@ describe(`labs run ${LABS.join(' ')}`, () => {
     expect(claim('k8s.pod.shared-pid-optional').observed).toMatchObject({ default: { samePidNamespace: false }, shareProcessNamespace: { samePidNamespace: true, sidecarSeesTheServer: true } });
     const init = claim('k8s.pod.init-containers').observed as { pods: { inTurn: boolean; gapMs: number }[] };
     for (const p of init.pods) expect(p.inTurn && p.gapMs >= 0).toBe(true);
+  });
+
+  it('rolls an update within maxSurge and maxUnavailable, rolls back to the first ReplicaSet, and is Available before every pod is Ready', () => {
+    expect(claim('k8s.deployment.replicaset').observed).toMatchObject({ maxPodsDuringUpdate: 5, minReadyDuringUpdate: 3, rolledBackToTheFirstReplicaSet: true });
+    expect(claim('k8s.deployment.available').observed).toMatchObject({ readyPodsWhenAvailable: 3 });
+    expect(claim('k8s.deployment.flow').observed).toMatchObject({ storedInEtcdAfterApply: true });
+    expect(claim('k8s.deployment.replicaset').evidence.find((e) => e.kind === 'series')).toBeDefined();
   });
 
   it('leaves nothing behind: no cluster processes, namespaces or host changes', async () => {

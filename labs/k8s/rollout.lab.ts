@@ -1,0 +1,259 @@
+/**
+ * Lab: a Deployment from `kubectl apply` to Available, a rolling update sampled as it happens, and a
+ * roll back.
+ *
+ * Starts: the run's one-node Kubernetes cluster (built from upstream).
+ *
+ * Does: applies a Deployment of 4 pods (maxSurge 1, maxUnavailable 1; each pod Ready 4 s after it
+ * starts) with kubectl, holding one pod unready for a while; changes its pod template (kubectl set
+ * env), waits for the rollout, then `kubectl rollout undo`.
+ *
+ * Observes: every 100 ms, the Deployment's Available condition, its ReplicaSets and the pods of each
+ * (bound to a node, running, Ready); etcd's key for the Deployment right after the apply; the events
+ * of the namespace and which component reported each.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { defineLab } from '../../src/core/lab.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { sleep } from '../../src/resources/cancel.ts';
+import { until } from '../../src/resources/wait.ts';
+import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { etcdRange } from '../../src/systems/kubernetes-etcd.ts';
+import { WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+
+const REPLICAS = 4;
+const MAX_SURGE = 1;
+const MAX_UNAVAILABLE = 1;
+/** Each pod serves (and so turns Ready) this long after it starts: time enough to hold one of them back. */
+const START_DELAY_S = 4;
+
+export interface RolloutSample {
+  at: number;
+  available: boolean;
+  /** Per ReplicaSet (by pod-template-hash): its pods that exist, are bound to a node, run, and are Ready. */
+  sets: Record<string, { pods: number; bound: number; running: number; ready: number }>;
+}
+
+export interface RolloutObservation {
+  replicas: number;
+  maxSurge: number;
+  maxUnavailable: number;
+  samples: RolloutSample[];
+  /** Moments in ms: the apply, the template change, the undo. */
+  marks: { at: number; label: string }[];
+  /** The pod-template-hash of the first ReplicaSet, of the one the update made, and of the one serving after the undo. */
+  hashes: { first: string; update: string; afterUndo: string };
+  /** Whether etcd held the Deployment right after kubectl apply returned. */
+  inEtcdAfterApply: boolean;
+  /** Whether the pod held back had already turned Ready before it was held (then nothing was held back). */
+  heldWasAlreadyReady: boolean;
+  /** The namespace's events in order: reason and reporting component. */
+  events: { at: number; reason: string; component: string; object: string }[];
+}
+
+const total = (s: RolloutSample, field: 'pods' | 'ready' | 'bound' | 'running') => Object.values(s.sets).reduce((a, x) => a + x[field], 0);
+
+/** The samples between two marks (or to the end). */
+const between = (o: RolloutObservation, from: string, to?: string) => {
+  const start = o.marks.find((m) => m.label === from)!.at;
+  const end = to ? o.marks.find((m) => m.label === to)!.at : Infinity;
+  return o.samples.filter((s) => s.at >= start && s.at < end);
+};
+
+export function judgeReplicaSet(o: RolloutObservation): ClaimResult {
+  const during = between(o, 'template changed', 'rollout undo');
+  const maxPods = Math.max(...during.map((s) => total(s, 'pods')));
+  const minReady = Math.min(...during.map((s) => total(s, 'ready')));
+  const sets = [...new Set(o.samples.flatMap((s) => Object.keys(s.sets)))];
+  const rolledBack = o.hashes.afterUndo === o.hashes.first && o.hashes.update !== o.hashes.first;
+  const observed = { replicaSets: sets, hashes: o.hashes, maxPodsDuringUpdate: maxPods, minReadyDuringUpdate: minReady, ceiling: o.replicas + o.maxSurge, floor: o.replicas - o.maxUnavailable, samplesDuringUpdate: during.length, rolledBackToTheFirstReplicaSet: rolledBack };
+  const evidence: Evidence[] = [
+    {
+      kind: 'series',
+      title: `Pods during the update and the undo (replicas ${o.replicas}, maxSurge ${o.maxSurge}, maxUnavailable ${o.maxUnavailable})`,
+      xLabel: 'ms since the apply',
+      yLabel: 'pods',
+      series: [
+        { name: 'pods (all ReplicaSets)', points: o.samples.map((s) => [s.at, total(s, 'pods')]) },
+        { name: 'Ready', points: o.samples.map((s) => [s.at, total(s, 'ready')]) },
+        ...sets.map((hash) => ({ name: `ReplicaSet …${hash}${hash === o.hashes.first ? ' (first)' : ''}`, points: o.samples.map((s) => [s.at, s.sets[hash]?.pods ?? 0] as [number, number]) })),
+        { name: `ceiling: replicas + maxSurge = ${observed.ceiling}`, points: o.samples.map((s) => [s.at, observed.ceiling]) },
+        { name: `floor: replicas − maxUnavailable = ${observed.floor}`, points: o.samples.map((s) => [s.at, observed.floor]) },
+      ],
+      markers: o.marks.map((m) => ({ x: m.at, label: m.label })),
+    },
+  ];
+  if (during.length < 5) return { id: 'k8s.deployment.replicaset', verdict: 'unverifiable', summary: `Only ${during.length} samples fell within the update: too few to check its bounds.`, observed, evidence };
+  if (maxPods > observed.ceiling || minReady < observed.floor || !rolledBack) {
+    return { id: 'k8s.deployment.replicaset', verdict: 'refuted', summary: `${maxPods > observed.ceiling ? `The update ran ${maxPods} pods, over replicas + maxSurge = ${observed.ceiling}. ` : ''}${minReady < observed.floor ? `Only ${minReady} were Ready at one point, under replicas − maxUnavailable = ${observed.floor}. ` : ''}${rolledBack ? '' : 'The undo did not bring the first ReplicaSet back.'}`.trim(), observed, evidence };
+  }
+  return {
+    id: 'k8s.deployment.replicaset',
+    verdict: 'confirmed',
+    summary: `The Deployment ran its pods through ReplicaSets (…${o.hashes.first}, then …${o.hashes.update} for the new template). Sampled ${during.length} times during the update, there were never more than ${maxPods} pods (ceiling ${observed.ceiling}) nor fewer than ${minReady} Ready (floor ${observed.floor}). \`kubectl rollout undo\` scaled the first ReplicaSet (…${o.hashes.afterUndo}) back up rather than making a new one: the old ReplicaSet is the roll-back.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeAvailable(o: RolloutObservation): ClaimResult {
+  const initial = between(o, 'kubectl apply', 'template changed');
+  const firstAvailable = initial.find((s) => s.available);
+  const allReady = initial.find((s) => total(s, 'ready') === o.replicas);
+  const readyThen = firstAvailable ? total(firstAvailable, 'ready') : null;
+  const observed = { availableAfterMs: firstAvailable?.at ?? null, allReadyAfterMs: allReady?.at ?? null, readyPodsWhenAvailable: readyThen, replicas: o.replicas, maxUnavailable: o.maxUnavailable, heldUnready: o.marks.find((m) => m.label.endsWith('held unready'))?.label.replace(' held unready', '') ?? null };
+  const evidence: Evidence[] = [{ kind: 'series', title: 'After kubectl apply, one pod held unready: pods Ready, and the Deployment Available (1) or not (0)', xLabel: 'ms since the apply', yLabel: 'pods', series: [{ name: 'Ready pods', points: initial.map((s) => [s.at, total(s, 'ready')]) }, { name: 'Available', points: initial.map((s) => [s.at, s.available ? 1 : 0]) }], markers: o.marks.filter((m) => m.at < (o.marks.find((x) => x.label === 'template changed')?.at ?? Infinity)).map((m) => ({ x: m.at, label: m.label })) }];
+  if (o.heldWasAlreadyReady) return { id: 'k8s.deployment.available', verdict: 'unverifiable', summary: `The pod meant to be held unready (${observed.heldUnready}) was Ready before it could be held.`, observed, evidence };
+  if (!firstAvailable || readyThen === null) return { id: 'k8s.deployment.available', verdict: 'unverifiable', summary: 'The Deployment did not become Available while it was watched.', observed, evidence };
+  if (readyThen === 0) return { id: 'k8s.deployment.available', verdict: 'refuted', summary: `The Deployment was Available with no pod Ready.`, observed, evidence };
+  if (readyThen >= o.replicas) return { id: 'k8s.deployment.available', verdict: 'confirmed', summary: `The Deployment became Available ${firstAvailable.at} ms after the apply, only once all ${o.replicas} pods were running and Ready${observed.heldUnready ? ` (it waited for ${observed.heldUnready}, held unready)` : ''}.`, observed, evidence };
+  return {
+    id: 'k8s.deployment.available',
+    verdict: 'nuanced',
+    summary: `Available does not wait for every pod: with ${observed.heldUnready ?? 'one pod'} held unready the condition turned True ${firstAvailable.at} ms after the apply, when ${readyThen} of ${o.replicas} pods were Ready (replicas − maxUnavailable = ${o.replicas - o.maxUnavailable}); all ${o.replicas} were Ready only at ${allReady?.at ?? '?'} ms. A pod counts once its readiness probe passes (and minReadySeconds, 0 here, have gone by).`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeFlow(o: RolloutObservation): ClaimResult {
+  const initial = between(o, 'kubectl apply', 'template changed');
+  const firstWith = (test: (s: RolloutSample) => boolean) => initial.find(test)?.at ?? null;
+  const steps = {
+    replicaSetSeen: firstWith((s) => Object.keys(s.sets).length > 0),
+    podsSeen: firstWith((s) => total(s, 'pods') > 0),
+    podsBound: firstWith((s) => total(s, 'bound') > 0),
+    podsRunning: firstWith((s) => total(s, 'running') > 0),
+  };
+  const firstEvent = (component: string, reason: string) => o.events.find((e) => e.component === component && e.reason === reason);
+  const chain = [firstEvent('deployment-controller', 'ScalingReplicaSet'), firstEvent('replicaset-controller', 'SuccessfulCreate'), firstEvent('default-scheduler', 'Scheduled'), firstEvent('kubelet', 'Started')];
+  const inOrder = Object.values(steps).every((v, i, all) => v !== null && (i === 0 || v >= all[i - 1]!)) && chain.every((e) => e !== undefined);
+  const observed = { storedInEtcdAfterApply: o.inEtcdAfterApply, stepsMs: steps, events: chain.map((e) => (e ? `${e.component}: ${e.reason} ${e.object}` : 'missing')) };
+  const evidence: Evidence[] = [{ kind: 'path', title: 'From kubectl apply to a running pod: who did what', hops: [{ address: 'kubectl apply', note: `the Deployment stored${o.inEtcdAfterApply ? ' (its key in etcd right after)' : ''}` }, ...chain.map((e, i) => ({ address: e?.component ?? '?', note: `${e?.reason ?? 'no event'} ${e?.object ?? ''} (${[steps.replicaSetSeen, steps.podsSeen, steps.podsBound, steps.podsRunning][i] ?? '?'} ms)` }))] }];
+  if (!o.inEtcdAfterApply || !inOrder) return { id: 'k8s.deployment.flow', verdict: 'refuted', summary: `The sequence did not hold: ${JSON.stringify(observed)}.`, observed, evidence };
+  return {
+    id: 'k8s.deployment.flow',
+    verdict: 'confirmed',
+    summary: `As the sheet says: kubectl apply returned once the Deployment was stored (its key was in etcd), then the deployment controller scaled up a ReplicaSet, the ReplicaSet controller created its pods, the scheduler bound them to the node and the kubelet started them, each step reported by that component's own event. Sampled every 100 ms: a ReplicaSet by ${steps.replicaSetSeen} ms, pods by ${steps.podsSeen} ms, bound by ${steps.podsBound} ms, a container running by ${steps.podsRunning} ms.`,
+    observed,
+    evidence,
+  };
+}
+
+function manifest(image: string): object {
+  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: {
+      replicas: REPLICAS,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: MAX_SURGE, maxUnavailable: MAX_UNAVAILABLE } },
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env: [podName, { name: 'START_DELAY', value: String(START_DELAY_S) }], readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } }] },
+      },
+    },
+  };
+}
+
+async function sample(kube: KubeCluster, namespace: string, t0: number): Promise<RolloutSample> {
+  const [deployment, pods] = await Promise.all([kube.apps.readNamespacedDeployment({ name: 'web', namespace }).catch(() => undefined), kube.core.listNamespacedPod({ namespace })]);
+  const sets: RolloutSample['sets'] = {};
+  for (const p of pods.items as V1Pod[]) {
+    if (p.metadata?.deletionTimestamp) continue;
+    const hash = p.metadata?.labels?.['pod-template-hash'] ?? '?';
+    const s = (sets[hash] ??= { pods: 0, bound: 0, running: 0, ready: 0 });
+    s.pods++;
+    if (p.spec?.nodeName) s.bound++;
+    if (p.status?.containerStatuses?.some((c) => c.state?.running)) s.running++;
+    if (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) s.ready++;
+  }
+  const available = deployment?.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ?? false;
+  return { at: Date.now() - t0, available, sets };
+}
+
+const serving = (s: RolloutSample) => Object.entries(s.sets).filter(([, x]) => x.ready > 0).map(([h]) => h);
+
+export default defineLab({
+  id: 'k8s-rollout',
+  title: 'A Deployment from kubectl apply to Available, a rolling update within maxSurge/maxUnavailable, and a roll back',
+  topic: 'k8s',
+  claims: ['k8s.deployment.flow', 'k8s.deployment.available', 'k8s.deployment.replicaset'],
+  requires: ['root', 'docker', 'kubernetes'],
+  timeLimitMs: 180_000,
+  handout: {
+    starts: "The run's one-node Kubernetes cluster.",
+    does: `kubectl apply of a Deployment of ${REPLICAS} pods (maxSurge ${MAX_SURGE}, maxUnavailable ${MAX_UNAVAILABLE}, Ready ${START_DELAY_S} s after start), one of them held unready a while; kubectl set env to change its template; kubectl rollout undo.`,
+    observes: "Every 100 ms the Deployment's Available condition, its ReplicaSets and their pods (bound, running, Ready); etcd's key for the Deployment; the events and who reported them.",
+  },
+  needs: { shared: { kube: kubernetesCluster } },
+  async run(ctx) {
+    const kube = ctx.shared.kube;
+    ctx.environment.kubernetes = kube.version;
+    const image = await kube.loadImage('backend');
+    const namespace = await kube.namespace(ctx.scope, 'rollout');
+    const file = join(ctx.workDir, 'deployment.json');
+    writeFileSync(file, JSON.stringify(manifest(image)));
+    const samples: RolloutSample[] = [];
+    const marks: RolloutObservation['marks'] = [];
+    const t0 = Date.now();
+    const mark = (label: string) => {
+      marks.push({ at: Date.now() - t0, label });
+      ctx.timeline.note(label);
+    };
+    ctx.background('rollout sampler', async (signal) => {
+      while (!signal.aborted) {
+        samples.push(await sample(kube, namespace, t0));
+        await sleep(100, signal).catch(() => undefined);
+      }
+    });
+    const kubectl = (args: string[]) => kube.kubectl(['-n', namespace, ...args]);
+    const latest = () => samples.at(-1);
+    const settled = (hash?: string) => {
+      const s = latest();
+      return !!s && s.available && total(s, 'pods') === REPLICAS && total(s, 'ready') === REPLICAS && (!hash || serving(s).every((h) => h === hash));
+    };
+
+    ctx.step('kubectl apply');
+    mark('kubectl apply');
+    await kubectl(['apply', '-f', file]);
+    const inEtcdAfterApply = (await etcdRange(kube.env.ETCD_ENDPOINT!, `/registry/deployments/${namespace}/web`)).length === 1;
+    // One pod is held unready (its /ready fails while /tmp/unready exists) to see whether Available waits for it.
+    await until(async () => total(latest() ?? { at: 0, available: false, sets: {} }, 'running') === REPLICAS, 60_000, `${REPLICAS} pods running`, 100);
+    const held = (await kube.core.listNamespacedPod({ namespace })).items[0]!.metadata!.name!;
+    await kubectl(['exec', held, '--', 'touch', '/tmp/unready']);
+    mark(`${held} held unready`);
+    const heldWasAlreadyReady = (await kube.core.readNamespacedPod({ name: held, namespace })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    await until(async () => latest()!.available, 15_000, 'Available', 100).catch(() => undefined);
+    await sleep(1000);
+    await kubectl(['exec', held, '--', 'rm', '/tmp/unready']);
+    mark(`${held} released`);
+    await until(async () => settled(), 90_000, `${REPLICAS} Ready pods`, 100);
+    const first = serving(latest()!)[0]!;
+
+    ctx.step('a new pod template: the rolling update');
+    mark('template changed');
+    await kubectl(['set', 'env', 'deployment/web', 'VERSION=2']);
+    await until(async () => settled() && !serving(latest()!).includes(first), 120_000, 'the update to finish', 100);
+    const update = serving(latest()!)[0]!;
+
+    ctx.step('kubectl rollout undo');
+    mark('rollout undo');
+    await kubectl(['rollout', 'undo', 'deployment/web']);
+    await until(async () => settled() && !serving(latest()!).includes(update), 120_000, 'the undo to finish', 100);
+    const afterUndo = serving(latest()!)[0]!;
+    mark('undone');
+
+    const events = (await kube.core.listNamespacedEvent({ namespace })).items
+      .map((e) => ({ at: new Date(e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? 0).getTime() - t0, reason: e.reason ?? '', component: e.reportingComponent || e.source?.component || '', object: `${e.involvedObject.kind}/${e.involvedObject.name}` }))
+      .sort((a, b) => a.at - b.at);
+    const observation: RolloutObservation = { replicas: REPLICAS, maxSurge: MAX_SURGE, maxUnavailable: MAX_UNAVAILABLE, samples: [...samples], marks, hashes: { first, update, afterUndo }, inEtcdAfterApply, heldWasAlreadyReady, events };
+    const kept = keptJson(ctx, 'rollout.json', observation, 'samples, marks, ReplicaSets and events (JSON)');
+    return [withEvidence(judgeFlow(observation), ...kept), judgeAvailable(observation), judgeReplicaSet(observation)];
+  },
+});

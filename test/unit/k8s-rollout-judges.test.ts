@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { judgeAvailable, judgeFlow, judgeReplicaSet, type RolloutObservation } from '../../labs/k8s/rollout.lab.ts';
+
+/** A real run of k8s-rollout on the local provider (Kubernetes v1.35.4): apply, one pod held unready, an update, an undo, sampled every 100 ms. */
+const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-rollout-observation.json.gz', import.meta.url))).toString()) as RolloutObservation;
+const altered = (change: (o: RolloutObservation) => void) => {
+  const copy = structuredClone(real);
+  change(copy);
+  return copy;
+};
+const updateStart = real.marks.find((m) => m.label === 'template changed')!.at;
+
+describe('k8s-rollout judges', () => {
+  it('confirms the rolling update within its bounds and the roll back to the first ReplicaSet on the real run', () => {
+    const result = judgeReplicaSet(real);
+    expect(result.verdict).toBe('confirmed');
+    expect(result.observed).toMatchObject({ maxPodsDuringUpdate: 5, minReadyDuringUpdate: 3, rolledBackToTheFirstReplicaSet: true });
+  });
+
+  it('refutes it when a sample breaks the ceiling, or the undo makes a new ReplicaSet', () => {
+    const over = altered((o) => {
+      const s = o.samples.find((x) => x.at > updateStart)!;
+      s.sets.extra = { pods: 2, bound: 2, running: 2, ready: 0 };
+    });
+    expect(judgeReplicaSet(over).verdict).toBe('refuted');
+    expect(judgeReplicaSet(altered((o) => (o.hashes.afterUndo = 'ffffffffff'))).verdict).toBe('refuted');
+  });
+
+  it('is nuanced about Available on the real run: True with 3 of 4 Ready, while one was held', () => {
+    const result = judgeAvailable(real);
+    expect(result.verdict).toBe('nuanced');
+    expect(result.observed.readyPodsWhenAvailable).toBe(3);
+  });
+
+  it('confirms Available if it had waited for every pod; unverifiable if the held pod was already Ready', () => {
+    const waited = altered((o) => o.samples.forEach((s) => (s.available = s.available && Object.values(s.sets).reduce((a, x) => a + x.ready, 0) === o.replicas)));
+    expect(judgeAvailable(waited).verdict).toBe('confirmed');
+    expect(judgeAvailable(altered((o) => (o.heldWasAlreadyReady = true))).verdict).toBe('unverifiable');
+  });
+
+  it('confirms the flow on the real run, refuted when a component\'s step is missing', () => {
+    expect(judgeFlow(real).verdict).toBe('confirmed');
+    expect(judgeFlow(altered((o) => (o.events = o.events.filter((e) => e.component !== 'default-scheduler')))).verdict).toBe('refuted');
+    expect(judgeFlow(altered((o) => (o.inEtcdAfterApply = false))).verdict).toBe('refuted');
+  });
+});
