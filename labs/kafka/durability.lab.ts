@@ -157,7 +157,11 @@ export default defineLab({
     const away = Object.fromEntries(await Promise.all(Object.entries(uncleanTopics).map(async ([mode, name]) => [mode, await write(kafka, scope, timeline, `${mode} producer`, { topic: name, count: 100, acks: 1, prefix: 'broker1-alone-' })])));
     const leaderDies = await faults.inject({ kind: 'kill', target: 'broker1' });
     await follower.heal();
-    await sleep(12_000);
+    // Until the controller has fenced the dead broker1 (its session times out): then the topic that allows an
+    // unclean election moves off it. A fixed wait was too short on a loaded machine.
+    const broker1 = kafka.nodeId('broker1');
+    await until(async () => (await leaderOf(kafka, scope, uncleanTopics.enabled)).leader !== broker1, 60_000, 'the controller to fence broker1', 500).catch(() => undefined);
+    await sleep(1000);
     const leaders = Object.fromEntries(await Promise.all(Object.entries(uncleanTopics).map(async ([mode, name]) => [mode, (await leaderOf(kafka, scope, name)).leader])));
     await leaderDies.heal();
     await kafka.waitHealthy(90_000);
