@@ -132,7 +132,11 @@ export function judgeFlow(o: RolloutObservation): ClaimResult {
   const chain = [firstEvent('deployment-controller', 'ScalingReplicaSet'), firstEvent('replicaset-controller', 'SuccessfulCreate'), firstEvent('default-scheduler', 'Scheduled'), firstEvent('kubelet', 'Started')];
   const inOrder = Object.values(steps).every((v, i, all) => v !== null && (i === 0 || v >= all[i - 1]!)) && chain.every((e) => e !== undefined);
   const observed = { storedInEtcdAfterApply: o.inEtcdAfterApply, stepsMs: steps, events: chain.map((e) => (e ? `${e.component}: ${e.reason} ${e.object}` : 'missing')) };
-  const evidence: Evidence[] = [{ kind: 'path', title: 'From kubectl apply to a running pod: who did what', hops: [{ address: 'kubectl apply', note: `the Deployment stored${o.inEtcdAfterApply ? ' (its key in etcd right after)' : ''}` }, ...chain.map((e, i) => ({ address: e?.component ?? '?', note: `${e?.reason ?? 'no event'} ${e?.object ?? ''} (${[steps.replicaSetSeen, steps.podsSeen, steps.podsBound, steps.podsRunning][i] ?? '?'} ms)` }))] }];
+  const seenAt = [steps.replicaSetSeen, steps.podsSeen, steps.podsBound, steps.podsRunning];
+  const evidence: Evidence[] = [
+    { kind: 'path', title: 'From kubectl apply to a running pod: who did what (first seen, ms after the apply)', hops: [{ address: 'kubectl apply', note: o.inEtcdAfterApply ? 'stored in etcd' : 'not in etcd' }, ...chain.map((e, i) => ({ address: e?.component ?? '?', note: `${e?.reason ?? 'no event'}, ${seenAt[i] ?? '?'} ms` }))] },
+    { kind: 'table', title: 'The events of that sequence', columns: ['component', 'reason', 'object'], rows: chain.map((e) => [e?.component ?? '?', e?.reason ?? 'missing', e?.object ?? '']) },
+  ];
   if (!o.inEtcdAfterApply || !inOrder) return { id: 'k8s.deployment.flow', verdict: 'refuted', summary: `The sequence did not hold: ${JSON.stringify(observed)}.`, observed, evidence };
   return {
     id: 'k8s.deployment.flow',

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING } from '../helpers/cli.ts';
 import { runLabsTogether, type LabsRun } from '../helpers/run-lab.ts';
 
-const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout'];
+const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout', 'k8s-service-types'];
 let run: LabsRun;
 const claim = (id: string) => run.claim(id);
 
@@ -109,6 +109,11 @@ describe(`labs run ${LABS.join(' ')}`, () => {
     expect(claim('k8s.deployment.available').observed).toMatchObject({ readyPodsWhenAvailable: 3 });
     expect(claim('k8s.deployment.flow').observed).toMatchObject({ storedInEtcdAfterApply: true });
     expect(claim('k8s.deployment.replicaset').evidence.find((e) => e.kind === 'series')).toBeDefined();
+  });
+
+  it('answers on a NodePort at the node\'s address, gives a LoadBalancer no address without a cloud, and no rules to ExternalName or headless', () => {
+    const o = claim('k8s.service.types').observed as { checks: Record<string, boolean> };
+    expect(o.checks).toMatchObject({ defaultIsClusterIP: true, nodePortOnTheNode: true, loadBalancerHasNodePortAndClusterIP: true, loadBalancerGotAnAddress: false, externalNameHasNoAddress: true, headlessHasNoClusterIP: true });
   });
 
   it('leaves nothing behind: no cluster processes, namespaces or host changes', async () => {

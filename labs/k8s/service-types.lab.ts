@@ -1,0 +1,166 @@
+/**
+ * Lab: the kinds of Service, each created on a real cluster and looked at from the node.
+ *
+ * Starts: the run's one-node Kubernetes cluster (built from upstream, no cloud provider); two pods
+ * answering their own names.
+ *
+ * Does: creates a Service with no type, a NodePort, a LoadBalancer, an ExternalName and a headless
+ * one (clusterIP: None) for the same pods; sends a request to each address the API gives out.
+ *
+ * Observes: each Service's type, cluster IP, node port, external name and load-balancer status as
+ * the API returns them; its EndpointSlice; kube-proxy's rules for it; which pod answered a request
+ * to its cluster IP and to the node's address on its node port.
+ */
+import { defineLab } from '../../src/core/lab.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { sleep } from '../../src/resources/cancel.ts';
+import { until } from '../../src/resources/wait.ts';
+import { kubernetesCluster } from '../../src/systems/kubernetes.ts';
+import { askService, serviceRules, WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+
+export const KINDS = {
+  plain: { spec: {}, what: 'no type given' },
+  nodeport: { spec: { type: 'NodePort' }, what: 'type NodePort' },
+  loadbalancer: { spec: { type: 'LoadBalancer' }, what: 'type LoadBalancer' },
+  external: { spec: { type: 'ExternalName', externalName: 'example.invalid' }, what: 'type ExternalName' },
+  headless: { spec: { clusterIP: 'None' }, what: 'clusterIP: None' },
+} as const;
+export type Kind = keyof typeof KINDS;
+
+export interface ServiceSeen {
+  type: string;
+  clusterIP: string | null;
+  nodePort: number | null;
+  externalName: string | null;
+  /** status.loadBalancer.ingress, after waiting. */
+  loadBalancerIngress: string[];
+  endpoints: number;
+  /** kube-proxy's nat rules for it, and how many DNAT. */
+  rules: number;
+  dnatRules: number;
+  /** Which pod answered on its cluster IP, and on the node's address at its node port ("" when nothing was asked, "no answer" when nothing answered). */
+  viaClusterIP: string;
+  viaNodePort: string;
+}
+
+export interface ServiceTypesObservation {
+  nodeIP: string;
+  waitedForLoadBalancerMs: number;
+  services: Record<Kind, ServiceSeen>;
+}
+
+const answered = (a: string) => a !== '' && a !== 'no answer';
+
+export function judgeServiceTypes(o: ServiceTypesObservation): ClaimResult {
+  const s = o.services;
+  const checks = {
+    defaultIsClusterIP: s.plain.type === 'ClusterIP' && !!s.plain.clusterIP && answered(s.plain.viaClusterIP),
+    nodePortOnTheNode: s.nodeport.type === 'NodePort' && s.nodeport.nodePort !== null && answered(s.nodeport.viaNodePort) && answered(s.nodeport.viaClusterIP),
+    loadBalancerHasNodePortAndClusterIP: s.loadbalancer.nodePort !== null && !!s.loadbalancer.clusterIP && answered(s.loadbalancer.viaNodePort),
+    loadBalancerGotAnAddress: s.loadbalancer.loadBalancerIngress.length > 0,
+    externalNameHasNoAddress: s.external.type === 'ExternalName' && !s.external.clusterIP && s.external.rules === 0 && s.external.endpoints === 0,
+    headlessHasNoClusterIP: s.headless.clusterIP === 'None' && s.headless.dnatRules === 0 && s.headless.endpoints > 0,
+  };
+  const observed = { checks, services: s, nodeIP: o.nodeIP };
+  const evidence: Evidence[] = [
+    {
+      kind: 'table',
+      title: 'Each Service as the API returned it, and what answered',
+      columns: ['Service', 'created with', 'type', 'cluster IP', 'node port', 'external name', 'LB ingress', 'endpoints', 'kube-proxy rules (DNAT)', 'via cluster IP', `via ${o.nodeIP}:node port`],
+      rows: (Object.keys(KINDS) as Kind[]).map((k) => [k, KINDS[k].what, s[k].type, s[k].clusterIP ?? '', s[k].nodePort ?? '', s[k].externalName ?? '', s[k].loadBalancerIngress.join(', ') || '(pending)', s[k].endpoints, `${s[k].rules} (${s[k].dnatRules})`, s[k].viaClusterIP, s[k].viaNodePort]),
+    },
+  ];
+  const core = checks.defaultIsClusterIP && checks.nodePortOnTheNode && checks.externalNameHasNoAddress && checks.headlessHasNoClusterIP && checks.loadBalancerHasNodePortAndClusterIP;
+  if (!core) {
+    const failed = Object.entries(checks).filter(([k, v]) => !v && k !== 'loadBalancerGotAnAddress').map(([k]) => k);
+    return { id: 'k8s.service.types', verdict: 'refuted', summary: `Not as the sheet lists them: ${failed.join(', ')} did not hold.`, observed, evidence };
+  }
+  if (checks.loadBalancerGotAnAddress) {
+    return { id: 'k8s.service.types', verdict: 'confirmed', summary: `All four types and a headless Service behaved as listed; the LoadBalancer got ${s.loadbalancer.loadBalancerIngress.join(', ')}.`, observed, evidence };
+  }
+  return {
+    id: 'k8s.service.types',
+    verdict: 'nuanced',
+    summary: `A Service with no type became a ClusterIP (${s.plain.clusterIP}, answered by ${s.plain.viaClusterIP}); a NodePort got port ${s.nodeport.nodePort} on the node's own address (answered there, and on its cluster IP too); an ExternalName got no cluster IP, no endpoints and no kube-proxy rule, only a name (${s.external.externalName}) for cluster DNS to hand out; a headless Service (clusterIP: None) kept its ${s.headless.endpoints} endpoints but had no DNAT rule. A LoadBalancer is only a NodePort plus a request: it got a cluster IP and node port ${s.loadbalancer.nodePort} (which answered), but no external address in ${o.waitedForLoadBalancerMs / 1000} s, because giving one is the job of a cloud provider's controller, which this cluster does not run.`,
+    observed,
+    evidence,
+  };
+}
+
+function deployment(image: string) {
+  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+  return {
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env: [podName], readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } }] },
+      },
+    },
+  };
+}
+
+const LOAD_BALANCER_WAIT_MS = 10_000;
+
+export default defineLab({
+  id: 'k8s-service-types',
+  title: 'ClusterIP, NodePort, LoadBalancer, ExternalName and headless Services on a real node',
+  topic: 'k8s',
+  claims: ['k8s.service.types'],
+  requires: ['root', 'docker', 'kubernetes'],
+  timeLimitMs: 150_000,
+  handout: {
+    starts: "The run's one-node Kubernetes cluster (no cloud provider) and two pods answering their own names.",
+    does: 'Creates a Service with no type, a NodePort, a LoadBalancer, an ExternalName and a headless one for the same pods, and sends a request to each address the API gives out.',
+    observes: "Each Service as the API returns it, its EndpointSlice, kube-proxy's rules for it, and which pod answered on the cluster IP and on the node's address at the node port.",
+  },
+  needs: { shared: { kube: kubernetesCluster } },
+  async run(ctx) {
+    const kube = ctx.shared.kube;
+    ctx.environment.kubernetes = kube.version;
+    const image = await kube.loadImage('backend');
+    const namespace = await kube.namespace(ctx.scope, 'service-types');
+    await kube.apps.createNamespacedDeployment({ namespace, body: deployment(image) });
+    const kinds = Object.keys(KINDS) as Kind[];
+    ctx.step(`${kinds.length} Services for the same pods`);
+    for (const kind of kinds) {
+      const extra = KINDS[kind].spec;
+      const ports = 'externalName' in extra ? [] : [{ port: 80, targetPort: 8000 }];
+      await kube.core.createNamespacedService({ namespace, body: { metadata: { name: kind }, spec: { selector: 'externalName' in extra ? undefined : { app: 'web' }, ports, ...extra } } });
+    }
+    const endpointsOf = async (name: string) => (await kube.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${name}` })).items.flatMap((e) => (e.endpoints ?? []).filter((x) => x.conditions?.ready)).length;
+    await until(async () => (await endpointsOf('plain')) === 2 && (await serviceRules(namespace, 'nodeport')).some((l) => l.includes('-j DNAT')), 90_000, 'two ready endpoints and their rules', 250);
+    const waitedFrom = Date.now();
+    await until(async () => ((await kube.core.readNamespacedService({ name: 'loadbalancer', namespace })).status?.loadBalancer?.ingress?.length ?? 0) > 0, LOAD_BALANCER_WAIT_MS, 'a load-balancer address', 500).catch(() => undefined);
+    const waitedForLoadBalancerMs = Math.round((Date.now() - waitedFrom) / 1000) * 1000;
+    await sleep(500);
+
+    ctx.step('asking each address');
+    const nodeIP = kube.env.NODE_IP!;
+    const services = {} as Record<Kind, ServiceSeen>;
+    for (const kind of kinds) {
+      const svc = await kube.core.readNamespacedService({ name: kind, namespace });
+      const rules = await serviceRules(namespace, kind);
+      const clusterIP = svc.spec?.clusterIP ?? null;
+      const nodePort = svc.spec?.ports?.[0]?.nodePort ?? null;
+      const ask = async (address: string) => (await askService(address)) ?? 'no answer';
+      services[kind] = {
+        type: svc.spec?.type ?? '',
+        clusterIP,
+        nodePort,
+        externalName: svc.spec?.externalName ?? null,
+        loadBalancerIngress: (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? ''),
+        endpoints: await endpointsOf(kind),
+        rules: rules.length,
+        dnatRules: rules.filter((l) => l.includes('-j DNAT')).length,
+        viaClusterIP: clusterIP && clusterIP !== 'None' ? await ask(clusterIP) : '',
+        viaNodePort: nodePort ? await ask(`${nodeIP}:${nodePort}`) : '',
+      };
+    }
+    const observation: ServiceTypesObservation = { nodeIP, waitedForLoadBalancerMs, services };
+    return [withEvidence(judgeServiceTypes(observation), ...keptJson(ctx, 'service-types.json', observation, 'every Service as seen (JSON)'))];
+  },
+});

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { judgeServiceTypes, type ServiceTypesObservation } from '../../labs/k8s/service-types.lab.ts';
+
+/** A real run of k8s-service-types on the local provider (Kubernetes v1.35.4, no cloud provider). */
+const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-service-types-observation.json.gz', import.meta.url))).toString()) as ServiceTypesObservation;
+const altered = (change: (o: ServiceTypesObservation) => void) => {
+  const copy = structuredClone(real);
+  change(copy);
+  return copy;
+};
+
+describe('k8s-service-types judge', () => {
+  it('is nuanced on the real run: every type as listed, but a LoadBalancer without a cloud gets no address', () => {
+    const result = judgeServiceTypes(real);
+    expect(result.verdict).toBe('nuanced');
+    expect(real.services.loadbalancer.loadBalancerIngress).toEqual([]);
+    expect(real.services.headless).toMatchObject({ clusterIP: 'None', dnatRules: 0 });
+  });
+
+  it('is confirmed when the LoadBalancer got an address', () => {
+    expect(judgeServiceTypes(altered((o) => (o.services.loadbalancer.loadBalancerIngress = ['198.51.100.7']))).verdict).toBe('confirmed');
+  });
+
+  it('is refuted when a Service with no type is not a ClusterIP, or a headless one gets rules', () => {
+    expect(judgeServiceTypes(altered((o) => (o.services.plain.type = 'NodePort'))).verdict).toBe('refuted');
+    expect(judgeServiceTypes(altered((o) => (o.services.headless.dnatRules = 2))).verdict).toBe('refuted');
+    expect(judgeServiceTypes(altered((o) => (o.services.nodeport.viaNodePort = 'no answer'))).verdict).toBe('refuted');
+  });
+});
