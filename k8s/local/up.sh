@@ -385,8 +385,13 @@ T_PREP=$(ms_since "$T0")
 start containerd containerd --config "$S/config/containerd.toml" --log-level warn
 CTR=(ctr --address "$CTRD_SOCK" --namespace k8s.io)
 wait_for containerd 20 "${CTR[@]}" version
-"${CTR[@]}" images import "$BUILD/images/pause.tar" >>"$S/logs/ctr-import.log" 2>&1
-"${CTR[@]}" images ls -q | grep -qx "$PAUSE_IMAGE" || die "pause image $PAUSE_IMAGE was not imported"
+# A containerd that has just started has been seen to refuse the first import (once in a CI run): try again.
+for attempt in 1 2 3; do
+  "${CTR[@]}" images import "$BUILD/images/pause.tar" >>"$S/logs/ctr-import.log" 2>&1 || true
+  "${CTR[@]}" images ls -q | grep -qx "$PAUSE_IMAGE" && break
+  [[ $attempt -lt 3 ]] || die "pause image $PAUSE_IMAGE was not imported: $(tail -n 2 "$S/logs/ctr-import.log" | tr '\n' ' ')"
+  sleep 1
+done
 T_CONTAINERD=$(ms_since "$T0")
 
 # --- control plane ------------------------------------------------------------------------------
