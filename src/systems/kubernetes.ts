@@ -28,6 +28,7 @@ export interface KubeCluster {
   readonly core: k8s.CoreV1Api;
   readonly apps: k8s.AppsV1Api;
   readonly discovery: k8s.DiscoveryV1Api;
+  readonly batch: k8s.BatchV1Api;
   /** Runs the cluster's own kubectl. */
   kubectl(args: string[]): Promise<string>;
   /** Puts an image of this project (docker/<name>) into the node's containerd; returns its reference (use imagePullPolicy: Never). */
@@ -69,6 +70,7 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
     core,
     apps: config.makeApiClient(k8s.AppsV1Api),
     discovery: config.makeApiClient(k8s.DiscoveryV1Api),
+    batch: config.makeApiClient(k8s.BatchV1Api),
     kubectl,
     loadImage(name) {
       let image = loaded.get(name);

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING } from '../helpers/cli.ts';
 import { runLabsTogether, type LabsRun } from '../helpers/run-lab.ts';
 
-const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout', 'k8s-service-types'];
+const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout', 'k8s-service-types', 'k8s-jobs'];
 let run: LabsRun;
 const claim = (id: string) => run.claim(id);
 
@@ -114,6 +114,13 @@ describe(`labs run ${LABS.join(' ')}`, () => {
   it('answers on a NodePort at the node\'s address, gives a LoadBalancer no address without a cloud, and no rules to ExternalName or headless', () => {
     const o = claim('k8s.service.types').observed as { checks: Record<string, boolean> };
     expect(o.checks).toMatchObject({ defaultIsClusterIP: true, nodePortOnTheNode: true, loadBalancerHasNodePortAndClusterIP: true, loadBalancerGotAnAddress: false, externalNameHasNoAddress: true, headlessHasNoClusterIP: true });
+  });
+
+  it('starts with the four namespaces, runs a Job to completion within its parallelism, and a CronJob on the minute', () => {
+    expect(claim('k8s.namespace.defaults').observed).toMatchObject({ missing: [], extra: [] });
+    expect(claim('k8s.job.run-to-completion').observed).toMatchObject({ succeeded: 3, restarts: 0 });
+    expect(claim('k8s.job.run-to-completion').observed.maxRunningAtOnce as number).toBeLessThanOrEqual(2);
+    expect(claim('k8s.job.run-to-completion').observed.cronJobFirstJob).not.toBeNull();
   });
 
   it('leaves nothing behind: no cluster processes, namespaces or host changes', async () => {
