@@ -22,7 +22,7 @@ import { exec } from '../../src/resources/process.ts';
 import { until } from '../../src/resources/wait.ts';
 import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
 import { etcdRange } from '../../src/systems/kubernetes-etcd.ts';
-import { WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+import { webDeployment } from '../../src/systems/kubernetes-web.ts';
 
 export interface ControlPlaneObservation {
   secret: {
@@ -56,9 +56,9 @@ export interface ControlPlaneObservation {
 export function socketOwners(ss: string, self: number): string[] {
   return ss
     .split('\n')
+    .filter((l) => l.trim())
     .map((l) => l.match(/users:\(\("([^"]+)",pid=(\d+)/))
-    .filter((m) => m !== null)
-    .map((m) => (Number(m[2]) === self ? 'this lab' : m[1]!));
+    .map((m) => (m === null ? '?' : Number(m[2]) === self ? 'this lab' : m[1]!));
 }
 
 const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
@@ -71,10 +71,11 @@ export function judgeSecret(o: ControlPlaneObservation): ClaimResult {
   if (encrypted) return { id: 'k8s.secret.base64', verdict: 'refuted', summary: `etcd holds the Secret encrypted (its value starts with k8s:enc:): encryption at rest is configured on this API server.`, observed, evidence };
   if (s.plaintextAt < 0) return { id: 'k8s.secret.base64', verdict: 'unverifiable', summary: 'The Secret\'s value was found neither encrypted nor in plain text in etcd.', observed, evidence };
   const apiIsBase64 = observed.apiValueDecoded === s.plaintext;
+  const protobuf = s.etcdPrefixHex.startsWith(Buffer.from('k8s\0').toString('hex'));
   return {
     id: 'k8s.secret.base64',
     verdict: 'nuanced',
-    summary: `Not encrypted, and in etcd not even base64: the value under /registry/secrets/… is a protobuf record (it starts with "k8s\\0") in which the password "${s.plaintext}" sits in plain text at byte ${s.plaintextAt}${s.base64At < 0 ? ', its base64 form nowhere' : ''}. Base64 is only how the API's JSON writes bytes${apiIsBase64 ? ` (data.password = ${s.apiValue})` : ''}. Anyone who can read etcd or its backups reads the Secret; encryption at rest takes an EncryptionConfiguration on the API server, which a cluster does not have by default.`,
+    summary: `Not encrypted, and in etcd not even base64: the value under /registry/secrets/… is ${protobuf ? 'a protobuf record (it starts with "k8s\\0")' : 'a record'} in which the password "${s.plaintext}" sits in plain text at byte ${s.plaintextAt}${s.base64At < 0 ? ', its base64 form nowhere' : ''}. Base64 is only how the API's JSON writes bytes${apiIsBase64 ? ` (data.password = ${s.apiValue})` : ''}. Anyone who can read etcd or its backups reads the Secret; encryption at rest takes an EncryptionConfiguration on the API server, which a cluster does not have by default.`,
     observed,
     evidence,
   };
@@ -102,6 +103,7 @@ export function judgeOnlyEtcdClient(o: ControlPlaneObservation): ClaimResult {
   const others = [...new Set(o.clients.etcd)].filter((n) => !['etcd', 'kube-apiserver', 'this lab'].includes(n));
   const observed = { etcdClients: tally(o.clients.etcd), apiserverClients: tally(o.clients.apiserver) };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Processes at the client end of established connections (ss -tnp)', columns: ['to', 'process', 'connections'], rows: [...Object.entries(observed.etcdClients).map(([p, n]) => ['etcd :2379', p, n]), ...Object.entries(observed.apiserverClients).map(([p, n]) => ['kube-apiserver', p, n])] }];
+  if (o.clients.etcd.includes('?')) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'unverifiable', summary: 'ss could not name the process of every connection to etcd.', observed, evidence };
   if (!o.clients.etcd.includes('kube-apiserver')) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'unverifiable', summary: 'No connection from kube-apiserver to etcd was seen.', observed, evidence };
   if (others.length) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'refuted', summary: `Besides kube-apiserver, ${others.join(', ')} had connections open to etcd.`, observed, evidence };
   return {
@@ -117,8 +119,8 @@ export function judgeReconcile(o: ControlPlaneObservation): ClaimResult {
   const r = o.reconcile;
   const observed = { ...r };
   const evidence: Evidence[] = [{ kind: 'table', title: `The ReplicaSet wants ${r.desired} pods`, columns: ['what the lab did', 'what the controller did', 'after (ms)'], rows: [[`deleted ${r.deleted}`, r.replacement ? `created ${r.replacement}` : 'nothing', r.createdAfterMs ?? ''], ['', r.replacement ? `${r.replacement} Ready` : '', r.readyAfterMs ?? ''], [`added ${r.extra}, matching its selector`, `${r.extraAdopted ? 'adopted it, then ' : ''}${r.removed ? `deleted ${r.removed}` : 'nothing'}`, r.removedAfterSurplusMs ?? '']] }];
-  if (!r.replacement || !r.removed) {
-    return { id: 'k8s.controllers.reconcile', verdict: 'refuted', summary: `The ReplicaSet controller ${!r.replacement ? `did not replace the deleted pod` : `left ${r.desired + 1} pods where it wants ${r.desired}`}.`, observed, evidence };
+  if (!r.replacement || !r.removed || r.readyAfterMs === null) {
+    return { id: 'k8s.controllers.reconcile', verdict: 'refuted', summary: `The ReplicaSet controller ${!r.replacement ? 'did not replace the deleted pod' : r.readyAfterMs === null ? `replaced the deleted pod, but ${r.replacement} never became Ready` : `left ${r.desired + 1} pods where it wants ${r.desired}`}.`, observed, evidence };
   }
   return {
     id: 'k8s.controllers.reconcile',
@@ -131,21 +133,6 @@ export function judgeReconcile(o: ControlPlaneObservation): ClaimResult {
 
 async function owners(ss: string[]): Promise<string[]> {
   return socketOwners(await exec('ss', ['-tnpH', 'state', 'established', ...ss]), process.pid);
-}
-
-function deployment(image: string) {
-  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
-  return {
-    metadata: { name: 'web' },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env: [podName], readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } }] },
-      },
-    },
-  };
 }
 
 const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -176,7 +163,7 @@ export default defineLab({
     const plaintext = `labs-password-${ctx.runId}`;
     await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'db' }, stringData: { password: plaintext } } });
     await kube.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'settings' }, data: { mode: 'lab' } } });
-    await kube.apps.createNamespacedDeployment({ namespace, body: deployment(image) });
+    await kube.apps.createNamespacedDeployment({ namespace, body: webDeployment(image, 2) });
 
     ctx.step('the Secret through the API and in etcd');
     const apiValue = (await kube.core.readNamespacedSecret({ name: 'db', namespace })).data?.password ?? '';
@@ -225,7 +212,7 @@ export default defineLab({
     const present = new Set((await livePods(kube, namespace)).map((p) => p.metadata!.name!));
     const surplusAt = Date.now();
     ctx.timeline.note(`add ${extra}`);
-    await kube.core.createNamespacedPod({ namespace, body: { metadata: { name: extra, labels }, spec: deployment(image).spec.template.spec } });
+    await kube.core.createNamespacedPod({ namespace, body: { metadata: { name: extra, labels }, spec: webDeployment(image, 2).spec!.template.spec } });
     present.add(extra);
     let removed: string | null = null;
     let removedAfterSurplusMs: number | null = null;

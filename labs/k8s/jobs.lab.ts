@@ -23,7 +23,7 @@ const SHEET_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-sys
 export interface JobsObservation {
   /** Namespaces not made by a lab, with their age when listed (s). */
   namespaces: { name: string; ageSeconds: number }[];
-  job: { samples: { at: number; running: number; succeeded: number; failed: number }[]; conditions: string[]; pods: { name: string; phase: string; restarts: number }[]; completions: number; parallelism: number };
+  job: { samples: { at: number; running: number; succeeded: number; failed: number }[]; conditions: string[]; succeeded: number; pods: { name: string; phase: string; restarts: number }[]; completions: number; parallelism: number };
   cronJob: { schedule: string; jobs: { name: string; createdAt: string; secondOfMinute: number; complete: boolean }[]; waitedMs: number };
 }
 
@@ -36,13 +36,13 @@ export function judgeNamespaces(o: JobsObservation): ClaimResult {
   if (missing.length) return { id: 'k8s.namespace.defaults', verdict: 'refuted', summary: `The cluster started without ${missing.join(', ')} (it had ${names.join(', ')}).`, observed, evidence };
   if (extra.length) return { id: 'k8s.namespace.defaults', verdict: 'nuanced', summary: `The four namespaces were there, and also ${extra.join(', ')}.`, observed, evidence };
   const ages = o.namespaces.map((n) => n.ageSeconds);
-  return { id: 'k8s.namespace.defaults', verdict: 'confirmed', summary: `The cluster had exactly ${names.join(', ')} besides the labs' own, all made as it started (${Math.min(...ages)}-${Math.max(...ages)} s old when listed); no one created them.`, observed, evidence };
+  return { id: 'k8s.namespace.defaults', verdict: 'confirmed', summary: `The cluster had exactly ${names.join(', ')} besides the labs' own, ${Math.min(...ages)}-${Math.max(...ages)} s old when listed.`, observed, evidence };
 }
 
 export function judgeJobs(o: JobsObservation): ClaimResult {
   const j = o.job;
   const maxRunning = Math.max(0, ...j.samples.map((s) => s.running));
-  const succeeded = Math.max(0, ...j.samples.map((s) => s.succeeded));
+  const succeeded = j.succeeded;
   const complete = j.conditions.includes('Complete');
   const restarts = j.pods.reduce((a, p) => a + p.restarts, 0);
   const cron = o.cronJob.jobs[0];
@@ -51,7 +51,7 @@ export function judgeJobs(o: JobsObservation): ClaimResult {
     { kind: 'series', title: `The Job's pods (completions ${j.completions}, parallelism ${j.parallelism})`, xLabel: 'ms since the Job was created', yLabel: 'pods', series: [{ name: 'running', points: j.samples.map((s) => [s.at, s.running]) }, { name: 'succeeded', points: j.samples.map((s) => [s.at, s.succeeded]) }] },
     { kind: 'table', title: `The CronJob (schedule "${o.cronJob.schedule}") and the Jobs it made`, columns: ['Job', 'created', 'second of the minute', 'complete'], rows: o.cronJob.jobs.map((c) => [c.name, c.createdAt, c.secondOfMinute, c.complete ? 'yes' : 'no']) },
   ];
-  const jobOk = complete && succeeded === j.completions && maxRunning <= j.parallelism && restarts === 0;
+  const jobOk = complete && succeeded === j.completions && maxRunning <= j.parallelism && restarts === 0 && j.pods.every((p) => p.phase === 'Succeeded');
   if (!jobOk) return { id: 'k8s.job.run-to-completion', verdict: 'refuted', summary: `The Job did not run to completion as asked: ${succeeded} of ${j.completions} succeeded, at most ${maxRunning} at once (parallelism ${j.parallelism}), conditions ${j.conditions.join(', ') || 'none'}, ${restarts} restarts.`, observed, evidence };
   if (!cron) return { id: 'k8s.job.run-to-completion', verdict: 'nuanced', summary: `The Job ran ${succeeded} pods to completion, at most ${maxRunning} at once, and is Complete; the CronJob made no Job in ${o.cronJob.waitedMs / 1000} s.`, observed, evidence };
   return {
@@ -117,7 +117,7 @@ export default defineLab({
 
     const observation: JobsObservation = {
       namespaces,
-      job: { samples, conditions: (job.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type), pods, completions: COMPLETIONS, parallelism: PARALLELISM },
+      job: { samples, conditions: (job.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type), succeeded: job.status?.succeeded ?? 0, pods, completions: COMPLETIONS, parallelism: PARALLELISM },
       cronJob: { schedule, jobs: made, waitedMs },
     };
     const kept = keptJson(ctx, 'jobs.json', observation, 'namespaces, Job samples and CronJob runs (JSON)');

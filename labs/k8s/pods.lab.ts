@@ -54,10 +54,13 @@ export function judgeSharedNetwork(o: PodsObservation): ClaimResult {
   const p = view(o, false);
   const observed = { netNamespace: p.containers.web.namespaces.net, sameInBothContainers: same(p, 'net'), localhostAnswer: p.localhostAnswer, pod: p.name, otherNamespacesShared: ['uts', 'ipc', 'mnt', 'pid'].filter((ns) => same(p, ns)) };
   const evidence: Evidence[] = [{ kind: 'table', title: `Namespaces of the two containers of ${p.name}`, columns: ['namespace', 'web', 'sidecar'], rows: Object.keys(p.containers.web.namespaces).map((ns) => [ns, p.containers.web.namespaces[ns]!, p.containers.sidecar.namespaces[ns] ?? '']) }];
+  if (!p.containers.web.namespaces.net || !p.containers.sidecar.namespaces.net || p.localhostAnswer.startsWith('failed:')) {
+    return { id: 'k8s.pod.shared-network', verdict: 'unverifiable', summary: `The check itself failed in ${p.name} (namespace links ${p.containers.web.namespaces.net ?? 'missing'} / ${p.containers.sidecar.namespaces.net ?? 'missing'}; localhost: ${p.localhostAnswer}).`, observed, evidence };
+  }
   if (!same(p, 'net') || p.localhostAnswer !== p.name) {
     return { id: 'k8s.pod.shared-network', verdict: 'refuted', summary: `The containers of ${p.name} ${same(p, 'net') ? 'share' : 'do not share'} a network namespace, and the sidecar's request to 127.0.0.1:8000 got "${p.localhostAnswer}".`, observed, evidence };
   }
-  return { id: 'k8s.pod.shared-network', verdict: 'confirmed', summary: `Both containers of ${p.name} are in one network namespace (${p.containers.web.namespaces.net}), and the sidecar reached the server on 127.0.0.1:8000 (it answered "${p.localhostAnswer}"). They also share ${observed.otherNamespacesShared.join(' and ') || 'no other namespace'}; the mount namespace is each container's own.`, observed, evidence };
+  return { id: 'k8s.pod.shared-network', verdict: 'confirmed', summary: `Both containers of ${p.name} are in one network namespace (${p.containers.web.namespaces.net}), and the sidecar reached the server on 127.0.0.1:8000 (it answered "${p.localhostAnswer}"). They also share ${observed.otherNamespacesShared.join(' and ') || 'no other namespace'}${same(p, 'mnt') ? '' : '; the mount namespace is each container\'s own'}.`, observed, evidence };
 }
 
 export function judgeSharedVolumes(o: PodsObservation): ClaimResult {
@@ -67,7 +70,7 @@ export function judgeSharedVolumes(o: PodsObservation): ClaimResult {
   const observed = { pod: p.name, ...v, mountNamespacesDiffer: !same(p, 'mnt') };
   const evidence: Evidence[] = [{ kind: 'table', title: 'One emptyDir volume, mounted at /shared in both containers', columns: ['written by', 'read by', 'content'], rows: [['web', 'sidecar', v.sidecarReadWebsFile], ['sidecar', 'web', v.webReadSidecarsFile]] }];
   return both
-    ? { id: 'k8s.pod.shared-volumes', verdict: 'confirmed', summary: `A file each container wrote on the emptyDir volume was read by the other, although each has its own mount namespace: the volume is mounted into both.`, observed, evidence }
+    ? { id: 'k8s.pod.shared-volumes', verdict: 'confirmed', summary: `A file each container wrote on the emptyDir volume was read by the other${observed.mountNamespacesDiffer ? ', although each has its own mount namespace: the volume is mounted into both' : ''}.`, observed, evidence }
     : { id: 'k8s.pod.shared-volumes', verdict: 'refuted', summary: `The containers did not see each other's files on the volume (sidecar read "${v.sidecarReadWebsFile}", web read "${v.webReadSidecarsFile}").`, observed, evidence };
 }
 

@@ -17,7 +17,7 @@ import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import { until } from '../../src/resources/wait.ts';
 import { kubernetesCluster } from '../../src/systems/kubernetes.ts';
-import { askService, serviceRules, WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+import { askService, serviceRules, webDeployment } from '../../src/systems/kubernetes-web.ts';
 
 export const KINDS = {
   plain: { spec: {}, what: 'no type given' },
@@ -71,6 +71,8 @@ export function judgeServiceTypes(o: ServiceTypesObservation): ClaimResult {
       rows: (Object.keys(KINDS) as Kind[]).map((k) => [k, KINDS[k].what, s[k].type, s[k].clusterIP ?? '', s[k].nodePort ?? '', s[k].externalName ?? '', s[k].loadBalancerIngress.join(', ') || '(pending)', s[k].endpoints, `${s[k].rules} (${s[k].dnatRules})`, s[k].viaClusterIP, s[k].viaNodePort]),
     },
   ];
+  const asked = [s.plain.viaClusterIP, s.nodeport.viaClusterIP, s.nodeport.viaNodePort, s.loadbalancer.viaNodePort];
+  if (asked.includes('no answer')) return { id: 'k8s.service.types', verdict: 'unverifiable', summary: `A request got no answer (${asked.join(', ')}), so what each address leads to could not be seen.`, observed, evidence };
   const core = checks.defaultIsClusterIP && checks.nodePortOnTheNode && checks.externalNameHasNoAddress && checks.headlessHasNoClusterIP && checks.loadBalancerHasNodePortAndClusterIP;
   if (!core) {
     const failed = Object.entries(checks).filter(([k, v]) => !v && k !== 'loadBalancerGotAnAddress').map(([k]) => k);
@@ -85,21 +87,6 @@ export function judgeServiceTypes(o: ServiceTypesObservation): ClaimResult {
     summary: `A Service with no type became a ClusterIP (${s.plain.clusterIP}, answered by ${s.plain.viaClusterIP}); a NodePort got port ${s.nodeport.nodePort} on the node's own address (answered there, and on its cluster IP too); an ExternalName got no cluster IP, no endpoints and no kube-proxy rule, only a name (${s.external.externalName}) for cluster DNS to hand out; a headless Service (clusterIP: None) kept its ${s.headless.endpoints} endpoints but had no DNAT rule. A LoadBalancer is only a NodePort plus a request: it got a cluster IP and node port ${s.loadbalancer.nodePort} (which answered), but no external address in ${o.waitedForLoadBalancerMs / 1000} s, because giving one is the job of a cloud provider's controller, which this cluster does not run.`,
     observed,
     evidence,
-  };
-}
-
-function deployment(image: string) {
-  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
-  return {
-    metadata: { name: 'web' },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env: [podName], readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } }] },
-      },
-    },
   };
 }
 
@@ -123,7 +110,7 @@ export default defineLab({
     ctx.environment.kubernetes = kube.version;
     const image = await kube.loadImage('backend');
     const namespace = await kube.namespace(ctx.scope, 'service-types');
-    await kube.apps.createNamespacedDeployment({ namespace, body: deployment(image) });
+    await kube.apps.createNamespacedDeployment({ namespace, body: webDeployment(image, 2) });
     const kinds = Object.keys(KINDS) as Kind[];
     ctx.step(`${kinds.length} Services for the same pods`);
     for (const kind of kinds) {
@@ -132,7 +119,7 @@ export default defineLab({
       await kube.core.createNamespacedService({ namespace, body: { metadata: { name: kind }, spec: { selector: 'externalName' in extra ? undefined : { app: 'web' }, ports, ...extra } } });
     }
     const endpointsOf = async (name: string) => (await kube.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${name}` })).items.flatMap((e) => (e.endpoints ?? []).filter((x) => x.conditions?.ready)).length;
-    await until(async () => (await endpointsOf('plain')) === 2 && (await serviceRules(namespace, 'nodeport')).some((l) => l.includes('-j DNAT')), 90_000, 'two ready endpoints and their rules', 250);
+    await until(async () => (await endpointsOf('plain')) === 2 && (await Promise.all(['plain', 'nodeport', 'loadbalancer'].map((n) => serviceRules(namespace, n)))).every((rules) => rules.some((l) => l.includes('-j DNAT'))), 90_000, 'two ready endpoints and their rules', 250);
     const waitedFrom = Date.now();
     await until(async () => ((await kube.core.readNamespacedService({ name: 'loadbalancer', namespace })).status?.loadBalancer?.ingress?.length ?? 0) > 0, LOAD_BALANCER_WAIT_MS, 'a load-balancer address', 500).catch(() => undefined);
     const waitedForLoadBalancerMs = Math.round((Date.now() - waitedFrom) / 1000) * 1000;

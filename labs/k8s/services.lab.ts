@@ -19,7 +19,7 @@ import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execOutcome } from '../../src/resources/process.ts';
 import { until } from '../../src/resources/wait.ts';
 import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
-import { askService, serviceRules, WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+import { askService, serviceRules, webDeployment } from '../../src/systems/kubernetes-web.ts';
 
 const REPLICAS = 3;
 const REQUESTS = 600;
@@ -138,24 +138,6 @@ export function judgeRoundRobin(o: ServicesObservation): ClaimResult {
   return { id: 'k8s.kube-proxy.round-robin', verdict: 'nuanced', summary: `Consecutive requests went to the same pod ${(repeats * 100).toFixed(0)}% of the time: neither a strict rotation (0%) nor a fair random pick (${(expectedRepeats * 100).toFixed(0)}%).`, observed, evidence };
 }
 
-function deployment(image: string) {
-  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
-  return {
-    metadata: { name: 'web' },
-    spec: {
-      replicas: REPLICAS,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          terminationGracePeriodSeconds: 0,
-          containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env: [podName], ports: [{ containerPort: 8000 }], readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } }],
-        },
-      },
-    },
-  };
-}
-
 async function readyPods(kube: KubeCluster, namespace: string): Promise<{ name: string; ip: string }[]> {
   const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
   return pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => ({ name: p.metadata!.name!, ip: p.status!.podIP! }));
@@ -190,7 +172,7 @@ export default defineLab({
     ctx.environment.kubernetes = kube.version;
     const image = await kube.loadImage('backend');
     const namespace = await kube.namespace(ctx.scope, 'services');
-    await kube.apps.createNamespacedDeployment({ namespace, body: deployment(image) });
+    await kube.apps.createNamespacedDeployment({ namespace, body: webDeployment(image, REPLICAS) });
     const service = await kube.core.createNamespacedService({ namespace, body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8000 }] } } });
     const clusterIP = service.spec!.clusterIP!;
     ctx.step(`${REPLICAS} pods Ready behind ${clusterIP}`);

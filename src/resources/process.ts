@@ -187,6 +187,7 @@ export function spawnLabelled(
     waitForLine(pattern, timeoutMs) {
       const seen = lines.find((l) => pattern.test(l));
       if (seen !== undefined) return Promise.resolve(seen);
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error(`${command} exited before printing ${pattern}: ${lines.slice(-3).join(' | ')}`));
       return cancellable(new Promise((resolve, reject) => {
         const watch = (line: string) => {
           if (!pattern.test(line)) return;

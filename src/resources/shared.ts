@@ -78,6 +78,9 @@ export class RunResources {
       entry.used = true;
       return { value, release };
     } catch (error) {
+      // A failed start or reset is not lent on: the next lab that asks starts a new one.
+      await entry.scope?.close().catch(() => undefined);
+      Object.assign(entry, { value: undefined, scope: undefined, used: false });
       unlock();
       throw error;
     }

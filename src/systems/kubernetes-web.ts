@@ -3,6 +3,7 @@
  * probes fail on demand), requests through a Service from the node, and the rules kube-proxy wrote
  * for a Service.
  */
+import type { V1Deployment } from '@kubernetes/client-node';
 import { exec } from '../resources/process.ts';
 
 /** An HTTP server on 8000: / answers the pod's name; /ready and /healthz fail while their file exists; probes are logged. */
@@ -47,4 +48,26 @@ export async function countAnswers(address: string, requests: number): Promise<R
     served[pod] = (served[pod] ?? 0) + 1;
   }
   return served;
+}
+
+/**
+ * A Deployment "web" of `replicas` pods running the server (each Ready once /ready answers; grace
+ * period 0, so a deleted pod leaves the API at once), with `env` added to its container.
+ */
+export function webDeployment(image: string, replicas: number, env: { name: string; value: string }[] = []): V1Deployment {
+  const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+  return {
+    metadata: { name: 'web' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['python3', '-c', WEB_SERVER], env: [podName, ...env], ports: [{ containerPort: 8000 }], readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } }],
+        },
+      },
+    },
+  };
 }

@@ -19,9 +19,10 @@ describe('k8s-pods judges', () => {
     expect(judgeSharedPid(real).observed).toMatchObject({ default: { samePidNamespace: false, sidecarSeesTheServer: false }, shareProcessNamespace: { samePidNamespace: true, sidecarPid1: '/pause' } });
   });
 
-  it('refutes a shared network when the namespaces differ or localhost does not answer', () => {
+  it('refutes a shared network when the namespaces differ or another server answers on localhost; unverifiable when the check failed', () => {
     expect(judgeSharedNetwork(altered((o) => (apart(o).containers.sidecar.namespaces.net = 'net:[1]'))).verdict).toBe('refuted');
-    expect(judgeSharedNetwork(altered((o) => (apart(o).localhostAnswer = 'failed: connection refused'))).verdict).toBe('refuted');
+    expect(judgeSharedNetwork(altered((o) => (apart(o).localhostAnswer = 'together'))).verdict).toBe('refuted');
+    expect(judgeSharedNetwork(altered((o) => (apart(o).localhostAnswer = 'failed: connection refused'))).verdict).toBe('unverifiable');
   });
 
   it('refutes a shared volume when a file does not cross', () => {

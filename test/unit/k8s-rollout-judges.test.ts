@@ -40,9 +40,11 @@ describe('k8s-rollout judges', () => {
     expect(judgeAvailable(altered((o) => (o.heldWasAlreadyReady = true))).verdict).toBe('unverifiable');
   });
 
-  it('confirms the flow on the real run, refuted when a component\'s step is missing', () => {
+  it('confirms the flow on the real run; refuted out of order, unverifiable when a step left no event', () => {
     expect(judgeFlow(real).verdict).toBe('confirmed');
-    expect(judgeFlow(altered((o) => (o.events = o.events.filter((e) => e.component !== 'default-scheduler')))).verdict).toBe('refuted');
+    expect(judgeFlow(altered((o) => (o.events = o.events.filter((e) => e.component !== 'default-scheduler')))).verdict).toBe('unverifiable');
+    const late = altered((o) => o.events.filter((e) => e.component === 'deployment-controller').forEach((e) => (e.at += 60_000)));
+    expect(judgeFlow(late).verdict).toBe('refuted');
     expect(judgeFlow(altered((o) => (o.inEtcdAfterApply = false))).verdict).toBe('refuted');
   });
 });

@@ -26,6 +26,7 @@ describe('k8s-service-types judge', () => {
   it('is refuted when a Service with no type is not a ClusterIP, or a headless one gets rules', () => {
     expect(judgeServiceTypes(altered((o) => (o.services.plain.type = 'NodePort'))).verdict).toBe('refuted');
     expect(judgeServiceTypes(altered((o) => (o.services.headless.dnatRules = 2))).verdict).toBe('refuted');
-    expect(judgeServiceTypes(altered((o) => (o.services.nodeport.viaNodePort = 'no answer'))).verdict).toBe('refuted');
+    expect(judgeServiceTypes(altered((o) => (o.services.nodeport.nodePort = null))).verdict).toBe('refuted');
+    expect(judgeServiceTypes(altered((o) => (o.services.nodeport.viaNodePort = 'no answer'))).verdict).toBe('unverifiable');
   });
 });
