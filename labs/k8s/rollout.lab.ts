@@ -130,8 +130,9 @@ export function judgeFlow(o: RolloutObservation): ClaimResult {
   const firstEvent = (component: string, reason: string) => o.events.find((e) => e.component === component && e.reason === reason);
   const chain = [firstEvent('deployment-controller', 'ScalingReplicaSet'), firstEvent('replicaset-controller', 'SuccessfulCreate'), firstEvent('default-scheduler', 'Scheduled'), firstEvent('kubelet', 'Started')];
   const missingEvent = chain.some((e) => e === undefined);
-  // Event times have a resolution of a second: in order means never earlier than the step before.
-  const inOrder = Object.values(steps).every((v, i, all) => v !== null && (i === 0 || v >= all[i - 1]!)) && (missingEvent || chain.every((e, i) => i === 0 || e!.at >= chain[i - 1]!.at));
+  // Some components stamp events to the microsecond, others to the second (rounded down): in order means
+  // never more than a second earlier than the step before.
+  const inOrder = Object.values(steps).every((v, i, all) => v !== null && (i === 0 || v >= all[i - 1]!)) && (missingEvent || chain.every((e, i) => i === 0 || e!.at >= chain[i - 1]!.at - 1000));
   const observed = { storedInEtcdAfterApply: o.inEtcdAfterApply, stepsMs: steps, events: chain.map((e) => (e ? `${e.component}: ${e.reason} ${e.object}` : 'missing')) };
   const seenAt = [null, steps.podsSeen, steps.podsBound, steps.podsRunning];
   const evidence: Evidence[] = [

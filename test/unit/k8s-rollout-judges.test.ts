@@ -45,6 +45,10 @@ describe('k8s-rollout judges', () => {
     expect(judgeFlow(altered((o) => (o.events = o.events.filter((e) => e.component !== 'default-scheduler')))).verdict).toBe('unverifiable');
     const late = altered((o) => o.events.filter((e) => e.component === 'deployment-controller').forEach((e) => (e.at += 60_000)));
     expect(judgeFlow(late).verdict).toBe('refuted');
+    // A kubelet event stamped to the second (rounded down) may read up to a second before the scheduler's.
+    const scheduled = real.events.find((e) => e.component === 'default-scheduler' && e.reason === 'Scheduled')!.at;
+    const rounded = altered((o) => o.events.filter((e) => e.component === 'kubelet' && e.reason === 'Started').forEach((e) => (e.at = scheduled - 500)));
+    expect(judgeFlow(rounded).verdict).toBe('confirmed');
     expect(judgeFlow(altered((o) => (o.inEtcdAfterApply = false))).verdict).toBe('refuted');
   });
 });
