@@ -20,7 +20,7 @@ import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import { exec } from '../../src/resources/process.ts';
 import { until } from '../../src/resources/wait.ts';
-import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { isPodReady, kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
 import { etcdRange } from '../../src/systems/kubernetes-etcd.ts';
 import { webDeployment } from '../../src/systems/kubernetes-web.ts';
 
@@ -135,8 +135,6 @@ async function owners(ss: string[]): Promise<string[]> {
   return socketOwners(await exec('ss', ['-tnpH', 'state', 'established', ...ss]), process.pid);
 }
 
-const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
 async function livePods(kube: KubeCluster, namespace: string): Promise<V1Pod[]> {
   return (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items.filter((p) => !p.metadata?.deletionTimestamp);
 }
@@ -172,7 +170,7 @@ export default defineLab({
     const secret = { plaintext, apiValue, etcdPrefixHex: stored.value.subarray(0, 16).toString('hex'), etcdBytes: stored.value.length, plaintextAt: stored.value.indexOf(plaintext), base64At: stored.value.indexOf(Buffer.from(plaintext).toString('base64')) };
 
     ctx.step("etcd's keys, before and after deleting the ConfigMap");
-    await until(async () => (await livePods(kube, namespace)).filter(isReady).length === 2, 90_000, 'two Ready pods', 250);
+    await until(async () => (await livePods(kube, namespace)).filter(isPodReady).length === 2, 90_000, 'two Ready pods', 250);
     const keys = (await etcdRange(etcd, '/registry/', { prefix: true, keysOnly: true })).map((k) => k.key);
     const perResource = tally(keys.map((k) => k.split('/')[2]!));
     const pods = await livePods(kube, namespace);
@@ -203,7 +201,7 @@ export default defineLab({
         createdAfterMs = Date.now() - deletedAt;
         ctx.timeline.note(`${replacement} seen`);
       }
-      if (fresh && isReady(fresh)) readyAfterMs = Date.now() - deletedAt;
+      if (fresh && isPodReady(fresh)) readyAfterMs = Date.now() - deletedAt;
       await sleep(100);
     }
     const replicaSet = (await kube.apps.listNamespacedReplicaSet({ namespace })).items[0]!;

@@ -18,7 +18,7 @@ import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { until } from '../../src/resources/wait.ts';
-import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { isPodReady, kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
 import { WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
 
 const CONTAINERS = ['web', 'sidecar'] as const;
@@ -205,7 +205,7 @@ export default defineLab({
     await Promise.all(specs.map((s) => kube.core.createNamespacedPod({ namespace, body: pod(s.name, image, s.shared) })));
     await until(async () => {
       const pods = (await kube.core.listNamespacedPod({ namespace })).items;
-      return pods.length === specs.length && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return pods.length === specs.length && pods.every(isPodReady);
     }, 90_000, 'both pods Ready', 250);
     ctx.step('looking from inside each container');
     const pods: PodView[] = [];

@@ -18,7 +18,7 @@ import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import { until } from '../../src/resources/wait.ts';
-import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { isPodReady, kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
 import { countAnswers, serviceTargets, WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
 
 const PERIOD = 1;
@@ -185,7 +185,7 @@ async function sample(kube: KubeCluster, namespace: string, t0: number): Promise
     return {
       at,
       pod: p.metadata!.name!,
-      ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+      ready: isPodReady(p),
       restarts: status?.restartCount ?? 0,
       containerId: status?.containerID ?? '',
       endpoint: endpoints.get(p.metadata!.name!) ?? 'absent',
@@ -279,7 +279,7 @@ export default defineLab({
     while (Date.now() < deadline) {
       const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=slow' })).items;
       restarts = Object.fromEntries(pods.map((p) => [p.metadata!.name!, p.status?.containerStatuses?.[0]?.restartCount ?? 0]));
-      for (const p of pods) if (readyAt[p.metadata!.name!] === null && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) readyAt[p.metadata!.name!] = Date.now() - slowAt;
+      for (const p of pods) if (readyAt[p.metadata!.name!] === null && isPodReady(p)) readyAt[p.metadata!.name!] = Date.now() - slowAt;
       await sleep(250);
     }
 

@@ -20,7 +20,7 @@ import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import { until } from '../../src/resources/wait.ts';
-import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { isPodReady, kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
 import { etcdRange } from '../../src/systems/kubernetes-etcd.ts';
 import { webDeployment } from '../../src/systems/kubernetes-web.ts';
 
@@ -166,7 +166,7 @@ async function sample(kube: KubeCluster, namespace: string, t0: number): Promise
     s.pods++;
     if (p.spec?.nodeName) s.bound++;
     if (p.status?.containerStatuses?.some((c) => c.state?.running)) s.running++;
-    if (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) s.ready++;
+    if (isPodReady(p)) s.ready++;
   }
   const available = deployment?.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ?? false;
   return { at: Date.now() - t0, available, sets };
@@ -223,7 +223,7 @@ export default defineLab({
     const held = (await kube.core.listNamespacedPod({ namespace })).items[0]!.metadata!.name!;
     await kubectl(['exec', held, '--', 'touch', '/tmp/unready']);
     mark(`${held} held unready`);
-    const heldWasAlreadyReady = (await kube.core.readNamespacedPod({ name: held, namespace })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    const heldWasAlreadyReady = isPodReady(await kube.core.readNamespacedPod({ name: held, namespace }));
     await until(async () => latest()!.available, 15_000, 'Available', 100).catch(() => undefined);
     await sleep(1000);
     await kubectl(['exec', held, '--', 'rm', '/tmp/unready']);

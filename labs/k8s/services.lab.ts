@@ -18,7 +18,7 @@ import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execOutcome } from '../../src/resources/process.ts';
 import { until } from '../../src/resources/wait.ts';
-import { kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { isPodReady, kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
 import { askService, serviceRules, webDeployment } from '../../src/systems/kubernetes-web.ts';
 
 const REPLICAS = 3;
@@ -140,7 +140,7 @@ export function judgeRoundRobin(o: ServicesObservation): ClaimResult {
 
 async function readyPods(kube: KubeCluster, namespace: string): Promise<{ name: string; ip: string }[]> {
   const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
-  return pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((p) => ({ name: p.metadata!.name!, ip: p.status!.podIP! }));
+  return pods.filter((p) => !p.metadata?.deletionTimestamp && isPodReady(p)).map((p) => ({ name: p.metadata!.name!, ip: p.status!.podIP! }));
 }
 
 async function readyEndpoints(kube: KubeCluster, namespace: string): Promise<string[]> {

@@ -103,3 +103,8 @@ export const kubernetesCluster: SharedResource<KubeCluster> = {
   describe: 'a one-node Kubernetes v1.35 cluster built from upstream (local provider)',
   start: startCluster,
 };
+
+/** Whether a pod's Ready condition is True (its readiness probe, if any, passes). */
+export function isPodReady(pod: k8s.V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
