@@ -47,63 +47,21 @@ fi
 [[ $# -eq 1 || $1 == "$RUN_ID" ]] || die "run id $1 does not match the state dir's ($RUN_ID)"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-pid_of() { # name -> pid, if that process is still the one up.sh started
-  local f=$S/pids/$1 pid
-  [[ -f $f ]] || return 1
-  pid=$(cat "$f")
-  [[ -n $pid ]] && running "$pid" || return 1
-  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "LABS_RUN_ID=$RUN_ID" || return 1
-  echo "$pid"
-}
-running() { # pid... : true if any is alive (a zombie is not: PID 1 here may reap late)
-  local p st
-  for p in "$@"; do
-    st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    st=${st##*) }
-    [[ ${st%% *} != Z ]] && return 0
-  done
-  return 1
-}
-stop() { # signal grace-tenths name... : send the signal, wait, SIGKILL what is left
-  local sig=$1 tenths=$2 name pids=() pid i
-  shift 2
-  for name in "$@"; do
-    pid=$(pid_of "$name") && pids+=("$pid")
-  done
-  ((${#pids[@]})) || return 0
-  kill "-$sig" "${pids[@]}" 2>/dev/null
-  for ((i = 0; i < tenths; i++)); do
-    running "${pids[@]}" || return 0
-    sleep 0.1
-  done
-  kill -KILL "${pids[@]}" 2>/dev/null
-  for ((i = 0; i < 40; i++)); do
-    running "${pids[@]}" || return 0
-    sleep 0.05
-  done
-}
 step() { log "$(printf '%5d ms  %s' $((($(date +%s%N) - T0) / 1000000)) "$*")"; }
+
+# 0. worker nodes (join.sh), each as leave.sh takes one away.
+if [[ -s $S/host/workers ]]; then
+  while read -r name _; do
+    "$LOCAL_DIR/leave.sh" "$S" "${name#w}" || log "worker $name: leave.sh left something"
+  done < <(cat "$S/host/workers")
+  step "worker nodes gone"
+fi
 
 # 1. kubelet and the rest of Kubernetes, then the pods through the CRI.
 stop KILL 0 kubelet
 stop KILL 0 kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd
 step "Kubernetes and etcd killed"
-if pid_of containerd >/dev/null && [[ -S $S/containerd/containerd.sock ]]; then
-  crictl=$(cat "$S/host/bin" 2>/dev/null)/crictl
-  if [[ -x $crictl ]]; then
-    cri=("$crictl" --runtime-endpoint "unix://$S/containerd/containerd.sock" --timeout 10s)
-    pods=$("${cri[@]}" pods -q 2>/dev/null)
-    if [[ -n $pods ]]; then
-      # shellcheck disable=SC2086
-      "${cri[@]}" stopp $pods >/dev/null 2>&1 || log "crictl stopp failed for some pods"
-      # shellcheck disable=SC2086
-      "${cri[@]}" rmp -f $pods >/dev/null 2>&1 || log "crictl rmp failed for some pods"
-    fi
-  else
-    log "no crictl found: pods are not stopped through the CRI (their CNI DEL is skipped)"
-  fi
-  step "pods stopped and removed through the CRI"
-fi
+remove_pods containerd "$S/containerd/containerd.sock" && step "pods stopped and removed through the CRI"
 
 # 2. containerd, shims, containers.
 stop TERM 30 containerd
@@ -125,16 +83,7 @@ done
 step "processes gone"
 
 # 3. mounts under the state dir, deepest (latest) first; repeated for stacked mounts.
-mounts_under() {
-  awk -v s="$S" '{ m = $5; gsub(/\\040/, " ", m); if (m == s || index(m, s "/") == 1) print m }' /proc/self/mountinfo | tac
-}
-for ((i = 0; i < 10; i++)); do
-  m=$(mounts_under)
-  [[ -z $m ]] && break
-  while IFS= read -r mp; do
-    umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null
-  done <<<"$m"
-done
+unmount_under
 
 # The bridge and anything still attached to it.
 if [[ -n $BRIDGE ]] && ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -278,6 +227,7 @@ leftovers=()
 [[ -n $(mounts_under) ]] && leftovers+=("mounts under $S: $(mounts_under | tr '\n' ' ')")
 [[ -n $RUN_ID && -n $(labelled_pids "$RUN_ID") ]] && leftovers+=("processes with LABS_RUN_ID=$RUN_ID: $(labelled_pids "$RUN_ID" | tr '\n' ' ')")
 [[ -n $BRIDGE ]] && ip link show "$BRIDGE" >/dev/null 2>&1 && leftovers+=("bridge $BRIDGE")
+[[ -s $S/host/workers ]] && leftovers+=("worker nodes: $(cut -d' ' -f1 "$S/host/workers" | tr '\n' ' ')")
 for t in iptables ip6tables; do
   [[ -n $(cluster_chains "$t") ]] && leftovers+=("$t chains: $(cluster_chains "$t" | tr '\n' ' ')")
 done

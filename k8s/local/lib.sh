@@ -74,3 +74,86 @@ labelled_pids() { # $1 = run id
     echo "$pid"
   done
 }
+
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+wait_for() { # description timeout-seconds command...
+  local what=$1 limit=$2 deadline
+  shift 2
+  deadline=$(($(date +%s%N) + limit * 1000000000))
+  until "$@" >/dev/null 2>&1; do
+    if (($(date +%s%N) > deadline)); then
+      log "timed out after ${limit}s waiting for $what"
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# Processes that up.sh or join.sh started ($S/pids/<name>), for down.sh and leave.sh.
+pid_of() { # name -> pid, if that process is still the one up.sh or join.sh started
+  local f=$S/pids/$1 pid
+  [[ -f $f ]] || return 1
+  pid=$(cat "$f")
+  [[ -n $pid ]] && running "$pid" || return 1
+  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "LABS_RUN_ID=$RUN_ID" || return 1
+  echo "$pid"
+}
+running() { # pid... : true if any is alive (a zombie is not: PID 1 here may reap late)
+  local p st
+  for p in "$@"; do
+    st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    st=${st##*) }
+    [[ ${st%% *} != Z ]] && return 0
+  done
+  return 1
+}
+stop() { # signal grace-tenths name... : send the signal, wait, SIGKILL what is left
+  local sig=$1 tenths=$2 name pids=() pid i
+  shift 2
+  for name in "$@"; do
+    pid=$(pid_of "$name") && pids+=("$pid")
+  done
+  ((${#pids[@]})) || return 0
+  kill "-$sig" "${pids[@]}" 2>/dev/null
+  for ((i = 0; i < tenths; i++)); do
+    running "${pids[@]}" || return 0
+    sleep 0.1
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null
+  for ((i = 0; i < 40; i++)); do
+    running "${pids[@]}" || return 0
+    sleep 0.05
+  done
+}
+mounts_under() { # [dir, default $S]: mount points at or under it, deepest (latest) first
+  awk -v s="${1:-$S}" '{ m = $5; gsub(/\\040/, " ", m); if (m == s || index(m, s "/") == 1) print m }' /proc/self/mountinfo | tac
+}
+unmount_under() { # [dir, default $S]; repeated for stacked mounts
+  local i m mp
+  for ((i = 0; i < 10; i++)); do
+    m=$(mounts_under "${1:-$S}")
+    [[ -z $m ]] && return 0
+    while IFS= read -r mp; do
+      umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null
+    done <<<"$m"
+  done
+}
+# Stops and removes every pod sandbox of a node through the CRI, so that its containerd runs each
+# pod's CNI DEL (veth, IP lease, portmap/firewall/masquerade rules). False if that containerd is gone.
+remove_pods() { # containerd's pid name, its socket
+  local crictl cri pods
+  pid_of "$1" >/dev/null && [[ -S $2 ]] || return 1
+  crictl=$(cat "$S/host/bin" 2>/dev/null)/crictl
+  if [[ ! -x $crictl ]]; then
+    log "no crictl found: pods are not stopped through the CRI (their CNI DEL is skipped)"
+    return 0
+  fi
+  cri=("$crictl" --runtime-endpoint "unix://$2" --timeout 10s)
+  pods=$("${cri[@]}" pods -q 2>/dev/null)
+  [[ -n $pods ]] || return 0
+  # shellcheck disable=SC2086
+  "${cri[@]}" stopp $pods >/dev/null 2>&1 || log "crictl stopp failed for some pods"
+  # shellcheck disable=SC2086
+  "${cri[@]}" rmp -f $pods >/dev/null 2>&1 || log "crictl rmp failed for some pods"
+}

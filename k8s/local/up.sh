@@ -28,7 +28,8 @@
 # Prints on stdout, and writes to <state-dir>/cluster.env, shell-style KEY=value lines:
 #   KUBECONFIG (admin, system:masters), KUBECACHEDIR (kubectl's discovery cache; else kubectl
 #   writes ~/.kube/cache), KUBECTL, CRICTL, CRI_CONFIG_FILE (for crictl), CONTAINERD_ADDRESS (for
-#   ctr), API_SERVER, ETCD_ENDPOINT (plain HTTP, loopback), NODE_NAME, NODE_IP, POD_CIDR,
+#   ctr), API_SERVER, ETCD_ENDPOINT (plain HTTP, loopback),
+#   AUDIT_LOG (the apiserver's audit log, pods only), NODE_NAME, NODE_IP, POD_CIDR,
 #   SERVICE_CIDR, BRIDGE, BIN_DIR, PAUSE_IMAGE,
 #   and timings in ms (ETCD_TO_READY_MS: etcd started -> node Ready; ETCD_TO_USABLE_MS: also
 #   kube-proxy synced, default service account made, node untainted). Progress goes to stderr.
@@ -89,7 +90,6 @@ touch "$S/.labs-k8s-state" # down.sh removes only directories that carry this ma
 ((${#S} + 40 < 108)) || die "state dir path too long for unix sockets: $S"
 
 T0=$(date +%s%N)
-ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 # --- record the host state that the cluster will change (down.sh restores from it) -------------
 mkdir -p "$S"/{host,pki,kubeconfig,config,logs,pids,etcd,containerd,runc,cni/net.d,cni/ipam,kubelet,pod-logs}
@@ -150,18 +150,6 @@ start() {
   shift
   setsid "$@" </dev/null >>"$S/logs/$name.log" 2>&1 &
   echo $! >"$S/pids/$name"
-}
-wait_for() { # description timeout-seconds command...
-  local what=$1 limit=$2 deadline
-  shift 2
-  deadline=$(($(date +%s%N) + limit * 1000000000))
-  until "$@" >/dev/null 2>&1; do
-    if (($(date +%s%N) > deadline)); then
-      log "timed out after ${limit}s waiting for $what"
-      return 1
-    fi
-    sleep 0.1
-  done
 }
 
 # --- PKI: one CA (EC P-256, fast to make), a serving cert, client certs, the service-account key --
@@ -355,6 +343,19 @@ conntrack:
   udpStreamTimeout: 0s
 EOF
 
+# The apiserver's audit log, for pods only: who created, bound, patched each pod and when.
+cat >"$S/config/audit-policy.yaml" <<EOF
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  resources:
+  - group: ""
+    resources: ["pods", "pods/*"]
+- level: None
+EOF
+
 cat >"$S/config/crictl.yaml" <<EOF
 runtime-endpoint: unix://$CTRD_SOCK
 image-endpoint: unix://$CTRD_SOCK
@@ -411,6 +412,7 @@ start kube-apiserver kube-apiserver \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-cluster-ip-range "$SERVICE_CIDR" \
   --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+  --audit-policy-file "$S/config/audit-policy.yaml" --audit-log-path "$S/logs/audit.log" \
   --allow-privileged=true --profiling=false --v=1
 # kubelet and kube-proxy retry until the apiserver answers: starting them now overlaps their own
 # start-up with the apiserver's.
@@ -476,6 +478,7 @@ CONTAINERD_ADDRESS=$CTRD_SOCK
 BIN_DIR=$BIN
 API_SERVER=$API
 ETCD_ENDPOINT=http://127.0.0.1:$ETCD_PORT
+AUDIT_LOG=$S/logs/audit.log
 NODE_NAME=$NODE_NAME
 NODE_IP=$NODE_IP
 POD_CIDR=$POD_CIDR

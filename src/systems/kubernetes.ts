@@ -29,13 +29,31 @@ export interface KubeCluster {
   readonly apps: k8s.AppsV1Api;
   readonly discovery: k8s.DiscoveryV1Api;
   readonly batch: k8s.BatchV1Api;
+  readonly storage: k8s.StorageV1Api;
   /** Runs the cluster's own kubectl. */
   kubectl(args: string[]): Promise<string>;
-  /** Puts an image of this project (docker/<name>) into the node's containerd; returns its reference (use imagePullPolicy: Never). */
+  /** Puts an image of this project (docker/<name>) into every node's containerd; returns its reference (use imagePullPolicy: Never). */
   loadImage(name: string): Promise<string>;
+  /**
+   * Adds worker node `index` (k8s/local/join.sh: its own network namespace, containerd, kubelet and
+   * kube-proxy, a VXLAN overlay to the first node), tainted labs.io/worker=true:NoSchedule. It leaves
+   * (k8s/local/leave.sh, then its Node object is deleted) when `scope` closes, unless `leave` ran first.
+   * `images` (docker/<name>) are in its containerd before its kubelet starts.
+   */
+  joinWorker(scope: Scope, index: number, options?: { images?: string[] }): Promise<WorkerNode>;
   /** A namespace for one lab, deleted (with everything in it) when `scope` closes. */
   namespace(scope: Scope, name: string): Promise<string>;
 }
+
+export interface WorkerNode {
+  /** KEY=value lines join.sh printed: WORKER_NAME, WORKER_IP, WORKER_POD_CIDR, WORKER_NETNS, WORKER_UNDERLAY, WORKER_OVERLAY, JOIN_TO_READY_MS, … */
+  readonly env: Record<string, string>;
+  readonly name: string;
+  /** Takes the node away as a machine leaving would go (its processes, pods and links); the Node object stays. */
+  leave(): Promise<void>;
+}
+
+export const WORKER_TAINT = { key: 'labs.io/worker', value: 'true', effect: 'NoSchedule' } as const;
 
 /** Builds the binaries unless the cache has them (a no-op then); returns the build directory. */
 export async function buildKubernetes(): Promise<string> {
@@ -61,7 +79,26 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
   config.loadFromFile(env.KUBECONFIG!);
   const kubectl = (args: string[]) => exec(env.KUBECTL!, args, { env: { KUBECONFIG: env.KUBECONFIG!, KUBECACHEDIR: env.KUBECACHEDIR ?? join(dir, 'kubectl-cache') } });
   const version = (await exec(join(build, 'bin/kube-apiserver'), ['--version'])).trim();
-  const loaded = new Map<string, Promise<string>>();
+  // Shared by every lab of the run: not cancelled with the lab that asked first, forgotten if they fail.
+  const once = <T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> => {
+    let value = cache.get(key);
+    if (!value) {
+      value = uncancellable(make);
+      value.catch(() => cache.delete(key));
+      cache.set(key, value);
+    }
+    return value;
+  };
+  const built = new Map<string, Promise<string>>();
+  const imported = new Map<string, Promise<string>>();
+  const saved = new Map<string, Promise<string>>();
+  const importImage = (address: string, name: string) =>
+    once(imported, `${address}\0${name}`, async () => {
+      const tag = await once(built, name, () => ensureImage(name));
+      await exec('sh', ['-c', `docker save '${tag}' | ctr --address '${address}' -n k8s.io images import -`], { timeoutMs: 300_000 });
+      return tag;
+    });
+  const containerds = [env.CONTAINERD_ADDRESS!];
   const core = config.makeApiClient(k8s.CoreV1Api);
   return {
     env,
@@ -71,20 +108,35 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
     apps: config.makeApiClient(k8s.AppsV1Api),
     discovery: config.makeApiClient(k8s.DiscoveryV1Api),
     batch: config.makeApiClient(k8s.BatchV1Api),
+    storage: config.makeApiClient(k8s.StorageV1Api),
     kubectl,
     loadImage(name) {
-      let image = loaded.get(name);
-      if (!image) {
-        // Shared by every lab of the run: not cancelled with the lab that asked first, forgotten if it fails.
-        image = uncancellable(async () => {
-          const tag = await ensureImage(name);
-          await exec('sh', ['-c', `docker save '${tag}' | ctr --address '${env.CONTAINERD_ADDRESS}' -n k8s.io images import -`], { timeoutMs: 300_000 });
-          return tag;
-        });
-        image.catch(() => loaded.delete(name));
-        loaded.set(name, image);
-      }
-      return image;
+      return Promise.all(containerds.map((address) => importImage(address, name))).then((tags) => tags[0]!);
+    },
+    async joinWorker(owner, index, options = {}) {
+      const images = options.images ?? [];
+      const archives = await Promise.all(images.map((name) => once(saved, name, async () => {
+        const file = join(dir, `image-${name}.tar`);
+        await exec('docker', ['save', '-o', file, await once(built, name, () => ensureImage(name))], { timeoutMs: 300_000 });
+        return file;
+      })));
+      const workerEnv = parseEnv(await exec('bash', [join(K8S_DIR, 'local/join.sh'), dir, String(index)], { timeoutMs: 120_000, env: { K8S_WORKER_IMAGES: archives.join(':') } }));
+      const name = workerEnv.WORKER_NAME!;
+      const address = workerEnv.WORKER_CONTAINERD_ADDRESS!;
+      for (const image of images) imported.set(`${address}\0${image}`, built.get(image)!);
+      containerds.push(address);
+      let left: Promise<void> | undefined;
+      const leave = () =>
+        (left ??= uncancellable(async () => {
+          containerds.splice(containerds.indexOf(address), 1);
+          for (const key of imported.keys()) if (key.startsWith(`${address}\0`)) imported.delete(key);
+          await exec('bash', [join(K8S_DIR, 'local/leave.sh'), dir, String(index)], { timeoutMs: 60_000 });
+        }));
+      owner.defer(`worker node ${name}`, async () => {
+        await leave();
+        await core.deleteNode({ name }).catch(() => undefined);
+      });
+      return { env: workerEnv, name, leave };
     },
     async namespace(owner, name) {
       const full = `${name}-${runId}`;
@@ -107,4 +159,11 @@ export const kubernetesCluster: SharedResource<KubeCluster> = {
 /** Whether a pod's Ready condition is True (its readiness probe, if any, passes). */
 export function isPodReady(pod: k8s.V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** The apiserver's refusal carried by a failed call: HTTP status, reason and message (rethrows anything else). */
+export function apiRefusal(error: unknown): { code: number; reason: string; message: string } {
+  if (!(error instanceof k8s.ApiException)) throw error;
+  const body = typeof error.body === 'string' ? JSON.parse(error.body || '{}') : (error.body ?? {});
+  return { code: error.code, reason: body.reason ?? '', message: body.message ?? '' };
 }
