@@ -1,0 +1,319 @@
+/**
+ * Lab: two nodes. A DaemonSet following a node that joins and leaves, the scheduler's filters
+ * choosing between the nodes, and the path of a packet from a pod on one node to a pod on the other.
+ *
+ * Starts: the run's Kubernetes cluster and, for this lab only, a second node (k8s/local/join.sh: a
+ * network namespace of its own with its own containerd, kubelet, kube-proxy and cni0 bridge, linked
+ * to the first node by an underlay veth and a VXLAN overlay as flannel's vxlan backend does; it
+ * registers with the taint labs.io/worker=true:NoSchedule).
+ *
+ * Does: makes two DaemonSets on the one-node cluster, one tolerating the worker's taint and one not;
+ * joins the worker; places pods that each meet one filter (a taint, resources, pod anti-affinity,
+ * a topology spread constraint); sends an HTTP request from a pod on the first node to the
+ * DaemonSet's pod on the worker, first over the overlay, then again with the overlay's route
+ * replaced by a plain route over the underlay (as a host-gw network plugin would); finally the
+ * worker leaves and its Node object is deleted.
+ *
+ * Observes: each DaemonSet's desired count and pods per node at each stage; where each pod landed
+ * or the scheduler's reason for not placing it; the request captured (tcpdump) on the client's
+ * veth, the first node's overlay device, the underlay link and the worker's cni0, with each
+ * packet's TTL, addresses and VXLAN network id; the routes the first node used.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { defineLab } from '../../src/core/lab.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { startCapture } from '../../src/resources/capture.ts';
+import { sleep } from '../../src/resources/cancel.ts';
+import { exec } from '../../src/resources/process.ts';
+import { until } from '../../src/resources/wait.ts';
+import { readFields } from '../../src/observers/tshark.ts';
+import { isPodReady, kubernetesCluster, WORKER_TAINT, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
+
+const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+const TOLERATE_WORKER = [{ key: WORKER_TAINT.key, operator: 'Equal', value: WORKER_TAINT.value, effect: WORKER_TAINT.effect }];
+
+type PodsByNode = Record<string, number>;
+interface DaemonSetState {
+  desired: number;
+  podsByNode: PodsByNode;
+}
+export interface CapturedHop {
+  /** Where tcpdump listened. */
+  point: string;
+  /** The client's SYN as seen there (null: not seen). */
+  syn: { src: string; dst: string; ttl: number; outer?: { src: string; dst: string; vni: number } } | null;
+}
+export interface PathRun {
+  mode: 'overlay' | 'routed';
+  /** `ip route get <server pod>` on the first node. */
+  route: string;
+  /** The server pod's name as it answered, or null. */
+  answeredBy: string | null;
+  hops: CapturedHop[];
+}
+export interface NodesObservation {
+  first: string;
+  worker: string;
+  joinReadyMs: number;
+  daemonSets: { stage: string; tolerating: DaemonSetState; plain: DaemonSetState }[];
+  /** ms from the worker's Node Ready to the tolerating DaemonSet's pod running there (null: it never did). */
+  workerPodRunningAfterReadyMs: number | null;
+  /** ms from the worker's Node object being deleted to its DaemonSet pod being gone (null: still there). */
+  workerPodGoneAfterDeleteMs: number | null;
+  /** One pod per filter: where it landed, or why it could not. */
+  filters: { pod: string; filter: string; node: string | null; reason: string }[];
+  /** Deployments placed by affinity and spread rules: pods per node, and pending pods' reasons. */
+  placements: { deployment: string; rule: string; perNode: PodsByNode; pending: number; reasons: string[] }[];
+  paths: PathRun[];
+}
+
+const countBy = (names: string[]): PodsByNode => names.reduce<PodsByNode>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
+const shortNode = (o: NodesObservation, node: string) => (node === o.worker ? 'worker' : node === o.first ? 'first node' : node);
+const describeSpread = (o: NodesObservation, byNode: PodsByNode) => Object.entries(byNode).map(([n, c]) => `${c} on the ${shortNode(o, n)}`).join(', ') || 'none';
+
+export function judgeDaemonSet(o: NodesObservation): ClaimResult {
+  const stage = (name: string) => o.daemonSets.find((s) => s.stage === name);
+  const [alone, joined, left] = [stage('one node'), stage('worker joined'), stage('worker left')];
+  const observed = { stages: o.daemonSets, workerPodRunningAfterReadyMs: o.workerPodRunningAfterReadyMs, workerPodGoneAfterDeleteMs: o.workerPodGoneAfterDeleteMs };
+  const evidence: Evidence[] = [
+    {
+      kind: 'table',
+      title: 'DaemonSet pods per node (desired count) as the worker joins and leaves',
+      columns: ['stage', 'tolerates the taint: desired', 'its pods', 'does not: desired', 'its pods'],
+      rows: o.daemonSets.map((s) => [s.stage, s.tolerating.desired, describeSpread(o, s.tolerating.podsByNode), s.plain.desired, describeSpread(o, s.plain.podsByNode)]),
+    },
+  ];
+  if (!alone || !joined || !left) return { id: 'k8s.daemonset.per-node', verdict: 'unverifiable', summary: 'The lab did not reach every stage (one node, worker joined, worker left), so the DaemonSets could not be followed.', observed, evidence };
+  const onePerNode = (s: DaemonSetState, nodes: string[]) => nodes.every((n) => s.podsByNode[n] === 1) && Object.keys(s.podsByNode).length === nodes.length;
+  const followedJoin = onePerNode(alone.tolerating, [o.first]) && onePerNode(joined.tolerating, [o.first, o.worker]) && joined.tolerating.desired === 2;
+  const followedLeave = left.tolerating.desired === 1 && !left.tolerating.podsByNode[o.worker];
+  if (!followedJoin || !followedLeave)
+    return { id: 'k8s.daemonset.per-node', verdict: 'refuted', summary: `The DaemonSet did not keep one pod per node: alone ${describeSpread(o, alone.tolerating.podsByNode)}; with the worker ${describeSpread(o, joined.tolerating.podsByNode)} (desired ${joined.tolerating.desired}); after it left ${describeSpread(o, left.tolerating.podsByNode)} (desired ${left.tolerating.desired}).`, observed, evidence };
+  const follows = `A DaemonSet that tolerates the worker's taint had one pod on the first node, got one on the worker ${o.workerPodRunningAfterReadyMs} ms after the worker was Ready, and after the worker left and its Node was deleted wanted 1 again, its pod there gone ${o.workerPodGoneAfterDeleteMs === null ? 'not yet' : `${o.workerPodGoneAfterDeleteMs} ms`} after the delete.`;
+  if (!joined.plain.podsByNode[o.worker])
+    return { id: 'k8s.daemonset.per-node', verdict: 'nuanced', summary: `${follows} But one pod per node holds only for nodes its pods tolerate and select: the same DaemonSet without the toleration wanted ${joined.plain.desired} pod with two nodes and left the tainted worker without one.`, observed, evidence };
+  return { id: 'k8s.daemonset.per-node', verdict: 'confirmed', summary: `${follows} Even the DaemonSet without a toleration ran on the tainted worker.`, observed, evidence };
+}
+
+const firstSentence = (text: string) => text.split('. ')[0]!.replace(/\.$/, '') + '.';
+
+export function judgeFilters(o: NodesObservation): ClaimResult {
+  const filter = (name: string) => o.filters.find((f) => f.filter === name);
+  const placement = (rule: string) => o.placements.find((p) => p.rule === rule);
+  const [untolerated, tolerated, resources] = [filter('taint, no toleration'), filter('taint, tolerated'), filter('resources')];
+  const [anti, spread] = [placement('pod anti-affinity'), placement('topology spread')];
+  const observed = { filters: o.filters, placements: o.placements };
+  const evidence: Evidence[] = [
+    { kind: 'table', title: 'One pod per filter: where the scheduler put it, or why it could not', columns: ['pod', 'filter', 'node', "scheduler's reason"], rows: o.filters.map((f) => [f.pod, f.filter, f.node ? shortNode(o, f.node) : 'Pending', f.reason]) },
+    { kind: 'table', title: 'Deployments placed by rules across the two nodes', columns: ['Deployment', 'rule', 'pods per node', 'pending', 'reason'], rows: o.placements.map((p) => [p.deployment, p.rule, describeSpread(o, p.perNode), p.pending, p.reasons.join('; ')]) },
+  ];
+  if (!untolerated || !tolerated || !resources || !anti || !spread) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: 'Not every filter pod or Deployment was observed.', observed, evidence };
+  const checks: [string, boolean][] = [
+    ['a pod without the toleration was kept off the tainted worker', untolerated.node === null && /untolerated taint/.test(untolerated.reason)],
+    ['the same pod with the toleration ran there', tolerated.node === o.worker],
+    ['a pod asking for more CPU than any node has stayed Pending for Insufficient cpu', resources.node === null && /Insufficient cpu/.test(resources.reason)],
+    ['required pod anti-affinity allowed one replica per node and left the third Pending', Object.values(anti.perNode).every((c) => c === 1) && anti.pending === 1 && anti.reasons.some((r) => /anti-affinity/.test(r))],
+    ['a topology spread constraint (maxSkew 1) split replicas evenly against a preference for one node', spread.pending === 0 && Object.keys(spread.perNode).length === 2 && Math.abs(Object.values(spread.perNode)[0]! - Object.values(spread.perNode)[1]!) <= 1],
+  ];
+  const failed = checks.filter(([, ok]) => !ok).map(([what]) => what);
+  if (failed.length) return { id: 'k8s.scheduler.filters', verdict: 'refuted', summary: `Not as stated: ${failed.join('; ')} did not happen.`, observed, evidence };
+  const preferred = placement('preferred node affinity');
+  return {
+    id: 'k8s.scheduler.filters',
+    verdict: 'confirmed',
+    summary: `Each filter decided a placement between two nodes: ${checks.map(([what]) => what).join('; ')} (${describeSpread(o, spread.perNode)}${preferred ? `, where the preference alone gave ${describeSpread(o, preferred.perNode)}` : ''}). The reasons are the scheduler's own: "${firstSentence(untolerated.reason)}", "${firstSentence(resources.reason)}".`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeCrossNodePath(o: NodesObservation): ClaimResult {
+  const [overlay, routed] = [o.paths.find((p) => p.mode === 'overlay'), o.paths.find((p) => p.mode === 'routed')];
+  const observed = { paths: o.paths };
+  const hopNote = (h: CapturedHop) => (h.syn ? `TTL ${h.syn.ttl}${h.syn.outer ? `, in UDP ${h.syn.outer.src} → ${h.syn.outer.dst}, VNI ${h.syn.outer.vni}` : ''}` : 'not seen');
+  const evidence: Evidence[] = o.paths.flatMap((p): Evidence[] => [
+    { kind: 'path', title: `Pod to pod across nodes, ${p.mode === 'overlay' ? 'over the VXLAN overlay' : 'with a plain route instead'}: the client's SYN at each capture point`, hops: [{ address: 'client pod', note: 'eth0, TTL 64 sent' }, ...p.hops.map((h) => ({ address: h.point, note: hopNote(h) })), { address: p.answeredBy ?? 'no answer', note: 'answered' }] },
+    { kind: 'command', title: `Route to the server pod on the first node (${p.mode})`, command: 'ip route get <server pod>', output: p.route },
+  ]);
+  if (!overlay || !overlay.answeredBy) return { id: 'k8s.network.cross-node-path', verdict: 'unverifiable', summary: 'The request from the pod on the first node to the pod on the worker got no answer, so there was no path to observe.', observed, evidence };
+  if (overlay.hops.some((h) => !h.syn)) return { id: 'k8s.network.cross-node-path', verdict: 'unverifiable', summary: `The request was answered but the captures missed it at ${overlay.hops.filter((h) => !h.syn).map((h) => h.point).join(', ')}: the path could not be read whole.`, observed, evidence };
+  const [veth, , underlay, workerBridge] = overlay.hops;
+  const encapsulated = underlay?.syn?.outer;
+  const ttlDrop = veth!.syn!.ttl - workerBridge!.syn!.ttl;
+  const overlayPath = `Over the overlay the SYN left the client's veth with TTL ${veth!.syn!.ttl}, crossed cni0 into the first node's stack, went out wrapped in VXLAN (UDP ${encapsulated?.src} → ${encapsulated?.dst}, VNI ${encapsulated?.vni}) and reached the worker's cni0 with TTL ${workerBridge!.syn!.ttl} (${ttlDrop} routing hops: each node's stack)`;
+  if (!encapsulated) return { id: 'k8s.network.cross-node-path', verdict: 'refuted', summary: `The packet crossed the nodes without an overlay even where one was set up: on the underlay it was plain IP ${underlay?.syn?.src} → ${underlay?.syn?.dst}.`, observed, evidence };
+  if (routed?.answeredBy && routed.hops.every((h) => h.point.includes('overlay') ? !h.syn : true) && routed.hops.some((h) => h.syn && !h.syn.outer && h.point.includes('underlay')))
+    return { id: 'k8s.network.cross-node-path', verdict: 'nuanced', summary: `${overlayPath}. With the overlay's route replaced by a plain route over the underlay (what host-gw or BGP network plugins do), the same request was answered by ${routed.answeredBy} and crossed the underlay unwrapped, pod addresses and all: veth, bridge and both node stacks are on every path; the overlay is the network plugin's choice, not part of the path itself.`, observed, evidence };
+  return { id: 'k8s.network.cross-node-path', verdict: 'confirmed', summary: `${overlayPath}. Without the overlay the request ${routed?.answeredBy ? 'was answered but its path was not seen' : 'got no answer'}.`, observed, evidence };
+}
+
+async function podsOf(kube: KubeCluster, namespace: string, selector: string): Promise<k8s.V1Pod[]> {
+  return (await kube.core.listNamespacedPod({ namespace, labelSelector: selector })).items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+async function daemonSetState(kube: KubeCluster, namespace: string, name: string): Promise<DaemonSetState> {
+  const ds = await kube.apps.readNamespacedDaemonSet({ name, namespace });
+  return { desired: ds.status?.desiredNumberScheduled ?? 0, podsByNode: countBy((await podsOf(kube, namespace, `app=${name}`)).map((p) => p.spec?.nodeName ?? 'unscheduled')) };
+}
+
+function unschedulableReason(pod: k8s.V1Pod): string {
+  return pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message ?? '';
+}
+
+/** The SYN of the client's request in a capture: addresses, TTL and, when wrapped in VXLAN, the outer header. */
+async function readSyn(pcap: string, port: number): Promise<CapturedHop['syn']> {
+  const fields = ['ip.src', 'ip.dst', 'ip.ttl', 'vxlan.vni'] as const;
+  const rows = await readFields(pcap, `tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==${port}`, fields);
+  const row = rows[0];
+  if (!row) return null;
+  const [src, dst, ttl] = [row['ip.src']!.split(','), row['ip.dst']!.split(','), row['ip.ttl']!.split(',')];
+  const inner = src.length - 1;
+  return { src: src[inner]!, dst: dst[inner]!, ttl: Number(ttl[inner]), ...(row['vxlan.vni'] ? { outer: { src: src[0]!, dst: dst[0]!, vni: Number(row['vxlan.vni']) } } : {}) };
+}
+
+async function hostVethOf(kube: KubeCluster, namespace: string, pod: string): Promise<string> {
+  const index = (await kube.kubectl(['-n', namespace, 'exec', pod, '--', 'cat', '/sys/class/net/eth0/iflink'])).trim();
+  const line = (await exec('ip', ['-o', 'link', 'show'])).split('\n').find((l) => l.startsWith(`${index}: `));
+  const name = line?.split(': ')[1]?.split('@')[0];
+  if (!name) throw new Error(`no host interface with index ${index} for pod ${pod}`);
+  return name;
+}
+
+export default defineLab({
+  id: 'k8s-nodes',
+  title: 'Two nodes: a DaemonSet following a node, the scheduler choosing, a packet crossing',
+  topic: 'k8s',
+  claims: ['k8s.daemonset.per-node', 'k8s.scheduler.filters', 'k8s.network.cross-node-path'],
+  requires: ['root', 'docker', 'kubernetes'],
+  timeLimitMs: 300_000,
+  handout: {
+    starts: "The run's Kubernetes cluster and a second node for this lab: its own network namespace, containerd, kubelet and kube-proxy, a VXLAN overlay to the first node, tainted labs.io/worker.",
+    does: 'Two DaemonSets (one tolerating the taint) before and after the worker joins and after it leaves; one pod per scheduler filter (taint, resources, anti-affinity, topology spread); an HTTP request from a pod on the first node to a pod on the worker, over the overlay and then over a plain route.',
+    observes: "DaemonSet pods per node and desired counts at each stage; where each pod landed or the scheduler's reason; the request's SYN on the client's veth, the overlay device, the underlay and the worker's cni0 (TTL, addresses, VXLAN id).",
+  },
+  needs: { shared: { kube: kubernetesCluster } },
+  async run(ctx) {
+    const kube = ctx.shared.kube;
+    ctx.environment.kubernetes = kube.version;
+    const first = kube.env.NODE_NAME!;
+    const namespace = await kube.namespace(ctx.scope, 'nodes');
+    const image = await kube.loadImage('backend');
+    const container = (name: string, command: string) => ({ name, image, imagePullPolicy: 'Never', command: ['sh', '-c', command] });
+    const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+    const daemonSet = (name: string, tolerations: object[]) => ({
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 0, tolerations, containers: [{ ...container('web', 'exec python3 -c "$SERVER"'), env: [podName, { name: 'SERVER', value: WEB_SERVER }], ports: [{ containerPort: 8000 }] }] } },
+      },
+    });
+    const stages: NodesObservation['daemonSets'] = [];
+    const recordStage = async (stage: string) => stages.push({ stage, tolerating: await daemonSetState(kube, namespace, 'agent'), plain: await daemonSetState(kube, namespace, 'plain') });
+    const running = async (selector: string, node?: string) => (await podsOf(kube, namespace, selector)).filter((p) => p.status?.phase === 'Running' && (!node || p.spec?.nodeName === node));
+
+    ctx.step('two DaemonSets on the one-node cluster: one tolerates the worker taint, one does not');
+    await kube.apps.createNamespacedDaemonSet({ namespace, body: daemonSet('agent', TOLERATE_WORKER) });
+    await kube.apps.createNamespacedDaemonSet({ namespace, body: daemonSet('plain', []) });
+    await until(async () => (await running('app in (agent, plain)')).length === 2, 60_000, 'both DaemonSets to run a pod', 250);
+    await recordStage('one node');
+
+    ctx.step('a worker node joins');
+    const worker = await kube.joinWorker(ctx.scope, 1, { images: ['backend'] });
+    const workerName = worker.name;
+    const readyAt = new Date((await kube.core.readNode({ name: workerName })).status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? Date.now()).getTime();
+    await until(async () => (await running('app=agent', workerName)).length === 1, 60_000, "the DaemonSet's pod on the worker", 250).catch(() => undefined);
+    const workerPod = (await running('app=agent', workerName))[0];
+    const runningAt = workerPod?.status?.containerStatuses?.[0]?.state?.running?.startedAt;
+    await sleep(1000); // the DaemonSet without the toleration has had its chance to place a pod there
+    await recordStage('worker joined');
+
+    ctx.step('the scheduler between two nodes: a taint, resources, anti-affinity, a spread constraint');
+    const pin = { nodeSelector: { [HOSTNAME_LABEL]: workerName } };
+    const sleeper = [container('sleep', 'exec sleep infinity')];
+    const filterPods: { pod: string; filter: string; spec: object }[] = [
+      { pod: 'needs-toleration', filter: 'taint, no toleration', spec: { ...pin } },
+      { pod: 'tolerates-worker', filter: 'taint, tolerated', spec: { ...pin, tolerations: TOLERATE_WORKER } },
+      { pod: 'wants-100-cpus', filter: 'resources', spec: { tolerations: TOLERATE_WORKER, containers: [{ ...sleeper[0], resources: { requests: { cpu: '100' } } }] } },
+    ];
+    for (const f of filterPods) await kube.core.createNamespacedPod({ namespace, body: { metadata: { name: f.pod, labels: { filter: 'one' } }, spec: { terminationGracePeriodSeconds: 0, containers: sleeper, ...f.spec } } });
+    const preferFirst = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: HOSTNAME_LABEL, operator: 'In', values: [first] }] } }] } };
+    const deployments = [
+      { deployment: 'one-per-node', rule: 'pod anti-affinity', replicas: 3, spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOSTNAME_LABEL, labelSelector: { matchLabels: { app: 'one-per-node' } } }] } } } },
+      { deployment: 'prefer-first', rule: 'preferred node affinity', replicas: 4, spec: { affinity: preferFirst } },
+      { deployment: 'spread', rule: 'topology spread', replicas: 4, spec: { affinity: preferFirst, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: HOSTNAME_LABEL, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }] } },
+    ];
+    for (const d of deployments)
+      await kube.apps.createNamespacedDeployment({ namespace, body: { metadata: { name: d.deployment }, spec: { replicas: d.replicas, selector: { matchLabels: { app: d.deployment } }, template: { metadata: { labels: { app: d.deployment } }, spec: { terminationGracePeriodSeconds: 0, tolerations: TOLERATE_WORKER, containers: sleeper, ...d.spec } } } } });
+    const settled = async () => {
+      const pods = await podsOf(kube, namespace, 'filter=one');
+      const placed = await Promise.all(deployments.map(async (d) => (await podsOf(kube, namespace, `app=${d.deployment}`)).filter((p) => p.spec?.nodeName || unschedulableReason(p)).length === d.replicas));
+      return pods.length === filterPods.length && pods.every((p) => p.spec?.nodeName || unschedulableReason(p)) && placed.every(Boolean);
+    };
+    await until(settled, 60_000, 'every filter pod to be placed or refused', 250).catch(() => undefined);
+    const filters = await Promise.all(filterPods.map(async (f) => {
+      const pod = await kube.core.readNamespacedPod({ name: f.pod, namespace });
+      return { pod: f.pod, filter: f.filter, node: pod.spec?.nodeName ?? null, reason: unschedulableReason(pod) };
+    }));
+    const placements = await Promise.all(deployments.map(async (d) => {
+      const pods = await podsOf(kube, namespace, `app=${d.deployment}`);
+      const pending = pods.filter((p) => !p.spec?.nodeName);
+      return { deployment: d.deployment, rule: d.rule, perNode: countBy(pods.flatMap((p) => (p.spec?.nodeName ? [p.spec.nodeName] : []))), pending: pending.length, reasons: [...new Set(pending.map(unschedulableReason))] };
+    }));
+    await Promise.all([...filterPods.map((f) => kube.core.deleteNamespacedPod({ name: f.pod, namespace, gracePeriodSeconds: 0 })), ...deployments.map((d) => kube.apps.deleteNamespacedDeployment({ name: d.deployment, namespace }))]);
+
+    ctx.step('a request from a pod on the first node to the DaemonSet pod on the worker, captured on the way');
+    await kube.core.createNamespacedPod({ namespace, body: { metadata: { name: 'client' }, spec: { terminationGracePeriodSeconds: 0, nodeSelector: { [HOSTNAME_LABEL]: first }, containers: sleeper } } });
+    await until(async () => isPodReady(await kube.core.readNamespacedPod({ name: 'client', namespace })), 60_000, 'the client pod', 250);
+    const serverIp = workerPod?.status?.podIP;
+    const paths: PathRun[] = [];
+    if (serverIp) {
+      const veth = await hostVethOf(kube, namespace, 'client');
+      const e = worker.env;
+      const points = [
+        { point: `client's veth ${veth} (first node)`, iface: veth, filter: `host ${serverIp}` },
+        { point: `overlay device ${e.WORKER_OVERLAY} (first node)`, iface: e.WORKER_OVERLAY!, filter: `host ${serverIp}` },
+        { point: `underlay link ${e.WORKER_UNDERLAY} (between the nodes)`, iface: e.WORKER_UNDERLAY!, filter: `host ${serverIp} or udp port 4789` },
+        { point: "worker's cni0", iface: 'cni0', netns: e.WORKER_NETNS!, filter: `host ${serverIp}` },
+      ];
+      const request = async (mode: PathRun['mode']) => {
+        const scope = ctx.scope.child(`${mode} request`);
+        const captures = await Promise.all(points.map((p, i) => startCapture(scope, ctx.runId, { dir: ctx.workDir, name: `${mode}-${i}`, iface: p.iface, netns: p.netns, filter: p.filter })));
+        const answer = await kube.kubectl(['-n', namespace, 'exec', 'client', '--', 'python3', '-c', `import urllib.request; print(urllib.request.urlopen('http://${serverIp}:8000/', timeout=5).read().decode().strip())`]).then((s) => s.trim(), () => null);
+        await sleep(300);
+        await Promise.all(captures.map((c) => c.stop()));
+        await scope.close();
+        const route = (await exec('ip', ['route', 'get', serverIp])).trim();
+        paths.push({ mode, route, answeredBy: answer, hops: await Promise.all(points.map(async (p, i) => ({ point: p.point, syn: await readSyn(captures[i]!.file, 8000) }))) });
+      };
+      await request('overlay');
+      ctx.step('the same request with the overlay route replaced by a plain route over the underlay');
+      await exec('ip', ['route', 'replace', e.WORKER_POD_CIDR!, 'via', e.WORKER_IP!, 'dev', e.WORKER_UNDERLAY!]);
+      await exec('ip', ['netns', 'exec', e.WORKER_NETNS!, 'ip', 'route', 'replace', kube.env.POD_CIDR!, 'via', e.WORKER_GATEWAY!, 'dev', 'eth0']);
+      await request('routed');
+    }
+
+    ctx.step('the worker leaves and its Node object is deleted');
+    await worker.leave();
+    const deletedAt = Date.now();
+    await kube.core.deleteNode({ name: workerName });
+    await until(async () => (await daemonSetState(kube, namespace, 'agent')).desired === 1, 30_000, 'the DaemonSet to want one pod', 250).catch(() => undefined);
+    const gone = await until(async () => !(await podsOf(kube, namespace, 'app=agent')).some((p) => p.spec?.nodeName === workerName), 75_000, "the worker's DaemonSet pod to go", 500).then(() => Date.now() - deletedAt, () => null);
+    await recordStage('worker left');
+
+    const observation: NodesObservation = {
+      first,
+      worker: workerName,
+      joinReadyMs: Number(worker.env.JOIN_TO_READY_MS),
+      daemonSets: stages,
+      workerPodRunningAfterReadyMs: runningAt ? Math.max(0, new Date(runningAt).getTime() - readyAt) : null,
+      workerPodGoneAfterDeleteMs: gone,
+      filters,
+      placements,
+      paths,
+    };
+    const kept = keptJson(ctx, 'nodes.json', observation, 'DaemonSet stages, placements and captured paths (JSON)');
+    return [withEvidence(judgeDaemonSet(observation), ...kept), judgeFilters(observation), judgeCrossNodePath(observation)];
+  },
+});
