@@ -71,3 +71,29 @@ export function parseSs(output: string): SocketState[] {
 export async function sampleSockets(netns?: string): Promise<SocketState[]> {
   return parseSs(await exec('ss', ['-tanoi'], { netns }));
 }
+
+export interface UnixStream {
+  /** The socket's path, or '*' for an unnamed (client) end. */
+  path: string;
+  inode: number;
+  peerInode: number;
+  processes: { name: string; pid: number }[];
+}
+
+/** Parses `ss -xpH state connected` (connected unix sockets with their processes). */
+export function parseUnixStreams(output: string): UnixStream[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [, , , , path, inode, , peerInode, ...rest] = line.trim().split(/\s+/);
+      if (!path || Number.isNaN(Number(inode)) || Number.isNaN(Number(peerInode))) throw new Error(`ss: unreadable unix socket line "${line}"`);
+      const processes = [...rest.join(' ').matchAll(/\("([^"]+)",pid=(\d+)/g)].map((m) => ({ name: m[1]!, pid: Number(m[2]) }));
+      return { path, inode: Number(inode), peerInode: Number(peerInode), processes };
+    });
+}
+
+/** The host's connected unix sockets. */
+export async function sampleUnixStreams(): Promise<UnixStream[]> {
+  return parseUnixStreams(await exec('ss', ['-xpH', 'state', 'connected']));
+}

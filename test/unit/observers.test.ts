@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseSs } from '../../src/observers/ss.ts';
+import { parseDuration, parseSs, parseUnixStreams } from '../../src/observers/ss.ts';
 import { decodeTcp, flagNames, parseTsharkFields } from '../../src/observers/tshark.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
@@ -61,5 +61,25 @@ describe('tshark field parser on real output', () => {
     expect(packets.length).toBeGreaterThan(20);
     expect(new Set(packets.map((p) => p.dstPort)).has(7000)).toBe(true);
     expect(packets.every((p) => p.tcpHeaderLength >= 20)).toBe(true);
+  });
+});
+
+describe('ss unix socket parser on real output', () => {
+  // `ss -xpH state connected` on a host running the local cluster (kubelet, its containerd, Docker's containerd).
+  const streams = parseUnixStreams(readFileSync(new URL('../fixtures/ss-unix-kubelet-containerd.txt', import.meta.url), 'utf8'));
+
+  it('reads paths, inodes, peers and processes', () => {
+    expect(streams).toHaveLength(8);
+    expect(streams[0]).toEqual({ path: '*', inode: 4254369, peerInode: 4253658, processes: [{ name: 'kubelet', pid: 21185 }] });
+    expect(streams[3]!.path).toBe('/run/labs/k8s/594c6ad3/containerd/containerd.sock');
+  });
+
+  it("pairs the kubelet's client ends with the containerd socket they are connected to", () => {
+    const served = new Set(streams.filter((s) => s.path === '/run/labs/k8s/594c6ad3/containerd/containerd.sock').map((s) => s.inode));
+    expect(streams.filter((s) => s.processes[0]?.name === 'kubelet' && served.has(s.peerInode))).toHaveLength(2);
+  });
+
+  it('rejects a line that is not a unix socket line', () => {
+    expect(() => parseUnixStreams('State Recv-Q Send-Q Local Peer')).toThrow(/unreadable/);
   });
 });

@@ -1,0 +1,184 @@
+/**
+ * Lab: the way of a pod from the API to a running container, and who runs the container.
+ *
+ * Starts: the run's Kubernetes cluster (its apiserver keeps an audit log of pod requests).
+ *
+ * Does: sends a pod the apiserver must reject as invalid; makes a LimitRange with a default CPU
+ * request; creates a pod that asks for nothing, watching it until it runs; then looks at the pod's
+ * container from the node: the kubelet's runtime endpoint, its connections to containerd, the
+ * container in crictl (a CRI client), the process that is the container's parent; and asks the
+ * host's Docker Engine the CRI's first question (Version).
+ *
+ * Observes: the rejection's code and whether anything was stored; the stored pod's resources and
+ * the annotation an admission plugin left; each watch event (node name, phase, conditions) with its
+ * time; the audit log's records of the pod (verb, subresource, user, time); the pod's events; the
+ * kubelet's configz, `ss -xp` on the host, crictl's answers and /proc.
+ */
+import { readFileSync } from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
+import { defineLab } from '../../src/core/lab.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { exec, execOutcome } from '../../src/resources/process.ts';
+import { until } from '../../src/resources/wait.ts';
+import { sampleUnixStreams } from '../../src/observers/ss.ts';
+import { apiRefusal, isPodReady, kubernetesCluster } from '../../src/systems/kubernetes.ts';
+
+const DEFAULT_CPU_REQUEST = '50m';
+
+export interface SchedulingObservation {
+  invalid: { code: number; reason: string; message: string; stored: boolean };
+  admitted: { requestedCpu: string | null; limitRangerAnnotation: string | null; defaultCpuRequest: string };
+  /** Watch events of the pod, ms after the create call. */
+  watch: { at: number; type: string; node: string | null; phase: string; conditions: string[] }[];
+  /** The audit log's records of the pod, ms after the create call (stageTimestamp). */
+  audit: { at: number; verb: string; subresource: string; user: string; code: number }[];
+  events: { reason: string; component: string; message: string }[];
+  cri: {
+    /** containerRuntimeEndpoint from the kubelet's configz. */
+    endpoint: string;
+    runtimeVersion: string;
+    /** The container id as the API reports it (runtime://id). */
+    apiContainerId: string;
+    /** Container ids crictl listed for the pod. */
+    criContainerIds: string[];
+    /** kubelet's connected unix sockets whose peer is the endpoint's socket. */
+    kubeletConnections: number;
+    /** The container's main process and its parent. */
+    process: { pid: number; parent: string; grandparent: string } | null;
+    /** The Docker Engine asked the CRI's Version call on its own socket. */
+    docker: { socket: string; answered: boolean; output: string };
+  };
+}
+
+export function judgeFlow(o: SchedulingObservation): ClaimResult {
+  const first = (verb: string, sub: string, user?: RegExp) => o.audit.find((a) => a.verb === verb && a.subresource === sub && (!user || user.test(a.user)));
+  const created = first('create', '');
+  const bound = first('create', 'binding');
+  const kubeletStatus = first('patch', 'status', /^system:node:/);
+  const running = o.watch.find((w) => w.phase === 'Running');
+  const scheduledWatch = o.watch.find((w) => w.node !== null);
+  const observed = { invalidRejected: o.invalid.code, invalidStored: o.invalid.stored, admittedCpuRequest: o.admitted.requestedCpu, limitRanger: o.admitted.limitRangerAnnotation, createdMs: created?.at ?? null, boundMs: bound?.at ?? null, boundBy: bound?.user ?? null, firstKubeletStatusMs: kubeletStatus?.at ?? null, statusBy: kubeletStatus?.user ?? null, nodeSeenInWatchMs: scheduledWatch?.at ?? null, runningMs: running?.at ?? null };
+  const evidence: Evidence[] = [
+    { kind: 'table', title: "The pod's records in the apiserver's audit log (ms after the create call)", columns: ['ms', 'verb', 'subresource', 'user', 'HTTP code'], rows: o.audit.map((a) => [a.at, a.verb, a.subresource || '-', a.user, a.code]) },
+    { kind: 'table', title: 'The pod as a watch saw it (ms after the create call)', columns: ['ms', 'event', 'node', 'phase', 'conditions True'], rows: o.watch.map((w) => [w.at, w.type, w.node ?? '-', w.phase, w.conditions.join(', ')]) },
+    { kind: 'path', title: 'From the create call to a running container: who did each step', hops: [{ address: 'create', note: created ? `${created.user}, ${created.at} ms` : 'not in audit log' }, { address: 'validate + admit', note: o.admitted.limitRangerAnnotation ? 'LimitRanger filled in CPU' : 'no admission trace' }, { address: 'schedule + bind', note: bound ? `${bound.user}, ${bound.at} ms` : 'no binding seen' }, { address: 'kubelet', note: kubeletStatus ? `${kubeletStatus.user.replace('system:node:', 'node ')}, ${kubeletStatus.at} ms` : 'no status from a node' }, { address: 'Running', note: running ? `${running.at} ms` : 'never' }] },
+  ];
+  if (!created || !running) return { id: 'k8s.scheduling.flow', verdict: 'unverifiable', summary: `The pod's ${created ? 'Running phase' : 'create record'} was not observed, so the flow cannot be read.`, observed, evidence };
+  const validated = o.invalid.code === 422 && !o.invalid.stored;
+  const admitted = o.admitted.requestedCpu === o.admitted.defaultCpuRequest && !!o.admitted.limitRangerAnnotation;
+  const inOrder = !!bound && !!kubeletStatus && created.at <= bound.at && bound.at <= kubeletStatus.at && kubeletStatus.at <= running.at + 1000;
+  const byWhom = /kube-scheduler/.test(bound?.user ?? '') && /^system:node:/.test(kubeletStatus?.user ?? '');
+  if (!validated || !admitted || !inOrder || !byWhom) {
+    const wrong = [!validated && `the invalid pod was answered ${o.invalid.code}${o.invalid.stored ? ' and stored' : ''}`, !admitted && `admission left the pod's CPU request at ${o.admitted.requestedCpu ?? 'none'}`, !inOrder && 'the binding and the kubelet\'s status did not follow the create in that order', !byWhom && `the binding came from ${bound?.user ?? 'nobody'} and the status from ${kubeletStatus?.user ?? 'nobody'}`].filter(Boolean);
+    return { id: 'k8s.scheduling.flow', verdict: 'refuted', summary: `Not the flow the sheet draws: ${wrong.join('; ')}.`, observed, evidence };
+  }
+  return {
+    id: 'k8s.scheduling.flow',
+    verdict: 'confirmed',
+    summary: `Each step was seen, in order and by the component named: an invalid pod was refused (${o.invalid.code} ${o.invalid.reason}) and not stored; the admitted pod came back with a CPU request of ${o.admitted.requestedCpu} it never asked for ("${o.admitted.limitRangerAnnotation}"); ${bound!.user} created its binding ${bound!.at} ms after the create; ${kubeletStatus!.user} patched its status at ${kubeletStatus!.at} ms; Running at ${running.at} ms.`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeCri(o: SchedulingObservation): ClaimResult {
+  const c = o.cri;
+  const apiId = c.apiContainerId.replace(/^\w+:\/\//, '');
+  const observed = { endpoint: c.endpoint, runtimeVersion: c.runtimeVersion, apiContainerId: c.apiContainerId, criListsIt: c.criContainerIds.includes(apiId), kubeletConnections: c.kubeletConnections, process: c.process, dockerAnswersCri: c.docker.answered };
+  const evidence: Evidence[] = [
+    { kind: 'table', title: 'The kubelet and its runtime, seen from the node', columns: ['what', 'observed'], rows: [['kubelet containerRuntimeEndpoint (configz)', c.endpoint], ['node runtime version', c.runtimeVersion], ["API's container id", c.apiContainerId], ['crictl ps (CRI) for the pod', c.criContainerIds.join(', ') || 'none'], ["kubelet's connections to the endpoint socket (ss -xp)", c.kubeletConnections], ["container process's parent / grandparent", c.process ? `${c.process.parent} / ${c.process.grandparent}` : 'not found']] },
+    { kind: 'command', title: "The CRI's Version call against the Docker Engine's own socket", command: `crictl --runtime-endpoint unix://${c.docker.socket} version`, output: c.docker.output },
+  ];
+  if (!c.process || !c.endpoint) return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: "The kubelet's endpoint or the container's process could not be read.", observed, evidence };
+  const throughCri = c.endpoint.startsWith('unix://') && c.criContainerIds.includes(apiId) && c.kubeletConnections > 0 && /containerd-shim/.test(c.process.parent) && !/kubelet/.test(c.process.parent + c.process.grandparent);
+  if (!throughCri) return { id: 'k8s.runtime.cri', verdict: 'refuted', summary: `The kubelet did not drive the container through a CRI endpoint as stated: endpoint ${c.endpoint}, ${c.kubeletConnections} connections, container listed by crictl: ${c.criContainerIds.includes(apiId)}, parent ${c.process.parent}.`, observed, evidence };
+  const containerd = `The kubelet talks to ${c.runtimeVersion} over its CRI socket (${c.kubeletConnections} open connections from the kubelet to ${c.endpoint.replace('unix://', '')}); crictl, a bare CRI client, lists the very container the API reports; the container's process is a child of ${c.process.parent}, not of the kubelet.`;
+  if (!c.docker.answered) return { id: 'k8s.runtime.cri', verdict: 'nuanced', summary: `${containerd} But the Docker Engine named by the sheet does not speak CRI: asked the CRI's Version call on its own socket it answered: ${c.docker.output}. Kubernetes 1.24 removed the kubelet's built-in Docker adapter (dockershim); Docker Engine works only through the separate cri-dockerd adapter.`, observed, evidence };
+  return { id: 'k8s.runtime.cri', verdict: 'confirmed', summary: `${containerd} The Docker Engine answered the CRI too.`, observed, evidence };
+}
+
+export default defineLab({
+  id: 'k8s-scheduling',
+  title: 'From the API to a running container: validation, admission, scheduling, binding, the kubelet and CRI',
+  topic: 'k8s',
+  claims: ['k8s.scheduling.flow', 'k8s.runtime.cri'],
+  requires: ['root', 'docker', 'kubernetes'],
+  timeLimitMs: 120_000,
+  handout: {
+    starts: "The run's Kubernetes cluster, whose apiserver keeps an audit log of pod requests.",
+    does: "An invalid pod; a LimitRange with a default CPU request; a pod asking for nothing, watched until it runs; its container looked at from the node; the CRI's Version call asked of the host's Docker Engine.",
+    observes: "The rejection; the stored pod's CPU request and admission annotation; watch events; the audit log's create, binding and status records with their users; the kubelet's runtime endpoint and connections (ss -xp), crictl's containers, the container's parent process.",
+  },
+  needs: { shared: { kube: kubernetesCluster } },
+  async run(ctx) {
+    const kube = ctx.shared.kube;
+    ctx.environment.kubernetes = kube.version;
+    const namespace = await kube.namespace(ctx.scope, 'scheduling');
+    const image = await kube.loadImage('backend');
+    const podBody = (name: string, container: string) => ({ metadata: { name }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: container, image, imagePullPolicy: 'Never', command: ['sleep', 'infinity'] }] } });
+
+    ctx.step('an invalid pod (a container name with capitals and an underscore)');
+    const rejection = await kube.core.createNamespacedPod({ namespace, body: podBody('invalid', 'Main_Container') }).then(() => ({ code: 201, reason: 'Created', message: '' }), apiRefusal);
+    const stored = await kube.core.readNamespacedPod({ name: 'invalid', namespace }).then(() => true, () => false);
+
+    ctx.step(`a LimitRange with a default CPU request of ${DEFAULT_CPU_REQUEST}`);
+    await kube.core.createNamespacedLimitRange({ namespace, body: { metadata: { name: 'defaults' }, spec: { limits: [{ type: 'Container', defaultRequest: { cpu: DEFAULT_CPU_REQUEST } }] } } });
+
+    ctx.step('a pod that asks for nothing, watched until it runs');
+    const watch: SchedulingObservation['watch'] = [];
+    let t0 = 0;
+    const watcher = await new k8s.Watch(kube.config).watch(`/api/v1/namespaces/${namespace}/pods`, { fieldSelector: 'metadata.name=flow' }, (type, pod: k8s.V1Pod) => {
+      watch.push({ at: Date.now() - t0, type, node: pod.spec?.nodeName ?? null, phase: pod.status?.phase ?? '', conditions: (pod.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type) });
+    }, () => undefined);
+    ctx.scope.defer('pod watch', () => watcher.abort());
+    t0 = Date.now();
+    await kube.core.createNamespacedPod({ namespace, body: podBody('flow', 'main') });
+    await until(async () => isPodReady(await kube.core.readNamespacedPod({ name: 'flow', namespace })), 60_000, 'the pod to run', 100);
+    await until(async () => watch.some((w) => w.phase === 'Running'), 5000, 'the watch to see it run', 50).catch(() => undefined);
+    watcher.abort();
+    const pod = await kube.core.readNamespacedPod({ name: 'flow', namespace });
+    const audit = readFileSync(kube.env.AUDIT_LOG!, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`"namespace":"${namespace}"`))
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.objectRef?.name === 'flow' && e.stage === 'ResponseComplete')
+      .map((e) => ({ at: new Date(e.stageTimestamp).getTime() - t0, verb: e.verb, subresource: e.objectRef.subresource ?? '', user: e.user.username, code: e.responseStatus?.code ?? 0 }));
+    const events = (await kube.core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=flow' })).items.map((e) => ({ reason: e.reason ?? '', component: e.reportingComponent || e.source?.component || '', message: e.message ?? '' }));
+
+    ctx.step("the container seen from the node: the kubelet's endpoint, its connections, crictl, /proc");
+    const node = kube.env.NODE_NAME!;
+    const configz = JSON.parse(await kube.kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/configz`]));
+    const endpoint: string = configz.kubeletconfig?.containerRuntimeEndpoint ?? '';
+    const runtimeVersion = (await kube.core.readNode({ name: node })).status?.nodeInfo?.containerRuntimeVersion ?? '';
+    const apiContainerId = pod.status?.containerStatuses?.[0]?.containerID ?? '';
+    const crictl = (args: string[], runtime = endpoint) => exec(kube.env.CRICTL!, ['--runtime-endpoint', runtime, '--timeout', '5s', ...args]);
+    const criContainerIds = (await crictl(['ps', '-q', '--no-trunc', '--label', `io.kubernetes.pod.namespace=${namespace}`, '--label', 'io.kubernetes.pod.name=flow'])).split('\n').filter(Boolean);
+    const streams = await sampleUnixStreams();
+    const socketPath = endpoint.replace('unix://', '');
+    const listenerInodes = new Set(streams.filter((s) => s.path === socketPath).map((s) => s.inode));
+    const kubeletConnections = streams.filter((s) => s.processes.some((p) => p.name === 'kubelet') && listenerInodes.has(s.peerInode)).length;
+    const containerPid = criContainerIds[0] ? Number(JSON.parse(await crictl(['inspect', criContainerIds[0]])).info?.pid) : 0;
+    const parentOf = (pid: number) => {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const ppid = Number(status.match(/^PPid:\s+(\d+)/m)?.[1]);
+      return { ppid, name: `${readFileSync(`/proc/${ppid}/comm`, 'utf8').trim()} (pid ${ppid})` };
+    };
+    const parent = containerPid ? parentOf(containerPid) : null;
+    const processInfo = parent ? { pid: containerPid, parent: parent.name, grandparent: parent.ppid > 1 ? parentOf(parent.ppid).name : 'none (pid 1)' } : null;
+    const dockerSocket = '/var/run/docker.sock';
+    const asked = await execOutcome(kube.env.CRICTL!, ['--runtime-endpoint', `unix://${dockerSocket}`, '--timeout', '5s', 'version'], { env: { CRI_CONFIG_FILE: kube.env.CRI_CONFIG_FILE! } });
+    const docker = { answered: asked.exitCode === 0, output: asked.exitCode === 0 ? asked.stdout : (asked.stderr.match(/msg="(.*)"/)?.[1] ?? asked.stderr).replace(/\\"/g, '"') };
+
+    const observation: SchedulingObservation = {
+      invalid: { ...rejection, stored },
+      admitted: { requestedCpu: pod.spec?.containers[0]?.resources?.requests?.cpu ?? null, limitRangerAnnotation: pod.metadata?.annotations?.['kubernetes.io/limit-ranger'] ?? null, defaultCpuRequest: DEFAULT_CPU_REQUEST },
+      watch,
+      audit,
+      events,
+      cri: { endpoint, runtimeVersion, apiContainerId, criContainerIds, kubeletConnections, process: processInfo, docker: { socket: dockerSocket, ...docker } },
+    };
+    const kept = keptJson(ctx, 'scheduling.json', observation, 'watch events, audit records and the node-side view (JSON)');
+    return [withEvidence(judgeFlow(observation), ...kept), judgeCri(observation)];
+  },
+});

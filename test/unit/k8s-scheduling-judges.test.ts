@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { judgeCri, judgeFlow, type SchedulingObservation } from '../../labs/k8s/scheduling.lab.ts';
+
+/** A real run of k8s-scheduling on the local provider (Kubernetes v1.35.4, containerd 1.6, the host's Docker Engine). */
+const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-scheduling-observation.json.gz', import.meta.url))).toString()) as SchedulingObservation;
+const altered = (change: (o: SchedulingObservation) => void) => {
+  const copy = structuredClone(real);
+  change(copy);
+  return copy;
+};
+
+describe('k8s-scheduling judges', () => {
+  it('confirms the flow from the audit log: create, binding by the scheduler, status from the node, in that order', () => {
+    const result = judgeFlow(real);
+    expect(result.verdict).toBe('confirmed');
+    expect(result.observed).toMatchObject({ invalidRejected: 422, invalidStored: false, admittedCpuRequest: '50m', boundBy: 'system:kube-scheduler' });
+    expect(result.observed.statusBy as string).toMatch(/^system:node:/);
+  });
+
+  it('refutes a binding by someone else or an invalid pod stored; unverifiable without the Running phase', () => {
+    expect(judgeFlow(altered((o) => (o.audit.find((a) => a.subresource === 'binding')!.user = 'labs-admin'))).verdict).toBe('refuted');
+    expect(judgeFlow(altered((o) => Object.assign(o.invalid, { code: 201, stored: true }))).verdict).toBe('refuted');
+    expect(judgeFlow(altered((o) => (o.watch = o.watch.filter((w) => w.phase !== 'Running')))).verdict).toBe('unverifiable');
+  });
+
+  it('finds the kubelet on containerd through CRI, and the Docker Engine not answering CRI', () => {
+    const result = judgeCri(real);
+    expect(result.verdict).toBe('nuanced');
+    expect(real.cri.kubeletConnections).toBeGreaterThan(0);
+    expect(real.cri.process!.parent).toMatch(/^containerd-shim/);
+    expect(real.cri.docker.output).toContain('rpc error');
+  });
+
+  it('confirms if Docker answered CRI, refutes a container started by the kubelet itself, unverifiable without the process', () => {
+    expect(judgeCri(altered((o) => Object.assign(o.cri.docker, { answered: true, output: 'RuntimeName: docker' }))).verdict).toBe('confirmed');
+    expect(judgeCri(altered((o) => (o.cri.process!.parent = 'kubelet (pid 1)'))).verdict).toBe('refuted');
+    expect(judgeCri(altered((o) => (o.cri.kubeletConnections = 0))).verdict).toBe('refuted');
+    expect(judgeCri(altered((o) => (o.cri.process = null))).verdict).toBe('unverifiable');
+  });
+});
