@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { judgeStatefulSet, judgeVolumeLifecycle, type StatefulSetObservation } from '../../labs/k8s/statefulset.lab.ts';
+
+/** A real run of k8s-statefulset on the local provider (Kubernetes v1.35.4, hostPath PersistentVolumes). */
+const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-statefulset-observation.json.gz', import.meta.url))).toString()) as StatefulSetObservation;
+const altered = (change: (o: StatefulSetObservation) => void) => {
+  const copy = structuredClone(real);
+  change(copy);
+  return copy;
+};
+
+describe('k8s-statefulset judges', () => {
+  it('confirms names, claims and order on the real run', () => {
+    expect(judgeStatefulSet(real).verdict).toBe('confirmed');
+    expect(real.pods.map((p) => [p.pod, p.hostname, p.claim])).toEqual([0, 1, 2].map((i) => [`web-${i}`, `web-${i}`, `data-web-${i}`]));
+    expect(real.scaleDown.map((s) => s.pod)).toEqual(['web-2', 'web-1']);
+  });
+
+  it('refutes a forward scale-down or a replacement on a new claim; unverifiable without the replacement', () => {
+    expect(judgeStatefulSet(altered((o) => o.scaleDown.reverse())).verdict).toBe('refuted');
+    expect(judgeStatefulSet(altered((o) => (o.replaced!.claimAfter = 'data-web-9'))).verdict).toBe('refuted');
+    expect(judgeStatefulSet(altered((o) => (o.replaced = null))).verdict).toBe('unverifiable');
+  });
+
+  it('finds the emptyDir living as long as the pod and the claim outliving it', () => {
+    expect(judgeVolumeLifecycle(real).verdict).toBe('nuanced');
+    expect(real.volumes.emptyDirAfterRestart).toBe(real.volumes.written);
+    expect(real.volumes.emptyDirAfterReplace).toBe('');
+    expect(real.volumes.claimAfterReplace).toBe(real.volumes.written);
+  });
+
+  it('confirms if the emptyDir outlived the pod, refutes if the claim lost the file, unverifiable without a restart', () => {
+    expect(judgeVolumeLifecycle(altered((o) => (o.volumes.emptyDirAfterReplace = o.volumes.written))).verdict).toBe('confirmed');
+    expect(judgeVolumeLifecycle(altered((o) => (o.volumes.claimAfterReplace = ''))).verdict).toBe('refuted');
+    expect(judgeVolumeLifecycle(altered((o) => (o.volumes.restarts = 0))).verdict).toBe('unverifiable');
+  });
+});
