@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { judgeOddMembers, survivedFailures, type QuorumObservation } from '../../labs/k8s/etcd-quorum.lab.ts';
+
+/** A real run of k8s-etcd-quorum: etcd v3.6 clusters of 1 to 5 members in network namespaces. */
+const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-etcd-quorum-observation.json.gz', import.meta.url))).toString()) as QuorumObservation;
+const altered = (change: (o: QuorumObservation) => void) => {
+  const copy = structuredClone(real);
+  change(copy);
+  return copy;
+};
+const size = (o: QuorumObservation, n: number) => o.sizes.find((s) => s.members === n)!;
+
+describe('k8s-etcd-quorum judge', () => {
+  it('reads the failures each size survived: 0, 0, 1, 1, 2', () => {
+    expect(real.sizes.map((s) => survivedFailures(s.writes))).toEqual([0, 0, 1, 1, 2]);
+    expect(judgeOddMembers(real).verdict).toBe('confirmed');
+  });
+
+  it('refutes when four members survive more than three; unverifiable when a healthy cluster refused a write', () => {
+    expect(judgeOddMembers(altered((o) => (size(o, 4).writes.find((w) => w.killed === 2)!.accepted = true))).verdict).toBe('refuted');
+    expect(judgeOddMembers(altered((o) => (size(o, 3).writes[0]!.accepted = false))).verdict).toBe('unverifiable');
+  });
+});
