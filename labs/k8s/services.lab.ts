@@ -6,12 +6,13 @@
  * each an HTTP server answering its own name, behind a ClusterIP Service.
  *
  * Does: sends 600 requests through the Service from the node, each on a new connection; deletes one
- * pod and waits for its replacement, then sends 60 more; looks the Service's DNS name up from a pod.
+ * pod and waits for its replacement, then sends 60 more; turns on the Service's session affinity
+ * (ClientIP) and sends 60 more; looks the Service's DNS name up from a pod.
  *
  * Observes: which pod answered each request, in order; kube-proxy's rules for the Service
  * (iptables-save) and the kernel's connection tracking entries for it (conntrack); the Service's
- * address and its EndpointSlice before and after the replacement; the lookup's answer and the pod's
- * resolv.conf.
+ * address and its EndpointSlice before and after the replacement; the rules and answers with session
+ * affinity; the lookup's answer and the pod's resolv.conf.
  */
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
@@ -37,6 +38,8 @@ export interface ServicesObservation {
   clusterIPOnAnInterface?: boolean;
   replacement: { deleted: { name: string; ip: string }; replacement: { name: string; ip: string } | null; clusterIPAfter: string; endpointsAfter: string[]; answersAfter: string[] };
   dns: { name: string; answer: string; resolvConf: string; events: string[] };
+  /** With sessionAffinity: ClientIP: the Service's affinity settings, kube-proxy's rules, the pod that answered each request. */
+  affinity: { timeoutSeconds: number; rules: string[]; answers: string[] };
 }
 
 /** A conntrack -L line's original and reply tuples: the connection as sent, and as answered. */
@@ -138,6 +141,27 @@ export function judgeRoundRobin(o: ServicesObservation): ClaimResult {
   return { id: 'k8s.kube-proxy.round-robin', verdict: 'nuanced', summary: `Consecutive requests went to the same pod ${(repeats * 100).toFixed(0)}% of the time: neither a strict rotation (0%) nor a fair random pick (${(expectedRepeats * 100).toFixed(0)}%).`, observed, evidence };
 }
 
+export function judgeSessionAffinity(o: ServicesObservation): ClaimResult {
+  const a = o.affinity;
+  const answered = a.answers.filter((x) => x !== 'no answer');
+  const perPod = counts(answered);
+  const recent = a.rules.filter((l) => l.includes('-m recent'));
+  const observed = { requests: a.answers.length, answered: answered.length, perPod, recentRules: recent.length, timeoutSeconds: a.timeoutSeconds, withoutAffinityPods: Object.keys(counts(o.answers.filter((x) => x !== 'no answer'))).length };
+  const evidence: Evidence[] = [
+    { kind: 'bars', title: `With sessionAffinity: ClientIP, requests answered by each pod (${answered.length} new connections from one address)`, bars: Object.entries(perPod).map(([label, value]) => ({ label, value })) },
+    { kind: 'command', title: "kube-proxy's rules for the Service with session affinity (the `recent` match remembers each client address)", command: "iptables-save -t nat | grep 'recent'", output: recent.join('\n') },
+  ];
+  if (answered.length < a.answers.length / 2) return { id: 'k8s.kube-proxy.session-affinity', verdict: 'unverifiable', summary: `Only ${answered.length} of ${a.answers.length} requests were answered with session affinity on.`, observed, evidence };
+  if (Object.keys(perPod).length !== 1 || !recent.length) return { id: 'k8s.kube-proxy.session-affinity', verdict: 'refuted', summary: `With sessionAffinity: ClientIP the requests from one address still went to ${Object.keys(perPod).length} pods (${Object.values(perPod).join(' / ')}), and kube-proxy wrote ${recent.length} rules remembering clients.`, observed, evidence };
+  return {
+    id: 'k8s.kube-proxy.session-affinity',
+    verdict: 'confirmed',
+    summary: `With sessionAffinity: ClientIP all ${answered.length} new connections from the node went to ${Object.keys(perPod)[0]} (without it the same requests spread over ${observed.withoutAffinityPods} pods): kube-proxy added ${recent.length} rules with the kernel's \`recent\` match, which remembers each client address for ${a.timeoutSeconds} s (the default timeout) and sends it back to the endpoint it had. The affinity is by client IP only, and off unless the Service asks for it.`,
+    observed,
+    evidence,
+  };
+}
+
 async function readyPods(kube: KubeCluster, namespace: string): Promise<{ name: string; ip: string }[]> {
   const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
   return pods.filter((p) => !p.metadata?.deletionTimestamp && isPodReady(p)).map((p) => ({ name: p.metadata!.name!, ip: p.status!.podIP! }));
@@ -158,13 +182,13 @@ export default defineLab({
   id: 'k8s-services',
   title: 'A ClusterIP Service on a real node: DNAT rules, how a backend is picked, a pod replaced behind a stable address',
   topic: 'k8s',
-  claims: ['k8s.service.stable-endpoint', 'k8s.kube-proxy.dnat', 'k8s.kube-proxy.round-robin'],
+  claims: ['k8s.service.stable-endpoint', 'k8s.kube-proxy.dnat', 'k8s.kube-proxy.round-robin', 'k8s.kube-proxy.session-affinity'],
   requires: ['root', 'docker', 'kubernetes'],
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's one-node Kubernetes cluster; three pods answering their own names behind a ClusterIP Service.",
-    does: `Sends ${REQUESTS} requests through the Service on new connections; replaces one pod and sends 60 more; looks the Service's DNS name up from a pod.`,
-    observes: "Which pod answered each request, kube-proxy's iptables rules and conntrack's entries for the Service, its address and EndpointSlice before and after, the lookup and the pod's resolv.conf.",
+    does: `Sends ${REQUESTS} requests through the Service on new connections; replaces one pod and sends 60 more; turns on session affinity (ClientIP) and sends 60 more; looks the Service's DNS name up from a pod.`,
+    observes: "Which pod answered each request, kube-proxy's iptables rules and conntrack's entries for the Service, its address and EndpointSlice before and after, the rules with session affinity, the lookup and the pod's resolv.conf.",
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {
@@ -201,6 +225,12 @@ export default defineLab({
     const answersAfter = await ask(clusterIP, 60);
     const clusterIPAfter = (await kube.core.readNamespacedService({ name: 'web', namespace })).spec!.clusterIP!;
 
+    ctx.step('session affinity by client IP');
+    const current = await kube.core.readNamespacedService({ name: 'web', namespace });
+    const sticky = await kube.core.replaceNamespacedService({ name: 'web', namespace, body: { ...current, spec: { ...current.spec, sessionAffinity: 'ClientIP' } } });
+    await until(async () => (await serviceRules(namespace, 'web')).some((l) => l.includes('-m recent')), 30_000, "kube-proxy's session affinity rules", 250);
+    const affinity = { timeoutSeconds: sticky.spec?.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 0, rules: await serviceRules(namespace, 'web'), answers: await ask(clusterIP, 60) };
+
     ctx.step('looking the Service up by name');
     const dnsName = `web.${namespace}.svc.cluster.local`;
     const inPod = (args: string[]) => kube.kubectl(['-n', namespace, 'exec', after[0]!.name, '--', ...args]).catch((error: Error) => `failed: ${error.message.split(': ').slice(1).join(': ')}`);
@@ -217,8 +247,9 @@ export default defineLab({
       clusterIPOnAnInterface,
       replacement: { deleted: victim, replacement, clusterIPAfter, endpointsAfter: await readyEndpoints(kube, namespace), answersAfter },
       dns: { name: dnsName, answer, resolvConf, events: [...new Set(events)] },
+      affinity,
     };
     const kept = keptJson(ctx, 'services.json', observation, 'answers, rules, conntrack, the replacement and the lookup (JSON)');
-    return [withEvidence(judgeStableEndpoint(observation), ...kept), judgeDnat(observation), judgeRoundRobin(observation)];
+    return [withEvidence(judgeStableEndpoint(observation), ...kept), judgeDnat(observation), judgeRoundRobin(observation), judgeSessionAffinity(observation)];
   },
 });

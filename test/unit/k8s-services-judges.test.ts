@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { judgeDnat, judgeRoundRobin, judgeStableEndpoint, parseConntrack, repeatRate, ruleProbabilities, type ServicesObservation } from '../../labs/k8s/services.lab.ts';
+import { judgeDnat, judgeRoundRobin, judgeSessionAffinity, judgeStableEndpoint, parseConntrack, repeatRate, ruleProbabilities, type ServicesObservation } from '../../labs/k8s/services.lab.ts';
 
-/** A real run of k8s-services on the local provider (Kubernetes v1.35.4, kube-proxy in iptables mode): 600 requests, a pod replaced, a DNS lookup. */
+/** A real run of k8s-services on the local provider (Kubernetes v1.35.4, kube-proxy in iptables mode): 600 requests, a pod replaced, session affinity, a DNS lookup. */
 const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-services-observation.json.gz', import.meta.url))).toString()) as ServicesObservation;
 const altered = (change: (o: ServicesObservation) => void) => {
   const copy = structuredClone(real);
@@ -49,5 +49,18 @@ describe('k8s-services judges', () => {
     expect(judgeStableEndpoint(altered((o) => (o.replacement.clusterIPAfter = '100.73.0.9'))).verdict).toBe('refuted');
     expect(judgeStableEndpoint(altered((o) => (o.dns.events = []))).verdict).toBe('unverifiable');
     expect(judgeStableEndpoint(altered((o) => (o.replacement.endpointsAfter = o.pods.map((p) => p.ip)))).verdict).toBe('refuted');
+  });
+
+  it('confirms session affinity on the real run: every request from one address to one pod, remembered by `recent` rules', () => {
+    const result = judgeSessionAffinity(real);
+    expect(result.verdict).toBe('confirmed');
+    expect(Object.keys(result.observed.perPod as object)).toHaveLength(1);
+    expect(result.observed.timeoutSeconds).toBe(10800);
+  });
+
+  it('refutes session affinity when the requests spread, unverifiable when they went unanswered', () => {
+    const pods = [...new Set(real.answers)];
+    expect(judgeSessionAffinity(altered((o) => (o.affinity.answers = o.affinity.answers.map((_, i) => pods[i % pods.length]!)))).verdict).toBe('refuted');
+    expect(judgeSessionAffinity(altered((o) => (o.affinity.answers = o.affinity.answers.map(() => 'no answer')))).verdict).toBe('unverifiable');
   });
 });
