@@ -1,13 +1,14 @@
 /**
- * Runs the Kubernetes labs together on a real one-node cluster built from upstream, as a run shares
- * the cluster between them, and checks what the kubelet, the scheduler and kube-proxy did.
+ * Runs the Kubernetes labs together on a real cluster built from upstream, as a run shares the
+ * cluster between them (k8s-nodes adds a worker node for itself), and checks what the kubelet, the
+ * scheduler, kube-proxy, the apiserver and etcd did.
  */
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING } from '../helpers/cli.ts';
 import { runLabsTogether, type LabsRun } from '../helpers/run-lab.ts';
 
-const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout', 'k8s-service-types', 'k8s-jobs'];
+const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout', 'k8s-service-types', 'k8s-jobs', 'k8s-scheduling', 'k8s-apiserver', 'k8s-statefulset', 'k8s-nodes', 'k8s-etcd-quorum'];
 let run: LabsRun;
 const claim = (id: string) => run.claim(id);
 
@@ -123,9 +124,63 @@ describe(`labs run ${LABS.join(' ')}`, () => {
     expect(claim('k8s.job.run-to-completion').observed.cronJobFirstJob).not.toBeNull();
   });
 
-  it('leaves nothing behind: no cluster processes, namespaces or host changes', async () => {
+  it('keeps a session on one pod when the Service asks for ClientIP affinity', () => {
+    const o = claim('k8s.kube-proxy.session-affinity').observed as { answered: number; perPod: Record<string, number>; recentRules: number };
+    expect(o.answered).toBe(60);
+    expect(Object.values(o.perPod)).toEqual([60]);
+    expect(o.recentRules).toBeGreaterThan(0);
+  });
+
+  it('follows a pod from an invalid create to a running container: 422, LimitRanger, a binding by the scheduler, the kubelet on containerd by CRI', () => {
+    expect(claim('k8s.scheduling.flow').observed).toMatchObject({ invalidRejected: 422, invalidStored: false, admittedCpuRequest: '50m', boundBy: 'system:kube-scheduler' });
+    const flow = claim('k8s.scheduling.flow').observed as { createdMs: number; boundMs: number; firstKubeletStatusMs: number; runningMs: number };
+    expect(flow.boundMs).toBeGreaterThanOrEqual(flow.createdMs);
+    expect(flow.firstKubeletStatusMs).toBeGreaterThanOrEqual(flow.boundMs);
+    expect(claim('k8s.runtime.cri').observed).toMatchObject({ criListsIt: true, dockerAnswersCri: false });
+    expect(claim('k8s.runtime.cri').observed.kubeletConnections as number).toBeGreaterThan(0);
+  });
+
+  it('stops requests at each gate: 401 for strangers, 403 for the unauthorized, 403 from admission; quota and limits per namespace; Secret types as stored', () => {
+    expect(claim('k8s.apiserver.authn-authz-admission').observed.requests).toEqual([
+      expect.stringMatching(/^client certificate from another CA, O=system:masters: (401|0) as/),
+      'a made-up bearer token: 401 as ?',
+      'no credentials: 403 as system:anonymous',
+      expect.stringMatching(/^service account token, no RoleBinding: 403 as system:serviceaccount:/),
+      expect.stringMatching(/^service account token, after a RoleBinding: 200 as system:serviceaccount:/),
+    ]);
+    expect(claim('k8s.namespace.quota-limits').observed).toMatchObject({ firstStoredCpu: '100m', secondCode: 403, oneCpuCode: 403, sameSecondPodElsewhereCode: 201 });
+    const secrets = claim('k8s.secret.types').observed.secrets as { type: string | null }[];
+    expect(secrets.map((s) => s.type)).toEqual(['Opaque', 'kubernetes.io/dockerconfigjson', 'kubernetes.io/tls', null, 'docker-registry']);
+  });
+
+  it("keeps a StatefulSet pod's name and claim across a deletion, scales down in reverse, and loses an emptyDir with its pod", () => {
+    expect(claim('k8s.statefulset.identity').observed).toMatchObject({ hostnames: { 'web-0': 'web-0', 'web-1': 'web-1', 'web-2': 'web-2' }, scaleDownOrder: ['web-2', 'web-1'] });
+    const v = claim('k8s.volume.lifecycle').observed as { written: string; emptyDirAfterRestart: string; emptyDirAfterReplace: string; claimAfterReplace: string };
+    expect([v.emptyDirAfterRestart, v.emptyDirAfterReplace, v.claimAfterReplace]).toEqual([v.written, '', v.written]);
+  });
+
+  it('adds a worker node: the DaemonSet follows it, the scheduler filters between the nodes, and a packet crosses the VXLAN overlay', () => {
+    const ds = claim('k8s.daemonset.per-node').observed as { stages: { stage: string; tolerating: { podsByNode: Record<string, number> }; plain: { podsByNode: Record<string, number> } }[]; workerPodGoneAfterDeleteMs: number | null };
+    expect(ds.stages.map((s) => Object.keys(s.tolerating.podsByNode).length)).toEqual([1, 2, 1]);
+    expect(ds.stages.map((s) => Object.keys(s.plain.podsByNode).length)).toEqual([1, 1, 1]);
+    expect(ds.workerPodGoneAfterDeleteMs).not.toBeNull();
+    const filters = claim('k8s.scheduler.filters').observed as { filters: { filter: string; node: string | null }[] };
+    expect(filters.filters.map((f) => f.node === null)).toEqual([true, false, true]);
+    const paths = claim('k8s.network.cross-node-path').observed.paths as { mode: string; answeredBy: string | null; hops: { syn: { ttl: number; outer?: { vni: number } } | null }[] }[];
+    expect(paths.map((p) => p.answeredBy)).not.toContain(null);
+    expect(paths[0]!.hops.map((h) => h.syn?.ttl)).toEqual([64, 63, 63, 62]);
+    expect(paths[0]!.hops[2]!.syn!.outer!.vni).toBe(1);
+    expect(paths[1]!.hops[1]!.syn).toBeNull();
+  });
+
+  it('measures the failures etcd clusters of 1 to 5 members survive', () => {
+    expect(claim('k8s.etcd.odd-members').observed.failuresSurvived).toEqual({ 1: 0, 2: 0, 3: 1, 4: 1, 5: 2 });
+  });
+
+  it('leaves nothing behind: no cluster processes, namespaces, worker links or host changes', async () => {
     expect(await leftovers(run.report.runId)).toEqual(NOTHING);
-    expect((await execa('iptables-save')).stdout).not.toContain('KUBE-');
+    expect((await execa('iptables-save')).stdout).not.toMatch(/KUBE-|CNI-/);
     expect((await execa('ip', ['link', 'show', 'cni0'], { reject: false })).exitCode).not.toBe(0);
+    expect((await execa('ip', ['-o', 'link', 'show'])).stdout).not.toMatch(/k8s-(w|vx)\d/);
   });
 });
