@@ -2,6 +2,7 @@
 # Builds, once, everything the `local` Kubernetes provider runs, from upstream sources fetched
 # through the Go module proxy (no container registry, no release downloads):
 #   bin/kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl  (v1.35.4)
+#   bin/cloud-controller-manager  (upstream's cmd/cloud-controller-manager, no cloud compiled in)
 #   bin/etcd                                                                              (v3.6.6)
 #   bin/crictl                                                                            (v1.34.0)
 #   bin/pause, images/pause.tar  (the pod sandbox image, an OCI layout that is also a docker-archive)
@@ -82,7 +83,8 @@ log "building Kubernetes $KUBE_VERSION (cold: ~6 min on 2 cores)"
 (cd "$HERE/kubernetes" && go build -trimpath -ldflags "$kube_ldflags" -o "$TMP/bin/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet \
-  k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kubectl)
+  k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kubectl \
+  k8s.io/kubernetes/cmd/cloud-controller-manager)
 
 # --- etcd: built like its own scripts/build.sh (static, trimmed, GitSHA stamped) -----------------
 log "building etcd $ETCD_VERSION"

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING } from '../helpers/cli.ts';
 import { runLabsTogether, type LabsRun } from '../helpers/run-lab.ts';
 
-const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout', 'k8s-service-types', 'k8s-jobs', 'k8s-scheduling', 'k8s-apiserver', 'k8s-statefulset', 'k8s-nodes', 'k8s-etcd-quorum'];
+const LABS = ['k8s-probes', 'k8s-pod-states', 'k8s-services', 'k8s-control-plane', 'k8s-pods', 'k8s-rollout', 'k8s-service-types', 'k8s-jobs', 'k8s-scheduling', 'k8s-apiserver', 'k8s-statefulset', 'k8s-nodes', 'k8s-etcd-quorum', 'k8s-cloud-controllers'];
 let run: LabsRun;
 const claim = (id: string) => run.claim(id);
 
@@ -171,6 +171,11 @@ describe(`labs run ${LABS.join(' ')}`, () => {
     expect(paths[0]!.hops.map((h) => h.syn?.ttl)).toEqual([64, 63, 63, 62]);
     expect(paths[0]!.hops[2]!.syn!.outer!.vni).toBe(1);
     expect(paths[1]!.hops[1]!.syn).toBeNull();
+  });
+
+  it("finds no volume controller among the cloud-controller-manager's", () => {
+    expect(claim('k8s.ccm.controllers').observed.sheetControllersFound).toMatchObject({ 'Route Controller': ['node-route-controller'], 'Volume Controller': [] });
+    expect(claim('k8s.ccm.controllers').observed.volumeControllersInKubeControllerManager).toContain('persistentvolume-binder-controller');
   });
 
   it('measures the failures etcd clusters of 1 to 5 members survive', () => {

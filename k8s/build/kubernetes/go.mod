@@ -10,6 +10,7 @@ go 1.25.0
 godebug default=go1.25
 
 tool (
+	k8s.io/kubernetes/cmd/cloud-controller-manager
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
 	k8s.io/kubernetes/cmd/kube-proxy

@@ -77,6 +77,7 @@ export const k8sClaims = [
     ['k8s.etcd.odd-members', 'etcd is deployed for high availability, usually with an odd number of members (3, 5, 7).', 'etcd 支持高可用部署（通常为奇数个节点，如 3、5、7 个）。'],
     ['k8s.scheduler.filters', 'The scheduler places pods by resources, affinity, taints and tolerations, and topology constraints.', '调度器根据资源、亲和性、污点和容忍度、拓扑约束选择节点。'],
     ['k8s.controllers.reconcile', 'Controllers drive the actual state to the desired state.', '控制器确保实际状态与期望状态一致。'],
+    ['k8s.ccm.controllers', "The cloud-controller-manager's main controllers are the Node Controller (nodes with the cloud platform), the Route Controller (network routes), the Service Controller (cloud load balancers) and the Volume Controller (cloud storage volumes).", 'cloud-controller-manager 包括的主要控制器：Node Controller（与云平台交互管理节点）、Route Controller（配置网络路由）、Service Controller（管理云平台负载均衡器）、Volume Controller（管理云存储卷）。'],
   ]),
   ...section('Kubernetes › Node 组件', [
     ['k8s.kubelet.probes', 'The kubelet runs the probes and reports pod status to the API server.', 'kubelet 执行探针并向 API Server 报告 Pod 状态。'],
