@@ -82,10 +82,12 @@ function finish(command: string, args: string[], options: ExecOptions): Promise<
     const timer = setTimeout(() => ((timedOut = true), stopGently(child)), timeoutMs);
     const onAbort = () => stopGently(child);
     signal?.addEventListener('abort', onAbort, { once: true });
+    let drain: NodeJS.Timeout | undefined;
     const settle = (exitCode: number | null, killedBy: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(drain); // else it would hold the process open for DRAIN_MS after the last command
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) return reject(new Cancelled(signal.reason));
       const failure = spawnError
@@ -101,7 +103,7 @@ function finish(command: string, args: string[], options: ExecOptions): Promise<
     };
     child.on('error', (error) => (spawnError = error));
     child.on('exit', (exitCode, killedBy) => {
-      setTimeout(() => {
+      drain = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
         settle(exitCode, killedBy);
