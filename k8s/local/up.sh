@@ -31,7 +31,7 @@
 #   ctr), API_SERVER, ETCD_ENDPOINT (plain HTTP, loopback),
 #   AUDIT_LOG (the apiserver's audit log, pods only), NODE_NAME, NODE_IP, POD_CIDR,
 #   SERVICE_CIDR, BRIDGE, BIN_DIR, PAUSE_IMAGE,
-#   and timings in ms (ETCD_TO_READY_MS: etcd started -> node Ready; ETCD_TO_USABLE_MS: also
+#   and timings in ms (START_TO_READY_MS: up.sh started -> node Ready; ETCD_TO_READY_MS: etcd started -> node Ready; ETCD_TO_USABLE_MS: also
 #   kube-proxy synced, default service account made, node untainted). Progress goes to stderr.
 # Exit 0 with the node Ready; on any failure the cluster is taken down again (down.sh) and the
 # tails of the component logs are printed on stderr.
@@ -433,7 +433,7 @@ start kube-controller-manager kube-controller-manager \
   --service-account-private-key-file "$P/sa.key" --root-ca-file "$P/ca.crt" \
   --cluster-signing-cert-file "$P/ca.crt" --cluster-signing-key-file "$P/ca.key" \
   --service-cluster-ip-range "$SERVICE_CIDR" --use-service-account-credentials \
-  --leader-elect=false --controllers '*' --profiling=false --v=1
+  --leader-elect=false --controllers '*' --kube-api-qps 500 --kube-api-burst 1000 --profiling=false --v=1
 start kube-scheduler kube-scheduler --config "$S/config/kube-scheduler.yaml" \
   --authentication-kubeconfig "$S/kubeconfig/scheduler.kubeconfig" \
   --authorization-kubeconfig "$S/kubeconfig/scheduler.kubeconfig" \
@@ -460,9 +460,12 @@ until node_ready; do
   sleep 0.1
 done
 T_READY=$(ms_since "$T_ETCD0")
+T_START_TO_READY=$(ms_since "$T0")
 log "node $NODE_NAME Ready $T_READY ms after etcd was started"
 wait_for "kube-proxy's first sync" 30 curl -sf --max-time 1 http://127.0.0.1:10256/healthz || die "kube-proxy not healthy"
+log "kube-proxy synced $(ms_since "$T_ETCD0") ms after etcd was started"
 wait_for "the default service account" 30 api /api/v1/namespaces/default/serviceaccounts/default || die "no default service account"
+log "default service account $(ms_since "$T_ETCD0") ms after etcd was started"
 wait_for "the node to lose its not-ready taint" 30 node_schedulable || die "node still tainted"
 T_USABLE=$(ms_since "$T_ETCD0")
 
@@ -490,6 +493,7 @@ PREPARE_MS=$T_PREP
 CONTAINERD_MS=$T_CONTAINERD
 ETCD_TO_APISERVER_READY_MS=$T_API
 ETCD_TO_READY_MS=$T_READY
+START_TO_READY_MS=$T_START_TO_READY
 ETCD_TO_USABLE_MS=$T_USABLE
 TOTAL_MS=$(ms_since "$T0")
 EOF

@@ -106,12 +106,27 @@ async function kafkaFigures(): Promise<{ readyMs: number; peakMb: number }> {
   }
 }
 
-async function kubernetesFigures(): Promise<{ upMs: number; etcdToReadyMs: number; etcdToUsableMs: number }> {
+interface KubernetesFigures {
+  upMs: number;
+  startToReadyMs: number;
+  etcdToReadyMs: number;
+  etcdToUsableMs: number;
+  /** join.sh of a worker node, without images: to Ready, and the whole call. */
+  workerReadyMs: number;
+  workerJoinMs: number;
+}
+
+async function kubernetesFigures(): Promise<KubernetesFigures> {
   const scope = new Scope();
   try {
     const started = performance.now();
     const kube = await kubernetesCluster.start(scope, runId);
-    return { upMs: performance.now() - started, etcdToReadyMs: Number(kube.env.ETCD_TO_READY_MS), etcdToUsableMs: Number(kube.env.ETCD_TO_USABLE_MS) };
+    const upMs = performance.now() - started;
+    const joining = performance.now();
+    const worker = await kube.joinWorker(scope, 1);
+    const workerJoinMs = performance.now() - joining;
+    const env = (key: string) => Number(kube.env[key]);
+    return { upMs, startToReadyMs: env('START_TO_READY_MS'), etcdToReadyMs: env('ETCD_TO_READY_MS'), etcdToUsableMs: env('ETCD_TO_USABLE_MS'), workerReadyMs: Number(worker.env.JOIN_TO_READY_MS), workerJoinMs };
   } finally {
     await scope.dispose();
   }
@@ -128,7 +143,7 @@ try {
   const kafka = await kafkaFigures();
   process.stderr.write(`kafka: three brokers to an acks=all write ${(kafka.readyMs / 1000).toFixed(2)} s, brokers' peak memory ${kafka.peakMb} MB\n`);
   const kube = await kubernetesFigures();
-  process.stderr.write(`kubernetes: up.sh ${(kube.upMs / 1000).toFixed(2)} s, etcd to Ready ${kube.etcdToReadyMs} ms, to usable ${kube.etcdToUsableMs} ms\n`);
+  process.stderr.write(`kubernetes: up.sh ${(kube.upMs / 1000).toFixed(2)} s, start to Ready ${kube.startToReadyMs} ms, etcd to Ready ${kube.etcdToReadyMs} ms, to usable ${kube.etcdToUsableMs} ms; a worker Ready ${kube.workerReadyMs} ms after join.sh started\n`);
   const figures = {
     rounds: ROUNDS,
     runnerOverBare: +(runnerMs / bareMs).toFixed(3),
@@ -137,14 +152,14 @@ try {
     peakRssOverIdle: +(peakKb / rssBaselineKb).toFixed(3),
     kafkaReadyOverOneContainer: +(kafka.readyMs / containerMs).toFixed(2),
     kubernetesUpOverOneContainer: +(kube.upMs / containerMs).toFixed(2),
-    absolute: { bareMs: Math.round(bareMs), runnerMs: Math.round(runnerMs), cliMs: Math.round(cliMs), jobs1Ms: Math.round(jobs1Ms), jobs2Ms: Math.round(jobs2Ms), idleRssMb: Math.round(rssBaselineKb / 1024), peakRssMb: Math.round(peakKb / 1024), oneContainerMs: Math.round(containerMs), kafkaReadyMs: Math.round(kafka.readyMs), kafkaBrokersPeakMb: kafka.peakMb, kubernetesUpMs: Math.round(kube.upMs), kubernetesEtcdToReadyMs: kube.etcdToReadyMs, kubernetesEtcdToUsableMs: kube.etcdToUsableMs },
+    absolute: { bareMs: Math.round(bareMs), runnerMs: Math.round(runnerMs), cliMs: Math.round(cliMs), jobs1Ms: Math.round(jobs1Ms), jobs2Ms: Math.round(jobs2Ms), idleRssMb: Math.round(rssBaselineKb / 1024), peakRssMb: Math.round(peakKb / 1024), oneContainerMs: Math.round(containerMs), kafkaReadyMs: Math.round(kafka.readyMs), kafkaBrokersPeakMb: kafka.peakMb, kubernetesUpMs: Math.round(kube.upMs), kubernetesStartToReadyMs: kube.startToReadyMs, kubernetesEtcdToReadyMs: kube.etcdToReadyMs, kubernetesEtcdToUsableMs: kube.etcdToUsableMs, kubernetesWorkerReadyMs: kube.workerReadyMs, kubernetesWorkerJoinMs: Math.round(kube.workerJoinMs) },
   };
   process.stdout.write(`runner / bare experiment:     ${figures.runnerOverBare}\n`);
   process.stdout.write(`CLI process / bare experiment: ${figures.cliOverBare}\n`);
   process.stdout.write(`--jobs 2 speed-up over 1:      ${figures.jobs2SpeedUp}\n`);
   process.stdout.write(`peak RSS / idle RSS:           ${figures.peakRssOverIdle} (${figures.absolute.peakRssMb} MB / ${figures.absolute.idleRssMb} MB)\n`);
   process.stdout.write(`Kafka, 3 brokers to acks=all / one container: ${figures.kafkaReadyOverOneContainer} (${(kafka.readyMs / 1000).toFixed(1)} s; brokers' peak ${kafka.peakMb} MB)\n`);
-  process.stdout.write(`Kubernetes node up / one container: ${figures.kubernetesUpOverOneContainer} (${(kube.upMs / 1000).toFixed(1)} s; etcd to Ready ${kube.etcdToReadyMs} ms)\n`);
+  process.stdout.write(`Kubernetes node up / one container: ${figures.kubernetesUpOverOneContainer} (${(kube.upMs / 1000).toFixed(1)} s; Ready ${kube.startToReadyMs} ms after up.sh started; a worker Ready ${kube.workerReadyMs} ms after join.sh started)\n`);
   mkdirSync('out', { recursive: true });
   writeFileSync('out/bench.json', `${JSON.stringify(figures, null, 2)}\n`);
 } finally {
