@@ -1,5 +1,6 @@
 /** The `labs` command line. */
 import { parseArgs } from 'node:util';
+import { didYouMean } from '../core/nearest.ts';
 import { UsageError } from '../core/usage-error.ts';
 import { OPTIONS, type Flags } from './flags.ts';
 
@@ -7,6 +8,7 @@ const USAGE = `usage: labs <command> [options]
 
 commands:
   list [--topic T] [--json]          labs and the claims they test
+  show <lab-or-claim-id> [--json]    a lab's handout and its claims in full, without running it
   run <lab-or-claim-id...>           run labs (a claim id runs the lab that covers it)
   run --topic T | --all
       --json                         the results as JSON on stdout (nothing else there)
@@ -28,6 +30,7 @@ type Command = (args: string[], flags: Flags) => Promise<number>;
 /** Each command is imported only when it is the one asked for. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./commands/list.ts')).list,
+  show: async () => (await import('./commands/show.ts')).show,
   run: async () => (await import('./commands/run.ts')).run,
   doctor: async () => (await import('./commands/doctor.ts')).doctor,
   clean: async () => (await import('./commands/clean.ts')).clean,
@@ -40,7 +43,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
+    const message = (error as Error).message.split('\n')[0]!;
+    const flag = message.match(/Unknown option '--([^']+)'/)?.[1];
+    throw new UsageError(flag ? `${message.replace(/\. To specify.*$/, '')}${didYouMean(flag, Object.keys(OPTIONS)).replace(/"([^"]+)"/, '"--$1"')}` : message);
   }
   const [command, ...args] = parsed.positionals;
   if (parsed.values.help || !command) {
@@ -48,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     return command || parsed.values.help ? 0 : 2;
   }
   const load = COMMANDS[command];
-  if (!load) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  if (!load) throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMANDS), ` (commands: ${Object.keys(COMMANDS).join(', ')})`)}`);
   return (await load())(args, parsed.values);
 }
 

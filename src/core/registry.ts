@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findClaim } from '../catalog/index.ts';
 import type { describeNeeds, Lab } from './lab.ts';
+import { didYouMean } from './nearest.ts';
 
 export const DEFAULT_LABS_DIR = fileURLToPath(new URL('../../labs', import.meta.url));
 const SRC_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -146,8 +147,8 @@ export function selectLabs<L extends { id: string; claims: readonly string[] }>(
   for (const id of ids) {
     const lab = labs.find((l) => l.id === id) ?? labs.find((l) => l.claims.includes(id));
     if (!lab) {
-      const hint = findClaim(id) ? `claim "${id}" has no lab yet` : `unknown lab or claim "${id}"`;
-      throw new UsageError(`${hint} (see \`labs list\`)`);
+      if (findClaim(id)) throw new UsageError(`claim "${id}" has no lab yet (see \`labs list\`)`);
+      throw new UsageError(`unknown lab or claim "${id}"${didYouMean(id, [...labs.map((l) => l.id), ...labs.flatMap((l) => l.claims)], ' (see `labs list`)')}`);
     }
     selected.set(lab.id, lab);
   }

@@ -10,7 +10,21 @@ const oneLineError = (stderr: string, pattern: RegExp) => {
   expect(stderr.trim()).toMatch(pattern);
 };
 
-describe('labs list, coverage, doctor', () => {
+describe('labs list, show, coverage, doctor', () => {
+  it("shows a lab's handout and its claims in both languages, or a claim without a lab, running nothing", async () => {
+    const lab = await labs(['show', 'k8s-etcd-quorum']);
+    expect(lab.exitCode).toBe(0);
+    expect(lab.stdout).toContain('starts:    Five hosts on a LAN');
+    expect(lab.stdout).toContain('etcd is deployed for high availability, usually with an odd number of members (3, 5, 7).');
+    expect(lab.stdout).toContain('etcd 支持高可用部署');
+    const claim = JSON.parse((await labs(['show', 'quic.header.long-form', '--json'])).stdout);
+    expect(claim.lab).toBeNull();
+    expect(claim.claims[0]).toMatchObject({ id: 'quic.header.long-form', section: 'QUIC 协议 › 头部结构' });
+    const viaClaim = JSON.parse((await labs(['show', 'k8s.scheduler.filters', '--json'])).stdout);
+    expect(viaClaim.lab.id).toBe('k8s-nodes');
+    expect(viaClaim.claims.map((c: { id: string }) => c.id)).toEqual(['k8s.daemonset.per-node', 'k8s.scheduler.filters', 'k8s.network.cross-node-path']);
+  });
+
   it('lists labs as JSON with their claim ids', async () => {
     const result = await labs(['list', '--json']);
     expect(result.exitCode).toBe(0);
@@ -53,6 +67,21 @@ describe('bad input: one line, non-zero exit', () => {
     const result = await labs(['list', '--labs-dir', join(FIXTURE_LABS, 'malformed')]);
     expect(result.exitCode).toBe(2);
     oneLineError(result.stderr, /^labs: malformed lab .*bad\.lab\.ts: timeLimitMs: /);
+  });
+
+  it('a mistyped name gets the nearest valid one: lab, claim, topic, command, flag', async () => {
+    for (const [args, hint] of [
+      [['run', 'tcp-lifecyle'], /unknown lab or claim "tcp-lifecyle" \(did you mean "tcp-lifecycle"\?\)/],
+      [['show', 'k8s.probe.liveness-restart'], /did you mean "k8s.probe.liveness-restarts"\?/],
+      [['list', '--topic', 'k8z'], /no labs for topic "k8z" \(did you mean "k8s"\?\)/],
+      [['run', '--topic', 'nosuchthing'], /no labs for topic "nosuchthing" \(topics with labs: dns, docker,/],
+      [['lst'], /unknown command "lst" \(did you mean "list"\?\)/],
+      [['list', '--jsn'], /Unknown option '--jsn' \(did you mean "--json"\?\)/],
+    ] as const) {
+      const result = await labs([...args]);
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      oneLineError(result.stderr, hint);
+    }
   });
 
   it('an unknown command, flag or --jobs value', async () => {

@@ -1,9 +1,12 @@
 /** `labs list`: the labs, their topics and the claims they test. */
 import { labIndex } from '../../core/registry.ts';
 import type { Flags } from '../flags.ts';
+import { unknownTopic } from '../topics.ts';
 
 export async function list(_args: string[], flags: Flags): Promise<number> {
-  const labs = (await labIndex(flags['labs-dir'])).filter((l) => !flags.topic || l.topic === flags.topic);
+  const all = await labIndex(flags['labs-dir']);
+  const labs = all.filter((l) => !flags.topic || l.topic === flags.topic);
+  if (flags.topic && !labs.length) throw unknownTopic(flags.topic, all);
   if (flags.json) {
     const rows = labs.map((lab) => ({ id: lab.id, title: lab.title, topic: lab.topic, claims: lab.claims, requires: lab.requires, timeLimitMs: lab.timeLimitMs, starts: lab.starts }));
     process.stdout.write(`${JSON.stringify({ labs: rows }, null, 2)}\n`);

@@ -10,6 +10,7 @@ import { newRunId, registerRun } from '../../resources/run-state.ts';
 import { progressPrinter, verdictTable } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write.ts';
 import type { Flags } from '../flags.ts';
+import { unknownTopic } from '../topics.ts';
 
 function parseJobs(value: string | undefined): number {
   if (value === undefined) return 1;
@@ -24,7 +25,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   if (flags.all) selected = labs;
   else if (flags.topic) {
     selected = labs.filter((l) => l.topic === flags.topic);
-    if (!selected.length) throw new UsageError(`no labs for topic "${flags.topic}" (topics with labs: ${[...new Set(labs.map((l) => l.topic))].join(', ')})`);
+    if (!selected.length) throw unknownTopic(flags.topic, labs);
   } else if (ids.length) selected = selectLabs(labs, ids);
   else throw new UsageError('nothing to run: give lab or claim ids, --topic T or --all');
   const jobs = parseJobs(flags.jobs);
