@@ -11,6 +11,7 @@ export const OPTIONS = {
   expect: { type: 'string' },
   'write-expect': { type: 'string' },
   'labs-dir': { type: 'string' },
+  lang: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

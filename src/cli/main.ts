@@ -23,7 +23,8 @@ commands:
   report <results.json> --report DIR | --junit FILE
                                      render the reports of an earlier --json run
 options for every command:
-  --labs-dir DIR                     where lab files live (default: the labs/ folder)`;
+  --labs-dir DIR                     where lab files live (default: the labs/ folder)
+  --lang en|zh                       language of claim texts and report headings (default: from LANG)`;
 
 type Command = (args: string[], flags: Flags) => Promise<number>;
 

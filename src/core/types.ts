@@ -70,6 +70,8 @@ export interface ClaimResult {
   summary: string;
   observed: Record<string, unknown>;
   evidence: Evidence[];
+  /** The claim as the study sheet says it (English and Chinese) and its section; added to a run's results when they are reported. */
+  statement?: { section: string; en: string; zh: string };
 }
 
 export type Environment = Record<string, string>;
@@ -101,5 +103,7 @@ export interface LabResult {
 export interface RunReport {
   runId: string;
   startedAt: string;
+  /** The language the run's reports were written in for people (en or zh); JSON field names and verdicts stay English. */
+  lang?: 'en' | 'zh';
   labs: LabResult[];
 }

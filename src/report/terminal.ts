@@ -1,6 +1,7 @@
 /** The terminal view: progress lines while labs run, then a verdict table. */
 import type { RunEvent } from '../core/runner.ts';
 import type { LabResult, Verdict } from '../core/types.ts';
+import { statementOf, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
 
 const color = (code: number) => (text: string) => (process.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[${code}m${text}\x1b[0m` : text);
 const green = color(32);
@@ -25,18 +26,35 @@ export function progressPrinter(write: (line: string) => void): (event: RunEvent
   };
 }
 
-export function verdictTable(results: LabResult[]): string {
-  const rows: string[][] = [];
+/**
+ * The verdicts: per claim its lab, id and verdict, the claim as the sheet says it (in `lang`), and
+ * below it what the lab observed.
+ */
+export function verdictTable(results: LabResult[], lang: Lang = 'en'): string {
+  const words = WORDS[lang];
+  const rows: { cells: string[]; verdict: string; says: string; observed: string }[] = [];
   for (const lab of results) {
-    if (lab.claims.length === 0) rows.push([lab.id, '-', lab.status, lab.reason ?? '']);
-    for (const claim of lab.claims) rows.push([lab.id, claim.id, claim.verdict, claim.summary]);
+    if (lab.claims.length === 0) rows.push({ cells: [lab.id, '-'], verdict: lab.status, says: lab.reason ?? '', observed: '' });
+    for (const claim of lab.claims) rows.push({ cells: [lab.id, claim.id], verdict: claim.verdict, says: statementOf(claim)?.[lang] ?? '', observed: claim.summary });
   }
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 5));
+  const label = (verdict: string) => (VERDICT_WORDS[lang] as Record<string, string>)[verdict] ?? verdict;
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r.cells[i]!.length), 5));
+  const verdictWidth = Math.max(...rows.map((r) => displayWidth(label(r.verdict))), displayWidth(words.verdict));
+  const indent = ' '.repeat(widths[0]! + widths[1]! + verdictWidth + 6);
   const lines = rows.map((r) => {
-    const verdict = r[2]!.padEnd(widths[2]!);
-    const painted = (VERDICT_COLOR as Record<string, (s: string) => string>)[r[2]!]?.(verdict) ?? red(verdict);
-    return `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${painted}  ${r[3]}`;
+    const text = label(r.verdict);
+    const padded = text + ' '.repeat(verdictWidth - displayWidth(text));
+    const painted = (VERDICT_COLOR as Record<string, (s: string) => string>)[r.verdict]?.(padded) ?? red(padded);
+    const first = `${r.cells[0]!.padEnd(widths[0]!)}  ${r.cells[1]!.padEnd(widths[1]!)}  ${painted}  ${r.says}`;
+    return r.observed ? `${first}\n${indent}${dim('→')} ${r.observed}` : first;
   });
-  const header = `${'lab'.padEnd(widths[0]!)}  ${'claim'.padEnd(widths[1]!)}  ${'verdict'.padEnd(widths[2]!)}  summary`;
+  const header = `${words.lab.padEnd(widths[0]! - displayWidth(words.lab) + words.lab.length)}  ${words.claim.padEnd(widths[1]! - displayWidth(words.claim) + words.claim.length)}  ${words.verdict + ' '.repeat(verdictWidth - displayWidth(words.verdict))}  ${words.says} / → ${words.observed}`;
   return [header, ...lines].join('\n');
+}
+
+/** Columns a string takes in a terminal: CJK characters take two. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1;
+  return width;
 }

@@ -77,6 +77,7 @@ describe('bad input: one line, non-zero exit', () => {
       [['run', '--topic', 'nosuchthing'], /no labs for topic "nosuchthing" \(topics with labs: dns, docker,/],
       [['lst'], /unknown command "lst" \(did you mean "list"\?\)/],
       [['list', '--jsn'], /Unknown option '--jsn' \(did you mean "--json"\?\)/],
+      [['run', 'tcp-lifecycle', '--lang', 'fr'], /--lang takes en or zh, not "fr"/],
     ] as const) {
       const result = await labs([...args]);
       expect(result.exitCode, args.join(' ')).toBe(2);

@@ -3,6 +3,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../core/registry.ts';
 import type { RunReport } from '../../core/types.ts';
+import { resolveLang } from '../../report/lang.ts';
 import { writeReports } from '../../report/write.ts';
 import type { Flags } from '../flags.ts';
 
@@ -16,6 +17,7 @@ export async function report(args: string[], flags: Flags): Promise<number> {
     throw new UsageError(`cannot read results ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
   if (!Array.isArray(parsed.labs)) throw new UsageError(`malformed results ${file}: no "labs" array`);
+  if (flags.lang !== undefined || !parsed.lang) parsed.lang = resolveLang(flags.lang);
   writeReports(parsed, { html: flags.report, junit: flags.junit });
   // Kept captures and files sit beside the results they belong to; the new report links to them.
   const artifacts = join(dirname(resolve(file)), 'artifacts');

@@ -7,6 +7,7 @@ import type { RunReport } from '../../core/types.ts';
 import { reportStray } from '../../resources/cancel.ts';
 import { reapDeadRuns } from '../../resources/reaper.ts';
 import { newRunId, registerRun } from '../../resources/run-state.ts';
+import { resolveLang, withStatements } from '../../report/lang.ts';
 import { progressPrinter, verdictTable } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write.ts';
 import type { Flags } from '../flags.ts';
@@ -29,6 +30,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   } else if (ids.length) selected = selectLabs(labs, ids);
   else throw new UsageError('nothing to run: give lab or claim ids, --topic T or --all');
   const jobs = parseJobs(flags.jobs);
+  const lang = resolveLang(flags.lang);
   const baseline = flags.expect ? readBaseline(flags.expect) : undefined;
 
   const human = (line: string) => process.stderr.write(`${line}\n`);
@@ -94,10 +96,10 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
     const leftSomething = sharedCleanupFailed || !results || results.some((r) => r.reason?.includes('clean-up failed'));
     if (!leftSomething) unregister();
   }
-  const report: RunReport = { runId, startedAt, labs: results };
+  const report: RunReport = { runId, startedAt, lang, labs: withStatements(results) };
 
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(`\n${verdictTable(results)}\n`);
+  else process.stdout.write(`\n${verdictTable(results, lang)}\n`);
   writeReports(report, { html: flags.report, junit: flags.junit });
   if (flags['write-expect']) writeBaseline(flags['write-expect'], results);
 
