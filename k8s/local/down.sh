@@ -52,7 +52,7 @@ step() { log "$(printf '%5d ms  %s' $((($(date +%s%N) - T0) / 1000000)) "$*")"; 
 # 0. worker nodes (join.sh), each as leave.sh takes one away.
 if [[ -s $S/host/workers ]]; then
   while read -r name _; do
-    "$LOCAL_DIR/leave.sh" "$S" "${name#w}" || log "worker $name: leave.sh left something"
+    "$LOCAL_DIR/leave.sh" "$S" "${name#w}" </dev/null || log "worker $name: leave.sh left something"
   done < <(cat "$S/host/workers")
   step "worker nodes gone"
 fi

@@ -41,6 +41,7 @@ HOST_UNDERLAY_IP=100.71.$I.1
 WORKER_IP=100.71.$I.2
 IFS=. read -r a b _ _ <<<"${POD_CIDR%/*}"
 CLUSTER_CIDR=$a.$b.0.0/16
+POD_TO_POD_MATCH=(-s "$CLUSTER_CIDR" -d "$CLUSTER_CIDR" -m mark ! --mark 0x4000/0x4000)
 HOST_POD_NET=${POD_CIDR%/*}
 WORKER_POD_NET=$a.$b.$I.0
 WORKER_POD_CIDR=$WORKER_POD_NET/24
@@ -96,15 +97,17 @@ in_ns ip addr add "$WORKER_POD_NET/32" dev vxlan0
 in_ns ip neigh replace "$HOST_POD_NET" lladdr "$HOST_MAC" dev vxlan0 nud permanent
 in_ns ip route add "$POD_CIDR" via "$HOST_POD_NET" dev vxlan0 onlink
 # Pod to pod keeps its addresses: the bridge plugin masquerades everything leaving its own subnet,
-# so an earlier rule accepts pod-to-pod traffic in nat POSTROUTING (down.sh removes CNI-* chains).
+# so an earlier rule accepts pod-to-pod traffic in nat POSTROUTING, except what kube-proxy marked
+# for masquerading (0x4000: a pod reaching itself through a Service), as flannel does. leave.sh
+# removes it with the last worker, down.sh with every CNI-* chain.
 for ns in host worker; do
   run=()
   [[ $ns == worker ]] && run=(ip netns exec "$NETNS")
-  "${run[@]}" iptables -w -t nat -N CNI-LABS-POD-TO-POD 2>/dev/null || true
-  "${run[@]}" iptables -w -t nat -C CNI-LABS-POD-TO-POD -j ACCEPT 2>/dev/null ||
-    "${run[@]}" iptables -w -t nat -A CNI-LABS-POD-TO-POD -j ACCEPT
-  "${run[@]}" iptables -w -t nat -C POSTROUTING -s "$CLUSTER_CIDR" -d "$CLUSTER_CIDR" -j CNI-LABS-POD-TO-POD 2>/dev/null ||
-    "${run[@]}" iptables -w -t nat -I POSTROUTING 1 -s "$CLUSTER_CIDR" -d "$CLUSTER_CIDR" -j CNI-LABS-POD-TO-POD
+  "${run[@]}" iptables -w -t nat -N "$POD_TO_POD_CHAIN" 2>/dev/null || true
+  "${run[@]}" iptables -w -t nat -C "$POD_TO_POD_CHAIN" -j ACCEPT 2>/dev/null ||
+    "${run[@]}" iptables -w -t nat -A "$POD_TO_POD_CHAIN" -j ACCEPT
+  "${run[@]}" iptables -w -t nat -C POSTROUTING "${POD_TO_POD_MATCH[@]}" -j "$POD_TO_POD_CHAIN" 2>/dev/null ||
+    "${run[@]}" iptables -w -t nat -I POSTROUTING 1 "${POD_TO_POD_MATCH[@]}" -j "$POD_TO_POD_CHAIN"
 done
 
 # --- credentials and configuration, derived from the first node's -------------------------------
@@ -178,7 +181,11 @@ start kube-proxy kube-proxy --config "$W/config/kube-proxy.yaml" --v=1
 
 kube() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 worker_ready() { [[ $(kube get node "$WORKER" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]; }
-not_ready_taint_gone() { ! kube get node "$WORKER" -o 'jsonpath={.spec.taints[*].key}' | grep -q node.kubernetes.io/not-ready; }
+not_ready_taint_gone() {
+  local taints
+  taints=$(kube get node "$WORKER" -o 'jsonpath={.spec.taints[*].key}') || return 1
+  [[ $taints != *node.kubernetes.io/not-ready* ]]
+}
 wait_for "node $WORKER to be Ready" 60 worker_ready || die "node $WORKER not Ready"
 T_READY=$(ms_since "$T0")
 wait_for "the worker's kube-proxy to sync" 30 in_ns curl -sf --max-time 1 http://127.0.0.1:10256/healthz || die "the worker's kube-proxy is not healthy"

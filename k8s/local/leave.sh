@@ -46,7 +46,8 @@ unmount_under "$W"
 ip netns del "$NETNS" 2>/dev/null
 ip link del "$UNDERLAY" 2>/dev/null
 ip link del "$OVERLAY" 2>/dev/null
-command -v conntrack >/dev/null && for sel in "-s $WORKER_POD_CIDR" "-d $WORKER_POD_CIDR"; do
+underlay=100.71.${NAME#w}.0/24
+command -v conntrack >/dev/null && for sel in "-s $WORKER_POD_CIDR" "-d $WORKER_POD_CIDR" "-r $WORKER_POD_CIDR" "-q $WORKER_POD_CIDR" "-s $underlay" "-d $underlay"; do
   # shellcheck disable=SC2086
   conntrack -D $sel >/dev/null 2>&1
 done
@@ -71,4 +72,11 @@ if ((${#leftovers[@]})); then
 fi
 rm -rf --one-file-system "$W"
 sed -i "/^$NAME /d" "$S/host/workers"
+# The last worker gone: the host's pod-to-pod rule and chain too (join.sh made them).
+if [[ ! -s $S/host/workers ]]; then
+  iptables-save -t nat | sed -n "s/^-A \(POSTROUTING .* -j $POD_TO_POD_CHAIN\)\$/\1/p" | while read -r rule; do
+    eval "iptables -w -t nat -D $rule"
+  done
+  iptables -w -t nat -F "$POD_TO_POD_CHAIN" 2>/dev/null && iptables -w -t nat -X "$POD_TO_POD_CHAIN"
+fi
 log "worker $NAME gone"

@@ -157,3 +157,6 @@ remove_pods() { # containerd's pid name, its socket
   # shellcheck disable=SC2086
   "${cri[@]}" rmp -f $pods >/dev/null 2>&1 || log "crictl rmp failed for some pods"
 }
+
+# join.sh's chain that keeps pod-to-pod traffic between nodes unmasqueraded (host side).
+POD_TO_POD_CHAIN=CNI-LABS-POD-TO-POD

@@ -61,7 +61,7 @@ export function judgeCloudControllers(o: CloudControllersObservation): ClaimResu
   return {
     id: 'k8s.ccm.controllers',
     verdict: 'refuted',
-    summary: `The cloud-controller-manager of v1.35 lists ${ccm.join(', ')}: ${found.filter((f) => f.controllers.length).map((f) => `${f.sheet} → ${f.controllers.join(', ')}`).join('; ')}, but no ${missing.join(' or ')}. Volumes are the kube-controller-manager's business (${volumesInKcm.join(', ')}), and cloud disks are attached by CSI drivers, not by a cloud controller. The program also carries no cloud of its own: "${o.withAnInTreeCloud}".`,
+    summary: `The cloud-controller-manager of v1.35 lists ${ccm.join(', ')}: ${found.filter((f) => f.controllers.length).map((f) => `${f.sheet} → ${f.controllers.join(', ')}`).join('; ')}, but no ${missing.join(' or ')}. Volumes are the kube-controller-manager's business (${volumesInKcm.join(', ')}), and cloud disks are attached by CSI drivers, not by a cloud controller.${/unknown cloud provider|not registered/i.test(o.withAnInTreeCloud) ? ` The program also carries no cloud of its own: "${o.withAnInTreeCloud}".` : ''}`,
     observed,
     evidence,
   };

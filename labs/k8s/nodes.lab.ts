@@ -88,12 +88,16 @@ export function judgeDaemonSet(o: NodesObservation): ClaimResult {
   if (!alone || !joined || !left) return { id: 'k8s.daemonset.per-node', verdict: 'unverifiable', summary: 'The lab did not reach every stage (one node, worker joined, worker left), so the DaemonSets could not be followed.', observed, evidence };
   const onePerNode = (s: DaemonSetState, nodes: string[]) => nodes.every((n) => s.podsByNode[n] === 1) && Object.keys(s.podsByNode).length === nodes.length;
   const followedJoin = onePerNode(alone.tolerating, [o.first]) && onePerNode(joined.tolerating, [o.first, o.worker]) && joined.tolerating.desired === 2;
+  if (followedJoin && left.tolerating.desired === 1 && left.tolerating.podsByNode[o.worker])
+    return { id: 'k8s.daemonset.per-node', verdict: 'unverifiable', summary: `The DaemonSet followed the worker in (one pod on each node) and wanted 1 pod once it left, but the worker's pod was still in the API when the lab stopped waiting for the pod garbage collector.`, observed, evidence };
   const followedLeave = left.tolerating.desired === 1 && !left.tolerating.podsByNode[o.worker];
   if (!followedJoin || !followedLeave)
     return { id: 'k8s.daemonset.per-node', verdict: 'refuted', summary: `The DaemonSet did not keep one pod per node: alone ${describeSpread(o, alone.tolerating.podsByNode)}; with the worker ${describeSpread(o, joined.tolerating.podsByNode)} (desired ${joined.tolerating.desired}); after it left ${describeSpread(o, left.tolerating.podsByNode)} (desired ${left.tolerating.desired}).`, observed, evidence };
-  const follows = `A DaemonSet that tolerates the worker's taint had one pod on the first node, got one on the worker ${o.workerPodRunningAfterReadyMs} ms after the worker was Ready, and after the worker left and its Node was deleted wanted 1 again, its pod there gone ${o.workerPodGoneAfterDeleteMs === null ? 'not yet' : `${o.workerPodGoneAfterDeleteMs} ms`} after the delete.`;
-  if (!joined.plain.podsByNode[o.worker])
-    return { id: 'k8s.daemonset.per-node', verdict: 'nuanced', summary: `${follows} But one pod per node holds only for nodes its pods tolerate and select: the same DaemonSet without the toleration wanted ${joined.plain.desired} pod with two nodes and left the tainted worker without one.`, observed, evidence };
+  const running = o.workerPodRunningAfterReadyMs === null ? '' : ` (running about ${Math.round(o.workerPodRunningAfterReadyMs / 1000)} s after the worker was Ready, to the second)`;
+  const gone = o.workerPodGoneAfterDeleteMs === null ? '' : `, its pod there removed by the pod garbage collector ${(o.workerPodGoneAfterDeleteMs / 1000).toFixed(1)} s after the delete`;
+  const follows = `A DaemonSet that tolerates the worker's taint had one pod on the first node, got one on the worker when it joined${running}, and after the worker left and its Node was deleted wanted 1 again${gone}.`;
+  if (joined.plain.desired === 1 && !joined.plain.podsByNode[o.worker])
+    return { id: 'k8s.daemonset.per-node', verdict: 'nuanced', summary: `${follows} But one pod per node holds only for the nodes a DaemonSet's pods tolerate (and select): the worker joins with a NoSchedule taint (the lab's join.sh gives it one, as clusters do to control-plane or dedicated nodes), and the same DaemonSet without the toleration wanted 1 pod with two nodes and left the worker without one.`, observed, evidence };
   return { id: 'k8s.daemonset.per-node', verdict: 'confirmed', summary: `${follows} Even the DaemonSet without a toleration ran on the tainted worker.`, observed, evidence };
 }
 
@@ -109,21 +113,24 @@ export function judgeFilters(o: NodesObservation): ClaimResult {
     { kind: 'table', title: 'One pod per filter: where the scheduler put it, or why it could not', columns: ['pod', 'filter', 'node', "scheduler's reason"], rows: o.filters.map((f) => [f.pod, f.filter, f.node ? shortNode(o, f.node) : 'Pending', f.reason]) },
     { kind: 'table', title: 'Deployments placed by rules across the two nodes', columns: ['Deployment', 'rule', 'pods per node', 'pending', 'reason'], rows: o.placements.map((p) => [p.deployment, p.rule, describeSpread(o, p.perNode), p.pending, p.reasons.join('; ')]) },
   ];
-  if (!untolerated || !tolerated || !resources || !anti || !spread) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: 'Not every filter pod or Deployment was observed.', observed, evidence };
+  const preferred = placement('preferred node affinity');
+  if (!untolerated || !tolerated || !resources || !anti || !spread || !preferred) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: 'Not every filter pod or Deployment was observed.', observed, evidence };
+  const undecided = [...o.filters.filter((f) => f.node === null && !f.reason).map((f) => f.pod), ...o.placements.filter((p) => p.pending > 0 && !p.reasons.some(Boolean)).map((p) => p.deployment)];
+  if (undecided.length) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: `The scheduler had neither placed nor refused ${undecided.join(', ')} when the lab stopped waiting.`, observed, evidence };
+  if ((preferred.perNode[o.first] ?? 0) < 3) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: `The preference for the first node alone did not concentrate the pods there (${describeSpread(o, preferred.perNode)}), so the spread constraint had nothing to work against.`, observed, evidence };
   const checks: [string, boolean][] = [
     ['a pod without the toleration was kept off the tainted worker', untolerated.node === null && /untolerated taint/.test(untolerated.reason)],
     ['the same pod with the toleration ran there', tolerated.node === o.worker],
     ['a pod asking for more CPU than any node has stayed Pending for Insufficient cpu', resources.node === null && /Insufficient cpu/.test(resources.reason)],
-    ['required pod anti-affinity allowed one replica per node and left the third Pending', Object.values(anti.perNode).every((c) => c === 1) && anti.pending === 1 && anti.reasons.some((r) => /anti-affinity/.test(r))],
+    ['required pod anti-affinity allowed one replica per node and left the third Pending', Object.keys(anti.perNode).length === 2 && Object.values(anti.perNode).every((c) => c === 1) && anti.pending === 1 && anti.reasons.some((r) => /anti-affinity/.test(r))],
     ['a topology spread constraint (maxSkew 1) split replicas evenly against a preference for one node', spread.pending === 0 && Object.keys(spread.perNode).length === 2 && Math.abs(Object.values(spread.perNode)[0]! - Object.values(spread.perNode)[1]!) <= 1],
   ];
   const failed = checks.filter(([, ok]) => !ok).map(([what]) => what);
   if (failed.length) return { id: 'k8s.scheduler.filters', verdict: 'refuted', summary: `Not as stated: ${failed.join('; ')} did not happen.`, observed, evidence };
-  const preferred = placement('preferred node affinity');
   return {
     id: 'k8s.scheduler.filters',
     verdict: 'confirmed',
-    summary: `Each filter decided a placement between two nodes: ${checks.map(([what]) => what).join('; ')} (${describeSpread(o, spread.perNode)}${preferred ? `, where the preference alone gave ${describeSpread(o, preferred.perNode)}` : ''}). The reasons are the scheduler's own: "${firstSentence(untolerated.reason)}", "${firstSentence(resources.reason)}".`,
+    summary: `Each filter decided a placement between two nodes: ${checks.map(([what]) => what).join('; ')} (${describeSpread(o, spread.perNode)}, where the preference alone gave ${describeSpread(o, preferred.perNode)}). The reasons are the scheduler's own: "${firstSentence(untolerated.reason)}", "${firstSentence(resources.reason)}".`,
     observed,
     evidence,
   };
@@ -142,7 +149,8 @@ export function judgeCrossNodePath(o: NodesObservation): ClaimResult {
   const [veth, , underlay, workerBridge] = overlay.hops;
   const encapsulated = underlay?.syn?.outer;
   const ttlDrop = veth!.syn!.ttl - workerBridge!.syn!.ttl;
-  const overlayPath = `Over the overlay the SYN left the client's veth with TTL ${veth!.syn!.ttl}, crossed cni0 into the first node's stack, went out wrapped in VXLAN (UDP ${encapsulated?.src} → ${encapsulated?.dst}, VNI ${encapsulated?.vni}) and reached the worker's cni0 with TTL ${workerBridge!.syn!.ttl} (${ttlDrop} routing hops: each node's stack)`;
+  const hops = ttlDrop === 2 ? `${ttlDrop} routing hops: each node's stack routed it once` : `${ttlDrop} routing hops, not the 2 that one pass through each node's stack makes`;
+  const overlayPath = `Over the overlay (VXLAN between the nodes, as flannel's vxlan backend sets it up; here join.sh does) the SYN left the client's veth with TTL ${veth!.syn!.ttl}, crossed cni0 into the first node's stack, went out wrapped in VXLAN (UDP ${encapsulated?.src} → ${encapsulated?.dst}, VNI ${encapsulated?.vni}) and reached the worker's cni0 with TTL ${workerBridge!.syn!.ttl} (${hops})`;
   if (!encapsulated) return { id: 'k8s.network.cross-node-path', verdict: 'refuted', summary: `The packet crossed the nodes without an overlay even where one was set up: on the underlay it was plain IP ${underlay?.syn?.src} → ${underlay?.syn?.dst}.`, observed, evidence };
   if (routed?.answeredBy && routed.hops.every((h) => h.point.includes('overlay') ? !h.syn : true) && routed.hops.some((h) => h.syn && !h.syn.outer && h.point.includes('underlay')))
     return { id: 'k8s.network.cross-node-path', verdict: 'nuanced', summary: `${overlayPath}. With the overlay's route replaced by a plain route over the underlay (what host-gw or BGP network plugins do), the same request was answered by ${routed.answeredBy} and crossed the underlay unwrapped, pod addresses and all: veth, bridge and both node stacks are on every path; the overlay is the network plugin's choice, not part of the path itself.`, observed, evidence };
@@ -226,7 +234,8 @@ export default defineLab({
     await until(async () => (await running('app=agent', workerName)).length === 1, 60_000, "the DaemonSet's pod on the worker", 250).catch(() => undefined);
     const workerPod = (await running('app=agent', workerName))[0];
     const runningAt = workerPod?.status?.containerStatuses?.[0]?.state?.running?.startedAt;
-    await sleep(1000); // the DaemonSet without the toleration has had its chance to place a pod there
+    // The controller placed the tolerating DaemonSet's pod on the new node; a second more for the other one to have done so too if it would.
+    await sleep(1000);
     await recordStage('worker joined');
 
     ctx.step('the scheduler between two nodes: a taint, resources, anti-affinity, a spread constraint');
@@ -275,7 +284,7 @@ export default defineLab({
         { point: `client's veth ${veth} (first node)`, iface: veth, filter: `host ${serverIp}` },
         { point: `overlay device ${e.WORKER_OVERLAY} (first node)`, iface: e.WORKER_OVERLAY!, filter: `host ${serverIp}` },
         { point: `underlay link ${e.WORKER_UNDERLAY} (between the nodes)`, iface: e.WORKER_UNDERLAY!, filter: `host ${serverIp} or udp port 4789` },
-        { point: "worker's cni0", iface: 'cni0', netns: e.WORKER_NETNS!, filter: `host ${serverIp}` },
+        { point: `worker's ${kube.env.BRIDGE}`, iface: kube.env.BRIDGE!, netns: e.WORKER_NETNS!, filter: `host ${serverIp}` },
       ];
       const request = async (mode: PathRun['mode']) => {
         const scope = ctx.scope.child(`${mode} request`);
@@ -299,7 +308,8 @@ export default defineLab({
     const deletedAt = Date.now();
     await kube.core.deleteNode({ name: workerName });
     await until(async () => (await daemonSetState(kube, namespace, 'agent')).desired === 1, 30_000, 'the DaemonSet to want one pod', 250).catch(() => undefined);
-    const gone = await until(async () => !(await podsOf(kube, namespace, 'app=agent')).some((p) => p.spec?.nodeName === workerName), 75_000, "the worker's DaemonSet pod to go", 500).then(() => Date.now() - deletedAt, () => null);
+    // The pod garbage collector removes pods of a deleted node after a 40 s quarantine.
+    const gone = await until(async () => !(await podsOf(kube, namespace, 'app=agent')).some((p) => p.spec?.nodeName === workerName), 100_000, "the worker's DaemonSet pod to go", 500).then(() => Date.now() - deletedAt, () => null);
     await recordStage('worker left');
 
     const observation: NodesObservation = {

@@ -31,7 +31,7 @@ export interface SchedulingObservation {
   admitted: { requestedCpu: string | null; limitRangerAnnotation: string | null; defaultCpuRequest: string };
   /** Watch events of the pod, ms after the create call. */
   watch: { at: number; type: string; node: string | null; phase: string; conditions: string[] }[];
-  /** The audit log's records of the pod, ms after the create call (stageTimestamp). */
+  /** The audit log's records of the pod, ms after the create call: when the apiserver received each request (requestReceivedTimestamp). */
   audit: { at: number; verb: string; subresource: string; user: string; code: number }[];
   events: { reason: string; component: string; message: string }[];
   cri: {
@@ -64,10 +64,11 @@ export function judgeFlow(o: SchedulingObservation): ClaimResult {
     { kind: 'table', title: 'The pod as a watch saw it (ms after the create call)', columns: ['ms', 'event', 'node', 'phase', 'conditions True'], rows: o.watch.map((w) => [w.at, w.type, w.node ?? '-', w.phase, w.conditions.join(', ')]) },
     { kind: 'path', title: 'From the create call to a running container: who did each step', hops: [{ address: 'create', note: created ? `${created.user}, ${created.at} ms` : 'not in audit log' }, { address: 'validate + admit', note: o.admitted.limitRangerAnnotation ? 'LimitRanger filled in CPU' : 'no admission trace' }, { address: 'schedule + bind', note: bound ? `${bound.user}, ${bound.at} ms` : 'no binding seen' }, { address: 'kubelet', note: kubeletStatus ? `${kubeletStatus.user.replace('system:node:', 'node ')}, ${kubeletStatus.at} ms` : 'no status from a node' }, { address: 'Running', note: running ? `${running.at} ms` : 'never' }] },
   ];
-  if (!created || !running) return { id: 'k8s.scheduling.flow', verdict: 'unverifiable', summary: `The pod's ${created ? 'Running phase' : 'create record'} was not observed, so the flow cannot be read.`, observed, evidence };
+  const unseen = [!created && 'its create record', !bound && 'a binding record', !kubeletStatus && "a node's status record", !running && 'its Running phase'].filter(Boolean);
+  if (unseen.length || !created || !running) return { id: 'k8s.scheduling.flow', verdict: 'unverifiable', summary: `The pod's ${unseen.join(', ')} was not observed, so the flow cannot be read.`, observed, evidence };
   const validated = o.invalid.code === 422 && !o.invalid.stored;
   const admitted = o.admitted.requestedCpu === o.admitted.defaultCpuRequest && !!o.admitted.limitRangerAnnotation;
-  const inOrder = !!bound && !!kubeletStatus && created.at <= bound.at && bound.at <= kubeletStatus.at && kubeletStatus.at <= running.at + 1000;
+  const inOrder = created.at <= bound!.at && bound!.at <= kubeletStatus!.at;
   const byWhom = /kube-scheduler/.test(bound?.user ?? '') && /^system:node:/.test(kubeletStatus?.user ?? '');
   if (!validated || !admitted || !inOrder || !byWhom) {
     const wrong = [!validated && `the invalid pod was answered ${o.invalid.code}${o.invalid.stored ? ' and stored' : ''}`, !admitted && `admission left the pod's CPU request at ${o.admitted.requestedCpu ?? 'none'}`, !inOrder && 'the binding and the kubelet\'s status did not follow the create in that order', !byWhom && `the binding came from ${bound?.user ?? 'nobody'} and the status from ${kubeletStatus?.user ?? 'nobody'}`].filter(Boolean);
@@ -94,6 +95,9 @@ export function judgeCri(o: SchedulingObservation): ClaimResult {
   const throughCri = c.endpoint.startsWith('unix://') && c.criContainerIds.includes(apiId) && c.kubeletConnections > 0 && /containerd-shim/.test(c.process.parent) && !/kubelet/.test(c.process.parent + c.process.grandparent);
   if (!throughCri) return { id: 'k8s.runtime.cri', verdict: 'refuted', summary: `The kubelet did not drive the container through a CRI endpoint as stated: endpoint ${c.endpoint}, ${c.kubeletConnections} connections, container listed by crictl: ${c.criContainerIds.includes(apiId)}, parent ${c.process.parent}.`, observed, evidence };
   const containerd = `The kubelet talks to ${c.runtimeVersion} over its CRI socket (${c.kubeletConnections} open connections from the kubelet to ${c.endpoint.replace('unix://', '')}); crictl, a bare CRI client, lists the very container the API reports; the container's process is a child of ${c.process.parent}, not of the kubelet.`;
+  // Docker's answer to a CRI (gRPC over HTTP/2) call: an HTTP/1.1 reply where a gRPC frame should be.
+  const notCri = /HTTP\/1\.1|frame too large|Unimplemented/i.test(c.docker.output);
+  if (!c.docker.answered && !notCri) return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: `${containerd} Whether the Docker Engine speaks CRI could not be told: the call failed without an answer from it (${c.docker.output}).`, observed, evidence };
   if (!c.docker.answered) return { id: 'k8s.runtime.cri', verdict: 'nuanced', summary: `${containerd} But the Docker Engine named by the sheet does not speak CRI: asked the CRI's Version call on its own socket it answered: ${c.docker.output}. Kubernetes 1.24 removed the kubelet's built-in Docker adapter (dockershim); Docker Engine works only through the separate cri-dockerd adapter.`, observed, evidence };
   return { id: 'k8s.runtime.cri', verdict: 'confirmed', summary: `${containerd} The Docker Engine answered the CRI too.`, observed, evidence };
 }
@@ -143,7 +147,7 @@ export default defineLab({
       .filter((l) => l.includes(`"namespace":"${namespace}"`))
       .map((l) => JSON.parse(l))
       .filter((e) => e.objectRef?.name === 'flow' && e.stage === 'ResponseComplete')
-      .map((e) => ({ at: new Date(e.stageTimestamp).getTime() - t0, verb: e.verb, subresource: e.objectRef.subresource ?? '', user: e.user.username, code: e.responseStatus?.code ?? 0 }));
+      .map((e) => ({ at: new Date(e.requestReceivedTimestamp).getTime() - t0, verb: e.verb, subresource: e.objectRef.subresource ?? '', user: e.user.username, code: e.responseStatus?.code ?? 0 }));
     const events = (await kube.core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=flow' })).items.map((e) => ({ reason: e.reason ?? '', component: e.reportingComponent || e.source?.component || '', message: e.message ?? '' }));
 
     ctx.step("the container seen from the node: the kubelet's endpoint, its connections, crictl, /proc");

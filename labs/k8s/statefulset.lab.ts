@@ -15,7 +15,7 @@
  * and the claims left after it; the two files after the container restart and after the pod was
  * replaced.
  */
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
@@ -27,11 +27,11 @@ import { isPodReady, kubernetesCluster } from '../../src/systems/kubernetes.ts';
 const REPLICAS = 3;
 
 export interface StatefulSetObservation {
-  /** ms after the StatefulSet was created: first seen, and first seen Ready. */
-  created: { pod: string; createdAt: number; readyAt: number | null }[];
+  /** ms after the StatefulSet was created: first seen, first seen Ready, and whether the pod before it was Ready when it was first seen. */
+  created: { pod: string; createdAt: number; readyAt: number | null; previousReadyWhenSeen: boolean }[];
   pods: { pod: string; hostname: string; claim: string; file: string }[];
   replaced: { pod: string; uidBefore: string; uidAfter: string; claimBefore: string; claimAfter: string; fileBefore: string; fileAfter: string } | null;
-  /** Pods deleted when scaled down to 1, in the order they went, ms after the scale call. */
+  /** Pods deleted when scaled down to 1, in the order a watch saw them deleted, ms after the scale call. */
   scaleDown: { pod: string; goneAt: number }[];
   claimsAfterScaleDown: string[];
   volumes: { written: string; restarts: number; emptyDirAfterRestart: string; emptyDirAfterReplace: string; claimAfterReplace: string; podUidChanged: boolean };
@@ -48,14 +48,14 @@ export function judgeStatefulSet(o: StatefulSetObservation): ClaimResult {
     { kind: 'table', title: 'Scaled down to 1: pods in the order they went', columns: ['pod', 'gone (ms after the scale call)'], rows: o.scaleDown.map((s) => [s.pod, s.goneAt]) },
   ];
   if (created.length !== REPLICAS || !o.replaced || o.scaleDown.length !== REPLICAS - 1) return { id: 'k8s.statefulset.identity', verdict: 'unverifiable', summary: `The lab saw ${created.length} of ${REPLICAS} pods created, ${o.replaced ? 'the' : 'no'} replacement and ${o.scaleDown.length} of ${REPLICAS - 1} deletions.`, observed, evidence };
-  const inOrder = created.every((c, i) => i === 0 || (created[i - 1]!.readyAt !== null && c.createdAt >= created[i - 1]!.readyAt! - 1000));
+  const inOrder = created.every((c, i) => i === 0 || c.previousReadyWhenSeen);
   const names = o.pods.every((p) => p.hostname === p.pod);
   const r = o.replaced;
   const kept = r.uidAfter !== r.uidBefore && r.claimAfter === r.claimBefore && r.fileAfter === r.fileBefore && r.fileBefore.includes(r.pod);
-  const reverse = o.scaleDown.every((s, i) => i === 0 || ordinal(s.pod) < ordinal(o.scaleDown[i - 1]!.pod)) && o.scaleDown.every((s, i) => i === 0 || s.goneAt >= o.scaleDown[i - 1]!.goneAt);
+  const reverse = o.scaleDown.every((s, i) => i === 0 || ordinal(s.pod) < ordinal(o.scaleDown[i - 1]!.pod));
   const claimsStay = o.claimsAfterScaleDown.length === REPLICAS;
   const checks: [string, boolean][] = [
-    [`pods were created one at a time, each after the one before was Ready (${created.map((c) => `${c.pod} at ${c.createdAt} ms`).join(', ')})`, inOrder],
+    [`pods were created one at a time, each first seen when the one before was already Ready (${created.map((c) => `${c.pod} at ${c.createdAt} ms`).join(', ')})`, inOrder],
     [`each pod's host name is its stable name`, names],
     [`${r.pod} deleted came back as ${r.pod} (a new pod, uid ${r.uidBefore.slice(0, 8)} → ${r.uidAfter.slice(0, 8)}) on the same claim ${r.claimAfter}, still holding "${r.fileAfter}"`, kept],
     [`scaled down, pods went in reverse order (${o.scaleDown.map((s) => `${s.pod} at ${s.goneAt} ms`).join(', ')})`, reverse],
@@ -73,13 +73,15 @@ export function judgeVolumeLifecycle(o: StatefulSetObservation): ClaimResult {
   const evidence: Evidence[] = [
     { kind: 'table', title: `A file written to two volumes of one pod ("${v.written}"), read back later`, columns: ['volume', 'after the container restarted', 'after the pod was deleted and made again'], rows: [['emptyDir', v.emptyDirAfterRestart || '(gone)', v.emptyDirAfterReplace || '(gone)'], ['PersistentVolumeClaim (hostPath PV)', '-', v.claimAfterReplace || '(gone)']] },
   ];
-  if (v.restarts < 1 || !v.podUidChanged) return { id: 'k8s.volume.lifecycle', verdict: 'unverifiable', summary: `The container ${v.restarts < 1 ? 'was not restarted' : 'restarted'} and the pod ${v.podUidChanged ? 'was' : 'was not'} replaced: the lifetimes could not be compared.`, observed, evidence };
+  if (v.restarts < 1 || !v.podUidChanged || !v.written) return { id: 'k8s.volume.lifecycle', verdict: 'unverifiable', summary: `The container ${v.restarts < 1 ? 'was not restarted' : 'restarted'} and the pod ${v.podUidChanged ? 'was' : 'was not'} replaced: the lifetimes could not be compared.`, observed, evidence };
   if (v.claimAfterReplace !== v.written) return { id: 'k8s.volume.lifecycle', verdict: 'refuted', summary: `Even the PersistentVolume lost the file when the pod was replaced (read "${v.claimAfterReplace}").`, observed, evidence };
   if (v.emptyDirAfterReplace === v.written) return { id: 'k8s.volume.lifecycle', verdict: 'confirmed', summary: 'Both the emptyDir and the PersistentVolume kept the file across a new pod.', observed, evidence };
+  const acrossRestart = v.emptyDirAfterRestart === v.written ? `which survived the container's restart (${v.restarts} restart${v.restarts === 1 ? '' : 's'})` : `which was already ${v.emptyDirAfterRestart ? `"${v.emptyDirAfterRestart}"` : 'gone'} after the container's restart`;
+  const lives = v.emptyDirAfterRestart === v.written ? 'an emptyDir lives exactly as long as its pod, longer than its containers' : 'an emptyDir did not even outlive the container';
   return {
     id: 'k8s.volume.lifecycle',
     verdict: 'nuanced',
-    summary: `Only for persistent volumes. The PersistentVolumeClaim's file outlived the pod (a new pod read "${v.claimAfterReplace}"), but the emptyDir's file, which survived the container's restart (${v.restarts} restart${v.restarts === 1 ? '' : 's'}), was ${v.emptyDirAfterReplace ? `"${v.emptyDirAfterReplace}"` : 'gone'} in the new pod: an emptyDir lives exactly as long as its pod, longer than its containers.`,
+    summary: `Only for persistent volumes. The PersistentVolumeClaim's file outlived the pod (a new pod read "${v.claimAfterReplace}"), but the emptyDir's file, ${acrossRestart}, was ${v.emptyDirAfterReplace ? `"${v.emptyDirAfterReplace}"` : 'gone'} in the new pod: ${lives}.`,
     observed,
     evidence,
   };
@@ -136,14 +138,21 @@ export default defineLab({
         },
       },
     });
-    const seen = new Map<string, { createdAt: number; readyAt: number | null }>();
+    const seen = new Map<string, { createdAt: number; readyAt: number | null; previousReadyWhenSeen: boolean }>();
     await until(async () => {
-      for (const p of await pods('app=web')) {
+      const now = Date.now() - t0;
+      const listed = await pods('app=web');
+      // Readiness first, so that a pod and its successor seen in one poll are judged on that poll.
+      for (const p of listed) {
+        const entry = seen.get(p.metadata!.name!);
+        if (entry && entry.readyAt === null && isPodReady(p)) entry.readyAt = now;
+      }
+      const readyNow = new Set(listed.filter(isPodReady).map((p) => p.metadata!.name!));
+      for (const p of listed) {
         const name = p.metadata!.name!;
+        if (seen.has(name)) continue;
         // First seen (polled every 100 ms): creationTimestamp has whole seconds only.
-        const entry = seen.get(name) ?? { createdAt: Date.now() - t0, readyAt: null };
-        if (entry.readyAt === null && isPodReady(p)) entry.readyAt = Date.now() - t0;
-        seen.set(name, entry);
+        seen.set(name, { createdAt: now, readyAt: isPodReady(p) ? now : null, previousReadyWhenSeen: readyNow.has(`web-${ordinal(name) - 1}`) });
       }
       return seen.size === REPLICAS && [...seen.values()].every((e) => e.readyAt !== null);
     }, 90_000, 'the StatefulSet to be Ready', 100);
@@ -163,15 +172,18 @@ export default defineLab({
     const after = await describe(again);
 
     ctx.step('scaled down to 1');
-    const tScale = Date.now();
+    const scaleDown: StatefulSetObservation['scaleDown'] = [];
+    let tScale = 0;
+    // The order the API server deleted them in, as a watch delivers it (a poll could see both gone at once).
+    const watcher = await new k8s.Watch(kube.config).watch(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: 'app=web' }, (type, pod: k8s.V1Pod) => {
+      if (type === 'DELETED') scaleDown.push({ pod: pod.metadata!.name!, goneAt: Date.now() - tScale });
+    }, () => undefined);
+    ctx.scope.defer('pod watch', () => watcher.abort());
+    tScale = Date.now();
     const scale = await kube.apps.readNamespacedStatefulSetScale({ name: 'web', namespace });
     await kube.apps.replaceNamespacedStatefulSetScale({ name: 'web', namespace, body: { ...scale, spec: { replicas: 1 } } });
-    const scaleDown: StatefulSetObservation['scaleDown'] = [];
-    await until(async () => {
-      const names = new Set((await pods('app=web')).map((p) => p.metadata!.name!));
-      for (const pod of ['web-2', 'web-1']) if (!names.has(pod) && !scaleDown.some((s) => s.pod === pod)) scaleDown.push({ pod, goneAt: Date.now() - tScale });
-      return scaleDown.length === REPLICAS - 1;
-    }, 60_000, 'the scale-down', 100);
+    await until(async () => scaleDown.length >= REPLICAS - 1, 60_000, 'the scale-down', 100);
+    watcher.abort();
     const claimsAfterScaleDown = (await kube.core.listNamespacedPersistentVolumeClaim({ namespace })).items.map((c) => c.metadata!.name!).filter((n) => n.startsWith('data-web-'));
 
     ctx.step('a pod with an emptyDir and a claim: its container killed, then the pod replaced');

@@ -83,9 +83,10 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
   const once = <T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> => {
     let value = cache.get(key);
     if (!value) {
-      value = uncancellable(make);
-      value.catch(() => cache.delete(key));
-      cache.set(key, value);
+      const made = uncancellable(make);
+      made.catch(() => cache.get(key) === made && cache.delete(key));
+      cache.set(key, made);
+      value = made;
     }
     return value;
   };
@@ -128,8 +129,11 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
       let left: Promise<void> | undefined;
       const leave = () =>
         (left ??= uncancellable(async () => {
+          // No new imports into it; those under way finish (or fail) before its containerd goes.
           containerds.splice(containerds.indexOf(address), 1);
-          for (const key of imported.keys()) if (key.startsWith(`${address}\0`)) imported.delete(key);
+          const ours = [...imported.entries()].filter(([key]) => key.startsWith(`${address}\0`));
+          await Promise.allSettled(ours.map(([, image]) => image));
+          for (const [key] of ours) imported.delete(key);
           await exec('bash', [join(K8S_DIR, 'local/leave.sh'), dir, String(index)], { timeoutMs: 60_000 });
         }));
       owner.defer(`worker node ${name}`, async () => {

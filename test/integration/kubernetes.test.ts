@@ -126,8 +126,8 @@ describe(`labs run ${LABS.join(' ')}`, () => {
 
   it('keeps a session on one pod when the Service asks for ClientIP affinity', () => {
     const o = claim('k8s.kube-proxy.session-affinity').observed as { answered: number; perPod: Record<string, number>; recentRules: number };
-    expect(o.answered).toBe(60);
-    expect(Object.values(o.perPod)).toEqual([60]);
+    expect(o.answered).toBeGreaterThan(50);
+    expect(Object.values(o.perPod)).toEqual([o.answered]);
     expect(o.recentRules).toBeGreaterThan(0);
   });
 

@@ -8,6 +8,7 @@ const help = (name: string) => gunzipSync(readFileSync(new URL(`../fixtures/${na
 const real: CloudControllersObservation = {
   cloudControllerManager: parseControllers(help('cloud-controller-manager')),
   kubeControllerManager: parseControllers(help('kube-controller-manager')),
+  // What that binary printed when the lab started it with --cloud-provider=gce.
   withAnInTreeCloud: 'Cloud provider could not be initialized: unknown cloud provider "gce"',
 };
 
@@ -22,6 +23,11 @@ describe('k8s-cloud-controllers judge', () => {
     const result = judgeCloudControllers(real);
     expect(result.verdict).toBe('refuted');
     expect(result.observed.sheetControllersFound).toEqual({ 'Node Controller': ['cloud-node-controller', 'cloud-node-lifecycle-controller'], 'Route Controller': ['node-route-controller'], 'Service Controller': ['service-lb-controller'], 'Volume Controller': [] });
+  });
+
+  it('says the program has no cloud only when it said so', () => {
+    expect(judgeCloudControllers(real).summary).toContain('carries no cloud of its own: "Cloud provider could not be initialized');
+    expect(judgeCloudControllers({ ...real, withAnInTreeCloud: 'exit 1' }).summary).not.toContain('no cloud of its own');
   });
 
   it('confirms if a volume controller were listed; unverifiable when a program lists nothing', () => {

@@ -18,6 +18,10 @@ describe('k8s-etcd-quorum judge', () => {
     expect(judgeOddMembers(real).verdict).toBe('confirmed');
   });
 
+  it('unverifiable when a cluster stopped taking writes with a majority still up', () => {
+    expect(judgeOddMembers(altered((o) => (size(o, 5).writes.find((w) => w.killed === 2)!.accepted = false))).verdict).toBe('unverifiable');
+  });
+
   it('refutes when four members survive more than three; unverifiable when a healthy cluster refused a write', () => {
     expect(judgeOddMembers(altered((o) => (size(o, 4).writes.find((w) => w.killed === 2)!.accepted = true))).verdict).toBe('refuted');
     expect(judgeOddMembers(altered((o) => (size(o, 3).writes[0]!.accepted = false))).verdict).toBe('unverifiable');
