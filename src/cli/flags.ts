@@ -12,6 +12,7 @@ export const OPTIONS = {
   'write-expect': { type: 'string' },
   'labs-dir': { type: 'string' },
   lang: { type: 'string' },
+  workshop: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -17,6 +17,8 @@ commands:
       --jobs N                       labs run at once (default 1)
       --expect FILE                  fail when a verdict differs from this baseline
       --write-expect FILE            record this run's verdicts as a baseline
+      --workshop                     one lab, for a room: predict each claim's verdict (a key each),
+                                     run, then reveal each verdict with its evidence and the prediction
   doctor [--json]                    what this machine can do and which labs that enables
   clean                              remove what dead runs left behind
   coverage [--json]                  per topic, how many claims have a lab

@@ -14,7 +14,7 @@ declare -A PACKAGES=(
   [ping]=iputils-ping [traceroute]=traceroute [cc]=gcc [pkg-config]=pkg-config
   [named]=bind9 [unbound]=unbound [getent]=libc-bin
   [containerd]=containerd [runc]=runc [ctr]=containerd [nft]=nftables [nfacct]=nfacct [conntrack]=conntrack
-  [openssl]=openssl [flock]=util-linux [setsid]=util-linux
+  [openssl]=openssl [flock]=util-linux [setsid]=util-linux [tmux]=tmux
 )
 missing=()
 for cmd in "${!PACKAGES[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGES[$cmd]}"); done

@@ -12,6 +12,7 @@ import { progressPrinter, verdictTable } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write.ts';
 import type { Flags } from '../flags.ts';
 import { unknownTopic } from '../topics.ts';
+import { startWorkshop } from '../workshop.ts';
 
 function parseJobs(value: string | undefined): number {
   if (value === undefined) return 1;
@@ -31,6 +32,8 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   else throw new UsageError('nothing to run: give lab or claim ids, --topic T or --all');
   const jobs = parseJobs(flags.jobs);
   const lang = resolveLang(flags.lang);
+  if (flags.workshop && flags.json) throw new UsageError('--workshop talks to the room on stdout; it does not mix with --json');
+  const workshop = flags.workshop ? await startWorkshop(selected, lang) : undefined;
   const baseline = flags.expect ? readBaseline(flags.expect) : undefined;
 
   const human = (line: string) => process.stderr.write(`${line}\n`);
@@ -40,6 +43,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
     importLabs(selected, flags['labs-dir']),
     probeCapabilities([...new Set(selected.flatMap((l) => l.requires))]),
   ]);
+  await workshop?.ready();
   const leftovers = reaped.namespaces.length + reaped.processes.length + reaped.containers.length + reaped.networks.length + reaped.teardowns.length;
   if (leftovers) human(`removed ${leftovers} leftover(s) of dead runs ${reaped.runs.join(', ')}`);
 
@@ -99,6 +103,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const report: RunReport = { runId, startedAt, lang, labs: withStatements(results) };
 
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (workshop) await workshop.reveal(report.labs);
   else process.stdout.write(`\n${verdictTable(results, lang)}\n`);
   writeReports(report, { html: flags.report, junit: flags.junit });
   if (flags['write-expect']) writeBaseline(flags['write-expect'], results);

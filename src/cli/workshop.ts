@@ -1,0 +1,123 @@
+/**
+ * Workshop mode (`labs run <lab> --workshop`): the room reads each claim and predicts its verdict
+ * (one key each) before the lab runs; then each verdict is revealed in turn, with the evidence and
+ * the prediction beside it. Needs a terminal: it reads single keys.
+ */
+import type { LabInfo } from '../core/registry.ts';
+import { findClaim } from '../catalog/index.ts';
+import type { Evidence, LabResult, Verdict } from '../core/types.ts';
+import { UsageError } from '../core/usage-error.ts';
+import { statementOf, VERDICT_WORDS, type Lang } from '../report/lang.ts';
+
+const KEYS: Record<string, Verdict> = { c: 'confirmed', r: 'refuted', n: 'nuanced', u: 'unverifiable' };
+const CTRL_C = '\u0003';
+
+const TEXT = {
+  en: { claim: 'Claim', predict: 'Your prediction', keys: (w: Record<Verdict, string>) => `[c] ${w.confirmed}  [r] ${w.refuted}  [n] ${w.nuanced}  [u] ${w.unverifiable}`, run: 'Press any key to run the lab.', next: 'Press any key for the next verdict.', verdict: 'verdict', predicted: 'you predicted', score: (k: number, n: number) => `The room predicted ${k} of ${n} verdicts.`, starts: 'starts', does: 'does', observes: 'observes', noVerdict: 'no verdict' },
+  zh: { claim: '论断', predict: '你的预测', keys: (w: Record<Verdict, string>) => `[c] ${w.confirmed}  [r] ${w.refuted}  [n] ${w.nuanced}  [u] ${w.unverifiable}`, run: '按任意键运行实验。', next: '按任意键查看下一个结论。', verdict: '结论', predicted: '你的预测', score: (k: number, n: number) => `全场猜中 ${k}/${n} 个结论。`, starts: '启动', does: '操作', observes: '观察', noVerdict: '没有结论' },
+} as const;
+
+export interface Workshop {
+  /** Waits for a key, then the caller runs the lab. */
+  ready(): Promise<void>;
+  /** Reveals each verdict beside its prediction, a key press apart. */
+  reveal(results: LabResult[]): Promise<void>;
+}
+
+/** Refuses without a terminal or with more than one lab; otherwise shows the handout and collects the predictions. */
+export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Workshop> {
+  if (labs.length !== 1) throw new UsageError(`--workshop runs one lab at a time (${labs.length} selected)`);
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('--workshop needs a terminal: it reads one key per prediction (stdin or stdout is not a terminal)');
+  const lab = labs[0]!;
+  const t = TEXT[lang];
+  const say = (line = '') => process.stdout.write(`${line}\n`);
+  say(`${lab.id}: ${lab.title}`);
+  say(`  ${t.starts}: ${lab.handout.starts}`);
+  say(`  ${t.does}: ${lab.handout.does}`);
+  say(`  ${t.observes}: ${lab.handout.observes}`);
+  const predictions = new Map<string, Verdict>();
+  for (const [i, id] of lab.claims.entries()) {
+    const claim = findClaim(id)!;
+    say();
+    say(`${t.claim} ${i + 1}/${lab.claims.length} (${id}): ${claim[lang]}`);
+    say(`${t.predict}? ${t.keys(VERDICT_WORDS[lang])}`);
+    const verdict = KEYS[await key(Object.keys(KEYS))]!;
+    predictions.set(id, verdict);
+    say(`  → ${VERDICT_WORDS[lang][verdict]}`);
+  }
+  return {
+    async ready() {
+      say();
+      say(t.run);
+      await key();
+    },
+    async reveal(results) {
+      const claims = results.flatMap((r) => r.claims);
+      let right = 0;
+      for (const [i, id] of lab.claims.entries()) {
+        const result = claims.find((c) => c.id === id);
+        const predicted = predictions.get(id)!;
+        say();
+        say(`${t.claim} ${i + 1}/${lab.claims.length} (${id}): ${(result && statementOf(result)?.[lang]) ?? findClaim(id)![lang]}`);
+        if (!result) {
+          say(`  ${t.verdict}: ${t.noVerdict} (${results[0]?.reason ?? results[0]?.status ?? ''}); ${t.predicted}: ${VERDICT_WORDS[lang][predicted]}`);
+        } else {
+          if (result.verdict === predicted) right++;
+          say(`  ${t.verdict}: ${VERDICT_WORDS[lang][result.verdict]}   ${t.predicted}: ${VERDICT_WORDS[lang][predicted]} ${result.verdict === predicted ? '✔' : '✘'}`);
+          say(`  ${result.summary}`);
+          for (const item of result.evidence) for (const line of evidenceLines(item)) say(`    ${line}`);
+        }
+        if (i < lab.claims.length - 1) {
+          say(t.next);
+          await key();
+        }
+      }
+      say();
+      say(t.score(right, lab.claims.length));
+    },
+  };
+}
+
+/** A few lines of an evidence item, as a terminal can show it. */
+export function evidenceLines(item: Evidence, maxRows = 6): string[] {
+  const more = (n: number) => (n > maxRows ? [`… ${n - maxRows} more`] : []);
+  switch (item.kind) {
+    case 'table':
+      return [`${item.title}:`, `  ${item.columns.join(' | ')}`, ...item.rows.slice(0, maxRows).map((r) => `  ${r.join(' | ')}`), ...more(item.rows.length)];
+    case 'command': {
+      const lines = item.output.split('\n');
+      return [`${item.title}:`, `  $ ${item.command}`, ...lines.slice(0, maxRows).map((l) => `  ${l}`), ...more(lines.length)];
+    }
+    case 'bars':
+      return [`${item.title}:`, ...item.bars.slice(0, maxRows).map((b) => `  ${b.label}: ${b.value}`), ...more(item.bars.length)];
+    case 'path':
+      return [`${item.title}:`, `  ${item.hops.map((h) => `${h.address} (${h.note})`).join(' → ')}`];
+    case 'file':
+      return [`${item.title}: ${item.path}`];
+    default:
+      return [`${item.title} (${item.kind}: see the HTML report)`];
+  }
+}
+
+/** One key press (among `allowed`, or any); Ctrl-C exits as an interrupt would. */
+function key(allowed?: string[]): Promise<string> {
+  const stdin = process.stdin;
+  return new Promise((resolve) => {
+    const onData = (data: Buffer) => {
+      const pressed = data.toString('utf8').toLowerCase();
+      if (pressed === CTRL_C) {
+        stdin.setRawMode(false);
+        process.stdout.write('\n');
+        process.exit(130);
+      }
+      if (allowed && !allowed.includes(pressed)) return;
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      resolve(pressed);
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
