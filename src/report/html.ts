@@ -12,7 +12,8 @@ import { timelineChart } from './timeline-chart.ts';
 import { statementOf, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
-h1{margin-bottom:.2rem}.meta{color:#666}.lab{border:1px solid #ddd;border-radius:8px;padding:1rem 1.2rem;margin:1.5rem 0}
+h1{margin-bottom:.2rem}.meta{color:#666}.lab{border:1px solid #ddd;border-radius:8px;padding:.6rem 1.2rem;margin:1rem 0}.lab>summary{list-style:none}.lab>summary h2{display:inline;font-size:1.15rem;color:#222}
+#filters{position:sticky;top:0;background:#fff;padding:.5rem 0;border-bottom:1px solid #eee;z-index:1}#filters label{margin-right:.3rem}#f-search{width:16rem}
 .badge{display:inline-block;border-radius:4px;padding:0 .5rem;font-weight:600;color:#fff;font-size:.85rem}
 .confirmed{background:#2e7d32}.refuted{background:#c62828}.nuanced{background:#ef6c00}.unverifiable{background:#546e7a}
 .passed{background:#2e7d32}.error{background:#c62828}.skipped{background:#8d6e63}
@@ -76,11 +77,12 @@ function evidence(item: Evidence): string {
 function claim(result: ClaimResult, lang: Lang): string {
   const statement = statementOf(result);
   const words = WORDS[lang];
-  return `<div class="claim" id="${x(result.id)}"><h3><span class="badge ${result.verdict}">${x(VERDICT_WORDS[lang][result.verdict])}</span> <code>${x(result.id)}</code></h3>
+  const searchable = [result.id, statement?.en, statement?.zh, result.summary].join(' ').toLowerCase();
+  return `<div class="claim" id="${x(result.id)}" data-verdict="${result.verdict}" data-text="${x(searchable)}"><h3><span class="badge ${result.verdict}">${x(VERDICT_WORDS[lang][result.verdict])}</span> <code>${x(result.id)}</code></h3>
 ${statement ? `<blockquote class="says"><span class="label">${x(words.says)}</span> ${x(statement[lang])}<br><span class="section">${x(statement.section)}</span></blockquote>` : ''}
 <p><span class="label">${x(words.observed)}</span> ${x(result.summary)}</p>
-<details><summary>${x(words.measured)}</summary><pre>${x(JSON.stringify(result.observed, null, 2))}</pre></details>
-${result.evidence.map(evidence).join('\n')}</div>`;
+${result.evidence.map(evidence).join('\n')}
+<details><summary>${x(words.measured)}</summary><pre>${x(JSON.stringify(result.observed, null, 2))}</pre></details></div>`;
 }
 
 function timeline(events: TimelineEvent[], lang: Lang): string {
@@ -91,12 +93,14 @@ function timeline(events: TimelineEvent[], lang: Lang): string {
   return `<h3>${WORDS[lang].timeline}</h3>${timelineChart(events)}<details><summary>${events.length} ${WORDS[lang].events}</summary>${table(['ms', 'event', 'what'], rows)}</details>`;
 }
 
-function lab(result: LabResult, lang: Lang): string {
-  return `<section class="lab" id="lab-${x(result.id)}"><h2><span class="badge ${result.status}">${result.status}</span> ${x(result.title)}</h2>
+/** A lab as a section that opens on its own (all open when the report has one lab). */
+function lab(result: LabResult, lang: Lang, open: boolean): string {
+  const counts = (['confirmed', 'refuted', 'nuanced', 'unverifiable'] as const).map((v) => [v, result.claims.filter((c) => c.verdict === v).length] as const).filter(([, n]) => n);
+  return `<details class="lab" id="lab-${x(result.id)}" data-topic="${x(result.topic)}"${open ? ' open' : ''}><summary><h2><span class="badge ${result.status}">${result.status}</span> ${x(result.title)} ${counts.map(([v, n]) => `<span class="badge ${v}">${n} ${x(VERDICT_WORDS[lang][v])}</span>`).join(' ')}</h2></summary>
 <p class="meta"><code>${x(result.id)}</code> · ${x(result.topic)} · ${(result.durationMs / 1000).toFixed(1)} s${result.reason ? ` · ${x(result.reason)}` : ''}</p>
 <details><summary>${x(WORDS[lang].environment)}</summary>${table(['what', 'value'], Object.entries(result.environment))}</details>
 ${result.timeline ? timeline(result.timeline, lang) : ''}
-${result.claims.map((c) => claim(c, lang)).join('\n')}</section>`;
+${result.claims.map((c) => claim(c, lang)).join('\n')}</details>`;
 }
 
 /** The contents: one row per lab, its status and verdict counts, linking to its section. */
@@ -105,22 +109,70 @@ function contents(report: RunReport, lang: Lang): string {
   const words = WORDS[lang];
   const rows = report.labs.map((l) => {
     const counts = kinds.map((k) => l.claims.filter((c) => c.verdict === k).length);
-    return `<tr><td><a href="#lab-${x(l.id)}">${x(l.id)}</a></td><td><span class="badge ${l.status}">${l.status}</span></td>${counts.map((n) => `<td>${n || ''}</td>`).join('')}<td>${(l.durationMs / 1000).toFixed(1)} s</td></tr>`;
+    return `<tr data-lab="lab-${x(l.id)}"><td><a href="#lab-${x(l.id)}">${x(l.id)}</a></td><td><span class="badge ${l.status}">${l.status}</span></td>${counts.map((n) => `<td>${n || ''}</td>`).join('')}<td>${(l.durationMs / 1000).toFixed(1)} s</td></tr>`;
   });
   return `<table><tr><th>${x(words.lab)}</th><th>${x(words.status)}</th>${kinds.map((k) => `<th>${x(VERDICT_WORDS[lang][k])}</th>`).join('')}<th>${x(words.time)}</th></tr>${rows.join('')}</table>`;
 }
+
+/** Filters over the whole report: topic, verdicts, and a search through claim ids, texts and summaries. */
+function filters(report: RunReport, lang: Lang): string {
+  const words = WORDS[lang];
+  const topics = [...new Set(report.labs.map((l) => l.topic))].sort();
+  const verdicts = ['confirmed', 'refuted', 'nuanced', 'unverifiable'] as const;
+  return `<div id="filters"><select id="f-topic"><option value="">${x(words.allTopics)}</option>${topics.map((t) => `<option value="${x(t)}">${x(t)}</option>`).join('')}</select>
+${verdicts.map((v) => `<label><input type="checkbox" class="f-verdict" value="${v}" checked> <span class="badge ${v}">${x(VERDICT_WORDS[lang][v])}</span></label>`).join(' ')}
+<input id="f-search" type="search" placeholder="${x(words.search)}"> <span id="f-count" class="meta"></span></div>`;
+}
+
+/** Inline (the report works offline): applies the filters; opens a lab when the index links to it. */
+const SCRIPT = `(() => {
+  const $ = (q) => document.querySelector(q), $$ = (q) => [...document.querySelectorAll(q)];
+  const apply = () => {
+    const topic = $('#f-topic').value, words = $('#f-search').value.trim().toLowerCase().split(/\\s+/).filter(Boolean);
+    const verdicts = new Set($$('.f-verdict').filter((c) => c.checked).map((c) => c.value));
+    let shown = 0;
+    for (const lab of $$('.lab')) {
+      let visible = 0;
+      for (const claim of lab.querySelectorAll('.claim')) {
+        const on = (!topic || lab.dataset.topic === topic) && verdicts.has(claim.dataset.verdict) && words.every((w) => claim.dataset.text.includes(w));
+        claim.hidden = !on;
+        visible += on ? 1 : 0;
+      }
+      const empty = lab.querySelectorAll('.claim').length === 0 && (!topic || lab.dataset.topic === topic) && !words.length;
+      lab.hidden = !visible && !empty;
+      const row = document.querySelector('tr[data-lab="' + lab.id + '"]');
+      if (row) row.hidden = lab.hidden;
+      shown += visible;
+    }
+    $('#f-count').textContent = shown + ' / ' + $$('.claim').length;
+  };
+  const openTarget = () => {
+    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const lab = target && target.closest('.lab');
+    if (lab) { lab.open = true; target.scrollIntoView(); }
+  };
+  $('#f-topic').addEventListener('change', apply);
+  $('#f-search').addEventListener('input', apply);
+  $$('.f-verdict').forEach((c) => c.addEventListener('change', apply));
+  window.addEventListener('hashchange', openTarget);
+  apply();
+  openTarget();
+})();`;
 
 export function toHtml(report: RunReport): string {
   const lang = report.lang ?? 'en';
   const words = WORDS[lang];
   const verdicts = report.labs.flatMap((l) => l.claims.map((c) => c.verdict));
   const counts = (['confirmed', 'refuted', 'nuanced', 'unverifiable'] as const).map((v) => `<span class="badge ${v}">${verdicts.filter((x) => x === v).length} ${x(VERDICT_WORDS[lang][v])}</span>`);
+  const many = report.labs.length > 1;
   return `<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>${x(words.report)} ${x(report.runId)}</title><style>${STYLE}</style></head>
 <body><h1>${x(words.report)}</h1><p class="meta">${x(words.run)} ${x(report.runId)} · ${x(words.started)} ${x(report.startedAt)} · ${report.labs.length} ${x(words.labs)}</p>
 <p>${counts.join(' ')}</p>
-${report.labs.length > 1 ? contents(report, lang) : ''}
-${report.labs.map((l) => lab(l, lang)).join('\n')}
+${filters(report, lang)}
+${many ? contents(report, lang) : ''}
+${report.labs.map((l) => lab(l, lang, !many)).join('\n')}
+<script>${SCRIPT}</script>
 </body></html>
 `;
 }

@@ -15,6 +15,7 @@ declare -A PACKAGES=(
   [named]=bind9 [unbound]=unbound [getent]=libc-bin
   [containerd]=containerd [runc]=runc [ctr]=containerd [nft]=nftables [nfacct]=nfacct [conntrack]=conntrack
   [openssl]=openssl [flock]=util-linux [setsid]=util-linux [tmux]=tmux
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!PACKAGES[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGES[$cmd]}"); done
