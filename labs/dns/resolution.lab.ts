@@ -122,6 +122,12 @@ export default defineLab({
     starts: 'BIND serving a root zone, "lab." and "example.lab."; Unbound recursing from that root; a client with its own hosts file and resolv.conf; all on one namespaced LAN.',
     does: 'Looks up a hosts-file name, then www.example.lab twice, with getent; reads the root hints.',
     observes: 'Every DNS message on the resolver (who asked whom), getent answers, the root hints file.',
+    zh: {
+      title: '私有域名层级上的 DNS：/etc/hosts、操作系统不做缓存、根 → TLD → 权威服务器、解析器缓存',
+      starts: 'BIND 提供根区、“lab.” 和 “example.lab.” 三个区；Unbound 从该根开始递归解析；一个带自己的 hosts 文件和 resolv.conf 的客户端；全部位于同一个由网络命名空间搭建的局域网中。',
+      does: '用 getent 先查询一个 hosts 文件中的名字，再连续两次查询 www.example.lab；读取根提示（root hints）文件。',
+      observes: '解析器上的每一条 DNS 消息（谁在向谁查询）、getent 的结果、根提示文件。',
+    },
   },
   needs: {
     topology: {

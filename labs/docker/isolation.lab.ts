@@ -76,6 +76,12 @@ export default defineLab({
     starts: 'Two unprivileged containers of the Python image, one limited to 64 MiB of memory.',
     does: 'Compares namespaces, processes, hostname, interfaces and shared memory inside and out; changes an image file; allocates past the memory limit.',
     observes: '/proc/<pid>/ns links, ps, hostname, ip, ipcs, uid_map, /proc/self/cgroup, docker inspect, the overlay directories, uname -r.',
+    zh: {
+      title: '从容器内外两侧看隔离：命名空间、cgroups、分层文件系统',
+      starts: '两个基于 Python 镜像的非特权容器，其中一个内存限制为 64 MiB。',
+      does: '在容器内外分别对比命名空间、进程、主机名、网络接口和共享内存；修改镜像中的一个文件；分配超出内存上限的内存。',
+      observes: '/proc/<pid>/ns 链接、ps、hostname、ip、ipcs、uid_map、/proc/self/cgroup、docker inspect、overlay 目录、uname -r。',
+    },
   },
   needs: {
     services: {

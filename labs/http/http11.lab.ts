@@ -209,6 +209,12 @@ export default defineLab({
     starts: 'nginx with virtual hosts a.test and b.test, a static file, gzip, and a backend that answers after 500 ms.',
     does: 'Speaks HTTP/1.1 over raw sockets: sequential and pipelined requests, gzip, two Host headers, a Range, conditional requests.',
     observes: 'The bytes and arrival times of every response, and nginx\'s log of connection numbers.',
+    zh: {
+      title: '报文层面的 HTTP/1.1：持久连接、管线化、分块传输、虚拟主机、范围请求、验证器',
+      starts: 'nginx，配置了虚拟主机 a.test 和 b.test、一个静态文件、gzip，以及一个 500 ms 后才响应的后端。',
+      does: '直接用原始套接字收发 HTTP/1.1：顺序请求与管线化请求、gzip、两个 Host 头、一个 Range 请求、条件请求。',
+      observes: '每个响应的原始字节和到达时间，以及 nginx 日志中记录的连接编号。',
+    },
   },
   async run(ctx) {
     ctx.step('starting nginx');

@@ -117,6 +117,12 @@ export default defineLab({
     starts: 'A client and a server namespace 20 ms apart; a node:http2 server (cleartext) with a slow path and a page that pushes a stylesheet.',
     does: 'Requests /slow/a, /b and /c at once on one session; /b three times; /pushed.',
     observes: 'HTTP/2 frames decoded by tshark (type, stream, length), TCP connections, response end times, pushed streams.',
+    zh: {
+      title: '报文层面的 HTTP/2：二进制帧、多路复用的流、HPACK、服务器推送',
+      starts: '客户端和服务端两个命名空间，相距 20 ms；一个 node:http2 服务器（明文），带一个慢路径和一个会推送样式表的页面。',
+      does: '在同一个会话上同时请求 /slow/a、/b 和 /c；请求 /b 三次；请求 /pushed。',
+      observes: 'tshark 解码出的 HTTP/2 帧（类型、流、长度）、TCP 连接、各响应的结束时间、推送的流。',
+    },
   },
   needs: {
     topology: {

@@ -180,6 +180,12 @@ export default defineLab({
     starts: 'A client on a LAN with routers r1 and gw; the chain r1 → r2 → r3 → server (last link MTU 1280); a host far behind gw.',
     does: 'Pings with a pattern, traceroutes, pings with DF and 1400 bytes, sends UDP and TCP to closed ports, sends a malformed IP option with scapy, pings far through r1.',
     observes: 'ICMP type, code, identifier, sequence, data, MTU, pointer and gateway decoded by tshark; ping, traceroute and ip route output; the UDP socket error.',
+    zh: {
+      title: '经真实路由器触发的 ICMP 消息：回显、超时、不可达、参数问题、重定向',
+      starts: '客户端与路由器 r1、gw 位于同一局域网；链路 r1 → r2 → r3 → server（最后一段链路 MTU 为 1280）；gw 后方远处的一台主机。',
+      does: '带填充模式 ping；traceroute；设置 DF 以 1400 字节 ping；向未开放的端口发送 UDP 和 TCP；用 scapy 发送带畸形 IP 选项的报文；经 r1 ping 远端主机。',
+      observes: 'tshark 解码出的 ICMP 类型、代码、标识符、序列号、数据、MTU、指针和网关；ping、traceroute 和 ip route 的输出；UDP 套接字上的错误。',
+    },
   },
   needs: {
     topology: {

@@ -144,6 +144,12 @@ export default defineLab({
     starts: 'client → r1 → r2 → server in network namespaces; captures on both end hosts.',
     does: 'Sends ECN-capable TCP data, a 3000-byte UDP datagram that must be fragmented, and a packet with 40 bytes of IP options.',
     observes: 'Every IPv4 header field as tshark decodes it, on both sides of the routers.',
+    zh: {
+      title: '逐字段解析 IPv4 首部，以及 TTL 经过路由器后的变化',
+      starts: '由网络命名空间搭建的 client → r1 → r2 → server；在两端主机上抓包。',
+      does: '发送支持 ECN 的 TCP 数据、一个必须分片的 3000 字节 UDP 数据报，以及一个携带 40 字节 IP 选项的报文。',
+      observes: '路由器两侧抓到的、经 tshark 解码的每个 IPv4 首部字段。',
+    },
   },
   needs: {
     topology: {

@@ -134,6 +134,12 @@ export default defineLab({
     starts: "The run's Kubernetes cluster.",
     does: 'The same request with a foreign client certificate, a made-up token, no credentials, and a service account before and after a RoleBinding; a ResourceQuota (1 pod) and a LimitRange (CPU ≤ 500m, 100m by default) and four pods against them; Secrets made with kubectl generic, docker-registry and tls, and two through the API.',
     observes: "Each HTTP status, message and the user the apiserver saw; the pods' stored CPU requests and the quota's status; the Secrets' stored types and keys.",
+    zh: {
+      title: 'apiserver 的三道关卡（认证、鉴权、准入）、命名空间的配额与限制、Secret 的各种类型',
+      starts: '本次运行的 Kubernetes 集群。',
+      does: '同一个请求分别使用非本集群签发的客户端证书、伪造的 token、不带任何凭据，以及在创建 RoleBinding 前后使用同一个 ServiceAccount 发出；创建一个 ResourceQuota（1 个 Pod）和一个 LimitRange（CPU ≤ 500m，默认 100m），再用四个 Pod 去触碰这些限制；用 kubectl 的 generic、docker-registry 和 tls 各创建一个 Secret，另外通过 API 直接创建两个。',
+      observes: '每次请求的 HTTP 状态码、消息，以及 apiserver 识别出的用户；Pod 实际存储的 CPU request 和配额状态；各 Secret 存储的类型和键。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

@@ -78,6 +78,12 @@ export default defineLab({
     starts: 'Nothing but the cloud-controller-manager and kube-controller-manager of the Kubernetes build (v1.35.4).',
     does: 'Asks each for --help; starts the cloud-controller-manager with --cloud-provider=gce.',
     observes: 'The controllers each lists for --controllers, and what the cloud-controller-manager says about a cloud it does not have.',
+    zh: {
+      title: 'cloud-controller-manager 包含的控制器，与学习资料所列的四个对照',
+      starts: '仅 Kubernetes 构建（v1.35.4）中的 cloud-controller-manager 和 kube-controller-manager，别无其他。',
+      does: '分别查看两者的 --help；以 --cloud-provider=gce 启动 cloud-controller-manager。',
+      observes: '两者在 --controllers 说明中各自列出的控制器，以及 cloud-controller-manager 面对一个它并未内置的云时给出的信息。',
+    },
   },
   async run(ctx) {
     const bin = join(await buildKubernetes(), 'bin');

@@ -150,6 +150,12 @@ export default defineLab({
     starts: "The run's one-node Kubernetes cluster; a two-pod Deployment, a Secret and a ConfigMap.",
     does: "Reads the Secret through the API and straight from etcd; lists etcd's keys before and after deleting the ConfigMap; lists who is connected to etcd and to the API server; deletes a pod of the Deployment, then adds one that matches its ReplicaSet.",
     observes: "The API's answer and etcd's bytes, etcd's keys by resource, the processes on each connection (ss -tnp), and the ReplicaSet's pods every 100 ms.",
+    zh: {
+      title: '从底层看控制平面：etcd 里的 Secret、etcd 是唯一的存储、谁在和 etcd 通信、控制器把 Pod 补回来',
+      starts: '本次运行的单节点 Kubernetes 集群；一个含两个 Pod 的 Deployment、一个 Secret 和一个 ConfigMap。',
+      does: '分别通过 API 和直接从 etcd 读取该 Secret；删除 ConfigMap 前后各列一次 etcd 的键；列出连接到 etcd 和 API server 的进程；删掉 Deployment 的一个 Pod，再额外添加一个与其 ReplicaSet 匹配的 Pod。',
+      observes: 'API 返回的内容与 etcd 中的原始字节、按资源分类的 etcd 键、每条连接对应的进程（ss -tnp），以及每 100 ms 采样一次的 ReplicaSet 所属 Pod。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

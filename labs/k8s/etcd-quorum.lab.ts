@@ -75,6 +75,12 @@ export default defineLab({
     starts: 'Five hosts on a LAN; etcd clusters of 1 to 5 members on them, one size at a time.',
     does: 'Writes a key, then kills members one by one (never the first) and writes again after each kill, trying for up to 12 s.',
     observes: 'Each write accepted or refused, its time and attempts: the failures each size survives.',
+    zh: {
+      title: '1 到 5 个成员的 etcd 集群：各自能容忍多少故障',
+      starts: '同一局域网上的五台主机；在其上依次搭建 1 到 5 个成员的 etcd 集群，每次只运行一种规模。',
+      does: '写入一个键，然后逐个杀掉成员（始终不杀第一个），每杀一个就再写一次，每次写入最多重试 12 s。',
+      observes: '每次写入是被接受还是被拒绝、耗时和尝试次数，由此得出每种规模能容忍的故障数。',
+    },
   },
   needs: {
     topology: {

@@ -74,6 +74,12 @@ export default defineLab({
     starts: "The run's one-node Kubernetes cluster.",
     does: `Lists the namespaces no lab made; runs a Job of ${COMPLETIONS} completions, ${PARALLELISM} at a time; creates a CronJob every minute and waits for its first Job.`,
     observes: "Namespaces and their age, the Job's pods every 200 ms and its conditions, the CronJob's Jobs and when each was made.",
+    zh: {
+      title: '集群初始的命名空间、运行至完成的 Job、按计划触发的 CronJob',
+      starts: '本次运行的单节点 Kubernetes 集群。',
+      does: '列出不是由任何实验创建的命名空间；运行一个需完成 3 次、并行度为 2 的 Job；创建一个每分钟触发的 CronJob，等待它创建第一个 Job。',
+      observes: '各命名空间及其存在时长；每 200 ms 采样的 Job 所属 Pod 及 Job 的 conditions；CronJob 创建的各个 Job 及其创建时间。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

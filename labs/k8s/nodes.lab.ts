@@ -200,6 +200,12 @@ export default defineLab({
     starts: "The run's Kubernetes cluster and a second node for this lab: its own network namespace, containerd, kubelet and kube-proxy, a VXLAN overlay to the first node, tainted labs.io/worker.",
     does: 'Two DaemonSets (one tolerating the taint) before and after the worker joins and after it leaves; one pod per scheduler filter (taint, resources, anti-affinity, topology spread); an HTTP request from a pod on the first node to a pod on the worker, over the overlay and then over a plain route.',
     observes: "DaemonSet pods per node and desired counts at each stage; where each pod landed or the scheduler's reason; the request's SYN on the client's veth, the overlay device, the underlay and the worker's cni0 (TTL, addresses, VXLAN id).",
+    zh: {
+      title: '两个节点：DaemonSet 跟随节点增减、调度器如何选择、数据包如何跨节点',
+      starts: '本次运行的 Kubernetes 集群，外加为本实验添加的第二个节点：拥有独立的网络命名空间、containerd、kubelet 和 kube-proxy，通过 VXLAN overlay 与第一个节点相连，并打上污点 labs.io/worker。',
+      does: '两个 DaemonSet（其中一个容忍该污点），在 worker 加入前、加入后和离开后分别查看；针对每种调度过滤条件（污点、资源、反亲和性、拓扑分布）各创建一个 Pod；从第一个节点上的 Pod 向 worker 上的 Pod 发 HTTP 请求，先走 overlay，再走普通路由。',
+      observes: '各阶段每个节点上的 DaemonSet Pod 及期望数量；每个 Pod 落在哪个节点，或调度器给出的原因；该请求的 SYN 在客户端 veth、overlay 设备、underlay 和 worker 的 cni0 上的情况（TTL、地址、VXLAN id）。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

@@ -182,6 +182,12 @@ export default defineLab({
     starts: "The run's one-node Kubernetes cluster and nine pods, each broken in one way: too many CPUs, an unmatched node selector, an unreachable image, a crashing app (restarted and not), an out-of-memory app, a missing ConfigMap, a failing init container, and one that simply finishes.",
     does: `Creates them together and watches them for ${WATCH_MS / 1000} s.`,
     observes: "kubectl's STATUS column every second, the API's container states and reasons, the pods' events, and the crashing container's runs.",
+    zh: {
+      title: '故障排查表中的各种 Pod 状态，在真实集群上按各自成因逐一复现',
+      starts: '本次运行的单节点 Kubernetes 集群，以及九个各有一处故障的 Pod：申请的 CPU 过多、节点选择器匹配不到节点、镜像不可达、应用崩溃（分重启和不重启两种）、应用内存耗尽、引用的 ConfigMap 不存在、init 容器失败，还有一个只是正常运行结束。',
+      does: '同时创建这些 Pod，并持续跟踪 80 s。',
+      observes: '每秒一次的 kubectl STATUS 列、API 中的容器状态及原因、Pod 的事件，以及崩溃容器的每一次运行。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

@@ -190,6 +190,12 @@ export default defineLab({
     starts: "The run's one-node Kubernetes cluster; two pods of two init containers and two containers (a server and a sidecar) on one emptyDir volume, the second with shareProcessNamespace.",
     does: "Reads each container's namespaces and visible processes, passes a file each way over the volume, and asks the server on localhost from the sidecar.",
     observes: "/proc/self/ns links, /proc's command lines, the localhost answer, the files, and every container's own start and end times.",
+    zh: {
+      title: 'Pod 内的容器共享什么：网络、卷，PID 仅在显式要求时共享；init 容器先运行',
+      starts: '本次运行的单节点 Kubernetes 集群；两个 Pod，各含两个 init 容器和两个容器（一个服务端、一个 sidecar），共用一个 emptyDir 卷，其中第二个 Pod 开启了 shareProcessNamespace。',
+      does: '读取每个容器的命名空间和可见进程，通过卷双向各传一个文件，并从 sidecar 经 localhost 访问服务端。',
+      observes: '/proc/self/ns 链接、/proc 中的进程命令行、localhost 的响应、传递的文件，以及每个容器各自的启动和结束时间。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

@@ -204,6 +204,12 @@ export default defineLab({
     starts: "The run's one-node Kubernetes cluster; a two-pod Deployment behind a ClusterIP Service; two slow-starting pods, one with a startup probe.",
     does: 'Fails one pod\'s readiness probe and sends requests through the Service, then lets it recover; fails the other pod\'s liveness probe; watches the slow starters for 20 s.',
     observes: 'Pod status and the EndpointSlice every 200 ms, which pod answered each request, events, and every probe request as the server received it.',
+    zh: {
+      title: '真实 kubelet 上的探针失败：readiness 失败让 Pod 退出轮转，liveness 失败让它重启，startup 探针推迟 liveness 检查',
+      starts: '本次运行的单节点 Kubernetes 集群；一个 ClusterIP Service 后面的、含两个 Pod 的 Deployment；两个启动缓慢的 Pod，其中一个配置了 startup 探针。',
+      does: '让一个 Pod 的 readiness 探针失败，并通过 Service 发送请求，随后让它恢复；让另一个 Pod 的 liveness 探针失败；对两个慢启动的 Pod 跟踪 20 s。',
+      observes: '每 200 ms 采样的 Pod 状态和 EndpointSlice、每个请求由哪个 Pod 响应、事件，以及服务端收到的每一次探针请求。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

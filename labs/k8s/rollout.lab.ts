@@ -185,6 +185,12 @@ export default defineLab({
     starts: "The run's one-node Kubernetes cluster.",
     does: `kubectl apply of a Deployment of ${REPLICAS} pods (maxSurge ${MAX_SURGE}, maxUnavailable ${MAX_UNAVAILABLE}, Ready ${START_DELAY_S} s after start), one of them held unready a while; kubectl set env to change its template; kubectl rollout undo.`,
     observes: "Every 100 ms the Deployment's Available condition, its ReplicaSets and their pods (bound, running, Ready); etcd's key for the Deployment; the events and who reported them.",
+    zh: {
+      title: 'Deployment 从 kubectl apply 到 Available、受 maxSurge/maxUnavailable 约束的滚动更新，以及回滚',
+      starts: '本次运行的单节点 Kubernetes 集群。',
+      does: '用 kubectl apply 创建一个 4 个 Pod 的 Deployment（maxSurge 1，maxUnavailable 1，启动 4 s 后 Ready），其中一个 Pod 会保持未就绪一段时间；用 kubectl set env 修改其 Pod 模板；执行 kubectl rollout undo。',
+      observes: '每 100 ms 采样的 Deployment 的 Available condition、各 ReplicaSet 及其 Pod（是否已绑定、运行中、Ready）；etcd 中该 Deployment 对应的键；事件及其上报者。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

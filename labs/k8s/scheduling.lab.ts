@@ -113,6 +113,12 @@ export default defineLab({
     starts: "The run's Kubernetes cluster, whose apiserver keeps an audit log of pod requests.",
     does: "An invalid pod; a LimitRange with a default CPU request; a pod asking for nothing, watched until it runs; its container looked at from the node; the CRI's Version call asked of the host's Docker Engine.",
     observes: "The rejection; the stored pod's CPU request and admission annotation; watch events; the audit log's create, binding and status records with their users; the kubelet's runtime endpoint and connections (ss -xp), crictl's containers, the container's parent process.",
+    zh: {
+      title: '从 API 到运行中的容器：校验、准入、调度、绑定、kubelet 与 CRI',
+      starts: '本次运行的 Kubernetes 集群，其 apiserver 会为 Pod 请求记录审计日志。',
+      does: '提交一个非法的 Pod；创建一个带默认 CPU request 的 LimitRange；创建一个不申请任何资源的 Pod，并 watch 到它运行起来；从节点上查看它的容器；向宿主机的 Docker Engine 发起 CRI 的 Version 调用。',
+      observes: '拒绝信息；存储下来的 Pod 的 CPU request 和准入注解；watch 事件；审计日志中的 create、binding 和 status 记录及对应用户；kubelet 的运行时端点及其连接（ss -xp）、crictl 列出的容器、容器的父进程。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

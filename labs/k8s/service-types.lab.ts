@@ -103,6 +103,12 @@ export default defineLab({
     starts: "The run's one-node Kubernetes cluster (no cloud provider) and two pods answering their own names.",
     does: 'Creates a Service with no type, a NodePort, a LoadBalancer, an ExternalName and a headless one for the same pods, and sends a request to each address the API gives out.',
     observes: "Each Service as the API returns it, its EndpointSlice, kube-proxy's rules for it, and which pod answered on the cluster IP and on the node's address at the node port.",
+    zh: {
+      title: '真实节点上的 ClusterIP、NodePort、LoadBalancer、ExternalName 和 headless Service',
+      starts: '本次运行的单节点 Kubernetes 集群（无云提供商），以及两个会返回自己名字的 Pod。',
+      does: '为同一组 Pod 分别创建不指定 type 的 Service、NodePort、LoadBalancer、ExternalName 和 headless Service，并向 API 给出的每个地址发送请求。',
+      observes: 'API 返回的每个 Service、其 EndpointSlice、kube-proxy 为它生成的规则，以及访问 cluster IP 和“节点地址 + node port”时分别由哪个 Pod 响应。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

@@ -189,6 +189,12 @@ export default defineLab({
     starts: "The run's one-node Kubernetes cluster; three pods answering their own names behind a ClusterIP Service.",
     does: `Sends ${REQUESTS} requests through the Service on new connections; replaces one pod and sends 60 more; turns on session affinity (ClientIP) and sends 60 more; looks the Service's DNS name up from a pod.`,
     observes: "Which pod answered each request, kube-proxy's iptables rules and conntrack's entries for the Service, its address and EndpointSlice before and after, the rules with session affinity, the lookup and the pod's resolv.conf.",
+    zh: {
+      title: '真实节点上的 ClusterIP Service：DNAT 规则、后端如何选取、地址不变而背后的 Pod 被替换',
+      starts: '本次运行的单节点 Kubernetes 集群；一个 ClusterIP Service 后面有三个会返回自己名字的 Pod。',
+      does: '经 Service 发送 600 个请求，每个都用新连接；替换一个 Pod 后再发 60 个；开启会话亲和性（ClientIP）后再发 60 个；在 Pod 内解析该 Service 的 DNS 名称。',
+      observes: '每个请求由哪个 Pod 响应；kube-proxy 为该 Service 生成的 iptables 规则及 conntrack 表项；替换前后 Service 的地址和 EndpointSlice；开启会话亲和性后的规则；DNS 查询结果和 Pod 的 resolv.conf。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

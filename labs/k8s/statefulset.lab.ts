@@ -98,6 +98,12 @@ export default defineLab({
     starts: "The run's Kubernetes cluster, with a StorageClass without a provisioner and hostPath PersistentVolumes made for this lab.",
     does: `A StatefulSet of ${REPLICAS} pods each writing its name to its claim; its middle pod deleted; scaled down to 1. A pod with an emptyDir and a claim: a file written to both, its container killed, the pod deleted and made again.`,
     observes: 'Creation and readiness times, host names, claims and files of the StatefulSet pods; the replaced pod; the scale-down order and the claims left; both files after the restart and after the new pod.',
+    zh: {
+      title: 'StatefulSet 的命名、存储与顺序；卷与 Pod 的生命周期对比',
+      starts: '本次运行的 Kubernetes 集群，带一个没有 provisioner 的 StorageClass，以及为本实验创建的 hostPath PersistentVolume。',
+      does: '创建一个 3 个 Pod 的 StatefulSet，每个 Pod 把自己的名字写入各自的 PVC；删除中间那个 Pod；缩容到 1。另建一个同时挂载 emptyDir 和 PVC 的 Pod：向两者各写一个文件，杀掉其容器，再删除并重建该 Pod。',
+      observes: 'StatefulSet 各 Pod 的创建时间、就绪时间、主机名、PVC 和文件；被替换后的 Pod；缩容顺序及留下的 PVC；容器重启后和 Pod 重建后两个文件的情况。',
+    },
   },
   needs: { shared: { kube: kubernetesCluster } },
   async run(ctx) {

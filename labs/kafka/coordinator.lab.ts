@@ -121,6 +121,12 @@ export default defineLab({
     starts: "The run's three-broker Kafka cluster, its __consumer_offsets topic in 10 partitions.",
     does: "Makes 60 groups exist, asks for each group's coordinator and the offsets topic's leaders; kills the first group's coordinator and asks again.",
     observes: "Coordinator node ids from Kafka's admin client, partition leaders, and both formulas computed from the group ids' Java hash codes.",
+    zh: {
+      title: '哪个 broker 担任消费者组的协调者：哈希、offsets topic，以及 broker 故障',
+      starts: '本次运行的三 broker Kafka 集群，其 __consumer_offsets topic 有 10 个分区。',
+      does: '创建 60 个消费者组，查询每个组的协调者以及 offsets topic 各分区的 leader；杀掉第一个组的协调者后再查一次。',
+      observes: '通过 Kafka admin client 得到的协调者节点 id、分区 leader，以及用各 group id 的 Java hash code 按两个公式分别算出的结果。',
+    },
   },
   needs: { shared: { kafka: kafkaCluster } },
   async run(ctx) {

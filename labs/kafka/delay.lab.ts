@@ -104,6 +104,12 @@ export default defineLab({
     starts: "The run's three-broker Kafka cluster and a consumer on Kafka's Java client.",
     does: `Writes ${RECORDS} records stamped ${AHEAD_MS / 1000} s in the future and one stamped ${FAR_AHEAD_MS / 3600_000} h ahead, and waits up to 60 s for the consumer to get them.`,
     observes: 'Send and receive times on one clock, the timestamps the consumer saw, the broker\'s answer to the far-future record, and the broker settings that mention a delay.',
+    zh: {
+      title: 'Kafka 中的延迟消息：时间戳设在未来的记录，以及 broker 相关配置',
+      starts: '本次运行的三 broker Kafka 集群，以及一个基于 Kafka Java 客户端的消费者。',
+      does: '写入 5 条时间戳为 30 s 之后的记录和 1 条时间戳为 2 h 之后的记录，最多等待 60 s，看消费者能否收到。',
+      observes: '用同一时钟记录的发送和接收时间、消费者看到的时间戳、broker 对远期时间戳记录的响应，以及 broker 配置中与延迟相关的项。',
+    },
   },
   needs: { shared: { kafka: kafkaCluster } },
   async run(ctx) {

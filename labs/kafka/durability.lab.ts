@@ -115,6 +115,12 @@ export default defineLab({
     starts: "The run's three-broker Kafka cluster; producers and consumers on Kafka's own Java client in the client container.",
     does: 'Kills brokers under acks=all writes; makes an out-of-sync replica the only one left with unclean election on and off; drops the leader\'s answers to idempotent and plain producers; kills consumers that commit after, before or automatically.',
     observes: 'Every acknowledgement and error, the records read back afterwards, leaders and ISRs, the records each consumer processed.',
+    zh: {
+      title: 'broker 和消费者故障后哪些数据能保住：acks=all、unclean 选举、幂等、位移提交',
+      starts: '本次运行的三 broker Kafka 集群；客户端容器中基于 Kafka 官方 Java 客户端的生产者和消费者。',
+      does: '在 acks=all 写入过程中杀掉 broker；分别在开启和关闭 unclean 选举时，让一个不同步的副本成为唯一存活的副本；丢弃 leader 发给幂等生产者和普通生产者的响应；分别杀掉处理后提交、处理前提交和自动提交位移的消费者。',
+      observes: '每一次确认和错误、事后读回的记录、leader 与 ISR，以及每个消费者处理过的记录。',
+    },
   },
   needs: { shared: { kafka: kafkaCluster } },
   async run(ctx) {

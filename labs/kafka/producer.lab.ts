@@ -146,6 +146,12 @@ export default defineLab({
     starts: "The run's three-broker Kafka cluster; producers and readers on Kafka's own Java client.",
     does: 'Kills the leader under a producer with retries=0 and one with the defaults; commits one transaction, aborts another, and reads the topic at the default isolation level and at read_committed.',
     observes: "Acknowledgements and errors, the records read back, what each reader saw, and the transaction markers kafka-dump-log finds in the leader's log.",
+    zh: {
+      title: 'leader 宕机时生产者的重试，以及事务对谁隐藏了什么',
+      starts: '本次运行的三 broker Kafka 集群；基于 Kafka 官方 Java 客户端的生产者和读取端。',
+      does: '分别在 retries=0 的生产者和使用默认配置的生产者写入时杀掉 leader；提交一个事务、中止另一个，并分别以默认隔离级别和 read_committed 读取该 topic。',
+      observes: '确认与错误、读回的记录、每个读取端看到的内容，以及 kafka-dump-log 在 leader 日志中找到的事务标记。',
+    },
   },
   needs: { shared: { kafka: kafkaCluster } },
   async run(ctx) {

@@ -255,6 +255,12 @@ export default defineLab({
     starts: "The run's three-broker Kafka cluster (KRaft) and, in a client container, producers and consumers on Kafka's own Java client.",
     does: 'For each protocol, 250 records/s into six partitions read by two consumers; a third joins, then leaves politely; under the eager protocol one consumer is then killed with uncommitted offsets.',
     observes: "Each member's assigned/revoked/lost callbacks and every record it received, with times; records delivered twice; the coordinator before and after each change.",
+    zh: {
+      title: 'eager、cooperative 和 KIP-848 协议下的消费者组重平衡',
+      starts: '本次运行的三 broker Kafka 集群（KRaft），以及客户端容器中基于 Kafka 官方 Java 客户端的生产者和消费者。',
+      does: '对每种协议：以 250 条/s 的速率写入六个分区，由两个消费者读取；第三个消费者加入，随后正常退出；在 eager 协议下，再杀掉一个尚有未提交位移的消费者。',
+      observes: '每个成员的 assigned/revoked/lost 回调及其收到的每条记录，均附时间；被重复投递的记录；每次变更前后的协调者。',
+    },
   },
   needs: { shared: { kafka: kafkaCluster } },
   async run(ctx) {

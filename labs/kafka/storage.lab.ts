@@ -214,6 +214,12 @@ export default defineLab({
     starts: "The run's three-broker Kafka cluster; topics pinned to broker1 with small segments and retention scaled to seconds.",
     does: 'Writes 300 records one batch each; two records further apart than segment.ms; records into a topic with retention.ms=6000, watching its directory; 400 records into two partitions with retention.bytes=3072; 200 records on broker1 alone, then SIGKILLs broker1 and starts it again.',
     observes: "The partition directories, kafka-dump-log's batches, the first batch's bytes decoded and its CRC recomputed, the records read back after the kill, the flush settings and the broker's recovery log.",
+    zh: {
+      title: 'Kafka 分区在磁盘上的样子：日志段、段滚动、record batch 的字节布局、按时间和大小保留',
+      starts: '本次运行的三 broker Kafka 集群；固定在 broker1 上的若干 topic，日志段很小，保留时间缩短到秒级。',
+      does: '写入 300 条记录，每条单独成一个 batch；写入两条间隔超过 segment.ms 的记录；向 retention.ms=6000 的 topic 写入记录并监视其目录；向 retention.bytes=3072 的两个分区写入 400 条记录；只在 broker1 上写入 200 条记录，然后 SIGKILL broker1 并重新启动。',
+      observes: '分区目录、kafka-dump-log 列出的 batch、第一个 batch 的字节解码及重新计算的 CRC、kill 之后读回的记录、flush 相关配置，以及 broker 的恢复日志。',
+    },
   },
   needs: { shared: { kafka: kafkaCluster } },
   async run(ctx) {

@@ -86,6 +86,12 @@ export default defineLab({
     starts: 'nginx with one backend and three clients on a Docker network (two clients share a /24).',
     does: "Sends known requests, including the sheet's curl commands; runs the sheet's wc, tail, sed and awk commands on nginx's access log and on small files.",
     observes: 'Each command line and its exact output, against the list of requests the lab sent.',
+    zh: {
+      title: '在真实的 nginx 访问日志上运行学习资料中的 wc、tail、sed、awk 和 curl 命令',
+      starts: '同一 Docker 网络上的 nginx、一个后端和三个客户端（其中两个客户端位于同一个 /24）。',
+      does: '发送一组已知的请求，其中包括学习资料中的 curl 命令；在 nginx 访问日志和几个小文件上运行学习资料中的 wc、tail、sed 和 awk 命令。',
+      observes: '每条命令及其原样输出，并与实验实际发送的请求清单对照。',
+    },
   },
   async run(ctx) {
     const stack = await startNginxStack(ctx.scope, ctx.runId, {

@@ -227,6 +227,12 @@ export default defineLab({
     starts: 'A MariaDB (or LABS_MYSQL_IMAGE) server in a container; table t(id INT PRIMARY KEY, k INT, pad CHAR(200), KEY(k)).',
     does: 'Grows t to 10, 2 000 and 100 000 rows, flushing it to disk and dumping its pages with innochecksum each time; reads the .ibd pages; runs a point lookup and a range scan.',
     observes: 'innodb_page_size, innochecksum page levels and record counts, records and prev/next links decoded from the pages, buffer pool read requests per query.',
+    zh: {
+      title: '直接从数据文件读 InnoDB 的 B+ 树：页大小、树高、内部页与叶子页、叶子链表、查找',
+      starts: '容器中的 MariaDB（或 LABS_MYSQL_IMAGE）服务器；表 t(id INT PRIMARY KEY, k INT, pad CHAR(200), KEY(k))。',
+      does: '把 t 依次扩充到 10、2 000 和 100 000 行，每次都先刷盘，再用 innochecksum 导出页信息；读取 .ibd 文件中的页；执行一次点查和一次范围扫描。',
+      observes: 'innodb_page_size、innochecksum 给出的页层级和记录数、从页中解码出的记录及 prev/next 链接、每个查询的 buffer pool 读请求数。',
+    },
   },
   async run(ctx) {
     ctx.step('starting the server');

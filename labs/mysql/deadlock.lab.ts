@@ -109,6 +109,12 @@ export default defineLab({
     starts: 'A MariaDB (or LABS_MYSQL_IMAGE) server with account(id, balance) holding rows 1 and 2; two transactions and an observer connection for the deadlock report.',
     does: 'Locks rows in opposite order 20 times, then repeats with shared locks, one-statement locking, ordered locking and NOWAIT.',
     observes: 'Deadlock (1213) and lock-wait errors, and the LATEST DETECTED DEADLOCK report.',
+    zh: {
+      title: '死锁的四个必要条件：用 InnoDB 行锁制造死锁，再逐一破坏',
+      starts: '一个 MariaDB（或 LABS_MYSQL_IMAGE）服务器，表 account(id, balance) 中有行 1 和行 2；两个事务，以及一个用于查看死锁报告的观察连接。',
+      does: '以相反顺序加行锁，重复 20 次；然后分别改用共享锁、单条语句加锁、按固定顺序加锁和 NOWAIT 重复实验。',
+      observes: '死锁（1213）和锁等待错误，以及 LATEST DETECTED DEADLOCK 报告。',
+    },
   },
   async run(ctx) {
     ctx.step('starting the server');

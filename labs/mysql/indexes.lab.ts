@@ -118,6 +118,12 @@ export default defineLab({
     starts: 'A MariaDB (or LABS_MYSQL_IMAGE) server; people(id, last, first, age, city) with 50 000 rows, KEY name(last, first), KEY age(age).',
     does: 'Runs query pairs that differ in one respect, each after FLUSH STATUS.',
     observes: 'EXPLAIN and the Handler_read_* counters of each query.',
+    zh: {
+      title: '实测索引的使用：范围查询、最左前缀、LIKE 前缀、ORDER BY',
+      starts: '一个 MariaDB（或 LABS_MYSQL_IMAGE）服务器；表 people(id, last, first, age, city)，50 000 行，索引 KEY name(last, first) 和 KEY age(age)。',
+      does: '成对执行只有一处差别的查询，每条查询前先执行 FLUSH STATUS。',
+      observes: '每条查询的 EXPLAIN 结果和 Handler_read_* 计数器。',
+    },
   },
   async run(ctx) {
     ctx.step('starting the server and loading 50 000 rows');

@@ -233,6 +233,12 @@ export default defineLab({
     starts: 'nginx (one worker), backends b1-b4 that answer with their name (b2/b3 slow where needed), clients in eight /24 networks, on one Docker network.',
     does: 'Configures each method in turn and sends the workload that tells it apart, reloading nginx between them.',
     observes: 'Which backend answered each request, in order; nginx -t output.',
+    zh: {
+      title: '逐一测试 nginx 负载均衡方法：实测请求顺序与分布',
+      starts: '同一 Docker 网络上的 nginx（单个 worker）、会返回自己名字的后端 b1-b4（需要时让 b2/b3 变慢），以及分布在八个 /24 网段中的客户端。',
+      does: '依次配置每种方法，发送能将其与其他方法区分开的请求负载，两次切换之间 reload nginx。',
+      observes: '按顺序记录每个请求由哪个后端响应；nginx -t 的输出。',
+    },
   },
   async run(ctx) {
     ctx.step('starting nginx, backends and clients');

@@ -199,6 +199,12 @@ export default defineLab({
     starts: 'nginx with a slow backend (1 s per request) and clients, on one Docker network.',
     does: 'Lists processes under several worker_processes settings; holds slow requests and asks ss who owns them; SIGKILLs a worker; reloads under load; adds a cache; opens 2000 connections to one worker.',
     observes: 'ps, ss -tnp and /proc inside the nginx container, HTTP status codes at the client, the error log.',
+    zh: {
+      title: 'nginx 的进程与事件模型：master 与 worker、崩溃、reload、cache manager、单线程处理大量连接',
+      starts: '同一 Docker 网络上的 nginx、一个慢后端（每个请求 1 s）和若干客户端。',
+      does: '在几种 worker_processes 设置下列出进程；挂起若干慢请求，用 ss 查看连接归哪个进程所有；SIGKILL 一个 worker；在负载下 reload；加上缓存；向单个 worker 建立 2000 个连接。',
+      observes: 'nginx 容器内的 ps、ss -tnp 和 /proc，客户端收到的 HTTP 状态码，以及错误日志。',
+    },
   },
   async run(ctx) {
     ctx.step('starting nginx');

@@ -74,6 +74,12 @@ export default defineLab({
     starts: "One container with Docker's init as PID 1 and Python.",
     does: 'Leaves a child unwaited, orphans another, writes into a pipe\'s read end, passes a line through a FIFO between separate processes, reads ulimit -s.',
     observes: 'ps and /proc/<pid>/status, system call errors, what the reader printed, the stack limit.',
+    zh: {
+      title: '用 ps 和 /proc 观察僵尸进程、孤儿进程、管道和栈大小限制',
+      starts: '一个装有 Python 的容器，以 Docker 的 init 作为 PID 1。',
+      does: '创建一个子进程但不 wait 它，再让另一个子进程成为孤儿；向管道的读端写入；在两个独立进程之间通过 FIFO 传递一行文本；读取 ulimit -s。',
+      observes: 'ps 和 /proc/<pid>/status、系统调用错误、读取方打印的内容、栈大小限制。',
+    },
   },
   needs: { services: { os: { image: 'backend', cmd: ['sleep', 'infinity'] } } },
   async run(ctx) {

@@ -175,6 +175,12 @@ export default defineLab({
     starts: 'A RocketMQ 5.5 name server and broker (1 MiB commit-log files, 100-entry consume-queue files) and a client container.',
     does: 'Sends 2000 messages of 500 bytes with keys and tag TagA to a topic of 4 queues; asks the broker for one by its key.',
     observes: 'The store directories; every 50th consume-queue entry followed into the commit log from the bytes; the index header and the key\'s hash-slot chain; the query result.',
+    zh: {
+      title: 'RocketMQ 的磁盘存储：一个 commit log、指向它的 consume queue、按 key 查找的 index 文件',
+      starts: 'RocketMQ 5.5 的 name server 和 broker（commit-log 文件 1 MiB，consume-queue 文件每个 100 个条目），以及一个客户端容器。',
+      does: '向一个有 4 个队列的 topic 发送 2000 条 500 字节、带 key 且 tag 为 TagA 的消息；再按 key 向 broker 查询其中一条。',
+      observes: '存储目录；每隔 50 条取一个 consume-queue 条目，从原始字节出发一路追到 commit log；index 文件头及该 key 所在 hash slot 的链；查询结果。',
+    },
   },
   needs: {
     services: {

@@ -77,6 +77,12 @@ export default defineLab({
     starts: 'A client and a server namespace on one veth link, a socket agent in each.',
     does: "Closes from the client while its firewall holds back the server's ACK, then its FIN; then exhausts an 8-port ephemeral range with TIME-WAIT sockets, and retries with tcp_tw_reuse=1.",
     observes: 'ss -tanoi on both sides at each step, and connect() errors.',
+    zh: {
+      title: '逐包卡住 TCP 关闭过程的各个状态，以及 TIME_WAIT 耗尽端口',
+      starts: '通过一条 veth 链路相连的客户端和服务端两个命名空间，各运行一个 socket agent。',
+      does: '由客户端发起关闭，同时用客户端的防火墙先扣住服务端的 ACK，再扣住其 FIN；接着用 TIME-WAIT 状态的 socket 耗尽一个只有 8 个端口的临时端口范围，然后设置 tcp_tw_reuse=1 重试。',
+      observes: '每一步两端的 ss -tanoi 输出，以及 connect() 的报错。',
+    },
   },
   needs: {
     topology: {

@@ -384,6 +384,12 @@ export default defineLab({
     starts: 'A sender and a receiver namespace; the receiver\'s ACKs delayed 40 ms; tcpdump and ss sampling on the sender.',
     does: '2 MB transfers with reno, cubic and bbr: plain, with an initial ssthresh of 20, with the 300th segment dropped, and with every ACK dropped for 1.6 s.',
     observes: 'Segments per round trip, duplicate ACKs and retransmissions from tshark; cwnd, ssthresh, RTO and timers from ss.',
+    zh: {
+      title: '按算法看 TCP 拥塞控制：慢启动、拥塞避免、快速重传、快速恢复、超时',
+      starts: '发送端和接收端两个命名空间；接收端的 ACK 延迟 40 ms；在发送端运行 tcpdump 并用 ss 采样。',
+      does: '分别用 reno、cubic 和 bbr 传输 2 MB 数据：正常传输、初始 ssthresh 设为 20、丢弃第 300 个报文段、在 1.6 s 内丢弃所有 ACK。',
+      observes: '从 tshark 得到的每个往返的报文段数、重复 ACK 和重传；从 ss 得到的 cwnd、ssthresh、RTO 和各定时器。',
+    },
   },
   needs: {
     topology: {

@@ -172,6 +172,12 @@ export default defineLab({
     starts: 'A sender and a receiver namespace; the receiver\'s ACKs delayed 40 ms; tcpdump and ss sampling on the sender.',
     does: 'A receiver that does not read for 2 s; a receiver whose window is smaller than cwnd; a receiver whose window is larger than cwnd.',
     observes: 'Advertised windows and zero-window marks from tshark; the sender\'s cwnd, unacked segments, peer window and persist timer from ss.',
+    zh: {
+      title: 'TCP 流量控制：零窗口、窗口探测，以及发送窗口 = min(rwnd, cwnd)',
+      starts: '发送端和接收端两个命名空间；接收端的 ACK 延迟 40 ms；在发送端运行 tcpdump 并用 ss 采样。',
+      does: '三种接收端：2 s 内不读取数据；接收窗口小于 cwnd；接收窗口大于 cwnd。',
+      observes: '从 tshark 得到的通告窗口和零窗口标记；从 ss 得到的发送端 cwnd、未确认报文段、对端窗口和坚持定时器（persist timer）。',
+    },
   },
   needs: {
     topology: {

@@ -71,6 +71,12 @@ export default defineLab({
     starts: 'A client (tcp_ecn=1) and a server namespace on one veth link; tcpdump on the client.',
     does: 'Opens a connection and sends 100 bytes.',
     observes: 'Every TCP header field and flag bit as tshark decodes them.',
+    zh: {
+      title: '逐字段解析 TCP 首部（基于一条支持 ECN 的连接）',
+      starts: '通过一条 veth 链路相连的客户端（tcp_ecn=1）和服务端命名空间；在客户端运行 tcpdump。',
+      does: '建立一条连接并发送 100 字节。',
+      observes: 'tshark 解码出的每个 TCP 首部字段和标志位。',
+    },
   },
   needs: {
     topology: {

@@ -242,6 +242,12 @@ export default defineLab({
     starts: 'Two network namespaces (client 198.18.0.1, server 198.18.0.2) on one veth link, a node:net socket agent in each, tcpdump on the server side.',
     does: 'Freezes a handshake by dropping the SYN/ACK; opens a clean connection, writes 1000+3000+10 bytes, closes it with the server closing a second late; closes another at once; repeats with TCP timestamps off.',
     observes: 'Packets decoded by tshark (flags, raw seq/ack, header length, options), socket states and timers from ss -tanoi, the sizes the server read.',
+    zh: {
+      title: 'TCP 连接的生命周期：握手、状态、关闭、TIME_WAIT、首部长度、字节流',
+      starts: '通过一条 veth 链路相连的两个网络命名空间（client 198.18.0.1，server 198.18.0.2），各运行一个 node:net socket agent；在服务端一侧运行 tcpdump。',
+      does: '丢弃 SYN/ACK，让握手卡在中途；建立一条正常连接，依次写入 1000+3000+10 字节后关闭，服务端晚一秒才关闭；另一条连接则立即关闭；关闭 TCP 时间戳后重复以上步骤。',
+      observes: 'tshark 解码出的报文（标志位、原始 seq/ack、首部长度、选项），ss -tanoi 给出的 socket 状态和定时器，以及服务端每次读到的数据大小。',
+    },
   },
   needs: {
     topology: {

@@ -162,6 +162,12 @@ export default defineLab({
     starts: 'A client and a server namespace, the server\'s side of the link delayed 30 ms; a node:tls server with a fresh self-signed ECDSA certificate; tcpdump on the client.',
     does: 'Connects with TLS 1.2 and then TLS 1.3, sending an HTTP request the moment the connection is secure, with the client logging its keys.',
     observes: 'TLS records decoded and decrypted by tshark: content and handshake types, randoms, cipher suites, and their times.',
+    zh: {
+      title: '报文层面的 TLS 1.2 与 1.3 握手：数清往返次数，并用 key log 解密',
+      starts: '客户端和服务端两个命名空间，链路服务端一侧延迟 30 ms；一个使用新生成的自签名 ECDSA 证书的 node:tls 服务器；在客户端运行 tcpdump。',
+      does: '先后用 TLS 1.2 和 TLS 1.3 建立连接，连接一进入安全状态就立即发送 HTTP 请求；客户端同时记录自己的密钥。',
+      observes: 'tshark 解码并解密的 TLS 记录：内容类型和握手类型、随机数、密码套件，以及各自的时间。',
+    },
   },
   needs: {
     topology: {

@@ -156,6 +156,12 @@ export default defineLab({
     starts: 'Four hosts on a bridged LAN (sender, rx1, rx2, bystander) with IPv4 and IPv6; socket agents; tcpdump on the sender.',
     does: 'Sends 100/2000/5-byte datagrams; drops every 10th packet to rx1 and sends 200 datagrams, then 20 000 TCP bytes; sends one multicast datagram; crafts zero and wrong checksums with scapy.',
     observes: 'Packets decoded by tshark, what each socket received, the drop rule counter, /proc/net/snmp and snmp6 counters.',
+    zh: {
+      title: '真实局域网上的 UDP：无握手、8 字节首部、数据报整体收发、丢包不修复、组播、校验和',
+      starts: '桥接局域网上的四台主机（sender、rx1、rx2、bystander），同时配置 IPv4 和 IPv6；各主机运行 socket agent；在 sender 上运行 tcpdump。',
+      does: '发送 100/2000/5 字节的数据报；对发往 rx1 的报文每 10 个丢 1 个，先发送 200 个数据报，再用 TCP 发送 20 000 字节；发送一个组播数据报；用 scapy 构造校验和为零和校验和错误的报文。',
+      observes: 'tshark 解码出的报文、每个 socket 收到的内容、丢包规则的计数器，以及 /proc/net/snmp 和 snmp6 中的计数器。',
+    },
   },
   needs: {
     topology: {

@@ -7,7 +7,7 @@ import type { LabInfo } from '../core/registry.ts';
 import { findClaim } from '../catalog/index.ts';
 import type { Evidence, LabResult, Verdict } from '../core/types.ts';
 import { UsageError } from '../core/usage-error.ts';
-import { statementOf, VERDICT_WORDS, type Lang } from '../report/lang.ts';
+import { handoutIn, statementOf, VERDICT_WORDS, type Lang } from '../report/lang.ts';
 
 const KEYS: Record<string, Verdict> = { c: 'confirmed', r: 'refuted', n: 'nuanced', u: 'unverifiable' };
 const CTRL_C = '\u0003';
@@ -31,10 +31,11 @@ export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Worksh
   const lab = labs[0]!;
   const t = TEXT[lang];
   const say = (line = '') => process.stdout.write(`${line}\n`);
-  say(`${lab.id}: ${lab.title}`);
-  say(`  ${t.starts}: ${lab.handout.starts}`);
-  say(`  ${t.does}: ${lab.handout.does}`);
-  say(`  ${t.observes}: ${lab.handout.observes}`);
+  const handout = handoutIn(lab, lang)!;
+  say(`${lab.id}: ${handout.title}`);
+  say(`  ${t.starts}: ${handout.starts}`);
+  say(`  ${t.does}: ${handout.does}`);
+  say(`  ${t.observes}: ${handout.observes}`);
   const predictions = new Map<string, Verdict>();
   for (const [i, id] of lab.claims.entries()) {
     const claim = findClaim(id)!;

@@ -7,7 +7,7 @@ import type { BackgroundTask, Scope } from '../resources/scope.ts';
 import { servicesSchema, type ServicesSpec } from '../resources/services.ts';
 import type { SharedResource } from '../resources/shared.ts';
 import type { Timeline } from '../resources/timeline.ts';
-import type { ClaimResult, Environment } from './types.ts';
+import type { ClaimResult, Environment, Handout } from './types.ts';
 
 export const CAPABILITIES = ['root', 'netns', 'iptables', 'tc-netem', 'nfqueue', 'tcpdump', 'tshark', 'ss', 'ping', 'traceroute', 'scapy', 'named', 'unbound', 'docker', 'kubernetes'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -59,8 +59,8 @@ export interface Lab<N extends Needs = Needs> {
   claims: readonly string[];
   requires: readonly Capability[];
   timeLimitMs: number;
-  /** The handout: what the lab starts, what it does, what it observes. */
-  handout: { starts: string; does: string; observes: string };
+  /** The handout: what the lab starts, what it does, what it observes; `zh`, the same and the title in Chinese. */
+  handout: Handout;
   needs?: N;
   run(ctx: LabContext<N>): Promise<ClaimResult[]>;
 }
@@ -91,7 +91,12 @@ export const labSchema = z.object({
   claims: z.array(z.string()).min(1, 'a lab tests at least one claim'),
   requires: z.array(z.enum(CAPABILITIES)),
   timeLimitMs: z.number().int().positive(),
-  handout: z.object({ starts: z.string().min(1), does: z.string().min(1), observes: z.string().min(1) }),
+  handout: z.object({
+    starts: z.string().min(1),
+    does: z.string().min(1),
+    observes: z.string().min(1),
+    zh: z.object({ title: z.string().min(1), starts: z.string().min(1), does: z.string().min(1), observes: z.string().min(1) }).optional(),
+  }),
   needs: needsSchema.optional(),
   run: z.custom<Lab['run']>((v) => typeof v === 'function', 'run must be a function'),
 });

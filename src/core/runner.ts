@@ -77,6 +77,7 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
   const result = (status: LabResult['status'], claims: ClaimResult[], reason?: string): LabResult => ({
     id: lab.id,
     title: lab.title,
+    handout: lab.handout,
     topic: lab.topic,
     status,
     durationMs: elapsed(),

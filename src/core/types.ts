@@ -87,9 +87,19 @@ export type TimelineEvent =
   | { type: 'sample'; atMs: number; name: string; value: unknown }
   | { type: 'note'; atMs: number; text: string };
 
+/** What a lab starts, does and observes, in English and (optionally) Chinese with its title. */
+export interface Handout {
+  starts: string;
+  does: string;
+  observes: string;
+  zh?: { title: string; starts: string; does: string; observes: string };
+}
+
 export interface LabResult {
   id: string;
   title: string;
+  /** The lab's handout, so that a report can say what was done. */
+  handout?: Handout;
   topic: string;
   status: LabStatus;
   durationMs: number;

@@ -9,10 +9,11 @@ import { pathDiagram } from './path-diagram.ts';
 import { treeDiagram } from './tree-diagram.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 import { timelineChart } from './timeline-chart.ts';
-import { statementOf, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
+import { handoutIn, statementOf, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{margin-bottom:.2rem}.meta{color:#666}.lab{border:1px solid #ddd;border-radius:8px;padding:.6rem 1.2rem;margin:1rem 0}.lab>summary{list-style:none}.lab>summary h2{display:inline;font-size:1.15rem;color:#222}
+dl.handout{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.4rem 0}dl.handout dt{color:#607d8b}dl.handout dd{margin:0}
 #filters{position:sticky;top:0;background:#fff;padding:.5rem 0;border-bottom:1px solid #eee;z-index:1}#filters label{margin-right:.3rem}#f-search{width:16rem}
 .badge{display:inline-block;border-radius:4px;padding:0 .5rem;font-weight:600;color:#fff;font-size:.85rem}
 .confirmed{background:#2e7d32}.refuted{background:#c62828}.nuanced{background:#ef6c00}.unverifiable{background:#546e7a}
@@ -96,8 +97,11 @@ function timeline(events: TimelineEvent[], lang: Lang): string {
 /** A lab as a section that opens on its own (all open when the report has one lab). */
 function lab(result: LabResult, lang: Lang, open: boolean): string {
   const counts = (['confirmed', 'refuted', 'nuanced', 'unverifiable'] as const).map((v) => [v, result.claims.filter((c) => c.verdict === v).length] as const).filter(([, n]) => n);
-  return `<details class="lab" id="lab-${x(result.id)}" data-topic="${x(result.topic)}"${open ? ' open' : ''}><summary><h2><span class="badge ${result.status}">${result.status}</span> ${x(result.title)} ${counts.map(([v, n]) => `<span class="badge ${v}">${n} ${x(VERDICT_WORDS[lang][v])}</span>`).join(' ')}</h2></summary>
+  const handout = handoutIn(result, lang);
+  const words = WORDS[lang];
+  return `<details class="lab" id="lab-${x(result.id)}" data-topic="${x(result.topic)}"${open ? ' open' : ''}><summary><h2><span class="badge ${result.status}">${result.status}</span> ${x(handout?.title ?? result.title)} ${counts.map(([v, n]) => `<span class="badge ${v}">${n} ${x(VERDICT_WORDS[lang][v])}</span>`).join(' ')}</h2></summary>
 <p class="meta"><code>${x(result.id)}</code> · ${x(result.topic)} · ${(result.durationMs / 1000).toFixed(1)} s${result.reason ? ` · ${x(result.reason)}` : ''}</p>
+${handout ? `<dl class="handout"><dt>${x(words.starts)}</dt><dd>${x(handout.starts)}</dd><dt>${x(words.does)}</dt><dd>${x(handout.does)}</dd><dt>${x(words.observes)}</dt><dd>${x(handout.observes)}</dd></dl>` : ''}
 <details><summary>${x(WORDS[lang].environment)}</summary>${table(['what', 'value'], Object.entries(result.environment))}</details>
 ${result.timeline ? timeline(result.timeline, lang) : ''}
 ${result.claims.map((c) => claim(c, lang)).join('\n')}</details>`;

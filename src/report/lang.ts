@@ -1,7 +1,7 @@
 /** The language of what a person reads: claim texts, handouts' headings, the report's headings. Machine fields stay English. */
 import { findClaim } from '../catalog/index.ts';
 import { didYouMean } from '../core/nearest.ts';
-import type { ClaimResult, LabResult, Verdict } from '../core/types.ts';
+import type { ClaimResult, Handout, LabResult, Verdict } from '../core/types.ts';
 import { UsageError } from '../core/usage-error.ts';
 
 export const LANGS = ['en', 'zh'] as const;
@@ -44,6 +44,13 @@ export const VERDICT_WORDS: Record<Lang, Record<Verdict, string>> = {
 
 /** The project's own words around the claims, in both languages. */
 export const WORDS = {
-  en: { lab: 'lab', claim: 'claim', verdict: 'verdict', says: 'the sheet says', observed: 'what the lab observed', report: 'labs report', run: 'run', started: 'started', labs: 'lab(s)', status: 'status', time: 'time', environment: 'environment', measured: 'measured values', timeline: 'timeline', events: 'events', allTopics: 'all topics', search: 'search the claims' },
-  zh: { lab: '实验', claim: '论断', verdict: '结论', says: '学习资料原文', observed: '实验观察到的', report: 'labs 实验报告', run: '运行', started: '开始于', labs: '个实验', status: '状态', time: '用时', environment: '运行环境', measured: '测量值', timeline: '时间线', events: '个事件', allTopics: '全部主题', search: '搜索论断' },
+  en: { lab: 'lab', claim: 'claim', verdict: 'verdict', says: 'the sheet says', observed: 'what the lab observed', report: 'labs report', run: 'run', started: 'started', labs: 'lab(s)', status: 'status', time: 'time', environment: 'environment', measured: 'measured values', starts: 'starts', does: 'does', observes: 'observes', timeline: 'timeline', events: 'events', allTopics: 'all topics', search: 'search the claims' },
+  zh: { lab: '实验', claim: '论断', verdict: '结论', says: '学习资料原文', observed: '实验观察到的', report: 'labs 实验报告', run: '运行', started: '开始于', labs: '个实验', status: '状态', time: '用时', environment: '运行环境', measured: '测量值', starts: '启动', does: '操作', observes: '观察', timeline: '时间线', events: '个事件', allTopics: '全部主题', search: '搜索论断' },
 } satisfies Record<Lang, Record<string, string>>;
+
+/** A lab's title and handout in `lang` (English when it has no Chinese one). */
+export function handoutIn(lab: { title: string; handout?: Handout }, lang: Lang): { title: string; starts: string; does: string; observes: string } | undefined {
+  if (!lab.handout) return undefined;
+  const zh = lang === 'zh' ? lab.handout.zh : undefined;
+  return zh ?? { title: lab.title, starts: lab.handout.starts, does: lab.handout.does, observes: lab.handout.observes };
+}

@@ -1,7 +1,7 @@
 /** The terminal view: progress lines while labs run, then a verdict table. */
 import type { RunEvent } from '../core/runner.ts';
 import type { LabResult, Verdict } from '../core/types.ts';
-import { statementOf, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
+import { handoutIn, statementOf, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
 
 const color = (code: number) => (text: string) => (process.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[${code}m${text}\x1b[0m` : text);
 const green = color(32);
@@ -13,9 +13,9 @@ const dim = color(2);
 const VERDICT_COLOR: Record<Verdict, (s: string) => string> = { confirmed: green, refuted: red, nuanced: yellow, unverifiable: cyan };
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-export function progressPrinter(write: (line: string) => void): (event: RunEvent) => void {
+export function progressPrinter(write: (line: string) => void, lang: Lang = 'en'): (event: RunEvent) => void {
   return (event) => {
-    if (event.type === 'start') write(`${cyan('▶')} ${event.lab.id} ${dim(event.lab.title)}`);
+    if (event.type === 'start') write(`${cyan('▶')} ${event.lab.id} ${dim(handoutIn(event.lab, lang)?.title ?? event.lab.title)}`);
     if (event.type === 'step') write(`  ${dim(`[${seconds(event.elapsedMs).padStart(6)}]`)} ${event.lab.id}: ${event.message}`);
     if (event.type === 'end') {
       const { status, durationMs, reason } = event.result;

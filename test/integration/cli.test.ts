@@ -17,6 +17,9 @@ describe('labs list, show, coverage, doctor', () => {
     expect(lab.stdout).toContain('starts:    Five hosts on a LAN');
     expect(lab.stdout).toContain('etcd is deployed for high availability, usually with an odd number of members (3, 5, 7).');
     expect(lab.stdout).toContain('etcd 支持高可用部署');
+    const zh = await labs(['show', 'k8s-etcd-quorum', '--lang', 'zh']);
+    expect(zh.stdout).toContain('k8s-etcd-quorum  [k8s]  1 到 5 个成员的 etcd 集群');
+    expect(zh.stdout).toContain('启动：同一局域网上的五台主机');
     const claim = JSON.parse((await labs(['show', 'quic.header.long-form', '--json'])).stdout);
     expect(claim.lab).toBeNull();
     expect(claim.claims[0]).toMatchObject({ id: 'quic.header.long-form', section: 'QUIC 协议 › 头部结构' });

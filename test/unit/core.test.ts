@@ -66,6 +66,12 @@ describe('lab registry', () => {
     expect(() => selectLabs(labs, ['quic.header.cid-length'])).toThrow('claim "quic.header.cid-length" has no lab yet');
   });
 
+  it('gives every project lab a Chinese title and handout', async () => {
+    const cjk = /[\u4e00-\u9fff]/;
+    const lacking = (await loadLabs()).filter((l) => !l.handout.zh || ![l.handout.zh.title, l.handout.zh.starts, l.handout.zh.does, l.handout.zh.observes].every((t) => cjk.test(t)));
+    expect(lacking.map((l) => l.id)).toEqual([]);
+  });
+
   it('rejects a malformed lab with a one-line reason', async () => {
     await expect(loadLabs(join(fixtures, 'malformed'))).rejects.toThrow(/^malformed lab .*bad\.lab\.ts: timeLimitMs: /);
   });

@@ -43,5 +43,10 @@ describe('the claim beside its verdict, in English or Chinese', () => {
     expect(html).toContain('<html lang="zh-CN">');
     expect(html).toContain(`<span class="label">学习资料原文</span> ${ZH}`);
     expect(html).toContain('<span class="badge confirmed">成立</span>');
+    const handout = { starts: 'Five hosts', does: 'Writes', observes: 'Each write', zh: { title: 'etcd 集群', starts: '五台主机', does: '写入', observes: '每次写入' } };
+    const withHandout = toHtml({ ...report, lang: 'zh', labs: report.labs.map((l) => ({ ...l, handout })) });
+    expect(withHandout).toContain('<dt>启动</dt><dd>五台主机</dd>');
+    expect(withHandout).toContain('etcd 集群');
+    expect(toHtml({ ...report, lang: 'en', labs: report.labs.map((l) => ({ ...l, handout })) })).toContain('<dt>starts</dt><dd>Five hosts</dd>');
   });
 });

@@ -81,7 +81,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   const startedAt = new Date().toISOString();
-  const printer = progressPrinter(human);
+  const printer = progressPrinter(human, lang);
   let sharedCleanupFailed = false;
   const onEvent = (event: RunEvent) => {
     if (event.type === 'shared-cleanup') sharedCleanupFailed = true;

@@ -1,8 +1,14 @@
-/** `labs show`: a lab's handout and its claims in full (or a claim and the lab that tests it), without running anything. */
+/** `labs show`: a lab's handout (in --lang) and its claims in both languages (or a claim and the lab that tests it), without running anything. */
 import { CLAIMS, findClaim, type Claim } from '../../catalog/index.ts';
 import { didYouMean } from '../../core/nearest.ts';
 import { labIndex, UsageError } from '../../core/registry.ts';
+import { handoutIn, resolveLang } from '../../report/lang.ts';
 import type { Flags } from '../flags.ts';
+
+const TEXT = {
+  en: { starts: 'starts:    ', does: 'does:      ', observes: 'observes:  ', needs: 'needs:     ', limits: (needs: string, s: number) => `${needs || 'nothing special'}; stopped after ${s} s`, noLab: 'no lab tests this claim yet', runIt: 'run it: ' },
+  zh: { starts: '启动：', does: '操作：', observes: '观察：', needs: '需要：', limits: (needs: string, s: number) => `${needs || '无特殊要求'}；超过 ${s} 秒即停止`, noLab: '还没有实验检验这条论断', runIt: '运行：' },
+} as const;
 
 export async function show(args: string[], flags: Flags): Promise<number> {
   if (args.length !== 1) throw new UsageError('show takes one lab or claim id, e.g. `labs show tcp-lifecycle`');
@@ -17,14 +23,17 @@ export async function show(args: string[], flags: Flags): Promise<number> {
     process.stdout.write(`${JSON.stringify({ lab: about, claims }, null, 2)}\n`);
     return 0;
   }
+  const lang = resolveLang(flags.lang);
+  const t = TEXT[lang];
   const out: string[] = [];
   if (lab) {
-    out.push(`${lab.id}  [${lab.topic}]  ${lab.title}`, '');
-    out.push(`  starts:    ${lab.handout.starts}`, `  does:      ${lab.handout.does}`, `  observes:  ${lab.handout.observes}`);
-    out.push(`  needs:     ${lab.requires.join(', ') || 'nothing special'}; stopped after ${lab.timeLimitMs / 1000} s`, '');
-  } else out.push(`${id}: no lab tests this claim yet`, '');
+    const handout = handoutIn(lab, lang)!;
+    out.push(`${lab.id}  [${lab.topic}]  ${handout.title}`, '');
+    out.push(`  ${t.starts}${handout.starts}`, `  ${t.does}${handout.does}`, `  ${t.observes}${handout.observes}`);
+    out.push(`  ${t.needs}${t.limits(lab.requires.join(', '), lab.timeLimitMs / 1000)}`, '');
+  } else out.push(`${id}: ${t.noLab}`, '');
   for (const c of claims) out.push(`  ${c.id}  (${c.section})`, `    ${c.en}`, `    ${c.zh}`);
-  if (lab) out.push('', `run it: labs run ${lab.id}`);
+  if (lab) out.push('', `${t.runIt}labs run ${lab.id}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }
