@@ -36,13 +36,15 @@ export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Worksh
   say(`  ${t.starts}: ${handout.starts}`);
   say(`  ${t.does}: ${handout.does}`);
   say(`  ${t.observes}: ${handout.observes}`);
+  const keys = new Keys();
+  keys.on();
   const predictions = new Map<string, Verdict>();
   for (const [i, id] of lab.claims.entries()) {
     const claim = findClaim(id)!;
     say();
     say(`${t.claim} ${i + 1}/${lab.claims.length} (${id}): ${claim[lang]}`);
     say(`${t.predict}? ${t.keys(VERDICT_WORDS[lang])}`);
-    const verdict = KEYS[await key(Object.keys(KEYS))]!;
+    const verdict = KEYS[await keys.next(Object.keys(KEYS))]!;
     predictions.set(id, verdict);
     say(`  → ${VERDICT_WORDS[lang][verdict]}`);
   }
@@ -50,10 +52,12 @@ export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Worksh
     async ready() {
       say();
       say(t.run);
-      await key();
+      await keys.next();
+      keys.off();
     },
     async reveal(results) {
       const claims = results.flatMap((r) => r.claims);
+      keys.on();
       let right = 0;
       for (const [i, id] of lab.claims.entries()) {
         const result = claims.find((c) => c.id === id);
@@ -70,9 +74,10 @@ export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Worksh
         }
         if (i < lab.claims.length - 1) {
           say(t.next);
-          await key();
+          await keys.next();
         }
       }
+      keys.off();
       say();
       say(t.score(right, lab.claims.length));
     },
@@ -100,25 +105,44 @@ export function evidenceLines(item: Evidence, maxRows = 6): string[] {
   }
 }
 
-/** One key press (among `allowed`, or any); Ctrl-C exits as an interrupt would. */
-function key(allowed?: string[]): Promise<string> {
-  const stdin = process.stdin;
-  return new Promise((resolve) => {
-    const onData = (data: Buffer) => {
-      const pressed = data.toString('utf8').toLowerCase();
+/**
+ * The terminal's keys, one at a time, while the room is asked: raw mode and a queue, so that a key
+ * pressed a moment early is kept, not lost; Ctrl-C exits as an interrupt would. Off while the lab
+ * runs, so that Ctrl-C stops it as usual.
+ */
+class Keys {
+  private queue: string[] = [];
+  private waiting?: () => void;
+  private readonly onData = (data: Buffer) => {
+    for (const pressed of data.toString('utf8').toLowerCase()) {
       if (pressed === CTRL_C) {
-        stdin.setRawMode(false);
+        this.off();
         process.stdout.write('\n');
         process.exit(130);
       }
-      if (allowed && !allowed.includes(pressed)) return;
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      resolve(pressed);
-    };
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.on('data', onData);
-  });
+      this.queue.push(pressed);
+    }
+    this.waiting?.();
+  };
+
+  on(): void {
+    process.stdin.setRawMode(true);
+    process.stdin.resume();
+    process.stdin.on('data', this.onData);
+  }
+
+  off(): void {
+    process.stdin.off('data', this.onData);
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
+
+  /** The next key among `allowed` (others are dropped), or any key. */
+  async next(allowed?: string[]): Promise<string> {
+    for (;;) {
+      const pressed = this.queue.shift();
+      if (pressed !== undefined && (!allowed || allowed.includes(pressed))) return pressed;
+      if (pressed === undefined) await new Promise<void>((resolve) => (this.waiting = resolve));
+    }
+  }
 }

@@ -7,7 +7,13 @@ import { until } from '../../src/resources/wait.ts';
 const SESSION = `labs-workshop-${process.pid}`;
 const tmux = (...args: string[]) => execa('tmux', args);
 const screen = async () => (await tmux('capture-pane', '-t', SESSION, '-p', '-J', '-S', '-200')).stdout;
-const waitFor = (text: string, timeoutMs = 60_000) => until(async () => (await screen()).includes(text), timeoutMs, `"${text}" on the screen`, 100);
+const waitFor = async (text: string, timeoutMs = 60_000) => {
+  try {
+    await until(async () => (await screen()).includes(text), timeoutMs, `"${text}" on the screen`, 100);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the screen:\n${await screen()}`);
+  }
+};
 const press = (key: string) => tmux('send-keys', '-t', SESSION, key);
 
 afterAll(async () => {
