@@ -93,6 +93,7 @@ const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string
   ss: { run: () => toolVersion('ss', ['-V']) },
   ping: { run: () => toolVersion('ping', ['-V']) },
   traceroute: { run: () => toolVersion('traceroute') },
+  cc: { run: () => toolVersion('cc', ['--version']) },
   scapy: { run: async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}` },
   named: { run: () => toolVersion('named', ['-v']) },
   unbound: { run: () => toolVersion('unbound', ['-V']) },
