@@ -5,7 +5,8 @@
  * undoes every change on the host. Started once per run and shared; each lab works in namespaces
  * of its own, deleted when it ends. The API is spoken with @kubernetes/client-node.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
@@ -92,7 +93,6 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
   };
   const built = new Map<string, Promise<string>>();
   const imported = new Map<string, Promise<string>>();
-  const saved = new Map<string, Promise<string>>();
   const importImage = (address: string, name: string) =>
     once(imported, `${address}\0${name}`, async () => {
       const tag = await once(built, name, () => ensureImage(name));
@@ -116,12 +116,21 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
     },
     async joinWorker(owner, index, options = {}) {
       const images = options.images ?? [];
-      const archives = await Promise.all(images.map((name) => once(saved, name, async () => {
-        const file = join(dir, `image-${name}.tar`);
-        await exec('docker', ['save', '-o', file, await once(built, name, () => ensureImage(name))], { timeoutMs: 300_000 });
-        return file;
-      })));
-      const workerEnv = parseEnv(await exec('bash', [join(K8S_DIR, 'local/join.sh'), dir, String(index)], { timeoutMs: 120_000, env: { K8S_WORKER_IMAGES: archives.join(':') } }));
+      // The archives live only until join.sh has imported them (the state dir may be in memory).
+      const archiveDir = mkdtempSync(join(tmpdir(), `labs-${runId}-images-`));
+      let workerEnv: Record<string, string>;
+      try {
+        const archives = await Promise.all(
+          images.map(async (name) => {
+            const file = join(archiveDir, `${name}.tar`);
+            await exec('docker', ['save', '-o', file, await once(built, name, () => ensureImage(name))], { timeoutMs: 300_000 });
+            return file;
+          }),
+        );
+        workerEnv = parseEnv(await exec('bash', [join(K8S_DIR, 'local/join.sh'), dir, String(index)], { timeoutMs: 120_000, env: { K8S_WORKER_IMAGES: archives.join(':') } }));
+      } finally {
+        rmSync(archiveDir, { recursive: true, force: true });
+      }
       const name = workerEnv.WORKER_NAME!;
       const address = workerEnv.WORKER_CONTAINERD_ADDRESS!;
       for (const image of images) imported.set(`${address}\0${image}`, built.get(image)!);
