@@ -54,7 +54,7 @@ async function probeKubernetes(): Promise<string> {
   for (const tool of ['containerd', 'runc', 'ctr']) await exec('sh', ['-c', `command -v ${tool}`]).catch(() => Promise.reject(new Error(`${tool} is missing (Debian package containerd / runc)`)));
   if (!existsSync('/usr/lib/cni/bridge')) throw new Error('the CNI plugins are missing (Debian package containernetworking-plugins)');
   const version = (await exec(`${build}/bin/kube-apiserver`, ['--version'])).trim();
-  return `local provider: ${version} built from upstream in ${build}; ${firstLine(await exec('containerd', ['--version']))}`;
+  return `local provider (the only one: labs read the node itself, and kind needs a node image from a registry): ${version} built from upstream in ${build}, one node on this host plus worker nodes on demand; ${firstLine(await exec('containerd', ['--version']))}`;
 }
 
 /** The helper binds a queue and prints "ready"; it is stopped as soon as it has. */
