@@ -16,12 +16,10 @@
  * counter's totals; how many signals of each kind arrived and whether the parent got SIGCHLD; the
  * best time of each transfer, and the shared-memory object in /dev/shm while it exists.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { exec } from '../../src/resources/process.ts';
+import { compileAndRun } from '../../src/systems/c-program.ts';
 
 const INCREMENTS = 5_000_000;
 
@@ -275,12 +273,7 @@ export default defineLab({
   },
   async run(ctx) {
     ctx.step('compiling and running the program');
-    const source = join(ctx.workDir, 'ipc.c');
-    const binary = join(ctx.workDir, 'ipc');
-    writeFileSync(source, PROGRAM);
-    await exec('cc', ['-O2', '-pthread', '-o', binary, source, '-lrt']);
-    ctx.environment.cc = (await exec('cc', ['--version'])).split('\n')[0]!;
-    const observation = JSON.parse(await exec(binary, [], { timeoutMs: 50_000 })) as IpcObservation;
+    const observation = JSON.parse(await compileAndRun(ctx, { name: 'ipc', source: PROGRAM, flags: ['-O2', '-pthread'], libs: ['-lrt'], timeoutMs: 50_000 })) as IpcObservation;
     const kept = keptJson(ctx, 'ipc.json', observation, 'queue, counter, signals and transfers (JSON)');
     return [withEvidence(judgeMessageQueue(observation), ...kept), judgeSemaphore(observation), judgeSignals(observation), judgeSharedMemory(observation)];
   },

@@ -10,12 +10,10 @@
  * Observes: the local array's address at each depth; each block's address; the program's memory
  * map (/proc/self/maps) and which mapping holds each address.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { exec } from '../../src/resources/process.ts';
+import { compileAndRun } from '../../src/systems/c-program.ts';
 
 const PROGRAM = String.raw`
 #include <stdint.h>
@@ -132,12 +130,7 @@ export default defineLab({
   },
   async run(ctx) {
     ctx.step('compiling and running the program');
-    const source = join(ctx.workDir, 'grow.c');
-    const binary = join(ctx.workDir, 'grow');
-    writeFileSync(source, PROGRAM);
-    await exec('cc', ['-O0', '-o', binary, source]);
-    ctx.environment.cc = (await exec('cc', ['--version'])).split('\n')[0]!;
-    const observation = JSON.parse(await exec(binary, [])) as MemoryObservation;
+    const observation = JSON.parse(await compileAndRun(ctx, { name: 'grow', source: PROGRAM, flags: ['-O0'] })) as MemoryObservation;
     const kept = keptJson(ctx, 'memory.json', observation, 'addresses and the memory map (JSON)');
     return [withEvidence(judgeGrowth(observation), ...kept)];
   },
