@@ -142,14 +142,7 @@ sed -e "s|^  kubeconfig: .*|  kubeconfig: $W/kubeconfig/kube-proxy.kubeconfig|" 
 for f in containerd.toml crictl.yaml kubelet.yaml kube-proxy.yaml; do
   grep -q "$W" "$W/config/$f" || die "could not derive the worker's $f"
 done
-for h in /sys/fs/cgroup/*/; do
-  [[ -d $h$CGROUP_ROOT ]] || continue
-  mkdir -p "$h$CGROUP_ROOT/$NAME"
-  if [[ -f $h${CGROUP_ROOT}/cpuset.cpus ]]; then
-    cat "$h$CGROUP_ROOT/cpuset.cpus" >"$h$CGROUP_ROOT/$NAME/cpuset.cpus"
-    cat "$h$CGROUP_ROOT/cpuset.mems" >"$h$CGROUP_ROOT/$NAME/cpuset.mems"
-  fi
-done
+make_cgroup "$CGROUP_ROOT/$NAME"
 
 # --- the worker's processes, in its network namespace (and the host's mount namespace, which
 # containerd and the kubelet must share for the pods' volumes) -----------------------------------

@@ -54,6 +54,21 @@ cgroup_dirs() { # $1 = cgroup root name
   done
 }
 
+# Makes a cgroup (a path below the hierarchies' roots) in every hierarchy whose parent exists; a
+# cpuset cgroup takes its parent's cpus and mems (it is unusable empty).
+make_cgroup() { # $1 = path, e.g. labs-<run-id>-k8s or labs-<run-id>-k8s/w1
+  local h parent
+  for h in /sys/fs/cgroup/*/; do
+    parent=$(dirname "$h$1")
+    [[ -d $parent ]] || continue
+    mkdir -p "$h$1"
+    if [[ -f $parent/cpuset.cpus ]]; then
+      cat "$parent/cpuset.cpus" >"$h$1/cpuset.cpus"
+      cat "$parent/cpuset.mems" >"$h$1/cpuset.mems"
+    fi
+  done
+}
+
 # Processes whose environment carries LABS_RUN_ID=<id>, except this script's own session and
 # ancestors (the caller may carry the same variable).
 labelled_pids() { # $1 = run id

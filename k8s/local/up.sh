@@ -371,15 +371,8 @@ leaderElection:
   leaderElect: false
 EOF
 
-# cgroup root for the pods, in every hierarchy (cpuset needs its cpus/mems filled in).
-for h in /sys/fs/cgroup/*/; do
-  [[ -d $h ]] || continue
-  mkdir -p "$h$CGROUP_ROOT"
-  if [[ -f ${h}cpuset.cpus ]]; then
-    cat "${h}cpuset.cpus" >"$h$CGROUP_ROOT/cpuset.cpus"
-    cat "${h}cpuset.mems" >"$h$CGROUP_ROOT/cpuset.mems"
-  fi
-done
+# cgroup root for the pods, in every hierarchy.
+make_cgroup "$CGROUP_ROOT"
 T_PREP=$(ms_since "$T0")
 
 # --- containerd first (it does not need the API), with the pause image -------------------------
