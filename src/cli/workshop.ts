@@ -7,14 +7,15 @@ import type { LabInfo } from '../core/registry.ts';
 import { findClaim } from '../catalog/index.ts';
 import type { Evidence, LabResult, Verdict } from '../core/types.ts';
 import { UsageError } from '../core/usage-error.ts';
-import { handoutIn, statementOf, VERDICT_WORDS, type Lang } from '../report/lang.ts';
+import { handoutIn, VERDICT_WORDS, WORDS, type Lang } from '../report/lang.ts';
 
 const KEYS: Record<string, Verdict> = { c: 'confirmed', r: 'refuted', n: 'nuanced', u: 'unverifiable' };
 const CTRL_C = '\u0003';
 
+/** The workshop's own words; the rest comes from the report's (WORDS). */
 const TEXT = {
-  en: { claim: 'Claim', predict: 'Your prediction', keys: (w: Record<Verdict, string>) => `[c] ${w.confirmed}  [r] ${w.refuted}  [n] ${w.nuanced}  [u] ${w.unverifiable}`, run: 'Press any key to run the lab.', next: 'Press any key for the next verdict.', verdict: 'verdict', predicted: 'you predicted', score: (k: number, n: number) => `The room predicted ${k} of ${n} verdicts.`, starts: 'starts', does: 'does', observes: 'observes', noVerdict: 'no verdict' },
-  zh: { claim: '论断', predict: '你的预测', keys: (w: Record<Verdict, string>) => `[c] ${w.confirmed}  [r] ${w.refuted}  [n] ${w.nuanced}  [u] ${w.unverifiable}`, run: '按任意键运行实验。', next: '按任意键查看下一个结论。', verdict: '结论', predicted: '你的预测', score: (k: number, n: number) => `全场猜中 ${k}/${n} 个结论。`, starts: '启动', does: '操作', observes: '观察', noVerdict: '没有结论' },
+  en: { claim: 'Claim', predict: 'Your prediction', run: 'Press any key to run the lab.', next: 'Press any key for the next verdict.', predicted: 'you predicted', score: (k: number, n: number) => `The room predicted ${k} of ${n} verdicts.`, noVerdict: 'no verdict' },
+  zh: { claim: '论断', predict: '你的预测', run: '按任意键运行实验。', next: '按任意键查看下一个结论。', predicted: '你的预测', score: (k: number, n: number) => `全场猜中 ${k}/${n} 个结论。`, noVerdict: '没有结论' },
 } as const;
 
 export interface Workshop {
@@ -29,7 +30,10 @@ export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Worksh
   if (labs.length !== 1) throw new UsageError(`--workshop runs one lab at a time (${labs.length} selected)`);
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('--workshop needs a terminal: it reads one key per prediction (stdin or stdout is not a terminal)');
   const lab = labs[0]!;
-  const t = TEXT[lang];
+  const t = { ...WORDS[lang], ...TEXT[lang] };
+  const verdictWords = VERDICT_WORDS[lang];
+  const choices = Object.entries(KEYS).map(([key, verdict]) => `[${key}] ${verdictWords[verdict]}`).join('  ');
+  const claimLine = (i: number, id: string) => `${t.claim} ${i + 1}/${lab.claims.length} (${id}): ${findClaim(id)![lang]}`;
   const say = (line = '') => process.stdout.write(`${line}\n`);
   const handout = handoutIn(lab, lang)!;
   say(`${lab.id}: ${handout.title}`);
@@ -40,13 +44,12 @@ export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Worksh
   keys.on();
   const predictions = new Map<string, Verdict>();
   for (const [i, id] of lab.claims.entries()) {
-    const claim = findClaim(id)!;
     say();
-    say(`${t.claim} ${i + 1}/${lab.claims.length} (${id}): ${claim[lang]}`);
-    say(`${t.predict}? ${t.keys(VERDICT_WORDS[lang])}`);
+    say(claimLine(i, id));
+    say(`${t.predict}? ${choices}`);
     const verdict = KEYS[await keys.next(Object.keys(KEYS))]!;
     predictions.set(id, verdict);
-    say(`  → ${VERDICT_WORDS[lang][verdict]}`);
+    say(`  → ${verdictWords[verdict]}`);
   }
   return {
     async ready() {
@@ -63,12 +66,12 @@ export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Worksh
         const result = claims.find((c) => c.id === id);
         const predicted = predictions.get(id)!;
         say();
-        say(`${t.claim} ${i + 1}/${lab.claims.length} (${id}): ${(result && statementOf(result)?.[lang]) ?? findClaim(id)![lang]}`);
+        say(claimLine(i, id));
         if (!result) {
-          say(`  ${t.verdict}: ${t.noVerdict} (${results[0]?.reason ?? results[0]?.status ?? ''}); ${t.predicted}: ${VERDICT_WORDS[lang][predicted]}`);
+          say(`  ${t.verdict}: ${t.noVerdict} (${results[0]?.reason ?? results[0]?.status ?? ''}); ${t.predicted}: ${verdictWords[predicted]}`);
         } else {
           if (result.verdict === predicted) right++;
-          say(`  ${t.verdict}: ${VERDICT_WORDS[lang][result.verdict]}   ${t.predicted}: ${VERDICT_WORDS[lang][predicted]} ${result.verdict === predicted ? '✔' : '✘'}`);
+          say(`  ${t.verdict}: ${verdictWords[result.verdict]}   ${t.predicted}: ${verdictWords[predicted]} ${result.verdict === predicted ? '✔' : '✘'}`);
           say(`  ${result.summary}`);
           for (const item of result.evidence) for (const line of evidenceLines(item)) say(`    ${line}`);
         }

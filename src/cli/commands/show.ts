@@ -2,12 +2,13 @@
 import { CLAIMS, findClaim, type Claim } from '../../catalog/index.ts';
 import { didYouMean } from '../../core/nearest.ts';
 import { labIndex, UsageError } from '../../core/registry.ts';
-import { handoutIn, resolveLang } from '../../report/lang.ts';
+import { handoutIn, resolveLang, WORDS } from '../../report/lang.ts';
 import type { Flags } from '../flags.ts';
 
+/** show's own words; the handout's labels come from the report's (WORDS). */
 const TEXT = {
-  en: { starts: 'starts:    ', does: 'does:      ', observes: 'observes:  ', needs: 'needs:     ', limits: (needs: string, s: number) => `${needs || 'nothing special'}; stopped after ${s} s`, noLab: 'no lab tests this claim yet', runIt: 'run it: ' },
-  zh: { starts: '启动：', does: '操作：', observes: '观察：', needs: '需要：', limits: (needs: string, s: number) => `${needs || '无特殊要求'}；超过 ${s} 秒即停止`, noLab: '还没有实验检验这条论断', runIt: '运行：' },
+  en: { needs: 'needs', limits: (needs: string, s: number) => `${needs || 'nothing special'}; stopped after ${s} s`, noLab: 'no lab tests this claim yet', runIt: 'run it: ', label: (word: string) => `${word}:`.padEnd(11) },
+  zh: { needs: '需要', limits: (needs: string, s: number) => `${needs || '无特殊要求'}；超过 ${s} 秒即停止`, noLab: '还没有实验检验这条论断', runIt: '运行：', label: (word: string) => `${word}：` },
 } as const;
 
 export async function show(args: string[], flags: Flags): Promise<number> {
@@ -29,8 +30,9 @@ export async function show(args: string[], flags: Flags): Promise<number> {
   if (lab) {
     const handout = handoutIn(lab, lang)!;
     out.push(`${lab.id}  [${lab.topic}]  ${handout.title}`, '');
-    out.push(`  ${t.starts}${handout.starts}`, `  ${t.does}${handout.does}`, `  ${t.observes}${handout.observes}`);
-    out.push(`  ${t.needs}${t.limits(lab.requires.join(', '), lab.timeLimitMs / 1000)}`, '');
+    const words = WORDS[lang];
+    out.push(`  ${t.label(words.starts)}${handout.starts}`, `  ${t.label(words.does)}${handout.does}`, `  ${t.label(words.observes)}${handout.observes}`);
+    out.push(`  ${t.label(t.needs)}${t.limits(lab.requires.join(', '), lab.timeLimitMs / 1000)}`, '');
   } else out.push(`${id}: ${t.noLab}`, '');
   for (const c of claims) out.push(`  ${c.id}  (${c.section})`, `    ${c.en}`, `    ${c.zh}`);
   if (lab) out.push('', `${t.runIt}labs run ${lab.id}`);
