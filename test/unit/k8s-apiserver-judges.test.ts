@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeGates, judgeQuotaLimits, judgeSecretTypes, type ApiserverObservation } from '../../labs/k8s/apiserver.lab.ts';
 
 /** A real run of k8s-apiserver on the local provider (Kubernetes v1.35.4). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-apiserver-observation.json.gz', import.meta.url))).toString()) as ApiserverObservation;
-const altered = (change: (o: ApiserverObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<ApiserverObservation>('k8s-apiserver-observation.json.gz');
 const request = (o: ApiserverObservation, credentials: string) => o.requests.find((r) => r.credentials === credentials)!;
 
 const FOREIGN = 'client certificate from another CA, O=system:masters';

@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeOnlyEtcdClient, judgeReconcile, judgeSecret, judgeSourceOfTruth, socketOwners, type ControlPlaneObservation } from '../../labs/k8s/control-plane.lab.ts';
 
 /** A real run of k8s-control-plane on the local provider (Kubernetes v1.35.4, etcd 3.6 without encryption at rest). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-control-plane-observation.json.gz', import.meta.url))).toString()) as ControlPlaneObservation;
-const altered = (change: (o: ControlPlaneObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<ControlPlaneObservation>('k8s-control-plane-observation.json.gz');
 
 describe('k8s-control-plane judges', () => {
   it('is nuanced about Secrets on the real run: plain text inside etcd\'s protobuf value, base64 only in the API', () => {

@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeOddMembers, survivedFailures, type QuorumObservation } from '../../labs/k8s/etcd-quorum.lab.ts';
 
 /** A real run of k8s-etcd-quorum: etcd v3.6 clusters of 1 to 5 members in network namespaces. */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-etcd-quorum-observation.json.gz', import.meta.url))).toString()) as QuorumObservation;
-const altered = (change: (o: QuorumObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<QuorumObservation>('k8s-etcd-quorum-observation.json.gz');
 const size = (o: QuorumObservation, n: number) => o.sizes.find((s) => s.members === n)!;
 
 describe('k8s-etcd-quorum judge', () => {

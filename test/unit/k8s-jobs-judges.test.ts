@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeJobs, judgeNamespaces, type JobsObservation } from '../../labs/k8s/jobs.lab.ts';
 
 /** A real run of k8s-jobs on the local provider (Kubernetes v1.35.4). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-jobs-observation.json.gz', import.meta.url))).toString()) as JobsObservation;
-const altered = (change: (o: JobsObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<JobsObservation>('k8s-jobs-observation.json.gz');
 
 describe('k8s-jobs judges', () => {
   it('confirms the four namespaces on the real run; nuanced with another, refuted without one', () => {

@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeCrossNodePath, judgeDaemonSet, judgeFilters, type NodesObservation } from '../../labs/k8s/nodes.lab.ts';
 
 /** A real run of k8s-nodes on the local provider (Kubernetes v1.35.4, a worker node joined by k8s/local/join.sh). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-nodes-observation.json.gz', import.meta.url))).toString()) as NodesObservation;
-const altered = (change: (o: NodesObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<NodesObservation>('k8s-nodes-observation.json.gz');
 const stage = (o: NodesObservation, name: string) => o.daemonSets.find((s) => s.stage === name)!;
 
 describe('k8s-nodes judges', () => {

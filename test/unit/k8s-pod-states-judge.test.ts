@@ -1,17 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { backOffs, judgePodStates, parseGetPods, type PodStatesObservation } from '../../labs/k8s/pod-states.lab.ts';
 
 /** A real run of k8s-pod-states on the local provider (Kubernetes v1.35.4): nine pods watched for 80 s. */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-pod-states-observation.json.gz', import.meta.url))).toString()) as PodStatesObservation;
+const { real, altered } = realSample<PodStatesObservation>('k8s-pod-states-observation.json.gz');
 /** Another real run, after k8s-probes: the crashing pod looped (BackOff events, growing waits) while kubectl kept showing Error. */
-const errorOnly = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-pod-states-error-only-observation.json.gz', import.meta.url))).toString()) as PodStatesObservation;
-const altered = (change: (o: PodStatesObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real: errorOnly } = realSample<PodStatesObservation>('k8s-pod-states-error-only-observation.json.gz');
 
 describe('k8s-pod-states judge', () => {
   it('is confirmed on the real run: each claimed state came from its cause; OOM and a finished pod show other names', () => {

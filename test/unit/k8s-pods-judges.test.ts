@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeInitContainers, judgeSharedNetwork, judgeSharedPid, judgeSharedVolumes, type PodsObservation } from '../../labs/k8s/pods.lab.ts';
 
 /** A real run of k8s-pods on the local provider (Kubernetes v1.35.4): two pods, one with shareProcessNamespace. */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-pods-observation.json.gz', import.meta.url))).toString()) as PodsObservation;
-const altered = (change: (o: PodsObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<PodsObservation>('k8s-pods-observation.json.gz');
 const apart = (o: PodsObservation) => o.pods.find((p) => !p.shareProcessNamespace)!;
 const together = (o: PodsObservation) => o.pods.find((p) => p.shareProcessNamespace)!;
 

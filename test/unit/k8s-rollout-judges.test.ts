@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeAvailable, judgeFlow, judgeReplicaSet, type RolloutObservation } from '../../labs/k8s/rollout.lab.ts';
 
 /** A real run of k8s-rollout on the local provider (Kubernetes v1.35.4): apply, one pod held unready, an update, an undo, sampled every 100 ms. */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-rollout-observation.json.gz', import.meta.url))).toString()) as RolloutObservation;
-const altered = (change: (o: RolloutObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<RolloutObservation>('k8s-rollout-observation.json.gz');
 const updateStart = real.marks.find((m) => m.label === 'template changed')!.at;
 
 describe('k8s-rollout judges', () => {

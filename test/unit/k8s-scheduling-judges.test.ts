@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeCri, judgeFlow, type SchedulingObservation } from '../../labs/k8s/scheduling.lab.ts';
 
 /** A real run of k8s-scheduling on the local provider (Kubernetes v1.35.4, containerd 1.6, the host's Docker Engine). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-scheduling-observation.json.gz', import.meta.url))).toString()) as SchedulingObservation;
-const altered = (change: (o: SchedulingObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<SchedulingObservation>('k8s-scheduling-observation.json.gz');
 
 const record = (o: SchedulingObservation, sub: string) => o.audit.find((a) => a.subresource === sub && (sub !== 'status' || a.user.startsWith('system:node:')))!;
 

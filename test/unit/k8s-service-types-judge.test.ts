@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeServiceTypes, type ServiceTypesObservation } from '../../labs/k8s/service-types.lab.ts';
 
 /** A real run of k8s-service-types on the local provider (Kubernetes v1.35.4, no cloud provider). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-service-types-observation.json.gz', import.meta.url))).toString()) as ServiceTypesObservation;
-const altered = (change: (o: ServiceTypesObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<ServiceTypesObservation>('k8s-service-types-observation.json.gz');
 
 describe('k8s-service-types judge', () => {
   it('is nuanced on the real run: every type as listed, but a LoadBalancer without a cloud gets no address', () => {

@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeDnat, judgeRoundRobin, judgeSessionAffinity, judgeStableEndpoint, parseConntrack, repeatRate, ruleProbabilities, type ServicesObservation } from '../../labs/k8s/services.lab.ts';
 
 /** A real run of k8s-services on the local provider (Kubernetes v1.35.4, kube-proxy in iptables mode): 600 requests, a pod replaced, session affinity, a DNS lookup. */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-services-observation.json.gz', import.meta.url))).toString()) as ServicesObservation;
-const altered = (change: (o: ServicesObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<ServicesObservation>('k8s-services-observation.json.gz');
 
 describe('k8s-services judges', () => {
   it('refutes round robin on the real run: a third of requests went to the same pod as the one before, as random rules give', () => {

@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeStatefulSet, judgeVolumeLifecycle, type StatefulSetObservation } from '../../labs/k8s/statefulset.lab.ts';
 
 /** A real run of k8s-statefulset on the local provider (Kubernetes v1.35.4, hostPath PersistentVolumes). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/k8s-statefulset-observation.json.gz', import.meta.url))).toString()) as StatefulSetObservation;
-const altered = (change: (o: StatefulSetObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<StatefulSetObservation>('k8s-statefulset-observation.json.gz');
 
 describe('k8s-statefulset judges', () => {
   it('confirms names, claims and order on the real run', () => {

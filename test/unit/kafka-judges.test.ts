@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeCoordinatorHash, type CoordinatorObservation } from '../../labs/kafka/coordinator.lab.ts';
 import { javaHashCode } from '../../src/observers/java-hash.ts';
 import { judgeDuplicates, judgeNewCoordinator, judgeStopTheWorld, membersAtChanges, movingPartitionsUnheldMs, type ProtocolRun } from '../../labs/kafka/rebalance.lab.ts';
@@ -11,7 +11,7 @@ import { duplicates, emptyHanded, holdings } from '../../src/observers/kafka-gro
 import { crc32c, readVarint } from '../../src/observers/kafka-log.ts';
 
 /** Every event of every member in a real run of kafka-rebalance (Kafka 4.4, three brokers). */
-const runs = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/kafka-rebalance-runs.json.gz', import.meta.url))).toString()) as ProtocolRun[];
+const { real: runs } = realSample<ProtocolRun[]>('kafka-rebalance-runs.json.gz');
 /** Coordinators and offsets-topic leaders of 60 groups before and after a broker was killed, from a real run of kafka-coordinator. */
 const coordinators = JSON.parse(readFileSync(new URL('../fixtures/kafka-coordinators.json', import.meta.url), 'utf8')) as CoordinatorObservation;
 const run = (protocol: ProtocolRun['protocol']) => runs.find((r) => r.protocol === protocol)!;
@@ -150,12 +150,7 @@ describe('kafka-storage judges', () => {
 });
 
 /** Every tally of a real run of kafka-durability: acknowledgements, errors, what was read back, what consumers processed. */
-const durability = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/kafka-durability-observation.json.gz', import.meta.url))).toString()) as DurabilityObservation;
-const alteredDurability = (change: (o: DurabilityObservation) => void) => {
-  const copy = structuredClone(durability);
-  change(copy);
-  return copy;
-};
+const { real: durability, altered: alteredDurability } = realSample<DurabilityObservation>('kafka-durability-observation.json.gz');
 
 describe('kafka-storage persistence judge', () => {
   it('is refuted on the real run: no switch, every acknowledged record back after SIGKILL, fsync left to the OS', () => {

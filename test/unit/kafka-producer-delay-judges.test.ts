@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeDelay, type DelayObservation } from '../../labs/kafka/delay.lab.ts';
 import { parseConfigs } from '../../src/observers/kafka-configs.ts';
 import { judgeRetries, judgeTransactions, transactionMarkers, type ProducerObservation } from '../../labs/kafka/producer.lab.ts';
@@ -8,7 +8,7 @@ import { judgeRetries, judgeTransactions, transactionMarkers, type ProducerObser
 /** A real run of kafka-delay (Kafka 4.4): five records stamped 30 s ahead, one 2 h ahead, the broker's delay settings. */
 const delay = JSON.parse(readFileSync(new URL('../fixtures/kafka-delay-observation.json', import.meta.url), 'utf8')) as DelayObservation;
 /** A real run of kafka-producer: two producers through a leader's death, a committed and an aborted transaction. */
-const producer = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/kafka-producer-observation.json.gz', import.meta.url))).toString()) as ProducerObservation;
+const { real: producer } = realSample<ProducerObservation>('kafka-producer-observation.json.gz');
 const alter = <T>(o: T, change: (copy: T) => void): T => {
   const copy = structuredClone(o);
   change(copy);

@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeMessageQueue, judgeSemaphore, judgeSharedMemory, judgeSignals, type IpcObservation } from '../../labs/os/ipc.lab.ts';
 
 /** A real run of os-ipc: the C program on Linux with glibc (POSIX mq, sem_t in shared memory, signals, shm_open). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/os-ipc-observation.json.gz', import.meta.url))).toString()) as IpcObservation;
-const altered = (change: (o: IpcObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<IpcObservation>('os-ipc-observation.json.gz');
 
 describe('os-ipc judges', () => {
   it('confirms the message queue: five held for a late reader, read whole, by priority', () => {

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { direction, judgeGrowth, mappingOf, type MemoryObservation } from '../../labs/os/memory.lab.ts';
 
 /** A real run of os-memory: a C program's addresses and its /proc/self/maps (x86-64, glibc, ASLR on). */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/os-memory-observation.json.gz', import.meta.url))).toString()) as MemoryObservation;
+const { real } = realSample<MemoryObservation>('os-memory-observation.json.gz');
 
 describe('os-memory judge', () => {
   it('finds each address in its mapping and the way a list of addresses runs', () => {

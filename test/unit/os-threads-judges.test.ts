@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { judgeProcessIsolation, judgeThreadsShared, type ThreadsObservation } from '../../labs/os/threads.lab.ts';
 
 /** A real run of os-threads: CPython in the project's container, read from /proc. */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/os-threads-observation.json.gz', import.meta.url))).toString()) as ThreadsObservation;
-const altered = (change: (o: ThreadsObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<ThreadsObservation>('os-threads-observation.json.gz');
 
 describe('os-threads judges', () => {
   it('confirms isolation on the real run: one address, two values, a crash that killed only the child', () => {

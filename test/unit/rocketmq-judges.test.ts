@@ -1,16 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { indexFileTime, judgeCommitLog, judgeCommitLogNames, judgeConsumeQueue, judgeIndexFile, judgeIndexFileNames, type StoreObservation } from '../../labs/rocketmq/store.lab.ts';
 import { indexKeyHash } from '../../src/observers/rocketmq-store.ts';
 
 /** What a real run of rocketmq-store read: the store's files, 40 consume-queue entries followed into the commit log, the index chain of one key. */
-const real = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/rocketmq-store-observation.json.gz', import.meta.url))).toString()) as StoreObservation;
-const altered = (change: (o: StoreObservation) => void) => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<StoreObservation>('rocketmq-store-observation.json.gz');
 
 describe('commit log', () => {
   it('is nuanced on the real run: one log shared by every queue, files named by start offset, their size a setting', () => {
