@@ -55,6 +55,11 @@ export function judgeIterative(first: DnsRow[]): ClaimResult {
       : minimised
         ? `The resolver went root → TLD → authoritative, as the sheet says, but did not tell each server the whole name: it asked the root only about ${observed.askedRoot.join(', ')} and the TLD about ${observed.askedTld.join(', ')} (QNAME minimisation, RFC 9156, on by default in Unbound), and only the authoritative server heard "www.example.lab".`
         : 'The resolver asked the root, then the TLD server, then the authoritative server, each for www.example.lab.',
+    summaryZh: !holds
+      ? `解析器依次询问了 ${servers.join(' → ')}。`
+      : minimised
+        ? `解析器按学习资料所说的顺序依次询问了根 → TLD → 权威服务器，但并没有把完整的名字告诉每台服务器：它只向根询问了 ${observed.askedRoot.join(', ')}，向 TLD 询问了 ${observed.askedTld.join(', ')}（QNAME 最小化，RFC 9156，Unbound 默认开启），只有权威服务器收到了“www.example.lab”。`
+        : '解析器先后询问了根服务器、TLD 服务器和权威服务器，每次查询的都是 www.example.lab。',
     observed,
     evidence: [{ kind: 'path', title: 'Who the resolver asked, in order', hops: [{ address: IP.client, note: 'client asks the resolver' }, ...queries.map((q) => ({ address: q.to, note: `${q.name} ${q.type}` }))] }],
   };
@@ -68,6 +73,7 @@ export function judgeCache(second: DnsRow[], answer: string): ClaimResult {
     id: 'dns.resolver.cache',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? `Asked again, the resolver answered ${IP.www} without sending a single query upstream: from its cache.` : `On the repeat the resolver sent ${queries.length} queries upstream.`,
+    summaryZh: holds ? `再次查询时，解析器没有向上游发送任何查询就答复了 ${IP.www}：答案来自它的缓存。` : `重复查询时，解析器向上游发送了 ${queries.length} 个查询。`,
     observed,
     evidence: [],
   };
@@ -80,6 +86,7 @@ export function judgeHostsFile(rows: DnsRow[], answer: string): ClaimResult {
     id: 'dns.client.hosts-file',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? `getent answered ${IP.hostsOnly} from the client's /etc/hosts and no DNS query for the name crossed the wire.` : `getent answered "${answer}"; ${asked.length} DNS messages asked for the name.`,
+    summaryZh: holds ? `getent 从客户端的 /etc/hosts 得到了 ${IP.hostsOnly}，网络上没有出现查询该名字的 DNS 报文。` : `getent 的答案为“${answer}”；有 ${asked.length} 条 DNS 消息查询了该名字。`,
     observed: { answer, dnsMessagesForTheName: asked.length },
     evidence: [],
   };
@@ -93,6 +100,9 @@ export function judgeNoLinuxCache(firstClientQueries: number, secondClientQuerie
     summary: holds
       ? `Two lookups in a row by the client each sent its queries to the resolver again (${firstClientQueries} and ${secondClientQueries}): glibc keeps no cache of its own. A caching daemon (nscd, systemd-resolved) would, where one is configured; this client's resolv.conf names the resolver directly.`
       : `The second lookup sent ${secondClientQueries} queries.`,
+    summaryZh: holds
+      ? `客户端连续两次查找，每次都重新向解析器发送了查询（分别为 ${firstClientQueries} 个和 ${secondClientQueries} 个）：glibc 自身不做缓存。若配置了缓存守护进程（nscd、systemd-resolved），则会由它缓存；而这个客户端的 resolv.conf 直接指向解析器。`
+      : `第二次查找发送了 ${secondClientQueries} 个查询。`,
     observed: { clientQueriesFirstLookup: firstClientQueries, clientQueriesSecondLookup: secondClientQueries },
     evidence: [],
   };
@@ -106,6 +116,7 @@ export function judgeRootHints(hints: string): ClaimResult {
     id: 'dns.root.thirteen',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? "Debian's root hints list 13 root servers, a.root-servers.net to m.root-servers.net (each an anycast name for many machines, which cannot be counted offline)." : `The root hints list ${names.length} names.`,
+    summaryZh: holds ? 'Debian 的根提示文件列出了 13 个根服务器，从 a.root-servers.net 到 m.root-servers.net（每个名字都对应一个由许多台机器提供的任播服务，离线无法统计机器数量）。' : `根提示文件列出了 ${names.length} 个名字。`,
     observed: { names },
     evidence: [{ kind: 'command', title: 'Root servers in /usr/share/dns/root.hints', command: 'grep NS /usr/share/dns/root.hints', output: hints.split('\n').filter((l) => /\sNS\s/.test(l)).join('\n') }],
   };

@@ -123,6 +123,9 @@ export function judgeKeepAlive(responses: Response[], closedEarly: boolean, log:
     summary: holds
       ? `Without asking for it, the client sent a second request on the same connection after the first response, and nginx served it as request 2 of connection ${connections[0]} (Connection: ${observed.connectionHeader}).`
       : `The connection was not reused: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `客户端没有特意要求，就在第一个响应之后复用同一连接发出了第二个请求，nginx 将其记为连接 ${connections[0]} 上的第 2 个请求（Connection: ${observed.connectionHeader}）。`
+      : `连接没有被复用：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'table', title: "nginx's log: connection number and the request's place on it", columns: ['connection', 'request on it', 'request'], rows: log.map((l) => l.split(' ').slice(0, 2).concat(l.split(' ').slice(2).join(' '))) }],
   };
@@ -140,6 +143,10 @@ export function judgePipelining(responses: Response[], slowMs: number): ClaimRes
       inOrder && blocked
         ? `Both requests were written at once; the responses came back in request order, and the fast one, ready at once, arrived only after the slow one (${fast!.atMs} ms, behind a ${slowMs} ms backend): head-of-line blocking.`
         : `Pipelined responses: ${JSON.stringify(observed)}.`,
+    summaryZh:
+      inOrder && blocked
+        ? `两个请求一次性写出；响应按请求顺序返回，本可立即就绪的快请求直到慢请求之后才到达（${fast!.atMs} ms，慢请求的后端耗时 ${slowMs} ms）：这就是队头阻塞。`
+        : `管线化请求的响应：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'bars', title: 'When each pipelined response arrived (ms)', bars: responses.map((r) => ({ label: r.raw.trim(), value: r.atMs })) }],
   };
@@ -155,6 +162,9 @@ export function judgeChunked(response: Response | undefined): ClaimResult {
     summary: holds
       ? `Compressing on the fly, nginx could not know the length in advance: it sent Transfer-Encoding: chunked and no Content-Length, the body framed as chunks of ${chunks.slice(0, -1).join(', ')} bytes and a closing 0.`
       : `The response was not chunked: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `nginx 边压缩边发送，无法预先知道长度：响应带 Transfer-Encoding: chunked、不带 Content-Length，响应体被切成 ${chunks.slice(0, -1).join(', ')} 字节的分块，最后以一个大小为 0 的分块结束。`
+      : `响应没有采用分块传输：${JSON.stringify(observed)}。`,
     observed,
     evidence: [],
   };
@@ -167,6 +177,7 @@ export function judgeHost(a: Response | undefined, b: Response | undefined): Cla
     id: 'http.h1.host',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? 'One address and port served "site a" for Host: a.test and "site b" for Host: b.test.' : `Host did not select the site: ${JSON.stringify(observed)}.`,
+    summaryZh: holds ? '同一个地址和端口，对 Host: a.test 返回 "site a"，对 Host: b.test 返回 "site b"。' : `Host 头没有决定由哪个站点响应：${JSON.stringify(observed)}。`,
     observed,
     evidence: [],
   };
@@ -179,6 +190,7 @@ export function judgeRange(full: Response | undefined, part: Response | undefine
     id: 'http.h1.range',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? `Range: bytes=0-9 got 206 Partial Content with Content-Range ${observed.contentRange} and exactly the file's first 10 bytes.` : `The range request: ${JSON.stringify(observed)}.`,
+    summaryZh: holds ? `Range: bytes=0-9 得到 206 Partial Content，Content-Range 为 ${observed.contentRange}，内容恰好是文件的前 10 个字节。` : `范围请求的结果：${JSON.stringify(observed)}。`,
     observed,
     evidence: [],
   };
@@ -191,6 +203,7 @@ export function judgeValidators(first: Response | undefined, byEtag: Response | 
     id: 'http.h1.cache-validators',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? `The file came with ETag ${observed.etag} and Last-Modified; asking again with If-None-Match or If-Modified-Since got 304 Not Modified and no body.` : `Validators: ${JSON.stringify(observed)}.`,
+    summaryZh: holds ? `文件响应带有 ETag ${observed.etag} 和 Last-Modified；再次请求时带上 If-None-Match 或 If-Modified-Since，都得到 304 Not Modified，且没有响应体。` : `缓存验证器：${JSON.stringify(observed)}。`,
     observed,
     evidence: [],
   };

@@ -58,6 +58,7 @@ export function judgeFraming(frames: H2Frame[]): ClaimResult {
     id: 'http.h2.binary-framing',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? `Every message travelled as binary frames, each with a type, a stream and a length: ${types.join(', ')}.` : `Frame types seen: ${types.join(', ')}.`,
+    summaryZh: holds ? `所有消息都以二进制帧传输，每一帧都带有类型、所属流和长度：${types.join(', ')}。` : `观察到的帧类型：${types.join(', ')}。`,
     observed: { frameTypes: types, frames: frames.length },
     evidence: [{ kind: 'table', title: 'The first HTTP/2 frames of the connection', columns: ['from', 'type', 'stream', 'length'], rows: frames.slice(0, 16).map((f) => [f.from, f.type, f.stream, f.length]) }],
   };
@@ -75,6 +76,9 @@ export function judgeMultiplexing(exchange: Exchange, frames: H2Frame[], connect
     summary: holds
       ? `Three requests went out at once on one TCP connection as streams ${streams.slice(0, 3).join(', ')}; /b and /c came back after ${by('/b').endedMs} and ${by('/c').endedMs} ms while /slow/a, asked first, took ${by('/slow/a').endedMs} ms: no response waited for another.`
       : `Multiplexing: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `三个请求同时在一条 TCP 连接上发出，分别是流 ${streams.slice(0, 3).join(', ')}；/b 和 /c 分别在 ${by('/b').endedMs} ms 和 ${by('/c').endedMs} ms 后返回，而最先发出的 /slow/a 用了 ${by('/slow/a').endedMs} ms：没有哪个响应需要等待其他响应。`
+      : `多路复用：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'bars', title: 'When each response ended (ms), requested at the same moment', bars: exchange.results.map((r) => ({ label: r.path, value: r.endedMs })) }],
   };
@@ -89,6 +93,9 @@ export function judgeHpack(frames: H2Frame[]): ClaimResult {
     summary: holds
       ? `The client's header blocks shrank once its headers had been sent: ${sizes.join(', ')} bytes for three identical requests. Repeated headers went as references to HPACK's dynamic table, not as text.`
       : `Header block sizes: ${sizes.join(', ')}.`,
+    summaryZh: holds
+      ? `首部发送过一次之后，客户端的首部块明显变小：三个完全相同的请求分别为 ${sizes.join(', ')} 字节。重复的首部是以 HPACK 动态表的索引引用发送的，而不是文本。`
+      : `首部块大小：${sizes.join(', ')}。`,
     observed: { clientHeaderBlockBytes: sizes },
     evidence: [{ kind: 'bars', title: "Size of each request's HEADERS frame (bytes)", bars: sizes.map((s, i) => ({ label: `request ${i + 1}`, value: s })) }],
   };
@@ -101,6 +108,7 @@ export function judgePush(exchange: Exchange, frames: H2Frame[]): ClaimResult {
     id: 'http.h2.server-push',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? `Asked for /pushed, the server sent a PUSH_PROMISE and then /style.css on a stream of its own, which the client had not requested.` : `No push: ${JSON.stringify({ pushed: exchange.pushed, promises })}.`,
+    summaryZh: holds ? `请求 /pushed 时，服务器先发出 PUSH_PROMISE，随后在一个单独的流上发送了客户端并未请求的 /style.css。` : `没有发生推送：${JSON.stringify({ pushed: exchange.pushed, promises })}。`,
     observed: { pushed: exchange.pushed, pushPromiseFrames: promises },
     evidence: [],
   };

@@ -62,6 +62,9 @@ export function judgeEcho(rows: IcmpRow[], ping: Observation): ClaimResult {
     summary: holds
       ? `${requests.length} echo requests (8/0) each answered by a reply (0/0) with the same identifier, sequence number and data.`
       : `Echo requests and replies did not pair up: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `${requests.length} 个回显请求（8/0）都各自得到了一个回显应答（0/0），标识符、序列号和数据都与请求相同。`
+      : `回显请求与应答无法一一对应：${JSON.stringify(observed)}。`,
     observed,
     evidence: [icmpTable('Echo requests and replies', [...requests, ...replies]), ping.evidence],
   };
@@ -84,6 +87,9 @@ export function judgeTimeExceeded(rows: IcmpRow[], trace: Observation): ClaimRes
     summary: holds
       ? `Each of the three routers answered the probe whose TTL it decremented to zero with Time Exceeded 11/0, and traceroute built the path ${hops.join(' → ')} from those messages.`
       : `Time Exceeded came from ${from.join(', ') || 'nobody'}; traceroute printed ${hops.join(' → ')}.`,
+    summaryZh: holds
+      ? `三台路由器在把探测报文的 TTL 减到零时，各自回复了 Time Exceeded 11/0（超时），traceroute 根据这些消息得出了路径 ${hops.join(' → ')}。`
+      : `发出 Time Exceeded 的是：${from.join(', ') || '无'}；traceroute 输出的路径为 ${hops.join(' → ')}。`,
     observed,
     evidence: [
       { kind: 'path', title: 'The path traceroute found', hops: [{ address: ADDRESSES.client, note: 'client' }, ...hops.map((h, i) => ({ address: h, note: i === hops.length - 1 ? 'destination' : `hop ${i + 1}: Time Exceeded` }))] },
@@ -104,6 +110,9 @@ export function judgeFragNeeded(rows: IcmpRow[], ping: Observation): ClaimResult
     summary: holds
       ? `A 1428-byte packet with DF set met r3's 1280-byte link; r3 answered Destination Unreachable 3/4 carrying the next-hop MTU ${mtu}, and ping reported it.`
       : `No 3/4 with the next-hop MTU came back: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `一个置有 DF 的 1428 字节报文遇到 r3 上 1280 字节的链路；r3 回复了 Destination Unreachable 3/4（需要分片），其中携带下一跳 MTU ${mtu}，ping 也报告了这一点。`
+      : `没有收到携带下一跳 MTU 的 3/4：${JSON.stringify(observed)}。`,
     observed,
     evidence: [icmpTable('Fragmentation needed', needed), ping.evidence],
   };
@@ -119,6 +128,9 @@ export function judgePortUnreachable(rows: IcmpRow[], socketError: string, tcpOu
     summary: holds
       ? `The UDP datagram to closed port 9 drew Destination Unreachable 3/3 from the server, which the client's connected UDP socket reported as ${socketError}; a TCP SYN to a closed port got ${tcpOutcome} instead, no ICMP.`
       : `Expected 3/3 and ECONNREFUSED, saw ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `发往未开放端口 9 的 UDP 数据报引来服务端的 Destination Unreachable 3/3（端口不可达），客户端已 connect 的 UDP socket 将其报告为 ${socketError}；而发往未开放端口的 TCP SYN 得到的是 ${tcpOutcome === 'a TCP RST (ECONNREFUSED)' ? 'TCP RST（ECONNREFUSED）' : tcpOutcome}，没有 ICMP。`
+      : `预期为 3/3 和 ECONNREFUSED，实际为 ${JSON.stringify(observed)}。`,
     observed,
     evidence: [icmpTable('Port unreachable (the quoted datagram is the UDP one to port 9)', unreachable)],
   };
@@ -134,6 +146,9 @@ export function judgeParameterProblem(rows: IcmpRow[]): ClaimResult {
     summary: holds
       ? `An IPv4 packet whose record-route option claimed 9 bytes in a 4-byte option area drew Parameter Problem 12/${observed.code} from ${observed.from[0]}, pointing at byte ${observed.pointer} of the header.`
       : 'The malformed option drew no Parameter Problem message.',
+    summaryZh: holds
+      ? `一个 IPv4 报文的记录路由选项在只有 4 字节的选项区里声称长度为 9 字节，${observed.from[0]} 因此回复了 Parameter Problem 12/${observed.code}（参数问题），指针指向首部的第 ${observed.pointer} 字节。`
+      : '畸形选项没有引来 Parameter Problem 消息。',
     observed,
     evidence: [icmpTable('Parameter Problem', problems)],
   };
@@ -154,7 +169,7 @@ export function judgeRedirect(rows: IcmpRow[], routeWithDefaults: Observation, r
   };
   const evidence: Evidence[] = [icmpTable('Redirect messages', redirects), routeWithDefaults.evidence, routeAccepting.evidence];
   if (!redirects.length || gateway !== ADDRESSES.gw) {
-    return { id: 'icmp.redirect', verdict: 'refuted', summary: `r1 sent no redirect to ${ADDRESSES.gw}: ${JSON.stringify(observed)}.`, observed, evidence };
+    return { id: 'icmp.redirect', verdict: 'refuted', summary: `r1 sent no redirect to ${ADDRESSES.gw}: ${JSON.stringify(observed)}.`, summaryZh: `r1 没有发送指向 ${ADDRESSES.gw} 的重定向：${JSON.stringify(observed)}。`, observed, evidence };
   }
   const followedByDefault = observed.nextHopWithDefaults === ADDRESSES.gw;
   const followedWhenAllowed = observed.nextHopAcceptingRedirects === ADDRESSES.gw;
@@ -164,6 +179,9 @@ export function judgeRedirect(rows: IcmpRow[], routeWithDefaults: Observation, r
     summary: followedByDefault
       ? `r1 sent Redirect 5/${observed.code} naming ${gateway} and the client followed it.`
       : `r1 sent Redirect 5/${observed.code} naming ${gateway}, but the client (${defaults}) kept routing via ${observed.nextHopWithDefaults}; ${followedWhenAllowed ? `with net.ipv4.conf.all.accept_redirects=1 it switched to ${gateway}` : 'it did not follow it even with accept_redirects=1'}.`,
+    summaryZh: followedByDefault
+      ? `r1 发送了指明 ${gateway} 的 Redirect 5/${observed.code}（重定向），客户端遵从了这一重定向。`
+      : `r1 发送了指明 ${gateway} 的 Redirect 5/${observed.code}（重定向），但客户端（${defaults}）仍经由 ${observed.nextHopWithDefaults} 转发；${followedWhenAllowed ? `设置 net.ipv4.conf.all.accept_redirects=1 后，它改经 ${gateway} 转发` : '即使设置了 accept_redirects=1，它也没有遵从'}。`,
     observed,
     evidence,
   };

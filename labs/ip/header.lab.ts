@@ -86,7 +86,7 @@ export function judgeHeaderFields(sent: IpRow[]): ClaimResult {
     observed.version === 4 && observed.headerLengthBytes === 20 && observed.totalLengthMatchesFrame && observed.reservedFlagAlwaysZero &&
     observed.moreFragmentsOnFirstFragment === 1 && offsetUnit > 0 &&
     observed.checksumsValid && observed.optionBytesSeen > 0;
-  if (!complete) return { id: 'ip.header.fields', verdict: 'refuted', summary: `A field did not behave as the sheet describes: ${JSON.stringify(observed)}.`, observed, evidence };
+  if (!complete) return { id: 'ip.header.fields', verdict: 'refuted', summary: `A field did not behave as the sheet describes: ${JSON.stringify(observed)}.`, summaryZh: `有字段的表现与学习资料的描述不符：${JSON.stringify(observed)}。`, observed, evidence };
   return {
     id: 'ip.header.fields',
     verdict: observed.ecn > 0 ? 'nuanced' : 'confirmed',
@@ -94,6 +94,10 @@ export function judgeHeaderFields(sent: IpRow[]): ClaimResult {
       observed.ecn > 0
         ? `Every field the sheet lists was decoded from real packets (the second fragment's offset ${(offset * offsetUnit) / 8} counts 8-byte units: the first fragment carried ${observed.firstFragmentPayloadBytes} bytes; MF on the first fragment; valid checksums; ${observed.optionBytesSeen} bytes of options), but the 8-bit "type of service" is today two fields: 6 bits of DSCP and 2 of ECN, which ECN-capable TCP set to ${observed.ecn}.`
         : 'Every field the sheet lists was decoded from real packets, with the widths it gives.',
+    summaryZh:
+      observed.ecn > 0
+        ? `学习资料列出的每个字段都从真实报文中解码了出来（第二个分片的偏移 ${(offset * offsetUnit) / 8} 以 8 字节为单位：第一个分片携带了 ${observed.firstFragmentPayloadBytes} 字节；第一个分片置有 MF；校验和全部有效；有 ${observed.optionBytesSeen} 字节的选项），但 8 位的“服务类型”如今已分成两个字段：6 位 DSCP 和 2 位 ECN，支持 ECN 的 TCP 把 ECN 设为 ${observed.ecn}。`
+        : '学习资料列出的每个字段都从真实报文中解码了出来，位宽也与它给出的一致。',
     observed,
     evidence,
   };
@@ -112,6 +116,9 @@ export function judgeTtl(sent: IpRow[], received: IpRow[]): ClaimResult {
     summary: holds
       ? `${pairs.length} packets, matched by identification, left the client with TTL ${observed.ttlAtClient} and reached the server with ${observed.ttlAtServer}: one less per router, ${ROUTERS} routers.`
       : `The TTL fell by ${drops.join(', ')} across ${ROUTERS} routers.`,
+    summaryZh: holds
+      ? `按标识字段匹配上的 ${pairs.length} 个报文离开客户端时 TTL 为 ${observed.ttlAtClient}，到达服务端时为 ${observed.ttlAtServer}：每经过一个路由器减 1，共 ${ROUTERS} 个路由器。`
+      : `经过 ${ROUTERS} 个路由器，TTL 减少了 ${drops.join(', ')}。`,
     observed,
     evidence: [{ kind: 'table', title: 'The same packets before and after the routers', columns: ['identification', 'protocol', 'TTL at client', 'TTL at server'], rows: pairs.slice(0, 8).map(({ s, r }) => [s['ip.id'], first(s['ip.proto']), first(s['ip.ttl']), first(r['ip.ttl'])]) }],
   };
@@ -128,6 +135,9 @@ export function judgeOptionsSize(received: IpRow[]): ClaimResult {
     summary: holds
       ? 'A packet with 40 bytes of options crossed both routers with a 60-byte header, the most the 4-bit header length (15 × 4 bytes) can express.'
       : `The packet with options arrived with a ${largest}-byte header.`,
+    summaryZh: holds
+      ? '一个带 40 字节选项的报文以 60 字节的首部穿过了两个路由器，这正是 4 位首部长度字段所能表示的最大值（15 × 4 字节）。'
+      : `带选项的报文到达时首部为 ${largest} 字节。`,
     observed,
     evidence: [{ kind: 'table', title: 'Packets with options at the server', columns: ['frame', 'header bytes', 'option types'], rows: optioned.map((r) => [r['frame.number'], first(r['ip.hdr_len']), r['ip.opt.type']]) }],
   };

@@ -51,11 +51,11 @@ export function judgeGates(o: ApiserverObservation): ClaimResult {
     { kind: 'table', title: "One request (list pods) with different credentials: the apiserver's answer", columns: ['credentials', 'HTTP status', 'user the apiserver saw', 'message'], rows: o.requests.map((r) => [r.credentials, r.code, r.user || '-', r.message]) },
     { kind: 'table', title: 'Pods created by an allowed user against the namespace quota and limits: admission', columns: ['pod', 'namespace', 'asked', 'HTTP status', 'stored CPU request', 'message'], rows: o.pods.map((p) => [p.pod, p.namespace, p.asked, p.code, p.storedCpuRequest ?? '-', p.message]) },
   ];
-  if (!foreign || !token || !anonymous || !saBefore || !saAfter) return { id: 'k8s.apiserver.authn-authz-admission', verdict: 'unverifiable', summary: 'Not every request was made.', observed, evidence };
+  if (!foreign || !token || !anonymous || !saBefore || !saAfter) return { id: 'k8s.apiserver.authn-authz-admission', verdict: 'unverifiable', summary: 'Not every request was made.', summaryZh: '并非每个请求都已发出。', observed, evidence };
   // No HTTP answer at all: a TLS refusal of the foreign certificate is an answer; anything else (a timeout, a refused connection) is not.
   const tlsRefusal = (r: ApiserverObservation['requests'][number]) => r.code === 0 && /bad certificate|certificate required|unknown ca/i.test(r.message);
   const unanswered = o.requests.filter((r) => r.code === 0 && !(r === foreign && tlsRefusal(r)));
-  if (unanswered.length) return { id: 'k8s.apiserver.authn-authz-admission', verdict: 'unverifiable', summary: `The apiserver did not answer the request with ${unanswered.map((r) => `${r.credentials} (${r.message})`).join('; ')}.`, observed, evidence };
+  if (unanswered.length) return { id: 'k8s.apiserver.authn-authz-admission', verdict: 'unverifiable', summary: `The apiserver did not answer the request with ${unanswered.map((r) => `${r.credentials} (${r.message})`).join('; ')}.`, summaryZh: `apiserver 没有响应以下凭据发出的请求：${unanswered.map((r) => `${r.credentials}（${r.message}）`).join('；')}。`, observed, evidence };
   const checks: [string, boolean][] = [
     [`a certificate from another CA claiming system:masters was refused ${foreign.code ? `as unauthenticated (${foreign.code})` : `before any HTTP, in the TLS handshake (${foreign.message})`}`, foreign.code === 401 || tlsRefusal(foreign)],
     [`a made-up token too (${token.code})`, token.code === 401],
@@ -63,9 +63,18 @@ export function judgeGates(o: ApiserverObservation): ClaimResult {
     [`the service account was known (${saBefore.user}) but forbidden (${saBefore.code}) until a RoleBinding allowed it (${saAfter.code})`, saBefore.code === 403 && saAfter.code === 200 && saBefore.user.startsWith('system:serviceaccount:')],
     [`an allowed user's pods were refused by admission plugins: ResourceQuota (${quotaRefusal?.code ?? 'no refusal'}) and LimitRanger (${limitRefusal?.code ?? 'no refusal'})`, !!quotaRefusal && !!limitRefusal],
   ];
+  // The same checks in Chinese, in the same order.
+  const checksZh = [
+    `由其他 CA 签发、自称 system:masters 的证书${foreign.code ? `被当作未认证请求拒绝（${foreign.code}）` : `在 TLS 握手阶段、尚未进入 HTTP 就被拒绝（${foreign.message}）`}`,
+    `伪造的 token 同样被拒绝（${token.code}）`,
+    `不带凭据时调用者被识别为 ${anonymous.user || '（无）'}，随后被禁止访问（${anonymous.code}）`,
+    `ServiceAccount 能被识别（${saBefore.user}），但在 RoleBinding 授权之前被禁止访问（${saBefore.code}），授权之后才放行（${saAfter.code}）`,
+    `已获授权用户创建的 Pod 被准入插件拒绝：ResourceQuota（${quotaRefusal?.code ?? '未拒绝'}）和 LimitRanger（${limitRefusal?.code ?? '未拒绝'}）`,
+  ];
   const failed = checks.filter(([, ok]) => !ok);
-  if (failed.length) return { id: 'k8s.apiserver.authn-authz-admission', verdict: 'refuted', summary: `Not the three gates as stated: ${failed.map(([what]) => what).join('; ')}.`, observed, evidence };
-  return { id: 'k8s.apiserver.authn-authz-admission', verdict: 'confirmed', summary: `Three gates, each seen stopping a request: ${checks.map(([what]) => what).join('; ')}. Authentication answers 401 (who are you?), authorization 403 naming the user, admission 403 naming the plugin's rule.`, observed, evidence };
+  const failedZh = checksZh.filter((_, i) => !checks[i]![1]);
+  if (failed.length) return { id: 'k8s.apiserver.authn-authz-admission', verdict: 'refuted', summary: `Not the three gates as stated: ${failed.map(([what]) => what).join('; ')}.`, summaryZh: `与所述的三道关卡不符：${failedZh.join('；')}。`, observed, evidence };
+  return { id: 'k8s.apiserver.authn-authz-admission', verdict: 'confirmed', summary: `Three gates, each seen stopping a request: ${checks.map(([what]) => what).join('; ')}. Authentication answers 401 (who are you?), authorization 403 naming the user, admission 403 naming the plugin's rule.`, summaryZh: `三道关卡，每一道都被观察到拦下了请求：${checksZh.join('；')}。认证不通过返回 401（你是谁？），鉴权不通过返回 403 并指明用户，准入不通过返回 403 并指明插件的规则。`, observed, evidence };
 }
 
 export function judgeQuotaLimits(o: ApiserverObservation): ClaimResult {
@@ -74,13 +83,14 @@ export function judgeQuotaLimits(o: ApiserverObservation): ClaimResult {
   const [first, second, big, elsewhere] = [pod('first', 'with quota and limits'), pod('second', 'with quota and limits'), pod('one-cpu', 'with quota and limits'), pod('second', 'without')];
   const observed = { ...q, firstStoredCpu: first?.storedCpuRequest ?? null, secondCode: second?.code ?? null, oneCpuCode: big?.code ?? null, sameSecondPodElsewhereCode: elsewhere?.code ?? null };
   const evidence: Evidence[] = [{ kind: 'table', title: 'The namespace before and after a ResourceQuota and a LimitRange were put in it', columns: ['', 'observed'], rows: [['ResourceQuotas / LimitRanges in a new namespace', `${q.quotasInNewNamespace} / ${q.limitRangesInNewNamespace}`], ['quota: pods used / hard', `${q.usedPods} / ${q.hardPods}`], ['LimitRange: max / default CPU request', `${q.limitMaxCpu} / ${q.limitDefaultCpu}`], ['pod asking for nothing: stored CPU request', first?.storedCpuRequest ?? '-'], ['second pod', second ? `${second.code} ${second.message}` : '-'], ['pod asking for 1 CPU', big ? `${big.code} ${big.message}` : '-'], ['the second pod in a namespace without them', elsewhere ? String(elsewhere.code) : '-']] }];
-  if (!first || !second || !big || !elsewhere) return { id: 'k8s.namespace.quota-limits', verdict: 'unverifiable', summary: 'Not every pod was tried.', observed, evidence };
+  if (!first || !second || !big || !elsewhere) return { id: 'k8s.namespace.quota-limits', verdict: 'unverifiable', summary: 'Not every pod was tried.', summaryZh: '并非每个 Pod 都已尝试创建。', observed, evidence };
   const works = first.code === 201 && first.storedCpuRequest === q.limitDefaultCpu && second.code === 403 && /exceeded quota/.test(second.message) && big.code === 403 && /maximum cpu usage/.test(big.message) && elsewhere.code === 201;
-  if (!works) return { id: 'k8s.namespace.quota-limits', verdict: 'refuted', summary: `The namespace's quota and limits did not hold: first pod ${first.code} (CPU ${first.storedCpuRequest}), second ${second.code}, one CPU ${big.code}, the second elsewhere ${elsewhere.code}.`, observed, evidence };
+  if (!works) return { id: 'k8s.namespace.quota-limits', verdict: 'refuted', summary: `The namespace's quota and limits did not hold: first pod ${first.code} (CPU ${first.storedCpuRequest}), second ${second.code}, one CPU ${big.code}, the second elsewhere ${elsewhere.code}.`, summaryZh: `命名空间的配额和限制没有生效：第一个 Pod ${first.code}（CPU ${first.storedCpuRequest}），第二个 ${second.code}，申请 1 CPU 的 ${big.code}，放到别的命名空间中的第二个 Pod ${elsewhere.code}。`, observed, evidence };
   return {
     id: 'k8s.namespace.quota-limits',
     verdict: 'confirmed',
     summary: `A new namespace carries ${q.quotasInNewNamespace} ResourceQuotas and ${q.limitRangesInNewNamespace} LimitRanges; once they are put in it they hold for that namespace alone: the pod asking for nothing was stored with the LimitRange's ${first.storedCpuRequest} CPU, the quota (${q.usedPods}/${q.hardPods} pods) refused a second pod ("${second.message}"), the LimitRange refused 1 CPU ("${big.message}"), and the same second pod was accepted in a namespace without them.`,
+    summaryZh: `新建的命名空间带有 ${q.quotasInNewNamespace} 个 ResourceQuota 和 ${q.limitRangesInNewNamespace} 个 LimitRange；放入之后，它们只对该命名空间生效：不申请任何资源的 Pod 被存储时带上了 LimitRange 给的 ${first.storedCpuRequest} CPU，配额（${q.usedPods}/${q.hardPods} 个 Pod）拒绝了第二个 Pod（“${second.message}”），LimitRange 拒绝了 1 CPU 的请求（“${big.message}”），而同样的第二个 Pod 在没有这些约束的命名空间中被接受了。`,
     observed,
     evidence,
   };
@@ -91,16 +101,17 @@ export function judgeSecretTypes(o: ApiserverObservation): ClaimResult {
   const [generic, registry, tls, tlsNoKey, literal] = ['kubectl create secret generic', 'kubectl create secret docker-registry', 'kubectl create secret tls', 'API: type kubernetes.io/tls without tls.key', 'API: type "docker-registry"'].map(made);
   const observed = { secrets: o.secrets.map((s) => ({ made: s.made, code: s.code, type: s.type, keys: s.keys })) };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Secrets made three ways with kubectl and two through the API: the type stored', columns: ['made with', 'HTTP status', 'stored type', 'keys', 'message'], rows: o.secrets.map((s) => [s.made, s.code, s.type ?? '-', s.keys.join(', '), s.message]) }];
-  if (!generic || !registry || !tls || !tlsNoKey || !literal) return { id: 'k8s.secret.types', verdict: 'unverifiable', summary: 'Not every Secret was tried.', observed, evidence };
+  if (!generic || !registry || !tls || !tlsNoKey || !literal) return { id: 'k8s.secret.types', verdict: 'unverifiable', summary: 'Not every Secret was tried.', summaryZh: '并非每个 Secret 都已尝试创建。', observed, evidence };
   const failed = [generic, registry, tls].filter((s) => s.code !== 201);
-  if (failed.length) return { id: 'k8s.secret.types', verdict: 'unverifiable', summary: `kubectl could not make ${failed.map((s) => `${s.name} (${s.message})`).join('; ')}.`, observed, evidence };
-  if (generic.type !== 'Opaque' || !registry.type || !tls.type) return { id: 'k8s.secret.types', verdict: 'refuted', summary: `kubectl's secrets were stored as ${generic.type}, ${registry.type}, ${tls.type}.`, observed, evidence };
+  if (failed.length) return { id: 'k8s.secret.types', verdict: 'unverifiable', summary: `kubectl could not make ${failed.map((s) => `${s.name} (${s.message})`).join('; ')}.`, summaryZh: `kubectl 无法创建 ${failed.map((s) => `${s.name}（${s.message}）`).join('；')}。`, observed, evidence };
+  if (generic.type !== 'Opaque' || !registry.type || !tls.type) return { id: 'k8s.secret.types', verdict: 'refuted', summary: `kubectl's secrets were stored as ${generic.type}, ${registry.type}, ${tls.type}.`, summaryZh: `kubectl 创建的 Secret 存储的类型为 ${generic.type}、${registry.type}、${tls.type}。`, observed, evidence };
   const namesDiffer = registry.type !== 'docker-registry' || tls.type !== 'tls';
-  if (!namesDiffer) return { id: 'k8s.secret.types', verdict: 'confirmed', summary: `The types were stored as named: ${generic.type}, ${registry.type}, ${tls.type}.`, observed, evidence };
+  if (!namesDiffer) return { id: 'k8s.secret.types', verdict: 'confirmed', summary: `The types were stored as named: ${generic.type}, ${registry.type}, ${tls.type}.`, summaryZh: `存储的类型与名称一致：${generic.type}、${registry.type}、${tls.type}。`, observed, evidence };
   return {
     id: 'k8s.secret.types',
     verdict: 'nuanced',
     summary: `Opaque is a type, but docker-registry and tls are kubectl's command names: the Secrets were stored as ${registry.type} (key ${registry.keys.join(', ')}) and ${tls.type} (keys ${tls.keys.join(', ')}). ${tlsNoKey.code === 422 ? `Those types are checked: a kubernetes.io/tls Secret without tls.key was refused (${tlsNoKey.code}: ${tlsNoKey.message}).` : `A kubernetes.io/tls Secret without tls.key was not refused as invalid (${tlsNoKey.code}).`} A Secret whose type is the word docker-registry was ${literal.code === 201 ? `accepted (${literal.code}) as a custom type, unchecked and useless as pull credentials` : `refused (${literal.code})`}.`,
+    summaryZh: `Opaque 是一种类型，但 docker-registry 和 tls 只是 kubectl 的命令名：这两个 Secret 实际存储的类型是 ${registry.type}（键 ${registry.keys.join(', ')}）和 ${tls.type}（键 ${tls.keys.join(', ')}）。${tlsNoKey.code === 422 ? `这些类型会被校验：缺少 tls.key 的 kubernetes.io/tls Secret 被拒绝（${tlsNoKey.code}：${tlsNoKey.message}）。` : `缺少 tls.key 的 kubernetes.io/tls Secret 没有被当作非法拒绝（${tlsNoKey.code}）。`}type 直接写成 docker-registry 这个词的 Secret ${literal.code === 201 ? `被接受了（${literal.code}），成为一种自定义类型，既不受校验，也不能用作拉取镜像的凭据` : `被拒绝了（${literal.code}）`}。`,
     observed,
     evidence,
   };

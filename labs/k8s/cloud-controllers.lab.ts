@@ -55,13 +55,14 @@ export function judgeCloudControllers(o: CloudControllersObservation): ClaimResu
     { kind: 'table', title: 'Controllers each controller manager lists for --controllers', columns: ['program', 'all controllers', 'disabled by default'], rows: [['cloud-controller-manager', ccm.join(', '), o.cloudControllerManager.disabledByDefault.join(', ') || '-'], ['kube-controller-manager', o.kubeControllerManager.all.join(', '), o.kubeControllerManager.disabledByDefault.join(', ') || '-']] },
     { kind: 'command', title: 'The cloud-controller-manager told to run an in-tree cloud', command: 'cloud-controller-manager --cloud-provider=gce ...', output: o.withAnInTreeCloud },
   ];
-  if (!ccm.length || !o.kubeControllerManager.all.length) return { id: 'k8s.ccm.controllers', verdict: 'unverifiable', summary: 'A controller manager did not list its controllers.', observed, evidence };
+  if (!ccm.length || !o.kubeControllerManager.all.length) return { id: 'k8s.ccm.controllers', verdict: 'unverifiable', summary: 'A controller manager did not list its controllers.', summaryZh: '有一个控制器管理器没有列出它的控制器。', observed, evidence };
   const missing = found.filter((f) => !f.controllers.length).map((f) => f.sheet);
-  if (!missing.length) return { id: 'k8s.ccm.controllers', verdict: 'confirmed', summary: `The cloud-controller-manager lists controllers for all four: ${found.map((f) => `${f.sheet}: ${f.controllers.join(', ')}`).join('; ')}.`, observed, evidence };
+  if (!missing.length) return { id: 'k8s.ccm.controllers', verdict: 'confirmed', summary: `The cloud-controller-manager lists controllers for all four: ${found.map((f) => `${f.sheet}: ${f.controllers.join(', ')}`).join('; ')}.`, summaryZh: `cloud-controller-manager 为这四个都列出了对应的控制器：${found.map((f) => `${f.sheet}：${f.controllers.join(', ')}`).join('；')}。`, observed, evidence };
   return {
     id: 'k8s.ccm.controllers',
     verdict: 'refuted',
     summary: `The cloud-controller-manager of v1.35 lists ${ccm.join(', ')}: ${found.filter((f) => f.controllers.length).map((f) => `${f.sheet} → ${f.controllers.join(', ')}`).join('; ')}, but no ${missing.join(' or ')}. Volumes are the kube-controller-manager's business (${volumesInKcm.join(', ')}), and cloud disks are attached by CSI drivers, not by a cloud controller.${/unknown cloud provider|not registered/i.test(o.withAnInTreeCloud) ? ` The program also carries no cloud of its own: "${o.withAnInTreeCloud}".` : ''}`,
+    summaryZh: `v1.35 的 cloud-controller-manager 列出的控制器是 ${ccm.join(', ')}：${found.filter((f) => f.controllers.length).map((f) => `${f.sheet} → ${f.controllers.join(', ')}`).join('；')}，但没有 ${missing.join(' 或 ')}。卷由 kube-controller-manager 负责（${volumesInKcm.join(', ')}），云盘由 CSI 驱动挂接，而不是由云控制器挂接。${/unknown cloud provider|not registered/i.test(o.withAnInTreeCloud) ? `该程序本身也不内置任何云提供商：“${o.withAnInTreeCloud}”。` : ''}`,
     observed,
     evidence,
   };

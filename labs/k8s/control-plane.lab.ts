@@ -68,14 +68,15 @@ export function judgeSecret(o: ControlPlaneObservation): ClaimResult {
   const encrypted = Buffer.from(s.etcdPrefixHex, 'hex').toString('latin1').startsWith('k8s:enc:');
   const observed = { apiValue: s.apiValue, apiValueDecoded: Buffer.from(s.apiValue, 'base64').toString(), etcdValueStartsWith: Buffer.from(s.etcdPrefixHex, 'hex').toString('latin1').replace(/[^\x20-\x7e]/g, '·'), etcdBytes: s.etcdBytes, plaintextAtByte: s.plaintextAt, base64AtByte: s.base64At, encryptedAtRest: encrypted };
   const evidence: Evidence[] = [{ kind: 'table', title: 'The Secret through the API and in etcd', columns: ['where', 'what'], rows: [['API (data.password)', s.apiValue], ['API, base64-decoded', observed.apiValueDecoded], ['etcd value, first bytes', observed.etcdValueStartsWith], ['the plaintext in the etcd value', s.plaintextAt >= 0 ? `at byte ${s.plaintextAt} of ${s.etcdBytes}` : 'not found'], ['the base64 form in the etcd value', s.base64At >= 0 ? `at byte ${s.base64At}` : 'not found']] }];
-  if (encrypted) return { id: 'k8s.secret.base64', verdict: 'refuted', summary: `etcd holds the Secret encrypted (its value starts with k8s:enc:): encryption at rest is configured on this API server.`, observed, evidence };
-  if (s.plaintextAt < 0) return { id: 'k8s.secret.base64', verdict: 'unverifiable', summary: 'The Secret\'s value was found neither encrypted nor in plain text in etcd.', observed, evidence };
+  if (encrypted) return { id: 'k8s.secret.base64', verdict: 'refuted', summary: `etcd holds the Secret encrypted (its value starts with k8s:enc:): encryption at rest is configured on this API server.`, summaryZh: `etcd 中保存的 Secret 是加密的（值以 k8s:enc: 开头）：这个 API server 配置了静态加密。`, observed, evidence };
+  if (s.plaintextAt < 0) return { id: 'k8s.secret.base64', verdict: 'unverifiable', summary: 'The Secret\'s value was found neither encrypted nor in plain text in etcd.', summaryZh: '在 etcd 中既没有找到加密形式的 Secret 值，也没有找到它的明文。', observed, evidence };
   const apiIsBase64 = observed.apiValueDecoded === s.plaintext;
   const protobuf = s.etcdPrefixHex.startsWith(Buffer.from('k8s\0').toString('hex'));
   return {
     id: 'k8s.secret.base64',
     verdict: 'nuanced',
     summary: `Not encrypted, and in etcd not even base64: the value under /registry/secrets/… is ${protobuf ? 'a protobuf record (it starts with "k8s\\0")' : 'a record'} in which the password "${s.plaintext}" sits in plain text at byte ${s.plaintextAt}${s.base64At < 0 ? ', its base64 form nowhere' : ''}. Base64 is only how the API's JSON writes bytes${apiIsBase64 ? ` (data.password = ${s.apiValue})` : ''}. Anyone who can read etcd or its backups reads the Secret; encryption at rest takes an EncryptionConfiguration on the API server, which a cluster does not have by default.`,
+    summaryZh: `没有加密，而且在 etcd 里连 base64 都不是：/registry/secrets/… 下的值是${protobuf ? '一条 protobuf 记录（以 "k8s\\0" 开头）' : '一条记录'}，密码 "${s.plaintext}" 以明文形式位于字节偏移 ${s.plaintextAt} 处${s.base64At < 0 ? '，其中根本没有它的 base64 形式' : ''}。Base64 只是 API 的 JSON 表示字节数据的方式${apiIsBase64 ? `（data.password = ${s.apiValue}）` : ''}。任何能读取 etcd 或其备份的人都能读到这个 Secret；静态加密需要在 API server 上配置 EncryptionConfiguration，而集群默认没有配置。`,
     observed,
     evidence,
   };
@@ -87,12 +88,13 @@ export function judgeSourceOfTruth(o: ControlPlaneObservation): ClaimResult {
   const observed = { keysPerResource: r.perResource, createdObjectsFound: r.created, deletedConfigMapStillInEtcd: r.deletedConfigMapStillThere, resources: Object.keys(r.perResource).length };
   const evidence: Evidence[] = [{ kind: 'bars', title: 'Keys under /registry in etcd, by resource', bars: Object.entries(r.perResource).sort((a, b) => b[1] - a[1]).slice(0, 24).map(([label, value]) => ({ label, value })) }];
   if (missing.length || r.deletedConfigMapStillThere) {
-    return { id: 'k8s.etcd.source-of-truth', verdict: 'refuted', summary: `${missing.length ? `Objects the API had made were not in etcd: ${missing.join(', ')}.` : ''}${r.deletedConfigMapStillThere ? ' A ConfigMap the API had deleted was still in etcd.' : ''}`.trim(), observed, evidence };
+    return { id: 'k8s.etcd.source-of-truth', verdict: 'refuted', summary: `${missing.length ? `Objects the API had made were not in etcd: ${missing.join(', ')}.` : ''}${r.deletedConfigMapStillThere ? ' A ConfigMap the API had deleted was still in etcd.' : ''}`.trim(), summaryZh: `${missing.length ? `API 创建的对象不在 etcd 中：${missing.join(', ')}。` : ''}${r.deletedConfigMapStillThere ? 'API 已删除的 ConfigMap 仍在 etcd 中。' : ''}`, observed, evidence };
   }
   return {
     id: 'k8s.etcd.source-of-truth',
     verdict: 'confirmed',
     summary: `Every object the lab made through the API was a key in etcd (${Object.keys(r.created).join(', ')}), and the ConfigMap it deleted was gone from etcd too. ${Object.keys(r.perResource).length} kinds of object were there, ${Object.values(r.perResource).reduce((a, b) => a + b, 0)} keys in all, status and leases included (${Object.entries(r.perResource).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')}, …).`,
+    summaryZh: `本实验通过 API 创建的每个对象在 etcd 中都有对应的键（${Object.keys(r.created).join(', ')}），删除的 ConfigMap 也从 etcd 中消失了。etcd 中共有 ${Object.keys(r.perResource).length} 类对象、${Object.values(r.perResource).reduce((a, b) => a + b, 0)} 个键，状态和租约也都在其中（${Object.entries(r.perResource).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')}，…）。`,
     observed,
     evidence,
   };
@@ -103,13 +105,14 @@ export function judgeOnlyEtcdClient(o: ControlPlaneObservation): ClaimResult {
   const others = [...new Set(o.clients.etcd)].filter((n) => !['etcd', 'kube-apiserver', 'this lab'].includes(n));
   const observed = { etcdClients: tally(o.clients.etcd), apiserverClients: tally(o.clients.apiserver) };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Processes at the client end of established connections (ss -tnp)', columns: ['to', 'process', 'connections'], rows: [...Object.entries(observed.etcdClients).map(([p, n]) => ['etcd :2379', p, n]), ...Object.entries(observed.apiserverClients).map(([p, n]) => ['kube-apiserver', p, n])] }];
-  if (o.clients.etcd.includes('?')) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'unverifiable', summary: 'ss could not name the process of every connection to etcd.', observed, evidence };
-  if (!o.clients.etcd.includes('kube-apiserver')) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'unverifiable', summary: 'No connection from kube-apiserver to etcd was seen.', observed, evidence };
-  if (others.length) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'refuted', summary: `Besides kube-apiserver, ${others.join(', ')} had connections open to etcd.`, observed, evidence };
+  if (o.clients.etcd.includes('?')) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'unverifiable', summary: 'ss could not name the process of every connection to etcd.', summaryZh: 'ss 无法确定每条 etcd 连接所属的进程。', observed, evidence };
+  if (!o.clients.etcd.includes('kube-apiserver')) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'unverifiable', summary: 'No connection from kube-apiserver to etcd was seen.', summaryZh: '没有观察到 kube-apiserver 到 etcd 的连接。', observed, evidence };
+  if (others.length) return { id: 'k8s.apiserver.only-etcd-client', verdict: 'refuted', summary: `Besides kube-apiserver, ${others.join(', ')} had connections open to etcd.`, summaryZh: `除了 kube-apiserver，${others.join(', ')} 也与 etcd 建立了连接。`, observed, evidence };
   return {
     id: 'k8s.apiserver.only-etcd-client',
     verdict: 'confirmed',
     summary: `Of the cluster's components only kube-apiserver was connected to etcd's client port (${observed.etcdClients['kube-apiserver']} connections${observed.etcdClients.etcd ? `; besides, etcd's own gateway` : ''}${observed.etcdClients['this lab'] ? ' and this lab, which reads etcd directly' : ''}); the others were connected to the API server instead: ${Object.keys(observed.apiserverClients).filter((p) => !['kube-apiserver', 'this lab'].includes(p)).join(', ')} (process names as the kernel keeps them, cut to 15 characters).`,
+    summaryZh: `集群组件中只有 kube-apiserver 连接了 etcd 的客户端端口（${observed.etcdClients['kube-apiserver']} 条连接${observed.etcdClients.etcd ? '；此外还有 etcd 自己的网关' : ''}${observed.etcdClients['this lab'] ? '，以及直接读取 etcd 的本实验' : ''}）；其他组件连接的都是 API server：${Object.keys(observed.apiserverClients).filter((p) => !['kube-apiserver', 'this lab'].includes(p)).join(', ')}（进程名取内核记录的名称，截断为 15 个字符）。`,
     observed,
     evidence,
   };
@@ -120,12 +123,13 @@ export function judgeReconcile(o: ControlPlaneObservation): ClaimResult {
   const observed = { ...r };
   const evidence: Evidence[] = [{ kind: 'table', title: `The ReplicaSet wants ${r.desired} pods`, columns: ['what the lab did', 'what the controller did', 'after (ms)'], rows: [[`deleted ${r.deleted}`, r.replacement ? `created ${r.replacement}` : 'nothing', r.createdAfterMs ?? ''], ['', r.replacement ? `${r.replacement} Ready` : '', r.readyAfterMs ?? ''], [`added ${r.extra}, matching its selector`, `${r.extraAdopted ? 'adopted it, then ' : ''}${r.removed ? `deleted ${r.removed}` : 'nothing'}`, r.removedAfterSurplusMs ?? '']] }];
   if (!r.replacement || !r.removed || r.readyAfterMs === null) {
-    return { id: 'k8s.controllers.reconcile', verdict: 'refuted', summary: `The ReplicaSet controller ${!r.replacement ? 'did not replace the deleted pod' : r.readyAfterMs === null ? `replaced the deleted pod, but ${r.replacement} never became Ready` : `left ${r.desired + 1} pods where it wants ${r.desired}`}.`, observed, evidence };
+    return { id: 'k8s.controllers.reconcile', verdict: 'refuted', summary: `The ReplicaSet controller ${!r.replacement ? 'did not replace the deleted pod' : r.readyAfterMs === null ? `replaced the deleted pod, but ${r.replacement} never became Ready` : `left ${r.desired + 1} pods where it wants ${r.desired}`}.`, summaryZh: `ReplicaSet 控制器${!r.replacement ? '没有替换被删除的 Pod' : r.readyAfterMs === null ? `替换了被删除的 Pod，但 ${r.replacement} 始终没有变为 Ready` : `在期望 ${r.desired} 个 Pod 的情况下留下了 ${r.desired + 1} 个`}。`, observed, evidence };
   }
   return {
     id: 'k8s.controllers.reconcile',
     verdict: 'confirmed',
     summary: `Both ways: ${r.createdAfterMs} ms after a pod was deleted the ReplicaSet controller had created ${r.replacement} (Ready after ${r.readyAfterMs} ms), and when a matching pod was added by hand it ${r.extraAdopted ? 'adopted it and ' : ''}deleted one (${r.removed}) ${r.removedAfterSurplusMs} ms later, back to ${r.desired}. It compares the pods that exist with the replicas it wants, not the actions taken.`,
+    summaryZh: `两个方向都成立：删除一个 Pod 后 ${r.createdAfterMs} ms，ReplicaSet 控制器已经创建了 ${r.replacement}（${r.readyAfterMs} ms 后 Ready）；手动添加一个匹配的 Pod 后，它${r.extraAdopted ? '先接管（adopt）了这个 Pod，然后' : ''}在 ${r.removedAfterSurplusMs} ms 后删除了一个（${r.removed}），回到 ${r.desired} 个。它比较的是实际存在的 Pod 与期望的副本数，而不是已执行过的操作。`,
     observed,
     evidence,
   };

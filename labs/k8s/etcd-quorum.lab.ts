@@ -49,16 +49,17 @@ export function judgeOddMembers(o: QuorumObservation): ClaimResult {
     { kind: 'table', title: `Each write after killing members (through the first member, ${WRITE_WINDOW_MS / 1000} s allowed)`, columns: ['members', 'killed', 'write', 'ms', 'attempts', 'last error'], rows: o.sizes.flatMap((s) => s.writes.map((w) => [s.members, w.killed, w.accepted ? 'accepted' : 'refused', w.ms, w.attempts, w.error])) },
   ];
   const sizes = [1, 2, 3, 4, 5];
-  if (!sizes.every((n) => n in tolerance) || Object.values(tolerance).some((t) => t < 0)) return { id: 'k8s.etcd.odd-members', verdict: 'unverifiable', summary: 'Not every cluster size took a write while healthy, so what each survives could not be measured.', observed, evidence };
+  if (!sizes.every((n) => n in tolerance) || Object.values(tolerance).some((t) => t < 0)) return { id: 'k8s.etcd.odd-members', verdict: 'unverifiable', summary: 'Not every cluster size took a write while healthy, so what each survives could not be measured.', summaryZh: '并非每种规模的集群在健康时都接受了写入，因此无法测出各自能容忍多少故障。', observed, evidence };
   // Surviving more than a minority lost would refute majority quorums; surviving less is a cluster that did not settle in time.
   if (sizes.some((n) => tolerance[n]! > Math.floor((n - 1) / 2)) || tolerance[4]! > tolerance[3]! || tolerance[2]! > tolerance[1]!)
-    return { id: 'k8s.etcd.odd-members', verdict: 'refuted', summary: `Even sizes are not wasted here: clusters of 1-5 survived ${sizes.map((n) => tolerance[n]).join(', ')} failures, more than a majority quorum allows.`, observed, evidence };
+    return { id: 'k8s.etcd.odd-members', verdict: 'refuted', summary: `Even sizes are not wasted here: clusters of 1-5 survived ${sizes.map((n) => tolerance[n]).join(', ')} failures, more than a majority quorum allows.`, summaryZh: `偶数规模在这里并没有白费：1-5 个成员的集群分别容忍了 ${sizes.map((n) => tolerance[n]).join('、')} 个成员故障，超出了多数派法定人数（quorum）所允许的范围。`, observed, evidence };
   if (sizes.some((n) => tolerance[n]! < Math.floor((n - 1) / 2)))
-    return { id: 'k8s.etcd.odd-members', verdict: 'unverifiable', summary: `Clusters of 1-5 survived ${sizes.map((n) => tolerance[n]).join(', ')} failures: some stopped accepting writes while a majority was still up, which says the cluster did not settle within ${WRITE_WINDOW_MS / 1000} s, not how many failures it tolerates.`, observed, evidence };
+    return { id: 'k8s.etcd.odd-members', verdict: 'unverifiable', summary: `Clusters of 1-5 survived ${sizes.map((n) => tolerance[n]).join(', ')} failures: some stopped accepting writes while a majority was still up, which says the cluster did not settle within ${WRITE_WINDOW_MS / 1000} s, not how many failures it tolerates.`, summaryZh: `1-5 个成员的集群分别容忍了 ${sizes.map((n) => tolerance[n]).join('、')} 个成员故障：有的集群在多数成员仍在线时就不再接受写入，这只说明集群没能在 ${WRITE_WINDOW_MS / 1000} s 内稳定下来，并不能说明它能容忍多少故障。`, observed, evidence };
   return {
     id: 'k8s.etcd.odd-members',
     verdict: 'confirmed',
     summary: `Clusters of 1, 2, 3, 4, 5 members kept accepting writes after losing ${sizes.map((n) => tolerance[n]).join(', ')} members: a write needs a majority (Raft quorum ${sizes.map((n) => Math.floor(n / 2) + 1).join(', ')}), so a 4th member adds no tolerance over 3 (and a 2nd none over 1) while one more member must answer each write. That is why members come in odd numbers; even numbers work, they only cost without helping.`,
+    summaryZh: `1、2、3、4、5 个成员的集群在分别失去 ${sizes.map((n) => tolerance[n]).join('、')} 个成员后仍能接受写入：一次写入需要多数成员确认（Raft 法定人数依次为 ${sizes.map((n) => Math.floor(n / 2) + 1).join('、')}），所以从 3 个成员增加到 4 个并不能多容忍一个故障（从 1 个增加到 2 个也一样），反而每次写入都要多等一个成员应答。这就是成员数取奇数的原因；偶数也能工作，只是多付出成本而没有任何好处。`,
     observed,
     evidence,
   };

@@ -33,10 +33,10 @@ export function judgeNamespaces(o: JobsObservation): ClaimResult {
   const extra = names.filter((n) => !SHEET_NAMESPACES.includes(n));
   const observed = { namespaces: names, missing, extra };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Namespaces no lab made', columns: ['namespace', 'age when listed (s)'], rows: o.namespaces.map((n) => [n.name, n.ageSeconds]) }];
-  if (missing.length) return { id: 'k8s.namespace.defaults', verdict: 'refuted', summary: `The cluster started without ${missing.join(', ')} (it had ${names.join(', ')}).`, observed, evidence };
-  if (extra.length) return { id: 'k8s.namespace.defaults', verdict: 'nuanced', summary: `The four namespaces were there, and also ${extra.join(', ')}.`, observed, evidence };
+  if (missing.length) return { id: 'k8s.namespace.defaults', verdict: 'refuted', summary: `The cluster started without ${missing.join(', ')} (it had ${names.join(', ')}).`, summaryZh: `集群启动时没有 ${missing.join(', ')}（它有的是 ${names.join(', ')}）。`, observed, evidence };
+  if (extra.length) return { id: 'k8s.namespace.defaults', verdict: 'nuanced', summary: `The four namespaces were there, and also ${extra.join(', ')}.`, summaryZh: `这四个命名空间都在，此外还有 ${extra.join(', ')}。`, observed, evidence };
   const ages = o.namespaces.map((n) => n.ageSeconds);
-  return { id: 'k8s.namespace.defaults', verdict: 'confirmed', summary: `The cluster had exactly ${names.join(', ')} besides the labs' own, ${Math.min(...ages)}-${Math.max(...ages)} s old when listed.`, observed, evidence };
+  return { id: 'k8s.namespace.defaults', verdict: 'confirmed', summary: `The cluster had exactly ${names.join(', ')} besides the labs' own, ${Math.min(...ages)}-${Math.max(...ages)} s old when listed.`, summaryZh: `除各实验自己创建的命名空间外，集群恰好只有 ${names.join(', ')}，列出时它们已存在 ${Math.min(...ages)}-${Math.max(...ages)} s。`, observed, evidence };
 }
 
 export function judgeJobs(o: JobsObservation): ClaimResult {
@@ -52,12 +52,13 @@ export function judgeJobs(o: JobsObservation): ClaimResult {
     { kind: 'table', title: `The CronJob (schedule "${o.cronJob.schedule}") and the Jobs it made`, columns: ['Job', 'created', 'second of the minute', 'complete'], rows: o.cronJob.jobs.map((c) => [c.name, c.createdAt, c.secondOfMinute, c.complete ? 'yes' : 'no']) },
   ];
   const jobOk = complete && succeeded === j.completions && maxRunning <= j.parallelism && restarts === 0 && j.pods.every((p) => p.phase === 'Succeeded');
-  if (!jobOk) return { id: 'k8s.job.run-to-completion', verdict: 'refuted', summary: `The Job did not run to completion as asked: ${succeeded} of ${j.completions} succeeded, at most ${maxRunning} at once (parallelism ${j.parallelism}), conditions ${j.conditions.join(', ') || 'none'}, ${restarts} restarts.`, observed, evidence };
-  if (!cron) return { id: 'k8s.job.run-to-completion', verdict: 'nuanced', summary: `The Job ran ${succeeded} pods to completion, at most ${maxRunning} at once, and is Complete; the CronJob made no Job in ${o.cronJob.waitedMs / 1000} s.`, observed, evidence };
+  if (!jobOk) return { id: 'k8s.job.run-to-completion', verdict: 'refuted', summary: `The Job did not run to completion as asked: ${succeeded} of ${j.completions} succeeded, at most ${maxRunning} at once (parallelism ${j.parallelism}), conditions ${j.conditions.join(', ') || 'none'}, ${restarts} restarts.`, summaryZh: `Job 没有按要求运行至完成：${j.completions} 个中成功了 ${succeeded} 个，同时最多运行 ${maxRunning} 个（并行度 ${j.parallelism}），conditions 为 ${j.conditions.join(', ') || '无'}，重启 ${restarts} 次。`, observed, evidence };
+  if (!cron) return { id: 'k8s.job.run-to-completion', verdict: 'nuanced', summary: `The Job ran ${succeeded} pods to completion, at most ${maxRunning} at once, and is Complete; the CronJob made no Job in ${o.cronJob.waitedMs / 1000} s.`, summaryZh: `Job 让 ${succeeded} 个 Pod 运行至完成，同时最多运行 ${maxRunning} 个，状态为 Complete；但 CronJob 在 ${o.cronJob.waitedMs / 1000} s 内没有创建任何 Job。`, observed, evidence };
   return {
     id: 'k8s.job.run-to-completion',
     verdict: 'confirmed',
     summary: `The Job ran ${succeeded} pods to completion, never more than ${maxRunning} at once (parallelism ${j.parallelism}), none restarted, and is Complete; its pods stay as Succeeded rather than being started again. The CronJob made its first Job ${cron.secondOfMinute} s into a minute (${cron.createdAt}), ${cron.complete ? 'which completed' : 'still running when the lab stopped'}: it makes Jobs on its schedule, the Jobs run the pods.`,
+    summaryZh: `Job 让 ${succeeded} 个 Pod 运行至完成，同时运行的从未超过 ${maxRunning} 个（并行度 ${j.parallelism}），没有任何重启，状态为 Complete；它的 Pod 停留在 Succeeded 状态，而不会被再次启动。CronJob 在某一分钟的第 ${cron.secondOfMinute} s 创建了第一个 Job（${cron.createdAt}），${cron.complete ? '该 Job 已完成' : '实验结束时它仍在运行'}：CronJob 按计划创建 Job，再由 Job 运行 Pod。`,
     observed,
     evidence,
   };

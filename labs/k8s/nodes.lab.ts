@@ -72,6 +72,8 @@ export interface NodesObservation {
 const countBy = (names: string[]): PodsByNode => names.reduce<PodsByNode>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
 const shortNode = (o: NodesObservation, node: string) => (node === o.worker ? 'worker' : node === o.first ? 'first node' : node);
 const describeSpread = (o: NodesObservation, byNode: PodsByNode) => Object.entries(byNode).map(([n, c]) => `${c} on the ${shortNode(o, n)}`).join(', ') || 'none';
+const shortNodeZh = (o: NodesObservation, node: string) => (node === o.worker ? 'worker' : node === o.first ? '第一个节点' : node);
+const describeSpreadZh = (o: NodesObservation, byNode: PodsByNode) => Object.entries(byNode).map(([n, c]) => `${shortNodeZh(o, n)}上 ${c} 个`).join('，') || '无';
 
 export function judgeDaemonSet(o: NodesObservation): ClaimResult {
   const stage = (name: string) => o.daemonSets.find((s) => s.stage === name);
@@ -85,20 +87,23 @@ export function judgeDaemonSet(o: NodesObservation): ClaimResult {
       rows: o.daemonSets.map((s) => [s.stage, s.tolerating.desired, describeSpread(o, s.tolerating.podsByNode), s.plain.desired, describeSpread(o, s.plain.podsByNode)]),
     },
   ];
-  if (!alone || !joined || !left) return { id: 'k8s.daemonset.per-node', verdict: 'unverifiable', summary: 'The lab did not reach every stage (one node, worker joined, worker left), so the DaemonSets could not be followed.', observed, evidence };
+  if (!alone || !joined || !left) return { id: 'k8s.daemonset.per-node', verdict: 'unverifiable', summary: 'The lab did not reach every stage (one node, worker joined, worker left), so the DaemonSets could not be followed.', summaryZh: '实验没有走完每个阶段（单节点、worker 加入、worker 离开），因此无法跟踪 DaemonSet 的变化。', observed, evidence };
   const onePerNode = (s: DaemonSetState, nodes: string[]) => nodes.every((n) => s.podsByNode[n] === 1) && Object.keys(s.podsByNode).length === nodes.length;
   const followedJoin = onePerNode(alone.tolerating, [o.first]) && onePerNode(joined.tolerating, [o.first, o.worker]) && joined.tolerating.desired === 2;
   if (followedJoin && left.tolerating.desired === 1 && left.tolerating.podsByNode[o.worker])
-    return { id: 'k8s.daemonset.per-node', verdict: 'unverifiable', summary: `The DaemonSet followed the worker in (one pod on each node) and wanted 1 pod once it left, but the worker's pod was still in the API when the lab stopped waiting for the pod garbage collector.`, observed, evidence };
+    return { id: 'k8s.daemonset.per-node', verdict: 'unverifiable', summary: `The DaemonSet followed the worker in (one pod on each node) and wanted 1 pod once it left, but the worker's pod was still in the API when the lab stopped waiting for the pod garbage collector.`, summaryZh: `DaemonSet 跟随 worker 的加入（每个节点一个 Pod），并在 worker 离开后只期望 1 个 Pod，但直到实验不再等待 Pod 垃圾回收器时，worker 上的 Pod 仍然存在于 API 中。`, observed, evidence };
   const followedLeave = left.tolerating.desired === 1 && !left.tolerating.podsByNode[o.worker];
   if (!followedJoin || !followedLeave)
-    return { id: 'k8s.daemonset.per-node', verdict: 'refuted', summary: `The DaemonSet did not keep one pod per node: alone ${describeSpread(o, alone.tolerating.podsByNode)}; with the worker ${describeSpread(o, joined.tolerating.podsByNode)} (desired ${joined.tolerating.desired}); after it left ${describeSpread(o, left.tolerating.podsByNode)} (desired ${left.tolerating.desired}).`, observed, evidence };
+    return { id: 'k8s.daemonset.per-node', verdict: 'refuted', summary: `The DaemonSet did not keep one pod per node: alone ${describeSpread(o, alone.tolerating.podsByNode)}; with the worker ${describeSpread(o, joined.tolerating.podsByNode)} (desired ${joined.tolerating.desired}); after it left ${describeSpread(o, left.tolerating.podsByNode)} (desired ${left.tolerating.desired}).`, summaryZh: `DaemonSet 没有保持每个节点一个 Pod：单节点时 ${describeSpreadZh(o, alone.tolerating.podsByNode)}；worker 加入后 ${describeSpreadZh(o, joined.tolerating.podsByNode)}（期望 ${joined.tolerating.desired} 个）；worker 离开后 ${describeSpreadZh(o, left.tolerating.podsByNode)}（期望 ${left.tolerating.desired} 个）。`, observed, evidence };
   const running = o.workerPodRunningAfterReadyMs === null ? '' : ` (running about ${Math.round(o.workerPodRunningAfterReadyMs / 1000)} s after the worker was Ready, to the second)`;
+  const runningZh = o.workerPodRunningAfterReadyMs === null ? '' : `（在 worker 变为 Ready 后约 ${Math.round(o.workerPodRunningAfterReadyMs / 1000)} s 开始运行，精确到秒）`;
   const gone = o.workerPodGoneAfterDeleteMs === null ? '' : `, its pod there removed by the pod garbage collector ${(o.workerPodGoneAfterDeleteMs / 1000).toFixed(1)} s after the delete`;
+  const goneZh = o.workerPodGoneAfterDeleteMs === null ? '' : `，worker 上的那个 Pod 在删除后 ${(o.workerPodGoneAfterDeleteMs / 1000).toFixed(1)} s 被 Pod 垃圾回收器清除`;
   const follows = `A DaemonSet that tolerates the worker's taint had one pod on the first node, got one on the worker when it joined${running}, and after the worker left and its Node was deleted wanted 1 again${gone}.`;
+  const followsZh = `容忍 worker 污点的 DaemonSet 起初在第一个节点上有一个 Pod，worker 加入后在其上也有了一个${runningZh}；worker 离开、其 Node 被删除后，期望数量又回到 1${goneZh}。`;
   if (joined.plain.desired === 1 && !joined.plain.podsByNode[o.worker])
-    return { id: 'k8s.daemonset.per-node', verdict: 'nuanced', summary: `${follows} But one pod per node holds only for the nodes a DaemonSet's pods tolerate (and select): the worker joins with a NoSchedule taint (the lab's join.sh gives it one, as clusters do to control-plane or dedicated nodes), and the same DaemonSet without the toleration wanted 1 pod with two nodes and left the worker without one.`, observed, evidence };
-  return { id: 'k8s.daemonset.per-node', verdict: 'confirmed', summary: `${follows} Even the DaemonSet without a toleration ran on the tainted worker.`, observed, evidence };
+    return { id: 'k8s.daemonset.per-node', verdict: 'nuanced', summary: `${follows} But one pod per node holds only for the nodes a DaemonSet's pods tolerate (and select): the worker joins with a NoSchedule taint (the lab's join.sh gives it one, as clusters do to control-plane or dedicated nodes), and the same DaemonSet without the toleration wanted 1 pod with two nodes and left the worker without one.`, summaryZh: `${followsZh}但“每个节点一个 Pod”只对 DaemonSet 的 Pod 能容忍（并且选中）的节点成立：worker 加入时带有 NoSchedule 污点（由实验的 join.sh 加上，就像集群给控制平面节点或专用节点打污点那样），而不带该容忍的同一个 DaemonSet 在有两个节点时只期望 1 个 Pod，worker 上没有它的 Pod。`, observed, evidence };
+  return { id: 'k8s.daemonset.per-node', verdict: 'confirmed', summary: `${follows} Even the DaemonSet without a toleration ran on the tainted worker.`, summaryZh: `${followsZh}就连不带容忍的 DaemonSet 也运行在了带污点的 worker 上。`, observed, evidence };
 }
 
 const firstSentence = (text: string) => text.split('. ')[0]!.replace(/\.$/, '') + '.';
@@ -114,23 +119,25 @@ export function judgeFilters(o: NodesObservation): ClaimResult {
     { kind: 'table', title: 'Deployments placed by rules across the two nodes', columns: ['Deployment', 'rule', 'pods per node', 'pending', 'reason'], rows: o.placements.map((p) => [p.deployment, p.rule, describeSpread(o, p.perNode), p.pending, p.reasons.join('; ')]) },
   ];
   const preferred = placement('preferred node affinity');
-  if (!untolerated || !tolerated || !resources || !anti || !spread || !preferred) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: 'Not every filter pod or Deployment was observed.', observed, evidence };
+  if (!untolerated || !tolerated || !resources || !anti || !spread || !preferred) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: 'Not every filter pod or Deployment was observed.', summaryZh: '并非每个过滤条件对应的 Pod 或 Deployment 都被观察到。', observed, evidence };
   const undecided = [...o.filters.filter((f) => f.node === null && !f.reason).map((f) => f.pod), ...o.placements.filter((p) => p.pending > 0 && !p.reasons.some(Boolean)).map((p) => p.deployment)];
-  if (undecided.length) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: `The scheduler had neither placed nor refused ${undecided.join(', ')} when the lab stopped waiting.`, observed, evidence };
-  if ((preferred.perNode[o.first] ?? 0) < 3) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: `The preference for the first node alone did not concentrate the pods there (${describeSpread(o, preferred.perNode)}), so the spread constraint had nothing to work against.`, observed, evidence };
-  const checks: [string, boolean][] = [
-    ['a pod without the toleration was kept off the tainted worker', untolerated.node === null && /untolerated taint/.test(untolerated.reason)],
-    ['the same pod with the toleration ran there', tolerated.node === o.worker],
-    ['a pod asking for more CPU than any node has stayed Pending for Insufficient cpu', resources.node === null && /Insufficient cpu/.test(resources.reason)],
-    ['required pod anti-affinity allowed one replica per node and left the third Pending', Object.keys(anti.perNode).length === 2 && Object.values(anti.perNode).every((c) => c === 1) && anti.pending === 1 && anti.reasons.some((r) => /anti-affinity/.test(r))],
-    ['a topology spread constraint (maxSkew 1) split replicas evenly against a preference for one node', spread.pending === 0 && Object.keys(spread.perNode).length === 2 && Math.abs(Object.values(spread.perNode)[0]! - Object.values(spread.perNode)[1]!) <= 1],
+  if (undecided.length) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: `The scheduler had neither placed nor refused ${undecided.join(', ')} when the lab stopped waiting.`, summaryZh: `直到实验不再等待时，调度器对 ${undecided.join(', ')} 既没有调度也没有拒绝。`, observed, evidence };
+  if ((preferred.perNode[o.first] ?? 0) < 3) return { id: 'k8s.scheduler.filters', verdict: 'unverifiable', summary: `The preference for the first node alone did not concentrate the pods there (${describeSpread(o, preferred.perNode)}), so the spread constraint had nothing to work against.`, summaryZh: `单靠对第一个节点的偏好并没有让 Pod 集中到那里（${describeSpreadZh(o, preferred.perNode)}），因此拓扑分布约束没有可以对抗的对象。`, observed, evidence };
+  const checks: [string, string, boolean][] = [
+    ['a pod without the toleration was kept off the tainted worker', '不带容忍的 Pod 被挡在带污点的 worker 之外', untolerated.node === null && /untolerated taint/.test(untolerated.reason)],
+    ['the same pod with the toleration ran there', '同一个 Pod 加上容忍后就运行在了 worker 上', tolerated.node === o.worker],
+    ['a pod asking for more CPU than any node has stayed Pending for Insufficient cpu', '请求的 CPU 超过任何节点容量的 Pod 因 Insufficient cpu 一直处于 Pending', resources.node === null && /Insufficient cpu/.test(resources.reason)],
+    ['required pod anti-affinity allowed one replica per node and left the third Pending', '必需的（required）Pod 反亲和性只允许每个节点一个副本，第三个副本停留在 Pending', Object.keys(anti.perNode).length === 2 && Object.values(anti.perNode).every((c) => c === 1) && anti.pending === 1 && anti.reasons.some((r) => /anti-affinity/.test(r))],
+    ['a topology spread constraint (maxSkew 1) split replicas evenly against a preference for one node', '在偏好某一个节点的情况下，拓扑分布约束（maxSkew 1）仍把副本均匀地分到了两个节点', spread.pending === 0 && Object.keys(spread.perNode).length === 2 && Math.abs(Object.values(spread.perNode)[0]! - Object.values(spread.perNode)[1]!) <= 1],
   ];
-  const failed = checks.filter(([, ok]) => !ok).map(([what]) => what);
-  if (failed.length) return { id: 'k8s.scheduler.filters', verdict: 'refuted', summary: `Not as stated: ${failed.join('; ')} did not happen.`, observed, evidence };
+  const failed = checks.filter(([, , ok]) => !ok).map(([what]) => what);
+  const failedZh = checks.filter(([, , ok]) => !ok).map(([, zh]) => zh);
+  if (failed.length) return { id: 'k8s.scheduler.filters', verdict: 'refuted', summary: `Not as stated: ${failed.join('; ')} did not happen.`, summaryZh: `与说法不符，以下情况没有发生：${failedZh.join('；')}。`, observed, evidence };
   return {
     id: 'k8s.scheduler.filters',
     verdict: 'confirmed',
     summary: `Each filter decided a placement between two nodes: ${checks.map(([what]) => what).join('; ')} (${describeSpread(o, spread.perNode)}, where the preference alone gave ${describeSpread(o, preferred.perNode)}). The reasons are the scheduler's own: "${firstSentence(untolerated.reason)}", "${firstSentence(resources.reason)}".`,
+    summaryZh: `每个过滤条件都决定了 Pod 在两个节点之间的落点：${checks.map(([, zh]) => zh).join('；')}（${describeSpreadZh(o, spread.perNode)}，而单靠偏好时为 ${describeSpreadZh(o, preferred.perNode)}）。这些原因是调度器自己给出的：“${firstSentence(untolerated.reason)}”、“${firstSentence(resources.reason)}”。`,
     observed,
     evidence,
   };
@@ -144,17 +151,19 @@ export function judgeCrossNodePath(o: NodesObservation): ClaimResult {
     { kind: 'path', title: `Pod to pod across nodes, ${p.mode === 'overlay' ? 'over the VXLAN overlay' : 'with a plain route instead'}: the client's SYN at each capture point`, hops: [{ address: 'client pod', note: 'eth0, TTL 64 sent' }, ...p.hops.map((h) => ({ address: h.point, note: hopNote(h) })), { address: p.answeredBy ?? 'no answer', note: 'answered' }] },
     { kind: 'command', title: `Route to the server pod on the first node (${p.mode})`, command: 'ip route get <server pod>', output: p.route },
   ]);
-  if (!overlay || !overlay.answeredBy) return { id: 'k8s.network.cross-node-path', verdict: 'unverifiable', summary: 'The request from the pod on the first node to the pod on the worker got no answer, so there was no path to observe.', observed, evidence };
-  if (overlay.hops.some((h) => !h.syn)) return { id: 'k8s.network.cross-node-path', verdict: 'unverifiable', summary: `The request was answered but the captures missed it at ${overlay.hops.filter((h) => !h.syn).map((h) => h.point).join(', ')}: the path could not be read whole.`, observed, evidence };
+  if (!overlay || !overlay.answeredBy) return { id: 'k8s.network.cross-node-path', verdict: 'unverifiable', summary: 'The request from the pod on the first node to the pod on the worker got no answer, so there was no path to observe.', summaryZh: '从第一个节点上的 Pod 发往 worker 上 Pod 的请求没有得到响应，因此没有路径可观察。', observed, evidence };
+  if (overlay.hops.some((h) => !h.syn)) return { id: 'k8s.network.cross-node-path', verdict: 'unverifiable', summary: `The request was answered but the captures missed it at ${overlay.hops.filter((h) => !h.syn).map((h) => h.point).join(', ')}: the path could not be read whole.`, summaryZh: `请求得到了响应，但抓包在 ${overlay.hops.filter((h) => !h.syn).map((h) => h.point).join(', ')} 处没有捕获到它：无法读出完整的路径。`, observed, evidence };
   const [veth, , underlay, workerBridge] = overlay.hops;
   const encapsulated = underlay?.syn?.outer;
   const ttlDrop = veth!.syn!.ttl - workerBridge!.syn!.ttl;
   const hops = ttlDrop === 2 ? `${ttlDrop} routing hops: each node's stack routed it once` : `${ttlDrop} routing hops, not the 2 that one pass through each node's stack makes`;
+  const hopsZh = ttlDrop === 2 ? `经过 ${ttlDrop} 跳路由：每个节点的协议栈各路由了一次` : `经过 ${ttlDrop} 跳路由，而不是每个节点的协议栈各经过一次应有的 2 跳`;
   const overlayPath = `Over the overlay (VXLAN between the nodes, as flannel's vxlan backend sets it up; here join.sh does) the SYN left the client's veth with TTL ${veth!.syn!.ttl}, crossed cni0 into the first node's stack, went out wrapped in VXLAN (UDP ${encapsulated?.src} → ${encapsulated?.dst}, VNI ${encapsulated?.vni}) and reached the worker's cni0 with TTL ${workerBridge!.syn!.ttl} (${hops})`;
-  if (!encapsulated) return { id: 'k8s.network.cross-node-path', verdict: 'refuted', summary: `The packet crossed the nodes without an overlay even where one was set up: on the underlay it was plain IP ${underlay?.syn?.src} → ${underlay?.syn?.dst}.`, observed, evidence };
+  const overlayPathZh = `走 overlay 时（节点之间用 VXLAN，与 flannel 的 vxlan 后端的做法相同；这里由 join.sh 配置），SYN 以 TTL ${veth!.syn!.ttl} 离开客户端的 veth，经 cni0 进入第一个节点的协议栈，封装进 VXLAN 后发出（UDP ${encapsulated?.src} → ${encapsulated?.dst}，VNI ${encapsulated?.vni}），到达 worker 的 cni0 时 TTL 为 ${workerBridge!.syn!.ttl}（${hopsZh}）`;
+  if (!encapsulated) return { id: 'k8s.network.cross-node-path', verdict: 'refuted', summary: `The packet crossed the nodes without an overlay even where one was set up: on the underlay it was plain IP ${underlay?.syn?.src} → ${underlay?.syn?.dst}.`, summaryZh: `即便配置了 overlay，数据包跨节点时也没有被封装：在 underlay 上它是普通的 IP 包 ${underlay?.syn?.src} → ${underlay?.syn?.dst}。`, observed, evidence };
   if (routed?.answeredBy && routed.hops.every((h) => h.point.includes('overlay') ? !h.syn : true) && routed.hops.some((h) => h.syn && !h.syn.outer && h.point.includes('underlay')))
-    return { id: 'k8s.network.cross-node-path', verdict: 'nuanced', summary: `${overlayPath}. With the overlay's route replaced by a plain route over the underlay (what host-gw or BGP network plugins do), the same request was answered by ${routed.answeredBy} and crossed the underlay unwrapped, pod addresses and all: veth, bridge and both node stacks are on every path; the overlay is the network plugin's choice, not part of the path itself.`, observed, evidence };
-  return { id: 'k8s.network.cross-node-path', verdict: 'confirmed', summary: `${overlayPath}. Without the overlay the request ${routed?.answeredBy ? 'was answered but its path was not seen' : 'got no answer'}.`, observed, evidence };
+    return { id: 'k8s.network.cross-node-path', verdict: 'nuanced', summary: `${overlayPath}. With the overlay's route replaced by a plain route over the underlay (what host-gw or BGP network plugins do), the same request was answered by ${routed.answeredBy} and crossed the underlay unwrapped, pod addresses and all: veth, bridge and both node stacks are on every path; the overlay is the network plugin's choice, not part of the path itself.`, summaryZh: `${overlayPathZh}。把 overlay 的路由换成经 underlay 的普通路由后（host-gw 或 BGP 类网络插件就是这么做的），同样的请求由 ${routed.answeredBy} 响应，并且以未封装的形式穿过 underlay，Pod 地址原样可见：veth、网桥和两个节点的协议栈在每条路径上都有；overlay 是网络插件的选择，并不是路径本身的一部分。`, observed, evidence };
+  return { id: 'k8s.network.cross-node-path', verdict: 'confirmed', summary: `${overlayPath}. Without the overlay the request ${routed?.answeredBy ? 'was answered but its path was not seen' : 'got no answer'}.`, summaryZh: `${overlayPathZh}。不走 overlay 时，请求${routed?.answeredBy ? '得到了响应，但没有观察到它的路径' : '没有得到响应'}。`, observed, evidence };
 }
 
 async function podsOf(kube: KubeCluster, namespace: string, selector: string): Promise<k8s.V1Pod[]> {

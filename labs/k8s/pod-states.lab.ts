@@ -109,13 +109,14 @@ export function judgePodStates(o: PodStatesObservation): ClaimResult {
   ];
   const unseen = rows.filter((r) => !r.shown.length);
   if (unseen.length) {
-    return { id: 'k8s.pod.status-causes', verdict: 'unverifiable', summary: `kubectl never listed ${unseen.map((r) => r.name).join(', ')}, so their states could not be read.`, observed, evidence };
+    return { id: 'k8s.pod.status-causes', verdict: 'unverifiable', summary: `kubectl never listed ${unseen.map((r) => r.name).join(', ')}, so their states could not be read.`, summaryZh: `kubectl 始终没有列出 ${unseen.map((r) => r.name).join(', ')}，因此无法读取它们的状态。`, observed, evidence };
   }
   if (missed.length) {
     return {
       id: 'k8s.pod.status-causes',
       verdict: 'refuted',
       summary: `${missed.map((r) => `${r.name} (${r.cause}) never showed ${r.sheet} but ${r.shown.join(' → ') || 'nothing'}`).join('; ')}.`,
+      summaryZh: `${missed.map((r) => `${r.name}（${r.cause}）始终没有显示 ${r.sheet}，显示的是 ${r.shown.join(' → ') || '（无）'}`).join('；')}。`,
       observed,
       evidence,
     };
@@ -124,15 +125,24 @@ export function judgePodStates(o: PodStatesObservation): ClaimResult {
   const waits = delays.length
     ? `CrashLoopBackOff is a wait between restarts, not a crash of its own: the kubelet waited ${delays.join(' s, ')} s between one run's end and the next run's start${growing ? ', each wait longer than the one before' : ''}.`
     : '';
+  const waitsZh = delays.length
+    ? `CrashLoopBackOff 是两次重启之间的等待，而不是另一种崩溃：从一次运行结束到下一次运行开始，kubelet 依次等待了 ${delays.join(' s、')} s${growing ? '，每次等待都比上一次更长' : ''}。`
+    : '';
   const extra = [
     crash.shown.includes('CrashLoopBackOff') ? '' : `kubectl never showed CrashLoopBackOff for the crashing pod (${crash.shown.join(' → ')}): the pod's status kept the last run's Error while the kubelet backed off, as its BackOff events and the waits show.`,
     oom.reached ? '' : `The table puts OOM under Error, but the pod killed for memory showed ${oom.shown.join(' → ')}: the kubelet reports the OOM killer's work as its own reason, OOMKilled.`,
     done.reached ? '' : `"Terminated" is the API's container state, not a STATUS kubectl shows: the pod that finished showed ${done.shown.join(' → ')}.`,
   ].filter(Boolean);
+  const extraZh = [
+    crash.shown.includes('CrashLoopBackOff') ? '' : `对于那个不断崩溃的 Pod，kubectl 始终没有显示 CrashLoopBackOff（${crash.shown.join(' → ')}）：kubelet 退避期间，Pod 的状态一直保留着上一次运行的 Error，这从它的 BackOff 事件和各次等待时间可以看出。`,
+    oom.reached ? '' : `表格把 OOM 归入 Error，但因内存超限被杀的 Pod 显示的是 ${oom.shown.join(' → ')}：kubelet 会把 OOM killer 的动作报告为一个专门的原因，即 OOMKilled。`,
+    done.reached ? '' : `“Terminated” 是 API 中的容器状态，而不是 kubectl 显示的 STATUS：运行结束的 Pod 显示的是 ${done.shown.join(' → ')}。`,
+  ].filter(Boolean);
   return {
     id: 'k8s.pod.status-causes',
     verdict: 'confirmed',
     summary: `Each of the ${claimed.length} states came from the cause the table gives: ${claimed.map((r) => `${r.sheet} from ${r.name}`).join(', ')}. ${waits} ${extra.join(' ')}`.trim(),
+    summaryZh: `这 ${claimed.length} 种状态都出自表格给出的原因：${claimed.map((r) => `${r.sheet} 来自 ${r.name}`).join('，')}。${waitsZh}${extraZh.join('')}`,
     observed,
     evidence,
   };

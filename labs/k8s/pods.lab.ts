@@ -55,12 +55,12 @@ export function judgeSharedNetwork(o: PodsObservation): ClaimResult {
   const observed = { netNamespace: p.containers.web.namespaces.net, sameInBothContainers: same(p, 'net'), localhostAnswer: p.localhostAnswer, pod: p.name, otherNamespacesShared: ['uts', 'ipc', 'mnt', 'pid'].filter((ns) => same(p, ns)) };
   const evidence: Evidence[] = [{ kind: 'table', title: `Namespaces of the two containers of ${p.name}`, columns: ['namespace', 'web', 'sidecar'], rows: Object.keys(p.containers.web.namespaces).map((ns) => [ns, p.containers.web.namespaces[ns]!, p.containers.sidecar.namespaces[ns] ?? '']) }];
   if (!p.containers.web.namespaces.net || !p.containers.sidecar.namespaces.net || p.localhostAnswer.startsWith('failed:')) {
-    return { id: 'k8s.pod.shared-network', verdict: 'unverifiable', summary: `The check itself failed in ${p.name} (namespace links ${p.containers.web.namespaces.net ?? 'missing'} / ${p.containers.sidecar.namespaces.net ?? 'missing'}; localhost: ${p.localhostAnswer}).`, observed, evidence };
+    return { id: 'k8s.pod.shared-network', verdict: 'unverifiable', summary: `The check itself failed in ${p.name} (namespace links ${p.containers.web.namespaces.net ?? 'missing'} / ${p.containers.sidecar.namespaces.net ?? 'missing'}; localhost: ${p.localhostAnswer}).`, summaryZh: `在 ${p.name} 中，检查本身失败了（命名空间链接 ${p.containers.web.namespaces.net ?? '缺失'} / ${p.containers.sidecar.namespaces.net ?? '缺失'}；localhost：${p.localhostAnswer}）。`, observed, evidence };
   }
   if (!same(p, 'net') || p.localhostAnswer !== p.name) {
-    return { id: 'k8s.pod.shared-network', verdict: 'refuted', summary: `The containers of ${p.name} ${same(p, 'net') ? 'share' : 'do not share'} a network namespace, and the sidecar's request to 127.0.0.1:8000 got "${p.localhostAnswer}".`, observed, evidence };
+    return { id: 'k8s.pod.shared-network', verdict: 'refuted', summary: `The containers of ${p.name} ${same(p, 'net') ? 'share' : 'do not share'} a network namespace, and the sidecar's request to 127.0.0.1:8000 got "${p.localhostAnswer}".`, summaryZh: `${p.name} 的两个容器${same(p, 'net') ? '共享' : '不共享'}网络命名空间，sidecar 向 127.0.0.1:8000 发出的请求得到的是 "${p.localhostAnswer}"。`, observed, evidence };
   }
-  return { id: 'k8s.pod.shared-network', verdict: 'confirmed', summary: `Both containers of ${p.name} are in one network namespace (${p.containers.web.namespaces.net}), and the sidecar reached the server on 127.0.0.1:8000 (it answered "${p.localhostAnswer}"). They also share ${observed.otherNamespacesShared.join(' and ') || 'no other namespace'}${same(p, 'mnt') ? '' : '; the mount namespace is each container\'s own'}.`, observed, evidence };
+  return { id: 'k8s.pod.shared-network', verdict: 'confirmed', summary: `Both containers of ${p.name} are in one network namespace (${p.containers.web.namespaces.net}), and the sidecar reached the server on 127.0.0.1:8000 (it answered "${p.localhostAnswer}"). They also share ${observed.otherNamespacesShared.join(' and ') || 'no other namespace'}${same(p, 'mnt') ? '' : '; the mount namespace is each container\'s own'}.`, summaryZh: `${p.name} 的两个容器处于同一个网络命名空间（${p.containers.web.namespaces.net}），sidecar 通过 127.0.0.1:8000 访问到了服务端（响应为 "${p.localhostAnswer}"）。${observed.otherNamespacesShared.length ? `它们还共享 ${observed.otherNamespacesShared.join('、')} 命名空间` : '除此之外它们不共享其他命名空间'}${same(p, 'mnt') ? '' : '；mount 命名空间则是每个容器各自独立的'}。`, observed, evidence };
 }
 
 export function judgeSharedVolumes(o: PodsObservation): ClaimResult {
@@ -70,8 +70,8 @@ export function judgeSharedVolumes(o: PodsObservation): ClaimResult {
   const observed = { pod: p.name, ...v, mountNamespacesDiffer: !same(p, 'mnt') };
   const evidence: Evidence[] = [{ kind: 'table', title: 'One emptyDir volume, mounted at /shared in both containers', columns: ['written by', 'read by', 'content'], rows: [['web', 'sidecar', v.sidecarReadWebsFile], ['sidecar', 'web', v.webReadSidecarsFile]] }];
   return both
-    ? { id: 'k8s.pod.shared-volumes', verdict: 'confirmed', summary: `A file each container wrote on the emptyDir volume was read by the other${observed.mountNamespacesDiffer ? ', although each has its own mount namespace: the volume is mounted into both' : ''}.`, observed, evidence }
-    : { id: 'k8s.pod.shared-volumes', verdict: 'refuted', summary: `The containers did not see each other's files on the volume (sidecar read "${v.sidecarReadWebsFile}", web read "${v.webReadSidecarsFile}").`, observed, evidence };
+    ? { id: 'k8s.pod.shared-volumes', verdict: 'confirmed', summary: `A file each container wrote on the emptyDir volume was read by the other${observed.mountNamespacesDiffer ? ', although each has its own mount namespace: the volume is mounted into both' : ''}.`, summaryZh: `每个容器写到 emptyDir 卷上的文件都被另一个容器读到了${observed.mountNamespacesDiffer ? '，尽管两者各有自己的 mount 命名空间：这个卷被分别挂载进了两个容器' : ''}。`, observed, evidence }
+    : { id: 'k8s.pod.shared-volumes', verdict: 'refuted', summary: `The containers did not see each other's files on the volume (sidecar read "${v.sidecarReadWebsFile}", web read "${v.webReadSidecarsFile}").`, summaryZh: `两个容器看不到对方写在卷上的文件（sidecar 读到 "${v.sidecarReadWebsFile}"，web 读到 "${v.webReadSidecarsFile}"）。`, observed, evidence };
 }
 
 export function judgeSharedPid(o: PodsObservation): ClaimResult {
@@ -84,11 +84,12 @@ export function judgeSharedPid(o: PodsObservation): ClaimResult {
   };
   const evidence: Evidence[] = [{ kind: 'table', title: 'What the sidecar sees under /proc', columns: ['pod', 'PID namespace shared', 'PID 1', 'processes'], rows: [apart, together].map((p) => [`${p.name}${p.shareProcessNamespace ? ' (shareProcessNamespace)' : ''}`, same(p, 'pid') ? 'yes' : 'no', p.containers.sidecar.processes['1'] ?? '', Object.entries(p.containers.sidecar.processes).map(([pid, cmd]) => `${pid}: ${cmd}`).join('; ')]) }];
   const optional = !observed.default.samePidNamespace && !observed.default.sidecarSeesTheServer && observed.shareProcessNamespace.samePidNamespace && observed.shareProcessNamespace.sidecarSeesTheServer;
-  if (!optional) return { id: 'k8s.pod.shared-pid-optional', verdict: 'refuted', summary: `Sharing PIDs did not follow shareProcessNamespace: ${JSON.stringify(observed)}.`, observed, evidence };
+  if (!optional) return { id: 'k8s.pod.shared-pid-optional', verdict: 'refuted', summary: `Sharing PIDs did not follow shareProcessNamespace: ${JSON.stringify(observed)}.`, summaryZh: `PID 是否共享并没有随 shareProcessNamespace 变化：${JSON.stringify(observed)}。`, observed, evidence };
   return {
     id: 'k8s.pod.shared-pid-optional',
     verdict: 'confirmed',
     summary: `Off by default: in ${apart.name} each container has its own PID namespace, the sidecar's PID 1 is its own "${observed.default.sidecarPid1}" and the server is invisible to it. With shareProcessNamespace: true (${together.name}) both are in one PID namespace, PID 1 is "${observed.shareProcessNamespace.sidecarPid1}" and the sidecar sees the server's python3.`,
+    summaryZh: `默认不共享：在 ${apart.name} 中每个容器有各自的 PID 命名空间，sidecar 的 PID 1 是它自己的 "${observed.default.sidecarPid1}"，看不到服务端进程。设置 shareProcessNamespace: true 后（${together.name}），两者处于同一个 PID 命名空间，PID 1 是 "${observed.shareProcessNamespace.sidecarPid1}"，sidecar 能看到服务端的 python3 进程。`,
     observed,
     evidence,
   };
@@ -112,11 +113,11 @@ export function judgeInitContainers(o: PodsObservation): ClaimResult {
       rows: o.pods.flatMap((p) => p.times.map((t) => ({ name: `${p.name} ${t.name}`, spans: [{ from: Math.round((t.start - t0) * 1000), to: Math.round(((t.end ?? Math.max(...p.times.map((x) => x.end ?? x.start))) - t0) * 1000) + 50, label: t.name.startsWith('init') ? 'init container' : 'container' }] }))),
     },
   ];
-  if (rows.some((r) => !r.complete)) return { id: 'k8s.pod.init-containers', verdict: 'unverifiable', summary: 'Not every container wrote its start and end times.', observed, evidence };
+  if (rows.some((r) => !r.complete)) return { id: 'k8s.pod.init-containers', verdict: 'unverifiable', summary: 'Not every container wrote its start and end times.', summaryZh: '并非每个容器都写下了自己的启动和结束时间。', observed, evidence };
   const good = rows.every((r) => r.inTurn && r.gapMs >= 0);
   return good
-    ? { id: 'k8s.pod.init-containers', verdict: 'confirmed', summary: `In both pods the init containers ran one after the other, each to its end, and the containers started only after the last one ended (${rows.map((r) => `${r.gapMs} ms later in ${r.pod}`).join(', ')}).`, observed, evidence }
-    : { id: 'k8s.pod.init-containers', verdict: 'refuted', summary: `A container started before the init containers had finished: ${JSON.stringify(rows)}.`, observed, evidence };
+    ? { id: 'k8s.pod.init-containers', verdict: 'confirmed', summary: `In both pods the init containers ran one after the other, each to its end, and the containers started only after the last one ended (${rows.map((r) => `${r.gapMs} ms later in ${r.pod}`).join(', ')}).`, summaryZh: `两个 Pod 中的 init 容器都是依次运行、每个都运行到结束，主容器在最后一个 init 容器结束之后才启动（${rows.map((r) => `${r.pod} 中晚了 ${r.gapMs} ms`).join('，')}）。`, observed, evidence }
+    : { id: 'k8s.pod.init-containers', verdict: 'refuted', summary: `A container started before the init containers had finished: ${JSON.stringify(rows)}.`, summaryZh: `有容器在 init 容器全部完成之前就启动了：${JSON.stringify(rows)}。`, observed, evidence };
 }
 
 /** `date +%s.%N` into /shared/times/<name>.start, and .end when it is done. */

@@ -82,16 +82,18 @@ export function judgeReadiness(o: ProbeObservation): ClaimResult {
   const observed = { ...u, requests: total, servedByUnreadyPod: served, endpointStayedListedAsNotReady: listedNotReady };
   const evidence: Evidence[] = [ganttOf(o), { kind: 'bars', title: `Who answered ${total} requests through the Service while ${u.pod} was unready`, bars: Object.entries(u.servedBy).map(([label, value]) => ({ label, value })) }];
   if (restarted || served > 0 || total === 0) {
-    return { id: 'k8s.probe.readiness-endpoints', verdict: 'refuted', summary: `With ${u.pod}'s readiness failing it ${restarted ? `was restarted (restarts ${u.restartsBefore} → ${u.restartsAfter})` : 'was not restarted'} and answered ${served} of ${total} requests through the Service.`, observed, evidence };
+    return { id: 'k8s.probe.readiness-endpoints', verdict: 'refuted', summary: `With ${u.pod}'s readiness failing it ${restarted ? `was restarted (restarts ${u.restartsBefore} → ${u.restartsAfter})` : 'was not restarted'} and answered ${served} of ${total} requests through the Service.`, summaryZh: `${u.pod} 的 readiness 探针失败期间，它${restarted ? `被重启了（重启次数 ${u.restartsBefore} → ${u.restartsAfter}）` : '没有被重启'}，并在通过 Service 发出的 ${total} 个请求中响应了 ${served} 个。`, observed, evidence };
   }
   const base = `${removedText(u)} it answered none of ${total} requests through the Service, and its container was not restarted (restarts ${u.restartsBefore}, same container id); ${u.backAfterMs} ms after the probe passed again it was back.`;
+  const baseZh = `${removedTextZh(u)}通过 Service 发出的 ${total} 个请求它一个也没有响应，其容器也没有被重启（重启次数 ${u.restartsBefore}，容器 ID 不变）；探针重新通过后 ${u.backAfterMs} ms，它又回到了轮转中。`;
   if (listedNotReady) {
-    return { id: 'k8s.probe.readiness-endpoints', verdict: 'nuanced', summary: `Taken out of rotation, not out of the list: ${base} The EndpointSlice kept the endpoint all along with its ready condition false (the old Endpoints object moves it to notReadyAddresses); kube-proxy routes only to ready endpoints.`, observed, evidence };
+    return { id: 'k8s.probe.readiness-endpoints', verdict: 'nuanced', summary: `Taken out of rotation, not out of the list: ${base} The EndpointSlice kept the endpoint all along with its ready condition false (the old Endpoints object moves it to notReadyAddresses); kube-proxy routes only to ready endpoints.`, summaryZh: `退出的是轮转，而不是列表：${baseZh}EndpointSlice 始终保留着该 endpoint，只是其 ready condition 为 false（旧的 Endpoints 对象会把它移到 notReadyAddresses）；kube-proxy 只把流量转发给就绪的 endpoint。`, observed, evidence };
   }
-  return { id: 'k8s.probe.readiness-endpoints', verdict: 'confirmed', summary: base, observed, evidence };
+  return { id: 'k8s.probe.readiness-endpoints', verdict: 'confirmed', summary: base, summaryZh: baseZh, observed, evidence };
 }
 
 const removedText = (u: ProbeObservation['unready']) => `${u.removedAfterMs} ms after ${u.pod}'s readiness probe started failing its endpoint was marked not ready, and after ${u.rulesDroppedAfterMs} ms kube-proxy's DNAT rule for it was gone;`;
+const removedTextZh = (u: ProbeObservation['unready']) => `${u.pod} 的 readiness 探针开始失败后 ${u.removedAfterMs} ms，它的 endpoint 被标记为未就绪；到 ${u.rulesDroppedAfterMs} ms 时，kube-proxy 为它设置的 DNAT 规则已被删除；`;
 
 export function judgeLiveness(o: ProbeObservation): ClaimResult {
   const u = o.unhealthy;
@@ -99,11 +101,12 @@ export function judgeLiveness(o: ProbeObservation): ClaimResult {
   const servedWhileFailing = u.servedByWhileFailing[u.pod] ?? 0;
   const observed = { ...u };
   const evidence: Evidence[] = [ganttOf(o), { kind: 'table', title: `Events of ${u.pod}`, columns: ['event'], rows: u.events.map((e) => [e]) }];
-  if (!restarted) return { id: 'k8s.probe.liveness-restarts', verdict: 'refuted', summary: `${u.pod}'s liveness probe failed but its container was not restarted (restarts ${u.restartsBefore} → ${u.restartsAfter}).`, observed, evidence };
+  if (!restarted) return { id: 'k8s.probe.liveness-restarts', verdict: 'refuted', summary: `${u.pod}'s liveness probe failed but its container was not restarted (restarts ${u.restartsBefore} → ${u.restartsAfter}).`, summaryZh: `${u.pod} 的 liveness 探针失败了，但其容器没有被重启（重启次数 ${u.restartsBefore} → ${u.restartsAfter}）。`, observed, evidence };
   return {
     id: 'k8s.probe.liveness-restarts',
     verdict: 'confirmed',
     summary: `${u.restartedAfterMs} ms after /healthz began failing (${PERIOD} s period, 3 failures allowed) the kubelet killed the container and started a new one (restarts ${u.restartsBefore} → ${u.restartsAfter}, container …${u.containerBefore.slice(-6)} → …${u.containerAfter.slice(-6)}); the pod kept its name and address. While the probe was failing the pod stayed Ready and in the Service (it answered ${servedWhileFailing} requests); ${u.notReadyWhileRestartingMs ? `it was out of rotation for about ${u.notReadyWhileRestartingMs} ms around the restart` : 'no sample (every 200 ms) caught it out of rotation around the restart'}.`,
+    summaryZh: `/healthz 开始失败后 ${u.restartedAfterMs} ms（探测周期 ${PERIOD} s，允许连续失败 3 次），kubelet 杀掉了容器并启动了一个新容器（重启次数 ${u.restartsBefore} → ${u.restartsAfter}，容器 …${u.containerBefore.slice(-6)} → …${u.containerAfter.slice(-6)}）；Pod 的名字和地址都没有变。探针失败期间，Pod 一直保持 Ready 并留在 Service 中（它响应了 ${servedWhileFailing} 个请求）；${u.notReadyWhileRestartingMs ? `重启前后它大约有 ${u.notReadyWhileRestartingMs} ms 不在轮转中` : '重启前后没有任何一次采样（每 200 ms 一次）发现它退出轮转'}。`,
     observed,
     evidence,
   };
@@ -118,11 +121,12 @@ export function judgeStartup(o: ProbeObservation): ClaimResult {
       id: 'k8s.probe.startup',
       verdict: 'nuanced',
       summary: `All three exist, but the startup probe does not keep a container healthy: it holds the other probes off until it first succeeds. The same slow starter was restarted ${without.restarts} times by its liveness probe${without.readyAfterMs === null ? ' and never became Ready' : ''}; with a startup probe it was never restarted and was Ready after ${guarded.readyAfterMs} ms.`,
+      summaryZh: `三种探针都存在，但 startup 探针并不负责保持容器健康：它只是在自己首次成功之前推迟其他探针。同一个慢启动的服务被它的 liveness 探针重启了 ${without.restarts} 次${without.readyAfterMs === null ? '，始终没有变为 Ready' : ''}；配置 startup 探针后，它一次也没有被重启，并在 ${guarded.readyAfterMs} ms 后变为 Ready。`,
       observed,
       evidence,
     };
   }
-  return { id: 'k8s.probe.startup', verdict: 'refuted', summary: `The startup probe did not hold the liveness probe off: restarts with it ${guarded.restarts}, without ${without.restarts}.`, observed, evidence };
+  return { id: 'k8s.probe.startup', verdict: 'refuted', summary: `The startup probe did not hold the liveness probe off: restarts with it ${guarded.restarts}, without ${without.restarts}.`, summaryZh: `startup 探针没有推迟 liveness 探针：配置它时重启 ${guarded.restarts} 次，不配置时重启 ${without.restarts} 次。`, observed, evidence };
 }
 
 export function judgeKubeletProbes(o: ProbeObservation): ClaimResult {
@@ -140,6 +144,9 @@ export function judgeKubeletProbes(o: ProbeObservation): ClaimResult {
     summary: holds
       ? `Every one of ${o.probeRequests.length} probe requests came from the node's own address (${sources.join(', ')}) with User-Agent ${agents.join(', ')}, and the pods' status (Ready, restart counts) was written to the API server by the field manager "kubelet".`
       : `Probe sources ${sources.join(', ') || 'none'}, User-Agents ${agents.join(', ') || 'none'}, status written by ${o.statusManagers.join(', ') || 'nobody seen'}.`,
+    summaryZh: holds
+      ? `全部 ${o.probeRequests.length} 个探针请求都来自节点自身的地址（${sources.join(', ')}），User-Agent 为 ${agents.join(', ')}；Pod 的状态（Ready、重启次数）由字段管理器 “kubelet” 写入 API server。`
+      : `探针请求来源：${sources.join(', ') || '无'}；User-Agent：${agents.join(', ') || '无'}；状态写入者：${o.statusManagers.join(', ') || '未观察到'}。`,
     observed,
     evidence,
   };

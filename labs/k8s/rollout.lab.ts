@@ -86,14 +86,15 @@ export function judgeReplicaSet(o: RolloutObservation): ClaimResult {
       markers: o.marks.map((m) => ({ x: m.at, label: m.label })),
     },
   ];
-  if (during.length < 5) return { id: 'k8s.deployment.replicaset', verdict: 'unverifiable', summary: `Only ${during.length} samples fell within the update: too few to check its bounds.`, observed, evidence };
+  if (during.length < 5) return { id: 'k8s.deployment.replicaset', verdict: 'unverifiable', summary: `Only ${during.length} samples fell within the update: too few to check its bounds.`, summaryZh: `更新期间只采到 ${during.length} 个样本，太少，无法检查其上下界。`, observed, evidence };
   if (maxPods > observed.ceiling || minReady < observed.floor || !rolledBack) {
-    return { id: 'k8s.deployment.replicaset', verdict: 'refuted', summary: `${maxPods > observed.ceiling ? `The update ran ${maxPods} pods, over replicas + maxSurge = ${observed.ceiling}. ` : ''}${minReady < observed.floor ? `Only ${minReady} were Ready at one point, under replicas − maxUnavailable = ${observed.floor}. ` : ''}${rolledBack ? '' : 'The undo did not bring the first ReplicaSet back.'}`.trim(), observed, evidence };
+    return { id: 'k8s.deployment.replicaset', verdict: 'refuted', summary: `${maxPods > observed.ceiling ? `The update ran ${maxPods} pods, over replicas + maxSurge = ${observed.ceiling}. ` : ''}${minReady < observed.floor ? `Only ${minReady} were Ready at one point, under replicas − maxUnavailable = ${observed.floor}. ` : ''}${rolledBack ? '' : 'The undo did not bring the first ReplicaSet back.'}`.trim(), summaryZh: `${maxPods > observed.ceiling ? `更新期间同时运行了 ${maxPods} 个 Pod，超过了 replicas + maxSurge = ${observed.ceiling}。` : ''}${minReady < observed.floor ? `某一时刻只有 ${minReady} 个 Pod Ready，低于 replicas − maxUnavailable = ${observed.floor}。` : ''}${rolledBack ? '' : '回滚没有恢复第一个 ReplicaSet。'}`, observed, evidence };
   }
   return {
     id: 'k8s.deployment.replicaset',
     verdict: 'confirmed',
     summary: `The Deployment ran its pods through ReplicaSets (…${o.hashes.first}, then …${o.hashes.update} for the new template). Sampled ${during.length} times during the update, there were never more than ${maxPods} pods (ceiling ${observed.ceiling}) nor fewer than ${minReady} Ready (floor ${observed.floor}). \`kubectl rollout undo\` scaled the first ReplicaSet (…${o.hashes.afterUndo}) back up rather than making a new one: the old ReplicaSet is the roll-back.`,
+    summaryZh: `Deployment 通过 ReplicaSet 管理其 Pod（先是 …${o.hashes.first}，新模板对应 …${o.hashes.update}）。更新期间共采样 ${during.length} 次，Pod 总数从未超过 ${maxPods}（上限 ${observed.ceiling}），Ready 的 Pod 也从未少于 ${minReady}（下限 ${observed.floor}）。\`kubectl rollout undo\` 将第一个 ReplicaSet（…${o.hashes.afterUndo}）重新扩容，而不是新建一个：回滚靠的正是旧的 ReplicaSet。`,
     observed,
     evidence,
   };
@@ -106,14 +107,15 @@ export function judgeAvailable(o: RolloutObservation): ClaimResult {
   const readyThen = firstAvailable ? total(firstAvailable, 'ready') : null;
   const observed = { availableAfterMs: firstAvailable?.at ?? null, allReadyAfterMs: allReady?.at ?? null, readyPodsWhenAvailable: readyThen, replicas: o.replicas, maxUnavailable: o.maxUnavailable, heldUnready: o.marks.find((m) => m.label.endsWith('held unready'))?.label.replace(' held unready', '') ?? null };
   const evidence: Evidence[] = [{ kind: 'series', title: 'After kubectl apply, one pod held unready: pods Ready, and the Deployment Available (1) or not (0)', xLabel: 'ms since the apply', yLabel: 'pods', series: [{ name: 'Ready pods', points: initial.map((s) => [s.at, total(s, 'ready')]) }, { name: 'Available', points: initial.map((s) => [s.at, s.available ? 1 : 0]) }], markers: o.marks.filter((m) => m.at < (o.marks.find((x) => x.label === 'template changed')?.at ?? Infinity)).map((m) => ({ x: m.at, label: m.label })) }];
-  if (o.heldWasAlreadyReady) return { id: 'k8s.deployment.available', verdict: 'unverifiable', summary: `The pod meant to be held unready (${observed.heldUnready}) was Ready before it could be held.`, observed, evidence };
-  if (!firstAvailable || readyThen === null) return { id: 'k8s.deployment.available', verdict: 'unverifiable', summary: 'The Deployment did not become Available while it was watched.', observed, evidence };
-  if (readyThen === 0) return { id: 'k8s.deployment.available', verdict: 'refuted', summary: `The Deployment was Available with no pod Ready.`, observed, evidence };
-  if (readyThen >= o.replicas) return { id: 'k8s.deployment.available', verdict: 'confirmed', summary: `The Deployment became Available ${firstAvailable.at} ms after the apply, only once all ${o.replicas} pods were running and Ready${observed.heldUnready ? ` (it waited for ${observed.heldUnready}, held unready)` : ''}.`, observed, evidence };
+  if (o.heldWasAlreadyReady) return { id: 'k8s.deployment.available', verdict: 'unverifiable', summary: `The pod meant to be held unready (${observed.heldUnready}) was Ready before it could be held.`, summaryZh: `本应保持未就绪的 Pod（${observed.heldUnready}）在被设为未就绪之前就已经 Ready 了。`, observed, evidence };
+  if (!firstAvailable || readyThen === null) return { id: 'k8s.deployment.available', verdict: 'unverifiable', summary: 'The Deployment did not become Available while it was watched.', summaryZh: '在观察期间，该 Deployment 始终没有变为 Available。', observed, evidence };
+  if (readyThen === 0) return { id: 'k8s.deployment.available', verdict: 'refuted', summary: `The Deployment was Available with no pod Ready.`, summaryZh: `该 Deployment 在没有任何 Pod Ready 时就已是 Available。`, observed, evidence };
+  if (readyThen >= o.replicas) return { id: 'k8s.deployment.available', verdict: 'confirmed', summary: `The Deployment became Available ${firstAvailable.at} ms after the apply, only once all ${o.replicas} pods were running and Ready${observed.heldUnready ? ` (it waited for ${observed.heldUnready}, held unready)` : ''}.`, summaryZh: `该 Deployment 在 apply 之后 ${firstAvailable.at} ms 才变为 Available，此时全部 ${o.replicas} 个 Pod 均已运行且 Ready${observed.heldUnready ? `（它一直在等被保持未就绪的 ${observed.heldUnready}）` : ''}。`, observed, evidence };
   return {
     id: 'k8s.deployment.available',
     verdict: 'nuanced',
     summary: `Available does not wait for every pod: with ${observed.heldUnready ?? 'one pod'} held unready the condition turned True ${firstAvailable.at} ms after the apply, when ${readyThen} of ${o.replicas} pods were Ready (replicas − maxUnavailable = ${o.replicas - o.maxUnavailable}); all ${o.replicas} were Ready only at ${allReady?.at ?? '?'} ms. A pod counts once its readiness probe passes (and minReadySeconds, 0 here, have gone by).`,
+    summaryZh: `Available 并不等待所有 Pod：在 ${observed.heldUnready ?? '一个 Pod'} 保持未就绪的情况下，该 condition 在 apply 之后 ${firstAvailable.at} ms 变为 True，此时 ${o.replicas} 个 Pod 中有 ${readyThen} 个 Ready（replicas − maxUnavailable = ${o.replicas - o.maxUnavailable}）；全部 ${o.replicas} 个 Pod 直到 ${allReady?.at ?? '?'} ms 才都 Ready。Pod 只要就绪探针通过（并且过了 minReadySeconds，这里为 0）就被计入。`,
     observed,
     evidence,
   };
@@ -139,12 +141,13 @@ export function judgeFlow(o: RolloutObservation): ClaimResult {
     { kind: 'path', title: 'From kubectl apply to a running pod: who did what (first seen, ms after the apply)', hops: [{ address: 'kubectl apply', note: o.inEtcdAfterApply ? 'stored in etcd' : 'not in etcd' }, ...chain.map((e, i) => ({ address: e?.component ?? '?', note: seenAt[i] === null ? (e?.reason ?? 'no event') : `${e?.reason ?? 'no event'}, ${seenAt[i]} ms` }))] },
     { kind: 'table', title: 'The events of that sequence', columns: ['component', 'reason', 'object'], rows: chain.map((e) => [e?.component ?? '?', e?.reason ?? 'missing', e?.object ?? '']) },
   ];
-  if (missingEvent) return { id: 'k8s.deployment.flow', verdict: 'unverifiable', summary: `Not every step left its event (${observed.events.join('; ')}).`, observed, evidence };
-  if (!o.inEtcdAfterApply || !inOrder) return { id: 'k8s.deployment.flow', verdict: 'refuted', summary: `The sequence did not hold: ${JSON.stringify(observed)}.`, observed, evidence };
+  if (missingEvent) return { id: 'k8s.deployment.flow', verdict: 'unverifiable', summary: `Not every step left its event (${observed.events.join('; ')}).`, summaryZh: `并非每一步都留下了对应的事件（${observed.events.join('; ')}）。`, observed, evidence };
+  if (!o.inEtcdAfterApply || !inOrder) return { id: 'k8s.deployment.flow', verdict: 'refuted', summary: `The sequence did not hold: ${JSON.stringify(observed)}.`, summaryZh: `上述顺序不成立：${JSON.stringify(observed)}。`, observed, evidence };
   return {
     id: 'k8s.deployment.flow',
     verdict: 'confirmed',
     summary: `As the sheet says: kubectl apply returned once the Deployment was stored (its key was in etcd), then the deployment controller scaled up a ReplicaSet, the ReplicaSet controller created its pods, the scheduler bound them to the node and the kubelet started them, each step reported by that component's own event, in that order. Sampled every 100 ms: pods by ${steps.podsSeen} ms, bound by ${steps.podsBound} ms, a container running by ${steps.podsRunning} ms.`,
+    summaryZh: `与学习资料所述一致：kubectl apply 在 Deployment 存储完成（其键已在 etcd 中）后即返回；随后 deployment controller 扩容一个 ReplicaSet，ReplicaSet controller 创建其 Pod，调度器把它们绑定到节点，kubelet 启动它们。每一步都由该组件自己上报的事件记录，且顺序正是如此。每 100 ms 采样一次：${steps.podsSeen} ms 时已出现 Pod，${steps.podsBound} ms 时已绑定，${steps.podsRunning} ms 时已有容器在运行。`,
     observed,
     evidence,
   };

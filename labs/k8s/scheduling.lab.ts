@@ -65,19 +65,22 @@ export function judgeFlow(o: SchedulingObservation): ClaimResult {
     { kind: 'path', title: 'From the create call to a running container: who did each step', hops: [{ address: 'create', note: created ? `${created.user}, ${created.at} ms` : 'not in audit log' }, { address: 'validate + admit', note: o.admitted.limitRangerAnnotation ? 'LimitRanger filled in CPU' : 'no admission trace' }, { address: 'schedule + bind', note: bound ? `${bound.user}, ${bound.at} ms` : 'no binding seen' }, { address: 'kubelet', note: kubeletStatus ? `${kubeletStatus.user.replace('system:node:', 'node ')}, ${kubeletStatus.at} ms` : 'no status from a node' }, { address: 'Running', note: running ? `${running.at} ms` : 'never' }] },
   ];
   const unseen = [!created && 'its create record', !bound && 'a binding record', !kubeletStatus && "a node's status record", !running && 'its Running phase'].filter(Boolean);
-  if (unseen.length || !created || !running) return { id: 'k8s.scheduling.flow', verdict: 'unverifiable', summary: `The pod's ${unseen.join(', ')} was not observed, so the flow cannot be read.`, observed, evidence };
+  const unseenZh = [!created && '创建记录', !bound && 'binding 记录', !kubeletStatus && '节点上报的 status 记录', !running && 'Running 阶段'].filter(Boolean);
+  if (unseen.length || !created || !running) return { id: 'k8s.scheduling.flow', verdict: 'unverifiable', summary: `The pod's ${unseen.join(', ')} was not observed, so the flow cannot be read.`, summaryZh: `没有观察到该 Pod 的${unseenZh.join('、')}，因此无法还原这一流程。`, observed, evidence };
   const validated = o.invalid.code === 422 && !o.invalid.stored;
   const admitted = o.admitted.requestedCpu === o.admitted.defaultCpuRequest && !!o.admitted.limitRangerAnnotation;
   const inOrder = created.at <= bound!.at && bound!.at <= kubeletStatus!.at;
   const byWhom = /kube-scheduler/.test(bound?.user ?? '') && /^system:node:/.test(kubeletStatus?.user ?? '');
   if (!validated || !admitted || !inOrder || !byWhom) {
     const wrong = [!validated && `the invalid pod was answered ${o.invalid.code}${o.invalid.stored ? ' and stored' : ''}`, !admitted && `admission left the pod's CPU request at ${o.admitted.requestedCpu ?? 'none'}`, !inOrder && 'the binding and the kubelet\'s status did not follow the create in that order', !byWhom && `the binding came from ${bound?.user ?? 'nobody'} and the status from ${kubeletStatus?.user ?? 'nobody'}`].filter(Boolean);
-    return { id: 'k8s.scheduling.flow', verdict: 'refuted', summary: `Not the flow the sheet draws: ${wrong.join('; ')}.`, observed, evidence };
+    const wrongZh = [!validated && `非法 Pod 得到的响应是 ${o.invalid.code}${o.invalid.stored ? '，而且被存储了' : ''}`, !admitted && `准入之后该 Pod 的 CPU request 仍为 ${o.admitted.requestedCpu ?? '空'}`, !inOrder && 'binding 和 kubelet 上报的 status 没有按此顺序出现在 create 之后', !byWhom && `binding 来自 ${bound?.user ?? '（无）'}，status 来自 ${kubeletStatus?.user ?? '（无）'}`].filter(Boolean);
+    return { id: 'k8s.scheduling.flow', verdict: 'refuted', summary: `Not the flow the sheet draws: ${wrong.join('; ')}.`, summaryZh: `与学习资料画出的流程不符：${wrongZh.join('；')}。`, observed, evidence };
   }
   return {
     id: 'k8s.scheduling.flow',
     verdict: 'confirmed',
     summary: `Each step was seen, in order and by the component named: an invalid pod was refused (${o.invalid.code} ${o.invalid.reason}) and not stored; the admitted pod came back with a CPU request of ${o.admitted.requestedCpu} it never asked for ("${o.admitted.limitRangerAnnotation}"); ${bound!.user} created its binding ${bound!.at} ms after the create; ${kubeletStatus!.user} patched its status at ${kubeletStatus!.at} ms; Running at ${running.at} ms.`,
+    summaryZh: `每一步都观察到了，顺序正确，且都由所指的组件完成：非法 Pod 被拒绝（${o.invalid.code} ${o.invalid.reason}），且没有被存储；被准入的 Pod 带回了一个它从未申请过的 CPU request：${o.admitted.requestedCpu}（“${o.admitted.limitRangerAnnotation}”）；${bound!.user} 在 create 之后 ${bound!.at} ms 创建了它的 binding；${kubeletStatus!.user} 在 ${kubeletStatus!.at} ms 时 patch 了它的 status；${running.at} ms 时进入 Running。`,
     observed,
     evidence,
   };
@@ -91,15 +94,16 @@ export function judgeCri(o: SchedulingObservation): ClaimResult {
     { kind: 'table', title: 'The kubelet and its runtime, seen from the node', columns: ['what', 'observed'], rows: [['kubelet containerRuntimeEndpoint (configz)', c.endpoint], ['node runtime version', c.runtimeVersion], ["API's container id", c.apiContainerId], ['crictl ps (CRI) for the pod', c.criContainerIds.join(', ') || 'none'], ["kubelet's connections to the endpoint socket (ss -xp)", c.kubeletConnections], ["container process's parent / grandparent", c.process ? `${c.process.parent} / ${c.process.grandparent}` : 'not found']] },
     { kind: 'command', title: "The CRI's Version call against the Docker Engine's own socket", command: `crictl --runtime-endpoint unix://${c.docker.socket} version`, output: c.docker.output },
   ];
-  if (!c.process || !c.endpoint) return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: "The kubelet's endpoint or the container's process could not be read.", observed, evidence };
+  if (!c.process || !c.endpoint) return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: "The kubelet's endpoint or the container's process could not be read.", summaryZh: '无法读取 kubelet 的运行时端点或容器的进程。', observed, evidence };
   const throughCri = c.endpoint.startsWith('unix://') && c.criContainerIds.includes(apiId) && c.kubeletConnections > 0 && /containerd-shim/.test(c.process.parent) && !/kubelet/.test(c.process.parent + c.process.grandparent);
-  if (!throughCri) return { id: 'k8s.runtime.cri', verdict: 'refuted', summary: `The kubelet did not drive the container through a CRI endpoint as stated: endpoint ${c.endpoint}, ${c.kubeletConnections} connections, container listed by crictl: ${c.criContainerIds.includes(apiId)}, parent ${c.process.parent}.`, observed, evidence };
+  if (!throughCri) return { id: 'k8s.runtime.cri', verdict: 'refuted', summary: `The kubelet did not drive the container through a CRI endpoint as stated: endpoint ${c.endpoint}, ${c.kubeletConnections} connections, container listed by crictl: ${c.criContainerIds.includes(apiId)}, parent ${c.process.parent}.`, summaryZh: `kubelet 并没有如所述那样通过 CRI 端点驱动容器：端点 ${c.endpoint}，连接数 ${c.kubeletConnections}，crictl 是否列出该容器：${c.criContainerIds.includes(apiId)}，父进程 ${c.process.parent}。`, observed, evidence };
   const containerd = `The kubelet talks to ${c.runtimeVersion} over its CRI socket (${c.kubeletConnections} open connections from the kubelet to ${c.endpoint.replace('unix://', '')}); crictl, a bare CRI client, lists the very container the API reports; the container's process is a child of ${c.process.parent}, not of the kubelet.`;
+  const containerdZh = `kubelet 通过其 CRI socket 与 ${c.runtimeVersion} 通信（kubelet 到 ${c.endpoint.replace('unix://', '')} 有 ${c.kubeletConnections} 条打开的连接）；crictl 这个最简单的 CRI 客户端列出的正是 API 报告的那个容器；容器进程是 ${c.process.parent} 的子进程，而不是 kubelet 的。`;
   // Docker's answer to a CRI (gRPC over HTTP/2) call: an HTTP/1.1 reply where a gRPC frame should be.
   const notCri = /HTTP\/1\.1|frame too large|Unimplemented/i.test(c.docker.output);
-  if (!c.docker.answered && !notCri) return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: `${containerd} Whether the Docker Engine speaks CRI could not be told: the call failed without an answer from it (${c.docker.output}).`, observed, evidence };
-  if (!c.docker.answered) return { id: 'k8s.runtime.cri', verdict: 'nuanced', summary: `${containerd} But the Docker Engine named by the sheet does not speak CRI: asked the CRI's Version call on its own socket it answered: ${c.docker.output}. Kubernetes 1.24 removed the kubelet's built-in Docker adapter (dockershim); Docker Engine works only through the separate cri-dockerd adapter.`, observed, evidence };
-  return { id: 'k8s.runtime.cri', verdict: 'confirmed', summary: `${containerd} The Docker Engine answered the CRI too.`, observed, evidence };
+  if (!c.docker.answered && !notCri) return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: `${containerd} Whether the Docker Engine speaks CRI could not be told: the call failed without an answer from it (${c.docker.output}).`, summaryZh: `${containerdZh}无法判断 Docker Engine 是否支持 CRI：调用失败，没有收到它的任何响应（${c.docker.output}）。`, observed, evidence };
+  if (!c.docker.answered) return { id: 'k8s.runtime.cri', verdict: 'nuanced', summary: `${containerd} But the Docker Engine named by the sheet does not speak CRI: asked the CRI's Version call on its own socket it answered: ${c.docker.output}. Kubernetes 1.24 removed the kubelet's built-in Docker adapter (dockershim); Docker Engine works only through the separate cri-dockerd adapter.`, summaryZh: `${containerdZh}但学习资料提到的 Docker Engine 并不支持 CRI：在它自己的 socket 上发起 CRI 的 Version 调用，它的回答是：${c.docker.output}。Kubernetes 1.24 移除了 kubelet 内置的 Docker 适配器（dockershim）；Docker Engine 只能通过独立的 cri-dockerd 适配器接入。`, observed, evidence };
+  return { id: 'k8s.runtime.cri', verdict: 'confirmed', summary: `${containerd} The Docker Engine answered the CRI too.`, summaryZh: `${containerdZh}Docker Engine 也响应了 CRI 调用。`, observed, evidence };
 }
 
 export default defineLab({

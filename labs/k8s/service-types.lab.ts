@@ -72,19 +72,20 @@ export function judgeServiceTypes(o: ServiceTypesObservation): ClaimResult {
     },
   ];
   const asked = [s.plain.viaClusterIP, s.nodeport.viaClusterIP, s.nodeport.viaNodePort, s.loadbalancer.viaNodePort];
-  if (asked.includes('no answer')) return { id: 'k8s.service.types', verdict: 'unverifiable', summary: `A request got no answer (${asked.join(', ')}), so what each address leads to could not be seen.`, observed, evidence };
+  if (asked.includes('no answer')) return { id: 'k8s.service.types', verdict: 'unverifiable', summary: `A request got no answer (${asked.join(', ')}), so what each address leads to could not be seen.`, summaryZh: `有请求没有得到响应（${asked.join(', ')}），因此无法看到每个地址实际通向哪里。`, observed, evidence };
   const core = checks.defaultIsClusterIP && checks.nodePortOnTheNode && checks.externalNameHasNoAddress && checks.headlessHasNoClusterIP && checks.loadBalancerHasNodePortAndClusterIP;
   if (!core) {
     const failed = Object.entries(checks).filter(([k, v]) => !v && k !== 'loadBalancerGotAnAddress').map(([k]) => k);
-    return { id: 'k8s.service.types', verdict: 'refuted', summary: `Not as the sheet lists them: ${failed.join(', ')} did not hold.`, observed, evidence };
+    return { id: 'k8s.service.types', verdict: 'refuted', summary: `Not as the sheet lists them: ${failed.join(', ')} did not hold.`, summaryZh: `与学习资料所列不符：${failed.join(', ')} 不成立。`, observed, evidence };
   }
   if (checks.loadBalancerGotAnAddress) {
-    return { id: 'k8s.service.types', verdict: 'confirmed', summary: `All four types and a headless Service behaved as listed; the LoadBalancer got ${s.loadbalancer.loadBalancerIngress.join(', ')}.`, observed, evidence };
+    return { id: 'k8s.service.types', verdict: 'confirmed', summary: `All four types and a headless Service behaved as listed; the LoadBalancer got ${s.loadbalancer.loadBalancerIngress.join(', ')}.`, summaryZh: `四种类型以及 headless Service 的表现都与所列一致；LoadBalancer 获得了地址 ${s.loadbalancer.loadBalancerIngress.join(', ')}。`, observed, evidence };
   }
   return {
     id: 'k8s.service.types',
     verdict: 'nuanced',
     summary: `A Service with no type became a ClusterIP (${s.plain.clusterIP}, answered by ${s.plain.viaClusterIP}); a NodePort got port ${s.nodeport.nodePort} on the node's own address (answered there, and on its cluster IP too); an ExternalName got no cluster IP, no endpoints and no kube-proxy rule, only a name (${s.external.externalName}) for cluster DNS to hand out; a headless Service (clusterIP: None) kept its ${s.headless.endpoints} endpoints but had no DNAT rule. A LoadBalancer is only a NodePort plus a request: it got a cluster IP and node port ${s.loadbalancer.nodePort} (which answered), but no external address in ${o.waitedForLoadBalancerMs / 1000} s, because giving one is the job of a cloud provider's controller, which this cluster does not run.`,
+    summaryZh: `不指定 type 的 Service 成了 ClusterIP（${s.plain.clusterIP}，由 ${s.plain.viaClusterIP} 响应）；NodePort 在节点自身地址上获得端口 ${s.nodeport.nodePort}（在该端口上有响应，通过其 cluster IP 也有响应）；ExternalName 没有 cluster IP、没有 endpoint，也没有 kube-proxy 规则，只有一个供集群 DNS 返回的名字（${s.external.externalName}）；headless Service（clusterIP: None）保留了 ${s.headless.endpoints} 个 endpoint，但没有 DNAT 规则。LoadBalancer 只是 NodePort 再加一个请求：它获得了 cluster IP 和 node port ${s.loadbalancer.nodePort}（有响应），但在 ${o.waitedForLoadBalancerMs / 1000} s 内没有拿到外部地址，因为分配外部地址是云提供商控制器的工作，而本集群没有运行这类控制器。`,
     observed,
     evidence,
   };

@@ -72,17 +72,19 @@ export function judgeStableEndpoint(o: ServicesObservation): ClaimResult {
     { kind: 'command', title: `Looking up ${o.dns.name} from a pod`, command: `getent hosts ${o.dns.name}; cat /etc/resolv.conf`, output: `${o.dns.answer}\n${o.dns.resolvConf}` },
   ];
   if (r.clusterIPAfter !== o.clusterIP || !followed || servedByNew === 0) {
-    return { id: 'k8s.service.stable-endpoint', verdict: 'refuted', summary: `After ${r.deleted.name} was replaced the Service ${r.clusterIPAfter !== o.clusterIP ? `changed its address (${o.clusterIP} → ${r.clusterIPAfter})` : `did not follow the new pod (endpoints ${r.endpointsAfter.join(', ')}; ${servedByNew} answers from it)`}.`, observed, evidence };
+    return { id: 'k8s.service.stable-endpoint', verdict: 'refuted', summary: `After ${r.deleted.name} was replaced the Service ${r.clusterIPAfter !== o.clusterIP ? `changed its address (${o.clusterIP} → ${r.clusterIPAfter})` : `did not follow the new pod (endpoints ${r.endpointsAfter.join(', ')}; ${servedByNew} answers from it)`}.`, summaryZh: `${r.deleted.name} 被替换后，Service ${r.clusterIPAfter !== o.clusterIP ? `的地址变了（${o.clusterIP} → ${r.clusterIPAfter}）` : `没有跟上新 Pod（端点为 ${r.endpointsAfter.join(', ')}；新 Pod 响应了 ${servedByNew} 个请求）`}。`, observed, evidence };
   }
   const ipPart = `The address stayed ${o.clusterIP} while ${r.deleted.name} (${r.deleted.ip}) was deleted and replaced by ${r.replacement!.name} (${r.replacement!.ip}): the label selector put the new pod in the EndpointSlice, which answered ${servedByNew} of ${r.answersAfter.length} later requests.`;
-  if (resolved) return { id: 'k8s.service.stable-endpoint', verdict: 'confirmed', summary: `${ipPart} Its DNS name ${o.dns.name} resolved to ${o.dns.answer}.`, observed, evidence };
+  const ipPartZh = `${r.deleted.name}（${r.deleted.ip}）被删除并由 ${r.replacement!.name}（${r.replacement!.ip}）替换的过程中，Service 的地址始终是 ${o.clusterIP}：标签选择器把新 Pod 放进了 EndpointSlice，之后的 ${r.answersAfter.length} 个请求中有 ${servedByNew} 个由它响应。`;
+  if (resolved) return { id: 'k8s.service.stable-endpoint', verdict: 'confirmed', summary: `${ipPart} Its DNS name ${o.dns.name} resolved to ${o.dns.answer}.`, summaryZh: `${ipPartZh}其 DNS 名称 ${o.dns.name} 解析为 ${o.dns.answer}。`, observed, evidence };
   if (!o.dns.events.length) {
-    return { id: 'k8s.service.stable-endpoint', verdict: 'unverifiable', summary: `${ipPart} Its DNS name could not be checked: the lookup failed (${o.dns.answer || 'no answer'}) and the kubelet did not say why.`, observed, evidence };
+    return { id: 'k8s.service.stable-endpoint', verdict: 'unverifiable', summary: `${ipPart} Its DNS name could not be checked: the lookup failed (${o.dns.answer || 'no answer'}) and the kubelet did not say why.`, summaryZh: `${ipPartZh}但无法检查其 DNS 名称：解析失败（${o.dns.answer || '无响应'}），kubelet 也没有说明原因。`, observed, evidence };
   }
   return {
     id: 'k8s.service.stable-endpoint',
     verdict: 'nuanced',
     summary: `${ipPart} The DNS name is not the Service's doing: it comes from a cluster DNS add-on (CoreDNS) that the kubelet points pods at, and this cluster runs none, so ${o.dns.name} did not resolve (${o.dns.answer || 'no answer'}; the kubelet said: ${o.dns.events[0]}).`,
+    summaryZh: `${ipPartZh}DNS 名称并不是 Service 本身提供的：它来自集群 DNS 插件（CoreDNS），由 kubelet 把 Pod 的解析指向它；本集群没有部署该插件，所以 ${o.dns.name} 无法解析（${o.dns.answer || '无响应'}；kubelet 的提示：${o.dns.events[0]}）。`,
     observed,
     evidence,
   };
@@ -100,12 +102,13 @@ export function judgeDnat(o: ServicesObservation): ClaimResult {
     { kind: 'command', title: 'Connections to the Service as the kernel tracks them: sent to the cluster IP, answered by a pod', command: `conntrack -L -d ${o.clusterIP}`, output: o.conntrack.slice(0, 8).join('\n') },
   ];
   if (!dnat.length || !podTargets.every(Boolean)) {
-    return { id: 'k8s.kube-proxy.dnat', verdict: 'refuted', summary: `kube-proxy left ${dnat.length} DNAT rules for the Service, not one per pod (${targets.join(', ') || 'none'}).`, observed, evidence };
+    return { id: 'k8s.kube-proxy.dnat', verdict: 'refuted', summary: `kube-proxy left ${dnat.length} DNAT rules for the Service, not one per pod (${targets.join(', ') || 'none'}).`, summaryZh: `kube-proxy 为该 Service 留下了 ${dnat.length} 条 DNAT 规则，并不是每个 Pod 各一条（${targets.join(', ') || '无'}）。`, observed, evidence };
   }
   return {
     id: 'k8s.kube-proxy.dnat',
     verdict: 'confirmed',
     summary: `${o.clusterIPOnAnInterface === false ? `No interface of the node holds ${o.clusterIP}. ` : ''}kube-proxy (iptables mode) wrote ${o.rules.length} nat rules for the Service, ending in one DNAT per pod (${targets.join(', ')})${translated.length ? `, and the kernel's connection tracking shows ${translated.length} connections sent to ${o.clusterIP} and answered by a pod address (e.g. to ${translated[0]!.dst}:${translated[0]!.dport}, answered by ${translated[0]!.replySrc}:${translated[0]!.replySport})` : ''}.`,
+    summaryZh: `${o.clusterIPOnAnInterface === false ? `节点上没有任何网络接口持有 ${o.clusterIP}。` : ''}kube-proxy（iptables 模式）为该 Service 写入了 ${o.rules.length} 条 nat 规则，最终落到每个 Pod 各一条 DNAT（${targets.join(', ')}）${translated.length ? `；内核的连接跟踪表显示有 ${translated.length} 条连接发往 ${o.clusterIP}、由 Pod 地址应答（例如发往 ${translated[0]!.dst}:${translated[0]!.dport}，由 ${translated[0]!.replySrc}:${translated[0]!.replySport} 应答）` : ''}。`,
     observed,
     evidence,
   };
@@ -124,21 +127,22 @@ export function judgeRoundRobin(o: ServicesObservation): ClaimResult {
     { kind: 'choices', title: 'The pod that answered each of the first 216 requests, in order (a round robin would cycle)', choices: answered.slice(0, 216) },
   ];
   if (answered.length < o.answers.length / 2) {
-    return { id: 'k8s.kube-proxy.round-robin', verdict: 'unverifiable', summary: `Only ${answered.length} of ${o.answers.length} requests were answered: too few to tell how backends are picked.`, observed, evidence };
+    return { id: 'k8s.kube-proxy.round-robin', verdict: 'unverifiable', summary: `Only ${answered.length} of ${o.answers.length} requests were answered: too few to tell how backends are picked.`, summaryZh: `${o.answers.length} 个请求中只有 ${answered.length} 个得到响应：数量太少，无法判断后端是如何选取的。`, observed, evidence };
   }
   if (repeats === 0 && Object.keys(perPod).length === n) {
-    return { id: 'k8s.kube-proxy.round-robin', verdict: 'confirmed', summary: `Consecutive requests never went to the same pod: the ${n} pods took turns.`, observed, evidence };
+    return { id: 'k8s.kube-proxy.round-robin', verdict: 'confirmed', summary: `Consecutive requests never went to the same pod: the ${n} pods took turns.`, summaryZh: `相邻两个请求从未落到同一个 Pod：${n} 个 Pod 轮流响应。`, observed, evidence };
   }
   if (repeats > expectedRepeats / 2) {
     return {
       id: 'k8s.kube-proxy.round-robin',
       verdict: 'refuted',
       summary: `Not round robin: ${(repeats * 100).toFixed(0)}% of requests went to the same pod as the one before (a rotation gives 0%, a fair random pick ${(expectedRepeats * 100).toFixed(0)}%). kube-proxy's iptables rules pick at random for each new connection: the first endpoint with probability ${probabilities[0]?.toFixed(3)}, the next with ${probabilities[1]?.toFixed(3)} of the rest, the last with the remainder (${probabilities.map((p) => p.toFixed(3)).join(', ')}), so each pod gets about 1/${n} on average (${Object.values(perPod).join(' / ')} here) but no order is kept. (kube-proxy's IPVS mode can rotate: its schedulers include rr.)`,
+      summaryZh: `不是轮询：${(repeats * 100).toFixed(0)}% 的请求与上一个请求落到了同一个 Pod（严格轮转应为 0%，公平的随机选取约为 ${(expectedRepeats * 100).toFixed(0)}%）。kube-proxy 的 iptables 规则对每个新连接随机选择后端：第一个端点以 ${probabilities[0]?.toFixed(3)} 的概率被选中，下一个端点以 ${probabilities[1]?.toFixed(3)} 的概率从剩余部分中被选中，最后一个端点接下剩余的全部（${probabilities.map((p) => p.toFixed(3)).join(', ')}），因此平均每个 Pod 约得到 1/${n}（本次为 ${Object.values(perPod).join(' / ')}），但不保持任何顺序。（kube-proxy 的 IPVS 模式可以轮转：其调度算法中包括 rr。）`,
       observed,
       evidence,
     };
   }
-  return { id: 'k8s.kube-proxy.round-robin', verdict: 'nuanced', summary: `Consecutive requests went to the same pod ${(repeats * 100).toFixed(0)}% of the time: neither a strict rotation (0%) nor a fair random pick (${(expectedRepeats * 100).toFixed(0)}%).`, observed, evidence };
+  return { id: 'k8s.kube-proxy.round-robin', verdict: 'nuanced', summary: `Consecutive requests went to the same pod ${(repeats * 100).toFixed(0)}% of the time: neither a strict rotation (0%) nor a fair random pick (${(expectedRepeats * 100).toFixed(0)}%).`, summaryZh: `相邻两个请求落到同一个 Pod 的比例为 ${(repeats * 100).toFixed(0)}%：既不是严格轮转（0%），也不是公平的随机选取（${(expectedRepeats * 100).toFixed(0)}%）。`, observed, evidence };
 }
 
 export function judgeSessionAffinity(o: ServicesObservation): ClaimResult {
@@ -151,12 +155,13 @@ export function judgeSessionAffinity(o: ServicesObservation): ClaimResult {
     { kind: 'bars', title: `With sessionAffinity: ClientIP, requests answered by each pod (${answered.length} new connections from one address)`, bars: Object.entries(perPod).map(([label, value]) => ({ label, value })) },
     { kind: 'command', title: "kube-proxy's rules for the Service with session affinity (the `recent` match remembers each client address)", command: "iptables-save -t nat | grep 'recent'", output: recent.join('\n') },
   ];
-  if (answered.length < a.answers.length / 2) return { id: 'k8s.kube-proxy.session-affinity', verdict: 'unverifiable', summary: `Only ${answered.length} of ${a.answers.length} requests were answered with session affinity on.`, observed, evidence };
-  if (Object.keys(perPod).length !== 1 || !recent.length) return { id: 'k8s.kube-proxy.session-affinity', verdict: 'refuted', summary: `With sessionAffinity: ClientIP the requests from one address still went to ${Object.keys(perPod).length} pods (${Object.values(perPod).join(' / ')}), and kube-proxy wrote ${recent.length} rules remembering clients.`, observed, evidence };
+  if (answered.length < a.answers.length / 2) return { id: 'k8s.kube-proxy.session-affinity', verdict: 'unverifiable', summary: `Only ${answered.length} of ${a.answers.length} requests were answered with session affinity on.`, summaryZh: `开启会话亲和性后，${a.answers.length} 个请求中只有 ${answered.length} 个得到响应。`, observed, evidence };
+  if (Object.keys(perPod).length !== 1 || !recent.length) return { id: 'k8s.kube-proxy.session-affinity', verdict: 'refuted', summary: `With sessionAffinity: ClientIP the requests from one address still went to ${Object.keys(perPod).length} pods (${Object.values(perPod).join(' / ')}), and kube-proxy wrote ${recent.length} rules remembering clients.`, summaryZh: `设置 sessionAffinity: ClientIP 后，来自同一地址的请求仍然落到了 ${Object.keys(perPod).length} 个 Pod 上（${Object.values(perPod).join(' / ')}），kube-proxy 写入了 ${recent.length} 条记住客户端的规则。`, observed, evidence };
   return {
     id: 'k8s.kube-proxy.session-affinity',
     verdict: 'confirmed',
     summary: `With sessionAffinity: ClientIP all ${answered.length} new connections from the node went to ${Object.keys(perPod)[0]} (without it the same requests spread over ${observed.withoutAffinityPods} pods): kube-proxy added ${recent.length} rules with the kernel's \`recent\` match, which remembers each client address for ${a.timeoutSeconds} s (the default timeout) and sends it back to the endpoint it had. The affinity is by client IP only, and off unless the Service asks for it.`,
+    summaryZh: `设置 sessionAffinity: ClientIP 后，从节点发起的全部 ${answered.length} 个新连接都落到了 ${Object.keys(perPod)[0]}（不设置时，同样的请求分散到 ${observed.withoutAffinityPods} 个 Pod）：kube-proxy 添加了 ${recent.length} 条使用内核 \`recent\` 匹配模块的规则，它会把每个客户端地址记住 ${a.timeoutSeconds} s（默认超时时间），并把该客户端送回它之前所用的端点。亲和性只按客户端 IP 判断，而且默认关闭，除非 Service 显式开启。`,
     observed,
     evidence,
   };

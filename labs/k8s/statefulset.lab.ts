@@ -47,24 +47,25 @@ export function judgeStatefulSet(o: StatefulSetObservation): ClaimResult {
     { kind: 'table', title: 'Each pod: its host name, its claim, the file it wrote there when it first started', columns: ['pod', 'hostname', 'claim', 'file on the claim'], rows: o.pods.map((p) => [p.pod, p.hostname, p.claim, p.file]) },
     { kind: 'table', title: 'Scaled down to 1: pods in the order they went', columns: ['pod', 'gone (ms after the scale call)'], rows: o.scaleDown.map((s) => [s.pod, s.goneAt]) },
   ];
-  if (created.length !== REPLICAS || !o.replaced || o.scaleDown.length !== REPLICAS - 1) return { id: 'k8s.statefulset.identity', verdict: 'unverifiable', summary: `The lab saw ${created.length} of ${REPLICAS} pods created, ${o.replaced ? 'the' : 'no'} replacement and ${o.scaleDown.length} of ${REPLICAS - 1} deletions.`, observed, evidence };
+  if (created.length !== REPLICAS || !o.replaced || o.scaleDown.length !== REPLICAS - 1) return { id: 'k8s.statefulset.identity', verdict: 'unverifiable', summary: `The lab saw ${created.length} of ${REPLICAS} pods created, ${o.replaced ? 'the' : 'no'} replacement and ${o.scaleDown.length} of ${REPLICAS - 1} deletions.`, summaryZh: `本实验在 ${REPLICAS} 个 Pod 中观察到 ${created.length} 个被创建，${o.replaced ? '观察到了' : '没有观察到'}替换，${REPLICAS - 1} 次删除中观察到 ${o.scaleDown.length} 次。`, observed, evidence };
   const inOrder = created.every((c, i) => i === 0 || c.previousReadyWhenSeen);
   const names = o.pods.every((p) => p.hostname === p.pod);
   const r = o.replaced;
   const kept = r.uidAfter !== r.uidBefore && r.claimAfter === r.claimBefore && r.fileAfter === r.fileBefore && r.fileBefore.includes(r.pod);
   const reverse = o.scaleDown.every((s, i) => i === 0 || ordinal(s.pod) < ordinal(o.scaleDown[i - 1]!.pod));
   const claimsStay = o.claimsAfterScaleDown.length === REPLICAS;
-  const checks: [string, boolean][] = [
-    [`pods were created one at a time, each first seen when the one before was already Ready (${created.map((c) => `${c.pod} at ${c.createdAt} ms`).join(', ')})`, inOrder],
-    [`each pod's host name is its stable name`, names],
-    [`${r.pod} deleted came back as ${r.pod} (a new pod, uid ${r.uidBefore.slice(0, 8)} → ${r.uidAfter.slice(0, 8)}) on the same claim ${r.claimAfter}, still holding "${r.fileAfter}"`, kept],
-    [`scaled down, pods went in reverse order (${o.scaleDown.map((s) => `${s.pod} at ${s.goneAt} ms`).join(', ')})`, reverse],
-    [`all ${o.claimsAfterScaleDown.length} claims stayed after the scale-down`, claimsStay],
+  const checks: [string, string, boolean][] = [
+    [`pods were created one at a time, each first seen when the one before was already Ready (${created.map((c) => `${c.pod} at ${c.createdAt} ms`).join(', ')})`, `Pod 是逐个创建的，每个 Pod 首次出现时前一个已经 Ready（${created.map((c) => `${c.pod} 在 ${c.createdAt} ms`).join('，')}）`, inOrder],
+    [`each pod's host name is its stable name`, '每个 Pod 的主机名就是它固定不变的名称', names],
+    [`${r.pod} deleted came back as ${r.pod} (a new pod, uid ${r.uidBefore.slice(0, 8)} → ${r.uidAfter.slice(0, 8)}) on the same claim ${r.claimAfter}, still holding "${r.fileAfter}"`, `删除的 ${r.pod} 以同一个名字 ${r.pod} 重新出现（是一个新 Pod，uid ${r.uidBefore.slice(0, 8)} → ${r.uidAfter.slice(0, 8)}），挂载的仍是同一个 PVC ${r.claimAfter}，里面仍然是 "${r.fileAfter}"`, kept],
+    [`scaled down, pods went in reverse order (${o.scaleDown.map((s) => `${s.pod} at ${s.goneAt} ms`).join(', ')})`, `缩容时 Pod 按逆序删除（${o.scaleDown.map((s) => `${s.pod} 在 ${s.goneAt} ms`).join('，')}）`, reverse],
+    [`all ${o.claimsAfterScaleDown.length} claims stayed after the scale-down`, `缩容后全部 ${o.claimsAfterScaleDown.length} 个 PVC 都保留了下来`, claimsStay],
   ];
-  const failed = checks.filter(([, ok]) => !ok);
-  if (failed.length) return { id: 'k8s.statefulset.identity', verdict: 'refuted', summary: `Not as stated: ${failed.map(([what]) => what).join('; ')}: not so.`, observed, evidence };
+  const failed = checks.filter(([, , ok]) => !ok);
+  if (failed.length) return { id: 'k8s.statefulset.identity', verdict: 'refuted', summary: `Not as stated: ${failed.map(([what]) => what).join('; ')}: not so.`, summaryZh: `与说法不符，以下情况并不成立：${failed.map(([, zh]) => zh).join('；')}。`, observed, evidence };
   const summary = checks.map(([what]) => what).join('; ');
-  return { id: 'k8s.statefulset.identity', verdict: 'confirmed', summary: `${summary[0]!.toUpperCase()}${summary.slice(1)}.`, observed, evidence };
+  const summaryZh = checks.map(([, zh]) => zh).join('；');
+  return { id: 'k8s.statefulset.identity', verdict: 'confirmed', summary: `${summary[0]!.toUpperCase()}${summary.slice(1)}.`, summaryZh: `${summaryZh}。`, observed, evidence };
 }
 
 export function judgeVolumeLifecycle(o: StatefulSetObservation): ClaimResult {
@@ -73,15 +74,18 @@ export function judgeVolumeLifecycle(o: StatefulSetObservation): ClaimResult {
   const evidence: Evidence[] = [
     { kind: 'table', title: `A file written to two volumes of one pod ("${v.written}"), read back later`, columns: ['volume', 'after the container restarted', 'after the pod was deleted and made again'], rows: [['emptyDir', v.emptyDirAfterRestart || '(gone)', v.emptyDirAfterReplace || '(gone)'], ['PersistentVolumeClaim (hostPath PV)', '-', v.claimAfterReplace || '(gone)']] },
   ];
-  if (v.restarts < 1 || !v.podUidChanged || !v.written) return { id: 'k8s.volume.lifecycle', verdict: 'unverifiable', summary: `The container ${v.restarts < 1 ? 'was not restarted' : 'restarted'} and the pod ${v.podUidChanged ? 'was' : 'was not'} replaced: the lifetimes could not be compared.`, observed, evidence };
-  if (v.claimAfterReplace !== v.written) return { id: 'k8s.volume.lifecycle', verdict: 'refuted', summary: `Even the PersistentVolume lost the file when the pod was replaced (read "${v.claimAfterReplace}").`, observed, evidence };
-  if (v.emptyDirAfterReplace === v.written) return { id: 'k8s.volume.lifecycle', verdict: 'confirmed', summary: 'Both the emptyDir and the PersistentVolume kept the file across a new pod.', observed, evidence };
+  if (v.restarts < 1 || !v.podUidChanged || !v.written) return { id: 'k8s.volume.lifecycle', verdict: 'unverifiable', summary: `The container ${v.restarts < 1 ? 'was not restarted' : 'restarted'} and the pod ${v.podUidChanged ? 'was' : 'was not'} replaced: the lifetimes could not be compared.`, summaryZh: `容器${v.restarts < 1 ? '没有被重启' : '已被重启'}，Pod ${v.podUidChanged ? '已被' : '没有被'}替换：无法比较两者的生命周期。`, observed, evidence };
+  if (v.claimAfterReplace !== v.written) return { id: 'k8s.volume.lifecycle', verdict: 'refuted', summary: `Even the PersistentVolume lost the file when the pod was replaced (read "${v.claimAfterReplace}").`, summaryZh: `Pod 被替换后，连 PersistentVolume 上的文件都丢了（读到的是 "${v.claimAfterReplace}"）。`, observed, evidence };
+  if (v.emptyDirAfterReplace === v.written) return { id: 'k8s.volume.lifecycle', verdict: 'confirmed', summary: 'Both the emptyDir and the PersistentVolume kept the file across a new pod.', summaryZh: 'emptyDir 和 PersistentVolume 上的文件在新 Pod 中都还在。', observed, evidence };
   const acrossRestart = v.emptyDirAfterRestart === v.written ? `which survived the container's restart (${v.restarts} restart${v.restarts === 1 ? '' : 's'})` : `which was already ${v.emptyDirAfterRestart ? `"${v.emptyDirAfterRestart}"` : 'gone'} after the container's restart`;
+  const acrossRestartZh = v.emptyDirAfterRestart === v.written ? `它在容器重启后仍然存在（重启了 ${v.restarts} 次）` : `容器重启后它已经${v.emptyDirAfterRestart ? `变成了 "${v.emptyDirAfterRestart}"` : '不见了'}`;
   const lives = v.emptyDirAfterRestart === v.written ? 'an emptyDir lives exactly as long as its pod, longer than its containers' : 'an emptyDir did not even outlive the container';
+  const livesZh = v.emptyDirAfterRestart === v.written ? 'emptyDir 的生命周期恰好与其 Pod 相同，比 Pod 中的容器更长' : 'emptyDir 甚至没能比容器活得更久';
   return {
     id: 'k8s.volume.lifecycle',
     verdict: 'nuanced',
     summary: `Only for persistent volumes. The PersistentVolumeClaim's file outlived the pod (a new pod read "${v.claimAfterReplace}"), but the emptyDir's file, ${acrossRestart}, was ${v.emptyDirAfterReplace ? `"${v.emptyDirAfterReplace}"` : 'gone'} in the new pod: ${lives}.`,
+    summaryZh: `只有持久卷是这样。PersistentVolumeClaim 上的文件比 Pod 活得更久（新 Pod 读到了 "${v.claimAfterReplace}"），而 emptyDir 上的文件（${acrossRestartZh}）在新 Pod 中${v.emptyDirAfterReplace ? `变成了 "${v.emptyDirAfterReplace}"` : '已经不见了'}：${livesZh}。`,
     observed,
     evidence,
   };

@@ -85,15 +85,16 @@ export function judgeCoordinatorHash(o: CoordinatorObservation): ClaimResult {
     { kind: 'bars', title: 'Groups coordinated by each broker', bars: o.brokers.map((b) => ({ label: `node ${b}`, value: perBroker[b] ?? 0 })) },
     ...(o.after ? [{ kind: 'table' as const, title: `After node ${o.after.killed} was killed: the groups it coordinated`, columns: ['group', 'partition', 'new coordinator', 'partition\'s new leader', `sheet: hash % ${survivors.length} →`], rows: movedGroups.slice(0, 20).map((p) => [p.group, p.partition, p.observed, p.partitionLeader, p.sheet]) }] : []),
   ];
-  if (before.length === 0) return { id: 'kafka.coordinator.hash', verdict: 'unverifiable', summary: 'No coordinator was found for any group.', observed, evidence };
+  if (before.length === 0) return { id: 'kafka.coordinator.hash', verdict: 'unverifiable', summary: 'No coordinator was found for any group.', summaryZh: '没有为任何消费者组找到协调者。', observed, evidence };
   if (sheetHits === before.length) {
-    return { id: 'kafka.coordinator.hash', verdict: 'confirmed', summary: `For all ${before.length} groups the coordinator was broker hash(group) % ${o.brokers.length}.`, observed, evidence };
+    return { id: 'kafka.coordinator.hash', verdict: 'confirmed', summary: `For all ${before.length} groups the coordinator was broker hash(group) % ${o.brokers.length}.`, summaryZh: `全部 ${before.length} 个消费者组的协调者都是 hash(group) % ${o.brokers.length} 所指的 broker。`, observed, evidence };
   }
   const explained = partitionHits === before.length;
   return {
     id: 'kafka.coordinator.hash',
     verdict: 'refuted',
     summary: `hash(group) % ${o.brokers.length} brokers named the coordinator for only ${sheetHits} of ${before.length} groups (chance alone would give about ${Math.round(before.length / o.brokers.length)}). ${explained ? `All ${before.length} were` : `${partitionHits} were`} the leader of __consumer_offsets partition hash(group) % ${o.offsetsPartitions}: the hash picks a partition of the offsets topic, not a broker, so groups spread as those ${o.offsetsPartitions} partitions' leaders do (${Object.entries(perBroker).map(([b, n]) => `node ${b}: ${n}`).join(', ')}), not evenly over the brokers.${o.after ? ` Killing node ${o.after.killed} moved its ${movedGroups.length} groups to their partitions' new leaders (${observed.afterKillPartitionLeaderMatches} of ${after.length} groups matched), with no rehash over the ${survivors.length} brokers left.` : ''}`,
+    summaryZh: `按 hash(group) % ${o.brokers.length}（broker 数）算出的协调者，在 ${before.length} 个消费者组中只对上了 ${sheetHits} 个（纯靠运气也能对上约 ${Math.round(before.length / o.brokers.length)} 个）。${explained ? `全部 ${before.length} 个组的协调者都是` : `有 ${partitionHits} 个组的协调者是`} __consumer_offsets 第 hash(group) % ${o.offsetsPartitions} 号分区的 leader：哈希选的是 offsets topic 的分区而不是 broker，所以消费者组跟随这 ${o.offsetsPartitions} 个分区的 leader 分布（${Object.entries(perBroker).map(([b, n]) => `节点 ${b}：${n}`).join('，')}），并不是在各 broker 上均匀分布。${o.after ? `杀掉节点 ${o.after.killed} 后，它负责的 ${movedGroups.length} 个组转移到了各自分区的新 leader 上（${after.length} 个组中有 ${observed.afterKillPartitionLeaderMatches} 个与新 leader 一致），并没有在剩下的 ${survivors.length} 个 broker 上重新哈希。` : ''}`,
     observed,
     evidence,
   };

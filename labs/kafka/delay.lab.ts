@@ -70,25 +70,33 @@ export function judgeDelay(o: DelayObservation): ClaimResult {
       ? `A record stamped ${hours} h ahead was refused (InvalidTimestampException): the broker checks a timestamp against its clock (log.message.timestamp.after.max.ms=${o.timestampAfterMaxMs}), it does not wait for it.`
       : `A record stamped ${hours} h ahead failed (${o.farAhead.error?.split(':')[0]}).`;
   const settings = `The broker settings whose names mention a delay or delivery are ${o.delaySettings.map((s) => s.name).join(', ') || 'none'}.`;
+  const farAheadZh = o.farAhead.acknowledged
+    ? `时间戳设在 ${hours} h 之后的记录同样被接受了。`
+    : /InvalidTimestamp/.test(o.farAhead.error ?? '')
+      ? `时间戳设在 ${hours} h 之后的记录被拒绝了（InvalidTimestampException）：broker 会拿时间戳与自己的时钟比对（log.message.timestamp.after.max.ms=${o.timestampAfterMaxMs}），而不会等到那个时间。`
+      : `时间戳设在 ${hours} h 之后的记录写入失败（${o.farAhead.error?.split(':')[0]}）。`;
+  const settingsZh = `broker 配置中名字涉及 delay 或 delivery 的有：${o.delaySettings.map((s) => s.name).join(', ') || '无'}。`;
   // Only records that carried a timestamp well ahead of their sending test anything.
   const stampedAhead = o.records.every((r) => r.timestamp === null || r.timestamp - r.sentAt >= o.aheadMs / 2);
   if (!o.records.length || lags.length < o.records.length || !stampedAhead) {
     const why = !o.records.length ? 'No record was sent' : !stampedAhead ? `The records' timestamps were not ${o.aheadMs / 1000} s ahead of their sending` : `Only ${lags.length} of ${o.records.length} records reached the consumer`;
-    return { id: 'kafka.delay.not-native', verdict: 'unverifiable', summary: `${why}, so whether Kafka waits for a timestamp could not be measured.`, observed, evidence };
+    const whyZh = !o.records.length ? '没有发送任何记录' : !stampedAhead ? `记录的时间戳并没有设在发送时刻 ${o.aheadMs / 1000} s 之后` : `${o.records.length} 条记录中只有 ${lags.length} 条到达了消费者`;
+    return { id: 'kafka.delay.not-native', verdict: 'unverifiable', summary: `${why}, so whether Kafka waits for a timestamp could not be measured.`, summaryZh: `${whyZh}，因此无法测出 Kafka 是否会等到时间戳所示的时间。`, observed, evidence };
   }
   if (maxLag! < o.aheadMs / 2) {
     return {
       id: 'kafka.delay.not-native',
       verdict: 'confirmed',
       summary: `Records stamped ${o.aheadMs / 1000} s in the future reached the consumer ${minLag}-${maxLag} ms after they were sent: a timestamp is data, not a delivery time. ${farAhead} ${settings} A delay has to be built by the application, for instance a topic per delay and a consumer that waits until each record is due.`,
+      summaryZh: `时间戳设在 ${o.aheadMs / 1000} s 之后的记录，在发送后 ${minLag}-${maxLag} ms 就到达了消费者：时间戳只是数据，而不是投递时间。${farAheadZh}${settingsZh}延迟只能由应用自己实现，例如每种延迟一个 topic，再由消费者等到每条记录到期后才处理。`,
       observed,
       evidence,
     };
   }
   if (minLag! >= o.aheadMs * 0.8) {
-    return { id: 'kafka.delay.not-native', verdict: 'refuted', summary: `The consumer got every record only ${minLag}-${maxLag} ms after it was sent, close to the ${o.aheadMs} ms its timestamp lay ahead: the broker held the records until their time.`, observed, evidence };
+    return { id: 'kafka.delay.not-native', verdict: 'refuted', summary: `The consumer got every record only ${minLag}-${maxLag} ms after it was sent, close to the ${o.aheadMs} ms its timestamp lay ahead: the broker held the records until their time.`, summaryZh: `消费者直到发送后 ${minLag}-${maxLag} ms 才收到每条记录，接近时间戳提前的 ${o.aheadMs} ms：broker 把记录一直扣留到了时间戳所示的时间。`, observed, evidence };
   }
-  return { id: 'kafka.delay.not-native', verdict: 'nuanced', summary: `Records stamped ${o.aheadMs / 1000} s ahead arrived after ${minLag}-${maxLag} ms: later than a plain record, but not at their timestamps.`, observed, evidence };
+  return { id: 'kafka.delay.not-native', verdict: 'nuanced', summary: `Records stamped ${o.aheadMs / 1000} s ahead arrived after ${minLag}-${maxLag} ms: later than a plain record, but not at their timestamps.`, summaryZh: `时间戳设在 ${o.aheadMs / 1000} s 之后的记录在 ${minLag}-${maxLag} ms 后到达：比普通记录晚，但并不是在时间戳所示的时间到达。`, observed, evidence };
 }
 
 const keyed = (events: KafkaEvent[], kind: string) => new Map(events.filter((e) => e.e === kind).map((e) => [String(e.k), e]));

@@ -43,11 +43,12 @@ export function judgeAcksAll(o: DurabilityObservation): ClaimResult {
   const failedButWritten = t.refused.filter((r) => read.has(r.key)).length;
   const observed = { sent: t.sent, acknowledged: t.acknowledged.length, failed: t.refused.length, failedWhileOneLeft: t.refusedWhileOneLeft, failedButFoundInTheLog: failedButWritten, readBack: t.readBack.length, lost: missing.length, killed: t.killed, errors: [...new Set(t.refused.map((r) => r.error.split(':')[0]))] };
   const evidence: Evidence[] = [{ kind: 'table', title: 'acks=all, three replicas, min.insync.replicas=2, two brokers killed in turn', columns: TALLY_COLUMNS, rows: [row('acks=all', t)] }];
-  if (missing.length) return { id: 'kafka.durability.acks-all', verdict: 'refuted', summary: `${missing.length} of ${t.acknowledged.length} acknowledged records could not be read back after ${t.killed.join(' and ')} were killed.`, observed, evidence };
+  if (missing.length) return { id: 'kafka.durability.acks-all', verdict: 'refuted', summary: `${missing.length} of ${t.acknowledged.length} acknowledged records could not be read back after ${t.killed.join(' and ')} were killed.`, summaryZh: `${t.killed.join(' 和 ')} 被杀掉后，${t.acknowledged.length} 条已确认的记录中有 ${missing.length} 条无法读回。`, observed, evidence };
   return {
     id: 'kafka.durability.acks-all',
     verdict: 'confirmed',
     summary: `All ${t.acknowledged.length} acknowledged records were read back after ${t.killed.join(' and then ')} were killed and restarted. The price is availability: of ${t.sent} writes ${t.refused.length} failed (${observed.errors.join(', ')}), ${t.refusedWhileOneLeft} of them while a single replica was left, rather than being acknowledged with one copy; ${failedButWritten} of the failed writes were in the log afterwards all the same (a time-out leaves the outcome unknown, so a client that retries writes them twice).`,
+    summaryZh: `先后杀掉并重启 ${t.killed.join(' 和 ')} 后，全部 ${t.acknowledged.length} 条已确认的记录都能读回。代价是可用性：${t.sent} 次写入中有 ${t.refused.length} 次失败（${observed.errors.join(', ')}），其中 ${t.refusedWhileOneLeft} 次发生在只剩一个副本时，这些写入宁可失败，也不在只有一份副本时被确认；失败的写入中仍有 ${failedButWritten} 条事后出现在了日志里（超时意味着结果未知，所以会重试的客户端会把它们写入两次）。`,
     observed,
     evidence,
   };
@@ -61,11 +62,12 @@ export function judgeUnclean(o: DurabilityObservation): ClaimResult {
   const observed = { enabled: { leaderAfterFailover: on.leaderAfterFailover, lost: lostOn.length, writtenWhileFollowerAway: on.writtenWhileFollowerAway.length }, disabled: { leaderAfterFailover: off.leaderAfterFailover, lost: lostOff.length, writtenWhileFollowerAway: off.writtenWhileFollowerAway.length } };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Leader broker1 dies after broker2 fell behind: unclean leader election on and off', columns: ['unclean.leader.election.enable', 'leader once broker2 is back (-1: none)', 'acknowledged while broker2 was away', 'acknowledged but lost'], rows: [['true', on.leaderAfterFailover, on.writtenWhileFollowerAway.length, lostOn.length], ['false', off.leaderAfterFailover, off.writtenWhileFollowerAway.length, lostOff.length]] }];
   const keptOut = off.leaderAfterFailover !== 2 && lostOff.length === 0;
-  if (!keptOut) return { id: 'kafka.durability.unclean-election', verdict: 'refuted', summary: `With unclean election disabled, out-of-sync broker2 still ${off.leaderAfterFailover === 2 ? 'became leader' : 'did not keep the data safe'} (${lostOff.length} acknowledged records lost).`, observed, evidence };
+  if (!keptOut) return { id: 'kafka.durability.unclean-election', verdict: 'refuted', summary: `With unclean election disabled, out-of-sync broker2 still ${off.leaderAfterFailover === 2 ? 'became leader' : 'did not keep the data safe'} (${lostOff.length} acknowledged records lost).`, summaryZh: `禁用 unclean 选举时，不同步的 broker2 仍然${off.leaderAfterFailover === 2 ? '成为了 leader' : '没能保住数据'}（丢失了 ${lostOff.length} 条已确认的记录）。`, observed, evidence };
   return {
     id: 'kafka.durability.unclean-election',
     verdict: 'confirmed',
     summary: `Disabled, the out-of-sync broker2 was not made leader: the partition had no leader until broker1 came back, and none of its ${off.writtenWhileFollowerAway.length} acknowledged records was lost.${on.leaderAfterFailover === 2 ? ` Enabled, broker2 became leader at once and ${lostOn.length} of the ${on.writtenWhileFollowerAway.length} records broker1 alone had acknowledged were gone for good.` : ` Enabled, broker2 did not become leader either (leader ${on.leaderAfterFailover}).`}`,
+    summaryZh: `禁用时，不同步的 broker2 没有被选为 leader：在 broker1 回来之前该分区一直没有 leader，其 ${off.writtenWhileFollowerAway.length} 条已确认的记录一条也没有丢。${on.leaderAfterFailover === 2 ? `启用时，broker2 立即成为 leader，仅由 broker1 确认的 ${on.writtenWhileFollowerAway.length} 条记录中有 ${lostOn.length} 条永久丢失。` : `启用时，broker2 同样没有成为 leader（leader 为 ${on.leaderAfterFailover}）。`}`,
     observed,
     evidence,
   };
@@ -78,9 +80,9 @@ export function judgeIdempotence(o: DurabilityObservation): ClaimResult {
   const dupOff = duplicated(off.readBack);
   const observed = { idempotent: { acknowledged: on.acknowledged.length, duplicates: dupOn.length, lost: lost(on).length }, plain: { acknowledged: off.acknowledged.length, duplicates: dupOff.length, lost: lost(off).length }, retriesProvoked: on.retriesProvoked && off.retriesProvoked };
   const evidence: Evidence[] = [{ kind: 'table', title: "The leader's answers to the producer dropped for longer than its request timeout", columns: TALLY_COLUMNS, rows: [row('enable.idempotence=true', on), row('enable.idempotence=false', off)] }];
-  if (dupOn.length) return { id: 'kafka.producer.idempotence', verdict: 'refuted', summary: `The idempotent producer's retries left ${dupOn.length} records written twice.`, observed, evidence };
-  if (!dupOff.length) return { id: 'kafka.producer.idempotence', verdict: 'unverifiable', summary: `Neither producer wrote a record twice (${off.acknowledged.length} and ${on.acknowledged.length} acknowledged): the fault did not make a retry duplicate anything, so idempotence had nothing to prevent.`, observed, evidence };
-  return { id: 'kafka.producer.idempotence', verdict: 'confirmed', summary: `With answers lost, the plain producer retried writes the broker already had and ${dupOff.length} records were written twice; the idempotent producer retried the same way and the broker dropped every repeat (0 duplicates, sequence numbers per producer id).`, observed, evidence };
+  if (dupOn.length) return { id: 'kafka.producer.idempotence', verdict: 'refuted', summary: `The idempotent producer's retries left ${dupOn.length} records written twice.`, summaryZh: `幂等生产者的重试导致 ${dupOn.length} 条记录被写入了两次。`, observed, evidence };
+  if (!dupOff.length) return { id: 'kafka.producer.idempotence', verdict: 'unverifiable', summary: `Neither producer wrote a record twice (${off.acknowledged.length} and ${on.acknowledged.length} acknowledged): the fault did not make a retry duplicate anything, so idempotence had nothing to prevent.`, summaryZh: `两个生产者都没有重复写入任何记录（分别确认了 ${off.acknowledged.length} 条和 ${on.acknowledged.length} 条）：注入的故障没有让重试产生任何重复，幂等性也就无从发挥作用。`, observed, evidence };
+  return { id: 'kafka.producer.idempotence', verdict: 'confirmed', summary: `With answers lost, the plain producer retried writes the broker already had and ${dupOff.length} records were written twice; the idempotent producer retried the same way and the broker dropped every repeat (0 duplicates, sequence numbers per producer id).`, summaryZh: `响应丢失后，普通生产者重试了 broker 其实已经写入的消息，导致 ${dupOff.length} 条记录被写了两次；幂等生产者同样进行了重试，但 broker 丢弃了每一条重复写入（0 条重复，依靠每个 producer id 的序列号去重）。`, observed, evidence };
 }
 
 export function judgeManualCommit(o: DurabilityObservation): ClaimResult {
@@ -94,11 +96,12 @@ export function judgeManualCommit(o: DurabilityObservation): ClaimResult {
   const auto = tally('auto');
   const observed = { commitAfterProcessing: after, commitBeforeProcessing: before, autoCommit: auto };
   const evidence: Evidence[] = [{ kind: 'table', title: 'A consumer killed in the middle of its work, then replaced', columns: ['offsets committed', 'records', 'never processed', 'processed twice'], rows: [['after processing (enable.auto.commit=false)', after.produced, after.lost, after.duplicated], ['before processing', before.produced, before.lost, before.duplicated], ['automatically (enable.auto.commit=true)', auto.produced, auto.lost, auto.duplicated]] }];
-  if (after.lost) return { id: 'kafka.consumer.manual-commit', verdict: 'refuted', summary: `Committing after processing still lost ${after.lost} records over the crash.`, observed, evidence };
+  if (after.lost) return { id: 'kafka.consumer.manual-commit', verdict: 'refuted', summary: `Committing after processing still lost ${after.lost} records over the crash.`, summaryZh: `即使在处理后才提交位移，崩溃时仍丢失了 ${after.lost} 条记录。`, observed, evidence };
   return {
     id: 'kafka.consumer.manual-commit',
     verdict: 'nuanced',
     summary: `Committing after processing lost nothing over the crash (it processed ${after.duplicated} records twice instead: at-least-once). What loses records is committing before processing (${before.lost} never processed), not automatic commits as such: the Java client commits at a poll what the previous poll returned, so a consumer that processes inside its poll loop lost ${auto.lost} with enable.auto.commit=true (and processed ${auto.duplicated} twice).`,
+    summaryZh: `处理后再提交位移，崩溃时一条也没有丢（代价是有 ${after.duplicated} 条记录被处理了两次：至少一次语义）。真正会丢记录的是先提交再处理（${before.lost} 条从未被处理），而不是自动提交本身：Java 客户端每次 poll 时提交的是上一次 poll 返回的记录，所以在 poll 循环内完成处理的消费者在 enable.auto.commit=true 时丢失了 ${auto.lost} 条（另有 ${auto.duplicated} 条被处理了两次）。`,
     observed,
     evidence,
   };

@@ -72,15 +72,16 @@ export function judgeRetries(o: ProducerObservation): ClaimResult {
     },
   ];
   if (defaults.refused.length || lost(defaults).length) {
-    return { id: 'kafka.producer.retries', verdict: 'refuted', summary: `With retries the producer still failed ${defaults.refused.length} sends over the leader's death (${observed.clientDefaults.errors.join(', ') || 'no error'}) and ${lost(defaults).length} acknowledged records could not be read back.`, observed, evidence };
+    return { id: 'kafka.producer.retries', verdict: 'refuted', summary: `With retries the producer still failed ${defaults.refused.length} sends over the leader's death (${observed.clientDefaults.errors.join(', ') || 'no error'}) and ${lost(defaults).length} acknowledged records could not be read back.`, summaryZh: `即使有重试，生产者在 leader 宕机期间仍有 ${defaults.refused.length} 次发送失败（${observed.clientDefaults.errors.join(', ') || '无错误'}），且有 ${lost(defaults).length} 条已确认的记录无法读回。`, observed, evidence };
   }
   if (!none.refused.length) {
-    return { id: 'kafka.producer.retries', verdict: 'unverifiable', summary: `Killing the leader made no send fail even with retries=0 (${none.acknowledged.length} of ${none.sent} acknowledged): the fault gave retries nothing to do.`, observed, evidence };
+    return { id: 'kafka.producer.retries', verdict: 'unverifiable', summary: `Killing the leader made no send fail even with retries=0 (${none.acknowledged.length} of ${none.sent} acknowledged): the fault gave retries nothing to do.`, summaryZh: `即使 retries=0，杀掉 leader 也没有让任何发送失败（${none.sent} 次中确认了 ${none.acknowledged.length} 次）：这次故障没有给重试留下用武之地。`, observed, evidence };
   }
   return {
     id: 'kafka.producer.retries',
     verdict: 'confirmed',
     summary: `While the leader was killed, the producer with retries=0 failed ${none.refused.length} of ${none.sent} sends (${observed.retries0.errors.join(', ')}), handed to the application as errors; ${observed.retries0.failedAndNotInTheTopic} of them were not in the topic afterwards, lost unless the application sends them again. The producer left at the client's defaults failed none: it retried until the new leader took them. Nothing had to be enabled: with retries not set the client resolved retries=${defaults.settings.retries}, enable.idempotence=${defaults.settings.idempotence}, bounded by delivery.timeout.ms=${defaults.settings.deliveryTimeoutMs}.`,
+    summaryZh: `leader 被杀掉期间，retries=0 的生产者在 ${none.sent} 次发送中失败了 ${none.refused.length} 次（${observed.retries0.errors.join(', ')}），这些失败都以错误的形式交给了应用；其中 ${observed.retries0.failedAndNotInTheTopic} 条事后不在 topic 中，除非应用重新发送，否则就丢了。保持客户端默认配置的生产者一次也没有失败：它一直重试，直到新 leader 接收了这些消息。无需启用任何东西：不设置 retries 时，客户端解析出的配置是 retries=${defaults.settings.retries}、enable.idempotence=${defaults.settings.idempotence}，重试的时间上限由 delivery.timeout.ms=${defaults.settings.deliveryTimeoutMs} 决定。`,
     observed,
     evidence,
   };
@@ -110,18 +111,19 @@ export function judgeTransactions(o: ProducerObservation): ClaimResult {
   ];
   const allOrNothing = (v: { committed: number; aborted: number }) => v.committed === t.written.committed.length && v.aborted === 0;
   if (!t.written.committed.length || !t.written.aborted.length) {
-    return { id: 'kafka.producer.transactions', verdict: 'unverifiable', summary: 'A transaction wrote nothing, so there was nothing to see or hide.', observed, evidence };
+    return { id: 'kafka.producer.transactions', verdict: 'unverifiable', summary: 'A transaction wrote nothing, so there was nothing to see or hide.', summaryZh: '有一个事务什么都没写入，因此谈不上可见或隐藏。', observed, evidence };
   }
   if (!allOrNothing(committedOnly) || byDefault.committed !== t.written.committed.length) {
-    return { id: 'kafka.producer.transactions', verdict: 'refuted', summary: `Not all or nothing: a read_committed reader saw ${committedOnly.committed} of ${t.written.committed.length} committed and ${committedOnly.aborted} of ${t.written.aborted.length} aborted records; a default reader ${byDefault.committed} committed.`, observed, evidence };
+    return { id: 'kafka.producer.transactions', verdict: 'refuted', summary: `Not all or nothing: a read_committed reader saw ${committedOnly.committed} of ${t.written.committed.length} committed and ${committedOnly.aborted} of ${t.written.aborted.length} aborted records; a default reader ${byDefault.committed} committed.`, summaryZh: `并非全有或全无：read_committed 读取端看到了已提交记录 ${t.written.committed.length} 条中的 ${committedOnly.committed} 条、已中止记录 ${t.written.aborted.length} 条中的 ${committedOnly.aborted} 条；默认配置的读取端看到了 ${byDefault.committed} 条已提交记录。`, observed, evidence };
   }
   if (allOrNothing(byDefault)) {
-    return { id: 'kafka.producer.transactions', verdict: 'confirmed', summary: `Every reader saw all ${t.written.committed.length} committed records and none of the ${t.written.aborted.length} aborted ones.`, observed, evidence };
+    return { id: 'kafka.producer.transactions', verdict: 'confirmed', summary: `Every reader saw all ${t.written.committed.length} committed records and none of the ${t.written.aborted.length} aborted ones.`, summaryZh: `每个读取端都看到了全部 ${t.written.committed.length} 条已提交记录，而 ${t.written.aborted.length} 条已中止记录一条也没看到。`, observed, evidence };
   }
   return {
     id: 'kafka.producer.transactions',
     verdict: 'nuanced',
     summary: `All or nothing only for readers that ask for it. A read_committed reader saw all ${t.written.committed.length} committed records and none of the aborted ones; a reader left at the default isolation level (read_uncommitted) saw ${byDefault.aborted} of the ${t.written.aborted.length} aborted records too. An abort deletes nothing: the aborted records stay in the log, followed by an ABORT marker (${t.markers.ABORT} in the leader's log, ${t.markers.COMMIT} COMMIT), and only read_committed readers skip them.`,
+    summaryZh: `只有主动要求的读取端才能得到全有或全无的效果。read_committed 读取端看到了全部 ${t.written.committed.length} 条已提交记录，已中止的记录一条也没看到；保持默认隔离级别（read_uncommitted）的读取端还看到了 ${t.written.aborted.length} 条已中止记录中的 ${byDefault.aborted} 条。中止并不会删除任何东西：被中止的记录仍留在日志中，后面跟着一个 ABORT 标记（leader 日志中有 ${t.markers.ABORT} 个 ABORT、${t.markers.COMMIT} 个 COMMIT），只有 read_committed 读取端会跳过它们。`,
     observed,
     evidence,
   };

@@ -126,17 +126,18 @@ export function judgeStopTheWorld(runs: ProtocolRun[]): ClaimResult {
   ];
   const worst = (p: Protocol) => Math.max(...rows.filter((r) => r.protocol === p).map((r) => r.emptyHandedMs));
   const pause = (p: Protocol) => Math.max(...rows.filter((r) => r.protocol === p).map((r) => r.longestPauseMs));
-  if (!rows.length) return { id: 'kafka.rebalance.stop-the-world', verdict: 'unverifiable', summary: 'No member stayed in the group across a change, so none could be watched through a rebalance.', observed, evidence };
+  if (!rows.length) return { id: 'kafka.rebalance.stop-the-world', verdict: 'unverifiable', summary: 'No member stayed in the group across a change, so none could be watched through a rebalance.', summaryZh: '没有哪个成员在成员变更前后一直留在组内，因此无法观察任何成员经历重平衡的过程。', observed, evidence };
   if (!going.length) {
-    return { id: 'kafka.rebalance.stop-the-world', verdict: 'confirmed', summary: `Under every protocol tried (${stopping.map((p) => PROTOCOLS[p].label).join('; ')}) every member gave up all its partitions at each join and leave (for up to ${Math.max(...stopping.map(worst))} ms) before getting new ones.`, observed, evidence };
+    return { id: 'kafka.rebalance.stop-the-world', verdict: 'confirmed', summary: `Under every protocol tried (${stopping.map((p) => PROTOCOLS[p].label).join('; ')}) every member gave up all its partitions at each join and leave (for up to ${Math.max(...stopping.map(worst))} ms) before getting new ones.`, summaryZh: `在试过的每种协议下（${stopping.map((p) => PROTOCOLS[p].label).join('；')}），每次有成员加入或离开时，每个成员都先交出全部分区（最长 ${Math.max(...stopping.map(worst))} ms），然后才拿到新分区。`, observed, evidence };
   }
   if (!stopping.length) {
-    return { id: 'kafka.rebalance.stop-the-world', verdict: 'refuted', summary: `No protocol stopped the group: members that stayed always kept some partitions and went on receiving records (longest pause ${Math.max(...going.map(pause))} ms at ${RATE} records/s).`, observed, evidence };
+    return { id: 'kafka.rebalance.stop-the-world', verdict: 'refuted', summary: `No protocol stopped the group: members that stayed always kept some partitions and went on receiving records (longest pause ${Math.max(...going.map(pause))} ms at ${RATE} records/s).`, summaryZh: `没有哪种协议让整个组停下来：留在组内的成员始终持有部分分区，并持续收到记录（在 ${RATE} 条/s 的速率下，最长停顿 ${Math.max(...going.map(pause))} ms）。`, observed, evidence };
   }
   return {
     id: 'kafka.rebalance.stop-the-world',
     verdict: 'nuanced',
     summary: `Only under the ${stopping.map((p) => PROTOCOLS[p].label).join(' and ')} did every member stop: each revoked all its partitions and held none for up to ${Math.max(...stopping.map(worst))} ms at every join and leave. Under the ${going.map((p) => PROTOCOLS[p].label).join(' and ')} only the partitions changing owner moved and the others' members kept receiving records (longest pause ${Math.max(...going.map(pause))} ms); but each moving partition was held by nobody for a while: up to ${going.map((p) => `${unheldMs[p]} ms (${PROTOCOLS[p].label})`).join(', ')}, revoked in one round and assigned in a later one.`,
+    summaryZh: `只有在 ${stopping.map((p) => PROTOCOLS[p].label).join(' 和 ')} 下，所有成员才会停下来：每次有成员加入或离开时，每个成员都撤销了自己的全部分区，最长有 ${Math.max(...stopping.map(worst))} ms 不持有任何分区。在 ${going.map((p) => PROTOCOLS[p].label).join(' 和 ')} 下，只有更换所有者的分区发生迁移，持有其他分区的成员持续收到记录（最长停顿 ${Math.max(...going.map(pause))} ms）；但每个迁移中的分区都有一段时间无人持有：最长 ${going.map((p) => `${unheldMs[p]} ms（${PROTOCOLS[p].label}）`).join('，')}，因为它在一轮中被撤销，到后面某一轮才被分配出去。`,
     observed,
     evidence,
   };
@@ -155,13 +156,15 @@ export function judgeDuplicates(runs: ProtocolRun[]): ClaimResult {
   const evidence: Evidence[] = [{ kind: 'table', title: 'Records delivered twice', columns: ['protocol', 'changes', 'after polite joins and leaves', 'after the crash'], rows: perRun.map((r) => [PROTOCOLS[r.protocol].label, r.changes.join(', '), r.politeDuplicates, r.crashed ? r.crashDuplicates : '-']) }];
   const rebalances = runs.reduce((a, r) => a + r.changes.length, 0);
   if (polite === 0 && crashed === 0) {
-    return { id: 'kafka.rebalance.duplicates', verdict: 'refuted', summary: `No record was delivered twice in ${rebalances} membership changes, the crash included.`, observed, evidence };
+    return { id: 'kafka.rebalance.duplicates', verdict: 'refuted', summary: `No record was delivered twice in ${rebalances} membership changes, the crash included.`, summaryZh: `在 ${rebalances} 次成员变更中（包括那次崩溃），没有任何记录被投递两次。`, observed, evidence };
   }
   const politeWhere = perRun.filter((r) => r.politeDuplicates > 0).map((r) => `${r.politeDuplicates} under the ${PROTOCOLS[r.protocol].label}`);
+  const politeWhereZh = perRun.filter((r) => r.politeDuplicates > 0).map((r) => `${PROTOCOLS[r.protocol].label} 下 ${r.politeDuplicates} 条`);
   return {
     id: 'kafka.rebalance.duplicates',
     verdict: 'confirmed',
     summary: `${crashed ? `When a member died, ${crashed} records it had received but not yet committed (auto-commit runs every 5 s) were delivered again to the member that took its partitions. ` : ''}${polite ? `Polite joins and leaves redelivered ${politeWhere.join(', ')}: records consumed between the last commit and the hand-over.` : 'Polite joins and leaves redelivered none: the client commits what it consumed before it gives partitions up.'}`,
+    summaryZh: `${crashed ? `有成员崩溃时，它已收到但尚未提交的 ${crashed} 条记录（自动提交每 5 s 一次）被重新投递给了接管其分区的成员。` : ''}${polite ? `正常加入和离开也导致了重复投递：${politeWhereZh.join('，')}，都是在上次提交与分区交接之间消费的记录。` : '正常加入和离开没有导致任何重复投递：客户端在交出分区之前会先提交已消费记录的位移。'}`,
     observed,
     evidence,
   };
@@ -172,13 +175,14 @@ export function judgeNewCoordinator(runs: ProtocolRun[]): ClaimResult {
   const observed = { perProtocol: perRun };
   const evidence: Evidence[] = [{ kind: 'table', title: 'The group coordinator before and after each change', columns: ['protocol', 'membership changes', 'coordinator node(s) seen'], rows: perRun.map((r) => [PROTOCOLS[r.protocol].label, r.rebalances, r.coordinators.join(', ')]) }];
   const asked = runs.every((r) => r.coordinators.length >= 2);
-  if (!asked) return { id: 'kafka.rebalance.new-coordinator', verdict: 'unverifiable', summary: 'The coordinator was not found before and after the changes.', observed, evidence };
+  if (!asked) return { id: 'kafka.rebalance.new-coordinator', verdict: 'unverifiable', summary: 'The coordinator was not found before and after the changes.', summaryZh: '没能在变更前后都查到协调者。', observed, evidence };
   const moved = perRun.filter((r) => r.coordinators.length > 1);
-  if (moved.length) return { id: 'kafka.rebalance.new-coordinator', verdict: 'confirmed', summary: `The coordinator changed during the rebalances of ${moved.map((r) => PROTOCOLS[r.protocol].label).join(', ')}.`, observed, evidence };
+  if (moved.length) return { id: 'kafka.rebalance.new-coordinator', verdict: 'confirmed', summary: `The coordinator changed during the rebalances of ${moved.map((r) => PROTOCOLS[r.protocol].label).join(', ')}.`, summaryZh: `在 ${moved.map((r) => PROTOCOLS[r.protocol].label).join('；')} 的重平衡过程中，协调者发生了变化。`, observed, evidence };
   return {
     id: 'kafka.rebalance.new-coordinator',
     verdict: 'refuted',
     summary: `No coordinator was elected: in ${perRun.reduce((a, r) => a + r.rebalances, 0)} rebalances each group kept the broker it had (${perRun.map((r) => `node ${r.coordinators[0]}`).join(', ')}), and that same coordinator computed and handed out the new assignment. A group's coordinator is the leader of its __consumer_offsets partition and moves only when that leader does.`,
+    summaryZh: `并没有选举协调者：在 ${perRun.reduce((a, r) => a + r.rebalances, 0)} 次重平衡中，每个组都保留了原来的 broker（${perRun.map((r) => `节点 ${r.coordinators[0]}`).join('，')}），新的分配方案也由这个协调者计算并下发。消费者组的协调者就是其 __consumer_offsets 分区的 leader，只有该 leader 变动时协调者才会迁移。`,
     observed,
     evidence,
   };

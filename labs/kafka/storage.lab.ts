@@ -75,12 +75,13 @@ export function judgeSegmentFiles(o: StorageObservation): ClaimResult {
   const others = o.files.map((f) => f.file).filter((f) => !/^\d{20}\.(log|index|timeindex)$/.test(f));
   const observed = { segments: rows.length, segmentsNamedByBaseOffset: named, everySegmentHasIndexAndTimeindex: complete, otherFiles: others };
   const evidence: Evidence[] = [{ kind: 'table', title: 'The partition directory and the first offset kafka-dump-log found in each segment', columns: ['segment', '.log bytes', '.index', '.timeindex', 'first offset in it'], rows: rows.map((r) => [r.segment, r.size, r.index ? 'yes' : 'no', r.timeindex ? 'yes' : 'no', r.firstOffset ?? '-']) }];
-  if (rows.length < 2) return { id: 'kafka.log.segment-files', verdict: 'unverifiable', summary: `Only ${rows.length} segment was written, so how segments are named could not be compared.`, observed, evidence };
-  if (!named || !complete) return { id: 'kafka.log.segment-files', verdict: 'refuted', summary: `Of ${rows.length} segments, ${rows.filter((r) => Number(r.segment) !== r.firstOffset).length} are not named after their first offset and ${rows.filter((r) => !r.index || !r.timeindex).length} lack an index.`, observed, evidence };
+  if (rows.length < 2) return { id: 'kafka.log.segment-files', verdict: 'unverifiable', summary: `Only ${rows.length} segment was written, so how segments are named could not be compared.`, summaryZh: `只写出了 ${rows.length} 个日志段，无法比较日志段的命名方式。`, observed, evidence };
+  if (!named || !complete) return { id: 'kafka.log.segment-files', verdict: 'refuted', summary: `Of ${rows.length} segments, ${rows.filter((r) => Number(r.segment) !== r.firstOffset).length} are not named after their first offset and ${rows.filter((r) => !r.index || !r.timeindex).length} lack an index.`, summaryZh: `${rows.length} 个日志段中，有 ${rows.filter((r) => Number(r.segment) !== r.firstOffset).length} 个没有以其第一个 offset 命名，${rows.filter((r) => !r.index || !r.timeindex).length} 个缺少索引。`, observed, evidence };
   return {
     id: 'kafka.log.segment-files',
     verdict: 'confirmed',
     summary: `The partition was ${rows.length} segments, each a .log with its .index and .timeindex, named after the offset of its first record in 20 digits (${rows.slice(0, 3).map((r) => r.segment).join(', ')}, …), as kafka-dump-log confirms. Beside them: ${others.join(', ')}.`,
+    summaryZh: `该分区共有 ${rows.length} 个日志段，每个都是一个 .log 文件加上对应的 .index 和 .timeindex，文件名是其第一条记录的 offset，补足 20 位数字（${rows.slice(0, 3).map((r) => r.segment).join(', ')}, …），kafka-dump-log 的输出也印证了这一点。与它们并列的还有：${others.join(', ')}。`,
     observed,
     evidence,
   };
@@ -96,17 +97,18 @@ export function judgeSegmentRoll(o: StorageObservation): ClaimResult {
   const byTime = o.timeRoll.logFiles.length > 1;
   const observed = { segmentBytes: o.segmentBytes, rolledSegments: rolled, timeRoll: o.timeRoll };
   const evidence: Evidence[] = [{ kind: 'table', title: `Rolled segments against segment bytes ${o.segmentBytes}`, columns: ['segment', '.log bytes', 'first batch of the next', 'together over the limit'], rows: rolled.map((r) => [r.segment, r.size, r.nextBatch, r.wouldOverflow ? 'yes' : 'no']) }];
-  if (!bySize) return { id: 'kafka.segment.roll', verdict: 'refuted', summary: `Segments did not roll at the size limit: ${JSON.stringify(rolled)}.`, observed, evidence };
+  if (!bySize) return { id: 'kafka.segment.roll', verdict: 'refuted', summary: `Segments did not roll at the size limit: ${JSON.stringify(rolled)}.`, summaryZh: `日志段没有在达到大小上限时滚动：${JSON.stringify(rolled)}。`, observed, evidence };
   if (byTime) {
     return {
       id: 'kafka.segment.roll',
       verdict: 'nuanced',
       summary: `Size is one trigger: every rolled segment stopped at most ${o.segmentBytes} bytes, just before the next batch would have passed it. Age is another: with segment.ms=${o.timeRoll.segmentMs} two single records ${o.timeRoll.pauseMs} ms apart landed in ${o.timeRoll.logFiles.length} segments (log.roll.ms, 7 days by default, rolls a quiet partition however small). Retention runs apart from rolling, every log.retention.check.interval.ms, and never deletes the active segment's records until it rolls.`,
+      summaryZh: `大小是一个触发条件：每个已滚动的日志段都不超过 ${o.segmentBytes} 字节，恰好停在下一个 batch 会使其超限之前。时间是另一个触发条件：在 segment.ms=${o.timeRoll.segmentMs} 时，相隔 ${o.timeRoll.pauseMs} ms 写入的两条单独记录落在了 ${o.timeRoll.logFiles.length} 个日志段中（log.roll.ms 默认 7 天，到期后即使分区很小、写入很少也会滚动）。保留清理独立于滚动，每隔 log.retention.check.interval.ms 执行一次，而且在活跃日志段滚动之前，绝不会删除其中的记录。`,
       observed,
       evidence,
     };
   }
-  return { id: 'kafka.segment.roll', verdict: 'confirmed', summary: `Segments rolled when the next batch would have passed ${o.segmentBytes} bytes, and only then.`, observed, evidence };
+  return { id: 'kafka.segment.roll', verdict: 'confirmed', summary: `Segments rolled when the next batch would have passed ${o.segmentBytes} bytes, and only then.`, summaryZh: `日志段在下一个 batch 会超过 ${o.segmentBytes} 字节时滚动，而且只在这时滚动。`, observed, evidence };
 }
 
 export function judgeMessageFormat(o: StorageObservation): ClaimResult {
@@ -119,12 +121,13 @@ export function judgeMessageFormat(o: StorageObservation): ClaimResult {
   const observed = { magic, headerBytes, storedCrc, crc32cOfBatch: o.firstBatch.crcOverBatch, dumpLogCrc: o.firstBatch.dumped.crc, batchSize: o.firstBatch.dumped.size, sizeMatchesDumpLog: sizeMatches, key: f('key'), value: f('value') };
   const evidence: Evidence[] = [{ kind: 'bytes', title: 'The first batch of 00000000000000000000.log, field by field', fields: o.firstBatch.fields }];
   if (magic < 2) {
-    return { id: 'kafka.log.message-format', verdict: 'confirmed', summary: `The broker wrote message format v${magic}, the per-message layout the sheet draws.`, observed, evidence };
+    return { id: 'kafka.log.message-format', verdict: 'confirmed', summary: `The broker wrote message format v${magic}, the per-message layout the sheet draws.`, summaryZh: `broker 写入的是 v${magic} 消息格式，也就是学习资料画出的逐条消息布局。`, observed, evidence };
   }
   return {
     id: 'kafka.log.message-format',
     verdict: 'refuted',
     summary: `That is the old per-message format (magic 0/1). This broker writes record batches, magic ${magic}: a ${headerBytes}-byte batch header (base offset, length, leader epoch, magic, one CRC for the whole batch, 2-byte attributes, offset delta, first and max timestamps, producer id/epoch, base sequence, record count), then records with no CRC of their own, a 1-byte attributes, and timestamp delta, offset delta, key length and value length as varints, and headers. The stored CRC ${storedCrc} is CRC-32C over the batch from its attributes on (recomputed here: ${o.firstBatch.crcOverBatch}${crcMatches ? ', the value kafka-dump-log prints too' : `; kafka-dump-log printed ${o.firstBatch.dumped.crc}`}), not a CRC32 per message.`,
+    summaryZh: `那是旧的逐条消息格式（magic 0/1）。这个 broker 写入的是 record batch，magic 为 ${magic}：先是 ${headerBytes} 字节的 batch 头（base offset、length、leader epoch、magic、整个 batch 共用的一个 CRC、2 字节的 attributes、offset delta、首条时间戳和最大时间戳、producer id/epoch、base sequence、记录数），然后是各条记录：记录本身不带 CRC，含 1 字节的 attributes，以 varint 编码的 timestamp delta、offset delta、key 长度和 value 长度，以及 headers。存储的 CRC ${storedCrc} 是从 attributes 开始对整个 batch 计算的 CRC-32C（这里重新计算得到 ${o.firstBatch.crcOverBatch}${crcMatches ? '，与 kafka-dump-log 打印的值一致' : `；kafka-dump-log 打印的是 ${o.firstBatch.dumped.crc}`}），而不是每条消息一个 CRC32。`,
     observed,
     evidence,
   };
@@ -137,13 +140,14 @@ export function judgeRetentionTime(o: StorageObservation): ClaimResult {
   const afterOldest = deleted.map((s) => s.goneAt! - s.oldestRecordAt);
   const observed = { retentionMs: r.retentionMs, checkIntervalMs: r.checkIntervalMs, segmentsWritten: r.segments.length, segmentsDeleted: deleted.length, deletedAfterNewestRecordMs: afterNewest, deletedAfterOldestRecordMs: afterOldest, renamedDeletedFirst: deleted.some((s) => s.renamedDeleted) };
   const evidence: Evidence[] = [{ kind: 'table', title: `Segments of a topic with retention.ms=${r.retentionMs}`, columns: ['base offset', 'ms from its newest record to its deletion', 'ms from its oldest record'], rows: r.segments.map((s) => [s.baseOffset, s.goneAt === null ? 'kept' : s.goneAt - s.newestRecordAt, s.goneAt === null ? 'kept' : s.goneAt - s.oldestRecordAt]) }];
-  if (!deleted.length) return { id: 'kafka.retention.time', verdict: 'refuted', summary: `No segment was deleted within the watch, with retention.ms=${r.retentionMs}.`, observed, evidence };
+  if (!deleted.length) return { id: 'kafka.retention.time', verdict: 'refuted', summary: `No segment was deleted within the watch, with retention.ms=${r.retentionMs}.`, summaryZh: `在观察期内没有任何日志段被删除（retention.ms=${r.retentionMs}）。`, observed, evidence };
   const early = afterNewest.filter((ms) => ms < r.retentionMs);
-  if (early.length) return { id: 'kafka.retention.time', verdict: 'refuted', summary: `${early.length} segments were deleted before their newest record was ${r.retentionMs} ms old.`, observed, evidence };
+  if (early.length) return { id: 'kafka.retention.time', verdict: 'refuted', summary: `${early.length} segments were deleted before their newest record was ${r.retentionMs} ms old.`, summaryZh: `有 ${early.length} 个日志段在其最新记录还不到 ${r.retentionMs} ms 时就被删除了。`, observed, evidence };
   return {
     id: 'kafka.retention.time',
     verdict: 'nuanced',
     summary: `Retention is "at least", per segment: with retention.ms=${r.retentionMs} (the sheet's 168 hours scaled down) each segment went ${Math.min(...afterNewest)}-${Math.max(...afterNewest)} ms after its newest record, at the next retention check (every ${r.checkIntervalMs} ms), so its oldest records lived up to ${Math.max(...afterOldest)} ms. A segment goes whole or not at all${observed.renamedDeletedFirst ? ', first renamed .deleted and removed file.delete.delay.ms later' : ''}; ${r.segments.length === deleted.length ? 'even the last, active segment went: when all its records had expired the broker rolled an empty one in its place' : `${r.segments.length - deleted.length} segment(s) holding the newest records stayed`}.`,
+    summaryZh: `保留时间是“至少”保留这么久，而且以日志段为单位：在 retention.ms=${r.retentionMs}（学习资料中 168 小时按比例缩小）下，每个日志段在其最新记录写入 ${Math.min(...afterNewest)}-${Math.max(...afterNewest)} ms 后，于下一次保留检查（每 ${r.checkIntervalMs} ms 一次）时被删除，因此其中最老的记录最多存活了 ${Math.max(...afterOldest)} ms。日志段要么整个删除，要么完全不删${observed.renamedDeletedFirst ? '，先被重命名为 .deleted，再过 file.delete.delay.ms 才真正删除' : ''}；${r.segments.length === deleted.length ? '连最后那个活跃日志段也被删除了：其中的记录全部过期后，broker 滚动出一个空日志段来取代它' : `存放最新记录的 ${r.segments.length - deleted.length} 个日志段保留了下来`}。`,
     observed,
     evidence,
   };
@@ -156,11 +160,12 @@ export function judgeRetentionSize(o: StorageObservation): ClaimResult {
   const bounded = r.partitions.every((p) => p.logBytes <= r.retentionBytes + r.segmentBytes);
   const observed = { retentionBytes: r.retentionBytes, segmentBytes: r.segmentBytes, recordsWritten: r.records, batchBytes: r.batchBytes, partitions: r.partitions, topicBytes: total };
   const evidence: Evidence[] = [{ kind: 'bars', title: `Bytes kept per partition (retention.bytes=${r.retentionBytes}, segments of ${r.segmentBytes})`, bars: r.partitions.map((p) => ({ label: `partition ${p.partition}`, value: p.logBytes })) }];
-  if (!bounded) return { id: 'kafka.retention.size', verdict: 'refuted', summary: `retention.bytes=${r.retentionBytes} did not bound the partitions: ${r.partitions.map((p) => `${p.logBytes} bytes`).join(', ')}.`, observed, evidence };
+  if (!bounded) return { id: 'kafka.retention.size', verdict: 'refuted', summary: `retention.bytes=${r.retentionBytes} did not bound the partitions: ${r.partitions.map((p) => `${p.logBytes} bytes`).join(', ')}.`, summaryZh: `retention.bytes=${r.retentionBytes} 没有限制住各分区的大小：${r.partitions.map((p) => `${p.logBytes} 字节`).join(', ')}。`, observed, evidence };
   return {
     id: 'kafka.retention.size',
     verdict: 'nuanced',
     summary: `It limits each partition, not the topic, and in whole segments: after ${r.records} records, each a batch of about ${r.batchBytes} bytes (${r.records * r.batchBytes} bytes), the ${r.partitions.length} partitions kept ${r.partitions.map((p) => `${p.logBytes} bytes in ${p.segments} segments`).join(' and ')}, ${total} bytes for the topic${over.length ? `; ${over.length === r.partitions.length ? 'each' : 'one'} above retention.bytes, by less than one segment (the active one is never deleted)` : ''}.`,
+    summaryZh: `它限制的是每个分区而不是整个 topic，并且以整个日志段为单位删除：写入 ${r.records} 条记录（每条单独一个约 ${r.batchBytes} 字节的 batch，共 ${r.records * r.batchBytes} 字节）后，${r.partitions.length} 个分区分别保留了 ${r.partitions.map((p) => `${p.segments} 个日志段共 ${p.logBytes} 字节`).join(' 和 ')}，整个 topic 共 ${total} 字节${over.length ? `；${over.length === r.partitions.length ? '每个分区都' : '其中一个分区'}超过了 retention.bytes，但超出不到一个日志段（活跃日志段永远不会被删除）` : ''}。`,
     observed,
     evidence,
   };
@@ -190,14 +195,15 @@ export function judgePersistence(o: StorageObservation): ClaimResult {
     { kind: 'table', title: "The topic's flush settings (kafka-configs --describe --all)", columns: ['setting', 'value'], rows: p.settings.map((x) => [x.name, x.value]) },
     { kind: 'command', title: 'What the restarted broker logged about the topic', command: 'docker logs broker1 | grep unflushed', output: p.unflushedRecovered.join('\n') || '(nothing)' },
   ];
-  if (!p.acknowledged) return { id: 'kafka.broker.persistence', verdict: 'unverifiable', summary: 'No record was acknowledged, so there was nothing to read back after the kill.', observed, evidence };
+  if (!p.acknowledged) return { id: 'kafka.broker.persistence', verdict: 'unverifiable', summary: 'No record was acknowledged, so there was nothing to read back after the kill.', summaryZh: `没有任何记录得到确认，因此 kill 之后没有可读回的数据。`, observed, evidence };
   if (p.readBackAfterKill < p.acknowledged) {
-    return { id: 'kafka.broker.persistence', verdict: 'nuanced', summary: `Only ${p.readBackAfterKill} of ${p.acknowledged} acknowledged records were there after the broker process was killed: an acknowledged record is not yet safe on this broker alone.`, observed, evidence };
+    return { id: 'kafka.broker.persistence', verdict: 'nuanced', summary: `Only ${p.readBackAfterKill} of ${p.acknowledged} acknowledged records were there after the broker process was killed: an acknowledged record is not yet safe on this broker alone.`, summaryZh: `broker 进程被杀掉后，${p.acknowledged} 条已确认的记录中只剩下 ${p.readBackAfterKill} 条：仅靠这一个 broker，已确认的记录还谈不上安全。`, observed, evidence };
   }
   return {
     id: 'kafka.broker.persistence',
     verdict: 'refuted',
     summary: `There is nothing to enable: no topic setting is about persistence${persistSettings.length ? ` (only ${persistSettings.map((x) => x.name).join(', ')})` : ''}, and every partition is a log of files on disk. All ${p.acknowledged} records acknowledged by a topic on one broker were read back after that broker was SIGKILLed and restarted. What the defaults do not do is fsync each message: flush.messages=${observed.flushMessages} and flush.ms=${observed.flushMs} leave it to the operating system${p.unflushedRecovered.length ? `, and the restarted broker recovered ${p.unflushedRecovered.length} unflushed segment(s) of the topic` : ''}. A killed process loses nothing written to the page cache; a machine that loses power can, which is what replicas with acks=all and min.insync.replicas are for.`,
+    summaryZh: `根本没有什么需要启用：topic 配置里没有任何一项是关于持久化的${persistSettings.length ? `（沾边的只有 ${persistSettings.map((x) => x.name).join(', ')}）` : ''}，每个分区本来就是磁盘上由文件组成的日志。一个只放在单个 broker 上的 topic，其确认过的全部 ${p.acknowledged} 条记录在该 broker 被 SIGKILL 并重启后都读了回来。默认配置不做的是对每条消息执行 fsync：flush.messages=${observed.flushMessages} 和 flush.ms=${observed.flushMs} 把刷盘交给了操作系统${p.unflushedRecovered.length ? `，重启后的 broker 恢复了该 topic 的 ${p.unflushedRecovered.length} 个未刷盘日志段` : ''}。进程被杀不会丢失已写入 page cache 的数据；机器断电则可能丢失，这正是 acks=all 加 min.insync.replicas 的多副本机制要解决的问题。`,
     observed,
     evidence,
   };

@@ -14,7 +14,7 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { confirmedIf } from '../../src/core/verdict.ts';
+import { confirmedIf, type Said } from '../../src/core/verdict.ts';
 import type { ClaimResult } from '../../src/core/types.ts';
 import { observeShell, type Observation } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
@@ -31,7 +31,7 @@ export interface Sent {
 /** Words per line of nginx's default "combined" format when the user agent has no spaces (curl's). */
 export const COMBINED_WORDS = 12;
 
-const verdict = (id: string, holds: boolean, yes: string, no: string, observed: Record<string, unknown>, ...seen: Observation[]): ClaimResult =>
+const verdict = (id: string, holds: boolean, yes: Said, no: Said, observed: Record<string, unknown>, ...seen: Observation[]): ClaimResult =>
   confirmedIf(id, holds, yes, no, observed, seen.map((o) => o.evidence));
 
 const requestOf = (line: string) => line.match(/"(\w+) (\S+) HTTP/)?.slice(1, 3).join(' ') ?? '';
@@ -40,8 +40,8 @@ export function judgeWc(sent: Sent[], lines: Observation, words: Observation): C
   const l = Number(lines.output.trim().split(/\s+/)[0]);
   const w = Number(words.output.trim().split(/\s+/)[0]);
   return [
-    verdict('linux.wc.lines', l === sent.length, `wc -l printed ${l}: the ${sent.length} requests the lab sent, one log line each.`, `wc -l printed ${l} for ${sent.length} requests.`, { printed: l, requestsSent: sent.length }, lines),
-    verdict('linux.wc.words', w === sent.length * COMBINED_WORDS, `wc -w printed ${w}: ${sent.length} lines of ${COMBINED_WORDS} space-separated words in nginx's combined format.`, `wc -w printed ${w}, expected ${sent.length * COMBINED_WORDS}.`, { printed: w, expected: sent.length * COMBINED_WORDS }, words),
+    verdict('linux.wc.lines', l === sent.length, { en: `wc -l printed ${l}: the ${sent.length} requests the lab sent, one log line each.`, zh: `wc -l 输出 ${l}：正是实验发送的 ${sent.length} 个请求，每个请求一行日志。` }, { en: `wc -l printed ${l} for ${sent.length} requests.`, zh: `对于 ${sent.length} 个请求，wc -l 输出的是 ${l}。` }, { printed: l, requestsSent: sent.length }, lines),
+    verdict('linux.wc.words', w === sent.length * COMBINED_WORDS, { en: `wc -w printed ${w}: ${sent.length} lines of ${COMBINED_WORDS} space-separated words in nginx's combined format.`, zh: `wc -w 输出 ${w}：共 ${sent.length} 行，nginx 的 combined 格式下每行是 ${COMBINED_WORDS} 个以空格分隔的词。` }, { en: `wc -w printed ${w}, expected ${sent.length * COMBINED_WORDS}.`, zh: `wc -w 输出 ${w}，预期为 ${sent.length * COMBINED_WORDS}。` }, { printed: w, expected: sent.length * COMBINED_WORDS }, words),
   ];
 }
 
@@ -50,8 +50,8 @@ export function judgeTail(sent: Sent[], tail: Observation, follow: Observation, 
   const expected = sent.slice(-10).map((s) => `${s.method} ${s.path}`);
   const appeared = followed.every((p) => follow.output.includes(`GET ${p} `));
   return [
-    verdict('linux.tail.default-ten', shown.join('|') === expected.join('|'), `tail printed ${shown.length} lines: the last 10 requests, in order.`, `tail printed ${shown.join(', ')}; the last 10 requests were ${expected.join(', ')}.`, { linesPrinted: shown.length, lastTenSent: expected }, tail),
-    verdict('linux.tail.follow', appeared, `tail -f, started before two more requests, printed their lines as nginx appended them (${followed.join(', ')}).`, 'tail -f did not print the lines appended after it started.', { requestsAfterStart: followed, printedThem: appeared }, follow),
+    verdict('linux.tail.default-ten', shown.join('|') === expected.join('|'), { en: `tail printed ${shown.length} lines: the last 10 requests, in order.`, zh: `tail 输出了 ${shown.length} 行：正是最后 10 个请求，顺序一致。` }, { en: `tail printed ${shown.join(', ')}; the last 10 requests were ${expected.join(', ')}.`, zh: `tail 输出的是 ${shown.join(', ')}；而最后 10 个请求是 ${expected.join(', ')}。` }, { linesPrinted: shown.length, lastTenSent: expected }, tail),
+    verdict('linux.tail.follow', appeared, { en: `tail -f, started before two more requests, printed their lines as nginx appended them (${followed.join(', ')}).`, zh: `tail -f 在另外两个请求之前启动，nginx 一追加这两行日志，它就随即打印了出来（${followed.join(', ')}）。` }, { en: 'tail -f did not print the lines appended after it started.', zh: 'tail -f 没有打印它启动之后追加的日志行。' }, { requestsAfterStart: followed, printedThem: appeared }, follow),
   ];
 }
 
@@ -70,6 +70,11 @@ export function judgeSedFilter(sent: Sent[], ip: string, exact: Observation, pre
       : strangers.length
         ? `sed -n '/…/p' printed exactly the ${fromIp} lines of ${ip}; but it matches text, not addresses: the pattern for ${prefixIp}, a host that sent nothing, printed the lines of ${strangers.join(' and ')}. As in the sheet, /192\\.168\\.1\\.1/ also matches 192.168.1.10-19 and .100-199; anchor it (/^192\\.168\\.1\\.1 /) to select one client.`
         : `sed printed exactly the ${fromIp} lines of ${ip}.`,
+    summaryZh: !holds
+      ? `对于来自 ${ip} 的 ${fromIp} 个请求，sed 输出了 ${printed.length} 行。`
+      : strangers.length
+        ? `sed -n '/…/p' 恰好输出了 ${ip} 的 ${fromIp} 行；但它匹配的是文本而不是地址：针对 ${prefixIp}（一个没有发送任何请求的主机）的模式，打印出了 ${strangers.join(' 和 ')} 的日志行。和资料中一样，/192\\.168\\.1\\.1/ 也会匹配 192.168.1.10-19 和 .100-199；要只选出一个客户端，需要加锚点（/^192\\.168\\.1\\.1 /）。`
+        : `sed 恰好输出了 ${ip} 的 ${fromIp} 行。`,
     observed,
     evidence: [exact.evidence, prefix.evidence],
   };
@@ -165,14 +170,14 @@ export default defineLab({
       ...judgeWc(sent, wcL, wcW),
       ...judgeTail(sent, tail, follow, followed),
       judgeSedFilter(sent, ip('alice'), sedExact, sedPrefix, prefixIp),
-      verdict('linux.sed.in-place-backup', edited.every((t) => t.includes('server_port=8080\n')) && backups[0]!.includes('server_port=80\n') && backups[1]!.includes('server_port=9000\n'), 'sed -i.bak rewrote server_port to 8080 in both .conf files and left the originals in web.conf.bak and api.conf.bak.', 'The files or their backups were not as expected.', { edited, backups }, sedI),
-      verdict('linux.sed.strip-quotes', sedQ.output === 'id,server,port\n1,web,8080\n2,api, v2,9000', `Every double quote was removed. Note the third line: "api, v2" had held a comma inside a field, which now reads as a separator.`, `sed printed ${JSON.stringify(sedQ.output)}.`, { printed: sedQ.output }, sedQ),
-      verdict('linux.awk.first-field', ips.join(' ') === sent.map((s) => s.ip).join(' '), `awk printed the client address of each of the ${sent.length} lines, in the order the lab sent them.`, 'The first fields were not the senders in order.', { printed: ips.length, matchesSenders: ips.join(' ') === sent.map((s) => s.ip).join(' ') }, awk1),
-      verdict('linux.awk.sum', awkSum.output === '5050', 'awk summed 1..100 to 5050.', `awk printed ${awkSum.output}.`, { printed: awkSum.output, expected: '5050' }, awkSum),
-      verdict('linux.awk.pattern', postLines.length === 1 && requestOf(postLines[0]!) === 'POST /users', 'awk printed the one line matching /POST/: the curl -X POST request.', `awk printed ${postLines.length} lines.`, { printed: postLines }, awkPost),
-      verdict('linux.curl.get', get.exitCode === 0 && get.output === 'b1\n', 'curl printed the body the backend sent (b1).', `curl printed ${JSON.stringify(get.output)}.`, { printed: get.output }, get),
-      verdict('linux.curl.download', download.exitCode === 0 && download.output.includes('file.zip') && download.output.endsWith('b1\n'), 'curl -O saved the body as file.zip, the last part of the URL.', 'curl -O did not save file.zip.', { output: download.output }, download),
-      verdict('linux.curl.post', post.exitCode === 0 && logged.some((l) => requestOf(l) === 'POST /users'), 'nginx logged "POST /users" for curl -X POST.', 'No POST reached nginx.', { loggedPost: logged.filter((l) => requestOf(l) === 'POST /users') }, post),
+      verdict('linux.sed.in-place-backup', edited.every((t) => t.includes('server_port=8080\n')) && backups[0]!.includes('server_port=80\n') && backups[1]!.includes('server_port=9000\n'), { en: 'sed -i.bak rewrote server_port to 8080 in both .conf files and left the originals in web.conf.bak and api.conf.bak.', zh: 'sed -i.bak 把两个 .conf 文件中的 server_port 都改成了 8080，并把原文件保留为 web.conf.bak 和 api.conf.bak。' }, { en: 'The files or their backups were not as expected.', zh: '文件或其备份与预期不符。' }, { edited, backups }, sedI),
+      verdict('linux.sed.strip-quotes', sedQ.output === 'id,server,port\n1,web,8080\n2,api, v2,9000', { en: `Every double quote was removed. Note the third line: "api, v2" had held a comma inside a field, which now reads as a separator.`, zh: `所有双引号都被删除了。注意第三行："api, v2" 原本是字段内部带逗号的值，去掉引号后这个逗号就会被当成分隔符。` }, { en: `sed printed ${JSON.stringify(sedQ.output)}.`, zh: `sed 输出的是 ${JSON.stringify(sedQ.output)}。` }, { printed: sedQ.output }, sedQ),
+      verdict('linux.awk.first-field', ips.join(' ') === sent.map((s) => s.ip).join(' '), { en: `awk printed the client address of each of the ${sent.length} lines, in the order the lab sent them.`, zh: `awk 输出了全部 ${sent.length} 行各自的客户端地址，顺序与实验发送请求的顺序一致。` }, { en: 'The first fields were not the senders in order.', zh: '第一个字段并不是按顺序排列的各请求发送方。' }, { printed: ips.length, matchesSenders: ips.join(' ') === sent.map((s) => s.ip).join(' ') }, awk1),
+      verdict('linux.awk.sum', awkSum.output === '5050', { en: 'awk summed 1..100 to 5050.', zh: 'awk 对 1..100 求和，得到 5050。' }, { en: `awk printed ${awkSum.output}.`, zh: `awk 输出的是 ${awkSum.output}。` }, { printed: awkSum.output, expected: '5050' }, awkSum),
+      verdict('linux.awk.pattern', postLines.length === 1 && requestOf(postLines[0]!) === 'POST /users', { en: 'awk printed the one line matching /POST/: the curl -X POST request.', zh: 'awk 输出了匹配 /POST/ 的唯一一行：即 curl -X POST 发出的请求。' }, { en: `awk printed ${postLines.length} lines.`, zh: `awk 输出了 ${postLines.length} 行。` }, { printed: postLines }, awkPost),
+      verdict('linux.curl.get', get.exitCode === 0 && get.output === 'b1\n', { en: 'curl printed the body the backend sent (b1).', zh: 'curl 输出了后端返回的响应体（b1）。' }, { en: `curl printed ${JSON.stringify(get.output)}.`, zh: `curl 输出的是 ${JSON.stringify(get.output)}。` }, { printed: get.output }, get),
+      verdict('linux.curl.download', download.exitCode === 0 && download.output.includes('file.zip') && download.output.endsWith('b1\n'), { en: 'curl -O saved the body as file.zip, the last part of the URL.', zh: 'curl -O 把响应体保存为 file.zip，即 URL 的最后一段。' }, { en: 'curl -O did not save file.zip.', zh: 'curl -O 没有保存出 file.zip。' }, { output: download.output }, download),
+      verdict('linux.curl.post', post.exitCode === 0 && logged.some((l) => requestOf(l) === 'POST /users'), { en: 'nginx logged "POST /users" for curl -X POST.', zh: 'nginx 为 curl -X POST 记录了 "POST /users"。' }, { en: 'No POST reached nginx.', zh: '没有 POST 请求到达 nginx。' }, { loggedPost: logged.filter((l) => requestOf(l) === 'POST /users') }, post),
     ];
   },
 });

@@ -49,6 +49,9 @@ export function judgePageSize(pageSize: number, fileBytes: number, pageNumbersMa
     summary: !holds
       ? `The file is not a sequence of ${pageSize}-byte pages: ${JSON.stringify(observed)}.`
       : `Each tree node is one ${pageSize / 1024} KiB page: the server says innodb_page_size=${pageSize}, and the ${fileBytes}-byte .ibd file is ${fileBytes / pageSize} pages, each carrying its own number at its offset. ${pageSize === fsBlock ? '' : `That is not the disk's page: the file system under it uses ${fsBlock}-byte blocks, so one node spans ${pageSize / fsBlock} of them.`}`,
+    summaryZh: !holds
+      ? `该文件并不是由 ${pageSize} 字节的页依次组成的：${JSON.stringify(observed)}。`
+      : `每个树节点就是一个 ${pageSize / 1024} KiB 的页：服务器报告 innodb_page_size=${pageSize}，${fileBytes} 字节的 .ibd 文件正好是 ${fileBytes / pageSize} 个页，每页在其偏移处都记着自己的页号。${pageSize === fsBlock ? '' : `但这并不是磁盘的页：底层文件系统使用 ${fsBlock} 字节的块，所以一个节点横跨 ${pageSize / fsBlock} 个块。`}`,
     observed,
     evidence: [],
   };
@@ -66,6 +69,9 @@ export function judgeHeight(growth: Growth[]): ClaimResult {
     summary: holds
       ? `The clustered index was ${growth.map((g) => `${g.height} level${g.height > 1 ? 's' : ''} at ${g.rows} rows`).join(', ')}: with ~${last.recordsPerLeaf} rows per leaf and ~${last.recordsPerInternal} pointers per internal page, 2 levels hold ~${capacity2.toLocaleString('en')} rows and 3 levels ~${(capacity2 * last.recordsPerInternal).toLocaleString('en')}.`
       : `Heights ${heights.join(', ')} for ${growth.map((g) => g.rows).join(', ')} rows.`,
+    summaryZh: holds
+      ? `聚簇索引的高度：${growth.map((g) => `${g.rows} 行时 ${g.height} 层`).join('，')}；每个叶子页约 ${last.recordsPerLeaf} 行、每个内部页约 ${last.recordsPerInternal} 个指针，因此 2 层大约能容纳 ${capacity2.toLocaleString('en')} 行，3 层大约 ${(capacity2 * last.recordsPerInternal).toLocaleString('en')} 行。`
+      : `行数为 ${growth.map((g) => g.rows).join(', ')} 时，树高分别为 ${heights.join(', ')}。`,
     observed,
     evidence: [{ kind: 'table', title: 'The clustered index as rows grow (innochecksum)', columns: ['rows', 'height', 'leaf pages', 'internal pages', 'records per leaf', 'records per internal page'], rows: growth.map((g) => [g.rows, g.height, g.leafPages, g.internalPages, g.recordsPerLeaf, g.recordsPerInternal]) }],
   };
@@ -83,6 +89,9 @@ export function judgeInternalKeys(root: IndexPage, pageSize: number): ClaimResul
     summary: holds
       ? `The root (page ${root.pageNo}, level ${root.level}) held ${pointers.length} node-pointer records only, each an id and a child page number (${observed.typicalRecordBytes} bytes with its header): no row data, which is why one ${pageSize / 1024} KiB page points to so many children.`
       : `The root page holds other records: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `根页（第 ${root.pageNo} 页，层级 ${root.level}）只存放了 ${pointers.length} 条节点指针记录，每条就是一个 id 加一个子页号（连同记录头共 ${observed.typicalRecordBytes} 字节）：没有行数据，所以一个 ${pageSize / 1024} KiB 的页能指向这么多子节点。`
+      : `根页中还存放着其他记录：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'table', title: `Node pointers in the root page ${root.pageNo}`, columns: ['key (id)', 'child page'], rows: pointers.slice(0, 12).map((r) => [r.key, r.child ?? '']) }],
   };
@@ -103,6 +112,9 @@ export function judgeLeafData(sample: LeafSample, expected: { k: number; seconda
     summary: holds
       ? `A leaf of the clustered index held the whole row (id ${sample.clustered.id}, transaction id ${sample.clustered.trxId}, k=${sample.clustered.k}, pad "${sample.clustered.padStart}…"), as stated; a leaf of the secondary index on k held k=${sample.secondary.k} and the primary key ${sample.secondary.primaryKey}, not a pointer to where the row lies: InnoDB finds the row by a second descent of the clustered index.`
       : `The leaf records did not hold what was expected: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `聚簇索引的叶子页存放着完整的行（id ${sample.clustered.id}，事务 id ${sample.clustered.trxId}，k=${sample.clustered.k}，pad "${sample.clustered.padStart}…"），与资料所说一致；而 k 上二级索引的叶子页存放的是 k=${sample.secondary.k} 和主键 ${sample.secondary.primaryKey}，并不是指向行所在位置的指针：InnoDB 要再沿聚簇索引下降一次（回表）才能找到这一行。`
+      : `叶子记录中的内容与预期不符：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'table', title: 'One leaf record of each index, decoded from the page', columns: ['index', 'fields'], rows: [['PRIMARY (clustered)', `id=${sample.clustered.id}, DB_TRX_ID=${sample.clustered.trxId}, k=${sample.clustered.k}, pad=${sample.clustered.padStart}…`], ['k (secondary)', `k=${sample.secondary.k}, id=${sample.secondary.primaryKey}`]] }],
   };
@@ -140,6 +152,9 @@ export function judgeLeafLinks(pages: Map<number, IndexPage>): ClaimResult {
     summary: holds
       ? `Following each leaf's next-page field from page ${first!.pageNo} visited all ${leaves.length} leaves in key order, and each page's previous-page field pointed back: a doubly linked list.`
       : `The leaf chain is not a complete ordered doubly linked list: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `从第 ${first!.pageNo} 页开始，沿每个叶子页的 next 页字段前进，按键的顺序访问到了全部 ${leaves.length} 个叶子页，而且每个页的 previous 页字段都指回前一页：这是一个双向链表。`
+      : `叶子链并不是一个完整、有序的双向链表：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'choices', title: 'The first leaves in chain order (page: first key … last key)', choices: observed.firstKeys }],
   };
@@ -159,6 +174,10 @@ export function judgeLookupPath(height: number, point: number, range: { pages: n
       pointHolds && rangeHolds
         ? `A point lookup by primary key asked the buffer pool for ${point} pages, the tree's height being ${height}; a range of ${range.rows} rows, spanning ${leavesSpanned} leaves, asked for ${range.pages}: one descent, then along the leaf chain, not the ${(range.rows * height).toLocaleString('en')} that a descent per row would take.`
         : `Page reads: ${JSON.stringify(observed)}.`,
+    summaryZh:
+      pointHolds && rangeHolds
+        ? `按主键的点查向 buffer pool 请求了 ${point} 个页，而树高为 ${height}；一个 ${range.rows} 行、横跨 ${leavesSpanned} 个叶子页的范围查询请求了 ${range.pages} 个页：只从根下降一次，然后沿叶子链表前进，而不是每行都下降一次所需的 ${(range.rows * height).toLocaleString('en')} 个页。`
+        : `页读取情况：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'bars', title: 'Buffer pool page requests per query (Innodb_buffer_pool_read_requests)', bars: [{ label: 'point lookup', value: point }, { label: `range, ${range.rows} rows`, value: range.pages }, { label: 'tree height', value: height }] }],
   };

@@ -60,6 +60,9 @@ export function judgeRange(withIndex: QueryRun, without: QueryRun, matching: num
     summary: holds
       ? `The range on age used the index (type range) and read ${withIndex.rowsRead} rows for ${matching} matches, walking the leaves from the first match; with the index ignored the same query read ${without.rowsRead}.`
       : `The range query read ${withIndex.rowsRead} rows (${withIndex.explain.type}) for ${matching} matches.`,
+    summaryZh: holds
+      ? `age 上的范围查询用上了索引（type range），从第一条匹配记录开始沿叶子页前进，为 ${matching} 条匹配记录读取了 ${withIndex.rowsRead} 行；忽略该索引时，同一查询读取了 ${without.rowsRead} 行。`
+      : `范围查询为 ${matching} 条匹配记录读取了 ${withIndex.rowsRead} 行（${withIndex.explain.type}）。`,
     observed: { matching, withIndex, withoutIndex: without },
     evidence: [table('A range with and without the index', [withIndex, without]), reads([withIndex, without])],
   };
@@ -76,6 +79,11 @@ export function judgeLeftmost(leading: QueryRun, both: QueryRun, secondOnly: Que
       : skip
         ? 'This server used the index for the second column alone with a skip scan.'
         : `Index use: ${[leading, both, secondOnly].map((r) => `${r.explain.key}/${r.explain.type}`).join(', ')}.`,
+    summaryZh: holds
+      ? `联合索引 (last, first) 能用于 last = …（读取 ${leading.rowsRead} 行）和 last = … AND first = …（读取 ${both.rowsRead} 行），但不能用于单独的 first = …，后者做了全表扫描（读取 ${secondOnly.rowsRead} 行）。`
+      : skip
+        ? '这个服务器通过 skip scan，仅凭第二列也用上了该索引。'
+        : `索引使用情况：${[leading, both, secondOnly].map((r) => `${r.explain.key}/${r.explain.type}`).join(', ')}。`,
     observed: { leading, both, secondOnly },
     evidence: [table('Columns of the composite index name(last, first)', [leading, both, secondOnly]), reads([leading, both, secondOnly])],
   };
@@ -89,6 +97,9 @@ export function judgePrefix(prefix: QueryRun, suffix: QueryRun): ClaimResult {
     summary: holds
       ? `LIKE 'name12%' became a range on the index (${prefix.rowsRead} rows read); LIKE '%me12' could not use it and read all ${suffix.rowsRead} rows.`
       : `LIKE 'x%': ${prefix.explain.key}/${prefix.explain.type}; LIKE '%x': ${suffix.explain.key}/${suffix.explain.type}.`,
+    summaryZh: holds
+      ? `LIKE 'name12%' 变成了索引上的范围扫描（读取 ${prefix.rowsRead} 行）；LIKE '%me12' 用不上索引，读取了全部 ${suffix.rowsRead} 行。`
+      : `LIKE 'x%'：${prefix.explain.key}/${prefix.explain.type}；LIKE '%x'：${suffix.explain.key}/${suffix.explain.type}。`,
     observed: { prefix, suffix },
     evidence: [table('A prefix and a suffix pattern', [prefix, suffix]), reads([prefix, suffix])],
   };
@@ -102,6 +113,9 @@ export function judgeOrdered(indexed: QueryRun, unindexed: QueryRun): ClaimResul
     summary: holds
       ? `ORDER BY last, first LIMIT 10 read ${indexed.rowsRead} rows in index order with no sort; ORDER BY city LIMIT 10 had to read ${unindexed.rowsRead} rows and sort them (Using filesort).`
       : `Ordering: ${indexed.explain.extra} / ${unindexed.explain.extra}.`,
+    summaryZh: holds
+      ? `ORDER BY last, first LIMIT 10 按索引顺序读取了 ${indexed.rowsRead} 行，无需排序；ORDER BY city LIMIT 10 则必须读取 ${unindexed.rowsRead} 行再排序（Using filesort）。`
+      : `排序情况：${indexed.explain.extra} / ${unindexed.explain.extra}。`,
     observed: { indexed, unindexed },
     evidence: [table('ORDER BY an indexed and an unindexed column', [indexed, unindexed]), reads([indexed, unindexed])],
   };

@@ -40,6 +40,7 @@ export function judgeRoundRobin(sequence: string[]): ClaimResult {
     id: 'nginx.lb.round-robin',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? `${sequence.length} requests went ${cycle.join(' → ')} and round again, ${sequence.length / B.length} each.` : `The order was not a rotation: ${sequence.join(' ')}.`,
+    summaryZh: holds ? `${sequence.length} 个请求按 ${cycle.join(' → ')} 的顺序循环分配，每个后端 ${sequence.length / B.length} 个。` : `分配顺序并不是轮转：${sequence.join(' ')}。`,
     observed,
     evidence: [{ kind: 'choices', title: 'Backend chosen for each request, in order', choices: sequence }, bars('Requests per backend', sequence, B)],
   };
@@ -58,6 +59,9 @@ export function judgeWeighted(sequence: string[], weights: Record<string, number
     summary: proportional
       ? `With weights ${Object.entries(weights).map(([b, w]) => `${b}=${w}`).join(', ')} every ${total} requests went ${cycle.join(' ')}: exactly in proportion, and interleaved (nginx's smooth weighted round robin), not ${Object.entries(weights).map(([b, w]) => `${w}×${b}`).join(' then ')}.`
       : `The shares did not follow the weights: ${JSON.stringify(counts)} per ${cycle.length}.`,
+    summaryZh: proportional
+      ? `权重为 ${Object.entries(weights).map(([b, w]) => `${b}=${w}`).join(', ')} 时，每 ${total} 个请求的分配顺序都是 ${cycle.join(' ')}：严格按权重比例，而且交错分布（nginx 的平滑加权轮询），而不是依次按 ${Object.entries(weights).map(([b, w]) => `${w}×${b}`).join('、')} 成批发送。`
+      : `分配比例没有遵循权重：每 ${cycle.length} 个请求中为 ${JSON.stringify(counts)}。`,
     observed,
     evidence: [{ kind: 'choices', title: `Order with weights ${JSON.stringify(weights)}`, choices: sequence }, bars('Requests per backend', sequence, Object.keys(weights))],
   };
@@ -88,7 +92,7 @@ export function judgeIpHash(o: IpHashObservation): ClaimResult {
     { kind: 'table', title: 'Client address and the backend that served it (6 requests each)', columns: ['client', 'address', '/24', 'backends seen'], rows: o.clients.map((c) => [c.name, c.address, c.subnet, [...new Set(c.backends)].join(', ')]) },
     { kind: 'table', title: `After stopping ${o.failover.stopped}`, columns: ['client', 'before', 'after'], rows: o.failover.clients.map((c) => [c.name, c.before, [...new Set(c.after)].join(', ')]) },
   ];
-  if (!sticky) return { id: 'nginx.lb.ip-hash', verdict: 'refuted', summary: 'A client was served by more than one backend.', observed, evidence };
+  if (!sticky) return { id: 'nginx.lb.ip-hash', verdict: 'refuted', summary: 'A client was served by more than one backend.', summaryZh: '有客户端先后由不止一个后端提供服务。', observed, evidence };
   return {
     id: 'nginx.lb.ip-hash',
     verdict: subnetShares && distinctAcrossSubnets > 1 ? 'nuanced' : 'confirmed',
@@ -96,6 +100,10 @@ export function judgeIpHash(o: IpHashObservation): ClaimResult {
       subnetShares && distinctAcrossSubnets > 1
         ? `Every client kept its backend, but the hash is of the first three octets only: the two clients of each /24 always shared a backend, while ${distinctAcrossSubnets} backends served the eight /24s. When ${o.failover.stopped} stopped, its clients moved ${movedAway ? 'together to one other backend and stayed there' : 'elsewhere'}.`
         : `Every client kept its backend; clients within one /24 ${subnetShares ? 'shared' : 'did not always share'} one.`,
+    summaryZh:
+      subnetShares && distinctAcrossSubnets > 1
+        ? `每个客户端始终由同一个后端服务，但哈希只取地址的前三个字节：每个 /24 内的两个客户端总是共用一个后端，八个 /24 网段共由 ${distinctAcrossSubnets} 个后端服务。停掉 ${o.failover.stopped} 后，它的客户端${movedAway ? '一起转到了另一个后端，并一直留在那里' : '转到了别的后端'}。`
+        : `每个客户端始终由同一个后端服务；同一 /24 内的客户端${subnetShares ? '共用' : '并不总是共用'}同一个后端。`,
     observed,
     evidence,
   };
@@ -111,6 +119,9 @@ export function judgeLeastConn(leastConn: string[], roundRobin: string[], fast: 
     summary: holds
       ? `With requests held open by two slow backends, least_conn sent ${Math.round(observed.fastShareLeastConn * 100)}% to the fast one (whose connections finish at once), where round robin sent ${Math.round(observed.fastShareRoundRobin * 100)}%.`
       : `least_conn did not favour the backend with fewer active connections: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `两个慢后端一直占着请求不放时，least_conn 把 ${Math.round(observed.fastShareLeastConn * 100)}% 的请求发给了快后端（它的连接会立即结束），而轮询只发给它 ${Math.round(observed.fastShareRoundRobin * 100)}%。`
+      : `least_conn 并没有偏向活动连接更少的后端：${JSON.stringify(observed)}。`,
     observed,
     evidence: [bars('least_conn: requests per backend (b1 fast, b2 and b3 slow)', leastConn, B), bars('round robin, same load', roundRobin, B)],
   };
@@ -129,6 +140,9 @@ export function judgeWeightedLeastConn(sequence: string[], weights: Record<strin
     summary: holds
       ? `Two equally slow backends weighted ${weights[heavy]}:${weights[light]} under least_conn got ${counts[heavy]}:${counts[light]} requests (ratio ${ratio}): nginx compares active connections divided by weight.`
       : `The weights did not shape least_conn: ${JSON.stringify(counts)}.`,
+    summaryZh: holds
+      ? `在 least_conn 下，两个同样慢、权重为 ${weights[heavy]}:${weights[light]} 的后端分别收到 ${counts[heavy]}:${counts[light]} 个请求（比例 ${ratio}）：nginx 比较的是活动连接数除以权重。`
+      : `权重没有影响 least_conn 的分配：${JSON.stringify(counts)}。`,
     observed,
     evidence: [bars(`least_conn with weights ${JSON.stringify(weights)}`, sequence, Object.keys(weights))],
   };
@@ -142,6 +156,9 @@ export function judgeLeastTime(test: { ok: boolean; output: string }, version: s
     summary: test.ok
       ? 'This nginx accepted least_time.'
       : `least_time exists only in the commercial NGINX Plus; ${version} rejects it ("${observed.nginxT}"), so the claim cannot be observed here.`,
+    summaryZh: test.ok
+      ? '这个 nginx 接受了 least_time。'
+      : `least_time 只存在于商业版 NGINX Plus 中；${version} 不接受它（"${observed.nginxT}"），因此这一说法无法在这里观察验证。`,
     observed,
     evidence: [{ kind: 'command', title: 'nginx -t of an upstream with least_time header', command: 'nginx -t', output: test.output }],
   };
@@ -174,6 +191,9 @@ export function judgeUrlHash(o: UrlHashObservation): ClaimResult {
     summary: same
       ? `All ${o.first.length} URLs went to the same backend the second time. Removing ${o.removed} moved ${pct(observed.plainMoved)} of the URLs with plain \`hash\`, though only ${pct(observed.plainOwnedByRemoved)} had been on it; with \`hash … consistent\` it moved ${pct(observed.consistentMoved)} (${pct(observed.consistentOwnedByRemoved)} had been on it).`
       : 'Some URLs changed backend between two identical passes.',
+    summaryZh: same
+      ? `全部 ${o.first.length} 个 URL 第二次请求时都落到了同一个后端。移除 ${o.removed} 后，普通 \`hash\` 下有 ${pct(observed.plainMoved)} 的 URL 换了后端，而原本只有 ${pct(observed.plainOwnedByRemoved)} 在它上面；使用 \`hash … consistent\` 时换了后端的是 ${pct(observed.consistentMoved)}（原本有 ${pct(observed.consistentOwnedByRemoved)} 在它上面）。`
+      : '两轮完全相同的请求之间，有些 URL 换了后端。',
     observed,
     evidence: [
       bars('URLs per backend, hash $request_uri', o.first, [...B, 'b4']),
@@ -201,6 +221,9 @@ export function judgeRandom(random: string[], two: string[], slow: string): Clai
     summary: uniform
       ? `${random.length} requests spread ${counts.join('/')} over three backends (chi-square ${chi2}, consistent with uniform). \`random two least_conn\` picks two at random and takes the less busy: the slow backend got ${Math.round(slowShareTwo * 100)}%.`
       : `The spread ${counts.join('/')} is not uniform (chi-square ${chi2}).`,
+    summaryZh: uniform
+      ? `${random.length} 个请求在三个后端上的分布为 ${counts.join('/')}（卡方值 ${chi2}，符合均匀分布）。\`random two least_conn\` 随机挑出两个后端，再选其中较空闲的一个：慢后端分到了 ${Math.round(slowShareTwo * 100)}%。`
+      : `分布 ${counts.join('/')} 不均匀（卡方值 ${chi2}）。`,
     observed,
     evidence: [bars('random: requests per backend', random, B), bars(`random two least_conn, ${slow} slow`, two, B)],
   };

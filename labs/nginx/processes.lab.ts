@@ -64,6 +64,9 @@ export function judgeMasterWorkers(ps: Proc[], owners: number[]): ClaimResult {
     summary: holds
       ? `One master (pid ${m!.pid}, ${m!.user}) and ${ws.length} workers (${ws[0]!.user}) whose parent it is; of the ${owners.length} client connections in flight, the workers owned every one and the master none.`
       : `The process tree or the connection owners differ: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `一个 master（pid ${m!.pid}，用户 ${m!.user}）和 ${ws.length} 个以它为父进程的 worker（用户 ${ws[0]!.user}）；正在处理的 ${owners.length} 个客户端连接全部归 worker 所有，master 一个也没有。`
+      : `进程树或连接的归属与预期不同：${JSON.stringify(observed)}。`,
     observed,
     evidence: [psTable('nginx processes', ps)],
   };
@@ -78,6 +81,9 @@ export function judgeWorkerCount(auto: Proc[], cpus: number, three: Proc[]): Cla
     summary: holds
       ? `worker_processes auto started ${cpus} workers on this ${cpus}-CPU machine; worker_processes 3 started 3.`
       : `Workers: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `在这台 ${cpus} 核 CPU 的机器上，worker_processes auto 启动了 ${cpus} 个 worker；worker_processes 3 启动了 3 个。`
+      : `worker 数量：${JSON.stringify(observed)}。`,
     observed,
     evidence: [psTable('worker_processes auto', auto), psTable('worker_processes 3', three)],
   };
@@ -98,13 +104,16 @@ export function judgeWorkerCrash(before: Proc[], after: Proc[], killed: number, 
   };
   const survived = observed.masterAfter === observed.masterBefore && replacement.length >= 1 && !observed.workersAfter.includes(killed);
   const evidence: Evidence[] = [psTable('Before the kill', before), psTable('After the kill', after), { kind: 'bars', title: 'Requests in flight during the kill, by outcome', bars: Object.entries(statuses.reduce<Record<string, number>>((m, s) => ((m[s] = (m[s] ?? 0) + 1), m), {})).map(([label, value]) => ({ label: label === '200' ? '200 OK' : `failed (${label})`, value })) }, { kind: 'command', title: 'nginx error log', command: 'tail /var/log/nginx/error.log', output: errorLog }];
-  if (!survived) return { id: 'nginx.process.worker-crash', verdict: 'refuted', summary: `The master or the other workers did not carry on: ${JSON.stringify(observed)}.`, observed, evidence };
+  if (!survived) return { id: 'nginx.process.worker-crash', verdict: 'refuted', summary: `The master or the other workers did not carry on: ${JSON.stringify(observed)}.`, summaryZh: `master 或其余 worker 没有继续正常工作：${JSON.stringify(observed)}。`, observed, evidence };
   return {
     id: 'nginx.process.worker-crash',
     verdict: failed.length ? 'nuanced' : 'confirmed',
     summary: failed.length
       ? `After SIGKILL of worker ${killed} the master (pid ${observed.masterAfter}) started worker ${replacement[0]!.pid} and the other workers went on serving; but the ${failed.length === 1 ? 'request' : `${failed.length} requests`} the dead worker held failed (${statuses.length - failed.length} of ${statuses.length} succeeded): independent processes, not invisible crashes.`
       : `After SIGKILL of worker ${killed} the master started worker ${replacement[0]!.pid}, and all ${statuses.length} requests succeeded.`,
+    summaryZh: failed.length
+      ? `worker ${killed} 被 SIGKILL 后，master（pid ${observed.masterAfter}）启动了新的 worker ${replacement[0]!.pid}，其余 worker 照常提供服务；但被杀掉的 worker 手上的${failed.length === 1 ? '那个请求' : ` ${failed.length} 个请求`}失败了（${statuses.length} 个中成功 ${statuses.length - failed.length} 个）：各进程相互独立，但崩溃并不是对客户端毫无影响。`
+      : `worker ${killed} 被 SIGKILL 后，master 启动了新的 worker ${replacement[0]!.pid}，全部 ${statuses.length} 个请求都成功了。`,
     observed,
     evidence,
   };
@@ -121,6 +130,9 @@ export function judgeReload(statuses: string[], during: Proc[], after: Proc[]): 
     summary: holds
       ? `A reload under load lost none of ${statuses.length} requests: the old workers (${observed.oldWorkersShuttingDown.join(', ')}) showed "is shutting down" while they finished their slow requests, then exited.`
       : `The reload: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `在负载下 reload，${statuses.length} 个请求一个也没有丢失：旧 worker（${observed.oldWorkersShuttingDown.join(', ')}）在处理完手上的慢请求期间显示为 "is shutting down"，随后退出。`
+      : `reload 的情况：${JSON.stringify(observed)}。`,
     observed,
     evidence: [psTable('During the reload', during), psTable('After it', after)],
   };
@@ -138,6 +150,11 @@ export function judgeCacheManager(without: Proc[], withCache: Proc[]): ClaimResu
         ? 'A cache manager process runs.'
         : 'There is a cache manager process only when a cache is configured: none without proxy_cache_path, one (beside a short-lived cache loader) with it.'
       : `No cache manager appeared: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? observed.cacheManagerWithoutCache
+        ? '有一个 cache manager 进程在运行。'
+        : '只有配置了缓存才会有 cache manager 进程：没有 proxy_cache_path 时一个也没有，配置之后出现一个（旁边还有一个短暂存在的 cache loader）。'
+      : `没有出现 cache manager：${JSON.stringify(observed)}。`,
     observed,
     evidence: [psTable('Without proxy_cache_path', without), psTable('With proxy_cache_path', withCache)],
   };
@@ -160,6 +177,9 @@ export function judgeSingleThread(o: EventObservation): ClaimResult {
     summary: holds
       ? `One worker (pid ${o.worker}) held ${o.connections} open connections with ${o.threads} thread and ${o.fds} file descriptors, one of them an epoll instance watching ${o.epollWatched} descriptors.`
       : `The worker did not hold many connections on one thread: ${JSON.stringify(o)}.`,
+    summaryZh: holds
+      ? `一个 worker（pid ${o.worker}）以 ${o.threads} 个线程、${o.fds} 个文件描述符维持着 ${o.connections} 个打开的连接，其中一个描述符是 epoll 实例，监视着 ${o.epollWatched} 个描述符。`
+      : `该 worker 并没有在单个线程上维持大量连接：${JSON.stringify(o)}。`,
     observed: { ...o },
     evidence: [{ kind: 'table', title: 'The worker under 2000 idle connections (/proc)', columns: ['measure', 'value'], rows: Object.entries(o) }],
   };
@@ -173,6 +193,10 @@ export function judgeEpoll(o: EventObservation): ClaimResult {
       o.eventpollFds >= 1
         ? `On Linux the worker waits on epoll (an anon_inode:[eventpoll] descriptor watching ${o.epollWatched} descriptors); kqueue on BSD and select elsewhere cannot be observed on this Linux machine.`
         : 'The worker had no epoll descriptor.',
+    summaryZh:
+      o.eventpollFds >= 1
+        ? `在 Linux 上，worker 在 epoll 上等待事件（一个 anon_inode:[eventpoll] 描述符，监视着 ${o.epollWatched} 个描述符）；BSD 上的 kqueue 以及其他平台上的 select 无法在这台 Linux 机器上观察到。`
+        : 'worker 没有 epoll 描述符。',
     observed: { eventpollDescriptors: o.eventpollFds, watched: o.epollWatched },
     evidence: [],
   };

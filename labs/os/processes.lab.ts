@@ -44,6 +44,9 @@ export function judgeZombie(rows: PsRow[], status: string, parentPid: number): C
     summary: holds
       ? `The exited child (pid ${zombie!.pid}) stayed in the process table in state ${zombie!.stat} (${observed.statusState}) under its parent ${parentPid}, which never called wait(); /proc shows it with no resident memory at all.`
       : `No zombie as described: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `已退出的子进程（pid ${zombie!.pid}）仍留在进程表中，状态为 ${zombie!.stat}（${observed.statusState}），挂在从未调用 wait() 的父进程 ${parentPid} 名下；/proc 显示它完全没有常驻内存。`
+      : `没有观察到所述的僵尸进程：${JSON.stringify(observed)}。`,
     observed,
     evidence: [psTable('Processes while the parent has not waited', rows), { kind: 'command', title: `/proc/${zombie?.pid}/status`, command: `cat /proc/${zombie?.pid}/status`, output: status }],
   };
@@ -58,6 +61,9 @@ export function judgeOrphan(parentBefore: number, after: PsRow | undefined, init
     summary: holds
       ? `When its parent (pid ${parentBefore}) exited, the child kept running and its parent became PID 1 (${init}); when it exited in turn, PID 1 reaped it: no zombie was left.`
       : `The orphan: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `父进程（pid ${parentBefore}）退出后，子进程继续运行，它的父进程变成了 PID 1（${init}）；之后子进程退出时由 PID 1 回收，没有留下僵尸进程。`
+      : `孤儿进程的观察结果：${JSON.stringify(observed)}。`,
     observed,
     evidence: [],
   };
@@ -127,6 +133,7 @@ except OSError as e:
         id: 'os.ipc.pipe-half-duplex',
         verdict: pipe.includes('read end gave: one way') && /Bad file descriptor 9/.test(pipe) ? 'confirmed' : 'refuted',
         summary: /Bad file descriptor/.test(pipe) ? 'Bytes written to the write end came out of the read end; writing into the read end failed with EBADF: a pipe carries one direction only.' : `The pipe: ${pipe}`,
+        summaryZh: /Bad file descriptor/.test(pipe) ? '写入写端的字节从读端读了出来；向读端写入则失败，返回 EBADF：管道只能单向传输。' : `管道的输出：${pipe}`,
         observed: { output: pipe.split('\n') },
         evidence: [{ kind: 'command', title: 'os.pipe() in Python', command: 'python3 -c "…os.pipe()…"', output: pipe }],
       },
@@ -134,6 +141,7 @@ except OSError as e:
         id: 'os.ipc.named-pipe',
         verdict: fifo === 'from an unrelated process' ? 'confirmed' : 'refuted',
         summary: fifo === 'from an unrelated process' ? 'A reader and a writer started separately, sharing nothing but the path /tmp/fifo, passed a line through it.' : `The FIFO delivered: ${fifo}`,
+        summaryZh: fifo === 'from an unrelated process' ? '分别启动的读进程和写进程，除了路径 /tmp/fifo 之外没有任何共享，却通过它传递了一行文本。' : `FIFO 传递的内容：${fifo}`,
         observed: { received: fifo },
         evidence: [],
       },
@@ -141,6 +149,7 @@ except OSError as e:
         id: 'os.memory.stack-limit',
         verdict: Number.isFinite(stackKb) && stackKb >= 1024 && stackKb <= 65536 ? 'confirmed' : 'nuanced',
         summary: Number.isFinite(stackKb) ? `The main thread's stack limit here is ${stackKb} KiB (${stackKb / 1024} MiB, ulimit -s): a few MB.` : `The stack limit is ${stack}: set by ulimit, not fixed.`,
+        summaryZh: Number.isFinite(stackKb) ? `这里主线程的栈大小限制为 ${stackKb} KiB（${stackKb / 1024} MiB，ulimit -s）：只有几 MB。` : `栈大小限制为 ${stack}：由 ulimit 设定，并非固定不变。`,
         observed: { ulimitS: stack },
         evidence: [],
       },

@@ -155,13 +155,14 @@ export function judgeProcessIsolation(o: ThreadsObservation): ClaimResult {
   const evidence: Evidence[] = [
     { kind: 'table', title: 'A variable at one virtual address, written after fork', columns: ['', 'parent', 'child'], rows: [['address of the variable', p.address, p.sameVirtualAddress ? p.address : 'another'], ['value read', p.markerInParent, p.markerInChild], [`${p.childFile} (opened by the child as fd ${p.childFd})`, p.childFileInParent ? 'open' : 'not open', 'open'], ['ended', p.parentAfter, p.childEndedBySignal === null ? `exit ${p.childExitCode}` : `signal ${p.childEndedBySignal}`]] },
   ];
-  if (p.childEndedBySignal !== SIGSEGV) return { id: 'os.process.isolation', verdict: 'unverifiable', summary: `The child did not crash as meant (it ended ${p.childEndedBySignal === null ? `with exit code ${p.childExitCode}` : `by signal ${p.childEndedBySignal}`}), so a crash's reach could not be seen.`, observed, evidence };
+  if (p.childEndedBySignal !== SIGSEGV) return { id: 'os.process.isolation', verdict: 'unverifiable', summary: `The child did not crash as meant (it ended ${p.childEndedBySignal === null ? `with exit code ${p.childExitCode}` : `by signal ${p.childEndedBySignal}`}), so a crash's reach could not be seen.`, summaryZh: `子进程没有按预期崩溃（它${p.childEndedBySignal === null ? `以退出码 ${p.childExitCode} 结束` : `被信号 ${p.childEndedBySignal} 终止`}），因此无法观察一次崩溃会波及到哪里。`, observed, evidence };
   if (p.markerInParent !== 1 || p.childFileInParent)
-    return { id: 'os.process.isolation', verdict: 'refuted', summary: `The forked child's changes reached the parent: it read ${p.markerInParent} after the child wrote ${p.markerInChild}${p.childFileInParent ? `, and the file the child opened (${p.childFile}) was open in it` : ''}.`, observed, evidence };
+    return { id: 'os.process.isolation', verdict: 'refuted', summary: `The forked child's changes reached the parent: it read ${p.markerInParent} after the child wrote ${p.markerInChild}${p.childFileInParent ? `, and the file the child opened (${p.childFile}) was open in it` : ''}.`, summaryZh: `fork 出的子进程所做的修改影响到了父进程：子进程写入 ${p.markerInChild} 之后，父进程读到的是 ${p.markerInParent}${p.childFileInParent ? `，而且子进程打开的文件（${p.childFile}）在父进程中也处于打开状态` : ''}。`, observed, evidence };
   return {
     id: 'os.process.isolation',
     verdict: 'confirmed',
     summary: `After fork the variable ${p.sameVirtualAddress ? `sat at the same virtual address (${p.address}) in both processes` : `sat at ${p.address} in the parent and elsewhere in the child`}, yet the child's write of ${p.markerInChild} left the parent reading ${p.markerInParent}${p.sameVirtualAddress ? ': one address, two address spaces' : ''}. The file the child opened (${p.childFile}, fd ${p.childFd}) was not open in the parent, and the child's null-pointer read killed only the child (signal ${p.childEndedBySignal}, SIGSEGV) while the parent ran on and collected its status.`,
+    summaryZh: `fork 之后，这个变量${p.sameVirtualAddress ? `在两个进程中位于同一个虚拟地址（${p.address}）` : `在父进程中位于 ${p.address}，在子进程中位于别处`}，但子进程写入 ${p.markerInChild} 后，父进程读到的仍是 ${p.markerInParent}${p.sameVirtualAddress ? '：同一个地址，两个地址空间' : ''}。子进程打开的文件（${p.childFile}，fd ${p.childFd}）在父进程中并没有打开；子进程读取空指针只杀死了它自己（信号 ${p.childEndedBySignal}，SIGSEGV），父进程照常运行，并收集了它的退出状态。`,
     observed,
     evidence,
   };
@@ -179,14 +180,16 @@ export function judgeThreadsShared(o: ThreadsObservation): ClaimResult {
     { kind: 'table', title: 'Three threads of one process, each blocked in a system call (/proc/<pid>/task/<tid>/syscall, maps)', columns: ['thread', 'stack pointer', 'in mapping', 'mapping range', 'instruction pointer'], rows: regs.map(([n, r]) => [n, r.sp ?? r.state ?? '?', r.mapping ?? '?', r.range ?? '?', r.pc ?? '?']) },
     { kind: 'table', title: 'What one thread changed, as the main thread sees it', columns: ['the writer thread', 'the main thread sees'], rows: [[`wrote ${t.markerWrittenByThread} to a variable`, t.markerSeenByMain], [`opened fd ${t.fdOpenedByThread}`, t.fdInMainTaskTable ?? 'not open'], [`changed directory from ${t.cwdBefore} to /tmp`, t.cwdOfMainTask], ['its memory map', t.mapsIdentical ? 'the same map' : 'a different map']] },
   ];
-  if (!sps.every(Boolean) || regs.length < 3) return { id: 'os.thread.shared', verdict: 'unverifiable', summary: `A thread was not blocked in a system call when read (${JSON.stringify(t.registers)}), so its registers could not be read.`, observed, evidence };
+  if (!sps.every(Boolean) || regs.length < 3) return { id: 'os.thread.shared', verdict: 'unverifiable', summary: `A thread was not blocked in a system call when read (${JSON.stringify(t.registers)}), so its registers could not be read.`, summaryZh: `读取时有线程没有阻塞在系统调用中（${JSON.stringify(t.registers)}），因此读不到它的寄存器。`, observed, evidence };
   const shares = t.markerSeenByMain === t.markerWrittenByThread && t.fdInMainTaskTable !== null && t.mapsIdentical;
-  if (!shares || !ownStacks || !ownRegisters) return { id: 'os.thread.shared', verdict: 'refuted', summary: `Not as stated: shared memory, files and map ${shares ? 'yes' : 'no'}, own stacks ${ownStacks ? 'yes' : 'no'}, own registers ${ownRegisters ? 'yes' : 'no'}.`, observed, evidence };
+  if (!shares || !ownStacks || !ownRegisters) return { id: 'os.thread.shared', verdict: 'refuted', summary: `Not as stated: shared memory, files and map ${shares ? 'yes' : 'no'}, own stacks ${ownStacks ? 'yes' : 'no'}, own registers ${ownRegisters ? 'yes' : 'no'}.`, summaryZh: `与所述不符：共享内存、文件和内存映射：${shares ? '是' : '否'}；各有自己的栈：${ownStacks ? '是' : '否'}；各有自己的寄存器：${ownRegisters ? '是' : '否'}。`, observed, evidence };
   const crash = o.threadCrash.returncode === -SIGSEGV && !o.threadCrash.stdout.includes('survived') ? ` Sharing cuts both ways: in another process one thread's null-pointer read killed the whole process (signal ${-o.threadCrash.returncode}) before its main thread could print.` : '';
+  const crashZh = o.threadCrash.returncode === -SIGSEGV && !o.threadCrash.stdout.includes('survived') ? `共享也有代价：在另一个进程中，一个线程读取空指针就让整个进程被杀死（信号 ${-o.threadCrash.returncode}），主线程还没来得及打印。` : '';
   return {
     id: 'os.thread.shared',
     verdict: 'confirmed',
     summary: `The main thread read the ${t.markerWrittenByThread} another thread wrote, found that thread's file open as its own fd ${t.fdOpenedByThread} (${t.fdInMainTaskTable}), and its working directory moved to ${t.cwdOfMainTask} (it belongs to the process, which the sheet does not mention); all three tasks have one memory map. Each has its own stack pointer (${sps.join(', ')}), each in a stack of its own: the main thread's in [stack], the others' in separate anonymous mappings (${ranges.slice(1).join(', ')}).${crash}`,
+    summaryZh: `主线程读到了另一个线程写入的 ${t.markerWrittenByThread}，发现那个线程打开的文件在自己这里同样是 fd ${t.fdOpenedByThread}（${t.fdInMainTaskTable}），而且自己的工作目录也变成了 ${t.cwdOfMainTask}（工作目录属于进程，学习资料没有提到这一点）；三个 task 共用同一份内存映射。每个线程都有自己的栈指针（${sps.join(', ')}），各自位于独立的栈中：主线程的在 [stack] 中，其他线程的在各自独立的匿名映射中（${ranges.slice(1).join(', ')}）。${crashZh}`,
     observed,
     evidence,
   };

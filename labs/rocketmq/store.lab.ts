@@ -61,12 +61,13 @@ export function judgeCommitLog(o: StoreObservation): ClaimResult {
   const observed = { files: files.map((f) => `${f.name} (${f.size} bytes)`), namedByStartOffset: namedByOffset, everyFileFullSize: fullSize, queuesSharingTheFirstFile: queuesInFirstFile, queueOfTheFirstMessages: interleaved.slice(0, 12) };
   const evidence: Evidence[] = [{ kind: 'table', title: 'store/commitlog', columns: ['file', 'bytes', 'start offset / file size'], rows: files.map((f) => [f.name, f.size, Number(f.name) / o.commitLogFileSize]) }, { kind: 'choices', title: 'The queue of each of the first 50 messages, in commit-log order', choices: interleaved.map((q) => `queue ${q}`) }];
   if (files.length < 2 || !namedByOffset || queuesInFirstFile < 2) {
-    return { id: 'rocketmq.store.commitlog', verdict: 'refuted', summary: `The commit log is not one sequence of files named by start offset and shared by the queues: ${JSON.stringify(observed)}.`, observed, evidence };
+    return { id: 'rocketmq.store.commitlog', verdict: 'refuted', summary: `The commit log is not one sequence of files named by start offset and shared by the queues: ${JSON.stringify(observed)}.`, summaryZh: `commit log 并不是一组以起始偏移量命名、由各队列共用的连续文件：${JSON.stringify(observed)}。`, observed, evidence };
   }
   return {
     id: 'rocketmq.store.commitlog',
     verdict: 'nuanced',
     summary: `One commit log for every queue of the topic (all ${queuesInFirstFile} queues' messages interleaved in the first file), in files named by their start offset in 20 digits (${files.slice(0, 3).map((f) => f.name).join(', ')}). Each file is exactly mappedFileSizeCommitLog bytes, the last one too although it is nearly empty (files are allocated whole): set to ${o.commitLogFileSize} here so that files roll, which makes the sheet's 1 GiB that setting's default, not a property of the commit log.`,
+    summaryZh: `该 topic 的所有队列共用一个 commit log（第一个文件中交错存放着全部 ${queuesInFirstFile} 个队列的消息），文件以起始偏移量命名，补足 20 位数字（${files.slice(0, 3).map((f) => f.name).join(', ')}）。每个文件的大小都恰好是 mappedFileSizeCommitLog 字节，最后一个文件几乎是空的，大小也一样（文件是整块预分配的）：这里把它设成了 ${o.commitLogFileSize}，好让文件发生滚动；可见学习资料中的 1 GiB 只是这个配置的默认值，而不是 commit log 本身的特性。`,
     observed,
     evidence,
   };
@@ -84,8 +85,8 @@ export function judgeConsumeQueue(o: StoreObservation): ClaimResult {
   const good = checks.filter((c) => c.offsetMatches && c.sizeMatches && c.queueMatches && c.tagMatches).length;
   const observed = { queues: Object.keys(o.queues).length, filesPerQueue: Object.fromEntries(Object.entries(o.queues).map(([q, files]) => [q, files.map((f) => f.name)])), entriesFollowed: checks.length, entriesThatPointAtTheirMessage: good };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Consume-queue entries (20 bytes: commit-log offset, size, tag hash) followed into the commit log', columns: ['queue', 'entry', 'commit-log offset', 'size', 'tag hash', 'record there: queue / queue offset / size / key'], rows: o.followed.slice(0, 16).map((f) => [f.queueId, f.index, f.entry.commitLogOffset, f.entry.size, f.entry.tagHash, `${f.record.queueId} / ${f.record.queueOffset} / ${f.record.totalSize} / ${f.record.properties.KEYS}`]) }];
-  if (!checks.length || good < checks.length) return { id: 'rocketmq.store.consumequeue', verdict: 'refuted', summary: `${checks.length - good} of ${checks.length} consume-queue entries did not point at their message.`, observed, evidence };
-  return { id: 'rocketmq.store.consumequeue', verdict: 'confirmed', summary: `Each of the ${observed.queues} queues of the topic has its own consume queue (consumequeue/${TOPIC}/<queue>/, files named by byte offset); all ${checks.length} entries followed, 20 bytes each, held the commit-log offset and size of exactly that queue's message at that position, and the hash code of its tag.`, observed, evidence };
+  if (!checks.length || good < checks.length) return { id: 'rocketmq.store.consumequeue', verdict: 'refuted', summary: `${checks.length - good} of ${checks.length} consume-queue entries did not point at their message.`, summaryZh: `${checks.length} 个 consume queue 条目中有 ${checks.length - good} 个没有指向对应的消息。`, observed, evidence };
+  return { id: 'rocketmq.store.consumequeue', verdict: 'confirmed', summary: `Each of the ${observed.queues} queues of the topic has its own consume queue (consumequeue/${TOPIC}/<queue>/, files named by byte offset); all ${checks.length} entries followed, 20 bytes each, held the commit-log offset and size of exactly that queue's message at that position, and the hash code of its tag.`, summaryZh: `该 topic 的 ${observed.queues} 个队列各有自己的 consume queue（consumequeue/${TOPIC}/<queue>/，文件按字节偏移量命名）；追踪的全部 ${checks.length} 个条目每个 20 字节，记录的正是该队列在该位置上那条消息的 commit-log 偏移量和大小，以及其 tag 的哈希值。`, observed, evidence };
 }
 
 export function judgeIndexFile(o: StoreObservation): ClaimResult {
@@ -93,11 +94,11 @@ export function judgeIndexFile(o: StoreObservation): ClaimResult {
   const viaIndex = o.index?.matches.map((m) => m.phyOffset) ?? [];
   const observed = { indexFiles: o.index?.files.map((f) => f.name) ?? [], header: o.index?.header, key: o.index?.key, slot: o.index?.slot, chainLength: o.index?.chain.length ?? 0, offsetsFoundThroughTheSlot: viaIndex, offsetTheBrokerWroteItAt: expected, queryByKey: o.queryByKey };
   const evidence: Evidence[] = o.index ? [{ kind: 'path', title: `The key "${o.index.key}" through the index: hash slot ${o.index.slot}, then the chain of entries`, hops: o.index.chain.map((e) => ({ address: `entry ${e.number}`, note: `key hash ${e.keyHash}, commit-log offset ${e.phyOffset}${e.keyHash === o.index!.matches[0]?.keyHash ? ' (this key)' : ' (another key in the same slot)'}` })) }] : [];
-  if (!o.index) return { id: 'rocketmq.store.indexfile', verdict: 'unverifiable', summary: 'No index file was found in the store.', observed, evidence };
+  if (!o.index) return { id: 'rocketmq.store.indexfile', verdict: 'unverifiable', summary: 'No index file was found in the store.', summaryZh: '存储目录中没有找到 index 文件。', observed, evidence };
   const found = expected !== undefined && viaIndex.includes(expected) && o.queryByKey.commitLogOffsets.includes(expected);
   return found
-    ? { id: 'rocketmq.store.indexfile', verdict: 'confirmed', summary: `The key "${o.index.key}" hashed to slot ${o.index.slot} of ${o.index.slots}; the slot's chain of ${o.index.chain.length} entries held its commit-log offset ${expected}, where the broker had written it, and the broker's own query by key returned that message. Index files are named by the time they were created (${observed.indexFiles[0]}, …: ${observed.indexFiles.length} of them for ${o.sent.length} messages).`, observed, evidence }
-    : { id: 'rocketmq.store.indexfile', verdict: 'refuted', summary: `The key "${o.index.key}" could not be followed to its message through the index (${JSON.stringify({ expected, viaIndex, query: o.queryByKey })}).`, observed, evidence };
+    ? { id: 'rocketmq.store.indexfile', verdict: 'confirmed', summary: `The key "${o.index.key}" hashed to slot ${o.index.slot} of ${o.index.slots}; the slot's chain of ${o.index.chain.length} entries held its commit-log offset ${expected}, where the broker had written it, and the broker's own query by key returned that message. Index files are named by the time they were created (${observed.indexFiles[0]}, …: ${observed.indexFiles.length} of them for ${o.sent.length} messages).`, summaryZh: `key “${o.index.key}” 哈希到了 slot ${o.index.slot}（共 ${o.index.slots} 个 slot）；该 slot 的链上共有 ${o.index.chain.length} 个条目，其中包含它的 commit-log 偏移量 ${expected}，正是 broker 写入它的位置；broker 自己按 key 查询返回的也是这条消息。index 文件以创建时间命名（${observed.indexFiles[0]}, …：${o.sent.length} 条消息共 ${observed.indexFiles.length} 个文件）。`, observed, evidence }
+    : { id: 'rocketmq.store.indexfile', verdict: 'refuted', summary: `The key "${o.index.key}" could not be followed to its message through the index (${JSON.stringify({ expected, viaIndex, query: o.queryByKey })}).`, summaryZh: `无法通过 index 从 key “${o.index.key}” 追踪到它的消息（${JSON.stringify({ expected, viaIndex, query: o.queryByKey })}）。`, observed, evidence };
 }
 
 /** The sheet's names: the first commit-log file, the next one at 1 GiB (22 digits there), and the index files. */
@@ -112,9 +113,9 @@ export function judgeCommitLogNames(o: StoreObservation): ClaimResult {
   const atOneGiB = String(1073741824).padStart(digits[0] ?? 20, '0');
   const observed = { files: names, digits, namedByStartOffset: namedByOffset, sheetSecondName: SHEET.secondCommitLog, secondNameAtOneGiB: atOneGiB };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Commit-log file names: the offset each starts at, and its length', columns: ['file', 'digits', 'start offset'], rows: names.map((n) => [n, n.length, Number(n)]) }];
-  if (!names.length) return { id: 'rocketmq.store.commitlog-names', verdict: 'unverifiable', summary: 'The store had no commit-log file.', observed, evidence };
+  if (!names.length) return { id: 'rocketmq.store.commitlog-names', verdict: 'unverifiable', summary: 'The store had no commit-log file.', summaryZh: '存储目录中没有 commit-log 文件。', observed, evidence };
   if (namedByOffset && asTheSheet) {
-    return { id: 'rocketmq.store.commitlog-names', verdict: 'confirmed', summary: `Commit-log files are named by their start offset, the first in 20 digits and the later ones in 22, as the sheet writes them.`, observed, evidence };
+    return { id: 'rocketmq.store.commitlog-names', verdict: 'confirmed', summary: `Commit-log files are named by their start offset, the first in 20 digits and the later ones in 22, as the sheet writes them.`, summaryZh: `commit-log 文件以起始偏移量命名，第一个是 20 位数字，之后的是 22 位，与学习资料写的一致。`, observed, evidence };
   }
   return {
     id: 'rocketmq.store.commitlog-names',
@@ -122,6 +123,9 @@ export function judgeCommitLogNames(o: StoreObservation): ClaimResult {
     summary: namedByOffset
       ? `Every commit-log file is named by its start offset, but always in ${digits.join(' or ')} digits (${names.slice(0, 3).join(', ')}, …): the sheet's second name ${SHEET.secondCommitLog} has ${SHEET.secondCommitLog.length}. Padded like every name here, the file starting at 1 GiB (the default file size) would be ${atOneGiB}: the sheet padded 1073741824 to the wrong width.`
       : `The commit-log files are not named by their start offsets: ${names.slice(0, 4).join(', ')}.`,
+    summaryZh: namedByOffset
+      ? `每个 commit-log 文件都以起始偏移量命名，但位数始终是 ${digits.join(' 或 ')} 位（${names.slice(0, 3).join(', ')}, …）；而学习资料中的第二个文件名 ${SHEET.secondCommitLog} 有 ${SHEET.secondCommitLog.length} 位。按这里所有文件名的补齐方式，从 1 GiB（默认文件大小）开始的文件应当叫 ${atOneGiB}：学习资料把 1073741824 补零补到了错误的位数。`
+      : `commit-log 文件并没有以起始偏移量命名：${names.slice(0, 4).join(', ')}。`,
     observed,
     evidence,
   };
@@ -141,9 +145,9 @@ export function judgeIndexFileNames(o: StoreObservation): ClaimResult {
   const times = names.map(indexFileTime);
   const observed = { files: names, readAsTimes: times, sheet: SHEET.indexFiles };
   const evidence: Evidence[] = [{ kind: 'table', title: 'store/index: file names', columns: ['file', 'digits', 'read as yyyyMMddHHmmssSSS'], rows: names.map((n, i) => [n, n.length, times[i] ?? 'not a time']) }];
-  if (!names.length) return { id: 'rocketmq.store.indexfile-names', verdict: 'unverifiable', summary: 'The store had no index file.', observed, evidence };
+  if (!names.length) return { id: 'rocketmq.store.indexfile-names', verdict: 'unverifiable', summary: 'The store had no index file.', summaryZh: '存储目录中没有 index 文件。', observed, evidence };
   const sequence = names.every((n, i) => /^\d{20}$/.test(n) && Number(n) === i);
-  if (sequence) return { id: 'rocketmq.store.indexfile-names', verdict: 'confirmed', summary: `Index files are numbered in 20 digits from 0 (${names.join(', ')}).`, observed, evidence };
+  if (sequence) return { id: 'rocketmq.store.indexfile-names', verdict: 'confirmed', summary: `Index files are numbered in 20 digits from 0 (${names.join(', ')}).`, summaryZh: `index 文件从 0 开始编号，补足 20 位数字（${names.join(', ')}）。`, observed, evidence };
   const allTimes = times.every((t) => t !== undefined);
   return {
     id: 'rocketmq.store.indexfile-names',
@@ -151,6 +155,9 @@ export function judgeIndexFileNames(o: StoreObservation): ClaimResult {
     summary: allTimes
       ? `Index files are not numbered 00000000000000000000, 00000000000000000001, …: each is named by the moment it was created, in ${names[0]!.length} digits as yyyyMMddHHmmssSSS (${names[0]} is ${times[0]}, broker time).`
       : `Index files are named ${names.slice(0, 3).join(', ')}, not 00000000000000000000, 00000000000000000001, ….`,
+    summaryZh: allTimes
+      ? `index 文件并不是按 00000000000000000000、00000000000000000001、… 编号的：每个文件都以其创建时刻命名，共 ${names[0]!.length} 位，格式为 yyyyMMddHHmmssSSS（${names[0]} 即 broker 时间 ${times[0]}）。`
+      : `index 文件名为 ${names.slice(0, 3).join(', ')}，而不是 00000000000000000000、00000000000000000001、…。`,
     observed,
     evidence,
   };

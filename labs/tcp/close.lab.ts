@@ -35,6 +35,9 @@ export function judgeCloseStates(samples: SocketSample[]): ClaimResult {
     summary: holds
       ? 'Holding back one packet at a time, the active closer was seen in FIN-WAIT-1 (its FIN unacknowledged), FIN-WAIT-2 (acknowledged, no FIN yet) and TIME-WAIT; the passive closer in CLOSE-WAIT and then LAST-ACK (its FIN unacknowledged).'
       : `States seen: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? '每次只扣住一个报文，观察到主动关闭方依次处于 FIN-WAIT-1（其 FIN 尚未被确认）、FIN-WAIT-2（FIN 已被确认，但尚未收到对方的 FIN）和 TIME-WAIT；被动关闭方先处于 CLOSE-WAIT，再进入 LAST-ACK（其 FIN 尚未被确认）。'
+      : `观察到的状态：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'socket-states', title: 'The close, one held packet at a time', samples }],
   };
@@ -48,6 +51,9 @@ export function judgeTimeWaitPorts(o: { ports: number; connected: number; error:
     summary: holds
       ? `With ${o.ports} ephemeral ports, ${o.connected} connections to one server port closed first by the client left ${o.timeWaits} sockets in TIME-WAIT, and the next connect() failed with EADDRNOTAVAIL; with net.ipv4.tcp_tw_reuse=1 the kernel reused a TIME-WAIT port once it was about a second old, and connect() succeeded ${o.reusedAfterMs} ms after the change.`
       : `TIME-WAIT and ports: ${JSON.stringify(o)}.`,
+    summaryZh: holds
+      ? `临时端口只有 ${o.ports} 个时，客户端向同一个服务端端口建立、并由客户端先关闭的 ${o.connected} 条连接留下了 ${o.timeWaits} 个 TIME-WAIT 状态的 socket，下一次 connect() 以 EADDRNOTAVAIL 失败；设置 net.ipv4.tcp_tw_reuse=1 后，内核会复用存在了约一秒的 TIME-WAIT 端口，修改后 ${o.reusedAfterMs} ms connect() 即成功。`
+      : `TIME-WAIT 与端口：${JSON.stringify(o)}。`,
     observed: { ...o },
     evidence: [],
   };

@@ -122,7 +122,7 @@ export function judgeSlowStart(trials: Trial[]): ClaimResult {
   const evidence = [roundsTable('Data segments sent per round trip', trials, 6), chart('cwnd during slow start (ss)', trials), trialsTable(trials)];
   const oneMss = per.every((p) => p.initialWindow === 1);
   const doubling = per.every((p) => p.growthPerRound.every((g) => g >= 1.6 && g <= 2.4));
-  if (oneMss && doubling) return { id: 'tcp.congestion.slow-start', verdict: 'confirmed', summary: 'The first round carried one segment and each round doubled.', observed, evidence };
+  if (oneMss && doubling) return { id: 'tcp.congestion.slow-start', verdict: 'confirmed', summary: 'The first round carried one segment and each round doubled.', summaryZh: '第一轮只发送了一个报文段，此后每轮翻倍。', observed, evidence };
   const iw = [...new Set(per.map((p) => p.initialWindow))].join('/');
   return {
     id: 'tcp.congestion.slow-start',
@@ -130,6 +130,9 @@ export function judgeSlowStart(trials: Trial[]): ClaimResult {
     summary: doubling
       ? `Slow start began with ${iw} segments, not 1 MSS (Linux uses the initial window of RFC 6928), and the window doubled per round trip (${per.map((p) => `${p.algorithm}: ×${p.growthPerRound.join(', ×')}`).join('; ')}), one segment per segment acknowledged: not a doubling on every ACK.`
       : `Slow start began with ${iw} segments and grew ${JSON.stringify(per.map((p) => p.growthPerRound))} per round trip.`,
+    summaryZh: doubling
+      ? `慢启动从 ${iw} 个报文段开始，而不是 1 个 MSS（Linux 采用 RFC 6928 的初始窗口）；窗口每个往返翻一倍（${per.map((p) => `${p.algorithm}：×${p.growthPerRound.join(', ×')}`).join('；')}），即每确认一个报文段就增加一个报文段，而不是每收到一个 ACK 就翻倍。`
+      : `慢启动从 ${iw} 个报文段开始，每个往返的增长倍数为 ${JSON.stringify(per.map((p) => p.growthPerRound))}。`,
     observed,
     evidence,
   };
@@ -154,7 +157,7 @@ export function judgeAvoidance(trials: Trial[]): ClaimResult {
   const reno = per.find((p) => p.algorithm === 'reno');
   const others = per.filter((p) => p.algorithm !== 'reno');
   if (!reno || !linear(reno)) {
-    return { id: 'tcp.congestion.avoidance', verdict: 'refuted', summary: `Above ssthresh reno grew by ${reno?.segmentsPerRoundTrip} segments per round trip, not one.`, observed, evidence };
+    return { id: 'tcp.congestion.avoidance', verdict: 'refuted', summary: `Above ssthresh reno grew by ${reno?.segmentsPerRoundTrip} segments per round trip, not one.`, summaryZh: `超过 ssthresh 后，reno 每个往返增长 ${reno?.segmentsPerRoundTrip} 个报文段，而不是 1 个。`, observed, evidence };
   }
   const allLinear = others.every(linear);
   return {
@@ -163,6 +166,9 @@ export function judgeAvoidance(trials: Trial[]): ClaimResult {
     summary: allLinear
       ? `Above ssthresh every algorithm grew by about one segment per round trip (${per.map((p) => `${p.algorithm}: cwnd ${p.cwndFrom} → ${p.cwndTo} in ${p.roundTrips} round trips, +${p.segmentsPerRoundTrip}`).join('; ')}).`
       : `Reno grew by ${reno.segmentsPerRoundTrip} segment per round trip above ssthresh, as stated; ${others.map((p) => `${p.algorithm} by ${p.segmentsPerRoundTrip}`).join('; ')}: its growth follows its own function, not one MSS per RTT.`,
+    summaryZh: allLinear
+      ? `超过 ssthresh 后，每种算法每个往返都增长约一个报文段（${per.map((p) => `${p.algorithm}：cwnd 在 ${p.roundTrips} 个往返内从 ${p.cwndFrom} 增至 ${p.cwndTo}，每个往返 +${p.segmentsPerRoundTrip}`).join('；')}）。`
+      : `超过 ssthresh 后，Reno 每个往返增长 ${reno.segmentsPerRoundTrip} 个报文段，与学习资料所述一致；${others.map((p) => `${p.algorithm} 增长 ${p.segmentsPerRoundTrip} 个`).join('；')}：它按自己的增长函数变化，而不是每个 RTT 增加一个 MSS。`,
     observed,
     evidence,
   };
@@ -183,13 +189,14 @@ export function judgeFastRetransmit(trials: Trial[]): ClaimResult {
     trialsTable(trials),
   ];
   if (!beforeTimeout) {
-    return { id: 'tcp.congestion.fast-retransmit', verdict: 'refuted', summary: `The lost segment waited for the timeout: ${JSON.stringify(per)}.`, observed, evidence };
+    return { id: 'tcp.congestion.fast-retransmit', verdict: 'refuted', summary: `The lost segment waited for the timeout: ${JSON.stringify(per)}.`, summaryZh: `丢失的报文段一直等到超时才被重传：${JSON.stringify(per)}。`, observed, evidence };
   }
   const dupacks = [...new Set(per.map((p) => p.duplicateAcks))].join('/');
   return {
     id: 'tcp.congestion.fast-retransmit',
     verdict: 'confirmed',
     summary: `The dropped segment was resent ${per.map((p) => `${p.retransmittedAfterMs} ms`).join(', ')} after it was first sent (about one round trip), well inside the RTO (${per[0]?.rtoMs} ms), after ${dupacks} duplicate ACKs (${per.map((p) => p.algorithm).join('/')}); each carried SACK blocks, so Linux could mark the hole lost without waiting for three.`,
+    summaryZh: `被丢弃的报文段在首次发送后 ${per.map((p) => `${p.retransmittedAfterMs} ms`).join(', ')} 被重传（约一个往返），远早于 RTO（${per[0]?.rtoMs} ms），此前收到了 ${dupacks} 个重复 ACK（${per.map((p) => p.algorithm).join('/')}）；这些 ACK 都带有 SACK 块，因此 Linux 不必等满三个重复 ACK 就能把这个空洞标记为丢失。`,
     observed,
     evidence,
   };
@@ -227,7 +234,7 @@ export function judgeFastRecovery(trials: Trial[]): ClaimResult {
   ];
   const reno = per.find((p) => p.algorithm === 'reno');
   if (!reno || reno.ratio === undefined || Math.abs(reno.ratio - 0.5) > 0.1) {
-    return { id: 'tcp.congestion.fast-recovery', verdict: 'refuted', summary: `Reno did not halve: ${JSON.stringify(reno)}.`, observed, evidence };
+    return { id: 'tcp.congestion.fast-recovery', verdict: 'refuted', summary: `Reno did not halve: ${JSON.stringify(reno)}.`, summaryZh: `Reno 没有减半：${JSON.stringify(reno)}。`, observed, evidence };
   }
   const others = per.filter((p) => p.algorithm !== 'reno');
   const allHalve = others.every((p) => p.ratio !== undefined && Math.abs(p.ratio - 0.5) <= 0.1);
@@ -237,6 +244,9 @@ export function judgeFastRecovery(trials: Trial[]): ClaimResult {
     summary: allHalve
       ? `Every algorithm set ssthresh to half the window at the loss (${per.map((p) => `${p.algorithm} ×${p.ratio}`).join(', ')}).`
       : `Reno halved (cwnd ${reno.cwndBeforeLoss} → ssthresh ${reno.ssthreshAfterLoss}), as stated; ${others.map((p) => (p.ratio === undefined ? `${p.algorithm} set no ssthresh at all (it paces from its bandwidth model)` : `${p.algorithm} kept ×${p.ratio} (${p.cwndBeforeLoss} → ${p.ssthreshAfterLoss})`)).join('; ')}.`,
+    summaryZh: allHalve
+      ? `每种算法都在丢包时把 ssthresh 设为当时窗口的一半（${per.map((p) => `${p.algorithm} ×${p.ratio}`).join(', ')}）。`
+      : `Reno 减半了（cwnd ${reno.cwndBeforeLoss} → ssthresh ${reno.ssthreshAfterLoss}），与学习资料所述一致；${others.map((p) => (p.ratio === undefined ? `${p.algorithm} 根本没有设置 ssthresh（它依据自己的带宽模型控制发送速率）` : `${p.algorithm} 保留为原窗口的 ×${p.ratio}（${p.cwndBeforeLoss} → ${p.ssthreshAfterLoss}）`)).join('；')}。`,
     observed,
     evidence,
   };
@@ -261,6 +271,9 @@ export function judgeTimeout(trial: Trial): ClaimResult {
     summary: holds
       ? `With every ACK lost the sender retransmitted on its timer ${timeouts.length} times, ${observed.gapsMs.join(', ')} ms apart (each wait about ${observed.backoff.join(', ')} times the previous: exponential back-off), and cwnd fell to 1 segment.`
       : `After the ACKs stopped: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `所有 ACK 都丢失时，发送端由重传定时器触发重传了 ${timeouts.length} 次，间隔依次为 ${observed.gapsMs.join(', ')} ms（每次等待约为前一次的 ${observed.backoff.join(', ')} 倍：指数退避），cwnd 降到 1 个报文段。`
+      : `ACK 中断之后：${JSON.stringify(observed)}。`,
     observed,
     evidence,
   };

@@ -75,6 +75,9 @@ export function judgeZeroWindow(trial: FlowTrial): ClaimResult {
     summary: holds
       ? `The receiver's window shrank (${observed.smallestWindowsBeforeZero.join(', ')} bytes) to zero ${observed.zeroWindowAtMs} ms in; the sender then sent no data, only ${probes.length} window probes${gaps.length ? ` (${gaps.join(', ')} ms apart)` : ''}${persist.length ? `, paced by its persist timer (ss: ${persist[0]!.timer})` : ''}, and finished all ${trial.bytesReceived} bytes once the receiver read again.`
       : `The sender did not stop and probe: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `接收端的窗口不断缩小（${observed.smallestWindowsBeforeZero.join(', ')} 字节），在第 ${observed.zeroWindowAtMs} ms 降为零；此后发送端不再发送数据，只发出了 ${probes.length} 个窗口探测报文${gaps.length ? `（间隔 ${gaps.join(', ')} ms）` : ''}${persist.length ? `，由其坚持定时器控制节奏（ss：${persist[0]!.timer}）` : ''}；接收端重新开始读取后，全部 ${trial.bytesReceived} 字节传输完成。`
+      : `发送端没有停止发送并进行窗口探测：${JSON.stringify(observed)}。`,
     observed,
     evidence,
   };
@@ -114,6 +117,9 @@ export function judgeSendWindow(rwndBound: FlowTrial, cwndBound: FlowTrial): Cla
     summary: holds
       ? `In ${observed.samples} samples the data in flight never exceeded min(receive window, cwnd); it filled the receive window when that was smaller (e.g. ${pa!.unacked} segments in flight, receive window ${pa!.rwndSegments}, cwnd ${pa!.cwnd}) and cwnd when that was smaller (e.g. ${pb!.unacked} in flight, cwnd ${pb!.cwnd}, receive window ${pb!.rwndSegments}).`
       : `In flight against the two windows: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `在 ${observed.samples} 个采样中，在途数据从未超过 min(接收窗口, cwnd)；接收窗口较小时，在途数据填满接收窗口（例如在途 ${pa!.unacked} 个报文段，接收窗口 ${pa!.rwndSegments}，cwnd ${pa!.cwnd}），cwnd 较小时则填满 cwnd（例如在途 ${pb!.unacked} 个，cwnd ${pb!.cwnd}，接收窗口 ${pb!.rwndSegments}）。`
+      : `在途数据与两个窗口的对比：${JSON.stringify(observed)}。`,
     observed,
     evidence,
   };

@@ -31,13 +31,16 @@ export function judgeFields(rows: TcpRow[]): ClaimResult {
   const extraFlags = syn ? [on(syn['tcp.flags.cwr']) && 'CWR', on(syn['tcp.flags.ece']) && 'ECE'].filter(Boolean) : [];
   const observed = { fieldsOnEverySegment: listed.filter((f) => !missing.includes(f)), missing, synFlags: syn?.['tcp.flags'], flagsBeyondTheSheetsSix: extraFlags, synOptions: syn?.['tcp.option_kind'] };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Header fields of the first segments (tshark)', columns: ['#', 'ports', 'seq', 'ack', 'hdr', 'flags', 'CWR', 'ECE', 'window', 'checksum', 'urgent', 'options', 'len'], rows: rows.slice(0, 6).map((r) => [r['frame.number'], `${r['tcp.srcport']}→${r['tcp.dstport']}`, r['tcp.seq_raw'], r['tcp.ack_raw'], r['tcp.hdr_len'], r['tcp.flags'], r['tcp.flags.cwr'], r['tcp.flags.ece'], r['tcp.window_size_value'], r['tcp.checksum'], r['tcp.urgent_pointer'], r['tcp.option_kind'], r['tcp.len']]) }];
-  if (missing.length) return { id: 'tcp.header.fields', verdict: 'refuted', summary: `Fields missing from real segments: ${missing.join(', ')}.`, observed, evidence };
+  if (missing.length) return { id: 'tcp.header.fields', verdict: 'refuted', summary: `Fields missing from real segments: ${missing.join(', ')}.`, summaryZh: `真实报文段中缺少以下字段：${missing.join(', ')}。`, observed, evidence };
   return {
     id: 'tcp.header.fields',
     verdict: extraFlags.length ? 'nuanced' : 'confirmed',
     summary: extraFlags.length
       ? `Every field the sheet lists was on every segment, but the flags are eight, not six: the ECN-setup SYN (flags ${observed.synFlags}) set ${extraFlags.join(' and ')}, two bits that RFC 3168 took from the reserved ones.`
       : 'Every field the sheet lists was on every segment, with the six flags it names.',
+    summaryZh: extraFlags.length
+      ? `学习资料列出的每个字段都出现在每个报文段中，但标志位有八个而不是六个：用于协商 ECN 的 SYN（flags ${observed.synFlags}）置位了 ${extraFlags.join(' 和 ')}，这两位是 RFC 3168 从保留位中划出来的。`
+      : '学习资料列出的每个字段都出现在每个报文段中，标志位也正是它列出的六个。',
     observed,
     evidence,
   };
@@ -55,6 +58,9 @@ export function judgeReserved(rows: TcpRow[]): ClaimResult {
     summary: refutedBy
       ? `The 12 bits after the data offset are not 6 reserved + 6 flags: this SYN used bits 0x80 and 0x40 (CWR, ECE) of them, leaving 4 reserved (RFC 3168, RFC 9293).`
       : 'No segment used a bit beyond the classic six flags, so the capture cannot tell reserved bits from unused flags.',
+    summaryZh: refutedBy
+      ? `数据偏移之后的 12 位并不是 6 个保留位 + 6 个标志位：这个 SYN 用到了其中的 0x80 和 0x40 两位（CWR、ECE），只剩 4 个保留位（RFC 3168、RFC 9293）。`
+      : '没有任何报文段用到经典六个标志位之外的位，因此无法从抓包中区分保留位和未被使用的标志位。',
     observed,
     evidence: [],
   };

@@ -45,7 +45,7 @@ export function judgeThreeWay(packets: Packet[], endpoints: Record<string, strin
   const ack = syn && synAck && packets.find((p) => p.frame > synAck.frame && p.src === syn.src && has(p, 'ACK'));
   const base = { id: 'tcp.handshake.three-way', evidence: [{ kind: 'packets' as const, title: 'Handshake on port 7000', endpoints, packets: packets.slice(0, 3), pcap }] };
   if (!syn || !synAck || !ack) {
-    return { ...base, verdict: 'refuted', summary: 'The capture does not hold a SYN, SYN/ACK, ACK sequence.', observed: { segments: packets.slice(0, 3).map(describe) } };
+    return { ...base, verdict: 'refuted', summary: 'The capture does not hold a SYN, SYN/ACK, ACK sequence.', summaryZh: '抓包中没有 SYN、SYN/ACK、ACK 这样的报文序列。', observed: { segments: packets.slice(0, 3).map(describe) } };
   }
   const x = syn.seq;
   const y = synAck.seq;
@@ -57,6 +57,9 @@ export function judgeThreeWay(packets: Packet[], endpoints: Record<string, strin
     summary: holds
       ? `SYN seq=x=${x}, SYN/ACK seq=y=${y} ack=x+1=${synAck.ack}, ACK seq=x+1 ack=y+1=${ack.ack}, as the sheet says.`
       : `The numbers differ from the sheet: ${observed.segments.join('; ')}.`,
+    summaryZh: holds
+      ? `SYN seq=x=${x}，SYN/ACK seq=y=${y} ack=x+1=${synAck.ack}，ACK seq=x+1 ack=y+1=${ack.ack}，与学习资料所述一致。`
+      : `序号与学习资料所述不符：${observed.segments.join('; ')}。`,
     observed,
   };
 }
@@ -80,6 +83,9 @@ export function judgeHandshakeStates(samples: SocketSample[]): ClaimResult {
     summary: holds
       ? 'With the SYN/ACK held back, the client sat in SYN-SENT and the server in SYN-RECV (ss spells SYN_RCVD that way); both reached ESTABLISHED (ss: ESTAB) once it passed.'
       : `States seen: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? 'SYN/ACK 被扣住期间，客户端停在 SYN-SENT，服务端停在 SYN-RECV（ss 对 SYN_RCVD 的写法）；放行 SYN/ACK 后，双方都进入 ESTABLISHED（ss 显示为 ESTAB）。'
+      : `观察到的状态：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'socket-states', title: 'Port 7001: handshake frozen by dropping the SYN/ACK at the client', samples }],
   };
@@ -112,7 +118,7 @@ export function judgeFourWay(delayed: Packet[], immediate: Packet[], endpoints: 
     has(fin2!, 'FIN', 'ACK') && fin2!.ack === fin1!.seq + 1 &&
     only(ack2!, 'ACK') && ack2!.seq === fin1!.seq + 1 && ack2!.ack === fin2!.seq + 1;
   if (!fourWay) {
-    return { id: 'tcp.close.four-way', verdict: 'refuted', summary: `The close did not follow FIN, ACK, FIN, ACK with the sheet's numbers: ${observed.delayedClose.join('; ')}.`, observed, evidence };
+    return { id: 'tcp.close.four-way', verdict: 'refuted', summary: `The close did not follow FIN, ACK, FIN, ACK with the sheet's numbers: ${observed.delayedClose.join('; ')}.`, summaryZh: `关闭过程没有按学习资料给出的序号依次出现 FIN、ACK、FIN、ACK：${observed.delayedClose.join('; ')}。`, observed, evidence };
   }
   const combined = quick.length === 3 && has(quick[1]!, 'FIN', 'ACK');
   return {
@@ -121,6 +127,9 @@ export function judgeFourWay(delayed: Packet[], immediate: Packet[], endpoints: 
     summary: combined
       ? `Four segments (FIN seq=x, ACK ack=x+1, FIN seq=w ack=x+1, ACK seq=x+1 ack=w+1) when the passive side's application closes later; when it closes at once its FIN carries the ACK and the close takes three segments.`
       : 'Four segments with the numbers the sheet gives, whether the passive side closes later or at once.',
+    summaryZh: combined
+      ? `被动关闭方的应用程序稍后才关闭时，关闭过程是四个报文段（FIN seq=x，ACK ack=x+1，FIN seq=w ack=x+1，ACK seq=x+1 ack=w+1）；若它立即关闭，其 FIN 会捎带 ACK，关闭只需三个报文段。`
+      : '无论被动关闭方稍后关闭还是立即关闭，都是四个报文段，序号与学习资料给出的一致。',
     observed,
     evidence,
   };
@@ -139,6 +148,9 @@ export function judgeCloseWait(samples: SocketSample[], holdMs: number): ClaimRe
     summary: holds
       ? `The server stayed in CLOSE-WAIT in all ${held.length} samples over ${holdMs} ms while its application kept the socket open, and left it (${afterState}) once the application closed.`
       : `CLOSE-WAIT did not last until the application closed: ${heldStates.join(' → ')}, then ${afterState}.`,
+    summaryZh: holds
+      ? `服务端应用程序保持 socket 打开的 ${holdMs} ms 内，全部 ${held.length} 次采样中服务端都处于 CLOSE-WAIT；应用程序关闭后，服务端随即离开该状态（${afterState}）。`
+      : `CLOSE-WAIT 没有一直持续到应用程序关闭：${heldStates.join(' → ')}，随后为 ${afterState}。`,
     observed,
     evidence: [{ kind: 'socket-states', title: 'Port 7000: the passive closer before and after its application closes', samples: samples.filter((s) => s.note.includes('application') || s.note.includes('FIN')) }],
   };
@@ -151,7 +163,7 @@ export function judgeTimeWait(samples: SocketSample[], finTimeout: string): Clai
   const observed = { timerMsAtEntry: first, timerMsLater: timers.slice(1), tcpFinTimeout: finTimeout };
   const evidence = [{ kind: 'socket-states' as const, title: 'Port 7000: the active closer in TIME-WAIT (ss timer)', samples: waits }];
   if (first < 0) {
-    return { id: 'tcp.close.time-wait', verdict: 'refuted', summary: 'The active closer was never seen in TIME-WAIT.', observed, evidence };
+    return { id: 'tcp.close.time-wait', verdict: 'refuted', summary: 'The active closer was never seen in TIME-WAIT.', summaryZh: '从未观察到主动关闭方处于 TIME-WAIT。', observed, evidence };
   }
   const seconds = Math.round(first / 1000);
   if (seconds >= 55 && seconds <= 60) {
@@ -159,6 +171,7 @@ export function judgeTimeWait(samples: SocketSample[], finTimeout: string): Clai
       id: 'tcp.close.time-wait',
       verdict: 'nuanced',
       summary: `The active closer entered TIME-WAIT with ${seconds} s on its timer: Linux waits a fixed 60 s in total (TCP_TIMEWAIT_LEN, not tunable; tcp_fin_timeout=${finTimeout} governs FIN-WAIT-2). That is 2MSL only if MSL is 30 s; with the sheet's "MSL usually 60 s" it would be 120 s.`,
+      summaryZh: `主动关闭方进入 TIME-WAIT 时定时器为 ${seconds} s：Linux 总共固定等待 60 s（TCP_TIMEWAIT_LEN，不可调；tcp_fin_timeout=${finTimeout} 控制的是 FIN-WAIT-2）。只有 MSL 为 30 s 时这才等于 2MSL；按学习资料所说的“MSL 通常为 60 s”，应为 120 s。`,
       observed,
       evidence,
     };
@@ -167,6 +180,7 @@ export function judgeTimeWait(samples: SocketSample[], finTimeout: string): Clai
     id: 'tcp.close.time-wait',
     verdict: seconds >= 115 && seconds <= 120 ? 'confirmed' : 'refuted',
     summary: `The TIME-WAIT timer started at ${seconds} s.`,
+    summaryZh: `TIME-WAIT 定时器的起始值为 ${seconds} s。`,
     observed,
     evidence,
   };
@@ -197,7 +211,7 @@ export function judgeHeaderLength(withTimestamps: Packet[], withoutTimestamps: P
   ];
   const inRange = lengths.every((l) => l >= 20 && l <= 60 && l % 4 === 0);
   if (!inRange || !syn || !data || !plainData) {
-    return { id: 'tcp.header.length', verdict: 'refuted', summary: `Header lengths outside 20-60 bytes or not whole words: ${lengths.join(', ')}.`, observed, evidence };
+    return { id: 'tcp.header.length', verdict: 'refuted', summary: `Header lengths outside 20-60 bytes or not whole words: ${lengths.join(', ')}.`, summaryZh: `首部长度超出 20-60 字节，或不是 4 字节的整数倍：${lengths.join(', ')}。`, observed, evidence };
   }
   const defaultIs20 = data.tcpHeaderLength === 20;
   return {
@@ -206,6 +220,9 @@ export function judgeHeaderLength(withTimestamps: Packet[], withoutTimestamps: P
     summary: defaultIs20
       ? `Every header was 20-60 bytes; data segments carried 20, the SYN ${syn.tcpHeaderLength}.`
       : `Every header was within 20-60 bytes (options 0-40), but 20 is not Linux's default: with tcp_timestamps=1 every data segment carries ${data.tcpHeaderLength} (${data.options.join(' ')}), the SYN ${syn.tcpHeaderLength}; only with timestamps off did data segments carry ${plainData.tcpHeaderLength}.`,
+    summaryZh: defaultIs20
+      ? `所有首部都在 20-60 字节之间；数据报文段的首部为 20 字节，SYN 为 ${syn.tcpHeaderLength} 字节。`
+      : `所有首部都在 20-60 字节之间（选项 0-40 字节），但 20 字节并不是 Linux 的默认值：tcp_timestamps=1 时，每个数据报文段的首部为 ${data.tcpHeaderLength} 字节（${data.options.join(' ')}），SYN 为 ${syn.tcpHeaderLength} 字节；只有关闭时间戳后，数据报文段的首部才是 ${plainData.tcpHeaderLength} 字节。`,
     observed,
     evidence,
   };
@@ -226,6 +243,9 @@ export function judgeNoBoundaries(writes: number[], reads: number[], packets: Pa
     summary: holds
       ? `Writes of ${writes.join(', ')} bytes travelled as segments of ${segments.join(', ')} and were read as ${reads.join(', ')}: the same ${sum(reads)} bytes, none of the boundaries. Each segment's payload length is the IP total length minus both headers; TCP carries no length of its own.`
       : `The boundaries survived or bytes went missing: writes ${writes.join(', ')}, reads ${reads.join(', ')}.`,
+    summaryZh: holds
+      ? `分别写入 ${writes.join(', ')} 字节，在线路上以 ${segments.join(', ')} 字节的报文段传输，读取时则是 ${reads.join(', ')} 字节：总共同样是 ${sum(reads)} 字节，但写入时的边界一个也没有保留。每个报文段的载荷长度等于 IP 总长度减去两个首部的长度；TCP 自身不携带长度字段。`
+      : `边界被保留了下来，或者有字节丢失：写入 ${writes.join(', ')}，读取 ${reads.join(', ')}。`,
     observed,
     evidence,
   };

@@ -77,6 +77,9 @@ export function judgeRoundTrips(id: string, rows: TlsRow[], rttMs: number, expec
     summary: holds
       ? `With ${version} the client sent its first application data ${trips} round trip${trips > 1 ? 's' : ''} after its ClientHello (round trip ${rttMs} ms).`
       : `With ${version} the client's first data came ${trips} round trips after the ClientHello, not ${expected}.`,
+    summaryZh: holds
+      ? `使用 ${version} 时，客户端在发出 ClientHello 之后 ${trips} 个往返（每个往返 ${rttMs} ms）就发出了第一条应用数据。`
+      : `使用 ${version} 时，客户端的第一条数据出现在 ClientHello 之后 ${trips} 个往返，而不是 ${expected} 个。`,
     observed,
     evidence: [flightTable(`${version}: the flights as tshark decoded them (with the client's key log)`, rows)],
   };
@@ -104,6 +107,9 @@ export function judgeMessages(rows: TlsRow[]): ClaimResult {
     summary: matchesIgnoringTicket
       ? `The TLS 1.2 flights were exactly the sheet's${ticket ? ', except that the server also sent a NewSessionTicket before its ChangeCipherSpec (session resumption, which the sheet leaves out)' : ''}.`
       : `The TLS 1.2 messages differ from the sheet: ${observed.flights.join(' | ')}.`,
+    summaryZh: matchesIgnoringTicket
+      ? `TLS 1.2 各轮消息与资料所写完全一致${ticket ? '，只是服务器在 ChangeCipherSpec 之前还发送了一条 NewSessionTicket（用于会话恢复，资料中没有提到）' : ''}。`
+      : `TLS 1.2 的握手消息与资料不同：${observed.flights.join(' | ')}。`,
     observed,
     evidence: [flightTable('TLS 1.2 handshake flights', rows)],
   };
@@ -116,6 +122,7 @@ export function judgeRandoms(rows: TlsRow[]): ClaimResult {
     id: 'tls.v12.random-32',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? `Every ClientHello and ServerHello random in both handshakes (${randoms.length}) was 32 bytes.` : `Random sizes: ${JSON.stringify(randoms)}.`,
+    summaryZh: holds ? `两次握手中 ClientHello 和 ServerHello 携带的随机数（共 ${randoms.length} 个）全部是 32 字节。` : `随机数长度：${JSON.stringify(randoms)}。`,
     observed: { randoms },
     evidence: [],
   };
@@ -131,6 +138,9 @@ export function judgeAead(clientHello13: TlsRow | undefined, negotiated: string)
     summary: holds
       ? `The client offered the TLS 1.3 suites ${tls13.map((s) => TLS13_SUITES[s]).join(', ')}: all AEAD (GCM, ChaCha20-Poly1305), as TLS 1.3 defines no other kind; the server chose ${negotiated}.`
       : `Offered ${tls13.join(', ')}; negotiated ${negotiated}.`,
+    summaryZh: holds
+      ? `客户端提供的 TLS 1.3 密码套件为 ${tls13.map((s) => TLS13_SUITES[s]).join(', ')}：全部是 AEAD（GCM、ChaCha20-Poly1305），因为 TLS 1.3 根本没有定义其他类型的套件；服务器选择了 ${negotiated}。`
+      : `客户端提供了 ${tls13.join(', ')}；协商结果为 ${negotiated}。`,
     observed: { tls13SuitesOffered: tls13.map((s) => TLS13_SUITES[s] ?? s), negotiated, allOffered: offered.length },
     evidence: [],
   };
@@ -146,6 +156,7 @@ export function judgeOrder(rows: TlsRow[]): ClaimResult {
     id: 'tls.https.order',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds ? 'The TCP handshake (SYN, SYN/ACK) came first, then the TLS handshake up to the client\'s Finished, then the encrypted HTTP request.' : `Order: TCP handshake packets before TLS ${tcpBefore}, TLS at ${firstTls}, client Finished at ${handshakeDone}, data at ${firstData}.`,
+    summaryZh: holds ? '先是 TCP 握手（SYN、SYN/ACK），然后是 TLS 握手直到客户端发出 Finished，最后才是加密的 HTTP 请求。' : `顺序：TLS 之前的 TCP 握手包 ${tcpBefore} 个，TLS 始于第 ${firstTls} 个包，客户端 Finished 在第 ${handshakeDone} 个包，数据在第 ${firstData} 个包。`,
     observed: { tcpHandshakePacketsBeforeTls: tcpBefore, firstTlsPacket: firstTls, clientFinished: handshakeDone, firstApplicationData: firstData },
     evidence: [],
   };

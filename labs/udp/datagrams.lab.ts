@@ -52,6 +52,9 @@ export function judgeConnectionless(rows: UdpRow[]): ClaimResult {
     summary: holds
       ? `The first packet of the flow already carried data and the receiver sent nothing back in ${flow.length} packets: no handshake.`
       : `Something preceded or answered the data: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `该流的第一个报文就已携带数据，并且在全部 ${flow.length} 个报文中接收端没有回送任何报文：没有握手。`
+      : `数据之前出现了其他报文，或者数据得到了应答：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'table', title: 'The flow to port 7001 (every IP packet, fragments included)', columns: ['#', 'from', 'to', 'IP length', 'UDP length', 'more fragments'], rows: flow.map((r) => [r['frame.number'], r['ip.src'], r['ip.dst'], r['ip.len'], r['udp.length'], r['ip.flags.mf']]) }],
   };
@@ -70,6 +73,9 @@ export function judgeHeaderSize(rows: UdpRow[]): ClaimResult {
     summary: holds
       ? 'A 5-byte datagram travelled in 13 bytes of IP payload: an 8-byte header (ports, length, checksum), whose length field counts header and data.'
       : `The header measured ${headerBytes} bytes.`,
+    summaryZh: holds
+      ? '一个 5 字节的数据报占用了 13 字节的 IP 载荷：首部为 8 字节（端口、长度、校验和），其长度字段同时计入首部和数据。'
+      : `测得首部为 ${headerBytes} 字节。`,
     observed,
     evidence: [{ kind: 'table', title: 'UDP length against IP payload', columns: ['UDP length field', 'IP payload bytes'], rows: sizes.map((s) => [s.udpLength, s.payload]) }],
   };
@@ -83,6 +89,9 @@ export function judgeBoundaries(sent: number[], received: number[]): ClaimResult
     summary: holds
       ? `Datagrams of ${sent.join(', ')} bytes were read as ${received.join(', ')}: one read per datagram, the 2000-byte one whole although IP fragmented it.`
       : `Sent ${sent.join(', ')}, read ${received.join(', ')}.`,
+    summaryZh: holds
+      ? `发送的数据报为 ${sent.join(', ')} 字节，读到的是 ${received.join(', ')} 字节：每个数据报恰好对应一次读取，2000 字节的那个虽然被 IP 分片，读到时仍是完整的。`
+      : `发送 ${sent.join(', ')}，读到 ${received.join(', ')}。`,
     observed: { sent, received },
     evidence: [{ kind: 'table', title: 'Datagrams sent and read', columns: ['sent bytes', 'read bytes'], rows: sent.map((s, i) => [s, received[i] ?? 'missing']) }],
   };
@@ -97,6 +106,9 @@ export function judgeUnreliable(udp: { sent: number; received: number }, tcp: { 
     summary: holds
       ? `Through the same loss (${dropped} packets dropped in all), UDP delivered ${udp.received} of ${udp.sent} datagrams and nobody resent the rest; TCP delivered all ${tcp.received} bytes with ${tcp.retransmissions} retransmissions.`
       : `UDP delivered ${udp.received}/${udp.sent}, TCP ${tcp.received}/${tcp.sent} bytes with ${tcp.retransmissions} retransmissions.`,
+    summaryZh: holds
+      ? `经过同样的丢包（共丢弃 ${dropped} 个报文），UDP 只送达了 ${udp.sent} 个数据报中的 ${udp.received} 个，其余的没有任何一方重发；TCP 经过 ${tcp.retransmissions} 次重传，送达了全部 ${tcp.received} 字节。`
+      : `UDP 送达 ${udp.received}/${udp.sent} 个数据报，TCP 送达 ${tcp.received}/${tcp.sent} 字节，重传 ${tcp.retransmissions} 次。`,
     observed,
     evidence: [{ kind: 'table', title: 'The same lossy link for both', columns: ['protocol', 'sent', 'received', 'retransmissions'], rows: [['UDP (datagrams)', udp.sent, udp.received, 0], ['TCP (bytes)', tcp.sent, tcp.received, tcp.retransmissions]] }],
   };
@@ -111,6 +123,9 @@ export function judgeMulticast(onWire: number, got: Record<string, number>): Cla
     summary: holds
       ? `One datagram to ${GROUP} left the sender and both members of the group received it; the host that had not joined did not.`
       : `On the wire ${onWire}, received ${JSON.stringify(got)}.`,
+    summaryZh: holds
+      ? `发往 ${GROUP} 的一个数据报从发送端发出，组内两个成员都收到了它；没有加入该组的主机没有收到。`
+      : `线路上有 ${onWire} 个数据报，接收情况为 ${JSON.stringify(got)}。`,
     observed,
     evidence: [{ kind: 'table', title: `One datagram to ${GROUP}`, columns: ['host', 'joined', 'datagrams received'], rows: [['rx1', 'yes', got.rx1 ?? 0], ['rx2', 'yes', got.rx2 ?? 0], ['bystander', 'no', got.bystander ?? 0]] }],
   };
@@ -140,6 +155,9 @@ export function judgeChecksum(trials: ChecksumTrial[], normalChecksum: string): 
     summary: holds
       ? `Over IPv4 a zero checksum means "none" and the datagram was delivered, while a wrong non-zero one was dropped (Udp.InCsumErrors +${v4Errors}); over IPv6 the zero-checksum datagram was dropped (Udp6InCsumErrors +${v6Errors}). Linux itself filled in the IPv4 checksum (${normalChecksum}).`
       : `Checksum handling differed: ${JSON.stringify(observed)}.`,
+    summaryZh: holds
+      ? `在 IPv4 上，校验和为零表示“没有校验和”，该数据报被正常交付，而错误的非零校验和会使数据报被丢弃（Udp.InCsumErrors +${v4Errors}）；在 IPv6 上，校验和为零的数据报被丢弃（Udp6InCsumErrors +${v6Errors}）。Linux 自己发送时会填上 IPv4 校验和（${normalChecksum}）。`
+      : `校验和的处理与预期不同：${JSON.stringify(observed)}。`,
     observed,
     evidence: [{ kind: 'table', title: 'Crafted datagrams to rx1 and the receiver\'s counters', columns: ['datagram', 'delivered to the socket', 'counters that moved'], rows: trials.map((t) => [t.name, t.delivered ? 'yes' : 'no', Object.entries(t.counters).filter(([, v]) => v).map(([k, v]) => `${k} +${v}`).join(', ') || 'none']) }],
   };

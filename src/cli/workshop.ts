@@ -7,7 +7,7 @@ import type { LabInfo } from '../core/registry.ts';
 import { findClaim } from '../catalog/index.ts';
 import type { Evidence, LabResult, Verdict } from '../core/types.ts';
 import { UsageError } from '../core/usage-error.ts';
-import { handoutIn, VERDICT_WORDS, WORDS, type Lang } from '../report/lang.ts';
+import { handoutIn, summaryIn, VERDICT_WORDS, WORDS, type Lang } from '../report/lang.ts';
 
 const KEYS: Record<string, Verdict> = { c: 'confirmed', r: 'refuted', n: 'nuanced', u: 'unverifiable' };
 const CTRL_C = '\u0003';
@@ -72,7 +72,7 @@ export async function startWorkshop(labs: LabInfo[], lang: Lang): Promise<Worksh
         } else {
           if (result.verdict === predicted) right++;
           say(`  ${t.verdict}: ${verdictWords[result.verdict]}   ${t.predicted}: ${verdictWords[predicted]} ${result.verdict === predicted ? '✔' : '✘'}`);
-          say(`  ${result.summary}`);
+          say(`  ${summaryIn(result, lang)}`);
           for (const item of result.evidence) for (const line of evidenceLines(item)) say(`    ${line}`);
         }
         if (i < lab.claims.length - 1) {

@@ -48,7 +48,7 @@ export function checkVerdicts(lab: Lab, claims: ClaimResult[]): string | undefin
   const extra = ids.filter((id) => !lab.claims.includes(id));
   if (extra.length) return `verdicts for undeclared claims ${extra.join(', ')}`;
   if (new Set(ids).size !== ids.length) return 'more than one verdict for a claim';
-  const bad = claims.find((c) => !VERDICTS.includes(c.verdict) || !c.summary);
+  const bad = claims.find((c) => !VERDICTS.includes(c.verdict) || !c.summary || c.summaryZh === '');
   if (bad) return `claim ${bad.id} has verdict "${bad.verdict}" or no summary`;
   return undefined;
 }

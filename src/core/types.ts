@@ -67,7 +67,10 @@ export type Evidence =
 export interface ClaimResult {
   id: string;
   verdict: Verdict;
+  /** What was observed and why the verdict follows, in English. */
   summary: string;
+  /** The same in Chinese. */
+  summaryZh?: string;
   observed: Record<string, unknown>;
   evidence: Evidence[];
   /** The claim as the study sheet says it (English and Chinese) and its section; added to a run's results when they are reported. */

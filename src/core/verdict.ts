@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import type { LabContext } from './lab.ts';
 import type { ClaimResult, Evidence } from './types.ts';
 
+/** A summary in English and Chinese. */
+export interface Said {
+  en: string;
+  zh: string;
+}
+
 /** A claim that is confirmed when `holds`, refuted otherwise, with the summary for each case. */
-export function confirmedIf(id: string, holds: boolean, yes: string, no: string, observed: Record<string, unknown>, evidence: Evidence[] = []): ClaimResult {
-  return { id, verdict: holds ? 'confirmed' : 'refuted', summary: holds ? yes : no, observed, evidence };
+export function confirmedIf(id: string, holds: boolean, yes: Said, no: Said, observed: Record<string, unknown>, evidence: Evidence[] = []): ClaimResult {
+  const said = holds ? yes : no;
+  return { id, verdict: holds ? 'confirmed' : 'refuted', summary: said.en, summaryZh: said.zh, observed, evidence };
 }
 
 /** The same result with more evidence after its own. */

@@ -9,7 +9,7 @@ import { pathDiagram } from './path-diagram.ts';
 import { treeDiagram } from './tree-diagram.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 import { timelineChart } from './timeline-chart.ts';
-import { handoutIn, statementOf, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
+import { handoutIn, statementOf, summaryIn, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{margin-bottom:.2rem}.meta{color:#666}.lab{border:1px solid #ddd;border-radius:8px;padding:.6rem 1.2rem;margin:1rem 0}.lab>summary{list-style:none}.lab>summary h2{display:inline;font-size:1.15rem;color:#222}
@@ -78,10 +78,10 @@ function evidence(item: Evidence): string {
 function claim(result: ClaimResult, lang: Lang): string {
   const statement = statementOf(result);
   const words = WORDS[lang];
-  const searchable = [result.id, statement?.en, statement?.zh, result.summary].join(' ').toLowerCase();
+  const searchable = [result.id, statement?.en, statement?.zh, result.summary, result.summaryZh].join(' ').toLowerCase();
   return `<div class="claim" id="${x(result.id)}" data-verdict="${result.verdict}" data-text="${x(searchable)}"><h3><span class="badge ${result.verdict}">${x(VERDICT_WORDS[lang][result.verdict])}</span> <code>${x(result.id)}</code></h3>
 ${statement ? `<blockquote class="says"><span class="label">${x(words.says)}</span> ${x(statement[lang])}<br><span class="section">${x(statement.section)}</span></blockquote>` : ''}
-<p><span class="label">${x(words.observed)}</span> ${x(result.summary)}</p>
+<p><span class="label">${x(words.observed)}</span> ${x(summaryIn(result, lang))}</p>
 ${result.evidence.map(evidence).join('\n')}
 <details><summary>${x(words.measured)}</summary><pre>${x(JSON.stringify(result.observed, null, 2))}</pre></details></div>`;
 }

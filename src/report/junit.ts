@@ -1,7 +1,7 @@
 /** JUnit XML: a test suite per lab, a test case per claim (the claim's text, then the verdict and summary, as its output); errored and skipped labs say why. */
 import type { RunReport } from '../core/types.ts';
 import { escapeXml as x } from './escape.ts';
-import { statementOf } from './lang.ts';
+import { statementOf, summaryIn } from './lang.ts';
 
 export function toJunit(report: RunReport): string {
   const lang = report.lang ?? 'en';
@@ -14,7 +14,7 @@ export function toJunit(report: RunReport): string {
       lab.status === 'passed'
         ? lab.claims.map(
             (claim) =>
-              `    <testcase classname="${x(lab.id)}" name="${x(claim.id)}" time="0">\n      <system-out>${x(`${statementOf(claim)?.[lang] ?? claim.id}\n${claim.verdict}: ${claim.summary}`)}</system-out>\n    </testcase>`,
+              `    <testcase classname="${x(lab.id)}" name="${x(claim.id)}" time="0">\n      <system-out>${x(`${statementOf(claim)?.[lang] ?? claim.id}\n${claim.verdict}: ${summaryIn(claim, lang)}`)}</system-out>\n    </testcase>`,
           )
         : [
             `    <testcase classname="${x(lab.id)}" name="${x(lab.id)}" time="${seconds}">\n      ${

@@ -37,6 +37,11 @@ export function withStatements(results: LabResult[]): LabResult[] {
   return results.map((lab) => ({ ...lab, claims: lab.claims.map((c) => ({ ...c, statement: statementOf(c) })) }));
 }
 
+/** What the lab observed, in `lang` (English when the judge gave no Chinese). */
+export function summaryIn(result: ClaimResult, lang: Lang): string {
+  return (lang === 'zh' && result.summaryZh) || result.summary;
+}
+
 export const VERDICT_WORDS: Record<Lang, Record<Verdict, string>> = {
   en: { confirmed: 'confirmed', refuted: 'refuted', nuanced: 'nuanced', unverifiable: 'unverifiable' },
   zh: { confirmed: '成立', refuted: '不成立', nuanced: '有条件成立', unverifiable: '无法验证' },

@@ -1,7 +1,7 @@
 /** The terminal view: progress lines while labs run, then a verdict table. */
 import type { RunEvent } from '../core/runner.ts';
 import type { LabResult, Verdict } from '../core/types.ts';
-import { handoutIn, statementOf, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
+import { handoutIn, statementOf, summaryIn, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
 
 const color = (code: number) => (text: string) => (process.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[${code}m${text}\x1b[0m` : text);
 const green = color(32);
@@ -35,7 +35,7 @@ export function verdictTable(results: LabResult[], lang: Lang = 'en'): string {
   const rows: { cells: string[]; verdict: string; says: string; observed: string }[] = [];
   for (const lab of results) {
     if (lab.claims.length === 0) rows.push({ cells: [lab.id, '-'], verdict: lab.status, says: lab.reason ?? '', observed: '' });
-    for (const claim of lab.claims) rows.push({ cells: [lab.id, claim.id], verdict: claim.verdict, says: statementOf(claim)?.[lang] ?? '', observed: claim.summary });
+    for (const claim of lab.claims) rows.push({ cells: [lab.id, claim.id], verdict: claim.verdict, says: statementOf(claim)?.[lang] ?? '', observed: summaryIn(claim, lang) });
   }
   const label = (verdict: string) => (VERDICT_WORDS[lang] as Record<string, string>)[verdict] ?? verdict;
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r.cells[i]!.length), 5));
