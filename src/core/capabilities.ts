@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CAPABILITIES, type Capability } from './lab.ts';
-import { toolVersion } from '../observers/environment.ts';
+import { goCommand, toolVersion } from '../observers/environment.ts';
 import { exec, execOutcome, spawnLabelled } from '../resources/process.ts';
 import { Scope } from '../resources/scope.ts';
 import { deleteNetns } from '../resources/netns.ts';
@@ -94,6 +94,7 @@ const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string
   ping: { run: () => toolVersion('ping', ['-V']) },
   traceroute: { run: () => toolVersion('traceroute') },
   cc: { run: () => toolVersion('cc', ['--version']) },
+  go: { run: () => toolVersion(goCommand(), ['version']) },
   scapy: { run: async () => `scapy ${await exec(SCAPY_PYTHON, ['-c', 'import scapy; print(scapy.__version__)'])}` },
   named: { run: () => toolVersion('named', ['-v']) },
   unbound: { run: () => toolVersion('unbound', ['-V']) },

@@ -1,5 +1,5 @@
 /** What a run's verdicts were observed on: the machine, the kernel, the tools and their settings. */
-import { readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Environment } from '../core/types.ts';
@@ -16,6 +16,14 @@ function osName(): string {
 
 export function baseEnvironment(): Environment {
   return { kernel: release(), os: osName(), node: process.version };
+}
+
+/** Where Go's own installer puts it, for a PATH that lacks it. */
+const INSTALLED_GO = '/usr/local/go/bin/go';
+
+/** The go command: the one on PATH, else the one in /usr/local/go. */
+export function goCommand(): string {
+  return whichBinary('go')?.path ?? (existsSync(INSTALLED_GO) ? INSTALLED_GO : 'go');
 }
 
 /**

@@ -39,6 +39,7 @@ export const osClaims = [
   ]),
   ...section('死锁产生的四个条件', [
     ['os.deadlock.four-conditions', 'A deadlock needs mutual exclusion, hold-and-wait, no preemption and circular wait at once; breaking any one prevents it.', '死锁需要同时满足互斥、持有并等待、不可剥夺、循环等待，破坏任一条件即可避免。'],
+    ['os.deadlock.mutual-exclusion-unbreakable', 'Mutual exclusion is a property of the resource itself and usually cannot be broken.', '互斥是资源本身的特性，通常无法破坏。'],
   ]),
   ...section('进程间的通讯方式', [
     ['os.ipc.pipe-half-duplex', 'A pipe is half-duplex: data flows in one direction.', '管道是半双工的，数据只能单向流动。'],
@@ -52,6 +53,9 @@ export const osClaims = [
     ['os.process.isolation', 'Processes have separate address spaces: one crashing does not affect the others.', '进程拥有独立地址空间，一个进程崩溃不影响其他进程。'],
     ['os.thread.shared', 'Threads of a process share its address space and file handles but have their own stacks and registers.', '同一进程的线程共享地址空间和文件句柄，但各有自己的栈和寄存器。'],
     ['os.coroutine.cheap-switch', 'Coroutine switches happen in user space without the kernel and cost far less than thread switches.', '协程切换在用户态完成，无需内核参与，开销远小于线程切换。'],
+    ['os.coroutine.one-thread', 'Coroutines run inside one thread.', '协程在一个线程内执行。'],
+    ['os.coroutine.cooperative', 'Coroutines are scheduled by giving up the CPU themselves (cooperative scheduling): a running coroutine yields control to the others.', '协程通过主动让出 CPU 来实现调度（协作式调度），当前协程运行时主动 yield，将控制权交给其他协程。'],
+    ['os.coroutine.stacks', 'Coroutines are usually implemented with a single stack or segmented stacks, using very little memory; Go (goroutines), Python and JavaScript (async/await) have them built in.', '协程通常使用单栈或分段栈实现，内存占用极低；Go（goroutine）、Python 和 JavaScript（async/await）都内置了协程支持。'],
   ]),
   ...section('僵尸进程与孤儿进程', [
     ['os.zombie', 'A child that exited before its parent called wait() stays as a zombie in state Z, holding a process-table entry but no memory.', '子进程退出而父进程未调用 wait() 时成为僵尸进程（状态 Z），占用进程表项但不占内存。'],
@@ -61,5 +65,6 @@ export const osClaims = [
     ['os.memory.stack-grows-down', 'The stack grows from high addresses to low ones; the heap from low to high.', '栈由高地址向低地址增长，堆由低地址向高地址增长。'],
     ['os.memory.stack-limit', 'The stack is limited, usually a few MB.', '栈空间有限，通常为几 MB。'],
     ['os.memory.stack-faster', 'Stack allocation is faster than heap allocation.', '栈上分配比堆上分配快。'],
+    ['os.memory.layout', "A process's memory from low addresses to high: text (read-only code), data, BSS, the heap growing up, unused space, the stack growing down, then kernel space.", '进程内存从低地址到高地址依次为：代码段（Text，只读）、数据段（Data）、BSS 段、向上增长的堆、未使用区域、向下增长的栈，最上面是内核空间。'],
   ]),
 ];

@@ -1,0 +1,23 @@
+/** Distributions of repeated measurements: the median and the spread around it. */
+
+/** The q-quantile (0..1) of the values, interpolated between the two nearest; NaN for no values. */
+export function quantile(values: readonly number[], q: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (at - lo);
+}
+
+export interface Spread {
+  p10: number;
+  median: number;
+  p90: number;
+  n: number;
+}
+
+/** Median and 10th/90th percentiles, rounded to `digits` decimals. */
+export function spread(values: readonly number[], digits = 1): Spread {
+  const round = (v: number) => +v.toFixed(digits);
+  return { p10: round(quantile(values, 0.1)), median: round(quantile(values, 0.5)), p90: round(quantile(values, 0.9)), n: values.length };
+}
