@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Run last, one at a time: labs that start a whole cluster (three Kafka brokers, a Kubernetes node),
  * and labs whose verdicts rest on timing (a retransmission within one round trip, a close's segments,
- * requests in flight through a reload, transfer times through pipes and shared memory), which a neighbour's load on two cores can skew.
+ * requests in flight through a reload, transfer times through pipes and shared memory, switch costs), which a neighbour's load on two cores can skew.
  */
 const ALONE = [
   'test/integration/kafka.test.ts',
@@ -12,6 +12,7 @@ const ALONE = [
   'test/integration/tcp-lifecycle.test.ts',
   'test/integration/nginx-processes.test.ts',
   'test/integration/os-ipc.test.ts',
+  'test/integration/os-switches.test.ts',
 ];
 
 export default defineConfig({

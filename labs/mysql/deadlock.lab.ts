@@ -15,7 +15,8 @@
  *     (and releases what it holds) instead of waiting.
  *
  * Observes: the errors the server returns (1213 deadlock, 1205/3572 lock wait) and the server's
- * LATEST DETECTED DEADLOCK report.
+ * LATEST DETECTED DEADLOCK report. The shared-lock variant also tests the sheet's remark that
+ * mutual exclusion "usually cannot be broken".
  */
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
@@ -32,6 +33,28 @@ export interface VariantResult {
   deadlocks: number;
   lockWaitErrors: number;
   completed: number;
+}
+
+const CONDITION_ZH: Record<string, string> = { 'mutual exclusion': '互斥', 'hold and wait': '持有并等待', 'circular wait': '循环等待', preemption: '不可剥夺' };
+
+/** The sheet: mutual exclusion is the resource's own nature and usually cannot be broken. The shared-lock variant tries. */
+export function judgeMutualExclusion(variants: VariantResult[]): ClaimResult {
+  const id = 'os.deadlock.mutual-exclusion-unbreakable';
+  const all = variants.find((v) => v.condition === 'all four');
+  const shared = variants.find((v) => v.condition === 'mutual exclusion');
+  const observed = { exclusive: all, shared };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'The same two rows locked in crossed order, exclusively and shared', columns: ['locks', 'rounds', 'deadlocks', 'rounds with both committed'], rows: [all, shared].filter((v) => v !== undefined).map((v) => [v.name, v.rounds, v.deadlocks, v.completed]) }];
+  if (!all || !shared || !shared.rounds) return { id, verdict: 'unverifiable', summary: 'The exclusive or the shared-lock variant did not run.', summaryZh: '排他锁或共享锁的变体没有运行。', observed, evidence };
+  if (shared.deadlocks > 0 || shared.completed < shared.rounds)
+    return { id, verdict: 'confirmed', summary: `Even with shared locks the crossed requests deadlocked ${shared.deadlocks} times in ${shared.rounds} rounds (${shared.completed} rounds with both committed): taking shared locks did not remove the exclusion.`, summaryZh: `即使改用共享锁，交叉的加锁请求在 ${shared.rounds} 轮中仍死锁 ${shared.deadlocks} 次（两个事务都提交的只有 ${shared.completed} 轮）：共享锁没有消除互斥。`, observed, evidence };
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `Mutual exclusion was broken here: with shared locks (LOCK IN SHARE MODE) both transactions held both rows at once, and the crossed requests that deadlocked ${all.deadlocks} of ${all.rounds} times with exclusive locks deadlocked ${shared.deadlocks} of ${shared.rounds} times, both committing every round. Whether a resource must be exclusive depends on the access, not on the resource: readers can share (shared locks, MVCC snapshot reads), writers of the same row cannot.`,
+    summaryZh: `这里互斥被破坏了：使用共享锁（LOCK IN SHARE MODE）时，两个事务可以同时持有两行的锁；同样交叉顺序的请求，用排他锁时 ${all.rounds} 轮中死锁 ${all.deadlocks} 次，用共享锁时 ${shared.rounds} 轮中死锁 ${shared.deadlocks} 次，每轮两个事务都提交成功。资源是否必须独占取决于访问方式，而不是资源本身：读者可以共享（共享锁、MVCC 快照读），而写同一行的写者不能。`,
+    observed,
+    evidence,
+  };
 }
 
 export function judgeDeadlock(variants: VariantResult[], report: string): ClaimResult {
@@ -51,6 +74,9 @@ export function judgeDeadlock(variants: VariantResult[], report: string): ClaimR
     summary: holds
       ? `With all four conditions present, ${all.deadlocks} of ${all.rounds} rounds deadlocked and InnoDB rolled one transaction back (error 1213); removing any one condition (${broken.map((v) => v.condition).join(', ')}) left no deadlock in ${broken.map((v) => v.rounds).reduce((a, b) => a + b, 0)} rounds${broken.some((v) => v.lockWaitErrors) ? `, though refusing to wait cost ${broken.reduce((a, v) => a + v.lockWaitErrors, 0)} lock-wait errors instead` : ''}.`
       : `Deadlocks per variant: ${variants.map((v) => `${v.name} ${v.deadlocks}/${v.rounds}`).join(', ')}.`,
+    summaryZh: holds
+      ? `四个条件同时具备时，${all.rounds} 轮中有 ${all.deadlocks} 轮发生死锁，InnoDB 回滚了其中一个事务（错误 1213）；破坏任意一个条件（${broken.map((v) => CONDITION_ZH[v.condition] ?? v.condition).join('、')}）后，${broken.map((v) => v.rounds).reduce((a, b) => a + b, 0)} 轮中没有发生死锁${broken.some((v) => v.lockWaitErrors) ? `，但拒绝等待换来了 ${broken.reduce((a, v) => a + v.lockWaitErrors, 0)} 次锁等待错误` : ''}。`
+      : `各变体的死锁次数：${variants.map((v) => `${v.name} ${v.deadlocks}/${v.rounds}`).join('，')}。`,
     observed,
     evidence,
   };
@@ -102,7 +128,7 @@ export default defineLab({
   id: 'mysql-deadlock',
   title: 'The four conditions of deadlock, provoked with InnoDB row locks and broken one at a time',
   topic: 'mysql',
-  claims: ['os.deadlock.four-conditions'],
+  claims: ['os.deadlock.four-conditions', 'os.deadlock.mutual-exclusion-unbreakable'],
   requires: ['docker'],
   timeLimitMs: 180_000,
   handout: {
@@ -145,6 +171,6 @@ export default defineLab({
       if (v.condition === 'all four') report = await deadlockReport(observer);
       results.push(result);
     }
-    return [judgeDeadlock(results, report)];
+    return [judgeDeadlock(results, report), judgeMutualExclusion(results)];
   },
 });

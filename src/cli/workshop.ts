@@ -101,6 +101,8 @@ export function evidenceLines(item: Evidence, maxRows = 6): string[] {
       return [`${item.title}:`, ...item.bars.slice(0, maxRows).map((b) => `  ${b.label}: ${b.value}`), ...more(item.bars.length)];
     case 'path':
       return [`${item.title}:`, `  ${item.hops.map((h) => `${h.address} (${h.note})`).join(' → ')}`];
+    case 'stacks':
+      return [`${item.title}:`, ...item.columns.map((c) => `  ${c.name}: ${c.boxes.map((b) => b.label).join(' / ')}`)];
     case 'file':
       return [`${item.title}: ${item.path}`];
     default:

@@ -59,6 +59,8 @@ export type Evidence =
   /** A file kept with the report (a capture, a configuration); the path is relative to the report. */
   | { kind: 'file'; title: string; path: string }
   | { kind: 'table'; title: string; columns: string[]; rows: (string | number)[][] }
+  /** Columns of boxes stacked top to bottom, side by side (e.g. a process's memory map, high addresses first, beside the sheet's drawing); a marked box is one the other column lacks. */
+  | { kind: 'stacks'; title: string; columns: { name: string; boxes: { label: string; note?: string; mark?: boolean }[] }[] }
   /** The bytes of a structure, field by field (offset and length in bytes, the bytes in hex, the decoded value), drawn as a labelled hex map. */
   | { kind: 'bytes'; title: string; fields: { name: string; offset: number; length: number; hex: string; value: string }[] }
   /** Who held what when: one row per thing held, spans coloured by holder, marks at moments (e.g. partitions per consumer across a rebalance). */

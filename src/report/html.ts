@@ -6,6 +6,7 @@ import { byteMap } from './byte-map.ts';
 import { ganttChart } from './gantt-chart.ts';
 import { lineChart } from './line-chart.ts';
 import { pathDiagram } from './path-diagram.ts';
+import { stackDiagram } from './stack-diagram.ts';
 import { treeDiagram } from './tree-diagram.ts';
 import { sequenceDiagram } from './sequence-diagram.ts';
 import { timelineChart } from './timeline-chart.ts';
@@ -66,6 +67,8 @@ function evidence(item: Evidence): string {
       return `<h4>${x(item.title)}</h4>${pathDiagram(item.hops)}`;
     case 'bytes':
       return `<h4>${x(item.title)}</h4>${byteMap(item.fields)}`;
+    case 'stacks':
+      return `<h4>${x(item.title)}</h4>${stackDiagram(item.columns)}`;
     case 'gantt':
       return `<h4>${x(item.title)}</h4>${ganttChart(item.rows, item.marks)}`;
     case 'file':

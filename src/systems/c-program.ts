@@ -13,12 +13,17 @@ export interface CProgram {
   timeoutMs?: number;
 }
 
-/** Compiles and runs the program; returns what it printed. cc's version goes into the lab's environment. */
-export async function compileAndRun(ctx: { workDir: string; environment: Environment }, program: CProgram): Promise<string> {
+/** Compiles the program; returns the binary. cc's version goes into the lab's environment. */
+export async function compileProgram(ctx: { workDir: string; environment: Environment }, program: CProgram): Promise<string> {
   const file = join(ctx.workDir, `${program.name}.c`);
   const binary = join(ctx.workDir, program.name);
   writeFileSync(file, program.source);
   await exec('cc', [...(program.flags ?? []), '-o', binary, file, ...(program.libs ?? [])]);
   ctx.environment.cc = (await exec('cc', ['--version'])).split('\n')[0]!;
-  return exec(binary, [], { timeoutMs: program.timeoutMs });
+  return binary;
+}
+
+/** Compiles and runs the program once; returns what it printed. */
+export async function compileAndRun(ctx: { workDir: string; environment: Environment }, program: CProgram): Promise<string> {
+  return exec(await compileProgram(ctx, program), [], { timeoutMs: program.timeoutMs });
 }

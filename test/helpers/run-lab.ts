@@ -30,6 +30,7 @@ export async function runLab(id: string, extra: string[] = []): Promise<LabRun> 
     throw new Error(`labs run ${id} printed no JSON (exit ${result.exitCode}): ${String(result.stderr).slice(-2000)}`);
   }
   const lab = report.labs[0]!;
+  saysItInChinese(report);
   return {
     exitCode: result.exitCode,
     stderr: String(result.stderr),
@@ -41,6 +42,12 @@ export async function runLab(id: string, extra: string[] = []): Promise<LabRun> 
       return found;
     },
   };
+}
+
+/** Every verdict a lab gave carries its summary in Chinese too, whichever branch of its judge gave it. */
+function saysItInChinese(report: RunReport): void {
+  const lacking = report.labs.flatMap((l) => l.claims).filter((c) => !/[\u4e00-\u9fff]/.test(c.summaryZh ?? ''));
+  if (lacking.length) throw new Error(`no Chinese summary for ${lacking.map((c) => `${c.id} (${c.verdict})`).join(', ')}`);
 }
 
 export interface LabsRun {
@@ -62,6 +69,7 @@ export async function runLabsTogether(ids: string[], what: string): Promise<Labs
     result = await labs(args, { timeoutMs: 900_000 });
   }
   const report = JSON.parse(String(result.stdout)) as RunReport;
+  saysItInChinese(report);
   return {
     exitCode: result.exitCode,
     stderr: String(result.stderr),

@@ -21,6 +21,11 @@ describe('labs run mysql-deadlock', () => {
     for (const v of variants.filter((x) => x.condition !== 'all four')) expect(v.deadlocks, v.name).toBe(0);
   });
 
+  it('breaks mutual exclusion with shared locks: both transactions commit every round', () => {
+    const o = run.claim('os.deadlock.mutual-exclusion-unbreakable').observed as { shared: VariantResult };
+    expect(o.shared).toMatchObject({ deadlocks: 0, completed: 20 });
+  });
+
   it("keeps the server's own deadlock report as evidence", () => {
     expect((run.claim('os.deadlock.four-conditions').observed.reportExcerpt as string[])[0]).toContain('LATEST DETECTED DEADLOCK');
   });

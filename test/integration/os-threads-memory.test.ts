@@ -35,6 +35,19 @@ describe('labs run os-threads, os-memory', () => {
     expect(memory.claim('os.memory.stack-grows-down').observed).toMatchObject({ stackDirection: -1, smallBlocksDirection: 1, largeBlocksDirection: -1, stackIn: ['[stack]'], smallBlocksIn: ['[heap]'] });
   });
 
+  it("sees the drawing's regions in order in every run, the mmap area between heap and stack, and randomisation move them", () => {
+    const o = memory.claim('os.memory.layout').observed as { orderedInEveryRun: boolean; mmapAreaBetweenHeapAndStack: boolean; regionsThatMovedBetweenRuns: string[]; heapGapAfterBssMiB: number[] };
+    expect(o.orderedInEveryRun).toBe(true);
+    expect(o.mmapAreaBetweenHeapAndStack).toBe(true);
+    expect(o.regionsThatMovedBetweenRuns).toEqual(expect.arrayContaining(['heap', 'stack', 'library']));
+    expect(o.heapGapAfterBssMiB[2]).toBeLessThan(1);
+    expect(memory.lab.environment.randomizeVaSpace).toBe('2');
+  });
+
+  it('times an array on the stack well below a malloc and free', () => {
+    expect((memory.claim('os.memory.stack-faster').observed as { mallocOverStack: number }).mallocOverStack).toBeGreaterThanOrEqual(2);
+  });
+
   it('leave nothing behind', async () => {
     expect(await leftovers(threads.report.runId)).toEqual(NOTHING);
   });

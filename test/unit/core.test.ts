@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,18 @@ describe('lab registry', () => {
     const cjk = /[\u4e00-\u9fff]/;
     const lacking = (await loadLabs()).filter((l) => !l.handout.zh || ![l.handout.zh.title, l.handout.zh.starts, l.handout.zh.does, l.handout.zh.observes].every((t) => cjk.test(t)));
     expect(lacking.map((l) => l.id)).toEqual([]);
+  });
+
+  it('gives every summary a judge writes a Chinese one beside it', () => {
+    const labsDir = new URL('../../labs/', import.meta.url).pathname;
+    const files = readdirSync(labsDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lab.ts'));
+    const count = (text: string, key: string) => text.match(new RegExp(`\\b${key}:`, 'g'))?.length ?? 0;
+    const uneven = files.filter((f) => {
+      const text = readFileSync(join(labsDir, f), 'utf8');
+      return count(text, 'summary') !== count(text, 'summaryZh');
+    });
+    expect(files.length).toBeGreaterThan(40);
+    expect(uneven).toEqual([]);
   });
 
   it('rejects a malformed lab with a one-line reason', async () => {
