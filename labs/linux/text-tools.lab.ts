@@ -7,14 +7,17 @@
  *
  * Does: runs the sheet's curl commands (GET, -O, -X POST) from a client; sends numbered requests
  * from each client in a known order; copies nginx's access log; runs the sheet's commands on it
- * (and on small files the lab writes), with the sheet's IP and file names replaced by this run's.
+ * (and on small files the lab writes), with the sheet's IP and file names replaced by this run's;
+ * runs wc on the sheet's own line about wc (English and Chinese) in a UTF-8 and the C locale, and on
+ * two damaged copies of the log (its last line cut, one GET changed to PUT) beside sha256sum; lists
+ * the protocols this machine's curl was built with (curl -V).
  *
  * Observes: each command's exact output, compared with the list of requests the lab sent.
  */
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { confirmedIf, type Said } from '../../src/core/verdict.ts';
+import { confirmedIf, keptJson, withEvidence, type Said } from '../../src/core/verdict.ts';
 import type { ClaimResult } from '../../src/core/types.ts';
 import { observeShell, type Observation } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
@@ -33,6 +36,82 @@ export const COMBINED_WORDS = 12;
 
 const verdict = (id: string, holds: boolean, yes: Said, no: Said, observed: Record<string, unknown>, ...seen: Observation[]): ClaimResult =>
   confirmedIf(id, holds, yes, no, observed, seen.map((o) => o.evidence));
+
+/** The sheet's own words about wc, in English and in Chinese: a text whose characters and bytes differ. */
+export const WC_TEXT = 'count the words and characters\n计算文档的单词数和字符数\n';
+
+const firstNumber = (o: Observation) => Number(o.output.trim().match(/^\d+/)?.[0] ?? NaN);
+
+type Counts = { original: string; truncated: string; changed: string };
+
+/** What the lab saw of wc and curl beyond the log: each command's output, and the damaged copies' counts and SHA-256 sums. */
+export interface WcAndCurl {
+  words: Observation;
+  charsUtf8: Observation;
+  charsC: Observation;
+  bytes: Observation;
+  damaged: Observation;
+  counts: Counts;
+  sums: Counts;
+  curlVersion: Observation;
+}
+
+export function judgeWcChars(text: string, { words, charsUtf8, charsC, bytes }: WcAndCurl): ClaimResult {
+  const id = 'linux.wc.chars';
+  const characters = [...text].length;
+  const byteCount = Buffer.byteLength(text);
+  const spaceSeparated = text.split(/\s+/).filter(Boolean).length;
+  const chineseCharacters = [...text.split('\n')[1]!].length;
+  const observed = { characters, bytes: byteCount, wcW: firstNumber(words), wcMUtf8: firstNumber(charsUtf8), wcMC: firstNumber(charsC), wcC: firstNumber(bytes), spaceSeparatedRuns: spaceSeparated };
+  const evidence = [words, charsUtf8, charsC, bytes].map((o) => o.evidence);
+  if (![observed.wcW, observed.wcMUtf8, observed.wcMC, observed.wcC].every(Number.isFinite)) return { id, verdict: 'unverifiable', summary: 'wc printed no counts.', summaryZh: 'wc 没有输出计数。', observed, evidence };
+  if (observed.wcMUtf8 !== characters || observed.wcW !== spaceSeparated)
+    return { id, verdict: 'refuted', summary: `wc -m printed ${observed.wcMUtf8} for ${characters} characters, wc -w ${observed.wcW}.`, summaryZh: `对 ${characters} 个字符，wc -m 输出 ${observed.wcMUtf8}，wc -w 输出 ${observed.wcW}。`, observed, evidence };
+  const cLocale = observed.wcMC === characters ? 'in the C locale too' : `but in the C locale it printed ${observed.wcMC}, the bytes (wc -c: ${observed.wcC})`;
+  const cLocaleZh = observed.wcMC === characters ? '在 C locale 下也一样' : `但在 C locale 下它输出 ${observed.wcMC}，即字节数（wc -c：${observed.wcC}）`;
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `On the sheet's own line about wc, in English and Chinese, wc -m counted the ${characters} characters in a UTF-8 locale, ${cLocale}: characters depend on the locale. And a word is a run without white space: wc -w printed ${observed.wcW}, five English words and the whole Chinese line (${chineseCharacters} characters) as one.`,
+    summaryZh: `对学习资料中关于 wc 的那句话（英文和中文各一行），在 UTF-8 locale 下 wc -m 数出了 ${characters} 个字符，${cLocaleZh}：“字符”取决于 locale。而“单词”是不含空白的一段文字：wc -w 输出 ${observed.wcW}，即五个英文单词，加上被当作一个单词的整行中文（${chineseCharacters} 个字）。`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeWcIntegrity({ counts, sums, damaged: shown }: WcAndCurl): ClaimResult {
+  const id = 'linux.wc.integrity';
+  const caughtTruncation = counts.truncated !== counts.original;
+  const caughtChange = counts.changed !== counts.original;
+  const changedForSure = sums.changed !== sums.original;
+  const observed = { counts, sha256: sums, truncationCaught: caughtTruncation, sameLengthChangeCaught: caughtChange };
+  const evidence = [shown.evidence];
+  if (!counts.original || !sums.original) return { id, verdict: 'unverifiable', summary: 'wc or sha256sum printed nothing.', summaryZh: 'wc 或 sha256sum 没有输出。', observed, evidence };
+  if (caughtTruncation && caughtChange) return { id, verdict: 'confirmed', summary: `wc's counts changed for both damaged copies: ${counts.truncated} and ${counts.changed} against ${counts.original}.`, summaryZh: `两个损坏副本的 wc 计数都变了：${counts.truncated} 和 ${counts.changed}，原文件为 ${counts.original}。`, observed, evidence };
+  if (!caughtTruncation) return { id, verdict: 'refuted', summary: `A copy missing its last line had the same counts as the original (${counts.original}).`, summaryZh: `少了最后一行的副本与原文件计数相同（${counts.original}）。`, observed, evidence };
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `wc catches a file that lost its last line (lines, words, bytes ${counts.truncated} against ${counts.original}), but not one with GET changed to PUT in place: the same ${counts.changed}, though ${changedForSure ? 'its SHA-256 differs' : 'its content differs'}. A count checks completeness, not integrity: that takes a checksum.`,
+    summaryZh: `wc 能发现丢了最后一行的文件（行数、单词数、字节数为 ${counts.truncated}，原文件为 ${counts.original}），但发现不了把 GET 原地改成 PUT 的文件：计数仍是 ${counts.changed}，${changedForSure ? '而它的 SHA-256 已经不同' : '而它的内容已经不同'}。计数只能检查是否完整，不能检查内容是否正确：那需要校验和。`,
+    observed,
+    evidence,
+  };
+}
+
+/** The sheet names HTTP, HTTPS, FTP and SMTP. */
+export const SHEET_PROTOCOLS = ['http', 'https', 'ftp', 'smtp'];
+
+export function judgeCurlProtocols(version: Observation): ClaimResult {
+  const id = 'linux.curl.protocols';
+  const listed = version.output.match(/^Protocols:\s*(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+  const missing = SHEET_PROTOCOLS.filter((p) => !listed.includes(p));
+  const observed = { protocols: listed, missing };
+  const evidence = [version.evidence];
+  if (!listed.length) return { id, verdict: 'unverifiable', summary: 'curl -V listed no protocols.', summaryZh: 'curl -V 没有列出协议。', observed, evidence };
+  if (missing.length) return { id, verdict: 'nuanced', summary: `This curl was built with ${listed.length} protocols but not ${missing.join(', ')}: which protocols curl speaks depends on how it was built.`, summaryZh: `这个 curl 编译时支持 ${listed.length} 种协议，但不包括 ${missing.join('、')}：curl 支持哪些协议取决于它的编译方式。`, observed, evidence };
+  return { id, verdict: 'confirmed', summary: `This curl lists ${listed.length} protocols, ${SHEET_PROTOCOLS.join(', ')} among them (${listed.join(' ')}).`, summaryZh: `这个 curl 列出了 ${listed.length} 种协议，其中包括 ${SHEET_PROTOCOLS.join('、')}（${listed.join(' ')}）。`, observed, evidence };
+}
 
 const requestOf = (line: string) => line.match(/"(\w+) (\S+) HTTP/)?.slice(1, 3).join(' ') ?? '';
 
@@ -84,17 +163,17 @@ export default defineLab({
   id: 'linux-text-tools',
   title: "The sheet's wc, tail, sed, awk and curl commands on a real nginx access log",
   topic: 'linux',
-  claims: ['linux.wc.lines', 'linux.wc.words', 'linux.tail.default-ten', 'linux.tail.follow', 'linux.sed.filter-ip', 'linux.sed.in-place-backup', 'linux.sed.strip-quotes', 'linux.awk.first-field', 'linux.awk.sum', 'linux.awk.pattern', 'linux.curl.get', 'linux.curl.download', 'linux.curl.post'],
+  claims: ['linux.wc.lines', 'linux.wc.words', 'linux.wc.chars', 'linux.wc.integrity', 'linux.curl.protocols', 'linux.tail.default-ten', 'linux.tail.follow', 'linux.sed.filter-ip', 'linux.sed.in-place-backup', 'linux.sed.strip-quotes', 'linux.awk.first-field', 'linux.awk.sum', 'linux.awk.pattern', 'linux.curl.get', 'linux.curl.download', 'linux.curl.post'],
   requires: ['docker'],
   timeLimitMs: 90_000,
   handout: {
     starts: 'nginx with one backend and three clients on a Docker network (two clients share a /24).',
-    does: "Sends known requests, including the sheet's curl commands; runs the sheet's wc, tail, sed and awk commands on nginx's access log and on small files.",
+    does: "Sends known requests, including the sheet's curl commands; runs the sheet's wc, tail, sed and awk commands on nginx's access log and on small files; wc on Chinese text in two locales and on two damaged copies of the log; curl -V.",
     observes: 'Each command line and its exact output, against the list of requests the lab sent.',
     zh: {
       title: '在真实的 nginx 访问日志上运行学习资料中的 wc、tail、sed、awk 和 curl 命令',
       starts: '同一 Docker 网络上的 nginx、一个后端和三个客户端（其中两个客户端位于同一个 /24）。',
-      does: '发送一组已知的请求，其中包括学习资料中的 curl 命令；在 nginx 访问日志和几个小文件上运行学习资料中的 wc、tail、sed 和 awk 命令。',
+      does: '发送一组已知的请求，其中包括学习资料中的 curl 命令；在 nginx 访问日志和几个小文件上运行学习资料中的 wc、tail、sed 和 awk 命令；在两种 locale 下对中文文本运行 wc，并对日志的两个损坏副本运行 wc；运行 curl -V。',
       observes: '每条命令及其原样输出，并与实验实际发送的请求清单对照。',
     },
   },
@@ -164,6 +243,24 @@ export default defineLab({
     const awkPost = await shell('awk /POST/', "awk '/POST/ {print $0}' access.log");
     const logged = readFileSync(join(dir, 'access.log'), 'utf8').split('\n').filter(Boolean);
 
+    ctx.step('wc on multibyte text and on damaged copies; the protocols curl knows');
+    writeFileSync(join(dir, 'wc.txt'), WC_TEXT);
+    const wcWords = await shell('wc -w', 'wc -w wc.txt');
+    const wcUtf8 = await shell('wc -m in a UTF-8 locale', 'LC_ALL=C.UTF-8 wc -m wc.txt');
+    const wcC = await shell('wc -m in the C locale', 'LC_ALL=C wc -m wc.txt');
+    const wcBytes = await shell('wc -c', 'wc -c wc.txt');
+    const original = readFileSync(join(dir, 'access.log'), 'utf8');
+    writeFileSync(join(dir, 'truncated.log'), original.slice(0, original.lastIndexOf('\n', original.length - 2) + 1));
+    writeFileSync(join(dir, 'changed.log'), original.replace('GET', 'PUT'));
+    const damaged = await shell('wc and sha256sum on the log, a copy without its last line, a copy with GET changed to PUT once', 'wc access.log truncated.log changed.log && sha256sum access.log truncated.log changed.log');
+    const field = (file: string, sha: boolean) => damaged.output.split('\n').find((l) => l.trim().endsWith(file) && (sha ? /^[0-9a-f]{64}\s/.test(l) : !/^[0-9a-f]{64}\s/.test(l)))?.trim().replace(/\s+\S+$/, '').replace(/\s+/g, ' ') ?? '';
+    const files = { original: 'access.log', truncated: 'truncated.log', changed: 'changed.log' } as const;
+    const counts = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, field(f, false)])) as Record<keyof typeof files, string>;
+    const sums = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, field(f, true)])) as Record<keyof typeof files, string>;
+    const curlVersion = await shell('curl -V on this machine', 'curl -V');
+    const wcAndCurl: WcAndCurl = { words: wcWords, charsUtf8: wcUtf8, charsC: wcC, bytes: wcBytes, damaged, counts, sums, curlVersion };
+    const kept = keptJson(ctx, 'wc-curl.json', wcAndCurl, 'wc on multibyte text and damaged copies, and curl -V (JSON)');
+
     const ips = awk1.output.split('\n');
     const postLines = awkPost.output.split('\n').filter(Boolean);
     return [
@@ -177,6 +274,9 @@ export default defineLab({
       verdict('linux.awk.pattern', postLines.length === 1 && requestOf(postLines[0]!) === 'POST /users', { en: 'awk printed the one line matching /POST/: the curl -X POST request.', zh: 'awk 输出了匹配 /POST/ 的唯一一行：即 curl -X POST 发出的请求。' }, { en: `awk printed ${postLines.length} lines.`, zh: `awk 输出了 ${postLines.length} 行。` }, { printed: postLines }, awkPost),
       verdict('linux.curl.get', get.exitCode === 0 && get.output === 'b1\n', { en: 'curl printed the body the backend sent (b1).', zh: 'curl 输出了后端返回的响应体（b1）。' }, { en: `curl printed ${JSON.stringify(get.output)}.`, zh: `curl 输出的是 ${JSON.stringify(get.output)}。` }, { printed: get.output }, get),
       verdict('linux.curl.download', download.exitCode === 0 && download.output.includes('file.zip') && download.output.endsWith('b1\n'), { en: 'curl -O saved the body as file.zip, the last part of the URL.', zh: 'curl -O 把响应体保存为 file.zip，即 URL 的最后一段。' }, { en: 'curl -O did not save file.zip.', zh: 'curl -O 没有保存出 file.zip。' }, { output: download.output }, download),
+      withEvidence(judgeWcChars(WC_TEXT, wcAndCurl), ...kept),
+      judgeWcIntegrity(wcAndCurl),
+      judgeCurlProtocols(wcAndCurl.curlVersion),
       verdict('linux.curl.post', post.exitCode === 0 && logged.some((l) => requestOf(l) === 'POST /users'), { en: 'nginx logged "POST /users" for curl -X POST.', zh: 'nginx 为 curl -X POST 记录了 "POST /users"。' }, { en: 'No POST reached nginx.', zh: '没有 POST 请求到达 nginx。' }, { loggedPost: logged.filter((l) => requestOf(l) === 'POST /users') }, post),
     ];
   },

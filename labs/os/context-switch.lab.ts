@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { defineLab } from '../../src/core/lab.ts';
-import { spread, type Spread } from '../../src/core/stats.ts';
+import { spread, spreadRow } from '../../src/core/stats.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { cpuEnvironment } from '../../src/observers/cpu.ts';
@@ -228,7 +228,6 @@ export interface ContextSwitchObservation {
 const roundsOf = (o: ContextSwitchObservation, mode: SwitchRun['mode'], pages: number) => o.runs.filter((r) => r.mode === mode && r.pages === pages);
 const nsPerRound = (o: ContextSwitchObservation, mode: SwitchRun['mode'], pages: number) => spread(roundsOf(o, mode, pages).map((r) => r.nsPerRound));
 const switchesPerRound = (o: ContextSwitchObservation) => spread(o.runs.map((r) => r.switchesPerRound), 2).median;
-const row = (name: string, s: Spread) => [name, s.p10, s.median, s.p90, s.n];
 
 /** The saved user registers of a task blocked in a system call: "nr arg1..arg6 sp pc". */
 export function savedRegisters(line: string | undefined): { syscall: number; sp: string; pc: string } | undefined {
@@ -250,7 +249,7 @@ export function judgeSavedState(o: ContextSwitchObservation): ClaimResult {
     const observed = { tasks, floatingPointKept: o.fpKept.map(Boolean), fpYields: o.fpYields, switchesPerRound: switchesPerRound(o), threadSwitchNs, processSwitchNs };
   const evidence: Evidence[] = [
     { kind: 'table', title: 'What the kernel kept for two threads blocked in read()', columns: ['thread', 'system call', 'saved stack pointer', 'saved program counter', 'kernel stack (innermost first)'], rows: tasks.map((t) => [t.tid, t.registers?.syscall ?? '-', t.registers?.sp ?? '-', t.registers?.pc ?? '-', t.kernelFrames.join(' ← ')]) },
-    { kind: 'table', title: 'ns per round trip (two switches) on one CPU, 15 runs of 2 000', columns: ['between', 'p10', 'median', 'p90', 'runs'], rows: [row('two threads of one process', thread), row('two processes', process)] },
+    { kind: 'table', title: 'ns per round trip (two switches) on one CPU, 15 runs of 2 000', columns: ['between', 'p10', 'median', 'p90', 'runs'], rows: [spreadRow('two threads of one process', thread), spreadRow('two processes', process)] },
   ];
   const [a, b] = tasks;
   if (!a?.registers || !b?.registers || !a.kernelFrames.length || !b.kernelFrames.length || o.fpKept.length < 2 || !thread.n || !process.n)
@@ -283,8 +282,8 @@ export function judgeTlbFlush(o: ContextSwitchObservation, environment: Record<s
   const observed = { pagesPerSide: o.pages, tlbMissNs: missNs, fullRefillNs, touchOnlyNs: touchOnly, processRefillNs, threadRefillNs, processRefillShare: share(processRefillNs), threadRefillShare: share(threadRefillNs), switchesPerRound: switchesPerRound(o), pcid };
   const evidence: Evidence[] = [
     { kind: 'bars', title: `Extra ns per round trip for touching ${o.pages} pages on each side, beyond the touching itself`, bars: [{ label: 'after a switch between processes', value: processRefillNs }, { label: 'after a switch between threads', value: threadRefillNs }, { label: 'if every switch emptied the TLB', value: fullRefillNs }] },
-    { kind: 'table', title: 'ns per round trip, 15 runs of 2 000 each (touching: each side writes one byte in each of its pages before handing over)', columns: ['between', 'p10', 'median', 'p90', 'runs'], rows: (['thread', 'process'] as const).flatMap((m) => [row(`${m}s, touching nothing`, nsPerRound(o, m, 0)), row(`${m}s, touching ${o.pages} pages each`, nsPerRound(o, m, o.pages))]) },
-    { kind: 'table', title: 'ns per touch', columns: ['touch', 'p10', 'median', 'p90', 'runs'], rows: [row('missing the TLB (16 384 pages over 4 physical)', spread(o.tlbMissTouch, 2)), row('hitting the TLB (64 pages)', spread(o.tlbHitTouch, 2))] },
+    { kind: 'table', title: 'ns per round trip, 15 runs of 2 000 each (touching: each side writes one byte in each of its pages before handing over)', columns: ['between', 'p10', 'median', 'p90', 'runs'], rows: (['thread', 'process'] as const).flatMap((m) => [spreadRow(`${m}s, touching nothing`, nsPerRound(o, m, 0)), spreadRow(`${m}s, touching ${o.pages} pages each`, nsPerRound(o, m, o.pages))]) },
+    { kind: 'table', title: 'ns per touch', columns: ['touch', 'p10', 'median', 'p90', 'runs'], rows: [spreadRow('missing the TLB (16 384 pages over 4 physical)', spread(o.tlbMissTouch, 2)), spreadRow('hitting the TLB (64 pages)', spread(o.tlbHitTouch, 2))] },
   ];
   const sides = `each side touching its own ${o.pages} pages after every hand-over`;
   const sidesZh = `每次交接后双方各自访问自己的 ${o.pages} 个页`;

@@ -23,7 +23,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { spread, type Spread } from '../../src/core/stats.ts';
+import { spread, spreadRow } from '../../src/core/stats.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { cpuEnvironment } from '../../src/observers/cpu.ts';
@@ -318,7 +318,6 @@ export interface CoroutineObservation {
 }
 
 const ms = (v: number) => Math.round(v * 10) / 10;
-const row = (name: string, s: Spread) => [name, s.p10, s.median, s.p90, s.n];
 
 export function judgeCheapSwitch(o: CoroutineObservation): ClaimResult {
   const id = 'os.coroutine.cheap-switch';
@@ -328,7 +327,7 @@ export function judgeCheapSwitch(o: CoroutineObservation): ClaimResult {
   const observed = { threadSwitchNs: thread, goroutineSwitchNs: goroutine, asyncFunctionSwitchNs: js, threadOverGoroutine: +(thread.median / goroutine.median).toFixed(1), threadOverAsyncFunction: +(thread.median / js.median).toFixed(1), kernelSwitchesDuringGoroutineHandOvers: kernelSwitches, goroutineHandOvers: handOvers };
   const evidence: Evidence[] = [
     { kind: 'bars', title: 'ns per hand-over (median of 15 runs)', bars: [{ label: 'two threads, through pipes (kernel switch)', value: thread.median }, { label: 'two goroutines, through a channel', value: goroutine.median }, { label: 'two async functions, through promises', value: js.median }] },
-    { kind: 'table', title: 'ns per hand-over, 15 runs each', columns: ['between', 'p10', 'median', 'p90', 'runs'], rows: [row('threads (C, one CPU)', thread), row(`goroutines (${o.go.goVersion}, one P)`, goroutine), row(`async functions (Node ${o.js.nodeVersion})`, js)] },
+    { kind: 'table', title: 'ns per hand-over, 15 runs each', columns: ['between', 'p10', 'median', 'p90', 'runs'], rows: [spreadRow('threads (C, one CPU)', thread), spreadRow(`goroutines (${o.go.goVersion}, one P)`, goroutine), spreadRow(`async functions (Node ${o.js.nodeVersion})`, js)] },
   ];
   if (!thread.n || !goroutine.n || !js.n) return { id, verdict: 'unverifiable', summary: 'A hand-over timing is missing.', summaryZh: '缺少某项交接计时。', observed, evidence };
   const kernel = `the kernel switched the Go process's threads ${kernelSwitches} times during ${handOvers} goroutine hand-overs`;

@@ -23,6 +23,7 @@
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { cpuEnvironment } from '../../src/observers/cpu.ts';
 import { compileAndRun } from '../../src/systems/c-program.ts';
 
 const INCREMENTS = 5_000_000;
@@ -359,6 +360,7 @@ export default defineLab({
     },
   },
   async run(ctx) {
+    Object.assign(ctx.environment, cpuEnvironment());
     ctx.step('compiling and running the program');
     const observation = JSON.parse(await compileAndRun(ctx, { name: 'ipc', source: PROGRAM, flags: ['-O2', '-pthread'], libs: ['-lrt'], timeoutMs: 50_000 })) as IpcObservation;
     const kept = keptJson(ctx, 'ipc.json', observation, 'queue, counter, signals and transfers (JSON)');

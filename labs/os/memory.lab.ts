@@ -13,9 +13,10 @@
 import { readFileSync } from 'node:fs';
 import { machine } from 'node:os';
 import { defineLab } from '../../src/core/lab.ts';
-import { spread, type Spread } from '../../src/core/stats.ts';
+import { spread, spreadRow } from '../../src/core/stats.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { cpuEnvironment } from '../../src/observers/cpu.ts';
 import { exec } from '../../src/resources/process.ts';
 import { compileProgram } from '../../src/systems/c-program.ts';
 
@@ -230,10 +231,9 @@ export function judgeStackFaster(o: MemoryObservation): ClaimResult {
   const [stack, small, large] = [spread(o.allocationNs?.stack64 ?? [], 2), spread(o.allocationNs?.malloc64 ?? [], 2), spread(o.allocationNs?.malloc1MiB ?? [], 2)];
   const ratio = +(small.median / stack.median).toFixed(1);
   const observed = { stackNs: stack, malloc64Ns: small, malloc1MiBNs: large, mallocOverStack: ratio };
-  const row = (name: string, s: Spread) => [name, s.p10, s.median, s.p90, s.n];
   const evidence: Evidence[] = [
     { kind: 'bars', title: 'ns per allocation and release (median of 15 batches of 1 000 000)', bars: [{ label: '64-byte array on the stack', value: stack.median }, { label: 'malloc and free, 64 bytes', value: small.median }, { label: 'malloc and free, 1 MiB', value: large.median }] },
-    { kind: 'table', title: 'ns per allocation and release', columns: ['allocation', 'p10', 'median', 'p90', 'batches'], rows: [row('stack, 64 bytes', stack), row('malloc, 64 bytes', small), row('malloc, 1 MiB', large)] },
+    { kind: 'table', title: 'ns per allocation and release', columns: ['allocation', 'p10', 'median', 'p90', 'batches'], rows: [spreadRow('stack, 64 bytes', stack), spreadRow('malloc, 64 bytes', small), spreadRow('malloc, 1 MiB', large)] },
   ];
   if (!stack.n || !small.n || !(stack.median > 0)) return { id, verdict: 'unverifiable', summary: 'The allocation timings are missing.', summaryZh: '缺少分配耗时的测量结果。', observed, evidence };
   const measured = `A 64-byte array on the stack cost ${stack.median} ns to get and give back (a call that moves the stack pointer), malloc and free of 64 bytes ${small.median} ns (${ratio}×), and of 1 MiB ${large.median} ns, too quick for an mmap and munmap per call: once a mapped block is freed, glibc raises its mmap threshold (mallopt(3)) and serves the next ones from the heap.`;
@@ -262,6 +262,7 @@ export default defineLab({
     },
   },
   async run(ctx) {
+    Object.assign(ctx.environment, cpuEnvironment());
     ctx.step('compiling the program');
     const binary = await compileProgram(ctx, { name: 'memory', source: PROGRAM, flags: ['-O0'] });
     ctx.step('running it twice, then once with address randomisation off');

@@ -21,3 +21,8 @@ export function spread(values: readonly number[], digits = 1): Spread {
   const round = (v: number) => +v.toFixed(digits);
   return { p10: round(quantile(values, 0.1)), median: round(quantile(values, 0.5)), p90: round(quantile(values, 0.9)), n: values.length };
 }
+
+/** A table row: a name, then the spread's p10, median, p90 and count (columns named by the caller). */
+export function spreadRow(name: string, s: Spread): (string | number)[] {
+  return [name, s.p10, s.median, s.p90, s.n];
+}

@@ -16,6 +16,8 @@ declare -A PACKAGES=(
   [containerd]=containerd [runc]=runc [ctr]=containerd [nft]=nftables [nfacct]=nfacct [conntrack]=conntrack
   [openssl]=openssl [flock]=util-linux [setsid]=util-linux [tmux]=tmux
   [chromium]=chromium
+  [top]=procps [vmstat]=procps [iostat]=sysstat [pidstat]=sysstat [dstat]=dstat [htop]=htop
+  [netstat]=net-tools [perf]=linux-perf [strace]=strace
 )
 missing=()
 for cmd in "${!PACKAGES[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGES[$cmd]}"); done

@@ -20,6 +20,20 @@ describe('labs run linux-text-tools', () => {
     expect(run.claim('linux.wc.words').verdict).toBe('confirmed');
   });
 
+  it('counts characters with wc -m only in a UTF-8 locale, and a Chinese line as one word', () => {
+    expect(run.claim('linux.wc.chars').observed).toMatchObject({ characters: 44, bytes: 68, wcMUtf8: 44, wcMC: 68, wcW: 6 });
+  });
+
+  it('catches a truncated copy of the log by its counts, not a copy with GET changed to PUT', () => {
+    const o = run.claim('linux.wc.integrity').observed as { counts: Record<string, string>; sha256: Record<string, string>; truncationCaught: boolean; sameLengthChangeCaught: boolean };
+    expect(o).toMatchObject({ truncationCaught: true, sameLengthChangeCaught: false });
+    expect(o.sha256.changed).not.toBe(o.sha256.original);
+  });
+
+  it("lists HTTP, HTTPS, FTP and SMTP among this machine's curl protocols", () => {
+    expect((run.claim('linux.curl.protocols').observed as { protocols: string[] }).protocols).toEqual(expect.arrayContaining(['http', 'https', 'ftp', 'smtp']));
+  });
+
   it('tails the last ten and follows new lines', () => {
     expect(run.claim('linux.tail.default-ten').observed.linesPrinted).toBe(10);
     expect(run.claim('linux.tail.follow').observed.printedThem).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMBINED_WORDS, judgeSedFilter, judgeTail, judgeWc, type Sent } from '../../labs/linux/text-tools.lab.ts';
+import { COMBINED_WORDS, judgeCurlProtocols, judgeSedFilter, judgeTail, judgeWc, judgeWcChars, judgeWcIntegrity, WC_TEXT, type Sent, type WcAndCurl } from '../../labs/linux/text-tools.lab.ts';
+import { realSample } from '../helpers/samples.ts';
 import type { Observation } from '../../src/observers/command.ts';
 
 const said = (output: string): Observation => ({ exitCode: 0, output, evidence: { kind: 'command', title: 't', command: 'c', output } });
@@ -27,5 +28,33 @@ describe('text tool judges', () => {
     expect(judgeSedFilter(sent, '10.0.0.101', said(alice), said(prefix), '10.0.0.10').verdict).toBe('nuanced');
     expect(judgeSedFilter(sent, '10.0.0.101', said(alice), said(''), '10.0.0.10').verdict).toBe('confirmed');
     expect(judgeSedFilter(sent, '10.0.0.101', said(prefix), said(''), '10.0.0.10').verdict).toBe('refuted');
+  });
+
+  /** A real run's wc on the sheet's line about wc and on damaged copies of nginx's log, and this machine's curl -V (Debian's curl 7.88). */
+  const { real, altered } = realSample<WcAndCurl>('linux-wc-curl-observation.json.gz');
+
+  it('wc -m is nuanced on the real run: characters in UTF-8, bytes in the C locale, a Chinese line one word', () => {
+    const result = judgeWcChars(WC_TEXT, real);
+    expect(result.verdict).toBe('nuanced');
+    expect(result.observed).toMatchObject({ characters: 44, bytes: 68, wcMUtf8: 44, wcMC: 68, wcC: 68, wcW: 6 });
+    expect(judgeWcChars(WC_TEXT, altered((o) => (o.charsUtf8.output = '68 wc.txt\n'))).verdict).toBe('refuted');
+    expect(judgeWcChars(WC_TEXT, altered((o) => (o.words.output = ''))).verdict).toBe('unverifiable');
+    expect(judgeWcChars(WC_TEXT, altered((o) => (o.charsC.output = '44 wc.txt\n'))).summary).toContain('in the C locale too');
+  });
+
+  it('wc as an integrity check is nuanced on the real run: truncation caught, a same-length change not', () => {
+    const result = judgeWcIntegrity(real);
+    expect(result.verdict).toBe('nuanced');
+    expect(result.observed).toMatchObject({ truncationCaught: true, sameLengthChangeCaught: false });
+    expect(judgeWcIntegrity(altered((o) => (o.counts.changed = o.counts.truncated))).verdict).toBe('confirmed');
+    expect(judgeWcIntegrity(altered((o) => (o.counts.truncated = o.counts.original))).verdict).toBe('refuted');
+    expect(judgeWcIntegrity(altered((o) => (o.counts.original = ''))).verdict).toBe('unverifiable');
+  });
+
+  it("curl's protocols are confirmed on the real run, nuanced for a build without FTP, unverifiable without a list", () => {
+    expect(judgeCurlProtocols(real.curlVersion).verdict).toBe('confirmed');
+    const noFtp = altered((o) => (o.curlVersion.output = o.curlVersion.output.replace(/ ftp /, ' ')));
+    expect(judgeCurlProtocols(noFtp.curlVersion)).toMatchObject({ verdict: 'nuanced', observed: { missing: ['ftp'] } });
+    expect(judgeCurlProtocols(altered((o) => (o.curlVersion.output = 'curl 7.88.1')).curlVersion).verdict).toBe('unverifiable');
   });
 });

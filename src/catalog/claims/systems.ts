@@ -4,6 +4,8 @@ export const linuxClaims = [
   ...section('Linux 命令行工具 › wc 命令', [
     ['linux.wc.lines', '`wc -l file` prints the number of lines (newline characters) in the file.', '`wc -l file` 输出文件的行数（换行符个数）。'],
     ['linux.wc.words', '`wc -w file` prints the number of words in the file.', '`wc -w file` 输出文件的单词数。'],
+    ['linux.wc.chars', 'wc counts a document\'s words and characters.', 'wc 可以计算文档的单词数和字符数。'],
+    ['linux.wc.integrity', 'wc verifies a text file\'s integrity by checking its byte or line count.', 'wc 可以通过检查字节数或行数来验证文本文件的完整性。'],
   ]),
   ...section('Linux 命令行工具 › top 命令', [
     ['linux.top.summary', 'top shows load average, task counts, CPU split (us, sy, ni, id, wa, hi, si, st) and memory, then per-process PR, NI, VIRT, RES, SHR, S, %CPU, %MEM, TIME+.', 'top 显示负载、任务数、CPU 各项占比与内存，以及每个进程的 PR、NI、VIRT、RES、SHR、S、%CPU、%MEM、TIME+。'],
@@ -21,6 +23,7 @@ export const linuxClaims = [
     ['linux.curl.get', '`curl URL` sends a GET request and prints the body.', '`curl URL` 发送 GET 请求并输出响应体。'],
     ['linux.curl.download', '`curl -O URL` saves the body under the URL\'s file name.', '`curl -O URL` 以 URL 中的文件名保存内容。'],
     ['linux.curl.post', '`curl -X POST URL` sends a POST request.', '`curl -X POST URL` 发送 POST 请求。'],
+    ['linux.curl.protocols', 'curl supports many protocols: HTTP, HTTPS, FTP, SMTP and more.', 'curl 支持多种协议（HTTP、HTTPS、FTP、SMTP 等）。'],
   ]),
   ...section('Linux 命令行工具 › awk 命令', [
     ['linux.awk.first-field', "`awk '{print $1}' log.txt` prints the first field of each line (the client IP of an access log).", "`awk '{print $1}' log.txt` 输出每行第一个字段（访问日志中的客户端 IP）。"],
