@@ -249,6 +249,7 @@ export function judgeSavedState(o: ContextSwitchObservation): ClaimResult {
     const observed = { tasks, floatingPointKept: o.fpKept.map(Boolean), fpYields: o.fpYields, switchesPerRound: switchesPerRound(o), threadSwitchNs, processSwitchNs };
   const evidence: Evidence[] = [
     { kind: 'table', title: 'What the kernel kept for two threads blocked in read()', columns: ['thread', 'system call', 'saved stack pointer', 'saved program counter', 'kernel stack (innermost first)'], rows: tasks.map((t) => [t.tid, t.registers?.syscall ?? '-', t.registers?.sp ?? '-', t.registers?.pc ?? '-', t.kernelFrames.join(' ← ')]) },
+    { kind: 'series', title: 'ns per round trip (two switches) in each of 15 runs, touching nothing: the spread', xLabel: 'run', yLabel: 'ns per round trip', series: ([['thread', 'between two threads'], ['process', 'between two processes']] as const).map(([m, name]) => ({ name, points: roundsOf(o, m, 0).map((r, i) => [i + 1, r.nsPerRound] as [number, number]) })) },
     { kind: 'table', title: 'ns per round trip (two switches) on one CPU, 15 runs of 2 000', columns: ['between', 'p10', 'median', 'p90', 'runs'], rows: [spreadRow('two threads of one process', thread), spreadRow('two processes', process)] },
   ];
   const [a, b] = tasks;

@@ -326,6 +326,7 @@ export function judgeCheapSwitch(o: CoroutineObservation): ClaimResult {
   const handOvers = 2 * o.go.switchRounds * o.go.switchNs.length;
   const observed = { threadSwitchNs: thread, goroutineSwitchNs: goroutine, asyncFunctionSwitchNs: js, threadOverGoroutine: +(thread.median / goroutine.median).toFixed(1), threadOverAsyncFunction: +(thread.median / js.median).toFixed(1), kernelSwitchesDuringGoroutineHandOvers: kernelSwitches, goroutineHandOvers: handOvers };
   const evidence: Evidence[] = [
+    { kind: 'series', title: 'ns per hand-over in each of 15 runs: the spread of each kind', xLabel: 'run', yLabel: 'ns per hand-over', series: [{ name: 'threads, through pipes', values: o.threads.switchNs }, { name: 'goroutines, through a channel', values: o.go.switchNs }, { name: 'async functions, through promises', values: o.js.switchNs }].map(({ name, values }) => ({ name, points: values.map((v, i) => [i + 1, +v.toFixed(1)] as [number, number]) })) },
     { kind: 'bars', title: 'ns per hand-over (median of 15 runs)', bars: [{ label: 'two threads, through pipes (kernel switch)', value: thread.median }, { label: 'two goroutines, through a channel', value: goroutine.median }, { label: 'two async functions, through promises', value: js.median }] },
     { kind: 'table', title: 'ns per hand-over, 15 runs each', columns: ['between', 'p10', 'median', 'p90', 'runs'], rows: [spreadRow('threads (C, one CPU)', thread), spreadRow(`goroutines (${o.go.goVersion}, one P)`, goroutine), spreadRow(`async functions (Node ${o.js.nodeVersion})`, js)] },
   ];

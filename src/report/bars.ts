@@ -6,12 +6,15 @@ const PALETTE = ['#1565c0', '#2e7d32', '#ef6c00', '#6a1b9a', '#c62828', '#00838f
 export function barChart(bars: { label: string; value: number }[]): string {
   const max = Math.max(1, ...bars.map((b) => b.value));
   const rowHeight = 26;
-  const width = 640;
+  // Labels are 12px monospace, about 7.3px a character: room for the longest, within reason.
+  const labelWidth = Math.min(360, Math.max(60, Math.ceil(Math.max(...bars.map((b) => [...b.label].length)) * 7.3)));
+  const barsWidth = 440;
+  const width = labelWidth + 8 + barsWidth + 80;
   const rows = bars.map((b, i) => {
-    const w = Math.round((b.value / max) * (width - 200));
-    return `<text x="120" y="${i * rowHeight + 18}" text-anchor="end" class="l">${x(b.label)}</text>
-<rect x="128" y="${i * rowHeight + 5}" width="${w}" height="17" fill="${PALETTE[i % PALETTE.length]}"/>
-<text x="${134 + w}" y="${i * rowHeight + 18}" class="v">${b.value}</text>`;
+    const w = Math.round((b.value / max) * barsWidth);
+    return `<text x="${labelWidth}" y="${i * rowHeight + 18}" text-anchor="end" class="l">${x(b.label)}</text>
+<rect x="${labelWidth + 8}" y="${i * rowHeight + 5}" width="${w}" height="17" fill="${PALETTE[i % PALETTE.length]}"/>
+<text x="${labelWidth + 14 + w}" y="${i * rowHeight + 18}" class="v">${b.value}</text>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${bars.length * rowHeight + 8}" width="${width}" height="${bars.length * rowHeight + 8}" role="img">
 <style>.l{font:12px monospace;fill:#333}.v{font:12px sans-serif;fill:#555}</style>
