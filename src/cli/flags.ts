@@ -6,6 +6,7 @@ export const OPTIONS = {
   junit: { type: 'string' },
   report: { type: 'string' },
   jobs: { type: 'string' },
+  repeat: { type: 'string' },
   topic: { type: 'string' },
   all: { type: 'boolean' },
   expect: { type: 'string' },

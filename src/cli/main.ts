@@ -15,6 +15,7 @@ commands:
       --junit FILE                   JUnit XML for CI
       --report DIR                   a self-contained HTML report with the evidence
       --jobs N                       labs run at once (default 1)
+      --repeat N                     run the selection N times; list each claim's verdicts, flips last
       --expect FILE                  fail when a verdict differs from this baseline
       --write-expect FILE            record this run's verdicts as a baseline
       --workshop                     one lab, for a room: predict each claim's verdict (a key each),

@@ -39,6 +39,16 @@ export function writeBaseline(file: string, results: LabResult[]): void {
   writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
+/** The results with each claim's baseline verdict recorded beside its own (null when the baseline lacks the claim). */
+export function withExpected(baseline: Baseline, results: LabResult[]): LabResult[] {
+  return results.map((lab) => ({ ...lab, claims: lab.claims.map((c) => ({ ...c, expected: baseline[c.id] ?? null })) }));
+}
+
+/** Whether a claim's verdict differs from the baseline's (or the baseline lacks it), when it was run against one. */
+export function drifted(claim: { verdict: Verdict; expected?: Verdict | null }): boolean {
+  return claim.expected !== undefined && claim.expected !== claim.verdict;
+}
+
 /** One line per claim whose verdict differs from the baseline, or that the baseline lacks. */
 export function drift(baseline: Baseline, results: LabResult[]): string[] {
   const changes: string[] = [];

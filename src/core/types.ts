@@ -75,6 +75,8 @@ export interface ClaimResult {
   summaryZh?: string;
   observed: Record<string, unknown>;
   evidence: Evidence[];
+  /** With --expect: the baseline's verdict for this claim (null when the baseline has none); a different one is a drift. */
+  expected?: Verdict | null;
   /** The claim as the study sheet says it (English and Chinese) and its section; added to a run's results when they are reported. */
   statement?: { section: string; en: string; zh: string };
 }
@@ -121,4 +123,6 @@ export interface RunReport {
   /** The language the run's reports were written in for people (en or zh); JSON field names and verdicts stay English. */
   lang?: 'en' | 'zh';
   labs: LabResult[];
+  /** With --repeat N: every claim's verdict in each of the N runs, in order (`labs` holds the last run). */
+  repeats?: { runs: number; verdicts: Record<string, Verdict[]> };
 }

@@ -52,6 +52,30 @@ export function verdictTable(results: LabResult[], lang: Lang = 'en'): string {
   return [header, ...lines].join('\n');
 }
 
+/** With --repeat: per claim, the verdicts seen over the runs (each with how often), steady claims first and flips last. */
+export function stabilityTable(repeats: { runs: number; verdicts: Record<string, Verdict[]> }, lang: Lang = 'en'): string {
+  const label = (verdict: Verdict) => VERDICT_WORDS[lang][verdict];
+  const rows = Object.entries(repeats.verdicts).map(([id, seen]) => {
+    const counts = [...new Set(seen)].map((v) => `${label(v)} ×${seen.filter((x) => x === v).length}`).join(', ');
+    return { id, counts, flipped: new Set(seen).size > 1 };
+  });
+  const width = Math.max(5, ...rows.map((r) => r.id.length));
+  const steady = rows.filter((r) => !r.flipped);
+  const flips = rows.filter((r) => r.flipped);
+  const words = STABILITY[lang];
+  return [
+    words.heading(repeats.runs),
+    ...steady.map((r) => `  ${r.id.padEnd(width)}  ${r.counts}`),
+    ...flips.map((r) => `  ${r.id.padEnd(width)}  ${red(`${r.counts}  ${words.flip}`)}`),
+    flips.length ? red(words.flips(flips.length)) : green(words.none),
+  ].join('\n');
+}
+
+const STABILITY = {
+  en: { heading: (n: number) => `verdicts over ${n} runs:`, flip: 'FLIPPED', flips: (n: number) => `${n} claim(s) flipped between runs`, none: 'no verdict flipped' },
+  zh: { heading: (n: number) => `${n} 次运行中的结论：`, flip: '结论翻转', flips: (n: number) => `${n} 个论断在多次运行之间结论发生了翻转`, none: '没有结论发生翻转' },
+} satisfies Record<Lang, unknown>;
+
 /** Columns a string takes in a terminal: CJK characters take two. */
 function displayWidth(text: string): number {
   let width = 0;

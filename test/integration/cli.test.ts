@@ -96,6 +96,12 @@ describe('bad input: one line, non-zero exit', () => {
     oneLineError(jobs.stderr, /--jobs takes a whole number from 1 to 64, not "0"/);
   });
 
+  it('a --repeat that is not a whole number from 1 to 100', async () => {
+    const result = await labs(['run', 'os-memory', '--repeat', '0']);
+    expect(result.exitCode).toBe(2);
+    oneLineError(result.stderr, /--repeat takes a whole number from 1 to 100, not "0"/);
+  });
+
   it('a malformed baseline is refused before anything runs', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'labs-cli-')), 'expect.json');
     writeFileSync(file, '{ not json');
@@ -112,6 +118,36 @@ describe('bad input: one line, non-zero exit', () => {
     const lab = JSON.parse(result.stdout).labs[0];
     expect(lab.status).toBe('skipped');
     expect(lab.reason).toMatch(/^missing requirement: docker \(/);
+  });
+});
+
+describe('labs run --repeat, and drift from a baseline', () => {
+  it('runs a lab twice, lists each claim\'s verdicts, and makes a drifted verdict a JUnit failure and a non-zero exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'labs-repeat-'));
+    const baseline = join(dir, 'expect.json');
+    const expected = JSON.parse(readFileSync(new URL('../../labs/expected-verdicts.json', import.meta.url), 'utf8')) as Record<string, string>;
+    // A baseline that says the opposite of what os-memory's stack claim has given on every run so far.
+    writeFileSync(baseline, JSON.stringify({ ...expected, 'os.memory.stack-grows-down': 'refuted' }));
+    const junit = join(dir, 'junit.xml');
+    const result = await labs(['run', 'os-memory', '--repeat', '2', '--json', '--expect', baseline, '--junit', junit]);
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout) as { repeats: { runs: number; verdicts: Record<string, string[]> }; labs: { claims: { id: string; verdict: string; expected: string | null }[] }[] };
+    expect(report.repeats.runs).toBe(2);
+    expect(Object.keys(report.repeats.verdicts).sort()).toEqual(['os.memory.layout', 'os.memory.stack-faster', 'os.memory.stack-grows-down']);
+    for (const seen of Object.values(report.repeats.verdicts)) expect(seen).toHaveLength(2);
+    const stack = report.labs[0]!.claims.find((c) => c.id === 'os.memory.stack-grows-down')!;
+    expect(stack.expected).toBe('refuted');
+    expect(result.stderr).toMatch(/run 1 of 2[\s\S]*run 2 of 2/);
+    expect(result.stderr).toContain(`os.memory.stack-grows-down: expected refuted, got ${stack.verdict}`);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain(`<failure type="drift" message="verdict drifted: expected refuted, got ${stack.verdict}">`);
+    expect(xml).toMatch(/<testsuite name="os-memory" tests="3" errors="0" skipped="0" failures="1"/);
+  });
+
+  it('prints the verdicts over the runs in the terminal, flips last', async () => {
+    const result = await labs(['run', 'os-memory', '--repeat', '2']);
+    expect(result.stdout).toContain('verdicts over 2 runs:');
+    expect(result.stdout).toMatch(/os\.memory\.stack-faster\s+confirmed ×2/);
   });
 });
 

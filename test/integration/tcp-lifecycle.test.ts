@@ -63,7 +63,8 @@ describe('labs run tcp-lifecycle', () => {
     const { verdict, observed } = claim('tcp.close.four-way');
     expect(verdict).toBe('nuanced');
     expect(observed.segmentsWhenServerClosesLater).toBe(4);
-    expect(observed.segmentsWhenServerClosesAtOnce).toBe(3);
+    expect(observed.segmentsWhenServerClosesAtOnce).toHaveLength(5);
+    expect(observed.segmentsWhenServerClosesAtOnce).toContain(3);
   });
 
   it('holds CLOSE_WAIT while the application keeps the socket', () => {

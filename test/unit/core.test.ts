@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLAIMS, findClaim } from '../../src/catalog/index.ts';
-import { drift, readBaseline } from '../../src/core/expect.ts';
+import { drift, drifted, readBaseline, withExpected } from '../../src/core/expect.ts';
+import { toJunit } from '../../src/report/junit.ts';
+import { stabilityTable } from '../../src/report/terminal.ts';
 import { firstProblem, labSchema, type Lab } from '../../src/core/lab.ts';
 import { loadLabs, selectLabs } from '../../src/core/registry.ts';
 import { checkVerdicts } from '../../src/core/runner.ts';
@@ -108,6 +110,24 @@ describe('verdict checks and baselines', () => {
     const results = [{ claims: [claim('a.b.c', 'nuanced'), claim('a.b.d')] }] as unknown as LabResult[];
     expect(drift({ 'a.b.c': 'nuanced', 'a.b.d': 'confirmed' }, results)).toEqual([]);
     expect(drift({ 'a.b.c': 'confirmed' }, results)).toEqual(['a.b.c: expected confirmed, got nuanced', 'a.b.d: confirmed (not in the baseline)']);
+  });
+
+  it('records the baseline verdict beside each result, and JUnit makes a drift a failure naming both verdicts', () => {
+    const results = withExpected({ 'a.b.c': 'confirmed' }, [{ id: 'lab-a', title: 'A', topic: 'tcp', status: 'passed', durationMs: 1, environment: {}, claims: [claim('a.b.c', 'nuanced'), claim('a.b.d')] }] as LabResult[]);
+    expect(results[0]!.claims.map((c) => [c.expected, drifted(c)])).toEqual([['confirmed', true], [null, true]]);
+    const xml = toJunit({ runId: 'r', startedAt: '', labs: results });
+    expect(xml).toContain('failures="2"');
+    expect(xml).toContain('<failure type="drift" message="verdict drifted: expected confirmed, got nuanced">s</failure>');
+    expect(xml).toContain('message="verdict drifted: not in the baseline, got confirmed"');
+    const steady = withExpected({ 'a.b.c': 'nuanced', 'a.b.d': 'confirmed' }, results);
+    expect(toJunit({ runId: 'r', startedAt: '', labs: steady })).toContain('failures="0"');
+    expect(toJunit({ runId: 'r', startedAt: '', labs: steady })).not.toContain('<failure');
+  });
+
+  it('lists the verdicts seen over repeated runs, steady claims first and flips last', () => {
+    const table = stabilityTable({ runs: 3, verdicts: { 'a.b.c': ['nuanced', 'confirmed', 'nuanced'], 'a.b.d': ['confirmed', 'confirmed', 'confirmed'] } });
+    expect(table.split('\n')).toEqual(['verdicts over 3 runs:', '  a.b.d  confirmed ×3', '  a.b.c  nuanced ×2, confirmed ×1  FLIPPED', '1 claim(s) flipped between runs']);
+    expect(stabilityTable({ runs: 2, verdicts: { 'a.b.d': ['refuted', 'refuted'] } }, 'zh')).toContain('没有结论发生翻转');
   });
 
   it('rejects a malformed baseline file', () => {

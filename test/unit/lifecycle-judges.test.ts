@@ -48,7 +48,11 @@ describe('close', () => {
     const result = judgeFourWay(port(packets, PORTS.clean), port(packets, PORTS.quickClose), endpoints);
     expect(result.verdict).toBe('nuanced');
     expect(result.observed.segmentsWhenServerClosesLater).toBe(4);
-    expect(result.observed.segmentsWhenServerClosesAtOnce).toBe(3);
+    expect(result.observed.segmentsWhenServerClosesAtOnce).toEqual([3]);
+  });
+
+  it('is unverifiable without a connection the server closed at once', () => {
+    expect(judgeFourWay(port(packets, PORTS.clean), [], endpoints).verdict).toBe('unverifiable');
   });
 
   it('is confirmed when both closes take four segments', () => {

@@ -1,24 +1,25 @@
 /** `labs run`: select labs, run them with clean-up guaranteed, and report. */
 import { probeCapabilities } from '../../core/capabilities.ts';
-import { drift, readBaseline, writeBaseline } from '../../core/expect.ts';
+import { drift, readBaseline, withExpected, writeBaseline } from '../../core/expect.ts';
 import { importLabs, labIndex, selectLabs, UsageError } from '../../core/registry.ts';
 import { runLabs, type RunEvent } from '../../core/runner.ts';
-import type { RunReport } from '../../core/types.ts';
+import type { LabResult, RunReport, Verdict } from '../../core/types.ts';
 import { reportStray } from '../../resources/cancel.ts';
 import { reapDeadRuns } from '../../resources/reaper.ts';
 import { newRunId, registerRun } from '../../resources/run-state.ts';
 import { resolveLang, withStatements } from '../../report/lang.ts';
-import { progressPrinter, verdictTable } from '../../report/terminal.ts';
+import { progressPrinter, stabilityTable, verdictTable } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write.ts';
 import type { Flags } from '../flags.ts';
 import { unknownTopic } from '../topics.ts';
 import { startWorkshop } from '../workshop.ts';
 
-function parseJobs(value: string | undefined): number {
+/** A whole number from 1 to `max` for `flag`, 1 when not given. */
+function parseCount(flag: string, value: string | undefined, max: number): number {
   if (value === undefined) return 1;
-  const jobs = Number(value);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs takes a whole number from 1 to 64, not "${value}"`);
-  return jobs;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > max) throw new UsageError(`--${flag} takes a whole number from 1 to ${max}, not "${value}"`);
+  return count;
 }
 
 export async function run(ids: string[], flags: Flags): Promise<number> {
@@ -30,9 +31,11 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
     if (!selected.length) throw unknownTopic(flags.topic, labs);
   } else if (ids.length) selected = selectLabs(labs, ids);
   else throw new UsageError('nothing to run: give lab or claim ids, --topic T or --all');
-  const jobs = parseJobs(flags.jobs);
+  const jobs = parseCount('jobs', flags.jobs, 64);
+  const repeat = parseCount('repeat', flags.repeat, 100);
   const lang = resolveLang(flags.lang);
   if (flags.workshop && flags.json) throw new UsageError('--workshop talks to the room on stdout; it does not mix with --json');
+  if (flags.workshop && repeat > 1) throw new UsageError('--workshop runs each claim once; it does not mix with --repeat');
   const workshop = flags.workshop ? await startWorkshop(selected, lang) : undefined;
   const baseline = flags.expect ? readBaseline(flags.expect) : undefined;
 
@@ -87,9 +90,14 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
     if (event.type === 'shared-cleanup') sharedCleanupFailed = true;
     printer(event);
   };
-  let results;
+  let results: LabResult[] | undefined;
+  const runs: LabResult[][] = [];
   try {
-    results = await runLabs(labsToRun, { runId, jobs, signal: controller.signal, force: force.signal, onEvent, reportDir: flags.report });
+    for (let i = 1; i <= repeat && !controller.signal.aborted; i++) {
+      if (repeat > 1) human(`run ${i} of ${repeat}`);
+      results = await runLabs(labsToRun, { runId, jobs, signal: controller.signal, force: force.signal, onEvent, reportDir: flags.report });
+      runs.push(results);
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -100,17 +108,20 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
     const leftSomething = sharedCleanupFailed || !results || results.some((r) => r.reason?.includes('clean-up failed'));
     if (!leftSomething) unregister();
   }
-  const report: RunReport = { runId, startedAt, lang, labs: withStatements(results) };
+  if (!results) return interrupted === 'SIGINT' ? 130 : 143;
+  results = baseline ? withExpected(baseline, results) : results;
+  const report: RunReport = { runId, startedAt, lang, labs: withStatements(results), ...(repeat > 1 ? { repeats: verdictsOver(runs) } : {}) };
 
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (workshop) await workshop.reveal(report.labs);
-  else process.stdout.write(`\n${verdictTable(results, lang)}\n`);
+  else process.stdout.write(`\n${verdictTable(results, lang)}\n${report.repeats ? `\n${stabilityTable(report.repeats, lang)}\n` : ''}`);
   writeReports(report, { html: flags.report, junit: flags.junit });
   if (flags['write-expect']) writeBaseline(flags['write-expect'], results);
 
-  let code = results.every((r) => r.status === 'passed') && !sharedCleanupFailed ? 0 : 1;
+  const flipped = report.repeats && Object.values(report.repeats.verdicts).some((seen) => new Set(seen).size > 1);
+  let code = runs.flat().every((r) => r.status === 'passed') && !sharedCleanupFailed && !flipped ? 0 : 1;
   if (baseline) {
-    const changes = drift(baseline, results);
+    const changes = [...new Set(runs.flatMap((run) => drift(baseline, run)))];
     if (changes.length) {
       human(`verdicts differ from ${flags.expect}:\n  ${changes.join('\n  ')}`);
       code = 1;
@@ -118,4 +129,11 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   }
   if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
   return code;
+}
+
+/** Every claim's verdict in each run, in order. */
+function verdictsOver(runs: LabResult[][]): { runs: number; verdicts: Record<string, Verdict[]> } {
+  const verdicts: Record<string, Verdict[]> = {};
+  for (const run of runs) for (const lab of run) for (const claim of lab.claims) (verdicts[claim.id] ??= []).push(claim.verdict);
+  return { runs: runs.length, verdicts };
 }
