@@ -49,7 +49,7 @@ WORKER_POD_CIDR=$WORKER_POD_NET/24
 HOST_MAC=02:6c:61:62:00:00
 WORKER_MAC=02:6c:61:62:00:0$I
 [[ ! -e $W ]] || die "worker $NAME exists (state $W)"
-ip netns list | grep -qw "$NETNS" && die "network namespace $NETNS exists"
+ip netns list | matches -w "$NETNS" && die "network namespace $NETNS exists"
 ip link show "$UNDERLAY" >/dev/null 2>&1 && die "link $UNDERLAY exists"
 ip link show "$OVERLAY" >/dev/null 2>&1 && die "link $OVERLAY exists"
 
@@ -159,7 +159,7 @@ wait_for "the worker's containerd" 20 "${CTR[@]}" version || die "the worker's c
 pause_tar=$(dirname "$BIN_DIR")/images/pause.tar
 for attempt in 1 2 3; do
   "${CTR[@]}" images import "$pause_tar" >>"$S/logs/$NAME-ctr-import.log" 2>&1 || true
-  "${CTR[@]}" images ls -q | grep -qx "$PAUSE_IMAGE" && break
+  "${CTR[@]}" images ls -q | matches -x "$PAUSE_IMAGE" && break
   [[ $attempt -lt 3 ]] || die "pause image not imported into the worker's containerd"
   sleep 1
 done

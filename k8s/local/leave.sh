@@ -63,7 +63,7 @@ fi
 leftovers=()
 [[ -n $(mounts_under "$W") ]] && leftovers+=("mounts under $W")
 [[ -n $(worker_procs) ]] && leftovers+=("processes: $(worker_procs | tr '\n' ' ')")
-ip netns list | grep -qw "$NETNS" && leftovers+=("network namespace $NETNS")
+ip netns list | matches -w "$NETNS" && leftovers+=("network namespace $NETNS")
 for l in "$UNDERLAY" "$OVERLAY"; do ip link show "$l" >/dev/null 2>&1 && leftovers+=("link $l"); done
 [[ -n $CGROUP_ROOT && -n $(cgroup_dirs "$CGROUP_ROOT/$NAME") ]] && leftovers+=("cgroups $CGROUP_ROOT/$NAME")
 if ((${#leftovers[@]})); then

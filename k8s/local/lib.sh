@@ -9,6 +9,15 @@ die() {
   exit 1
 }
 
+# `producer | matches PATTERN…`: grep -q on the producer's whole output. With pipefail, a plain
+# `| grep -q` fails when grep exits at its first match while the producer still writes (SIGPIPE):
+# `ip addr` on a host busy with other runs' interfaces did exactly that.
+matches() {
+  local text
+  text=$(cat)
+  grep -q "$@" <<<"$text"
+}
+
 # Sysctls that a component of the cluster may set on the host, recorded by up.sh and put back by
 # down.sh: kubelet's setupKernelTunables (overcommit, panic, keys), kube-proxy's conntrack and
 # route_localnet settings (turned off in its config, recorded all the same), the bridge plugin's

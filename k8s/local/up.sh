@@ -62,7 +62,7 @@ if [[ -z ${K8S_NODE_IP:-} ]]; then
 fi
 NODE_IP=$K8S_NODE_IP
 [[ -n $NODE_IP ]] || die "could not find the node IP; set K8S_NODE_IP"
-ip -4 -o addr show | grep -q " inet $NODE_IP/" || die "node IP $NODE_IP is not an address of this host"
+ip -4 -o addr show | matches " inet $NODE_IP/" || die "node IP $NODE_IP is not an address of this host"
 # First address of the service range: the `kubernetes` Service, a SAN of the serving cert.
 svc_net=${SERVICE_CIDR%/*}
 FIRST_SERVICE_IP=${svc_net%.*}.$((${svc_net##*.} + 1))
@@ -80,7 +80,7 @@ for t in $(iptables_tools); do
   [[ -z $(cluster_chains "$t") ]] || die "$t has KUBE-*/CNI-* chains: another cluster is up (or was not taken down)"
 done
 for port in "$API_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" 10248 10249 10250 10256 10257 10259; do
-  ss -Hltn "sport = :$port" | grep -q . && die "port $port is in use"
+  ss -Hltn "sport = :$port" | matches . && die "port $port is in use"
 done
 [[ -e /sys/fs/cgroup/memory/$CGROUP_ROOT ]] && die "cgroup $CGROUP_ROOT exists"
 mkdir -p "$S"
@@ -382,7 +382,7 @@ wait_for containerd 20 "${CTR[@]}" version
 # A containerd that has just started has been seen to refuse the first import (once in a CI run): try again.
 for attempt in 1 2 3; do
   "${CTR[@]}" images import "$BUILD/images/pause.tar" >>"$S/logs/ctr-import.log" 2>&1 || true
-  "${CTR[@]}" images ls -q | grep -qx "$PAUSE_IMAGE" && break
+  "${CTR[@]}" images ls -q | matches -x "$PAUSE_IMAGE" && break
   [[ $attempt -lt 3 ]] || die "pause image $PAUSE_IMAGE was not imported: $(tail -n 2 "$S/logs/ctr-import.log" | tr '\n' ' ')"
   sleep 1
 done
@@ -434,9 +434,9 @@ start kube-scheduler kube-scheduler --config "$S/config/kube-scheduler.yaml" \
 
 # --- wait: node Ready, then usable (kube-proxy synced, default service account, node untainted) --
 node_ready() {
-  api "/api/v1/nodes/$NODE_NAME" | tr -d ' \n' | grep -q '"type":"Ready","status":"True"'
+  api "/api/v1/nodes/$NODE_NAME" | tr -d ' \n' | matches '"type":"Ready","status":"True"'
 }
-node_schedulable() { ! api "/api/v1/nodes/$NODE_NAME" | tr -d ' \n' | grep -q '"effect":"NoSchedule"'; }
+node_schedulable() { ! api "/api/v1/nodes/$NODE_NAME" | tr -d ' \n' | matches '"effect":"NoSchedule"'; }
 alive() { # every process started so far is still running
   local f
   for f in "$S"/pids/*; do

@@ -99,6 +99,116 @@ export function judgeWcIntegrity({ counts, sums, damaged: shown }: WcAndCurl): C
   };
 }
 
+/** An address from the documentation range (TEST-NET-3) sent as a Referer, so that one log line holds two addresses. */
+export const REFERER_IP = '203.0.113.7';
+/** A string with a character that is special in a regular expression: "?" makes the "c" before it optional. */
+export const AWK_PATTERN = 'c?n=1';
+
+/** Two numbers a line: all of them sum to PAIRS_TOTAL, the first column to 9. */
+const PAIRS = '1 2\n3 4\n5 6\n';
+const PAIRS_TOTAL = 21;
+
+/** What awk and sed printed for the sheet's lines, with the log and the CSV file before and after. */
+export interface AwkAndSed {
+  log: string;
+  firstField: Observation;
+  sum: Observation;
+  sumPairs: Observation;
+  plainWord: Observation;
+  pattern: Observation;
+  stripQuotes: Observation;
+  csvBefore: string;
+  csvAfter: string;
+}
+
+const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
+
+/** The sheet: `awk '{print $1}' log.txt` "extracts all the IP addresses in the file". */
+export function judgeAwkFirstField(log: string, printed: Observation): ClaimResult {
+  const id = 'linux.awk.first-field';
+  const inFile = log.match(IPV4) ?? [];
+  const extracted = printed.output.split('\n').filter(Boolean);
+  const left = [...extracted];
+  const missed = inFile.filter((ip) => {
+    const at = left.indexOf(ip);
+    if (at < 0) return true;
+    left.splice(at, 1);
+    return false;
+  });
+  const observed = { addressesInFile: inFile.length, printed: extracted.length, missed };
+  const evidence = [printed.evidence];
+  if (!inFile.length) return { id, verdict: 'unverifiable', summary: 'The log holds no IP address.', summaryZh: '日志中没有 IP 地址。', observed, evidence };
+  if (!missed.length) return { id, verdict: 'confirmed', summary: `awk printed all ${inFile.length} IP addresses in the file.`, summaryZh: `awk 输出了文件中全部 ${inFile.length} 个 IP 地址。`, observed, evidence };
+  return {
+    id,
+    verdict: 'refuted',
+    summary: `awk printed the first field of each of the ${extracted.length} lines, the client addresses, but not every IP address in the file: ${missed.join(', ')} stood later on a line (a Referer header nginx logged) and was not extracted. '{print $1}' prints a field, not the addresses; grep -oE with an address pattern finds them all.`,
+    summaryZh: `awk 输出了 ${extracted.length} 行各自的第一个字段，也就是客户端地址，但并没有提取出文件中所有的 IP 地址：${missed.join('、')} 位于行中靠后的位置（nginx 记录下的 Referer 请求头），没有被提取出来。'{print $1}' 输出的是一个字段，而不是地址；要找出全部地址，应使用带地址模式的 grep -oE。`,
+    observed,
+    evidence,
+  };
+}
+
+/** The sheet: `awk '{sum += $1} END {print sum}' numbers.txt` "computes the sum of all the numbers in the file". */
+export function judgeAwkSum(oneColumn: Observation, twoColumns: Observation, twoColumnsTotal: number): ClaimResult {
+  const id = 'linux.awk.sum';
+  const observed = { oneNumberPerLine: oneColumn.output.trim(), expected: '5050', twoNumbersPerLine: twoColumns.output.trim(), allNumbersThere: twoColumnsTotal };
+  const evidence = [oneColumn.evidence, twoColumns.evidence];
+  if (!oneColumn.output.trim() || !twoColumns.output.trim()) return { id, verdict: 'unverifiable', summary: 'awk printed nothing.', summaryZh: 'awk 没有输出。', observed, evidence };
+  if (observed.oneNumberPerLine !== '5050') return { id, verdict: 'refuted', summary: `awk printed ${observed.oneNumberPerLine} for the numbers 1 to 100.`, summaryZh: `对 1 到 100 这些数字，awk 输出的是 ${observed.oneNumberPerLine}。`, observed, evidence };
+  if (Number(observed.twoNumbersPerLine) === twoColumnsTotal) return { id, verdict: 'confirmed', summary: `awk summed every number in both files: 5050 and ${twoColumnsTotal}.`, summaryZh: `awk 对两个文件中的所有数字求和：5050 和 ${twoColumnsTotal}。`, observed, evidence };
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `With one number per line awk summed them all (1 to 100: 5050). With two numbers per line it printed ${observed.twoNumbersPerLine}, not ${twoColumnsTotal}: $1 is the first column, so it sums the first number of each line, which is "all the numbers" only when each line holds one.`,
+    summaryZh: `每行一个数字时，awk 对全部数字求和（1 到 100：5050）。每行两个数字时，它输出 ${observed.twoNumbersPerLine}，而不是 ${twoColumnsTotal}：$1 是第一列，所以它只对每行的第一个数字求和，只有每行只有一个数字时才等于“所有数字的总和”。`,
+    observed,
+    evidence,
+  };
+}
+
+/** The sheet: `awk '/pattern/ {print $0}' log.txt` "filters the lines containing a specific string". */
+export function judgeAwkPattern(log: string, plain: Observation, pattern: string, printed: Observation): ClaimResult {
+  const id = 'linux.awk.pattern';
+  const lines = log.split('\n').filter(Boolean);
+  const containing = lines.filter((l) => l.includes(pattern));
+  const out = printed.output.split('\n').filter(Boolean);
+  const plainPrinted = plain.output.split('\n').filter(Boolean);
+  const plainContaining = lines.filter((l) => l.includes('POST'));
+  const observed = { plainWordLinesPrinted: plainPrinted.length, plainWordLinesContaining: plainContaining.length, pattern, linesContainingTheString: containing.length, linesPrinted: out.length };
+  const evidence = [plain.evidence, printed.evidence];
+  if (plainPrinted.join('\n') !== plainContaining.join('\n')) return { id, verdict: 'refuted', summary: `awk '/POST/' printed ${plainPrinted.length} lines; ${plainContaining.length} contain POST.`, summaryZh: `awk '/POST/' 输出了 ${plainPrinted.length} 行，而包含 POST 的有 ${plainContaining.length} 行。`, observed, evidence };
+  if (!containing.length) return { id, verdict: 'unverifiable', summary: `No line contains ${pattern}.`, summaryZh: `没有任何一行包含 ${pattern}。`, observed, evidence };
+  if (out.length === containing.length && out.every((l) => l.includes(pattern))) return { id, verdict: 'confirmed', summary: `awk printed exactly the ${out.length} lines containing ${pattern}.`, summaryZh: `awk 恰好输出了包含 ${pattern} 的 ${out.length} 行。`, observed, evidence };
+  if (!containing.every((l) => out.includes(l))) return { id, verdict: 'refuted', summary: `awk missed lines containing ${pattern}: ${out.length} printed, ${containing.length} contain it.`, summaryZh: `awk 漏掉了包含 ${pattern} 的行：输出 ${out.length} 行，而包含它的有 ${containing.length} 行。`, observed, evidence };
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `For a plain word awk printed exactly the lines containing it (/POST/: ${plainPrinted.length}). But /${pattern}/ is a regular expression, not a string: ${containing.length} lines contain "${pattern}", awk printed ${out.length}, every line with "n=1" after an optional "c" ("?" makes the "c" optional). A string with such characters has to be escaped, or matched with index().`,
+    summaryZh: `对普通单词，awk 恰好输出包含它的行（/POST/：${plainPrinted.length} 行）。但 /${pattern}/ 是正则表达式而不是字符串：包含 "${pattern}" 的有 ${containing.length} 行，awk 却输出了 ${out.length} 行，即所有在可选的 "c" 后面带 "n=1" 的行（"?" 让 "c" 变成可选）。要按含有这类字符的字符串过滤，必须转义，或者用 index()。`,
+    observed,
+    evidence,
+  };
+}
+
+/** The sheet: `sed 's/"//g' data.csv` "removes the quotes in the CSV file". */
+export function judgeSedStripQuotes(printed: Observation, fileBefore: string, fileAfter: string): ClaimResult {
+  const id = 'linux.sed.strip-quotes';
+  const observed = { printed: printed.output, fileChanged: fileBefore !== fileAfter, doubleQuotesLeftInOutput: (printed.output.match(/"/g) ?? []).length, singleQuotesLeftInOutput: (printed.output.match(/'/g) ?? []).length };
+  const evidence = [printed.evidence];
+  if (!printed.output) return { id, verdict: 'unverifiable', summary: 'sed printed nothing.', summaryZh: 'sed 没有输出。', observed, evidence };
+  if (observed.doubleQuotesLeftInOutput) return { id, verdict: 'refuted', summary: `${observed.doubleQuotesLeftInOutput} double quotes were left in sed's output.`, summaryZh: `sed 的输出中仍有 ${observed.doubleQuotesLeftInOutput} 个双引号。`, observed, evidence };
+  if (observed.fileChanged && !observed.singleQuotesLeftInOutput) return { id, verdict: 'confirmed', summary: 'The file lost all its quotes.', summaryZh: '文件中的引号全部被删除了。', observed, evidence };
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `sed printed the file without its double quotes, but ${observed.fileChanged ? 'changed the file itself' : 'data.csv itself was left as it was: without -i sed only prints'}${observed.singleQuotesLeftInOutput ? `, and the ${observed.singleQuotesLeftInOutput} single quotes stayed` : ''}. Note also the third line: "api, v2" had held a comma inside a field, which now reads as a separator.`,
+    summaryZh: `sed 输出了去掉双引号后的内容，但${observed.fileChanged ? '文件本身也被改了' : ' data.csv 文件本身原封未动：不加 -i 时 sed 只是输出'}${observed.singleQuotesLeftInOutput ? `，而且 ${observed.singleQuotesLeftInOutput} 个单引号仍然保留` : ''}。另外注意第三行："api, v2" 原本是字段内部带逗号的值，去掉引号后这个逗号就会被当成分隔符。`,
+    observed,
+    evidence,
+  };
+}
+
 /** The sheet names HTTP, HTTPS, FTP and SMTP. */
 export const SHEET_PROTOCOLS = ['http', 'https', 'ftp', 'smtp'];
 
@@ -202,6 +312,9 @@ export default defineLab({
     sent.push({ ip: ip('carol'), method: 'GET', path: '/file.zip' });
     const post = await inClient('carol', 'curl -X POST http://nginx:8080/users');
     sent.push({ ip: ip('carol'), method: 'POST', path: '/users' });
+    // A second address on a line: nginx logs the Referer.
+    await inClient('carol', `curl -s -e http://${REFERER_IP}/from http://nginx:8080/referred`);
+    sent.push({ ip: ip('carol'), method: 'GET', path: '/referred' });
 
     ctx.step('numbered requests from each client');
     for (const [client, path, count] of [['alice', '/a', 5], ['bob', '/b', 4], ['carol', '/c', 6]] as const) {
@@ -235,12 +348,17 @@ export default defineLab({
     const sedI = await shell('sed -i.bak on *.conf', "sed -i.bak 's/^server_port=.*/server_port=8080/' *.conf && head *.conf *.bak");
     const edited = ['web.conf', 'api.conf'].map((f) => readFileSync(join(dir, f), 'utf8'));
     const backups = ['web.conf.bak', 'api.conf.bak'].map((f) => readFileSync(join(dir, f), 'utf8'));
-    writeFileSync(join(dir, 'data.csv'), '"id","server","port"\n"1","web","8080"\n"2","api, v2","9000"\n');
+    const csv = '"id","server","port"\n"1","web","8080"\n"2","api, v2","9000"\n"3","\'db\'","5432"\n';
+    writeFileSync(join(dir, 'data.csv'), csv);
     const sedQ = await shell("sed 's/\"//g'", `sed 's/"//g' data.csv`);
+    const csvAfter = readFileSync(join(dir, 'data.csv'), 'utf8');
     const awk1 = await shell("awk '{print $1}'", "awk '{print $1}' access.log");
     writeFileSync(join(dir, 'numbers.txt'), `${Array.from({ length: 100 }, (_, i) => i + 1).join('\n')}\n`);
     const awkSum = await shell('awk sum', "awk '{sum += $1} END {print sum}' numbers.txt");
+    writeFileSync(join(dir, 'pairs.txt'), PAIRS);
+    const awkSumPairs = await shell('awk sum, two numbers per line', "awk '{sum += $1} END {print sum}' pairs.txt");
     const awkPost = await shell('awk /POST/', "awk '/POST/ {print $0}' access.log");
+    const awkPattern = await shell(`awk /${AWK_PATTERN}/`, `awk '/${AWK_PATTERN}/ {print $0}' access.log`);
     const logged = readFileSync(join(dir, 'access.log'), 'utf8').split('\n').filter(Boolean);
 
     ctx.step('wc on multibyte text and on damaged copies; the protocols curl knows');
@@ -258,20 +376,20 @@ export default defineLab({
     const counts = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, field(f, false)])) as Record<keyof typeof files, string>;
     const sums = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, field(f, true)])) as Record<keyof typeof files, string>;
     const curlVersion = await shell('curl -V on this machine', 'curl -V');
+    const awkAndSed: AwkAndSed = { log: readFileSync(join(dir, 'access.log'), 'utf8'), firstField: awk1, sum: awkSum, sumPairs: awkSumPairs, plainWord: awkPost, pattern: awkPattern, stripQuotes: sedQ, csvBefore: csv, csvAfter };
+    const keptAwkAndSed = keptJson(ctx, 'awk-sed.json', awkAndSed, 'the log and what awk and sed printed for the sheet\'s lines (JSON)');
     const wcAndCurl: WcAndCurl = { words: wcWords, charsUtf8: wcUtf8, charsC: wcC, bytes: wcBytes, damaged, counts, sums, curlVersion };
     const kept = keptJson(ctx, 'wc-curl.json', wcAndCurl, 'wc on multibyte text and damaged copies, and curl -V (JSON)');
 
-    const ips = awk1.output.split('\n');
-    const postLines = awkPost.output.split('\n').filter(Boolean);
     return [
       ...judgeWc(sent, wcL, wcW),
       ...judgeTail(sent, tail, follow, followed),
       judgeSedFilter(sent, ip('alice'), sedExact, sedPrefix, prefixIp),
       verdict('linux.sed.in-place-backup', edited.every((t) => t.includes('server_port=8080\n')) && backups[0]!.includes('server_port=80\n') && backups[1]!.includes('server_port=9000\n'), { en: 'sed -i.bak rewrote server_port to 8080 in both .conf files and left the originals in web.conf.bak and api.conf.bak.', zh: 'sed -i.bak 把两个 .conf 文件中的 server_port 都改成了 8080，并把原文件保留为 web.conf.bak 和 api.conf.bak。' }, { en: 'The files or their backups were not as expected.', zh: '文件或其备份与预期不符。' }, { edited, backups }, sedI),
-      verdict('linux.sed.strip-quotes', sedQ.output === 'id,server,port\n1,web,8080\n2,api, v2,9000', { en: `Every double quote was removed. Note the third line: "api, v2" had held a comma inside a field, which now reads as a separator.`, zh: `所有双引号都被删除了。注意第三行："api, v2" 原本是字段内部带逗号的值，去掉引号后这个逗号就会被当成分隔符。` }, { en: `sed printed ${JSON.stringify(sedQ.output)}.`, zh: `sed 输出的是 ${JSON.stringify(sedQ.output)}。` }, { printed: sedQ.output }, sedQ),
-      verdict('linux.awk.first-field', ips.join(' ') === sent.map((s) => s.ip).join(' '), { en: `awk printed the client address of each of the ${sent.length} lines, in the order the lab sent them.`, zh: `awk 输出了全部 ${sent.length} 行各自的客户端地址，顺序与实验发送请求的顺序一致。` }, { en: 'The first fields were not the senders in order.', zh: '第一个字段并不是按顺序排列的各请求发送方。' }, { printed: ips.length, matchesSenders: ips.join(' ') === sent.map((s) => s.ip).join(' ') }, awk1),
-      verdict('linux.awk.sum', awkSum.output === '5050', { en: 'awk summed 1..100 to 5050.', zh: 'awk 对 1..100 求和，得到 5050。' }, { en: `awk printed ${awkSum.output}.`, zh: `awk 输出的是 ${awkSum.output}。` }, { printed: awkSum.output, expected: '5050' }, awkSum),
-      verdict('linux.awk.pattern', postLines.length === 1 && requestOf(postLines[0]!) === 'POST /users', { en: 'awk printed the one line matching /POST/: the curl -X POST request.', zh: 'awk 输出了匹配 /POST/ 的唯一一行：即 curl -X POST 发出的请求。' }, { en: `awk printed ${postLines.length} lines.`, zh: `awk 输出了 ${postLines.length} 行。` }, { printed: postLines }, awkPost),
+      judgeSedStripQuotes(awkAndSed.stripQuotes, awkAndSed.csvBefore, awkAndSed.csvAfter),
+      withEvidence(judgeAwkFirstField(awkAndSed.log, awkAndSed.firstField), ...keptAwkAndSed),
+      judgeAwkSum(awkAndSed.sum, awkAndSed.sumPairs, PAIRS_TOTAL),
+      judgeAwkPattern(awkAndSed.log, awkAndSed.plainWord, AWK_PATTERN, awkAndSed.pattern),
       verdict('linux.curl.get', get.exitCode === 0 && get.output === 'b1\n', { en: 'curl printed the body the backend sent (b1).', zh: 'curl 输出了后端返回的响应体（b1）。' }, { en: `curl printed ${JSON.stringify(get.output)}.`, zh: `curl 输出的是 ${JSON.stringify(get.output)}。` }, { printed: get.output }, get),
       verdict('linux.curl.download', download.exitCode === 0 && download.output.includes('file.zip') && download.output.endsWith('b1\n'), { en: 'curl -O saved the body as file.zip, the last part of the URL.', zh: 'curl -O 把响应体保存为 file.zip，即 URL 的最后一段。' }, { en: 'curl -O did not save file.zip.', zh: 'curl -O 没有保存出 file.zip。' }, { output: download.output }, download),
       withEvidence(judgeWcChars(WC_TEXT, wcAndCurl), ...kept),

@@ -294,16 +294,16 @@ export function judgeTlbFlush(o: ContextSwitchObservation, environment: Record<s
     return { id, verdict: 'unverifiable', summary: `A TLB miss cost only ${missNs} ns more than a hit here, too little to tell a refilled TLB from a kept one; no hardware counter of TLB misses is readable on this machine.`, summaryZh: `在这台机器上一次 TLB 未命中只比命中多花 ${missNs} ns，太小，无法区分 TLB 是被重新填充还是被保留；这里也读不到统计 TLB 未命中的硬件计数器。`, observed, evidence };
   const measured = `With ${sides}, a switch between processes added ${processRefillNs} ns per round trip beyond the touching itself, and one between threads ${threadRefillNs} ns; refilling ${2 * o.pages} TLB entries would cost about ${fullRefillNs} ns (${missNs} ns per miss, measured).`;
   const measuredZh = `${sidesZh}时，进程之间的切换在访问本身之外每轮多花 ${processRefillNs} ns，线程之间的切换多花 ${threadRefillNs} ns；而重新填充 ${2 * o.pages} 个 TLB 项约需 ${fullRefillNs} ns（实测每次未命中 ${missNs} ns）。`;
-  if (observed.processRefillShare >= 0.5 && observed.threadRefillShare < 0.5)
-    return { id, verdict: 'confirmed', summary: `${measured} The process switch paid ${Math.round(observed.processRefillShare * 100)}% of a full refill: its TLB entries were gone.`, summaryZh: `${measuredZh}进程切换付出了完整重填代价的 ${Math.round(observed.processRefillShare * 100)}%：它的 TLB 项已被清掉。`, observed, evidence };
+  if (observed.processRefillShare >= 0.5 && observed.threadRefillShare >= 0.5)
+    return { id, verdict: 'confirmed', summary: `${measured} Both paid most of a full refill: the TLB was emptied at every switch, between processes and between threads alike.`, summaryZh: `${measuredZh}两者都付出了接近完整重填的代价：无论进程之间还是线程之间，每次切换时 TLB 都被清空了。`, observed, evidence };
   if (observed.processRefillShare >= 0.5)
-    return { id, verdict: 'nuanced', summary: `${measured} Both paid most of a full refill: the TLB was emptied on every switch (or every entry into the kernel), not because the address space changed.`, summaryZh: `${measuredZh}两者都付出了接近完整重填的代价：TLB 在每次切换（或每次进入内核）时都被清空，而不是因为地址空间变了。`, observed, evidence };
+    return { id, verdict: 'nuanced', summary: `${measured} Only between processes: the process switch paid ${Math.round(observed.processRefillShare * 100)}% of a full refill, its TLB entries gone, while threads, sharing one address space, kept theirs (${Math.round(observed.threadRefillShare * 100)}%).`, summaryZh: `${measuredZh}只在进程之间如此：进程切换付出了完整重填代价的 ${Math.round(observed.processRefillShare * 100)}%，它的 TLB 项已被清掉；而共用一个地址空间的线程保留了自己的 TLB 项（${Math.round(observed.threadRefillShare * 100)}%）。`, observed, evidence };
   if (observed.processRefillShare <= 0.2)
     return {
       id,
       verdict: 'refuted',
-      summary: `${measured} The process switch paid ${Math.round(observed.processRefillShare * 100)}% of that: the entries survived the switch. This CPU has PCID (pcid: ${pcid}), and Linux tags each address space's TLB entries with an ID and switches the page-table base without flushing them. Read from timing, not from a TLB-miss counter, which this machine does not expose.`,
-      summaryZh: `${measuredZh}进程切换只付出了其中的 ${Math.round(observed.processRefillShare * 100)}%：TLB 项在切换后仍然有效。这颗 CPU 支持 PCID（pcid：${pcid}），Linux 给每个地址空间的 TLB 项打上标识，切换页表基址时不刷新 TLB。结论来自计时，而不是 TLB 未命中计数器（这台机器没有提供）。`,
+      summary: `${measured} The process switch paid ${Math.round(observed.processRefillShare * 100)}% of that: the entries survived the switch between processes, as they did between threads (${Math.round(observed.threadRefillShare * 100)}%). This CPU has PCID (pcid: ${pcid}), and Linux tags each address space's TLB entries with an ID and switches the page-table base without flushing them. Read from timing, not from a TLB-miss counter, which this machine does not expose.`,
+      summaryZh: `${measuredZh}进程切换只付出了其中的 ${Math.round(observed.processRefillShare * 100)}%：进程之间切换后 TLB 项仍然有效，线程之间也一样（${Math.round(observed.threadRefillShare * 100)}%）。这颗 CPU 支持 PCID（pcid：${pcid}），Linux 给每个地址空间的 TLB 项打上标识，切换页表基址时不刷新 TLB。结论来自计时，而不是 TLB 未命中计数器（这台机器没有提供）。`,
       observed,
       evidence,
     };

@@ -243,11 +243,31 @@ export function judgeStackFaster(o: MemoryObservation): ClaimResult {
   return { id, verdict: 'confirmed', summary: measured, summaryZh: measuredZh, observed, evidence };
 }
 
+export function judgeContiguity(o: MemoryObservation): ClaimResult {
+  const id = 'os.memory.contiguity';
+  const stackMappings = [...new Set(o.stack.map((a) => mappingOf(o.maps, a)))];
+  const blockMappings = (list: string[]) => list.map((a) => o.maps.find((l) => mappingOf([l], a) !== '(none)')?.split(' ')[0] ?? '(none)');
+  const heapRegions = [...new Set([...blockMappings(o.small), ...blockMappings(o.large)])];
+  const observed = { stackMappings, heapBlockRegions: heapRegions, smallBlocksIn: [...new Set(o.small.map((a) => mappingOf(o.maps, a)))], largeBlocksIn: [...new Set(o.large.map((a) => mappingOf(o.maps, a)))] };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'Where the stack frames and the heap blocks lay', columns: ['what', 'mappings (address ranges in /proc/self/maps)'], rows: [['local arrays, eight calls deep', stackMappings.join(', ')], ['sixteen malloc blocks', heapRegions.join(', ')]] }];
+  if (!o.stack.length || !o.small.length || !o.large.length) return { id, verdict: 'unverifiable', summary: 'The program did not report its addresses.', summaryZh: '程序没有报告它的地址。', observed, evidence };
+  if (stackMappings.length !== 1 || stackMappings[0] !== '[stack]') return { id, verdict: 'refuted', summary: `The stack frames lay in ${stackMappings.join(', ')}, not in one contiguous stack mapping.`, summaryZh: `栈帧分布在 ${stackMappings.join('、')}，而不是在一个连续的栈映射中。`, observed, evidence };
+  if (heapRegions.length === 1) return { id, verdict: 'nuanced', summary: 'The stack frames lay in one contiguous [stack] mapping, but every heap block too came from one region: the heap was contiguous here.', summaryZh: '栈帧位于一个连续的 [stack] 映射中，但所有堆块也都来自同一个区域：这里的堆是连续的。', observed, evidence };
+  return {
+    id,
+    verdict: 'confirmed',
+    summary: `Eight nested calls' frames lay in one contiguous mapping, [stack]; sixteen malloc blocks came from ${heapRegions.length} separate regions (${heapRegions.join(', ')}): ${observed.smallBlocksIn.join(', ')} for the 64-byte ones, ${observed.largeBlocksIn.join(', ')} mmap memory for the 1 MiB ones. The heap is not one contiguous area.`,
+    summaryZh: `八层嵌套调用的栈帧位于同一个连续的映射 [stack] 中；十六个 malloc 块来自 ${heapRegions.length} 个互不相连的区域（${heapRegions.join('、')}）：64 字节的块在 ${observed.smallBlocksIn.join('、')}，1 MiB 的块在 ${observed.largeBlocksIn.join('、')} 的 mmap 内存中。堆并不是一整块连续的内存。`,
+    observed,
+    evidence,
+  };
+}
+
 export default defineLab({
   id: 'os-memory',
   title: 'A process’s memory: which way the stack and the heap grow, where each region lies, what an allocation costs',
   topic: 'os',
-  claims: ['os.memory.stack-grows-down', 'os.memory.layout', 'os.memory.stack-faster'],
+  claims: ['os.memory.stack-grows-down', 'os.memory.layout', 'os.memory.stack-faster', 'os.memory.contiguity'],
   requires: ['cc'],
   timeLimitMs: 60_000,
   handout: {
@@ -270,6 +290,6 @@ export default defineLab({
     for (const command of [[binary], [binary], ['setarch', machine(), '-R', binary]]) runs.push(JSON.parse(await exec(command[0]!, command.slice(1), { timeoutMs: 20_000 })) as MemoryObservation);
     ctx.environment.randomizeVaSpace = readFileSync('/proc/sys/kernel/randomize_va_space', 'utf8').trim();
     const kept = keptJson(ctx, 'memory.json', { runs }, 'addresses, memory maps and allocation timings of the three runs (JSON)');
-    return [withEvidence(judgeGrowth(runs[0]!), ...kept), judgeLayout({ runs }), judgeStackFaster(runs[0]!)];
+    return [withEvidence(judgeGrowth(runs[0]!), ...kept), judgeLayout({ runs }), judgeStackFaster(runs[0]!), judgeContiguity(runs[0]!)];
   },
 });

@@ -45,8 +45,17 @@ describe('labs run linux-text-tools', () => {
     expect((o.prefixMatchedOtherAddresses as string[]).length).toBe(2);
   });
 
+  it("shows where the sheet's awk and sed lines say more than the commands do", () => {
+    expect(run.claim('linux.awk.first-field').observed).toMatchObject({ missed: ['203.0.113.7'] });
+    expect(run.claim('linux.awk.sum').observed).toMatchObject({ oneNumberPerLine: '5050', twoNumbersPerLine: '9', allNumbersThere: 21 });
+    const pattern = run.claim('linux.awk.pattern').observed as { plainWordLinesPrinted: number; linesContainingTheString: number; linesPrinted: number };
+    expect(pattern.plainWordLinesPrinted).toBe(1);
+    expect(pattern.linesPrinted).toBeGreaterThan(pattern.linesContainingTheString);
+    expect(run.claim('linux.sed.strip-quotes').observed).toMatchObject({ fileChanged: false, doubleQuotesLeftInOutput: 0, singleQuotesLeftInOutput: 2 });
+  });
+
   it('gets every other command right', () => {
-    for (const id of ['linux.sed.in-place-backup', 'linux.sed.strip-quotes', 'linux.awk.first-field', 'linux.awk.sum', 'linux.awk.pattern', 'linux.curl.get', 'linux.curl.download', 'linux.curl.post']) {
+    for (const id of ['linux.sed.in-place-backup', 'linux.curl.get', 'linux.curl.download', 'linux.curl.post']) {
       expect(run.claim(id).verdict, `${id}: ${run.claim(id).summary}`).toBe('confirmed');
     }
   });

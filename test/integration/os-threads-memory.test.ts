@@ -44,6 +44,10 @@ describe('labs run os-threads, os-memory', () => {
     expect(memory.lab.environment.randomizeVaSpace).toBe('2');
   });
 
+  it('finds the stack in one mapping and the heap blocks in separate ones', () => {
+    expect(memory.claim('os.memory.contiguity')).toMatchObject({ verdict: 'confirmed', observed: { stackMappings: ['[stack]'] } });
+  });
+
   it('times an array on the stack well below a malloc and free', () => {
     expect((memory.claim('os.memory.stack-faster').observed as { mallocOverStack: number }).mallocOverStack).toBeGreaterThanOrEqual(2);
   });

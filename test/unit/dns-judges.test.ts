@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IP, judgeCache, judgeIterative, type DnsRow } from '../../labs/dns/resolution.lab.ts';
+import { IP, judgeCache, judgeIterative, judgeNoLinuxCache, type DnsRow } from '../../labs/dns/resolution.lab.ts';
 
 const row = (src: string, dst: string, name: string, response = '0', type = '1'): DnsRow =>
   ({ 'frame.number': '1', 'frame.time_relative': '0', 'ip.src': src, 'ip.dst': dst, 'dns.flags.response': response, 'dns.qry.name': name, 'dns.qry.type': type, 'dns.a': '' }) as DnsRow;
@@ -18,5 +18,13 @@ describe('dns judges', () => {
   it('a repeat that goes upstream again refutes the cache', () => {
     expect(judgeCache([], `${IP.www}    STREAM www.example.lab`).verdict).toBe('confirmed');
     expect(judgeCache(minimised, `${IP.www}    STREAM www.example.lab`).verdict).toBe('refuted');
+  });
+
+  it('Linux and Mac without a DNS cache: nuanced when each lookup queries again (the Mac half unobservable), refuted when one is answered from a cache, unverifiable without the first', () => {
+    // A run of the lab counted one query from the client per lookup.
+    expect(judgeNoLinuxCache(1, 1).verdict).toBe('nuanced');
+    expect(judgeNoLinuxCache(1, 1).summary).toContain('Mac');
+    expect(judgeNoLinuxCache(1, 0).verdict).toBe('refuted');
+    expect(judgeNoLinuxCache(0, 1).verdict).toBe('unverifiable');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
-import { direction, judgeGrowth, judgeLayout, judgeStackFaster, mappingOf, type MemoryRuns } from '../../labs/os/memory.lab.ts';
+import { direction, judgeContiguity, judgeGrowth, judgeLayout, judgeStackFaster, mappingOf, type MemoryRuns } from '../../labs/os/memory.lab.ts';
 
 /** A real run of os-memory: a C program's addresses, /proc/self/maps and allocation timings (x86-64, glibc), twice with ASLR on, once under setarch -R. */
 const sample = realSample<MemoryRuns>('os-memory-runs.json.gz');
@@ -54,5 +54,12 @@ describe('os-memory judge', () => {
     expect(judgeStackFaster(stackTimes(0.7)).verdict).toBe('nuanced');
     expect(judgeStackFaster(stackTimes(1.2)).verdict).toBe('refuted');
     expect(judgeStackFaster(altered((run) => (run.allocationNs.stack64 = []))).verdict).toBe('unverifiable');
+  });
+
+  it('contiguity is confirmed on the real run: one [stack] mapping, heap blocks in separate regions; nuanced or refuted otherwise', () => {
+    expect(judgeContiguity(real)).toMatchObject({ verdict: 'confirmed', observed: { stackMappings: ['[stack]'], smallBlocksIn: ['[heap]'] } });
+    expect(judgeContiguity(altered((run) => (run.large = [...run.small]))).verdict).toBe('nuanced');
+    expect(judgeContiguity(altered((run) => (run.stack[3] = run.small[0]!))).verdict).toBe('refuted');
+    expect(judgeContiguity(altered((run) => (run.stack = []))).verdict).toBe('unverifiable');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMBINED_WORDS, judgeCurlProtocols, judgeSedFilter, judgeTail, judgeWc, judgeWcChars, judgeWcIntegrity, WC_TEXT, type Sent, type WcAndCurl } from '../../labs/linux/text-tools.lab.ts';
+import { AWK_PATTERN, COMBINED_WORDS, judgeAwkFirstField, judgeAwkPattern, judgeAwkSum, judgeCurlProtocols, judgeSedStripQuotes, REFERER_IP, type AwkAndSed, judgeSedFilter, judgeTail, judgeWc, judgeWcChars, judgeWcIntegrity, WC_TEXT, type Sent, type WcAndCurl } from '../../labs/linux/text-tools.lab.ts';
 import { realSample } from '../helpers/samples.ts';
 import type { Observation } from '../../src/observers/command.ts';
 
@@ -56,5 +56,41 @@ describe('text tool judges', () => {
     const noFtp = altered((o) => (o.curlVersion.output = o.curlVersion.output.replace(/ ftp /, ' ')));
     expect(judgeCurlProtocols(noFtp.curlVersion)).toMatchObject({ verdict: 'nuanced', observed: { missing: ['ftp'] } });
     expect(judgeCurlProtocols(altered((o) => (o.curlVersion.output = 'curl 7.88.1')).curlVersion).verdict).toBe('unverifiable');
+  });
+
+  /** A real run's nginx log (with one Referer holding a second address) and what the sheet's awk and sed lines printed. */
+  const awkSed = realSample<AwkAndSed>('linux-awk-sed-observation.json.gz');
+
+  it("awk '{print $1}' as 'all the IP addresses' is refuted on the real log: the Referer's address is missed", () => {
+    const result = judgeAwkFirstField(awkSed.real.log, awkSed.real.firstField);
+    expect(result).toMatchObject({ verdict: 'refuted', observed: { missed: [REFERER_IP] } });
+    const oneAddressALine = awkSed.real.log.replaceAll(REFERER_IP, 'example.com');
+    expect(judgeAwkFirstField(oneAddressALine, awkSed.real.firstField).verdict).toBe('confirmed');
+    expect(judgeAwkFirstField('no addresses here\n', awkSed.real.firstField).verdict).toBe('unverifiable');
+  });
+
+  it("awk's sum of $1 is nuanced on the real run: all numbers with one a line, the first column with two", () => {
+    expect(judgeAwkSum(awkSed.real.sum, awkSed.real.sumPairs, 21)).toMatchObject({ verdict: 'nuanced', observed: { oneNumberPerLine: '5050', twoNumbersPerLine: '9' } });
+    expect(judgeAwkSum(awkSed.real.sum, awkSed.real.sumPairs, 9).verdict).toBe('confirmed');
+    expect(judgeAwkSum(awkSed.altered((o) => (o.sum.output = '5049\n')).sum, awkSed.real.sumPairs, 21).verdict).toBe('refuted');
+    expect(judgeAwkSum(awkSed.altered((o) => (o.sumPairs.output = '')).sum, awkSed.altered((o) => (o.sumPairs.output = '')).sumPairs, 21).verdict).toBe('unverifiable');
+  });
+
+  it("awk '/pattern/' as 'lines containing a string' is nuanced on the real run: a regular expression matched more", () => {
+    const result = judgeAwkPattern(awkSed.real.log, awkSed.real.plainWord, AWK_PATTERN, awkSed.real.pattern);
+    expect(result.verdict).toBe('nuanced');
+    const exact = awkSed.altered((o) => (o.pattern.output = o.log.split('\n').filter((l) => l.includes(AWK_PATTERN)).join('\n')));
+    expect(judgeAwkPattern(exact.log, exact.plainWord, AWK_PATTERN, exact.pattern).verdict).toBe('confirmed');
+    expect(judgeAwkPattern(awkSed.real.log, awkSed.altered((o) => (o.plainWord.output = '')).plainWord, AWK_PATTERN, awkSed.real.pattern).verdict).toBe('refuted');
+    expect(judgeAwkPattern(awkSed.real.log, awkSed.real.plainWord, 'no-such-string', awkSed.real.pattern).verdict).toBe('unverifiable');
+  });
+
+  it("sed removing 'the quotes in the CSV file' is nuanced on the real run: printed only, single quotes kept", () => {
+    const { stripQuotes, csvBefore, csvAfter } = awkSed.real;
+    expect(judgeSedStripQuotes(stripQuotes, csvBefore, csvAfter)).toMatchObject({ verdict: 'nuanced', observed: { fileChanged: false, singleQuotesLeftInOutput: 2 } });
+    const inPlace = awkSed.altered((o) => (o.stripQuotes.output = o.stripQuotes.output.replaceAll("'", '')));
+    expect(judgeSedStripQuotes(inPlace.stripQuotes, csvBefore, inPlace.stripQuotes.output).verdict).toBe('confirmed');
+    expect(judgeSedStripQuotes(awkSed.altered((o) => (o.stripQuotes.output = '"id"')).stripQuotes, csvBefore, csvAfter).verdict).toBe('refuted');
+    expect(judgeSedStripQuotes(awkSed.altered((o) => (o.stripQuotes.output = '')).stripQuotes, csvBefore, csvAfter).verdict).toBe('unverifiable');
   });
 });

@@ -3,8 +3,10 @@ import { section } from '../claim.ts';
 export const dnsClaims = [
   ...section('DNS 协议 › DNS 查询流程（完整示例）', [
     ['dns.client.hosts-file', 'The client consults /etc/hosts, and a match ends the lookup without any DNS query.', '客户端查询 /etc/hosts，命中则直接返回，不发出 DNS 查询。'],
-    ['dns.client.linux-no-cache', 'Linux has no system-wide DNS cache: caching is left to applications.', 'Linux 没有系统级 DNS 缓存，由应用自行管理。'],
+    ['dns.client.linux-no-cache', 'Linux and Mac have no system-level DNS cache: it is managed by the applications.', 'Linux/Mac 无系统级 DNS 缓存（由应用管理）。'],
     ['dns.client.order', 'The client checks its caches first and /etc/hosts after them.', '客户端先查缓存，再查 /etc/hosts。'],
+    ['dns.client.browser-cache', 'The browser first looks in its own DNS cache; on a hit it returns the IP directly and the lookup ends; after a resolution the browser caches the result.', '浏览器先查看本地缓存（浏览器 DNS 缓存），如果命中则直接返回 IP，流程结束；解析完成后浏览器缓存结果。'],
+    ['dns.client.os-caches-result', 'After a resolution the user\'s operating system caches the result, and a later lookup is answered from the operating system\'s cache.', '用户操作系统缓存结果，之后的查询由本地 DNS 缓存（操作系统缓存）应答。'],
     ['dns.resolver.iterative', 'A recursive resolver asks a root server, then the TLD server, then the authoritative server.', '递归解析器依次询问根服务器、顶级域服务器、权威服务器。'],
     ['dns.root.thirteen', 'There are 13 root servers, a.root-servers.net to m.root-servers.net.', '全球有 13 个根服务器（a-m.root-servers.net）。'],
     ['dns.resolver.cache', 'The resolver caches the answer, and a repeated query is answered from the cache.', '本地解析器缓存结果，重复查询直接由缓存应答。'],
@@ -29,9 +31,11 @@ export const httpClaims = [
     ['http.h2.hpack', 'HPACK compresses headers with a static table, a dynamic table and Huffman coding.', 'HPACK 用静态表、动态表和 Huffman 编码压缩头部。'],
     ['http.h2.tcp-hol', 'HTTP/2 removes application-level head-of-line blocking but a lost TCP segment still stalls every stream.', 'HTTP/2 消除了应用层队头阻塞，但 TCP 丢包仍会阻塞所有流。'],
     ['http.h2.server-push', 'HTTP/2 servers can push resources the client did not request.', 'HTTP/2 服务器可主动推送资源。'],
+    ['http.h2.priority', 'HTTP/2 lets different requests be given priorities, optimising the order in which resources load.', 'HTTP/2 可为不同请求设置优先级，优化资源加载顺序。'],
+    ['http.h2.flow-control', 'HTTP/2 has flow control.', 'HTTP/2 支持流量控制。'],
   ]),
   ...section('HTTP 协议 › HTTP/3', [
-    ['http.h3.quic', 'HTTP/3 runs over QUIC on UDP instead of TCP.', 'HTTP/3 基于 QUIC/UDP 而非 TCP。'],
+    ['http.h3.quic', 'HTTP/3 is based on QUIC/UDP, replacing TCP and thereby completely eliminating TCP\'s head-of-line blocking.', 'HTTP/3 基于 QUIC/UDP，替代 TCP，彻底消除 TCP 队头阻塞。'],
     ['http.h3.zero-rtt', 'HTTP/3 sends data on the second round trip of a first connection and in 0-RTT on later ones.', 'HTTP/3 首次连接第二个 RTT 即可传输数据，后续支持 0-RTT。'],
   ]),
 ];
@@ -41,13 +45,16 @@ export const tlsClaims = [
     ['tls.https.order', 'HTTPS opens a TCP connection, then performs the TLS handshake, then sends encrypted HTTP.', 'HTTPS 先建立 TCP 连接，再进行 TLS 握手，然后加密传输 HTTP。'],
   ]),
   ...section('HTTPS 协议 › 2. SSL/TLS协议的作用', [
-    ['tls.properties', 'TLS provides encryption, authentication of the server and integrity of the data.', 'TLS 提供加密、身份验证和完整性校验。'],
+    ['tls.properties', 'SSL/TLS provides encryption (against eavesdropping), authentication of both communicating parties (against man-in-the-middle attacks) and integrity checking (data is not tampered with in transit).', 'SSL/TLS 提供加密（防止窃听）、身份验证（验证通信双方的身份，防止中间人攻击）和完整性校验（确保数据在传输过程中不被篡改）。'],
   ]),
   ...section('HTTPS 协议 › 握手过程', [
     ['tls.v12.two-rtt', 'A full TLS 1.2 handshake takes two round trips before application data.', 'TLS 1.2 完整握手需要 2 个 RTT 才能传输应用数据。'],
     ['tls.v12.messages', 'TLS 1.2 exchanges ClientHello; ServerHello, Certificate, ServerKeyExchange, ServerHelloDone; ClientKeyExchange, ChangeCipherSpec, Finished; ChangeCipherSpec, Finished.', 'TLS 1.2 依次交换 ClientHello；ServerHello、Certificate、ServerKeyExchange、ServerHelloDone；ClientKeyExchange、ChangeCipherSpec、Finished；ChangeCipherSpec、Finished。'],
     ['tls.v12.random-32', 'The client and server randoms are 32 bytes.', '客户端与服务端随机数均为 32 字节。'],
+    ['tls.v12.compression-empty', 'The ClientHello\'s supported compression methods are usually empty (compression is a security risk).', 'ClientHello 中支持的压缩方法通常为空（压缩有安全风险）。'],
+    ['tls.v12.hello-extensions', 'The ClientHello carries extensions such as Server Name Indication (SNI) and the supported elliptic curves.', 'ClientHello 携带扩展，如 Server Name Indication（SNI）、支持的椭圆曲线等。'],
     ['tls.v13.one-rtt', 'A full TLS 1.3 handshake takes one round trip; the server sends ServerHello, Certificate and Finished in its first flight.', 'TLS 1.3 完整握手仅需 1 个 RTT，服务端首轮即发送 ServerHello、Certificate、Finished。'],
+    ['tls.v13.key-share', 'In TLS 1.3 the ClientHello carries a KeyShare (the client\'s key-exchange parameters, e.g. an X25519 public key), and the ServerHello carries the server\'s KeyShare.', 'TLS 1.3 的 ClientHello 携带 KeyShare（客户端的密钥交换参数，如 X25519 公钥），ServerHello 携带 KeyShare（服务器的密钥交换参数，如 X25519 公钥）。'],
     ['tls.v13.aead-only', 'TLS 1.3 only offers AEAD cipher suites.', 'TLS 1.3 仅支持 AEAD 密码套件。'],
     ['tls.v13.zero-rtt', 'TLS 1.3 resumption can carry early data in the first flight; it lacks forward secrecy and can be replayed.', 'TLS 1.3 会话恢复可在首轮发送早期数据，不具备前向安全且可能被重放。'],
   ]),

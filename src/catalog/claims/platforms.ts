@@ -15,10 +15,13 @@ export const dockerClaims = [
   ...section('Docker › 隔离机制 › Cgroup Namespace（控制组隔离，Linux 4.6+）', [
     ['docker.cgroup.limits', 'cgroups limit, prioritise, account and freeze a group of processes; a process over its memory limit is killed.', 'cgroup 限制、分配优先级、统计和暂停进程组，超出内存限制的进程会被终止。'],
     ['docker.cgroup.ns-view', 'With a cgroup namespace, /sys/fs/cgroup inside a container shows only its own cgroup.', '使用 cgroup 命名空间时，容器内 /sys/fs/cgroup 只显示自己的 cgroup。'],
+    ['docker.cgroup.no-host-access', 'Inside a container one can neither see nor modify the host\'s cgroup configuration.', '容器内无法查看或修改宿主机的 Cgroup 配置。'],
+    ['docker.cgroup.own-limits-only', 'A container can only manage its own resource limits.', '容器只能管理自己的资源限制。'],
   ]),
   ...section('Docker › 隔离机制 › Union FS（联合文件系统）- 文件隔离', [
     ['docker.unionfs.layers', 'Image layers are read-only and shared between containers; each container gets a writable layer.', '镜像层只读并在容器间共享，每个容器有自己的可写层。'],
     ['docker.unionfs.copy-on-write', 'Modifying an image file copies it up into the container layer first.', '修改镜像中的文件时先将其复制到容器层（写时复制）。'],
+    ['docker.unionfs.cow-benefits', 'Copy-on-write saves disk space (several containers share the image layers), speeds up container start because the whole image need not be copied, and keeps the image intact, protected against accidental modification.', '写时复制的优势：节省磁盘空间，多个容器共享镜像层；提高容器启动速度，无需复制整个镜像；保证镜像的完整性，防止被意外修改。'],
   ]),
   ...section('Docker › docker容器创建流程', [
     ['docker.run.flow', 'docker run: the daemon pulls the image if missing, creates namespaces and cgroups, a veth pair on docker0 and port mappings, mounts layers and volumes, and starts the process through containerd and runc.', 'docker run：守护进程缺镜像时拉取，创建命名空间与 cgroup、docker0 上的 veth 和端口映射，挂载层和卷，经 containerd 与 runc 启动进程。'],

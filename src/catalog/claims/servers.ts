@@ -3,6 +3,7 @@ import { section } from '../claim.ts';
 export const nginxClaims = [
   ...section('Nginx', [
     ['nginx.event.single-thread-many-connections', 'One nginx worker, a single thread, serves thousands of concurrent connections with an event mechanism (epoll on Linux).', '一个 nginx worker 单线程即可用事件机制（Linux 上为 epoll）处理数千个并发连接。'],
+    ['nginx.mail-proxy', 'nginx is an HTTP and reverse-proxy server, and also an IMAP/POP3/SMTP proxy server.', 'Nginx 是 HTTP 和反向代理服务器，也是一个 IMAP/POP3/SMTP 代理服务器。'],
   ]),
   ...section('Nginx › 调度算法', [
     ['nginx.lb.round-robin', 'Round robin (the default) hands requests to the backends in turn.', '轮询（默认）按顺序依次把请求分配给后端。'],
@@ -16,6 +17,7 @@ export const nginxClaims = [
   ]),
   ...section('Nginx › Nginx的架构设计', [
     ['nginx.process.master-workers', 'nginx runs one master process that reads configuration and handles signals but serves no requests, and worker processes that serve them.', 'nginx 由一个 master 进程（读取配置、处理信号、不处理请求）和处理请求的 worker 进程组成。'],
+    ['nginx.process.three-kinds', 'nginx uses a multi-process model with mainly three kinds of process (master, workers and cache manager); the master manages the worker processes and the cache manager process.', 'Nginx 采用多进程模型，主要包含三类进程：Master、Worker、Cache Manager；Master 进程负责管理 Worker 进程和 Cache Manager 进程。'],
     ['nginx.process.worker-count', 'The number of workers usually equals the number of CPU cores (configurable).', 'worker 数量通常等于 CPU 核数（可配置）。'],
     ['nginx.process.worker-crash', 'Workers are independent: one dying does not affect the others, and the master starts a replacement.', 'worker 相互独立，某个异常退出不影响其他 worker，master 会拉起新的。'],
     ['nginx.process.reload', 'A reload re-reads the configuration without dropping requests; old workers finish theirs.', '重载配置不丢请求，旧 worker 处理完已有请求后退出。'],

@@ -17,7 +17,7 @@ export const linuxClaims = [
   ...section('Linux 命令行工具 › sed 命令', [
     ['linux.sed.filter-ip', "`sed -n '/192\\.168\\.1\\.1/p' access.log` prints only the lines containing that IP.", "`sed -n '/192\\.168\\.1\\.1/p' access.log` 只输出包含该 IP 的行。"],
     ['linux.sed.in-place-backup', "`sed -i.bak 's/^server_port=.*/server_port=8080/' *.conf` edits the files in place and keeps .bak copies.", "`sed -i.bak 's/^server_port=.*/server_port=8080/' *.conf` 原地修改文件并保留 .bak 备份。"],
-    ['linux.sed.strip-quotes', '`sed \'s/"//g\' data.csv` removes every double quote.', '`sed \'s/"//g\' data.csv` 删除所有双引号。'],
+    ['linux.sed.strip-quotes', '`sed \'s/"//g\' data.csv` removes the quotes in the CSV file.', '`sed \'s/"//g\' data.csv` 移除 CSV 文件中的引号。'],
   ]),
   ...section('Linux 命令行工具 › curl 命令', [
     ['linux.curl.get', '`curl URL` sends a GET request and prints the body.', '`curl URL` 发送 GET 请求并输出响应体。'],
@@ -26,9 +26,9 @@ export const linuxClaims = [
     ['linux.curl.protocols', 'curl supports many protocols: HTTP, HTTPS, FTP, SMTP and more.', 'curl 支持多种协议（HTTP、HTTPS、FTP、SMTP 等）。'],
   ]),
   ...section('Linux 命令行工具 › awk 命令', [
-    ['linux.awk.first-field', "`awk '{print $1}' log.txt` prints the first field of each line (the client IP of an access log).", "`awk '{print $1}' log.txt` 输出每行第一个字段（访问日志中的客户端 IP）。"],
-    ['linux.awk.sum', "`awk '{sum += $1} END {print sum}'` sums the first column.", "`awk '{sum += $1} END {print sum}'` 对第一列求和。"],
-    ['linux.awk.pattern', "`awk '/pattern/ {print $0}'` prints the lines matching the pattern.", "`awk '/pattern/ {print $0}'` 输出匹配模式的行。"],
+    ['linux.awk.first-field', "`awk '{print $1}' log.txt` extracts all the IP addresses in the file.", "`awk '{print $1}' log.txt` 提取文件中所有 IP 地址。"],
+    ['linux.awk.sum', "`awk '{sum += $1} END {print sum}' numbers.txt` computes the sum of all the numbers in the file.", "`awk '{sum += $1} END {print sum}' numbers.txt` 计算文件中所有数字的总和。"],
+    ['linux.awk.pattern', "`awk '/pattern/ {print $0}' log.txt` filters out the lines containing a specific string.", "`awk '/pattern/ {print $0}' log.txt` 过滤出包含特定字符串的行。"],
   ]),
   ...section('Linux 负载相关命令', [
     ['linux.load.tools', 'top, htop, dstat give an overview; vmstat, iostat, netstat detail; perf, strace, tcpdump diagnose specific problems.', 'top、htop、dstat 概览；vmstat、iostat、netstat 深入；perf、strace、tcpdump 专项诊断。'],
@@ -38,7 +38,7 @@ export const linuxClaims = [
 export const osClaims = [
   ...section('上下文切换', [
     ['os.context-switch.saved-state', 'A context switch saves and restores registers, the program counter, stack pointer, page-table base and kernel stack.', '上下文切换保存并恢复寄存器、程序计数器、栈指针、页表基址和内核栈。'],
-    ['os.context-switch.tlb-flush', 'Switching between processes requires flushing the TLB.', '进程切换时需要刷新 TLB。'],
+    ['os.context-switch.tlb-flush', 'At a context switch, from one process or thread to another, the TLB must be flushed.', '上下文切换（从一个进程或线程切换到另一个进程或线程）时需要刷新 TLB。'],
   ]),
   ...section('死锁产生的四个条件', [
     ['os.deadlock.four-conditions', 'A deadlock needs mutual exclusion, hold-and-wait, no preemption and circular wait at once; breaking any one prevents it.', '死锁需要同时满足互斥、持有并等待、不可剥夺、循环等待，破坏任一条件即可避免。'],
@@ -55,6 +55,7 @@ export const osClaims = [
   ...section('进程、线程、协程', [
     ['os.process.isolation', 'Processes have separate address spaces: one crashing does not affect the others.', '进程拥有独立地址空间，一个进程崩溃不影响其他进程。'],
     ['os.thread.shared', 'Threads of a process share its address space and file handles but have their own stacks and registers.', '同一进程的线程共享地址空间和文件句柄，但各有自己的栈和寄存器。'],
+    ['os.thread.scheduling-unit', 'The thread is the basic unit of CPU scheduling, an execution unit within a process.', '线程是 CPU 调度的基本单位，是进程中的一个执行单元。'],
     ['os.coroutine.cheap-switch', 'Coroutine switches happen in user space without the kernel and cost far less than thread switches.', '协程切换在用户态完成，无需内核参与，开销远小于线程切换。'],
     ['os.coroutine.one-thread', 'Coroutines run inside one thread.', '协程在一个线程内执行。'],
     ['os.coroutine.cooperative', 'Coroutines are scheduled by giving up the CPU themselves (cooperative scheduling): a running coroutine yields control to the others.', '协程通过主动让出 CPU 来实现调度（协作式调度），当前协程运行时主动 yield，将控制权交给其他协程。'],
@@ -63,11 +64,14 @@ export const osClaims = [
   ...section('僵尸进程与孤儿进程', [
     ['os.zombie', 'A child that exited before its parent called wait() stays as a zombie in state Z, holding a process-table entry but no memory.', '子进程退出而父进程未调用 wait() 时成为僵尸进程（状态 Z），占用进程表项但不占内存。'],
     ['os.orphan', 'An orphan is adopted by init (PID 1) or systemd, which reaps it.', '孤儿进程被 init（PID 1）或 systemd 收养并回收。'],
+    ['os.orphan.runs-normally', 'An orphan is a normal process and keeps running normally.', '孤儿进程是正常的进程，能正常运行。'],
   ]),
   ...section('栈和堆的区别', [
     ['os.memory.stack-grows-down', 'The stack grows from high addresses to low ones; the heap from low to high.', '栈由高地址向低地址增长，堆由低地址向高地址增长。'],
     ['os.memory.stack-limit', 'The stack is limited, usually a few MB.', '栈空间有限，通常为几 MB。'],
     ['os.memory.stack-faster', 'Stack allocation is faster than heap allocation.', '栈上分配比堆上分配快。'],
+    ['os.memory.contiguity', 'The stack is a contiguous memory area; the heap follows no particular structure and its memory may be non-contiguous.', '栈是连续的内存空间；堆不遵循特定的数据结构，内存可能不连续。'],
+    ['os.memory.heap-size', 'The heap is large, limited by virtual memory.', '堆的空间大（受限于虚拟内存）。'],
     ['os.memory.layout', "A process's memory from low addresses to high: text (read-only code), data, BSS, the heap growing up, unused space, the stack growing down, then kernel space.", '进程内存从低地址到高地址依次为：代码段（Text，只读）、数据段（Data）、BSS 段、向上增长的堆、未使用区域、向下增长的栈，最上面是内核空间。'],
   ]),
 ];

@@ -57,6 +57,7 @@ export const icmpClaims = [
     ['icmp.echo', 'Echo request is 8/0 and reply 0/0; the reply keeps the identifier, sequence and data of the request.', '回显请求为 8/0，应答为 0/0，应答保留请求的标识符、序号和数据。'],
     ['icmp.unreachable.port', 'A UDP datagram to a closed port gets Destination Unreachable, code 3 (port unreachable).', '发往关闭端口的 UDP 数据报会收到目标不可达，代码 3（端口不可达）。'],
     ['icmp.unreachable.frag-needed', 'A DF packet larger than the next link\'s MTU gets Destination Unreachable, code 4 (fragmentation needed).', '设置 DF 且超过下一跳 MTU 的包会收到目标不可达，代码 4（需要分片）。'],
+    ['icmp.unreachable.source-route', 'Destination Unreachable code 5 (source route failed) is returned when a router cannot forward a datagram to its destination along its source route.', '目标不可达（类型 3）代码 5：源路由失败（Source Route Failed），路由器无法将数据报转发到目标时返回。'],
     ['icmp.unreachable.network-host', 'Routers answer with code 0 (network) or 1 (host) unreachable when they cannot forward.', '路由器无法转发时返回代码 0（网络不可达）或 1（主机不可达）。'],
     ['icmp.time-exceeded', 'A router that decrements the TTL to zero returns Time Exceeded 11/0, which traceroute builds on.', 'TTL 减到 0 时路由器返回超时 11/0，traceroute 依赖于此。'],
     ['icmp.time-exceeded.reassembly', 'A receiver that cannot reassemble fragments in time returns Time Exceeded 11/1.', '接收端分片重组超时返回 11/1。'],
