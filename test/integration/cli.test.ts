@@ -133,7 +133,7 @@ describe('labs run --repeat, and drift from a baseline', () => {
     expect(result.exitCode).toBe(1);
     const report = JSON.parse(result.stdout) as { repeats: { runs: number; verdicts: Record<string, string[]> }; labs: { claims: { id: string; verdict: string; expected: string | null }[] }[] };
     expect(report.repeats.runs).toBe(2);
-    expect(Object.keys(report.repeats.verdicts).sort()).toEqual(['os.memory.layout', 'os.memory.stack-faster', 'os.memory.stack-grows-down']);
+    expect(Object.keys(report.repeats.verdicts).sort()).toEqual(['os.memory.contiguity', 'os.memory.layout', 'os.memory.stack-faster', 'os.memory.stack-grows-down']);
     for (const seen of Object.values(report.repeats.verdicts)) expect(seen).toHaveLength(2);
     const stack = report.labs[0]!.claims.find((c) => c.id === 'os.memory.stack-grows-down')!;
     expect(stack.expected).toBe('refuted');
@@ -141,7 +141,7 @@ describe('labs run --repeat, and drift from a baseline', () => {
     expect(result.stderr).toContain(`os.memory.stack-grows-down: expected refuted, got ${stack.verdict}`);
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain(`<failure type="drift" message="verdict drifted: expected refuted, got ${stack.verdict}">`);
-    expect(xml).toMatch(/<testsuite name="os-memory" tests="3" errors="0" skipped="0" failures="1"/);
+    expect(xml).toMatch(/<testsuite name="os-memory" tests="4" errors="0" skipped="0" failures="1"/);
   });
 
   it('prints the verdicts over the runs in the terminal, flips last', async () => {
