@@ -85,7 +85,9 @@ export interface LoadObservation {
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/).slice(0, 3).map(Number);
 const cpuTimes = () => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-const stateOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)\s+/, '')[0] ?? '?';
+/** /proc/<pid>/stat's fields after the command name: [0] the state, [16] the nice value. */
+const statFields = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)\s+/, '').split(' ');
+const stateOf = (pid: number) => statFields(pid)[0] ?? '?';
 const statusField = (pid: number, name: string) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'))?.[1] ?? NaN);
 
 /** Waits (up to 5 s) until the processes have exited: gone from /proc, or zombies waiting to be reaped. */
@@ -247,7 +249,7 @@ export default defineLab({
     const [loadAfter, processes] = [loadavg(), [processesBefore, processCount()]];
     const memTotalKiB = Number(readFileSync('/proc/meminfo', 'utf8').match(/^MemTotal:\s+(\d+)/m)?.[1]);
     const pid = workers[0]!;
-    const worker = { pid, vmRssKiB: statusField(pid, 'VmRSS'), vmSizeKiB: statusField(pid, 'VmSize'), nice: Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)\s+/, '').split(' ')[16]), state: stateOf(pid) };
+    const worker = { pid, vmRssKiB: statusField(pid, 'VmRSS'), vmSizeKiB: statusField(pid, 'VmSize'), nice: Number(statFields(pid)[16]), state: stateOf(pid) };
     const kernelStack = readFileSync(`/proc/${pid}/stack`, 'utf8').trim().split('\n').map((l) => l.replace(/^\[<[0-9a-f]+>\]\s*/, ''));
 
     ctx.step("the sheet's other tools, once each");

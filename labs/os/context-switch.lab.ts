@@ -17,7 +17,6 @@
  * (/proc/<pid>/task/<tid>/syscall) and kernel stacks (/proc/<pid>/task/<tid>/stack); whether the
  * floating-point values survived; the CPU's model, governor and pcid flag.
  */
-import { readFileSync } from 'node:fs';
 import { defineLab } from '../../src/core/lab.ts';
 import { spread, spreadRow } from '../../src/core/stats.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
@@ -329,7 +328,7 @@ export default defineLab({
     },
   },
   async run(ctx) {
-    Object.assign(ctx.environment, cpuEnvironment(['pcid', 'invpcid']), { meltdown: readFileSync('/sys/devices/system/cpu/vulnerabilities/meltdown', 'utf8').trim() });
+    Object.assign(ctx.environment, cpuEnvironment(['pcid', 'invpcid']));
     ctx.step('compiling and running the ping-pong program');
     const observation = JSON.parse(await compileAndRun(ctx, { name: 'switch', source: PROGRAM, flags: ['-O2'], libs: ['-lpthread'], timeoutMs: 40_000 })) as ContextSwitchObservation;
     const kept = keptJson(ctx, 'context-switch.json', observation, 'timings, saved registers and kernel stacks (JSON)');

@@ -39,6 +39,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -73,11 +74,9 @@ func kernelSwitches() int64 {
 			continue
 		}
 		for _, line := range strings.Split(string(data), "\n") {
-			if strings.HasSuffix(strings.Fields(line + " x")[0], "ctxt_switches:") {
-				var n int64
-				for _, c := range strings.TrimSpace(strings.SplitN(line, ":", 2)[1]) {
-					n = n*10 + int64(c-'0')
-				}
+			// voluntary_ctxt_switches and nonvoluntary_ctxt_switches
+			if name, value, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(name, "ctxt_switches") {
+				n, _ := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
 				total += n
 			}
 		}

@@ -104,7 +104,8 @@ function connections(packets: Packet[]): Packet[][] {
   const byPorts = new Map<string, Packet[]>();
   for (const p of packets) {
     const key = [p.srcPort, p.dstPort].sort((a, b) => a - b).join('-');
-    byPorts.set(key, [...(byPorts.get(key) ?? []), p]);
+    if (!byPorts.has(key)) byPorts.set(key, []);
+    byPorts.get(key)!.push(p);
   }
   return [...byPorts.values()];
 }

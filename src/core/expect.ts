@@ -51,11 +51,7 @@ export function drifted(claim: { verdict: Verdict; expected?: Verdict | null }):
 
 /** One line per claim whose verdict differs from the baseline, or that the baseline lacks. */
 export function drift(baseline: Baseline, results: LabResult[]): string[] {
-  const changes: string[] = [];
-  for (const [id, verdict] of Object.entries(baselineOf(results))) {
-    const expected = baseline[id];
-    if (expected === undefined) changes.push(`${id}: ${verdict} (not in the baseline)`);
-    else if (expected !== verdict) changes.push(`${id}: expected ${expected}, got ${verdict}`);
-  }
-  return changes;
+  return withExpected(baseline, results)
+    .flatMap((lab) => lab.claims.filter(drifted))
+    .map((c) => (c.expected === null ? `${c.id}: ${c.verdict} (not in the baseline)` : `${c.id}: expected ${c.expected}, got ${c.verdict}`));
 }

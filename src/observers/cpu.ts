@@ -1,4 +1,4 @@
-/** The CPU that timed a measurement, for the lab's environment: model, cores, frequency governor, and flags that change what is measured. */
+/** The CPU that timed a measurement, for the lab's environment: model, cores, frequency governor, the Meltdown mitigation, and flags that change what is measured. */
 import { existsSync, readFileSync } from 'node:fs';
 
 export function cpuEnvironment(flags: readonly string[] = []): Record<string, string> {
@@ -12,5 +12,8 @@ export function cpuEnvironment(flags: readonly string[] = []): Record<string, st
     cpuGovernor: existsSync(governorFile) ? readFileSync(governorFile, 'utf8').trim() : 'none (no cpufreq: a virtual machine or a fixed clock)',
   };
   for (const flag of flags) environment[`cpuFlag.${flag}`] = have.has(flag) ? 'yes' : 'no';
+  // Kernel page-table isolation (the Meltdown mitigation) changes what a switch into the kernel costs.
+  const meltdownFile = '/sys/devices/system/cpu/vulnerabilities/meltdown';
+  if (existsSync(meltdownFile)) environment.meltdown = readFileSync(meltdownFile, 'utf8').trim();
   return environment;
 }
