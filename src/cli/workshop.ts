@@ -103,6 +103,8 @@ export function evidenceLines(item: Evidence, maxRows = 6): string[] {
       return [`${item.title}:`, `  ${item.hops.map((h) => `${h.address} (${h.note})`).join(' → ')}`];
     case 'stacks':
       return [`${item.title}:`, ...item.columns.map((c) => `  ${c.name}: ${c.boxes.map((b) => b.label).join(' / ')}`)];
+    case 'messages':
+      return [`${item.title}:`, ...item.messages.slice(0, maxRows).map((m) => `  ${m.atMs.toFixed(1)} ms ${item.parties[m.from]} → ${item.parties[1 - m.from]}: ${m.label}`), ...more(item.messages.length)];
     case 'file':
       return [`${item.title}: ${item.path}`];
     default:

@@ -9,6 +9,7 @@ import { deleteNetns } from '../resources/netns.ts';
 import { docker } from '../resources/docker.ts';
 import { nfqueueHelper } from '../resources/impairment.ts';
 import { SCAPY_PYTHON } from '../resources/scapy.ts';
+import { quicPeerBinary, quicPeerVersion } from '../resources/quic-peer.ts';
 
 export interface Probe {
   ok: boolean;
@@ -100,6 +101,13 @@ const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string
   unbound: { run: () => toolVersion('unbound', ['-V']) },
   docker: { run: probeDocker },
   kubernetes: { needs: 'root', run: probeKubernetes },
+  quic: { run: async () => `${quicPeerVersion()} peer at ${await quicPeerBinary()}` },
+  ngtcp2: {
+    run: async () => {
+      for (const tool of ['gtlsclient', 'gtlsserver']) await exec('sh', ['-c', `command -v ${tool}`]).catch(() => Promise.reject(new Error(`${tool} is missing (Debian packages ngtcp2-client, ngtcp2-server)`)));
+      return `ngtcp2 ${(await exec('dpkg-query', ['-W', '-f', '${Version}', 'ngtcp2-client'])).trim()} example client and server`;
+    },
+  },
 };
 
 const cache = new Map<Capability, Promise<Probe>>();

@@ -63,6 +63,8 @@ export type Evidence =
   | { kind: 'stacks'; title: string; columns: { name: string; boxes: { label: string; note?: string; mark?: boolean }[] }[] }
   /** The bytes of a structure, field by field (offset and length in bytes, the bytes in hex, the decoded value), drawn as a labelled hex map. */
   | { kind: 'bytes'; title: string; fields: { name: string; offset: number; length: number; hex: string; value: string }[] }
+  /** Messages between two parties in time order, drawn as a sequence diagram (e.g. which QUIC packet carried which TLS message). */
+  | { kind: 'messages'; title: string; parties: [string, string]; messages: { atMs: number; from: 0 | 1; label: string; detail?: string }[] }
   /** Who held what when: one row per thing held, spans coloured by holder, marks at moments (e.g. partitions per consumer across a rebalance). */
   | { kind: 'gantt'; title: string; rows: { name: string; spans: { from: number; to: number; label: string }[] }[]; marks?: { at: number; label: string }[] };
 

@@ -33,3 +33,8 @@ export function keptFile(ctx: LabContext, file: string, title: string): Evidence
   const path = ctx.keep(file);
   return path ? [{ kind: 'file', title, path }] : [];
 }
+
+/** A claim the lab could not decide because an observation it needs is missing; the summary names what. */
+export function notObserved(id: string, missing: Said, observed: Record<string, unknown> = {}): ClaimResult {
+  return { id, verdict: 'unverifiable', summary: missing.en, summaryZh: missing.zh, observed, evidence: [] };
+}

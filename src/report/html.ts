@@ -8,7 +8,7 @@ import { lineChart } from './line-chart.ts';
 import { pathDiagram } from './path-diagram.ts';
 import { stackDiagram } from './stack-diagram.ts';
 import { treeDiagram } from './tree-diagram.ts';
-import { sequenceDiagram } from './sequence-diagram.ts';
+import { arrowDiagram, sequenceDiagram } from './sequence-diagram.ts';
 import { timelineChart } from './timeline-chart.ts';
 import { handoutIn, statementOf, summaryIn, VERDICT_WORDS, WORDS, type Lang } from './lang.ts';
 
@@ -69,6 +69,11 @@ function evidence(item: Evidence): string {
       return `<h4>${x(item.title)}</h4>${byteMap(item.fields)}`;
     case 'stacks':
       return `<h4>${x(item.title)}</h4>${stackDiagram(item.columns)}`;
+    case 'messages':
+      return `<h4>${x(item.title)}</h4>${arrowDiagram(
+        item.parties,
+        item.messages.map((m) => ({ atMs: m.atMs, from: m.from, label: m.label, colour: m.from === 0 ? '#1565c0' : '#2e7d32', tip: m.detail ?? m.label })),
+      )}`;
     case 'gantt':
       return `<h4>${x(item.title)}</h4>${ganttChart(item.rows, item.marks)}`;
     case 'file':

@@ -18,6 +18,7 @@ declare -A PACKAGES=(
   [chromium]=chromium
   [top]=procps [vmstat]=procps [iostat]=sysstat [pidstat]=sysstat [dstat]=dstat [htop]=htop
   [netstat]=net-tools [perf]=linux-perf [strace]=strace
+  [gtlsclient]=ngtcp2-client [gtlsserver]=ngtcp2-server
 )
 missing=()
 for cmd in "${!PACKAGES[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGES[$cmd]}"); done
@@ -65,3 +66,4 @@ if ! command -v go >/dev/null 2>&1 || ! go version | grep -Eq 'go1\.(2[1-9]|[3-9
   exit 1
 fi
 log "Kubernetes binaries: $(bash k8s/build/build.sh)"
+log "QUIC peer: $(bash src/agents/quic-peer/build.sh)"

@@ -22,9 +22,13 @@ export const quicClaims = [
   ...section('QUIC 协议 › 头部结构', [
     ['quic.header.long-form', 'Long-header packets have the first bit set, a fixed bit, a 2-bit type (Initial, 0-RTT, Handshake, Retry) and a 32-bit version.', '长头部首位为 1，含固定位、2 位包类型（Initial、0-RTT、Handshake、Retry）和 32 位版本号。'],
     ['quic.header.cid-length', 'In the long header the connection-ID length is given by the high 4 bits of the first byte.', '长头部中连接 ID 的长度由第一个字节的高 4 位指定。'],
-    ['quic.header.payload-length-16', 'The long header carries a 16-bit payload length.', '长头部包含 16 位负载长度字段。'],
+    ['quic.header.payload-length-16', 'The long header carries a 16-bit Payload Length: the length of the payload data, not counting the header.', '长头部包含 Payload Length（16 位）：负载数据长度（不包括头部）。'],
     ['quic.header.short-form', 'Short-header packets have the first bit clear, a spin bit, a key-phase bit, a 0-20 byte destination connection ID and a 1-4 byte packet number.', '短头部首位为 0，含自旋位、密钥阶段位、0-20 字节目的连接 ID 和 1-4 字节包号。'],
-    ['quic.header.tls-in-payload', 'TLS handshake messages travel encrypted in the payload: ClientHello in Initial, server handshake in Handshake packets.', 'TLS 握手消息作为加密负载传输：Initial 包含 ClientHello，Handshake 包含服务端握手消息。'],
+    ['quic.header.tls-in-payload', 'TLS handshake messages travel as encrypted payload: Initial packets carry the ClientHello (under initial keys), Handshake packets the TLS handshake messages (ServerHello, Certificate, Finished, …).', 'TLS 握手消息作为加密的 Payload 传输：Initial 包包含 TLS ClientHello（使用初始密钥加密），Handshake 包包含 TLS 握手消息（ServerHello、Certificate、Finished 等）。'],
+    ['quic.header.fixed-bit', 'The fixed bit, second bit of both long and short headers, is always 1.', '长头部和短头部的 Fixed Bit（1 位）固定为 1。'],
+    ['quic.header.long-layout', 'The long header is, in order: the first byte, a 32-bit version, the destination connection ID, the source connection ID, a 16-bit payload length and the packet number.', '长头部依次为：首字节、32 位版本号、目标连接 ID、源连接 ID、16 位负载长度、包序号。'],
+    ['quic.header.long-pn-length-by-type', 'In the long header the packet number has a variable length, determined by the packet type.', '长头部的包序号为可变长度，长度由包类型决定。'],
+    ['quic.header.short-reserved-bits', 'In the short header the spin bit is followed by two reserved bits that must be 0, the key-phase bit, and a final reserved bit.', '短头部中自旋位之后是 2 个必须为 0 的保留位、密钥阶段位，最后是 1 个保留位。'],
   ]),
   ...section('QUIC 协议 › 关键特性', [
     ['quic.transport.udp-userspace', 'QUIC runs over UDP in user space, by default on UDP port 443.', 'QUIC 基于 UDP 在用户态实现，默认使用 UDP 443 端口。'],
@@ -34,6 +38,21 @@ export const quicClaims = [
     ['quic.migration', 'A QUIC connection is identified by connection ID and survives an address or port change after path validation.', 'QUIC 以连接 ID 标识连接，地址或端口变化经路径验证后连接继续。'],
     ['quic.packet-number-spaces', 'Initial, Handshake and application data use separate packet number spaces.', '初始、握手、应用数据使用独立的包号空间。'],
     ['quic.handshake.one-rtt', 'A first QUIC connection completes its handshake and sends the request after one round trip.', '首次 QUIC 连接在 1 个 RTT 后完成握手并发送请求。'],
+  ]),
+  ...section('QUIC 协议 › 关键特性', [
+    ['quic.streams.flow-control', 'Flow control uses windows at both the stream and the connection level.', '基于 Stream 和连接级别的流量控制窗口。'],
+    ['quic.migration.same-keys', 'After a migration the connection reuses its key material, without a new handshake.', '连接迁移后复用原有密钥材料，无需重新握手。'],
+    ['quic.congestion.pluggable', 'Congestion control is pluggable: BBR, CUBIC and others can be chosen to suit the scenario.', '可插拔拥塞控制：支持 BBR、CUBIC 等多种拥塞控制算法，可根据场景选择。'],
+    ['quic.loss.fast-retransmit', 'QUIC retransmits quickly on timeouts and on duplicate ACKs.', '基于超时和重复确认的快速重传机制。'],
+  ]),
+  ...section('QUIC 协议 › QUIC 握手流程详解', [
+    ['quic.handshake.initial-keys', 'The client Initial is encrypted with temporary keys derived from the client random and public parameters.', '客户端 Initial 包使用临时密钥加密（基于客户端随机数和公共参数）。'],
+    ['quic.handshake.first-token-empty', 'On a first connection the token in the client Initial is empty.', '首次连接时客户端 Initial 包中的 Token 为空。'],
+    ['quic.handshake.transport-parameters', 'The client Initial carries QUIC-specific parameters: the maximum packet size, the congestion-control algorithms it supports, and so on.', '客户端 Initial 包携带 QUIC 特定参数：最大数据包大小、支持的拥塞控制算法等。'],
+    ['quic.handshake.server-initial-token', 'The server Initial carries a connection token the server generated, for the client\'s later 0-RTT handshakes.', '服务器 Initial 包携带服务器生成的连接令牌（用于后续连接的 0-RTT 快速握手）。'],
+    ['quic.handshake.server-initial-flight', 'The server Initial carries ServerHello, EncryptedExtensions, Certificate, CertificateVerify and Finished, encrypted with handshake keys.', '服务器 Initial 包包含 TLS Server Hello、Encrypted Extensions、Certificate、Certificate Verify 和 Finished，使用握手密钥加密。'],
+    ['quic.handshake.client-finished', 'After one round trip the client sends its TLS Finished together with the first application data, encrypted with the application keys.', '约 1 个 RTT 时客户端发送 TLS Finished 和首次应用数据（如 HTTP/3 请求），使用应用密钥加密。'],
+    ['quic.token.anti-replay', 'Later connections carry the token the server provided, to protect against replay.', '后续连接会携带服务器提供的 Token 用于防重放。'],
   ]),
 ];
 

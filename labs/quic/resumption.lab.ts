@@ -1,0 +1,204 @@
+/**
+ * Lab: 0-RTT. A resumed QUIC connection sends its HTTP/3 request in its first flight; an attacker who
+ * copied that flight sends it again.
+ *
+ * Starts: a client and a server namespace 25 ms apart each way (the round trip is measured with
+ * ping); the labs' quic-go peer serving HTTP/3 on UDP 443, logging every request it answers; tcpdump
+ * on the client.
+ *
+ * Does: a first connection (full handshake) that GETs /hello and receives a session ticket and a
+ * token; a resumed connection that sends GET /hello in 0-RTT; one second later, the resumed
+ * connection's first flight, byte for byte, from another UDP port.
+ *
+ * Observes: each connection's time to first byte; every packet's type (0-RTT packets cannot be
+ * decrypted: Go's TLS does not log the early secret), token length and TLS extensions; every request
+ * the server answered, and whether its handshake had completed.
+ */
+import { join } from 'node:path';
+import { defineLab } from '../../src/core/lab.ts';
+import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { confirmedIf, keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
+import { toolVersion } from '../../src/observers/environment.ts';
+import { measureRoundTrip } from '../../src/observers/ping.ts';
+import { decodeQuic, type QuicPacket } from '../../src/observers/quic.ts';
+import { startCapture } from '../../src/resources/capture.ts';
+import { quicClient, recordQuicPeer, startQuicServer, type ServedRequest } from '../../src/resources/quic-peer.ts';
+
+const CLIENT = '198.18.88.1';
+const SERVER = '198.18.88.2';
+const REPLAY_AFTER = '1s';
+const PRE_SHARED_KEY = 41;
+const EARLY_DATA = 42;
+
+interface Exchange {
+  localAddr: string;
+  dialedAtMs: number;
+  handshakeDoneAtMs: number;
+  firstByteAtMs: number;
+  used0RTT: boolean;
+}
+
+export interface ResumptionObservation {
+  rttMs: number;
+  full: Exchange;
+  resumed: Exchange;
+  replayedFrom: string;
+  replayedDatagrams: number;
+  served: ServedRequest[];
+  /** Packets of the capture, each tagged with the connection it belongs to. */
+  packets: (QuicPacket & { connection: 'full' | 'resumed' | 'replay' | 'server' })[];
+}
+
+const port = (address: string) => Number(address.split(':').pop());
+const hello = (p: QuicPacket) => p.frames.find((f) => f.tls.includes('ClientHello'));
+
+/** Tags packets: the client's from its own port (before the resumed ClientHello: full; after: resumed), the replay from the attacker's port. */
+export function tagConnections(packets: QuicPacket[], clientPort: number, replayPort: number): ResumptionObservation['packets'] {
+  const resumedAt = packets.find((p) => p.srcPort === clientPort && hello(p)?.tlsExtensions.includes(PRE_SHARED_KEY))?.timeMs ?? Infinity;
+  return packets.map((p) => ({ ...p, connection: p.srcPort === replayPort ? 'replay' : p.srcPort !== clientPort ? 'server' : p.timeMs < resumedAt ? 'full' : 'resumed' }));
+}
+
+const ttfb = (e: Exchange) => Math.round((e.firstByteAtMs - e.dialedAtMs) * 10) / 10;
+
+export function judgeZeroRtt(o: ResumptionObservation): ClaimResult {
+  const resumed = o.packets.filter((p) => p.connection === 'resumed');
+  const first = resumed[0];
+  if (!first) return notObserved('quic.zero-rtt', { en: 'The resumed connection was not captured.', zh: '没有捕获到恢复的连接。' });
+  const firstServer = o.packets.find((p) => p.connection === 'server' && p.timeMs > first.timeMs);
+  const early = resumed.filter((p) => p.type === '0-RTT' && (!firstServer || p.timeMs < firstServer.timeMs));
+  const answeredEarly = o.served.filter((r) => port(r.remote) === port(o.resumed.localAddr) && !r.handshakeComplete);
+  const extensions = hello(first)?.tlsExtensions ?? [];
+  const observed = { zeroRttPacketsInFirstFlight: early.length, clientHelloOffersEarlyData: extensions.includes(EARLY_DATA), used0RTT: o.resumed.used0RTT, requestsAnsweredBeforeHandshakeDone: answeredEarly.length };
+  return confirmedIf(
+    'quic.zero-rtt',
+    early.length > 0 && o.resumed.used0RTT && answeredEarly.length > 0,
+    {
+      en: `The resumed connection's first flight held its ClientHello (with the pre_shared_key and early_data extensions) and ${early.length} 0-RTT packet(s) carrying the request, all sent before any reply from the server; the server answered GET /hello before the handshake had completed.`,
+      zh: `恢复连接的首轮发送包含 ClientHello（带 pre_shared_key 和 early_data 扩展）和 ${early.length} 个承载请求的 0-RTT 包，全部在服务器任何回应之前发出；服务器在握手完成之前就响应了 GET /hello。`,
+    },
+    { en: `No request travelled in 0-RTT: ${JSON.stringify(observed)}.`, zh: `没有请求以 0-RTT 发送：${JSON.stringify(observed)}。` },
+    observed,
+    [flightPicture(o)],
+  );
+}
+
+/** The resumed connection and the replay, packet by packet. */
+function flightPicture(o: ResumptionObservation): Evidence {
+  const shown = o.packets.filter((p) => p.connection !== 'full').slice(0, 16);
+  return {
+    kind: 'messages',
+    title: 'The resumed connection (client port) and the replayed first flight (attacker port), packet by packet',
+    parties: ['client / attacker', 'server'],
+    messages: shown.map((p) => ({
+      atMs: p.timeMs,
+      from: p.connection === 'server' ? 1 : 0,
+      label: `${p.connection === 'replay' ? 'REPLAY ' : ''}${p.type}${p.tokenLength ? ` token=${p.tokenLength}B` : ''}${p.frames.some((f) => f.tls.length) ? ` [${p.frames.flatMap((f) => f.tls).join(',')}]` : ''}`,
+      detail: `datagram ${p.datagram}, port ${p.srcPort} → ${p.dstPort}, ${p.packetBytes} bytes`,
+    })),
+  };
+}
+
+export function judgeH3ZeroRtt(o: ResumptionObservation): ClaimResult {
+  const full = ttfb(o.full);
+  const resumed = ttfb(o.resumed);
+  const observed = { rttMs: o.rttMs, firstConnectionTtfbMs: full, resumedTtfbMs: resumed, firstInRtts: Math.round((full / o.rttMs) * 100) / 100, resumedInRtts: Math.round((resumed / o.rttMs) * 100) / 100, used0RTT: o.resumed.used0RTT };
+  const holds = observed.firstInRtts >= 1.5 && observed.firstInRtts < 2.6 && observed.resumedInRtts >= 0.5 && observed.resumedInRtts < 1.5 && o.resumed.used0RTT;
+  return confirmedIf(
+    'http.h3.zero-rtt',
+    holds,
+    {
+      en: `With a ${o.rttMs} ms round trip, the first connection's response began ${full} ms after dialling (${observed.firstInRtts} RTT: the request left after the handshake's round trip), the resumed connection's ${resumed} ms after (${observed.resumedInRtts} RTT: the request left in 0-RTT with the ClientHello).`,
+      zh: `往返时间为 ${o.rttMs} ms 时，首次连接的响应在拨号后 ${full} ms 开始（${observed.firstInRtts} 个 RTT：请求在握手的一个往返之后才发出），恢复连接的响应在 ${resumed} ms 后开始（${observed.resumedInRtts} 个 RTT：请求随 ClientHello 以 0-RTT 发出）。`,
+    },
+    { en: `Time to first byte: first connection ${full} ms (${observed.firstInRtts} RTT), resumed ${resumed} ms (${observed.resumedInRtts} RTT), 0-RTT used: ${o.resumed.used0RTT}.`, zh: `首字节时间：首次连接 ${full} ms（${observed.firstInRtts} 个 RTT），恢复连接 ${resumed} ms（${observed.resumedInRtts} 个 RTT），是否使用 0-RTT：${o.resumed.used0RTT}。` },
+    observed,
+    [{ kind: 'bars', title: `Time to first byte, ms (round trip ${o.rttMs} ms)`, bars: [{ label: 'first connection (1-RTT)', value: full }, { label: 'resumed (0-RTT)', value: resumed }] }],
+  );
+}
+
+const replayedRequests = (o: ResumptionObservation) => o.served.filter((r) => port(r.remote) === port(o.replayedFrom));
+
+export function judgeTlsZeroRtt(o: ResumptionObservation): ClaimResult {
+  const resumed = o.packets.filter((p) => p.connection === 'resumed');
+  const firstServer = o.packets.find((p) => p.connection === 'server' && p.timeMs > (resumed[0]?.timeMs ?? Infinity));
+  const early = resumed.filter((p) => p.type === '0-RTT' && (!firstServer || p.timeMs < firstServer.timeMs));
+  if (!early.length) return notObserved('tls.v13.zero-rtt', { en: 'The resumed connection sent no 0-RTT packet before the server replied, so there was no early data to examine.', zh: '恢复连接在服务器回应之前没有发送 0-RTT 包，没有早期数据可供考察。' });
+  const replayed = replayedRequests(o);
+  const observed = { earlyDataPackets: early.length, replayedDatagrams: o.replayedDatagrams, requestsServedFromReplay: replayed.length, servedInTotal: o.served.length };
+  const evidence: Evidence[] = [flightPicture(o), { kind: 'table', title: 'Every request the server answered', columns: ['from', 'path', 'handshake complete when answered'], rows: o.served.map((r) => [r.remote, r.path, String(r.handshakeComplete)]) }];
+  if (!replayed.length) {
+    return { id: 'tls.v13.zero-rtt', verdict: 'nuanced', summary: `Early data did travel in the first flight (${early.length} 0-RTT packets, before the server's key share existed, so under keys from the resumption secret alone), but the server did not answer the replayed flight: this server rejected the replay.`, summaryZh: `早期数据确实在首轮发送（${early.length} 个 0-RTT 包，早于服务器的密钥共享，因此只使用由恢复密钥导出的密钥），但服务器没有响应被重放的首轮：这个服务器拒绝了重放。`, observed, evidence };
+  }
+  return {
+    id: 'tls.v13.zero-rtt',
+    verdict: 'confirmed',
+    summary: `The resumed connection sent its request as early data in ${early.length} 0-RTT packet(s) before the server had sent anything, so before the server's key share existed: those packets were protected by keys derived from the resumption secret alone, which is why early data has no forward secrecy. ${REPLAY_AFTER} later the same ${o.replayedDatagrams} datagrams, copied byte for byte and sent from another port, made the server answer GET /hello again (${replayed.length} more time(s), before any handshake completed): it served ${o.served.length} requests for the client's 2.`,
+    summaryZh: `恢复连接在服务器发出任何数据之前、也就是在服务器的密钥共享产生之前，就以 ${early.length} 个 0-RTT 包把请求作为早期数据发出：这些包只受由恢复密钥导出的密钥保护，这正是早期数据没有前向安全的原因。${REPLAY_AFTER} 后，把同样的 ${o.replayedDatagrams} 个数据报逐字节复制、从另一个端口发出，服务器再次响应了 GET /hello（又 ${replayed.length} 次，且没有完成任何握手）：客户端只发了 2 个请求，服务器却处理了 ${o.served.length} 个。`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeTokenAntiReplay(o: ResumptionObservation): ClaimResult {
+  const resumedInitial = o.packets.find((p) => p.connection === 'resumed' && p.type === 'Initial');
+  if (!resumedInitial) return notObserved('quic.token.anti-replay', { en: "The resumed connection's Initial was not captured.", zh: '没有捕获到恢复连接的 Initial 包。' });
+  const token = resumedInitial.tokenLength ?? 0;
+  const replayed = replayedRequests(o);
+  const observed = { resumedInitialTokenBytes: token, requestsServedFromReplay: replayed.length };
+  if (token === 0) return notObserved('quic.token.anti-replay', { en: "The resumed connection's Initial carried no token, so this run says nothing about what a token prevents.", zh: '恢复连接的 Initial 没有携带 Token，因此这次运行不能说明 Token 能防止什么。' }, observed);
+  return confirmedIf(
+    'quic.token.anti-replay',
+    replayed.length === 0,
+    { en: `The resumed connection's Initial carried the server's ${token}-byte token, and the replay of that flight was not served.`, zh: `恢复连接的 Initial 携带了服务器的 ${token} 字节 Token，重放的首轮没有被处理。` },
+    {
+      en: `The resumed connection's Initial did carry the ${token}-byte token the server had given in NEW_TOKEN, and the replay, which carried the same token, was served all the same (${replayed.length} request(s)). A token proves that the client can receive at its address, so that the server may skip a Retry round trip; it is not a nonce, and nothing in it stops a copied first flight.`,
+      zh: `恢复连接的 Initial 确实携带了服务器此前通过 NEW_TOKEN 给出的 ${token} 字节 Token，而携带同一 Token 的重放照样被处理了（${replayed.length} 个请求）。Token 只证明客户端能在其地址上收到数据，使服务器可以省去一次 Retry 往返；它不是一次性随机数，无法阻止被复制的首轮。`,
+    },
+    observed,
+  );
+}
+
+export default defineLab({
+  id: 'quic-resumption',
+  title: '0-RTT: a resumed QUIC connection sends its request in the first flight, and a copy of that flight is served again',
+  topic: 'quic',
+  claims: ['quic.zero-rtt', 'http.h3.zero-rtt', 'tls.v13.zero-rtt', 'quic.token.anti-replay'],
+  requires: ['root', 'netns', 'nfqueue', 'tcpdump', 'tshark', 'ping', 'quic'],
+  timeLimitMs: 60_000,
+  handout: {
+    starts: 'A client and a server namespace 25 ms apart each way (round trip measured with ping); the quic-go peer serving HTTP/3 on UDP 443 and logging every request; tcpdump on the client.',
+    does: "A first connection GETs /hello (full handshake, session ticket, token); a resumed connection GETs it in 0-RTT; a second later, that connection's first flight is sent again from another port.",
+    observes: "Time to first byte of each connection; every packet's type, token and TLS extensions; every request the server answered, and whether its handshake had completed.",
+    zh: {
+      title: '0-RTT：恢复的 QUIC 连接在首轮发送请求，而首轮的副本会被再次处理',
+      starts: '客户端和服务端两个命名空间，单向各延迟 25 ms（用 ping 测量往返时间）；quic-go 在 UDP 443 上提供 HTTP/3 并记录每个请求；客户端上运行 tcpdump。',
+      does: '首次连接 GET /hello（完整握手，获得会话票据和 Token）；恢复连接以 0-RTT 发送同一请求；一秒后，从另一个端口把这条连接的首轮原样再发一次。',
+      observes: '每条连接的首字节时间；每个包的类型、Token 和 TLS 扩展；服务器处理的每个请求，以及处理时握手是否已完成。',
+    },
+  },
+  needs: {
+    topology: {
+      hosts: { client: {}, server: {} },
+      links: [{ a: ['client', `${CLIENT}/24`], b: ['server', `${SERVER}/24`], impair: { a: { delayMs: 25 }, b: { delayMs: 25 } } }],
+    },
+  },
+  async run(ctx) {
+    const { client, server } = ctx.hosts;
+    recordQuicPeer(ctx.environment);
+    ctx.environment.tshark = await toolVersion('tshark');
+    const rtt = await measureRoundTrip(client!.netns, SERVER);
+    ctx.environment.roundTrip = `${rtt.avgMs} ms (ping, ${rtt.count} probes)`;
+    const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'resumption', netns: client!.netns, iface: 'eth0', filter: 'udp' });
+    const quic = await startQuicServer(ctx.scope, ctx.runId, server!, { port: 443 });
+    const keylog = join(ctx.workDir, 'keys.log');
+    ctx.step('a full handshake, a resumed connection in 0-RTT, then its first flight replayed');
+    const result = await quicClient<{ full: Exchange; resumed: Exchange; replayedFrom: string; replayedDatagrams: number }>(client!, 'resume', [
+      '-url', `https://${SERVER}/hello`, '-keylog', keylog, '-replay-to', `${SERVER}:443`, '-replay-after', REPLAY_AFTER,
+    ]);
+    await capture.stop();
+    const packets = tagConnections(await decodeQuic(capture.file, { keylog }), port(result.full.localAddr), port(result.replayedFrom));
+    const o: ResumptionObservation = { rttMs: rtt.avgMs, ...result, served: quic.requests, packets };
+    const files = [...keptFile(ctx, capture.file, 'capture (pcap)'), ...keptFile(ctx, keylog, 'TLS key log (no early secret: Go does not log it)')];
+    return [judgeZeroRtt(o), judgeH3ZeroRtt(o), judgeTlsZeroRtt(o), judgeTokenAntiReplay(o)].map((c) => withEvidence(c, ...files));
+  },
+});

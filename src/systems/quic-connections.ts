@@ -1,0 +1,100 @@
+/**
+ * One QUIC connection per implementation, client to server across the lab's link, captured and
+ * decrypted: quic-go (the labs' own peer, on UDP 443, asked for by a URL that names no port) and
+ * ngtcp2's GnuTLS example client and server (Debian's ngtcp2-client/-server, on UDP 4433). Where the
+ * two implementations differ is itself a finding, so the labs that read QUIC headers and handshakes
+ * judge both.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Evidence } from '../core/types.ts';
+import type { LabContext } from '../core/lab.ts';
+import { keptFile } from '../core/verdict.ts';
+import { toolVersion } from '../observers/environment.ts';
+import { measureRoundTrip, type RoundTrip } from '../observers/ping.ts';
+import { decodeQuic, type QuicPacket, type QuicPacketType } from '../observers/quic.ts';
+import { startCapture } from '../resources/capture.ts';
+import type { Host } from '../resources/netns.ts';
+import { exec, spawnLabelled } from '../resources/process.ts';
+import { quicClient, recordQuicPeer, startQuicServer } from '../resources/quic-peer.ts';
+import { until } from '../resources/wait.ts';
+
+export const IMPLEMENTATIONS = [
+  { name: 'quic-go', port: 443 },
+  { name: 'ngtcp2', port: 4433 },
+] as const;
+export type Implementation = (typeof IMPLEMENTATIONS)[number]['name'];
+
+/** A packet as tshark saw it without any key log. */
+export interface OpenedWithoutKeys {
+  implementation: Implementation;
+  from: 'client' | 'server';
+  type: QuicPacketType;
+  decrypted: boolean;
+  tls: string[];
+}
+
+export interface ConnectionsObservation {
+  rtt: RoundTrip;
+  /** Every packet, decrypted with both clients' key logs, tagged with its implementation and sender. */
+  packets: (QuicPacket & { implementation: Implementation; from: 'client' | 'server' })[];
+  withoutKeys: OpenedWithoutKeys[];
+  /** quic-go's client asked for https://<server>/hello: the UDP port it sent to. */
+  portForUrlWithoutPort: number;
+  /** The protocols this kernel implements (/proc/net/protocols). */
+  kernelProtocols: string[];
+}
+
+export function implementationOf(port: number): Implementation | undefined {
+  return IMPLEMENTATIONS.find((i) => i.port === port)?.name;
+}
+
+function tag(packets: QuicPacket[], serverAddress: string) {
+  return packets.flatMap((p) => {
+    const from = p.src === serverAddress ? ('server' as const) : ('client' as const);
+    const implementation = implementationOf(from === 'server' ? p.srcPort : p.dstPort);
+    return implementation ? [{ ...p, implementation, from }] : [];
+  });
+}
+
+async function startNgtcp2Server(ctx: LabContext, server: Host): Promise<void> {
+  const dir = join(ctx.workDir, 'ngtcp2');
+  mkdirSync(join(dir, 'htdocs'), { recursive: true });
+  writeFileSync(join(dir, 'htdocs', 'hello'), 'hello\n');
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  await exec('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost']);
+  spawnLabelled(ctx.scope, ctx.runId, 'gtlsserver', ['-q', '-d', join(dir, 'htdocs'), server.address, '4433', key, cert], { netns: server.netns });
+  await until(async () => (await exec('ss', ['-Hlun', 'sport = :4433'], { netns: server.netns })).trim() !== '', 5000, 'ngtcp2 server listening on UDP 4433');
+}
+
+export async function observeQuicConnections(ctx: LabContext, client: Host, server: Host): Promise<{ observation: ConnectionsObservation; files: Evidence[] }> {
+  recordQuicPeer(ctx.environment);
+  ctx.environment.ngtcp2 = `ngtcp2 ${(await exec('dpkg-query', ['-W', '-f', '${Version}', 'ngtcp2-client'])).trim()} (gtlsclient, gtlsserver)`;
+  ctx.environment.tshark = await toolVersion('tshark');
+  const rtt = await measureRoundTrip(client.netns, server.address);
+  ctx.environment.roundTrip = `${rtt.avgMs} ms (ping, ${rtt.count} probes)`;
+  const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'quic', netns: client.netns, iface: 'eth0', filter: 'udp' });
+  await startQuicServer(ctx.scope, ctx.runId, server, { port: 443 });
+  await startNgtcp2Server(ctx, server);
+  const goKeys = join(ctx.workDir, 'quic-go.keys');
+  const ngKeys = join(ctx.workDir, 'ngtcp2.keys');
+  ctx.step('quic-go: a first connection to https://server/hello');
+  await quicClient(client, 'get', ['-url', `https://${server.address}/hello`, '-keylog', goKeys]);
+  ctx.step('ngtcp2: a first connection to https://server:4433/hello');
+  await exec('gtlsclient', ['-q', '--exit-on-all-streams-close', server.address, '4433', `https://${server.address}:4433/hello`], { netns: client.netns, env: { SSLKEYLOGFILE: ngKeys }, timeoutMs: 15_000 });
+  await capture.stop();
+  const keylog = join(ctx.workDir, 'keys.log');
+  writeFileSync(keylog, readFileSync(goKeys, 'utf8') + readFileSync(ngKeys, 'utf8'));
+  const ports = IMPLEMENTATIONS.map((i) => i.port);
+  const packets = tag(await decodeQuic(capture.file, { keylog, ports }), server.address);
+  const withoutKeys = tag(await decodeQuic(capture.file, { ports }), server.address).map((p) => ({
+    implementation: p.implementation, from: p.from, type: p.type, decrypted: p.decrypted, tls: p.frames.flatMap((f) => f.tls),
+  }));
+  const goFirst = packets.find((p) => p.implementation === 'quic-go' && p.from === 'client');
+  const kernelProtocols = readFileSync('/proc/net/protocols', 'utf8').split('\n').slice(1).map((l) => l.split(/\s+/)[0]!).filter(Boolean);
+  return {
+    observation: { rtt, packets, withoutKeys, portForUrlWithoutPort: goFirst?.dstPort ?? 0, kernelProtocols },
+    files: [...keptFile(ctx, capture.file, 'capture (pcap): one quic-go and one ngtcp2 connection'), ...keptFile(ctx, keylog, 'TLS key log of both clients (open the capture with tshark -o tls.keylog_file:keys.log)')],
+  };
+}
