@@ -461,7 +461,7 @@ func streams(target, keylog, proto string, paths []string) (any, error) {
 		}()
 	}
 	wg.Wait()
-	return map[string]any{"proto": proto, "streams": timelines}, nil
+	return map[string]any{"proto": proto, "startUnixMs": float64(start.UnixMicro()) / 1000, "streams": timelines}, nil
 }
 
 // ---- migration ------------------------------------------------------------------------------------
