@@ -158,11 +158,36 @@ export function judgeTokenAntiReplay(o: ResumptionObservation): ClaimResult {
   );
 }
 
+const KEY_SHARE = 51;
+
+export function judgeForwardSecrecy(o: ResumptionObservation): ClaimResult {
+  const helloOf = (connection: string, message: string) => o.packets.find((p) => p.connection === connection && p.frames.some((f) => f.tls.includes(message)))?.frames.find((f) => f.tls.includes(message));
+  const fullClient = helloOf('full', 'ClientHello');
+  const fullServer = o.packets.filter((p) => p.connection === 'server').find((p) => p.frames.some((f) => f.tls.includes('ServerHello')));
+  const serverHello = fullServer?.frames.find((f) => f.tls.includes('ServerHello'));
+  if (!fullClient || !serverHello) return notObserved('quic.forward-secrecy', { en: "The first connection's ClientHello and ServerHello were not both decoded.", zh: '首次连接的 ClientHello 和 ServerHello 没有都被解码出来。' });
+  const ephemeral = fullClient.tlsExtensions.includes(KEY_SHARE) && serverHello.tlsExtensions.includes(KEY_SHARE);
+  const resumed = o.packets.filter((p) => p.connection === 'resumed');
+  const firstServerAfter = o.packets.find((p) => p.connection === 'server' && p.timeMs > (resumed[0]?.timeMs ?? Infinity));
+  const early = resumed.filter((p) => p.type === '0-RTT' && (!firstServerAfter || p.timeMs < firstServerAfter.timeMs)).length;
+  const observed = { fullHandshakeKeyShareBothWays: ephemeral, earlyDataPacketsBeforeServerKeyShare: early };
+  if (!ephemeral) return { id: 'quic.forward-secrecy', verdict: 'refuted', summary: 'The full handshake exchanged no key_share both ways: no ephemeral key agreement, so no forward secrecy.', summaryZh: '完整握手中双方没有都发送 key_share：没有临时密钥协商，也就没有前向安全。', observed, evidence: [] };
+  if (!early) return { id: 'quic.forward-secrecy', verdict: 'confirmed', summary: 'Both hellos carried an ephemeral key_share, and no application data was sent before the key agreement.', summaryZh: '双方的 hello 都带有临时 key_share，并且在密钥协商之前没有发送应用数据。', observed, evidence: [] };
+  return {
+    id: 'quic.forward-secrecy',
+    verdict: 'nuanced',
+    summary: `For the full handshake, yes: the ClientHello and ServerHello each carried a key_share, an ephemeral (EC)DHE exchange whose secret is gone after the connection. But not for 0-RTT: the resumed connection sent ${early} 0-RTT packet(s) of application data before the server's key share existed, under keys from the resumption secret alone; whoever later obtains the server's session-ticket key can decrypt them.`,
+    summaryZh: `对完整握手而言是的：ClientHello 和 ServerHello 都带有 key_share，这是一次临时的 (EC)DHE 交换，连接结束后其秘密即被丢弃。但 0-RTT 不是：恢复连接在服务器的密钥共享产生之前就发出了 ${early} 个承载应用数据的 0-RTT 包，只使用由恢复密钥导出的密钥；日后拿到服务器会话票据密钥的人就能解密它们。`,
+    observed,
+    evidence: [],
+  };
+}
+
 export default defineLab({
   id: 'quic-resumption',
   title: '0-RTT: a resumed QUIC connection sends its request in the first flight, and a copy of that flight is served again',
   topic: 'quic',
-  claims: ['quic.zero-rtt', 'http.h3.zero-rtt', 'tls.v13.zero-rtt', 'quic.token.anti-replay'],
+  claims: ['quic.zero-rtt', 'http.h3.zero-rtt', 'tls.v13.zero-rtt', 'quic.token.anti-replay', 'quic.forward-secrecy'],
   requires: ['root', 'netns', 'nfqueue', 'tcpdump', 'tshark', 'ping', 'quic'],
   timeLimitMs: 60_000,
   handout: {
@@ -199,6 +224,6 @@ export default defineLab({
     const packets = tagConnections(await decodeQuic(capture.file, { keylog }), port(result.full.localAddr), port(result.replayedFrom));
     const o: ResumptionObservation = { rttMs: rtt.avgMs, ...result, served: quic.requests, packets };
     const files = [...keptFile(ctx, capture.file, 'capture (pcap)'), ...keptFile(ctx, keylog, 'TLS key log (no early secret: Go does not log it)')];
-    return [judgeZeroRtt(o), judgeH3ZeroRtt(o), judgeTlsZeroRtt(o), judgeTokenAntiReplay(o)].map((c) => withEvidence(c, ...files));
+    return [judgeZeroRtt(o), judgeH3ZeroRtt(o), judgeTlsZeroRtt(o), judgeTokenAntiReplay(o), judgeForwardSecrecy(o)].map((c) => withEvidence(c, ...files));
   },
 });

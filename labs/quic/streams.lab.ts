@@ -13,10 +13,12 @@
  * Observes: every read of every response body in the client (time, bytes so far), how many packets
  * the rule dropped, and when the dropped one arrived (tcpdump sees it before iptables drops it).
  */
+import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { measureRoundTrip } from '../../src/observers/ping.ts';
+import { decodeQuic, type QuicPacket } from '../../src/observers/quic.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { impair } from '../../src/resources/impairment.ts';
@@ -39,104 +41,145 @@ export interface StreamTimeline {
   error?: string;
 }
 
+/** How QUIC recovered the dropped packet, read from the decrypted capture (HTTP/3 trials). */
+export interface Recovery {
+  lostPacketNumber: number;
+  lostStreamFrames: { stream: number; offset: number; length: number }[];
+  /** The first later server packet that carried the lost stream data again. */
+  retransmittedInPacket?: number;
+  retransmittedAfterMs?: number;
+  /** The client's ACK frames between the drop and the retransmission that acknowledged a packet sent after the lost one. */
+  acksBefore: { largestAcknowledged: number; ackRanges: number }[];
+}
+
 export interface Trial {
   proto: Proto;
   dropped: number;
+  recovery?: Recovery;
   /** When the dropped packet reached the client's interface (tcpdump sees it before iptables drops it), in ms after the requests went out. */
   droppedAtMs?: number;
+  /** When each later large packet from the server reached the client's interface, up to two round trips after the drop (same clock). */
+  arrivedAfterDropMs: number[];
   streams: StreamTimeline[];
 }
 
-export interface Stall {
-  /** The stream whose next read came last after the drop: the one whose data was lost. */
-  stream: number;
+/** What happened in the window right after the drop, before any retransmission could have arrived. */
+export interface AfterDrop {
   fromMs: number;
   toMs: number;
-  /** For each other stream still receiving at the drop: bytes it received in the first three quarters of the stall. */
-  others: { stream: number; bytesDuring: number }[];
+  packetsArrived: number;
+  /** Bytes handed to each stream in the window (only streams that still had bytes to receive). */
+  bytesByStream: { stream: number; bytes: number }[];
 }
 
 const bytesAt = (s: StreamTimeline, ms: number) => s.reads.filter(([t]) => t <= ms).at(-1)?.[1] ?? 0;
 
-/** From the drop to the stalled stream's next read, and what every other stream received meanwhile. */
-export function stallAfterDrop(trial: Trial): Stall | undefined {
+/**
+ * The window is three quarters of a round trip after the drop: a retransmission cannot arrive sooner
+ * (the loss must first be signalled by ACKs of later packets), so whatever reached the application
+ * then came from packets behind the hole.
+ */
+export function afterDrop(trial: Trial, rttMs: number): AfterDrop | undefined {
   const at = trial.droppedAtMs;
   if (at === undefined) return undefined;
-  const waiting = trial.streams
-    .map((s, i) => ({ i, next: s.reads.find(([t]) => t > at)?.[0] }))
-    .filter((w): w is { i: number; next: number } => w.next !== undefined && bytesAt(trial.streams[w.i]!, at) < trial.streams[w.i]!.bytes);
-  const stalled = waiting.sort((a, b) => b.next - a.next)[0];
-  if (!stalled) return undefined;
-  // Data queued behind a retransmission is handed over in one burst; reads in that burst are not progress.
-  const burstStart = stalled.next - (stalled.next - at) / 4;
-  const others = waiting.filter((w) => w.i !== stalled.i).map((w) => ({ stream: w.i, bytesDuring: bytesAt(trial.streams[w.i]!, burstStart) - bytesAt(trial.streams[w.i]!, at) }));
-  return { stream: stalled.i, fromMs: at, toMs: stalled.next, others };
+  const to = at + (rttMs * 3) / 4;
+  return {
+    fromMs: at,
+    toMs: to,
+    packetsArrived: trial.arrivedAfterDropMs.filter((t) => t > at && t <= to).length,
+    bytesByStream: trial.streams.flatMap((s, i) => (bytesAt(s, at) < s.bytes ? [{ stream: i, bytes: bytesAt(s, to) - bytesAt(s, at) }] : [])),
+  };
 }
 
-export type Outcome = 'others-blocked' | 'others-progressed' | 'no-stall' | 'no-other-active' | 'no-drop';
+export type Outcome = 'all-streams-waited' | 'streams-kept-receiving' | 'nothing-arrived' | 'no-drop';
 
-/** One trial's outcome: the stalled stream must wait at least half a round trip for the wait to be the lost packet's. */
-export function outcomeOf(trial: Trial, rttMs: number): { outcome: Outcome; stall?: Stall } {
-  if (trial.dropped !== 1 || trial.droppedAtMs === undefined) return { outcome: 'no-drop' };
-  const stall = stallAfterDrop(trial);
-  if (!stall || stall.toMs - stall.fromMs < rttMs / 2) return { outcome: 'no-stall', stall };
-  if (!stall.others.length) return { outcome: 'no-other-active', stall };
-  return { outcome: stall.others.every((o) => o.bytesDuring === 0) ? 'others-blocked' : 'others-progressed', stall };
+export function outcomeOf(trial: Trial, rttMs: number): { outcome: Outcome; window?: AfterDrop } {
+  const window = trial.dropped === 1 ? afterDrop(trial, rttMs) : undefined;
+  if (!window) return { outcome: 'no-drop' };
+  if (window.packetsArrived === 0) return { outcome: 'nothing-arrived', window };
+  return { outcome: window.bytesByStream.some((s) => s.bytes > 0) ? 'streams-kept-receiving' : 'all-streams-waited', window };
+}
+
+/** Finds the dropped datagram's QUIC packet, the packet that carried its stream data again, and the client's ACKs in between. */
+export function recoveryOf(packets: QuicPacket[], droppedDatagram: number, server: string): Recovery | undefined {
+  const lost = packets.find((p) => p.datagram === droppedDatagram && p.src === server && p.packetNumber !== undefined);
+  if (!lost) return undefined;
+  const frames = lost.frames.filter((f) => f.type === 'STREAM').map((f) => ({ stream: f.stream!, offset: f.offset!, length: f.length! }));
+  const again = packets.find(
+    (p) => p.src === server && p.timeMs > lost.timeMs && p.frames.some((f) => f.type === 'STREAM' && frames.some((l) => l.stream === f.stream && f.offset! <= l.offset && l.offset < f.offset! + f.length!)),
+  );
+  const until = again?.timeMs ?? Infinity;
+  const acksBefore = packets
+    .filter((p) => p.src !== server && p.timeMs > lost.timeMs && p.timeMs < until)
+    .flatMap((p) => p.frames.filter((f) => f.type === 'ACK' && f.largestAcknowledged! > lost.packetNumber!).map((f) => ({ largestAcknowledged: f.largestAcknowledged!, ackRanges: f.ackRanges ?? 0 })));
+  return {
+    lostPacketNumber: lost.packetNumber!,
+    lostStreamFrames: frames,
+    retransmittedInPacket: again?.packetNumber,
+    retransmittedAfterMs: again ? Math.round((again.timeMs - lost.timeMs) * 10) / 10 : undefined,
+    acksBefore,
+  };
 }
 
 function describe(trial: Trial, rttMs: number): string {
-  const { outcome, stall } = outcomeOf(trial, rttMs);
-  if (!stall) return outcome;
-  const gap = Math.round(stall.toMs - stall.fromMs);
-  return `dropped at ${Math.round(stall.fromMs)} ms; stream ${stall.stream + 1} read again ${gap} ms later; others meanwhile: ${stall.others.map((o) => `stream ${o.stream + 1} +${o.bytesDuring} B`).join(', ') || 'none still receiving'}`;
+  const { window } = outcomeOf(trial, rttMs);
+  if (!window) return 'the rule dropped no packet, or the capture did not show which';
+  return `dropped at ${Math.round(window.fromMs)} ms; in the next ${Math.round(window.toMs - window.fromMs)} ms ${window.packetsArrived} large packets arrived and the streams received ${window.bytesByStream.map((b) => `${b.stream + 1}: ${b.bytes} B`).join(', ') || 'nothing (none had bytes left)'}`;
 }
 
-/** Bytes received against time, per stream, for one trial of each protocol, the stall marked. */
+/** Bytes received against time, per stream, for one trial of each protocol, the drop and the window after it marked. */
 export function deliveryPicture(trials: Trial[], rttMs: number): Evidence[] {
   return (['h2', 'h3'] as const).flatMap((proto) => {
-    const trial = trials.find((t) => t.proto === proto && outcomeOf(t, rttMs).stall);
+    const trial = trials.find((t) => t.proto === proto && outcomeOf(t, rttMs).window);
     if (!trial) return [];
-    const stall = outcomeOf(trial, rttMs).stall!;
+    const window = outcomeOf(trial, rttMs).window!;
     return [{
       kind: 'series' as const,
       title: `${proto === 'h2' ? 'HTTP/2 over TCP' : 'HTTP/3 over QUIC'}: bytes of each response received over time, one packet dropped`,
       xLabel: 'ms since the three requests went out',
       yLabel: 'bytes received',
       series: trial.streams.map((s, i) => ({ name: `stream ${i + 1}`, points: s.reads.map(([t, b]) => [Math.round(t * 10) / 10, b] as [number, number]) })),
-      markers: [{ x: Math.round(stall.fromMs), label: 'packet dropped' }, { x: Math.round(stall.toMs), label: `stream ${stall.stream + 1} reads again` }],
+      markers: [{ x: Math.round(window.fromMs), label: 'packet dropped' }, { x: Math.round(window.toMs), label: '¾ round trip later' }],
     }];
   });
 }
 
 function tally(trials: Trial[], proto: Proto, rttMs: number) {
   const of = trials.filter((t) => t.proto === proto).map((t) => outcomeOf(t, rttMs).outcome);
-  return { trials: of.length, blocked: of.filter((o) => o === 'others-blocked').length, progressed: of.filter((o) => o === 'others-progressed').length, outcomes: of };
+  return { trials: of.length, blocked: of.filter((o) => o === 'all-streams-waited').length, progressed: of.filter((o) => o === 'streams-kept-receiving').length, outcomes: of };
 }
 
 const trialTable = (trials: Trial[], rttMs: number): Evidence => ({
   kind: 'table',
-  title: 'Each trial: when the packet was dropped, how long the stream it carried waited, and what the other streams received meanwhile',
+  title: 'Each trial: the packets that arrived in the ¾ round trip after the drop, and what each stream still receiving got from them',
   columns: ['protocol', 'packets dropped', 'outcome', 'detail'],
   rows: trials.map((t) => [t.proto, t.dropped, outcomeOf(t, rttMs).outcome, describe(t, rttMs)]),
 });
 
-const NO_TRIAL = { en: 'No trial had both a dropped packet and a stall while another stream was still receiving, so none shows whether the loss blocked the others.', zh: '没有一次试验同时出现丢包和另一流仍在接收时的停顿，无法判断丢包是否阻塞了其他流。' };
+const NO_TRIAL = { en: 'No trial had a dropped packet followed by more packets before the retransmission could arrive, so none shows whether the loss held the other data back.', zh: '没有一次试验在丢包之后、重传可能到达之前还收到更多的包，无法判断丢包是否拖住了其他数据。' };
+
+const recoveries = (trials: Trial[]) => trials.flatMap((t) => (t.recovery ? [t.recovery] : []));
+
+/** Bytes the application received from packets behind the hole, per trial of a protocol. */
+const deliveredBehindHole = (trials: Trial[], proto: Proto, rttMs: number) =>
+  trials.filter((t) => t.proto === proto).map((t) => outcomeOf(t, rttMs).window).filter((w): w is AfterDrop => !!w && w.packetsArrived > 0).map((w) => ({ packets: w.packetsArrived, bytes: w.bytesByStream.reduce((n, b) => n + b.bytes, 0) }));
 
 export function judgeQuicNoHol(trials: Trial[], rttMs: number): ClaimResult {
   const t = tally(trials, 'h3', rttMs);
   const evidence = [...deliveryPicture(trials, rttMs), trialTable(trials, rttMs)];
   if (t.blocked + t.progressed === 0) return { ...notObserved('quic.streams.no-hol', NO_TRIAL, { rttMs, ...t }), evidence };
+  const behind = deliveredBehindHole(trials, 'h3', rttMs);
   const holds = t.blocked === 0;
   return {
     id: 'quic.streams.no-hol',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds
-      ? `In ${t.progressed} of ${t.trials} HTTP/3 trials the stream whose packet was dropped paused while the other streams still receiving kept receiving: the loss held up only its own stream (round trip ${rttMs} ms).`
-      : `In ${t.blocked} of ${t.trials} HTTP/3 trials every other stream still receiving also stopped while the dropped packet was recovered.`,
+      ? `In all ${t.progressed} HTTP/3 trials, in the ¾ round trip after the drop, before the lost packet could be sent again, the packets behind it (${behind.map((b) => b.packets).join(', ')}) reached the streams at once: ${behind.map((b) => b.bytes).join(', ')} bytes. Only the stream whose data was lost had to wait (round trip ${rttMs} ms).`
+      : `In ${t.blocked} of ${t.trials} HTTP/3 trials packets arrived after the drop but no stream received any of their bytes before the retransmission.`,
     summaryZh: holds
-      ? `在 ${t.trials} 次 HTTP/3 试验中有 ${t.progressed} 次：被丢包的那个流停顿时，其他仍在接收的流继续收到数据：丢包只阻塞了它自己的流（往返时间 ${rttMs} ms）。`
-      : `在 ${t.trials} 次 HTTP/3 试验中有 ${t.blocked} 次：恢复丢包期间其他仍在接收的流也全部停了下来。`,
-    observed: { rttMs, ...t },
+      ? `在全部 ${t.progressed} 次 HTTP/3 试验中，丢包之后的 ¾ 个往返内、丢失的包还不可能被重发之前，排在它后面的包（${behind.map((b) => b.packets).join('、')} 个）立即交付给了各个流：${behind.map((b) => b.bytes).join('、')} 字节。只有数据丢失的那个流需要等待（往返时间 ${rttMs} ms）。`
+      : `在 ${t.trials} 次 HTTP/3 试验中有 ${t.blocked} 次：丢包之后有包到达，但在重传之前没有任何流收到这些包里的字节。`,
+    observed: { rttMs, ...t, behindTheHole: behind },
     evidence,
   };
 }
@@ -145,17 +188,18 @@ export function judgeH2TcpHol(trials: Trial[], rttMs: number): ClaimResult {
   const t = tally(trials, 'h2', rttMs);
   const evidence = [...deliveryPicture(trials, rttMs), trialTable(trials, rttMs)];
   if (t.blocked + t.progressed === 0) return { ...notObserved('http.h2.tcp-hol', NO_TRIAL, { rttMs, ...t }), evidence };
+  const behind = deliveredBehindHole(trials, 'h2', rttMs);
   const holds = t.progressed === 0;
   return {
     id: 'http.h2.tcp-hol',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds
-      ? `The three responses shared one TCP connection as HTTP/2 streams. In ${t.blocked} of ${t.trials} trials, while the dropped segment was retransmitted, every stream still receiving stopped too, though their own data had not been lost: TCP hands bytes over only in order (round trip ${rttMs} ms).`
-      : `In ${t.progressed} of ${t.trials} HTTP/2 trials other streams kept receiving while one stream waited for a lost segment.`,
+      ? `The three responses shared one TCP connection as HTTP/2 streams. In all ${t.blocked} trials, ${behind.map((b) => b.packets).join(', ')} segments arrived in the ¾ round trip after the dropped one, yet no stream received a single byte until the retransmission: TCP hands bytes to the application only in order, so the data of every stream waited behind the hole (round trip ${rttMs} ms).`
+      : `In ${t.progressed} of ${t.trials} HTTP/2 trials the streams received bytes (${behind.map((b) => b.bytes).join(', ')}) from segments that arrived after the dropped one, before it was retransmitted.`,
     summaryZh: holds
-      ? `三个响应作为 HTTP/2 流共享一条 TCP 连接。在 ${t.trials} 次试验中有 ${t.blocked} 次：重传丢失报文段期间，其他仍在接收的流虽然自己的数据并未丢失，也全部停了下来：TCP 只按顺序交付字节（往返时间 ${rttMs} ms）。`
-      : `在 ${t.trials} 次 HTTP/2 试验中有 ${t.progressed} 次：一个流等待丢失的报文段时，其他流仍在继续接收。`,
-    observed: { rttMs, ...t },
+      ? `三个响应作为 HTTP/2 流共享一条 TCP 连接。在全部 ${t.blocked} 次试验中，被丢报文段之后的 ¾ 个往返内又到达了 ${behind.map((b) => b.packets).join('、')} 个报文段，但在重传之前没有任何流收到哪怕一个字节：TCP 只按顺序把字节交给应用，所以每个流的数据都排在空洞后面等待（往返时间 ${rttMs} ms）。`
+      : `在 ${t.trials} 次 HTTP/2 试验中有 ${t.progressed} 次，各流在重传之前就从被丢报文段之后到达的报文段中收到了字节（${behind.map((b) => b.bytes).join('、')}）。`,
+    observed: { rttMs, ...t, behindTheHole: behind },
     evidence,
   };
 }
@@ -163,19 +207,65 @@ export function judgeH2TcpHol(trials: Trial[], rttMs: number): ClaimResult {
 export function judgeH3Quic(trials: Trial[], rttMs: number): ClaimResult {
   const t = tally(trials, 'h3', rttMs);
   if (t.blocked + t.progressed === 0) return notObserved('http.h3.quic', NO_TRIAL, { rttMs, ...t });
-  const stalls = trials.filter((x) => x.proto === 'h3').map((x) => outcomeOf(x, rttMs).stall).filter((s): s is Stall => !!s);
-  const waits = stalls.map((s) => Math.round(s.toMs - s.fromMs));
-  const observed = { rttMs, ...t, ownStreamWaitsMs: waits };
+  const waits = recoveries(trials).flatMap((r) => (r.retransmittedAfterMs === undefined ? [] : [r.retransmittedAfterMs]));
+  const observed = { rttMs, ...t, lostStreamWaitedMs: waits };
   if (t.blocked > 0) {
-    return { id: 'http.h3.quic', verdict: 'refuted', summary: `Over QUIC on UDP, a dropped packet still stalled every stream in ${t.blocked} of ${t.trials} trials.`, summaryZh: `在基于 UDP 的 QUIC 上，${t.trials} 次试验中有 ${t.blocked} 次一个丢包仍让所有流停顿。`, observed, evidence: [trialTable(trials, rttMs)] };
+    return { id: 'http.h3.quic', verdict: 'refuted', summary: `Over QUIC on UDP, a dropped packet still held back the data of every stream in ${t.blocked} of ${t.trials} trials.`, summaryZh: `在基于 UDP 的 QUIC 上，${t.trials} 次试验中有 ${t.blocked} 次一个丢包仍拖住了所有流的数据。`, observed, evidence: [trialTable(trials, rttMs)] };
   }
+  if (!waits.length) return notObserved('http.h3.quic', { en: 'The decrypted capture did not show the lost data being sent again, so how long its own stream waited is unknown.', zh: '解密后的捕获中没有看到丢失的数据被重发，无法得知其所在流等待了多久。' }, observed);
+  const meanWait = waits.reduce((a, b) => a + b, 0) / waits.length;
   return {
     id: 'http.h3.quic',
     verdict: 'nuanced',
-    summary: `HTTP/3 ran over QUIC on UDP 443, and TCP's cross-stream blocking was gone: in every trial the other streams kept receiving during the loss. "Completely" needs a condition: the stream whose packet was lost still waited ${waits.join(', ')} ms for the retransmission (about ${Math.round((waits.reduce((a, b) => a + b, 0) / waits.length / rttMs) * 10) / 10} round trips) before reading on, since each stream is delivered in order. Head-of-line blocking remains within a stream; it no longer spreads across streams.`,
-    summaryZh: `HTTP/3 运行在 UDP 443 上的 QUIC 之上，TCP 那种跨流阻塞消失了：每次试验中丢包期间其他流都继续接收。但“彻底”需要加条件：丢包所在的那个流仍要等待 ${waits.join('、')} ms（约 ${Math.round((waits.reduce((a, b) => a + b, 0) / waits.length / rttMs) * 10) / 10} 个往返）等到重传才能继续读取，因为每个流内部按序交付。队头阻塞仍存在于流内部，只是不再波及其他流。`,
+    summary: `HTTP/3 ran over QUIC on UDP 443, and TCP's blocking across streams was gone: in every trial the other streams kept receiving during the loss. "Completely" needs a condition: the data of the stream whose packet was lost arrived again only ${waits.join(', ')} ms after the drop (about ${Math.round((meanWait / rttMs) * 10) / 10} round trips), and that stream could not read past the hole meanwhile, since each stream is delivered in order. Head-of-line blocking remains within a stream; it no longer spreads across streams.`,
+    summaryZh: `HTTP/3 运行在 UDP 443 上的 QUIC 之上，TCP 那种跨流阻塞消失了：每次试验中丢包期间其他流都继续接收。但“彻底”需要加条件：丢包所在流的数据直到丢包后 ${waits.join('、')} ms（约 ${Math.round((meanWait / rttMs) * 10) / 10} 个往返）才重新到达，在此之前该流无法越过空洞继续读取，因为每个流内部按序交付。队头阻塞仍存在于流内部，只是不再波及其他流。`,
     observed,
     evidence: [trialTable(trials, rttMs)],
+  };
+}
+
+const recoveryTable = (trials: Trial[]): Evidence => ({
+  kind: 'table',
+  title: 'HTTP/3 trials: the dropped packet, the packet that carried its data again, and the client ACK frames in between',
+  columns: ['lost packet', 'lost stream data', 'sent again in packet', 'after (ms)', 'client ACKs before it (largest acknowledged / extra ranges)'],
+  rows: recoveries(trials).map((r) => [r.lostPacketNumber, r.lostStreamFrames.map((f) => `stream ${f.stream} @${f.offset}+${f.length}`).join(', '), r.retransmittedInPacket ?? 'not seen', r.retransmittedAfterMs ?? '', r.acksBefore.map((a) => `${a.largestAcknowledged}/${a.ackRanges}`).join(' ')]),
+});
+
+export function judgeFastRetransmit(trials: Trial[], rttMs: number): ClaimResult {
+  const resent = recoveries(trials).filter((r) => r.retransmittedInPacket !== undefined && r.lostStreamFrames.length > 0);
+  if (!resent.length) return notObserved('quic.loss.fast-retransmit', { en: 'No HTTP/3 trial showed the dropped stream data being sent again in the decrypted capture.', zh: '解密后的捕获中，没有一次 HTTP/3 试验看到被丢弃的流数据被重新发送。' });
+  const ackedLater = resent.filter((r) => r.acksBefore.some((a) => a.largestAcknowledged > r.lostPacketNumber));
+  const duplicates = resent.reduce((n, r) => n + r.acksBefore.filter((a, i) => i > 0 && a.largestAcknowledged === r.acksBefore[i - 1]!.largestAcknowledged).length, 0);
+  const after = resent.map((r) => r.retransmittedAfterMs!);
+  const observed = { rttMs, trials: resent.length, retransmittedAfterMs: after, newPacketNumbers: resent.every((r) => r.retransmittedInPacket! > r.lostPacketNumber), acknowledgedLaterFirst: ackedLater.length, repeatedLargestAcknowledged: duplicates };
+  const evidence = [recoveryTable(trials)];
+  if (ackedLater.length < resent.length) {
+    return { id: 'quic.loss.fast-retransmit', verdict: 'nuanced', summary: `In ${resent.length - ackedLater.length} of ${resent.length} trials the lost data went out again (after ${after.join(', ')} ms) before any ACK of a later packet: a timer, not acknowledgements, triggered it; duplicate ACKs played no part.`, summaryZh: `${resent.length} 次试验中有 ${resent.length - ackedLater.length} 次，丢失的数据在收到任何更晚包的 ACK 之前就被重发（${after.join('、')} ms 后）：触发它的是定时器而非确认；重复 ACK 没有起作用。`, observed, evidence };
+  }
+  return {
+    id: 'quic.loss.fast-retransmit',
+    verdict: 'refuted',
+    summary: `Quick, yes: the lost stream data went out again ${after.join(', ')} ms after the drop (round trip ${rttMs} ms), in a packet with a new, higher number (QUIC never sends a packet number twice). But not on duplicate ACKs: before it came ${resent.map((r) => r.acksBefore.length).join(', ')} client ACK frames acknowledging packets sent after the lost one, ${duplicates ? `${duplicates} of them repeating the previous largest acknowledged number` : 'each acknowledging a larger number than the last'}, and the sender declared the packet lost because later packets were acknowledged (RFC 9002's packet and time thresholds). QUIC has no duplicate ACKs to count.`,
+    summaryZh: `快是真的：丢失的流数据在丢包后 ${after.join('、')} ms 被重新发出（往返时间 ${rttMs} ms），放在一个编号更大的新包中（QUIC 从不重复使用包号）。但并非基于重复确认：重发之前，客户端先发来了 ${resent.map((r) => r.acksBefore.length).join('、')} 个确认丢失包之后所发之包的 ACK 帧，${duplicates ? `其中 ${duplicates} 个与前一个的最大确认号相同` : '每个的最大确认号都比前一个大'}，发送方是因为更晚的包已被确认才判定该包丢失（RFC 9002 的包数阈值与时间阈值）。QUIC 根本没有可供计数的重复 ACK。`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeAckRanges(trials: Trial[]): ClaimResult {
+  const seen = recoveries(trials).filter((r) => r.acksBefore.length > 0);
+  if (!seen.length) return notObserved('quic.ack.ranges', { en: 'No client ACK frame was captured between a drop and its retransmission.', zh: '在丢包与重传之间没有捕获到客户端的 ACK 帧。' });
+  const withGap = seen.flatMap((r) => r.acksBefore.filter((a) => a.ackRanges > 0));
+  const resent = seen.filter((r) => r.retransmittedInPacket !== undefined);
+  const observed = { trials: seen.length, ackFramesBeforeRetransmission: seen.reduce((n, r) => n + r.acksBefore.length, 0), ackFramesWithGaps: withGap.length };
+  if (!withGap.length) return { id: 'quic.ack.ranges', verdict: 'refuted', summary: `No ACK frame after a drop carried more than one range: nothing was acknowledged selectively around the lost packet.`, summaryZh: '丢包之后没有任何 ACK 帧带有多于一个区间：丢失包周围没有被选择性确认。', observed, evidence: [recoveryTable(trials)] };
+  return {
+    id: 'quic.ack.ranges',
+    verdict: 'nuanced',
+    summary: `Selective, yes: after each drop the client's ACK frames listed ranges with a gap where the lost packet number was (${withGap.length} frames had extra ranges). But they acknowledge packets, not data: a range names packet numbers${resent.length ? `, and the lost data went again in packet${resent.length > 1 ? 's' : ''} ${resent.map((r) => `${r.retransmittedInPacket} (not ${r.lostPacketNumber})`).join(', ')}, so it is acknowledged by acknowledging a different packet` : ''}. And there is no cumulative point as in TCP: a frame lists ranges down from its largest packet number, each after a gap.`,
+    summaryZh: `选择性确认是有的：每次丢包后，客户端的 ACK 帧都列出了在丢失包号处留有空缺的多个区间（${withGap.length} 个帧带有额外区间）。但它确认的是包而不是数据：区间列的是包号${resent.length ? `，而丢失的数据是放在 ${resent.map((r) => `${r.retransmittedInPacket} 号包（而不是 ${r.lostPacketNumber} 号）`).join('、')}中重发的，所以确认它就是确认另一个包` : ''}。而且不像 TCP 那样有累计确认点：一个帧从最大包号向下列出各个区间，区间之间隔着空缺。`,
+    observed,
+    evidence: [recoveryTable(trials)],
   };
 }
 
@@ -183,7 +273,7 @@ export default defineLab({
   id: 'quic-streams',
   title: 'Head-of-line blocking: one dropped packet under three concurrent responses, HTTP/2 over TCP against HTTP/3 over QUIC',
   topic: 'quic',
-  claims: ['quic.streams.no-hol', 'http.h2.tcp-hol', 'http.h3.quic'],
+  claims: ['quic.streams.no-hol', 'http.h2.tcp-hol', 'http.h3.quic', 'quic.loss.fast-retransmit', 'quic.ack.ranges'],
   requires: ['root', 'netns', 'nfqueue', 'iptables', 'tcpdump', 'tshark', 'ping', 'quic'],
   timeLimitMs: 90_000,
   handout: {
@@ -218,17 +308,22 @@ export default defineLab({
           match: ['-p', proto === 'h2' ? 'tcp' : 'udp', '--sport', '443', '-m', 'length', '--length', `${LARGE_PACKET}:65535`],
         });
         ctx.environment.drop = drop.description;
-        const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: `${proto}-${i + 1}`, netns: client!.netns, iface: 'eth0', filter: `src host ${SERVER} and src port 443`, snaplen: 96 });
-        const result = await quicClient<{ startUnixMs: number; streams: StreamTimeline[] }>(client!, 'streams', ['-proto', proto, '-url', `https://${SERVER}/`, '-paths', PATHS.join(',')]);
+        const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: `${proto}-${i + 1}`, netns: client!.netns, iface: 'eth0', filter: 'port 443' });
+        const keylog = join(ctx.workDir, `${proto}-${i + 1}.keys`);
+        const result = await quicClient<{ startUnixMs: number; streams: StreamTimeline[] }>(client!, 'streams', ['-proto', proto, '-url', `https://${SERVER}/`, '-paths', PATHS.join(','), '-keylog', keylog]);
         const dropped = await drop.dropped();
         await drop.remove();
         await capture.stop();
-        const large = await readFields(capture.file, `ip.len >= ${LARGE_PACKET}`, ['frame.time_epoch']);
-        const droppedAt = large[DROPPED_PACKET]?.['frame.time_epoch'];
-        trials.push({ proto, dropped, droppedAtMs: droppedAt ? Math.round((Number(droppedAt) * 1000 - result.startUnixMs) * 1000) / 1000 : undefined, streams: result.streams });
+        const fromServer = await readFields(capture.file, `ip.src == ${SERVER}`, ['frame.number', 'frame.time_epoch', 'ip.len']);
+        const droppedPacket = fromServer.filter((r) => Number(r['ip.len']) >= LARGE_PACKET)[DROPPED_PACKET];
+        const relative = (r: Record<string, string>) => Math.round((Number(r['frame.time_epoch']) * 1000 - result.startUnixMs) * 1000) / 1000;
+        const recovery = proto === 'h3' && droppedPacket ? recoveryOf(await decodeQuic(capture.file, { keylog }), Number(droppedPacket['frame.number']), SERVER) : undefined;
+        const droppedAtMs = droppedPacket ? relative(droppedPacket) : undefined;
+        const arrivedAfterDropMs = droppedAtMs === undefined ? [] : fromServer.filter((r) => Number(r['ip.len']) >= LARGE_PACKET).map(relative).filter((t) => t > droppedAtMs && t < droppedAtMs + 2 * rtt.avgMs);
+        trials.push({ proto, dropped, droppedAtMs, arrivedAfterDropMs, recovery, streams: result.streams });
       }
     }
     const kept = keptJson(ctx, 'trials.json', { rttMs: rtt.avgMs, trials }, 'every read of every stream, per trial (JSON)');
-    return [judgeQuicNoHol(trials, rtt.avgMs), judgeH2TcpHol(trials, rtt.avgMs), judgeH3Quic(trials, rtt.avgMs)].map((c) => withEvidence(c, ...kept));
+    return [judgeQuicNoHol(trials, rtt.avgMs), judgeH2TcpHol(trials, rtt.avgMs), judgeH3Quic(trials, rtt.avgMs), judgeFastRetransmit(trials, rtt.avgMs), judgeAckRanges(trials)].map((c) => withEvidence(c, ...kept));
   },
 });

@@ -31,8 +31,9 @@ export interface QuicFrame {
   stream?: number;
   offset?: number;
   length?: number;
-  /** ACK frames: the largest packet number acknowledged. */
+  /** ACK frames: the largest packet number acknowledged, and how many more ranges follow the first (each after a gap). */
   largestAcknowledged?: number;
+  ackRanges?: number;
   /** TLS handshake messages this frame completes (CRYPTO frames), by name. */
   tls: string[];
   /** TLS extension types in the handshake messages this frame completes (41 pre_shared_key, 42 early_data, 57 quic_transport_parameters, …). */
@@ -104,6 +105,7 @@ function parseFrame(f: Json): QuicFrame {
     ...(frameName(type) === 'CRYPTO' ? { offset: num(f, 'quic.crypto.offset'), length: num(f, 'quic.crypto.length') } : {}),
     ...(frameName(type) === 'STREAM' ? { offset: num(f, 'quic.stream.offset') ?? 0, length: num(f, 'quic.stream.length') ?? hexBytes(str(f, 'quic.stream_data')) } : {}),
     largestAcknowledged: num(f, 'quic.ack.largest_acknowledged'),
+    ackRanges: num(f, 'quic.ack.ack_range_count'),
     tls: deepValues(f, 'tls.handshake.type').map((t) => TLS_MESSAGES[t] ?? `type ${t}`),
     tlsExtensions: deepValues(f, 'tls.handshake.extension.type').map(Number),
     transportParameters: deepParameterNames(f),

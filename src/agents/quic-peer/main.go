@@ -4,7 +4,8 @@
 //	quic-peer get     -url URL [-keylog F]                  one HTTP/3 request on a new connection
 //	quic-peer resume  -url URL [-replay-to ADDR:PORT]       a full handshake, then a resumed one sending its request in 0-RTT,
 //	                  [-replay-after DURATION]              and that first flight sent again, as an attacker could
-//	quic-peer streams -url URL -proto h2|h3 -paths P,Q,R    several requests at once on one connection, every read timed
+//	quic-peer streams -url URL -proto h2|h3 -paths P,Q,R    several requests at once on one connection, every read timed,
+//	                                                        and the process's CPU time
 //	quic-peer migrate -url URL                              a request, a move to a new local port (PATH_CHALLENGE), another request
 //
 // Servers print one JSON line per request on stdout and "ready" once listening; clients print one JSON document.
@@ -30,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/quic-go/quic-go"
@@ -185,8 +187,9 @@ type client struct {
 
 func since(start time.Time) float64 { return float64(time.Since(start).Microseconds()) / 1000 }
 
-// newClient resolves the URL (a URL without a port means 443, as for any https URL) and opens a UDP socket.
-func newClient(target, keylog string) (*client, error) {
+// newClient resolves the URL (a URL without a port means 443, as for any https URL) and opens a UDP socket;
+// with recording, the socket keeps copies of what it sends (for a replay).
+func newClient(target, keylog string, recording bool) (*client, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err
@@ -211,8 +214,13 @@ func newClient(target, keylog string) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := &recordingConn{PacketConn: udp}
-	return &client{tls: tlsConf, transport: &quic.Transport{Conn: rec}, udp: rec, server: server, path: u.RequestURI(), start: time.Now(), tokens: quic.NewLRUTokenStore(4, 4)}, nil
+	c := &client{tls: tlsConf, transport: &quic.Transport{Conn: udp}, server: server, path: u.RequestURI(), start: time.Now(), tokens: quic.NewLRUTokenStore(4, 4)}
+	if recording {
+		// quic-go reads and writes a plain *net.UDPConn in batches (GSO, recvmmsg); a wrapper costs it that.
+		c.udp = &recordingConn{PacketConn: udp}
+		c.transport.Conn = c.udp
+	}
+	return c, nil
 }
 
 type exchange struct {
@@ -281,7 +289,7 @@ func roundTrip(ctx context.Context, h3 *http3.ClientConn, method string, server 
 }
 
 func get(target, keylog string) (any, error) {
-	c, err := newClient(target, keylog)
+	c, err := newClient(target, keylog, false)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +306,7 @@ func get(target, keylog string) (any, error) {
 // 0-RTT. With replayTo, the datagrams of the resumed connection's first flight are sent again afterwards,
 // from a new socket, to replayTo: what an on-path attacker who copied them could do.
 func resume(target, keylog, replayTo string, replayAfter time.Duration) (any, error) {
-	c, err := newClient(target, keylog)
+	c, err := newClient(target, keylog, true)
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +402,7 @@ func streams(target, keylog, proto string, paths []string) (any, error) {
 	var rt http.RoundTripper
 	switch proto {
 	case "h3":
-		c, err := newClient(target, keylog)
+		c, err := newClient(target, keylog, false)
 		if err != nil {
 			return nil, err
 		}
@@ -461,13 +469,18 @@ func streams(target, keylog, proto string, paths []string) (any, error) {
 		}()
 	}
 	wg.Wait()
-	return map[string]any{"proto": proto, "startUnixMs": float64(start.UnixMicro()) / 1000, "streams": timelines}, nil
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return nil, err
+	}
+	cpu := map[string]float64{"userMs": float64(usage.Utime.Nano()) / 1e6, "systemMs": float64(usage.Stime.Nano()) / 1e6}
+	return map[string]any{"proto": proto, "startUnixMs": float64(start.UnixMicro()) / 1000, "streams": timelines, "cpu": cpu}, nil
 }
 
 // ---- migration ------------------------------------------------------------------------------------
 
 func migrate(target, keylog string) (any, error) {
-	c, err := newClient(target, keylog)
+	c, err := newClient(target, keylog, false)
 	if err != nil {
 		return nil, err
 	}

@@ -41,8 +41,11 @@ export const quicClaims = [
   ]),
   ...section('QUIC 协议 › 关键特性', [
     ['quic.streams.flow-control', 'Flow control uses windows at both the stream and the connection level.', '基于 Stream 和连接级别的流量控制窗口。'],
+    ['quic.userspace.fewer-switches', 'Running the network stack in user space lowers the overhead of switching between kernel and user mode.', '用户态实现：网络栈在用户空间运行，降低内核态与用户态切换开销。'],
+    ['quic.forward-secrecy', 'QUIC provides forward secrecy: its key agreement keeps communication secure.', '前向安全性：提供完善的密钥协商机制，保障通信安全。'],
     ['quic.migration.same-keys', 'After a migration the connection reuses its key material, without a new handshake.', '连接迁移后复用原有密钥材料，无需重新握手。'],
     ['quic.congestion.pluggable', 'Congestion control is pluggable: BBR, CUBIC and others can be chosen to suit the scenario.', '可插拔拥塞控制：支持 BBR、CUBIC 等多种拥塞控制算法，可根据场景选择。'],
+    ['quic.ack.ranges', 'ACK frames acknowledge the data received, both cumulatively and selectively.', '基于帧的确认：使用 ACK Frame 确认收到的数据，支持累计确认和选择性确认。'],
     ['quic.loss.fast-retransmit', 'QUIC retransmits quickly on timeouts and on duplicate ACKs.', '基于超时和重复确认的快速重传机制。'],
   ]),
   ...section('QUIC 协议 › QUIC 握手流程详解', [
