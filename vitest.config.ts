@@ -13,6 +13,7 @@ const ALONE = [
   'test/integration/nginx-processes.test.ts',
   'test/integration/os-ipc.test.ts',
   'test/integration/os-switches.test.ts',
+  'test/integration/quic.test.ts',
 ];
 
 export default defineConfig({

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult } from '../../src/core/types.ts';
-import { notObserved } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { parseStraceSummary, type SyscallSummary } from '../../src/observers/strace.ts';
 import { exec } from '../../src/resources/process.ts';
@@ -106,6 +106,6 @@ export default defineLab({
       const untraced = await quicClient<{ streams: { bytes: number }[]; cpu: Download['cpu'] }>(client!, 'streams', args.slice(1));
       downloads.push({ proto, bytes: untraced.streams[0]?.bytes ?? 0, syscalls: parseStraceSummary(readFileSync(stats, 'utf8')), cpu: untraced.cpu });
     }
-    return [judgeFewerSwitches(downloads)];
+    return [withEvidence(judgeFewerSwitches(downloads), ...keptJson(ctx, 'downloads.json', downloads, 'system calls and CPU time of each download (JSON)'))];
   },
 });

@@ -65,20 +65,22 @@ export function judgeLongForm(packets: Packet[]): ClaimResult {
 const parametersOf = (packets: Packet[], implementation: string, from: string) =>
   new Set(packets.filter((p) => p.implementation === implementation && p.from === from).flatMap((p) => p.frames.flatMap((f) => f.transportParameters)));
 
-export function judgeFixedBit(packets: Packet[]): ClaimResult {
-  const seen = packets.filter((p) => p.bits['fixed_bit'] !== undefined);
+export function judgeFixedBit(o: ConnectionsObservation): ClaimResult {
+  const seen = o.packets;
   if (!seen.length) return notObserved('quic.header.fixed-bit', NO_PACKETS);
-  const zero = seen.filter((p) => p.bits['fixed_bit'] === 0);
+  const zero = seen.filter((p) => (p.firstByteOnWire & 0x40) === 0);
   const greasers = [...new Set(zero.map((p) => p.implementation))];
-  const advertised = greasers.filter((i) => parametersOf(packets, i, 'client').has('grease_quic_bit') && parametersOf(packets, i, 'server').has('grease_quic_bit'));
-  const observed = { packets: seen.length, fixedBitZero: zero.length, byImplementation: greasers, bothSidesAdvertisedGrease: advertised };
+  const advertising = [...new Set(seen.map((p) => p.implementation))].filter((i) => parametersOf(seen, i, 'client').has('grease_quic_bit') && parametersOf(seen, i, 'server').has('grease_quic_bit'));
+  const ngtcp2Connections = o.greaseProbe.connections + 1;
+  const ngtcp2Greased = o.greaseProbe.greased + (greasers.includes('ngtcp2') ? 1 : 0);
+  const observed = { packets: seen.length, fixedBitZero: zero.length, byImplementation: greasers, bothSidesAdvertisedGrease: advertising, ngtcp2Connections, ngtcp2ConnectionsGreased: ngtcp2Greased };
   return confirmedIf(
     'quic.header.fixed-bit',
-    zero.length === 0,
-    { en: `The fixed bit was 1 in all ${seen.length} packets (${implementations(seen)}).`, zh: `全部 ${seen.length} 个包（${implementations(seen)}）的固定位都是 1。` },
+    zero.length === 0 && ngtcp2Greased === 0,
+    { en: `The fixed bit was 1 in all ${seen.length} packets of the decoded connections (${implementations(seen)}) and in every packet of ${o.greaseProbe.connections} more ngtcp2 connections.`, zh: `已解码连接（${implementations(seen)}）的全部 ${seen.length} 个包，以及另外 ${o.greaseProbe.connections} 条 ngtcp2 连接的所有包，固定位都是 1。` },
     {
-      en: `${zero.length} of ${seen.length} packets, all sent by ${greasers.join(', ')}, had the "fixed" bit 0 (${[...new Set(zero.map((p) => p.type))].join(', ')}). ${advertised.length ? `Its client and server had both sent the grease_quic_bit transport parameter, which lets the peer send any value in that bit (RFC 9287) so that middleboxes cannot come to depend on it.` : 'No grease_quic_bit transport parameter was seen from both sides.'} quic-go, which does not grease, always sent 1.`,
-      zh: `${seen.length} 个包中有 ${zero.length} 个（全部由 ${greasers.join('、')} 发出）“固定位”为 0（${[...new Set(zero.map((p) => p.type))].join('、')}）。${advertised.length ? '其客户端和服务端都发送了 grease_quic_bit 传输参数，允许对方在这一位上填任意值（RFC 9287），以免中间设备依赖它。' : '没有看到双方都发送 grease_quic_bit 传输参数。'}不做 grease 的 quic-go 始终发送 1。`,
+      en: `In ${ngtcp2Greased} of ${ngtcp2Connections} ngtcp2 connections packets went out with the "fixed" bit 0${zero.length ? ` (${zero.length} of the ${seen.length} decoded packets: ${[...new Set(zero.map((p) => p.type))].join(', ')})` : ''}. ${advertising.length ? `Client and server of ${advertising.join(', ')} had both sent the grease_quic_bit transport parameter, which lets the peer put any value in that bit (RFC 9287) so that middleboxes cannot come to depend on it; ngtcp2 decides per connection, at random.` : 'No implementation was seen advertising grease_quic_bit on both sides.'} quic-go, which does not grease, always sent 1.`,
+      zh: `${ngtcp2Connections} 条 ngtcp2 连接中有 ${ngtcp2Greased} 条发出了“固定位”为 0 的包${zero.length ? `（已解码的 ${seen.length} 个包中有 ${zero.length} 个：${[...new Set(zero.map((p) => p.type))].join('、')}）` : ''}。${advertising.length ? `${advertising.join('、')} 的客户端和服务端都发送了 grease_quic_bit 传输参数，允许对方在这一位上填任意值（RFC 9287），以免中间设备依赖它；ngtcp2 按连接随机决定是否这样做。` : '没有看到任何实现在两端都声明 grease_quic_bit。'}不做 grease 的 quic-go 始终发送 1。`,
     },
     observed,
   );
@@ -245,7 +247,7 @@ export default defineLab({
     const packets = observation.packets;
     return [
       judgeLongForm(packets),
-      judgeFixedBit(packets),
+      judgeFixedBit(observation),
       judgeLongLayout(packets),
       judgeCidLength(packets),
       judgePayloadLength(packets),

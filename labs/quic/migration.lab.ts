@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { confirmedIf, keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
+import { confirmedIf, keptFile, keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { decodeQuic, type QuicPacket } from '../../src/observers/quic.ts';
 import { startCapture } from '../../src/resources/capture.ts';
@@ -138,7 +138,7 @@ export default defineLab({
       served: quic.requests,
       packets: await decodeQuic(capture.file, { keylog }),
     };
-    const files = [...keptFile(ctx, capture.file, 'capture (pcap)'), ...keptFile(ctx, keylog, 'TLS key log')];
+    const files = [...keptFile(ctx, capture.file, 'capture (pcap)'), ...keptFile(ctx, keylog, 'TLS key log'), ...keptJson(ctx, 'migration.json', o, 'ports, requests served and decoded packets (JSON)')];
     return [judgeMigration(o), judgeSameKeys(o)].map((c) => withEvidence(c, ...files));
   },
 });

@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { confirmedIf, keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
+import { confirmedIf, keptFile, keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { measureRoundTrip } from '../../src/observers/ping.ts';
 import { decodeQuic, type QuicPacket } from '../../src/observers/quic.ts';
@@ -223,7 +223,7 @@ export default defineLab({
     await capture.stop();
     const packets = tagConnections(await decodeQuic(capture.file, { keylog }), port(result.full.localAddr), port(result.replayedFrom));
     const o: ResumptionObservation = { rttMs: rtt.avgMs, ...result, served: quic.requests, packets };
-    const files = [...keptFile(ctx, capture.file, 'capture (pcap)'), ...keptFile(ctx, keylog, 'TLS key log (no early secret: Go does not log it)')];
+    const files = [...keptFile(ctx, capture.file, 'capture (pcap)'), ...keptFile(ctx, keylog, 'TLS key log (no early secret: Go does not log it)'), ...keptJson(ctx, 'resumption.json', o, 'timings, requests served and decoded packets (JSON)')];
     return [judgeZeroRtt(o), judgeH3ZeroRtt(o), judgeTlsZeroRtt(o), judgeTokenAntiReplay(o), judgeForwardSecrecy(o)].map((c) => withEvidence(c, ...files));
   },
 });

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Evidence } from '../core/types.ts';
 import type { LabContext } from '../core/lab.ts';
-import { keptFile } from '../core/verdict.ts';
+import { keptFile, keptJson } from '../core/verdict.ts';
 import { toolVersion } from '../observers/environment.ts';
 import { measureRoundTrip, type RoundTrip } from '../observers/ping.ts';
 import { decodeQuic, type QuicPacket, type QuicPacketType } from '../observers/quic.ts';
@@ -43,7 +43,11 @@ export interface ConnectionsObservation {
   portForUrlWithoutPort: number;
   /** The protocols this kernel implements (/proc/net/protocols). */
   kernelProtocols: string[];
+  /** More ngtcp2 connections, captured apart: whether each sent any packet with the fixed bit 0 (ngtcp2 greases it at random, per connection). */
+  greaseProbe: { connections: number; greased: number };
 }
+
+export const GREASE_PROBE_CONNECTIONS = 5;
 
 export function implementationOf(port: number): Implementation | undefined {
   return IMPLEMENTATIONS.find((i) => i.port === port)?.name;
@@ -68,6 +72,22 @@ async function startNgtcp2Server(ctx: LabContext, server: Host): Promise<void> {
   await until(async () => (await exec('ss', ['-Hlun', 'sport = :4433'], { netns: server.netns })).trim() !== '', 5000, 'ngtcp2 server listening on UDP 4433');
 }
 
+const fetchWithNgtcp2 = (client: Host, server: Host, env: Record<string, string> = {}) =>
+  exec('gtlsclient', ['-q', '--exit-on-all-streams-close', server.address, '4433', `https://${server.address}:4433/hello`], { netns: client.netns, env, timeoutMs: 15_000 });
+
+/** The fixed bit sits outside header protection, so the capture needs no keys to show it. */
+async function probeGrease(ctx: LabContext, client: Host, server: Host): Promise<ConnectionsObservation['greaseProbe']> {
+  ctx.step(`ngtcp2: ${GREASE_PROBE_CONNECTIONS} more connections, for the fixed bit`);
+  let greased = 0;
+  for (let i = 0; i < GREASE_PROBE_CONNECTIONS; i++) {
+    const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: `grease-${i}`, netns: client.netns, iface: 'eth0', filter: 'udp port 4433' });
+    await fetchWithNgtcp2(client, server);
+    await capture.stop();
+    if ((await decodeQuic(capture.file, { ports: [4433] })).some((p) => (p.firstByteOnWire & 0x40) === 0)) greased++;
+  }
+  return { connections: GREASE_PROBE_CONNECTIONS, greased };
+}
+
 export async function observeQuicConnections(ctx: LabContext, client: Host, server: Host): Promise<{ observation: ConnectionsObservation; files: Evidence[] }> {
   recordQuicPeer(ctx.environment);
   ctx.environment.ngtcp2 = `ngtcp2 ${(await exec('dpkg-query', ['-W', '-f', '${Version}', 'ngtcp2-client'])).trim()} (gtlsclient, gtlsserver)`;
@@ -82,8 +102,9 @@ export async function observeQuicConnections(ctx: LabContext, client: Host, serv
   ctx.step('quic-go: a first connection to https://server/hello');
   await quicClient(client, 'get', ['-url', `https://${server.address}/hello`, '-keylog', goKeys]);
   ctx.step('ngtcp2: a first connection to https://server:4433/hello');
-  await exec('gtlsclient', ['-q', '--exit-on-all-streams-close', server.address, '4433', `https://${server.address}:4433/hello`], { netns: client.netns, env: { SSLKEYLOGFILE: ngKeys }, timeoutMs: 15_000 });
+  await fetchWithNgtcp2(client, server, { SSLKEYLOGFILE: ngKeys });
   await capture.stop();
+  const greaseProbe = await probeGrease(ctx, client, server);
   const keylog = join(ctx.workDir, 'keys.log');
   writeFileSync(keylog, readFileSync(goKeys, 'utf8') + readFileSync(ngKeys, 'utf8'));
   const ports = IMPLEMENTATIONS.map((i) => i.port);
@@ -93,8 +114,13 @@ export async function observeQuicConnections(ctx: LabContext, client: Host, serv
   }));
   const goFirst = packets.find((p) => p.implementation === 'quic-go' && p.from === 'client');
   const kernelProtocols = readFileSync('/proc/net/protocols', 'utf8').split('\n').slice(1).map((l) => l.split(/\s+/)[0]!).filter(Boolean);
+  const observation = { rtt, packets, withoutKeys, portForUrlWithoutPort: goFirst?.dstPort ?? 0, kernelProtocols, greaseProbe };
   return {
-    observation: { rtt, packets, withoutKeys, portForUrlWithoutPort: goFirst?.dstPort ?? 0, kernelProtocols },
-    files: [...keptFile(ctx, capture.file, 'capture (pcap): one quic-go and one ngtcp2 connection'), ...keptFile(ctx, keylog, 'TLS key log of both clients (open the capture with tshark -o tls.keylog_file:keys.log)')],
+    observation,
+    files: [
+      ...keptFile(ctx, capture.file, 'capture (pcap): one quic-go and one ngtcp2 connection'),
+      ...keptFile(ctx, keylog, 'TLS key log of both clients (open the capture with tshark -o tls.keylog_file:keys.log)'),
+      ...keptJson(ctx, 'connections.json', observation, 'every packet as decoded, with and without the key logs (JSON)'),
+    ],
   };
 }
