@@ -316,6 +316,7 @@ export default defineLab({
   claims: ['os.context-switch.saved-state', 'os.context-switch.tlb-flush'],
   requires: ['cc'],
   timeLimitMs: 60_000,
+  alone: true,
   handout: {
     starts: 'A C program compiled here with cc, pinned to one CPU.',
     does: 'Passes a byte back and forth through pipes between two threads, then two processes, touching nothing or 256 pages per side before each hand-over; times a TLB miss against a hit; blocks two threads in read(); yields the CPU 20 000 times between two threads holding floating-point values.',

@@ -415,6 +415,7 @@ export default defineLab({
   claims: ['os.coroutine.cheap-switch', 'os.coroutine.one-thread', 'os.coroutine.cooperative', 'os.coroutine.stacks'],
   requires: ['cc', 'go'],
   timeLimitMs: 240_000,
+  alone: true,
   handout: {
     starts: 'A Go program built here with Go, a Node script, and a small C program compiled with cc.',
     does: 'Parks 10 000 goroutines, runs four busy ones, grows one goroutine’s stack, hands a token between two goroutines, two async functions and two threads; lets a goroutine spin while another sleeps 20 ms (preemption on and off) and computes 300 ms in Node while a 20 ms timer is due; suspends 100 000 async functions.',

@@ -348,6 +348,7 @@ export default defineLab({
   claims: ['os.ipc.message-queue', 'os.ipc.semaphore', 'os.ipc.signal', 'os.ipc.shared-memory'],
   requires: ['cc'],
   timeLimitMs: 60_000,
+  alone: true,
   handout: {
     starts: 'A C program compiled here with cc, forking the processes it needs.',
     does: `Five messages to a POSIX message queue before the reader reads; two processes adding 1 to a shared counter ${INCREMENTS} times each, without and with a semaphore; five SIGUSR1 and five SIGRTMIN to a child that blocks them; 128 MiB from a child to its parent through a pipe, a UNIX socket and POSIX shared memory, five times each; 20 000 messages of 64, 1 024 and 8 192 bytes through a pipe, a UNIX socket, a message queue and shared-memory slots with semaphores.`,

@@ -73,6 +73,7 @@ export default defineLab({
   claims: ['quic.userspace.fewer-switches'],
   requires: ['root', 'netns', 'quic'],
   timeLimitMs: 120_000,
+  alone: true,
   handout: {
     starts: 'A client and a server namespace on one veth link (offloads on); the quic-go peer answering over HTTP/2 (TLS, TCP 443) and HTTP/3 (QUIC, UDP 443).',
     does: `Per protocol, downloads ${MEGABYTES} MB once under strace -c -f and once without it.`,

@@ -276,6 +276,7 @@ export default defineLab({
   claims: ['quic.streams.no-hol', 'http.h2.tcp-hol', 'http.h3.quic', 'quic.loss.fast-retransmit', 'quic.ack.ranges'],
   requires: ['root', 'netns', 'nfqueue', 'iptables', 'tcpdump', 'tshark', 'ping', 'quic'],
   timeLimitMs: 90_000,
+  alone: true,
   handout: {
     starts: 'A client and a server namespace 20 ms apart each way, segmentation offload off; the quic-go peer answering over HTTP/2 (TLS, TCP 443) and HTTP/3 (QUIC, UDP 443).',
     does: `Per protocol, ${TRIALS} trials: three GETs of ${BODY_BYTES / 1000} kB at once on one connection while the client's iptables drops one large packet from the server.`,

@@ -59,6 +59,11 @@ export interface Lab<N extends Needs = Needs> {
   claims: readonly string[];
   requires: readonly Capability[];
   timeLimitMs: number;
+  /**
+   * The lab measures time or CPU that another lab running at once would skew: under --jobs the runner
+   * runs it after the others, with nothing beside it.
+   */
+  alone?: boolean;
   /** The handout: what the lab starts, what it does, what it observes; `zh`, the same and the title in Chinese. */
   handout: Handout;
   needs?: N;
@@ -91,6 +96,7 @@ export const labSchema = z.object({
   claims: z.array(z.string()).min(1, 'a lab tests at least one claim'),
   requires: z.array(z.enum(CAPABILITIES)),
   timeLimitMs: z.number().int().positive(),
+  alone: z.boolean().optional(),
   handout: z.object({
     starts: z.string().min(1),
     does: z.string().min(1),

@@ -192,23 +192,30 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
   return { ...outcome, durationMs: elapsed(), ...(timeline.events.length ? { timeline: timeline.events } : {}) };
 }
 
-/** Runs labs with at most `jobs` at once; results come back in the order the labs were given. */
+/**
+ * Runs labs with at most `jobs` at once; results come back in the order the labs were given. Labs
+ * marked `alone` run after the others, one at a time.
+ */
 export async function runLabs(labs: Lab[], options: RunOptions): Promise<LabResult[]> {
   const results: LabResult[] = new Array(labs.length);
   const shared = new RunResources(options.runId);
-  let next = 0;
-  const worker = async () => {
-    while (next < labs.length) {
-      const index = next++;
-      const lab = labs[index]!;
-      options.onEvent?.({ type: 'start', lab });
-      const result = await runOne(lab, options, shared);
-      results[index] = result;
-      options.onEvent?.({ type: 'end', lab, result });
-    }
+  const indices = labs.map((_, i) => i);
+  const phases = [indices.filter((i) => !labs[i]!.alone), indices.filter((i) => labs[i]!.alone)];
+  const runPhase = async (queue: number[], workers: number) => {
+    const worker = async () => {
+      for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+        const lab = labs[index]!;
+        options.onEvent?.({ type: 'start', lab });
+        const result = await runOne(lab, options, shared);
+        results[index] = result;
+        options.onEvent?.({ type: 'end', lab, result });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, queue.length)) }, worker));
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, labs.length)) }, worker));
+    await runPhase(phases[0]!, options.jobs);
+    await runPhase(phases[1]!, 1);
   } finally {
     const errors = await shared.dispose();
     if (errors.length) options.onEvent?.({ type: 'shared-cleanup', errors });
