@@ -24,11 +24,15 @@ const decryptedLong = (packets: Packet[]) => packets.filter((p) => p.form === 'l
 const decryptedShort = (packets: Packet[]) => packets.filter((p) => p.form === 'short' && p.decrypted);
 const NO_PACKETS = { en: 'No decrypted QUIC packets of that form were captured, so there is nothing to read the header from.', zh: '没有捕获到可解密的该形式 QUIC 包，无从读取头部。' };
 
-/** The first long-header packet of the capture as a byte map: what the sheet draws, as it was sent. */
-export function longHeaderPicture(p: Packet): Evidence {
-  const bits = `form=${p.bits['header_form']} fixed=${p.bits['fixed_bit']} type=${p.bits['long.packet_type']} (${p.type}) reserved=${p.bits['long.reserved']} pn_len=${p.bits['packet_number_length']} (${(p.bits['packet_number_length'] ?? 0) + 1} bytes)`;
+/** A packet's header as a byte map, each field with its bytes and value: what the sheet draws, as it was sent. */
+export function headerPicture(p: Packet): Evidence {
+  const b = (name: string) => p.bits[name];
+  const pnLength = `pn_len=${b('packet_number_length')} (${(b('packet_number_length') ?? 0) + 1} bytes)`;
+  const bits = p.form === 'long'
+    ? `form=${b('header_form')} fixed=${b('fixed_bit')} type=${b('long.packet_type')} (${p.type}) reserved=${b('long.reserved')} ${pnLength}`
+    : `form=${b('header_form')} fixed=${b('fixed_bit')} spin=${b('spin_bit')} reserved=${b('short.reserved')} key_phase=${b('key_phase')} ${pnLength}`;
   const fields = Object.entries(p.fields).map(([name, f]) => ({ name, offset: f.offset, length: f.bytes, hex: f.hex, value: f.value }));
-  return { kind: 'bytes', title: `A real ${p.type} header (${p.implementation} ${p.from}), field by field`, fields: [{ name: 'first byte', offset: 0, length: 1, hex: hex(p.firstByteOnWire).slice(2), value: bits }, ...fields] };
+  return { kind: 'bytes', title: `A real ${p.type} header (${p.implementation} ${p.from}), field by field; the first byte as decoded after header protection`, fields: [{ name: 'first byte', offset: 0, length: 1, hex: hex(p.firstByteOnWire).slice(2), value: bits }, ...fields] };
 }
 
 function headerTable(packets: Packet[]): Evidence {
@@ -102,7 +106,7 @@ export function judgeLongLayout(packets: Packet[]): ClaimResult {
       zh: `${initial.implementation} ${initial.from === 'client' ? '客户端' : '服务端'} 的 Initial 头部按线上顺序为：首字节、${order.join('、')}。资料的图漏掉了 ${extra.join('、')}：每个连接 ID 前都有一个 1 字节的长度字段（dcil、scil），Initial 包在 Length 字段之前还带有 Token 长度和 Token。`,
     },
     observed,
-    [longHeaderPicture(initial)],
+    [headerPicture(initial)],
   );
 }
 
@@ -195,6 +199,7 @@ export function judgeShortForm(packets: Packet[]): ClaimResult {
     },
     { en: `Short headers differed from the sheet: ${JSON.stringify(observed)}.`, zh: `短头部与资料不符：${JSON.stringify(observed)}。` },
     observed,
+    [headerPicture(short[0]!)],
   );
 }
 

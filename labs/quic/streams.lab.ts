@@ -10,19 +10,23 @@
  * once on it, while an iptables rule at the client drops one large packet from the server (the
  * 13th; the count starts with the handshake).
  *
+ * Then, without HTTP: 100 numbered 200-byte messages, one every 10 ms, echoed by the server over UDP
+ * and over TCP, one packet dropped on the way back.
+ *
  * Observes: every read of every response body in the client (time, bytes so far), how many packets
- * the rule dropped, and when the dropped one arrived (tcpdump sees it before iptables drops it).
+ * the rule dropped, and when the dropped one arrived (tcpdump sees it before iptables drops it); the
+ * round trip of every echoed message.
  */
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
+import { confirmedIf, keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { measureRoundTrip } from '../../src/observers/ping.ts';
 import { decodeQuic, type QuicPacket } from '../../src/observers/quic.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { impair } from '../../src/resources/impairment.ts';
-import { quicClient, recordQuicPeer, startQuicServer } from '../../src/resources/quic-peer.ts';
+import { quicClient, recordQuicPeer, startQuicServer, type ServedRequest } from '../../src/resources/quic-peer.ts';
 
 const CLIENT = '198.18.89.1';
 const SERVER = '198.18.89.2';
@@ -32,6 +36,7 @@ const DROPPED_PACKET = 12;
 /** IP packets of at least this many bytes count towards the drop: segments and datagrams that carry data. */
 const LARGE_PACKET = 1000;
 const PATHS = ['a', 'b', 'c'].map((q) => `/bytes/${BODY_BYTES}?${q}`);
+const ECHO_MESSAGES = 100;
 export type Proto = 'h2' | 'h3';
 
 export interface StreamTimeline {
@@ -269,23 +274,86 @@ export function judgeAckRanges(trials: Trial[]): ClaimResult {
   };
 }
 
+export interface EchoTrial {
+  proto: 'udp' | 'tcp';
+  dropped: number;
+  messages: { seq: number; sentMs: number; rttMs: number | null }[];
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** What one dropped packet did to a steady run of echoed messages: lost ones, and which came back late (over 1.5 times the usual round trip). */
+export function echoEffect(trial: EchoTrial) {
+  const times = trial.messages.flatMap((m) => (m.rttMs === null ? [] : [m.rttMs]));
+  const usual = median(times);
+  const late = trial.messages.filter((m) => m.rttMs !== null && m.rttMs > 1.5 * usual);
+  return { usualMs: round(usual), lost: trial.messages.filter((m) => m.rttMs === null).map((m) => m.seq), late: late.map((m) => m.seq), worstMs: round(Math.max(...times)) };
+}
+
+export function judgeUdpRealtime(echoes: EchoTrial[]): ClaimResult {
+  const udp = echoes.find((e) => e.proto === 'udp');
+  const tcp = echoes.find((e) => e.proto === 'tcp');
+  if (!udp || !tcp || udp.dropped !== 1 || tcp.dropped !== 1) return notObserved('udp.realtime', { en: 'The rule did not drop exactly one packet of each echo run.', zh: '规则没有在每次回显中恰好丢弃一个包。' }, { udpDropped: udp?.dropped, tcpDropped: tcp?.dropped });
+  const u = echoEffect(udp);
+  const t = echoEffect(tcp);
+  const observed = { udp: u, tcp: t, messages: udp.messages.length };
+  const evidence: Evidence[] = [{
+    kind: 'series',
+    title: 'Round trip of each echoed message, one packet dropped (ms; a lost message has no point)',
+    xLabel: 'message',
+    yLabel: 'round trip (ms)',
+    series: echoes.map((e) => ({ name: e.proto.toUpperCase(), points: e.messages.flatMap((m) => (m.rttMs === null ? [] : [[m.seq, round(m.rttMs)] as [number, number]])) })),
+  }];
+  // Late behind the loss: the retransmitted message and at least one queued behind it.
+  const holds = u.lost.length > 0 && u.late.length === 0 && t.late.length > 1;
+  return confirmedIf(
+    'udp.realtime',
+    holds,
+    {
+      en: `${udp.messages.length} messages of 200 bytes every 10 ms, echoed, one packet dropped on the way back. Over UDP message ${u.lost.join(', ')} never returned and every other came back in the usual ${u.usualMs} ms or so (worst ${u.worstMs} ms): no retransmission, so nothing waited. Over TCP no message was lost, but ${t.late.length} messages (${t.late.slice(0, 6).join(', ')}${t.late.length > 6 ? ', …' : ''}) came back late, up to ${t.worstMs} ms against the usual ${t.usualMs}: the lost segment's retransmission, and every message behind it held until then. UDP avoids the delay by giving the lost message up.`,
+      zh: `每 10 ms 发送一条 200 字节的消息并回显，共 ${udp.messages.length} 条，回程中丢弃一个包。UDP 上第 ${u.lost.join('、')} 条消息再也没有回来，其余每条都在通常的约 ${u.usualMs} ms 内返回（最慢 ${u.worstMs} ms）：没有重传，所以没有任何消息需要等待。TCP 上没有丢失消息，但有 ${t.late.length} 条（${t.late.slice(0, 6).join('、')}${t.late.length > 6 ? '、…' : ''}）回来得晚，最长 ${t.worstMs} ms，而通常为 ${t.usualMs} ms：这是丢失报文段的重传时间，其后的每条消息都被压到重传完成。UDP 避免延迟的代价是放弃那条丢失的消息。`,
+    },
+    {
+      en: `UDP: lost ${u.lost.join(', ') || 'none'}, late ${u.late.join(', ') || 'none'} (usual ${u.usualMs} ms, worst ${u.worstMs}); TCP: late ${t.late.join(', ') || 'none'} (usual ${t.usualMs} ms, worst ${t.worstMs}).`,
+      zh: `UDP：丢失 ${u.lost.join('、') || '无'}，延迟 ${u.late.join('、') || '无'}（通常 ${u.usualMs} ms，最慢 ${u.worstMs}）；TCP：延迟 ${t.late.join('、') || '无'}（通常 ${t.usualMs} ms，最慢 ${t.worstMs}）。`,
+    },
+    observed,
+    evidence,
+  );
+}
+
+export function judgeHttpTransport(served: ServedRequest[]): ClaimResult {
+  const count = (proto: string) => served.filter((r) => r.proto === proto).length;
+  const observed = { http2OverTlsTcp: count('HTTP/2.0'), http3OverQuicUdp: count('HTTP/3.0') };
+  if (!observed.http2OverTlsTcp || !observed.http3OverQuicUdp) return notObserved('http.stateless', { en: 'The server did not answer both HTTP/2 and HTTP/3 requests.', zh: '服务器没有同时响应 HTTP/2 和 HTTP/3 请求。' }, observed);
+  return {
+    id: 'http.stateless',
+    verdict: 'nuanced',
+    summary: `Request-response, yes: the same handler answered ${observed.http2OverTlsTcp} HTTP/2 requests that came over TLS on TCP 443 and ${observed.http3OverQuicUdp} HTTP/3 requests that came over QUIC on UDP 443, one response to each. "Over TCP or TLS" holds up to HTTP/2 only: HTTP/3 carries the same methods, paths and status codes over QUIC, with TLS 1.3 inside QUIC rather than under HTTP. Stateless describes the messages (each request stands alone); the connections of HTTP/2 and HTTP/3 do keep state, their header-compression tables (see http.h2.hpack).`,
+    summaryZh: `请求-响应是对的：同一个处理程序响应了经 TCP 443 上的 TLS 到来的 ${observed.http2OverTlsTcp} 个 HTTP/2 请求，以及经 UDP 443 上的 QUIC 到来的 ${observed.http3OverQuicUdp} 个 HTTP/3 请求，每个请求一个响应。“运行在 TCP 或 TLS 之上”只到 HTTP/2 为止：HTTP/3 以同样的方法、路径和状态码运行在 QUIC 之上，TLS 1.3 在 QUIC 内部，而不在 HTTP 之下。无状态说的是消息（每个请求自成一体）；HTTP/2 和 HTTP/3 的连接本身是有状态的，即它们的首部压缩表（见 http.h2.hpack）。`,
+    observed,
+    evidence: [],
+  };
+}
+
 export default defineLab({
   id: 'quic-streams',
   title: 'Head-of-line blocking: one dropped packet under three concurrent responses, HTTP/2 over TCP against HTTP/3 over QUIC',
   topic: 'quic',
-  claims: ['quic.streams.no-hol', 'http.h2.tcp-hol', 'http.h3.quic', 'quic.loss.fast-retransmit', 'quic.ack.ranges'],
+  claims: ['quic.streams.no-hol', 'http.h2.tcp-hol', 'http.h3.quic', 'quic.loss.fast-retransmit', 'quic.ack.ranges', 'udp.realtime', 'http.stateless'],
   requires: ['root', 'netns', 'nfqueue', 'iptables', 'tcpdump', 'tshark', 'ping', 'quic'],
   timeLimitMs: 90_000,
   alone: true,
   handout: {
     starts: 'A client and a server namespace 20 ms apart each way, segmentation offload off; the quic-go peer answering over HTTP/2 (TLS, TCP 443) and HTTP/3 (QUIC, UDP 443).',
-    does: `Per protocol, ${TRIALS} trials: three GETs of ${BODY_BYTES / 1000} kB at once on one connection while the client's iptables drops one large packet from the server.`,
-    observes: 'Every read of every response body in the client (time, bytes so far), and how many packets were dropped.',
+    does: `Per protocol, ${TRIALS} trials: three GETs of ${BODY_BYTES / 1000} kB at once on one connection while the client's iptables drops one large packet from the server. Then ${ECHO_MESSAGES} messages echoed over UDP and over TCP, one packet dropped.`,
+    observes: 'Every read of every response body in the client (time, bytes so far), how many packets were dropped and when; the round trip of every echoed message.',
     zh: {
       title: '队头阻塞：三个并发响应中丢一个包，TCP 上的 HTTP/2 对比 QUIC 上的 HTTP/3',
       starts: '客户端和服务端两个命名空间，单向各延迟 20 ms，关闭分段卸载；quic-go 同时以 HTTP/2（TLS，TCP 443）和 HTTP/3（QUIC，UDP 443）响应。',
-      does: `每种协议 ${TRIALS} 次试验：在一条连接上同时发出三个 ${BODY_BYTES / 1000} kB 的 GET，客户端的 iptables 丢弃服务器发来的一个大包。`,
-      observes: '客户端对每个响应体的每次读取（时间、已收字节），以及实际丢弃的包数。',
+      does: `每种协议 ${TRIALS} 次试验：在一条连接上同时发出三个 ${BODY_BYTES / 1000} kB 的 GET，客户端的 iptables 丢弃服务器发来的一个大包。然后分别经 UDP 和 TCP 回显 ${ECHO_MESSAGES} 条消息，丢弃一个包。`,
+      observes: '客户端对每个响应体的每次读取（时间、已收字节），丢弃的包数及时刻；每条回显消息的往返时间。',
     },
   },
   needs: {
@@ -299,7 +367,7 @@ export default defineLab({
     recordQuicPeer(ctx.environment);
     const rtt = await measureRoundTrip(client!.netns, SERVER);
     ctx.environment.roundTrip = `${rtt.avgMs} ms (ping, ${rtt.count} probes)`;
-    await startQuicServer(ctx.scope, ctx.runId, server!, { port: 443 });
+    const quic = await startQuicServer(ctx.scope, ctx.runId, server!, { port: 443 });
     const trials: Trial[] = [];
     for (let i = 0; i < TRIALS; i++) {
       for (const proto of ['h2', 'h3'] as const) {
@@ -324,7 +392,15 @@ export default defineLab({
         trials.push({ proto, dropped, droppedAtMs, arrivedAfterDropMs, recovery, streams: result.streams });
       }
     }
-    const kept = keptJson(ctx, 'trials.json', { rttMs: rtt.avgMs, trials }, 'every read of every stream, per trial (JSON)');
-    return [judgeQuicNoHol(trials, rtt.avgMs), judgeH2TcpHol(trials, rtt.avgMs), judgeH3Quic(trials, rtt.avgMs), judgeFastRetransmit(trials, rtt.avgMs), judgeAckRanges(trials)].map((c) => withEvidence(c, ...kept));
+    const echoes: EchoTrial[] = [];
+    for (const proto of ['udp', 'tcp'] as const) {
+      ctx.step(`${proto}: ${ECHO_MESSAGES} messages echoed, one packet dropped on the way back`);
+      const drop = await impair(ctx.scope, ctx.runId, client!.netns, 'eth0', { lossIn: { nth: { every: 1_000_000, packet: DROPPED_PACKET } }, match: ['-p', proto, '--sport', '7'] });
+      const result = await quicClient<{ messages: EchoTrial['messages'] }>(client!, 'echo', ['-proto', proto, '-to', `${SERVER}:7`, '-count', String(ECHO_MESSAGES), '-interval', '10ms']);
+      echoes.push({ proto, dropped: await drop.dropped(), messages: result.messages });
+      await drop.remove();
+    }
+    const kept = keptJson(ctx, 'trials.json', { rttMs: rtt.avgMs, trials, echoes, served: quic.requests }, 'every read of every stream per trial, every echoed message, every request served (JSON)');
+    return [judgeQuicNoHol(trials, rtt.avgMs), judgeH2TcpHol(trials, rtt.avgMs), judgeH3Quic(trials, rtt.avgMs), judgeFastRetransmit(trials, rtt.avgMs), judgeAckRanges(trials), judgeUdpRealtime(echoes), judgeHttpTransport(quic.requests)].map((c) => withEvidence(c, ...kept));
   },
 });

@@ -54,7 +54,7 @@ export async function startQuicServer(scope: Scope, runId: string, host: Host, o
 }
 
 /** Runs one client role in the host's namespace and returns the JSON it printed. */
-export async function quicClient<T>(host: Host, role: 'get' | 'resume' | 'streams' | 'migrate', args: string[]): Promise<T> {
+export async function quicClient<T>(host: Host, role: 'get' | 'resume' | 'streams' | 'migrate' | 'echo', args: string[]): Promise<T> {
   const output = await exec(await quicPeerBinary(), [role, ...args], { netns: host.netns, timeoutMs: 30_000 });
   const json = output.split('\n').find((line) => line.startsWith('{'));
   if (!json) throw new Error(`quic-peer ${role} printed no result: ${output.slice(0, 200)}`);

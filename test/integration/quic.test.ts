@@ -59,6 +59,10 @@ describe('the QUIC labs', () => {
     const resent = run.claim('quic.loss.fast-retransmit').observed as { newPacketNumbers: boolean; repeatedLargestAcknowledged: number };
     expect(resent.newPacketNumbers).toBe(true);
     expect(resent.repeatedLargestAcknowledged).toBe(0);
+    const echo = run.claim('udp.realtime').observed as { udp: { lost: number[]; late: number[] }; tcp: { lost: number[]; late: number[] } };
+    expect(echo.udp.lost).toHaveLength(1);
+    expect(echo.tcp.lost).toEqual([]);
+    expect(echo.tcp.late.length).toBeGreaterThan(1);
   });
 
   it('moves a connection to a new port with the same keys, and counts the system calls of each transport', () => {

@@ -13,9 +13,10 @@ import {
   judgeServerInitialToken, judgeTlsBuiltIn, judgeTlsInPayload, judgeTransportParameters, judgeUdpUserspace,
 } from '../../labs/quic/handshake.lab.ts';
 import { judgeForwardSecrecy, judgeH3ZeroRtt, judgeTlsZeroRtt, judgeTokenAntiReplay, judgeZeroRtt, type ResumptionObservation } from '../../labs/quic/resumption.lab.ts';
-import { judgeAckRanges, judgeFastRetransmit, judgeH2TcpHol, judgeH3Quic, judgeQuicNoHol, outcomeOf, type Trial } from '../../labs/quic/streams.lab.ts';
+import { echoEffect, judgeAckRanges, judgeHttpTransport, judgeFastRetransmit, judgeH2TcpHol, judgeH3Quic, judgeQuicNoHol, judgeUdpRealtime, outcomeOf, type EchoTrial, type Trial } from '../../labs/quic/streams.lab.ts';
 import { judgeMigration, judgeSameKeys, type MigrationObservation } from '../../labs/quic/migration.lab.ts';
 import { judgeFewerSwitches, type Download } from '../../labs/quic/cost.lab.ts';
+import type { ServedRequest } from '../../src/resources/quic-peer.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 
@@ -26,8 +27,8 @@ type Packet = ConnectionsObservation['packets'][number];
 const withPackets = (change: (p: Packet[]) => Packet[] | void) => connections.altered((o) => { o.packets = change(o.packets) ?? o.packets; }).packets;
 /** A resumed quic-go connection in 0-RTT and a replay of its first flight (a real run of quic-resumption). */
 const resumption = realSample<ResumptionObservation>('quic-resumption-observation.json.gz');
-/** Three HTTP/2 and three HTTP/3 trials, one packet dropped in each (a real run of quic-streams). */
-const streams = realSample<{ rttMs: number; trials: Trial[] }>('quic-streams-trials.json.gz');
+/** Three HTTP/2 and three HTTP/3 trials, one packet dropped in each, and 100 messages echoed over UDP and TCP with one drop (a real run of quic-streams). */
+const streams = realSample<{ rttMs: number; trials: Trial[]; echoes: EchoTrial[]; served: ServedRequest[] }>('quic-streams-trials.json.gz');
 const { rttMs } = streams.real;
 /** A quic-go connection moved to a new client port (a real run of quic-migration). */
 const migration = realSample<MigrationObservation>('quic-migration-observation.json.gz');
@@ -304,6 +305,35 @@ describe('head-of-line blocking', () => {
     expect(judgeAckRanges(trials).verdict).toBe('nuanced');
     expect(judgeAckRanges(streams.altered((o) => o.trials.forEach((t) => t.recovery?.acksBefore.forEach((a) => { a.ackRanges = 0; }))).trials).verdict).toBe('refuted');
     expect(judgeAckRanges(streams.altered((o) => o.trials.forEach((t) => { if (t.recovery) t.recovery.acksBefore = []; })).trials).verdict).toBe('unverifiable');
+  });
+});
+
+describe('what a loss costs UDP and TCP messages', () => {
+  const { echoes } = streams.real;
+
+  it('finds the lost UDP message and the late TCP ones', () => {
+    const udp = echoEffect(echoes.find((e) => e.proto === 'udp')!);
+    const tcp = echoEffect(echoes.find((e) => e.proto === 'tcp')!);
+    expect(udp.lost).toHaveLength(1);
+    expect(udp.late).toEqual([]);
+    expect(tcp.lost).toEqual([]);
+    expect(tcp.late.length).toBeGreaterThan(1);
+  });
+
+  it('confirmed on the real runs; refuted had UDP messages waited too; unverifiable without one drop each', () => {
+    expect(judgeUdpRealtime(echoes).verdict).toBe('confirmed');
+    const udpWaited = streams.altered((o) => o.echoes.find((e) => e.proto === 'udp')!.messages.slice(20, 23).forEach((m) => { m.rttMs = 500; })).echoes;
+    expect(judgeUdpRealtime(udpWaited).verdict).toBe('refuted');
+    expect(judgeUdpRealtime(echoes.map((e) => ({ ...e, dropped: 0 }))).verdict).toBe('unverifiable');
+  });
+});
+
+describe('HTTP over TCP, TLS or QUIC', () => {
+  it('nuanced: the same requests answered over TLS on TCP and over QUIC; unverifiable without HTTP/3', () => {
+    const result = judgeHttpTransport(streams.real.served);
+    expect(result.verdict).toBe('nuanced');
+    expect(result.observed['http3OverQuicUdp']).toBeGreaterThan(0);
+    expect(judgeHttpTransport(streams.real.served.filter((r) => r.proto !== 'HTTP/3.0')).verdict).toBe('unverifiable');
   });
 });
 

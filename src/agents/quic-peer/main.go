@@ -7,8 +7,10 @@
 //	quic-peer streams -url URL -proto h2|h3 -paths P,Q,R    several requests at once on one connection, every read timed,
 //	                                                        and the process's CPU time
 //	quic-peer migrate -url URL                              a request, a move to a new local port (PATH_CHALLENGE), another request
+//	quic-peer echo    -proto udp|tcp -to ADDR:PORT          numbered messages at a steady pace to the server's echo port, each one's round trip timed
 //
-// Servers print one JSON line per request on stdout and "ready" once listening; clients print one JSON document.
+// Servers print one JSON line per request on stdout and "ready" once listening, and echo UDP and TCP on
+// port 7; clients print one JSON document.
 package main
 
 import (
@@ -50,6 +52,9 @@ func main() {
 	replayAfter := flags.Duration("replay-after", 0, "how long after the resumed connection closed to replay its first flight (resume)")
 	proto := flags.String("proto", "h3", "h2 or h3 (streams)")
 	paths := flags.String("paths", "", "comma-separated paths requested at once (streams)")
+	to := flags.String("to", "", "the server's echo address (echo)")
+	count := flags.Int("count", 100, "messages to send (echo)")
+	interval := flags.Duration("interval", 10*time.Millisecond, "time between messages (echo)")
 	flags.Parse(os.Args[2:])
 
 	var err error
@@ -64,6 +69,8 @@ func main() {
 		err = emit(streams(*target, *keylog, *proto, strings.Split(*paths, ",")))
 	case "migrate":
 		err = emit(migrate(*target, *keylog))
+	case "echo":
+		err = emit(echo(*proto, *to, *count, *interval))
 	default:
 		err = fmt.Errorf("unknown role %q", os.Args[1])
 	}
@@ -148,9 +155,16 @@ func serve(listen string) error {
 	h2Conf.NextProtos = []string{"h2"}
 	h2 := &http.Server{Handler: http.HandlerFunc(handler), TLSConfig: h2Conf}
 	h3 := &http3.Server{Handler: http.HandlerFunc(handler)}
-	errs := make(chan error, 2)
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return err
+	}
+	echoAddr := net.JoinHostPort(host, "7")
+	errs := make(chan error, 4)
 	go func() { errs <- h3.ServeListener(early) }()
 	go func() { errs <- h2.ServeTLS(tcp, "", "") }()
+	go func() { errs <- echoUDP(echoAddr) }()
+	go func() { errs <- echoTCP(echoAddr) }()
 	fmt.Println("ready")
 	return <-errs
 }
@@ -516,4 +530,108 @@ func migrate(target, keylog string) (any, error) {
 		"probeStartedAtMs": probeStart, "validatedAtMs": validatedAt,
 		"after": map[string]any{"status": resp.StatusCode, "bytes": after.Bytes, "firstByteAtMs": after.FirstByteAtMs},
 	}, nil
+}
+
+// ---- echo: what a loss costs the messages behind it ---------------------------------------------
+
+const echoSize = 200
+
+func echoUDP(addr string) error {
+	conn, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := conn.ReadFrom(buf)
+		if err != nil {
+			return err
+		}
+		conn.WriteTo(buf[:n], from)
+	}
+}
+
+func echoTCP(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer conn.Close()
+			io.Copy(conn, conn)
+		}()
+	}
+}
+
+type echoed struct {
+	Seq    int      `json:"seq"`
+	SentMs float64  `json:"sentMs"`
+	RttMs  *float64 `json:"rttMs"` // nil: never came back
+}
+
+// echo sends count numbered messages, one every interval, and times each one's return.
+func echo(proto, to string, count int, interval time.Duration) (any, error) {
+	var conn net.Conn
+	var err error
+	switch proto {
+	case "udp", "tcp":
+		conn, err = net.Dial(proto, to)
+	default:
+		err = fmt.Errorf("-proto wants udp or tcp")
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	start := time.Now()
+	messages := make([]echoed, count)
+	var mutex sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, echoSize)
+		for received := 0; received < count; received++ {
+			var readErr error
+			if proto == "tcp" {
+				_, readErr = io.ReadFull(conn, buf)
+			} else {
+				_, readErr = conn.Read(buf)
+			}
+			if readErr != nil {
+				return
+			}
+			seq := int(buf[0])<<8 | int(buf[1])
+			rtt := since(start)
+			mutex.Lock()
+			if seq < count && messages[seq].RttMs == nil {
+				rtt -= messages[seq].SentMs
+				messages[seq].RttMs = &rtt
+			}
+			mutex.Unlock()
+		}
+	}()
+	payload := make([]byte, echoSize)
+	for i := 0; i < count; i++ {
+		payload[0], payload[1] = byte(i>>8), byte(i)
+		mutex.Lock()
+		messages[i] = echoed{Seq: i, SentMs: since(start)}
+		mutex.Unlock()
+		if _, err := conn.Write(payload); err != nil {
+			return nil, err
+		}
+		time.Sleep(interval)
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second): // whatever has not come back by now was lost
+	}
+	conn.SetReadDeadline(time.Now())
+	mutex.Lock()
+	defer mutex.Unlock()
+	return map[string]any{"proto": proto, "messages": messages}, nil
 }
