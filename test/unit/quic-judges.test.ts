@@ -267,6 +267,9 @@ describe('head-of-line blocking', () => {
     expect(trials.filter((t) => t.proto === 'h2').map((t) => outcomeOf(t, rttMs).outcome)).toEqual(['all-streams-waited', 'all-streams-waited', 'all-streams-waited']);
     expect(trials.filter((t) => t.proto === 'h3').map((t) => outcomeOf(t, rttMs).outcome)).toEqual(['streams-kept-receiving', 'streams-kept-receiving', 'streams-kept-receiving']);
     expect(outcomeOf({ ...trials[0]!, arrivedAfterDropMs: [] }, rttMs).outcome).toBe('nothing-arrived');
+    const h3 = trials.find((t) => t.proto === 'h3')!;
+    const everyStream = { ...h3, recovery: { ...h3.recovery!, lostStreamFrames: [4, 8, 12].map((stream) => ({ stream, offset: 0, length: 300 })) } };
+    expect(outcomeOf(everyStream, rttMs).outcome).toBe('lost-packet-carried-every-stream');
     expect(outcomeOf({ ...trials[0]!, dropped: 0 }, rttMs).outcome).toBe('no-drop');
   });
 
@@ -274,6 +277,8 @@ describe('head-of-line blocking', () => {
     expect(judgeQuicNoHol(trials, rttMs).verdict).toBe('confirmed');
     expect(judgeQuicNoHol(silent('h3'), rttMs).verdict).toBe('refuted');
     expect(judgeQuicNoHol(trials.map((t) => ({ ...t, dropped: 0 })), rttMs).verdict).toBe('unverifiable');
+    const everyStreamHit = streams.altered((o) => o.trials.forEach((t) => t.recovery?.lostStreamFrames.splice(0, Infinity, ...[4, 8, 12].map((stream) => ({ stream, offset: 0, length: 300 }))))).trials;
+    expect(judgeQuicNoHol(everyStreamHit, rttMs).verdict).toBe('unverifiable');
   });
 
   it('HTTP/2 over TCP: confirmed; refuted had bytes reached the streams before the retransmission', () => {
