@@ -61,19 +61,24 @@ function tag(packets: QuicPacket[], serverAddress: string) {
   });
 }
 
-async function startNgtcp2Server(ctx: LabContext, server: Host): Promise<void> {
-  const dir = join(ctx.workDir, 'ngtcp2');
+/** ngtcp2's example server on `port`, serving `files` (name → bytes) and answering /hello; `args` are more options (e.g. --cc=bbr). */
+export async function startNgtcp2Server(ctx: LabContext, server: Host, options: { port: number; files?: Record<string, number>; args?: string[] } = { port: 4433 }): Promise<void> {
+  const dir = join(ctx.workDir, `ngtcp2-${options.port}`);
   mkdirSync(join(dir, 'htdocs'), { recursive: true });
   writeFileSync(join(dir, 'htdocs', 'hello'), 'hello\n');
+  for (const [name, bytes] of Object.entries(options.files ?? {})) writeFileSync(join(dir, 'htdocs', name), Buffer.alloc(bytes, 0x71));
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
   await exec('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost']);
-  spawnLabelled(ctx.scope, ctx.runId, 'gtlsserver', ['-q', '-d', join(dir, 'htdocs'), server.address, '4433', key, cert], { netns: server.netns });
-  await until(async () => (await exec('ss', ['-Hlun', 'sport = :4433'], { netns: server.netns })).trim() !== '', 5000, 'ngtcp2 server listening on UDP 4433');
+  spawnLabelled(ctx.scope, ctx.runId, 'gtlsserver', ['-q', ...(options.args ?? []), '-d', join(dir, 'htdocs'), server.address, String(options.port), key, cert], { netns: server.netns });
+  await until(async () => (await exec('ss', ['-Hlun', `sport = :${options.port}`], { netns: server.netns })).trim() !== '', 5000, `ngtcp2 server listening on UDP ${options.port}`);
 }
 
-const fetchWithNgtcp2 = (client: Host, server: Host, env: Record<string, string> = {}) =>
-  exec('gtlsclient', ['-q', '--exit-on-all-streams-close', server.address, '4433', `https://${server.address}:4433/hello`], { netns: client.netns, env, timeoutMs: 15_000 });
+/** ngtcp2's example client: one GET, exiting when the response is complete. */
+export const fetchWithNgtcp2 = (client: Host, url: URL, env: Record<string, string> = {}) =>
+  exec('gtlsclient', ['-q', '--exit-on-all-streams-close', url.hostname, url.port, url.href], { netns: client.netns, env, timeoutMs: 60_000 });
+
+const helloFrom = (server: Host) => new URL(`https://${server.address}:4433/hello`);
 
 /** The fixed bit sits outside header protection, so the capture needs no keys to show it. */
 async function probeGrease(ctx: LabContext, client: Host, server: Host): Promise<ConnectionsObservation['greaseProbe']> {
@@ -81,7 +86,7 @@ async function probeGrease(ctx: LabContext, client: Host, server: Host): Promise
   let greased = 0;
   for (let i = 0; i < GREASE_PROBE_CONNECTIONS; i++) {
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: `grease-${i}`, netns: client.netns, iface: 'eth0', filter: 'udp port 4433' });
-    await fetchWithNgtcp2(client, server);
+    await fetchWithNgtcp2(client, helloFrom(server));
     await capture.stop();
     if ((await decodeQuic(capture.file, { ports: [4433] })).some((p) => (p.firstByteOnWire & 0x40) === 0)) greased++;
   }
@@ -96,13 +101,13 @@ export async function observeQuicConnections(ctx: LabContext, client: Host, serv
   ctx.environment.roundTrip = `${rtt.avgMs} ms (ping, ${rtt.count} probes)`;
   const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'quic', netns: client.netns, iface: 'eth0', filter: 'udp' });
   await startQuicServer(ctx.scope, ctx.runId, server, { port: 443 });
-  await startNgtcp2Server(ctx, server);
+  await startNgtcp2Server(ctx, server, { port: 4433 });
   const goKeys = join(ctx.workDir, 'quic-go.keys');
   const ngKeys = join(ctx.workDir, 'ngtcp2.keys');
   ctx.step('quic-go: a first connection to https://server/hello');
   await quicClient(client, 'get', ['-url', `https://${server.address}/hello`, '-keylog', goKeys]);
   ctx.step('ngtcp2: a first connection to https://server:4433/hello');
-  await fetchWithNgtcp2(client, server, { SSLKEYLOGFILE: ngKeys });
+  await fetchWithNgtcp2(client, helloFrom(server), { SSLKEYLOGFILE: ngKeys });
   await capture.stop();
   const greaseProbe = await probeGrease(ctx, client, server);
   const keylog = join(ctx.workDir, 'keys.log');

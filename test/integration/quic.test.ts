@@ -8,7 +8,7 @@ import { leftovers, NOTHING } from '../helpers/cli.ts';
 import { runLab, type LabRun } from '../helpers/run-lab.ts';
 
 const runs: Record<string, LabRun> = {};
-const LABS = ['quic-headers', 'quic-handshake', 'quic-resumption', 'quic-streams', 'quic-migration', 'quic-cost'];
+const LABS = ['quic-headers', 'quic-handshake', 'quic-resumption', 'quic-streams', 'quic-migration', 'quic-cost', 'quic-congestion'];
 
 beforeAll(async () => {
   for (const id of LABS) runs[id] = await runLab(id);
@@ -71,6 +71,12 @@ describe('the QUIC labs', () => {
     const cost = runs['quic-cost']!.claim('quic.userspace.fewer-switches').observed as { syscallRatio: number; cpuRatio: number };
     expect(cost.syscallRatio).toBeGreaterThanOrEqual(0.8);
     expect(cost.cpuRatio).toBeGreaterThan(1);
+  });
+
+  it("times one download under each of ngtcp2's congestion controllers", () => {
+    const seconds = runs['quic-congestion']!.claim('quic.congestion.pluggable').observed['medianSeconds'] as Record<string, number>;
+    expect(Object.keys(seconds).sort()).toEqual(['bbr', 'bbr2', 'cubic', 'reno']);
+    expect(seconds['reno']!).toBeGreaterThan(seconds['bbr']!);
   });
 
   it('leave nothing behind', async () => {

@@ -17,6 +17,7 @@ import { echoEffect, judgeAckRanges, judgeHttpTransport, judgeFastRetransmit, ju
 import { judgeMigration, judgeSameKeys, type MigrationObservation } from '../../labs/quic/migration.lab.ts';
 import { judgeFewerSwitches, type Download } from '../../labs/quic/cost.lab.ts';
 import type { ServedRequest } from '../../src/resources/quic-peer.ts';
+import { judgePluggable, type Download as CcDownload } from '../../labs/quic/congestion.lab.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 
@@ -32,6 +33,8 @@ const streams = realSample<{ rttMs: number; trials: Trial[]; echoes: EchoTrial[]
 const { rttMs } = streams.real;
 /** A quic-go connection moved to a new client port (a real run of quic-migration). */
 const migration = realSample<MigrationObservation>('quic-migration-observation.json.gz');
+/** A 1 MB download three times under each of ngtcp2's congestion controllers, 1% loss (a real run of quic-congestion). */
+const controllers = realSample<CcDownload[]>('quic-congestion-downloads.json.gz');
 /** 20 MB over HTTP/2 and over HTTP/3, system calls and CPU time (a real run of quic-cost). */
 const cost = realSample<Download[]>('quic-cost-downloads.json.gz');
 
@@ -354,6 +357,12 @@ describe('QUIC migration and cost', () => {
     expect(judgeSameKeys(migration.real).verdict).toBe('confirmed');
     expect(judgeSameKeys(migration.altered((o) => { o.packets.at(-1)!.type = 'Handshake'; })).verdict).toBe('refuted');
     expect(judgeSameKeys(migration.altered((o) => { o.newPort = 1; })).verdict).toBe('unverifiable');
+  });
+
+  it('pluggable congestion control: confirmed (the controllers differ under loss); nuanced had they not; unverifiable with one', () => {
+    expect(judgePluggable(controllers.real).verdict).toBe('confirmed');
+    expect(judgePluggable(controllers.altered((d) => d.forEach((x) => { x.seconds = 1; }))).verdict).toBe('nuanced');
+    expect(judgePluggable(controllers.real.filter((d) => d.controller === 'bbr')).verdict).toBe('unverifiable');
   });
 
   it('fewer switches: refuted on the real counts; confirmed had QUIC made half the system calls', () => {
