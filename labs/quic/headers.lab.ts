@@ -90,6 +90,30 @@ export function judgeFixedBit(o: ConnectionsObservation): ClaimResult {
   );
 }
 
+/** The sheet's long-header drawing, field by field, top to bottom. */
+const SHEET_LONG_HEADER = ['first byte: 1|1|1|T|T + Type (4 bits)', 'Version (32 bits)', 'Destination Connection ID', 'Source Connection ID', 'Payload Length (16 bits)', 'Packet Number', 'Payload'];
+const SHEET_FIELDS: Record<string, string> = { version: 'Version', dcid: 'Destination Connection ID', scid: 'Source Connection ID', length: 'Payload Length', packet_number: 'Packet Number' };
+
+/** The sheet's drawing beside the header as sent, the fields the drawing lacks marked. */
+function layoutPicture(p: Packet): Evidence {
+  const sent = Object.entries(p.fields).sort((a, b) => a[1].offset - b[1].offset);
+  return {
+    kind: 'stacks',
+    title: `The sheet's long header beside a real ${p.type} header (${p.implementation} ${p.from}), in wire order (orange: fields the drawing lacks)`,
+    columns: [
+      { name: 'the sheet', boxes: SHEET_LONG_HEADER.map((label) => ({ label })) },
+      {
+        name: 'as sent',
+        boxes: [
+          { label: 'first byte', note: `form, fixed bit, 2-bit type, 2 reserved bits, 2-bit packet-number length` },
+          ...sent.map(([name, f]) => ({ label: `${name} (${f.bytes} byte${f.bytes === 1 ? '' : 's'})`, note: f.value.length > 24 ? `${f.value.slice(0, 23)}…` : f.value, mark: !(name in SHEET_FIELDS) })),
+          { label: 'payload (encrypted)' },
+        ],
+      },
+    ],
+  };
+}
+
 export function judgeLongLayout(packets: Packet[]): ClaimResult {
   const initial = decryptedLong(packets).find((p) => p.type === 'Initial');
   if (!initial) return notObserved('quic.header.long-layout', { en: 'No Initial packet was captured.', zh: '没有捕获到 Initial 包。' });
@@ -106,7 +130,7 @@ export function judgeLongLayout(packets: Packet[]): ClaimResult {
       zh: `${initial.implementation} ${initial.from === 'client' ? '客户端' : '服务端'} 的 Initial 头部按线上顺序为：首字节、${order.join('、')}。资料的图漏掉了 ${extra.join('、')}：每个连接 ID 前都有一个 1 字节的长度字段（dcil、scil），Initial 包在 Length 字段之前还带有 Token 长度和 Token。`,
     },
     observed,
-    [headerPicture(initial)],
+    [layoutPicture(initial), headerPicture(initial)],
   );
 }
 

@@ -20,9 +20,9 @@ describe('labs list, show, coverage, doctor', () => {
     const zh = await labs(['show', 'k8s-etcd-quorum', '--lang', 'zh']);
     expect(zh.stdout).toContain('k8s-etcd-quorum  [k8s]  1 到 5 个成员的 etcd 集群');
     expect(zh.stdout).toContain('启动：同一局域网上的五台主机');
-    const claim = JSON.parse((await labs(['show', 'quic.header.long-form', '--json'])).stdout);
+    const claim = JSON.parse((await labs(['show', 'tcp.handshake.why-three', '--json'])).stdout);
     expect(claim.lab).toBeNull();
-    expect(claim.claims[0]).toMatchObject({ id: 'quic.header.long-form', section: 'QUIC 协议 › 头部结构' });
+    expect(claim.claims[0]).toMatchObject({ id: 'tcp.handshake.why-three', section: 'TCP 协议 › 三次握手' });
     const viaClaim = JSON.parse((await labs(['show', 'k8s.scheduler.filters', '--json'])).stdout);
     expect(viaClaim.lab.id).toBe('k8s-nodes');
     expect(viaClaim.claims.map((c: { id: string }) => c.id)).toEqual(['k8s.daemonset.per-node', 'k8s.scheduler.filters', 'k8s.network.cross-node-path']);
@@ -42,7 +42,9 @@ describe('labs list, show, coverage, doctor', () => {
     expect(tcp.claims).toBeGreaterThan(tcp.withLab);
     const kafka = topics.find((t: { topic: string }) => t.topic === 'kafka');
     expect(kafka.withLab).toBeGreaterThanOrEqual(4);
-    expect(topics.find((t: { topic: string }) => t.topic === 'quic').withLab).toBe(0);
+    const quic = topics.find((t: { topic: string }) => t.topic === 'quic');
+    expect(quic.withLab).toBe(quic.claims);
+    expect(tcp.without).toContain('tcp.handshake.why-three');
   });
 
   it('doctor tells the truth about this machine', async () => {
@@ -61,9 +63,9 @@ describe('bad input: one line, non-zero exit', () => {
   });
 
   it('a claim that has no lab yet', async () => {
-    const result = await labs(['run', 'quic.header.long-form']);
+    const result = await labs(['run', 'tcp.handshake.why-three']);
     expect(result.exitCode).toBe(2);
-    oneLineError(result.stderr, /claim "quic.header.long-form" has no lab yet/);
+    oneLineError(result.stderr, /claim "tcp.handshake.why-three" has no lab yet/);
   });
 
   it('a malformed lab file', async () => {

@@ -65,7 +65,7 @@ describe('lab registry', () => {
     expect(selectLabs(labs, ['tcp-lifecycle']).map((l) => l.id)).toEqual(['tcp-lifecycle']);
     expect(selectLabs(labs, ['tcp.close.time-wait', 'tcp-lifecycle']).map((l) => l.id)).toEqual(['tcp-lifecycle']);
     expect(() => selectLabs(labs, ['nope'])).toThrow('unknown lab or claim "nope"');
-    expect(() => selectLabs(labs, ['quic.congestion.pluggable'])).toThrow('claim "quic.congestion.pluggable" has no lab yet');
+    expect(() => selectLabs(labs, ['tcp.handshake.why-three'])).toThrow('claim "tcp.handshake.why-three" has no lab yet');
   });
 
   it('gives every project lab a Chinese title and handout', async () => {

@@ -42,7 +42,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(fmt.Errorf("usage: quic-peer serve|get|resume|streams|migrate [flags]"))
+		fail(fmt.Errorf("usage: quic-peer serve|get|resume|streams|migrate|echo [flags]"))
 	}
 	flags := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	listen := flags.String("listen", "", "address to serve on (serve)")
@@ -50,7 +50,7 @@ func main() {
 	keylog := flags.String("keylog", "", "file the client appends its TLS secrets to (NSS key log format)")
 	replayTo := flags.String("replay-to", "", "after the resumed connection, send its first flight again, to this address (resume)")
 	replayAfter := flags.Duration("replay-after", 0, "how long after the resumed connection closed to replay its first flight (resume)")
-	proto := flags.String("proto", "h3", "h2 or h3 (streams)")
+	proto := flags.String("proto", "h3", "h2 or h3 (streams); udp or tcp (echo)")
 	paths := flags.String("paths", "", "comma-separated paths requested at once (streams)")
 	to := flags.String("to", "", "the server's echo address (echo)")
 	count := flags.Int("count", 100, "messages to send (echo)")
@@ -160,11 +160,19 @@ func serve(listen string) error {
 		return err
 	}
 	echoAddr := net.JoinHostPort(host, "7")
+	udpEcho, err := net.ListenPacket("udp", echoAddr)
+	if err != nil {
+		return err
+	}
+	tcpEcho, err := net.Listen("tcp", echoAddr)
+	if err != nil {
+		return err
+	}
 	errs := make(chan error, 4)
 	go func() { errs <- h3.ServeListener(early) }()
 	go func() { errs <- h2.ServeTLS(tcp, "", "") }()
-	go func() { errs <- echoUDP(echoAddr) }()
-	go func() { errs <- echoTCP(echoAddr) }()
+	go func() { errs <- echoUDP(udpEcho) }()
+	go func() { errs <- echoTCP(tcpEcho) }()
 	fmt.Println("ready")
 	return <-errs
 }
@@ -536,11 +544,7 @@ func migrate(target, keylog string) (any, error) {
 
 const echoSize = 200
 
-func echoUDP(addr string) error {
-	conn, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		return err
-	}
+func echoUDP(conn net.PacketConn) error {
 	buf := make([]byte, 2048)
 	for {
 		n, from, err := conn.ReadFrom(buf)
@@ -551,11 +555,7 @@ func echoUDP(addr string) error {
 	}
 }
 
-func echoTCP(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+func echoTCP(ln net.Listener) error {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
