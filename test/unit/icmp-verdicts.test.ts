@@ -1,0 +1,60 @@
+/**
+ * The icmp-messages verdicts the older unit tests left out, on the real capture of a run (test/fixtures/icmp.pcap)
+ * and altered copies of it: fragmentation needed (confirmed), port unreachable and redirect (every verdict).
+ * The tools' outputs beside the capture (ping, ip route) are given in the form the lab reads them.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ADDRESSES, ICMP_FIELDS, judgeFragNeeded, judgePortUnreachable, judgeRedirect, type IcmpRow } from '../../labs/icmp/messages.lab.ts';
+import type { Observation } from '../../src/observers/command.ts';
+import { readFields } from '../../src/observers/tshark.ts';
+
+const pcap = new URL('../fixtures/icmp.pcap', import.meta.url).pathname;
+const said = (output: string): Observation => ({ exitCode: 0, output, evidence: { kind: 'command', title: 't', command: 'c', output } });
+const first = (v: string) => v.split(',')[0];
+/** `ip route get` to far: through r1, as Linux routes by default, and through gw once a redirect is accepted. */
+const viaR1 = said(`${ADDRESSES.far} via ${ADDRESSES.r1} dev eth0 src ${ADDRESSES.client} uid 0 \n    cache `);
+const viaGw = said(`${ADDRESSES.far} via ${ADDRESSES.gw} dev eth0 src ${ADDRESSES.client} uid 0 \n    cache <redirected> expires 298sec`);
+const DEFAULTS = 'all.accept_redirects=0, eth0.accept_redirects=1, eth0.secure_redirects=1, eth0.shared_media=1';
+let rows: IcmpRow[];
+
+beforeAll(async () => {
+  rows = (await readFields(pcap, 'icmp', ICMP_FIELDS)) as IcmpRow[];
+});
+
+describe('fragmentation needed', () => {
+  it('is confirmed on the real capture: r3 answered 3/4 with next-hop MTU 1280', () => {
+    expect(judgeFragNeeded(rows, said('ping: local error: message too long, mtu=1280'))).toMatchObject({ verdict: 'confirmed', observed: { nextHopMtu: 1280, from: [ADDRESSES.r3] } });
+  });
+});
+
+describe('port unreachable', () => {
+  it('is confirmed on the real capture: 3/3 for the UDP datagram to port 9, ECONNREFUSED on the socket, no ICMP for TCP', () => {
+    const result = judgePortUnreachable(rows, 'ECONNREFUSED', 'a TCP RST (ECONNREFUSED)');
+    expect(result.verdict).toBe('confirmed');
+    expect(result.observed).toMatchObject({ icmpPortUnreachable: 1, icmpQuotingTcp: 0 });
+  });
+
+  it('is refuted when no 3/3 quoted the datagram to port 9, or the socket reported no error', () => {
+    const without = rows.filter((r) => !(first(r['icmp.type']) === '3' && first(r['icmp.code']) === '3' && r['udp.dstport'].split(',').includes('9')));
+    expect(judgePortUnreachable(without, 'ECONNREFUSED', 'a TCP RST (ECONNREFUSED)').verdict).toBe('refuted');
+    expect(judgePortUnreachable(rows, 'none', 'a TCP RST (ECONNREFUSED)').verdict).toBe('refuted');
+  });
+});
+
+describe('redirect', () => {
+  it('is nuanced on the real capture when the client kept routing via r1 by default and followed gw only with accept_redirects=1', () => {
+    const result = judgeRedirect(rows, viaR1, viaGw, DEFAULTS);
+    expect(result.verdict).toBe('nuanced');
+    expect(result.observed).toMatchObject({ messages: 3, from: [ADDRESSES.r1], gateway: ADDRESSES.gw, nextHopWithDefaults: ADDRESSES.r1, nextHopAcceptingRedirects: ADDRESSES.gw });
+  });
+
+  it('is confirmed when the client followed the real redirects with its default settings', () => {
+    expect(judgeRedirect(rows, viaGw, viaGw, DEFAULTS).verdict).toBe('confirmed');
+  });
+
+  it('is refuted when r1 sent no redirect, or one naming another gateway', () => {
+    expect(judgeRedirect(rows.filter((r) => first(r['icmp.type']) !== '5'), viaR1, viaR1, DEFAULTS).verdict).toBe('refuted');
+    const elsewhere = rows.map((r) => (first(r['icmp.type']) === '5' ? { ...r, 'icmp.redir_gw': '198.18.10.99' } : r));
+    expect(judgeRedirect(elsewhere, viaR1, viaGw, DEFAULTS).verdict).toBe('refuted');
+  });
+});
