@@ -16,7 +16,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { observeCommand } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
@@ -42,6 +42,7 @@ export function upstreamQueries(rows: DnsRow[]): { to: string; name: string; typ
 
 export function judgeIterative(first: DnsRow[]): ClaimResult {
   const queries = upstreamQueries(first);
+  if (!queries.length) return notObserved('dns.resolver.iterative', { en: 'The capture holds no query the resolver sent upstream during the first lookup.', zh: '抓包中没有解析器在第一次查找时向上游发出的任何查询。' });
   const servers = queries.map((q) => q.to).filter((to, i, all) => all.indexOf(to) === i);
   const asked = (role: string) => queries.filter((q) => q.to === role).map((q) => `${q.name} ${q.type}`);
   const minimised = queries.some((q) => q.to === 'root' && q.name !== 'www.example.lab') && !queries.some((q) => q.to === 'root' && q.name === 'www.example.lab');
@@ -65,7 +66,9 @@ export function judgeIterative(first: DnsRow[]): ClaimResult {
   };
 }
 
-export function judgeCache(second: DnsRow[], answer: string): ClaimResult {
+/** `clientQueries` counts the client's own queries captured during the repeat: none means the capture missed it. */
+export function judgeCache(second: DnsRow[], answer: string, clientQueries: number): ClaimResult {
+  if (clientQueries === 0) return notObserved('dns.resolver.cache', { en: "The capture holds none of the repeat lookup's queries from the client, so it cannot show that the resolver asked nobody upstream.", zh: '抓包中没有客户端在重复查找时发出的任何查询，无法说明解析器没有向上游询问。' }, { answer });
   const queries = upstreamQueries(second);
   const observed = { upstreamQueriesOnRepeat: queries.length, answer };
   const holds = queries.length === 0 && answer.startsWith(IP.www);
@@ -80,6 +83,7 @@ export function judgeCache(second: DnsRow[], answer: string): ClaimResult {
 }
 
 export function judgeHostsFile(rows: DnsRow[], answer: string): ClaimResult {
+  if (!rows.length) return notObserved('dns.client.hosts-file', { en: 'The capture on the resolver holds no DNS message at all, so it cannot show that none asked for the name.', zh: '解析器上的抓包中没有任何 DNS 消息，无法说明没有报文查询该名字。' }, { answer });
   const asked = rows.filter((r) => r['dns.qry.name'] === 'hosts-only.example.lab');
   const holds = answer.startsWith(IP.hostsOnly) && asked.length === 0;
   return {
@@ -112,6 +116,7 @@ export function judgeNoLinuxCache(firstClientQueries: number, secondClientQuerie
 
 export function judgeRootHints(hints: string): ClaimResult {
   const names = [...new Set([...hints.matchAll(/^\.\s+\d+\s+NS\s+(\S+)/gm)].map((m) => m[1]!.toLowerCase()))];
+  if (!names.length) return notObserved('dns.root.thirteen', { en: 'The root hints file lists no NS record for the root.', zh: '根提示文件中没有任何根区的 NS 记录。' });
   const letters = names.map((n) => n.match(/^([a-m])\.root-servers\.net\.?$/)?.[1]).filter(Boolean);
   const holds = names.length === 13 && letters.join('') === 'abcdefghijklm';
   return {
@@ -208,7 +213,7 @@ export default defineLab({
       { ...judgeHostsFile(rows, fromHosts.output), evidence: [fromHosts.evidence, ...files] },
       { ...judgeNoLinuxCache(fromClient(firstRows), fromClient(secondRows)), evidence: [first.evidence, second.evidence, table] },
       withEvidence(judgeIterative(firstRows), table, ...files),
-      { ...judgeCache(secondRows, second.output), evidence: [second.evidence, table] },
+      { ...judgeCache(secondRows, second.output, fromClient(secondRows)), evidence: [second.evidence, table] },
       judgeRootHints(readFileSync('/usr/share/dns/root.hints', 'utf8')),
     ];
   },

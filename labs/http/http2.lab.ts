@@ -13,7 +13,7 @@
  * when each response ended, and which streams the server pushed.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
@@ -66,6 +66,9 @@ export function judgeFraming(frames: H2Frame[]): ClaimResult {
 
 export function judgeMultiplexing(exchange: Exchange, frames: H2Frame[], connections: number): ClaimResult {
   const by = (p: string) => exchange.results.find((r) => r.path === p)!;
+  const unanswered = ['/slow/a', '/b', '/c'].filter((p) => !exchange.results.some((r) => r.path === p));
+  if (unanswered.length) return notObserved('http.h2.multiplexing', { en: `The client recorded no response for ${unanswered.join(', ')}, so the order the responses ended in is unknown.`, zh: `客户端没有记录到 ${unanswered.join('、')} 的响应，无从得知各响应结束的先后。` }, { paths: exchange.results.map((r) => r.path) });
+  if (!frames.length || !connections) return notObserved('http.h2.multiplexing', { en: `The capture holds no ${frames.length ? 'TCP handshake' : 'HTTP/2 frame'} of the session, so the connections and streams it used are unknown.`, zh: `抓包中没有该会话的${frames.length ? ' TCP 握手' : '任何 HTTP/2 帧'}，无从得知它用了几条连接、哪些流。` });
   const streams = [...new Set(frames.filter((f) => f.type === 'HEADERS' && f.from === 'client').map((f) => f.stream))];
   const fastFirst = by('/b').endedMs < by('/slow/a').endedMs && by('/c').endedMs < by('/slow/a').endedMs;
   const observed = { tcpConnections: connections, requestStreams: streams, endedMs: Object.fromEntries(exchange.results.map((r) => [r.path, r.endedMs])) };

@@ -15,7 +15,7 @@
  * route to `far` afterwards.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { observeCommand, type Observation } from '../../src/observers/command.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
@@ -39,6 +39,7 @@ export const ADDRESSES = {
   far: '198.18.20.2',
 } as const;
 const PATTERN = '6c616273'; // "labs"
+const NO_CAPTURE = { en: 'The capture on the client holds no ICMP packet.', zh: '客户端上的抓包中没有任何 ICMP 报文。' };
 
 const first = firstValue;
 const icmpTable = (title: string, rows: IcmpRow[]): Evidence => ({
@@ -51,6 +52,7 @@ const ofType = (rows: IcmpRow[], type: number, code?: number) => rows.filter((r)
 
 export function judgeEcho(rows: IcmpRow[], ping: Observation): ClaimResult {
   const requests = ofType(rows, 8, 0).filter((r) => first(r['ip.dst']) === ADDRESSES.server && r['data.data'].includes(PATTERN));
+  if (!requests.length) return notObserved('icmp.echo', rows.length ? { en: 'The capture holds no echo request to the server carrying the ping\'s pattern.', zh: '抓包中没有发往服务端、带有 ping 填充模式的回显请求。' } : NO_CAPTURE);
   const replies = ofType(rows, 0, 0).filter((r) => first(r['ip.src']) === ADDRESSES.server);
   const pairs = requests.map((q) => ({ q, a: replies.find((a) => a['icmp.ident'] === q['icmp.ident'] && a['icmp.seq'] === q['icmp.seq']) }));
   const matched = pairs.filter((p) => p.a && p.a['data.data'] === p.q['data.data']);
@@ -80,6 +82,8 @@ export function judgeTimeExceeded(rows: IcmpRow[], trace: Observation): ClaimRes
     .filter((m): m is RegExpMatchArray => m !== null)
     .map((m) => m[2]!);
   const observed = { timeExceededFrom: from, tracerouteHops: hops, expectedRouters: routers };
+  if (!rows.length) return notObserved('icmp.time-exceeded', NO_CAPTURE, observed);
+  if (!hops.length) return notObserved('icmp.time-exceeded', { en: 'traceroute printed no hops.', zh: 'traceroute 没有输出任何一跳。' }, observed);
   const holds = routers.every((r) => from.includes(r)) && hops.join(' ') === [...routers, ADDRESSES.server].join(' ');
   return {
     id: 'icmp.time-exceeded',
@@ -100,6 +104,7 @@ export function judgeTimeExceeded(rows: IcmpRow[], trace: Observation): ClaimRes
 }
 
 export function judgeFragNeeded(rows: IcmpRow[], ping: Observation): ClaimResult {
+  if (!rows.length) return notObserved('icmp.unreachable.frag-needed', NO_CAPTURE);
   const needed = ofType(rows, 3, 4);
   const mtu = needed[0]?.['icmp.mtu'];
   const observed = { messages: needed.length, from: needed.map((r) => first(r['ip.src'])), nextHopMtu: mtu ? Number(mtu) : undefined, pingSays: ping.output.split('\n').find((l) => /mtu/i.test(l)) ?? '' };
@@ -119,6 +124,7 @@ export function judgeFragNeeded(rows: IcmpRow[], ping: Observation): ClaimResult
 }
 
 export function judgePortUnreachable(rows: IcmpRow[], socketError: string, tcpOutcome: string): ClaimResult {
+  if (!rows.length) return notObserved('icmp.unreachable.port', NO_CAPTURE, { udpSocketError: socketError, tcpToClosedPort: tcpOutcome });
   const unreachable = ofType(rows, 3, 3).filter((r) => r['udp.dstport'].split(',').includes('9'));
   const observed = { icmpPortUnreachable: unreachable.length, udpSocketError: socketError, tcpToClosedPort: tcpOutcome, icmpQuotingTcp: rows.filter((r) => r['tcp.dstport'] !== '').length };
   const holds = unreachable.length > 0 && socketError === 'ECONNREFUSED' && observed.icmpQuotingTcp === 0;
@@ -137,6 +143,7 @@ export function judgePortUnreachable(rows: IcmpRow[], socketError: string, tcpOu
 }
 
 export function judgeParameterProblem(rows: IcmpRow[]): ClaimResult {
+  if (!rows.length) return notObserved('icmp.parameter-problem', NO_CAPTURE);
   const problems = ofType(rows, 12);
   const observed = { messages: problems.length, from: problems.map((r) => first(r['ip.src'])), code: first(problems[0]?.['icmp.code'] ?? ''), pointer: problems[0]?.['icmp.pointer'] };
   const holds = problems.length > 0;
@@ -155,6 +162,7 @@ export function judgeParameterProblem(rows: IcmpRow[]): ClaimResult {
 }
 
 export function judgeRedirect(rows: IcmpRow[], routeWithDefaults: Observation, routeAccepting: Observation, defaults: string): ClaimResult {
+  if (!rows.length) return notObserved('icmp.redirect', NO_CAPTURE);
   const redirects = ofType(rows, 5);
   const gateway = redirects[0]?.['icmp.redir_gw'];
   const via = (o: Observation) => o.output.match(/ via (\S+)/)?.[1] ?? 'direct';

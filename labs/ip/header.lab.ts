@@ -12,7 +12,7 @@
  * (matched by identification) on both sides of the routers.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { firstValue, readFields } from '../../src/observers/tshark.ts';
@@ -79,6 +79,12 @@ export function judgeHeaderFields(sent: IpRow[]): ClaimResult {
       ['options', '0-40 bytes', withOptions, (r) => `${n(r, 'ip.hdr_len') - 20} bytes (types ${r['ip.opt.type'].split(',').slice(0, 3).join(',')}…)`],
     ]),
   ];
+  const missing = [!tcpData && ['TCP data packet', 'TCP 数据报文'], !firstFragment && ['first UDP fragment', 'UDP 的第一个分片'], !lastFragment && ['later UDP fragment', 'UDP 的后续分片'], !withOptions && ['packet with IP options', '带 IP 选项的报文']].filter((m) => m !== false);
+  // A header seen to break the sheet refutes it even when another packet is missing.
+  const broken = !observed.totalLengthMatchesFrame || !observed.reservedFlagAlwaysZero || !observed.checksumsValid;
+  if (missing.length && !broken) {
+    return notObserved('ip.header.fields', { en: `The client's capture holds no ${missing.map((m) => m[0]).join(', no ')}, so not every field could be read.`, zh: `客户端的抓包中没有${missing.map((m) => m[1]).join('、')}，无法读到每一个字段。` }, observed);
+  }
   // tshark 4.0 shows the raw 13-bit value in 8-byte units; later versions show bytes: accept either, say which.
   const offset = observed.secondFragmentOffset;
   const offsetUnit = offset * 8 === observed.firstFragmentPayloadBytes ? 8 : offset === observed.firstFragmentPayloadBytes ? 1 : 0;
@@ -107,6 +113,7 @@ export function judgeTtl(sent: IpRow[], received: IpRow[]): ClaimResult {
   const pairs = sent
     .map((s) => ({ s, r: received.find((r) => r['ip.id'] === s['ip.id'] && first(r['ip.src']) === CLIENT && first(s['ip.src']) === CLIENT) }))
     .filter((p): p is { s: IpRow; r: IpRow } => p.r !== undefined);
+  if (!pairs.length) return notObserved('ip.ttl', { en: `No packet from the client was captured on both sides of the routers (${sent.length} at the client, ${received.length} at the server), so no TTL could be compared.`, zh: `没有任何来自客户端的报文同时在路由器两侧被捕获（客户端 ${sent.length} 个，服务端 ${received.length} 个），无法比较 TTL。` });
   const drops = [...new Set(pairs.map(({ s, r }) => n(s, 'ip.ttl') - n(r, 'ip.ttl')))];
   const observed = { packetsMatched: pairs.length, ttlAtClient: pairs[0] ? n(pairs[0].s, 'ip.ttl') : undefined, ttlAtServer: pairs[0] ? n(pairs[0].r, 'ip.ttl') : undefined, decrements: drops, routers: ROUTERS };
   const holds = pairs.length > 0 && drops.length === 1 && drops[0] === ROUTERS;
@@ -125,6 +132,7 @@ export function judgeTtl(sent: IpRow[], received: IpRow[]): ClaimResult {
 }
 
 export function judgeOptionsSize(received: IpRow[]): ClaimResult {
+  if (!received.length) return notObserved('ip.header.options-size', { en: 'The server\'s capture holds no packet from the client.', zh: '服务端的抓包中没有来自客户端的报文。' });
   const optioned = received.filter((r) => n(r, 'ip.hdr_len') > 20);
   const largest = Math.max(0, ...optioned.map((r) => n(r, 'ip.hdr_len')));
   const observed = { largestHeaderBytes: largest, optionBytes: largest ? largest - 20 : 0, headerLengthFieldMax: 15 };

@@ -21,6 +21,7 @@
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { notObserved } from '../../src/core/verdict.ts';
 import { startMysqlServer } from '../../src/systems/mysql-server.ts';
 import type { Timeline } from '../../src/resources/timeline.ts';
 
@@ -58,9 +59,13 @@ export function judgeMutualExclusion(variants: VariantResult[]): ClaimResult {
 }
 
 export function judgeDeadlock(variants: VariantResult[], report: string): ClaimResult {
-  const all = variants.find((v) => v.condition === 'all four')!;
+  const all = variants.find((v) => v.condition === 'all four');
   const broken = variants.filter((v) => v !== all);
   const observed = { variants, reportExcerpt: report.split('\n').slice(0, 12) };
+  if (!all?.rounds) return notObserved('os.deadlock.four-conditions', { en: 'The variant with all four conditions did not run.', zh: '四个条件同时具备的变体没有运行。' }, observed);
+  if (all.deadlocks === all.rounds && (!broken.length || broken.some((v) => !v.rounds))) {
+    return notObserved('os.deadlock.four-conditions', { en: `No variant with a condition removed ran${broken.length ? ` (${broken.filter((v) => !v.rounds).map((v) => v.condition).join(', ')} had no rounds)` : ''}.`, zh: `破坏某个条件的变体没有运行${broken.length ? `（${broken.filter((v) => !v.rounds).map((v) => CONDITION_ZH[v.condition] ?? v.condition).join('、')} 没有任何一轮）` : ''}。` }, observed);
+  }
   const holds = all.deadlocks === all.rounds && broken.every((v) => v.deadlocks === 0);
   const evidence: Evidence[] = [
     { kind: 'path', title: 'The wait-for cycle of one deadlocked round', hops: [{ address: 'T1', note: 'holds row 1' }, { address: 'row 2', note: 'T1 waits; T2 holds' }, { address: 'T2', note: 'holds row 2' }, { address: 'row 1', note: 'T2 waits; T1 holds' }, { address: 'T1', note: 'cycle closed' }] },

@@ -15,7 +15,7 @@
  * Observes: which backend answered each request, in order, and nginx's own output.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { withEvidence } from '../../src/core/verdict.ts';
+import { notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { nginxConf, startNginxStack, type NginxStack } from '../../src/systems/nginx-stack.ts';
 
@@ -32,6 +32,7 @@ export function period(sequence: string[]): string[] {
 }
 
 export function judgeRoundRobin(sequence: string[]): ClaimResult {
+  if (!sequence.length) return notObserved('nginx.lb.round-robin', { en: 'No response under round robin said which backend served it.', zh: '轮询配置下没有任何响应表明是哪个后端提供的服务。' });
   const cycle = period(sequence);
   const counts = count(sequence);
   const observed = { requests: sequence.length, cycle, counts };
@@ -110,6 +111,10 @@ export function judgeIpHash(o: IpHashObservation): ClaimResult {
 }
 
 export function judgeLeastConn(leastConn: string[], roundRobin: string[], fast: string): ClaimResult {
+  if (!leastConn.length || !roundRobin.length) {
+    const [en, zh] = !leastConn.length ? ['least_conn', 'least_conn'] : ['round robin (the comparison)', '轮询（用于对比）'];
+    return notObserved('nginx.lb.least-conn', { en: `No response under ${en} said which backend served it.`, zh: `${zh}配置下没有任何响应表明是哪个后端提供的服务。` });
+  }
   const share = (xs: string[]) => +((count(xs)[fast] ?? 0) / xs.length).toFixed(2);
   const observed = { fastBackend: fast, fastShareLeastConn: share(leastConn), fastShareRoundRobin: share(roundRobin), leastConn: count(leastConn), roundRobin: count(roundRobin) };
   const holds = observed.fastShareLeastConn > observed.fastShareRoundRobin + 0.2;
@@ -209,6 +214,7 @@ export function chiSquare(counts: number[]): number {
 }
 
 export function judgeRandom(random: string[], two: string[], slow: string): ClaimResult {
+  if (!random.length) return notObserved('nginx.lb.random', { en: 'No response under random said which backend served it.', zh: 'random 配置下没有任何响应表明是哪个后端提供的服务。' });
   const counts = B.map((b) => count(random)[b] ?? 0);
   const chi2 = +chiSquare(counts).toFixed(2);
   // 13.8 is the 0.001 critical value of chi-square with 2 degrees of freedom.

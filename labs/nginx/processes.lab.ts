@@ -16,6 +16,7 @@
 import { defineLab } from '../../src/core/lab.ts';
 import { until } from '../../src/resources/wait.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { notObserved } from '../../src/core/verdict.ts';
 import { execIn } from '../../src/resources/docker.ts';
 import { ensureImage } from '../../src/resources/images.ts';
 import { nginxConf, startNginxStack, type NginxStack } from '../../src/systems/nginx-stack.ts';
@@ -90,6 +91,8 @@ export function judgeWorkerCount(auto: Proc[], cpus: number, three: Proc[]): Cla
 }
 
 export function judgeWorkerCrash(before: Proc[], after: Proc[], killed: number, statuses: string[], errorLog: string): ClaimResult {
+  if (!master(before)) return notObserved('nginx.process.worker-crash', { en: 'ps showed no nginx master before the kill.', zh: '杀掉 worker 之前，ps 中没有看到 nginx master。' });
+  if (!after.length) return notObserved('nginx.process.worker-crash', { en: 'ps listed no processes after the kill.', zh: '杀掉 worker 之后，ps 没有列出任何进程。' });
   const failed = statuses.filter((s) => s !== '200');
   const replacement = workers(after).filter((w) => !workers(before).some((b) => b.pid === w.pid));
   const observed = {
@@ -105,6 +108,7 @@ export function judgeWorkerCrash(before: Proc[], after: Proc[], killed: number, 
   const survived = observed.masterAfter === observed.masterBefore && replacement.length >= 1 && !observed.workersAfter.includes(killed);
   const evidence: Evidence[] = [psTable('Before the kill', before), psTable('After the kill', after), { kind: 'bars', title: 'Requests in flight during the kill, by outcome', bars: Object.entries(statuses.reduce<Record<string, number>>((m, s) => ((m[s] = (m[s] ?? 0) + 1), m), {})).map(([label, value]) => ({ label: label === '200' ? '200 OK' : `failed (${label})`, value })) }, { kind: 'command', title: 'nginx error log', command: 'tail /var/log/nginx/error.log', output: errorLog }];
   if (!survived) return { id: 'nginx.process.worker-crash', verdict: 'refuted', summary: `The master or the other workers did not carry on: ${JSON.stringify(observed)}.`, summaryZh: `master 或其余 worker 没有继续正常工作：${JSON.stringify(observed)}。`, observed, evidence };
+  if (!statuses.length) return notObserved('nginx.process.worker-crash', { en: 'No status was recorded for the requests in flight during the kill.', zh: '没有记录到杀掉 worker 期间正在处理的请求的状态。' }, observed);
   return {
     id: 'nginx.process.worker-crash',
     verdict: failed.length ? 'nuanced' : 'confirmed',
@@ -120,6 +124,8 @@ export function judgeWorkerCrash(before: Proc[], after: Proc[], killed: number, 
 }
 
 export function judgeReload(statuses: string[], during: Proc[], after: Proc[]): ClaimResult {
+  const missing = !statuses.length ? ['status for the requests under the reload', '重载期间请求的状态'] : !during.length ? ['process list during the reload', '重载期间的进程列表'] : !after.length ? ['process list after the reload', '重载之后的进程列表'] : undefined;
+  if (missing) return notObserved('nginx.process.reload', { en: `No ${missing[0]} was recorded.`, zh: `没有记录到${missing[1]}。` });
   const failed = statuses.filter((s) => s !== '200');
   const shuttingDown = nginxProcs(during).filter((p) => p.title.includes('shutting down'));
   const observed = { requests: statuses.length, failedRequests: failed.length, oldWorkersShuttingDown: shuttingDown.map((p) => p.pid), workersAfter: workers(after).map((w) => w.pid), oldWorkersGoneAfter: shuttingDown.every((p) => !after.some((a) => a.pid === p.pid)) };
@@ -169,7 +175,12 @@ export interface EventObservation {
   epollWatched: number;
 }
 
+const procUnread = (o: EventObservation) => !(o.threads >= 1) || !(o.fds > 0);
+const PROC_UNREAD = (o: EventObservation) => ({ en: `/proc/${o.worker}/status and /proc/${o.worker}/fd of the worker were not read (threads ${o.threads}, descriptors ${o.fds}).`, zh: `没有读到该 worker 的 /proc/${o.worker}/status 和 /proc/${o.worker}/fd（线程 ${o.threads}，描述符 ${o.fds}）。` });
+
 export function judgeSingleThread(o: EventObservation): ClaimResult {
+  if (procUnread(o)) return notObserved('nginx.event.single-thread-many-connections', PROC_UNREAD(o), { ...o });
+  if (!o.connections) return notObserved('nginx.event.single-thread-many-connections', { en: 'ss counted no established connection to nginx while the idle connections were held.', zh: '保持空闲连接期间，ss 没有统计到任何与 nginx 建立的连接。' }, { ...o });
   const holds = o.connections >= 1000 && o.threads === 1 && o.eventpollFds >= 1;
   return {
     id: 'nginx.event.single-thread-many-connections',
@@ -186,6 +197,7 @@ export function judgeSingleThread(o: EventObservation): ClaimResult {
 }
 
 export function judgeEpoll(o: EventObservation): ClaimResult {
+  if (!(o.fds > 0)) return notObserved('nginx.event.epoll', PROC_UNREAD(o), { eventpollDescriptors: o.eventpollFds, watched: o.epollWatched });
   return {
     id: 'nginx.event.epoll',
     verdict: o.eventpollFds >= 1 ? 'nuanced' : 'refuted',

@@ -13,6 +13,7 @@
 import { defineLab } from '../../src/core/lab.ts';
 import { until } from '../../src/resources/wait.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { notObserved } from '../../src/core/verdict.ts';
 import { execIn } from '../../src/resources/docker.ts';
 
 export interface PsRow {
@@ -34,7 +35,9 @@ export function parsePsStat(output: string): PsRow[] {
 const psTable = (title: string, rows: PsRow[]): Evidence => ({ kind: 'table', title, columns: ['pid', 'parent', 'state', 'command'], rows: rows.map((r) => [r.pid, r.ppid, r.stat, r.comm]) });
 
 export function judgeZombie(rows: PsRow[], status: string, parentPid: number): ClaimResult {
+  if (!rows.length) return notObserved('os.zombie', { en: 'ps listed no processes while the parent had not waited.', zh: '父进程尚未 wait 期间，ps 没有列出任何进程。' });
   const zombie = rows.find((r) => r.stat.startsWith('Z') && r.ppid === parentPid);
+  if (zombie && !status) return notObserved('os.zombie', { en: `/proc/${zombie.pid}/status of the exited child was not read, so its memory is unknown.`, zh: `没有读到已退出子进程的 /proc/${zombie.pid}/status，无从得知其内存占用。` }, { zombie });
   const rss = status.match(/^VmRSS:\s*(.*)$/m)?.[1];
   const observed = { zombie, statusState: status.match(/^State:\s*(.*)$/m)?.[1], vmRss: rss ?? '(none)' };
   const holds = !!zombie && !rss;
@@ -53,6 +56,7 @@ export function judgeZombie(rows: PsRow[], status: string, parentPid: number): C
 }
 
 export function judgeOrphan(parentBefore: number, after: PsRow | undefined, init: string, reaped: boolean): ClaimResult {
+  if (!after) return notObserved('os.orphan', { en: `The child was not found in ps after its parent (pid ${parentBefore}) exited, so its new parent is unknown.`, zh: `父进程（pid ${parentBefore}）退出后，ps 中没有找到该子进程，无从得知它的新父进程。` }, { parentBefore, pid1: init });
   const observed = { parentBefore, parentAfter: after?.ppid, pid1: init, stillRunning: !!after, reapedWhenItExited: reaped };
   const holds = !!after && after.ppid === 1 && reaped;
   return {

@@ -14,7 +14,7 @@
  */
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { javaHashCode } from '../../src/observers/java-hash.ts';
 import { decodeCommitLogRecord, decodeConsumeQueueEntry, decodeIndexHeader, lookUpKey, type CommitLogRecord, type ConsumeQueueEntry, type IndexEntry, type IndexHeader } from '../../src/observers/rocketmq-store.ts';
 import type { Container } from '../../src/resources/container.ts';
@@ -60,6 +60,8 @@ export function judgeCommitLog(o: StoreObservation): ClaimResult {
   const interleaved = o.sent.slice(0, 50).map((s) => s.queueId);
   const observed = { files: files.map((f) => `${f.name} (${f.size} bytes)`), namedByStartOffset: namedByOffset, everyFileFullSize: fullSize, queuesSharingTheFirstFile: queuesInFirstFile, queueOfTheFirstMessages: interleaved.slice(0, 12) };
   const evidence: Evidence[] = [{ kind: 'table', title: 'store/commitlog', columns: ['file', 'bytes', 'start offset / file size'], rows: files.map((f) => [f.name, f.size, Number(f.name) / o.commitLogFileSize]) }, { kind: 'choices', title: 'The queue of each of the first 50 messages, in commit-log order', choices: interleaved.map((q) => `queue ${q}`) }];
+  if (namedByOffset && files.length < 2) return notObserved('rocketmq.store.commitlog', { en: `The store held ${files.length} commit-log file${files.length === 1 ? '' : 's'}: at least two are needed to see the log roll from one file to the next.`, zh: `存储目录中只有 ${files.length} 个 commit-log 文件：至少需要两个，才能看到日志从一个文件滚动到下一个。` }, observed);
+  if (namedByOffset && !o.sent.length) return notObserved('rocketmq.store.commitlog', { en: 'No sent message with its queue and commit-log offset was recorded, so it is unknown which queues share the log.', zh: '没有记录到任何已发送消息的队列和 commit-log 偏移量，无从得知哪些队列共用这个日志。' }, observed);
   if (files.length < 2 || !namedByOffset || queuesInFirstFile < 2) {
     return { id: 'rocketmq.store.commitlog', verdict: 'refuted', summary: `The commit log is not one sequence of files named by start offset and shared by the queues: ${JSON.stringify(observed)}.`, summaryZh: `commit log 并不是一组以起始偏移量命名、由各队列共用的连续文件：${JSON.stringify(observed)}。`, observed, evidence };
   }
@@ -85,6 +87,7 @@ export function judgeConsumeQueue(o: StoreObservation): ClaimResult {
   const good = checks.filter((c) => c.offsetMatches && c.sizeMatches && c.queueMatches && c.tagMatches).length;
   const observed = { queues: Object.keys(o.queues).length, filesPerQueue: Object.fromEntries(Object.entries(o.queues).map(([q, files]) => [q, files.map((f) => f.name)])), entriesFollowed: checks.length, entriesThatPointAtTheirMessage: good };
   const evidence: Evidence[] = [{ kind: 'table', title: 'Consume-queue entries (20 bytes: commit-log offset, size, tag hash) followed into the commit log', columns: ['queue', 'entry', 'commit-log offset', 'size', 'tag hash', 'record there: queue / queue offset / size / key'], rows: o.followed.slice(0, 16).map((f) => [f.queueId, f.index, f.entry.commitLogOffset, f.entry.size, f.entry.tagHash, `${f.record.queueId} / ${f.record.queueOffset} / ${f.record.totalSize} / ${f.record.properties.KEYS}`]) }];
+  if (!checks.length) return notObserved('rocketmq.store.consumequeue', { en: 'No consume-queue entry was followed into the commit log.', zh: '没有把任何 consume queue 条目追踪到 commit log 中。' }, observed);
   if (!checks.length || good < checks.length) return { id: 'rocketmq.store.consumequeue', verdict: 'refuted', summary: `${checks.length - good} of ${checks.length} consume-queue entries did not point at their message.`, summaryZh: `${checks.length} 个 consume queue 条目中有 ${checks.length - good} 个没有指向对应的消息。`, observed, evidence };
   return { id: 'rocketmq.store.consumequeue', verdict: 'confirmed', summary: `Each of the ${observed.queues} queues of the topic has its own consume queue (consumequeue/${TOPIC}/<queue>/, files named by byte offset); all ${checks.length} entries followed, 20 bytes each, held the commit-log offset and size of exactly that queue's message at that position, and the hash code of its tag.`, summaryZh: `该 topic 的 ${observed.queues} 个队列各有自己的 consume queue（consumequeue/${TOPIC}/<queue>/，文件按字节偏移量命名）；追踪的全部 ${checks.length} 个条目每个 20 字节，记录的正是该队列在该位置上那条消息的 commit-log 偏移量和大小，以及其 tag 的哈希值。`, observed, evidence };
 }

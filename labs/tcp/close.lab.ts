@@ -13,6 +13,7 @@
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, SocketSample } from '../../src/core/types.ts';
 import { recordSysctls } from '../../src/observers/environment.ts';
+import { notObserved } from '../../src/core/verdict.ts';
 import { SocketSampler } from '../../src/observers/socket-sampler.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents, type SocketAgent } from '../../src/resources/socket-agent.ts';
@@ -23,6 +24,8 @@ const SERVER = '198.18.95.2';
 export const PORT_RANGE = [40000, 40007] as const;
 
 export function judgeCloseStates(samples: SocketSample[]): ClaimResult {
+  const unsampled = [['client', '客户端'], ['server', '服务端']].filter(([host]) => !samples.some((s) => s.host === host));
+  if (unsampled.length) return notObserved('tcp.close.states', { en: `No socket states of the ${unsampled.map(([en]) => en).join(' or the ')} were sampled during the close.`, zh: `关闭过程中没有采样到${unsampled.map(([, zh]) => zh).join('或')}的 socket 状态。` });
   const seen = (host: string, state: string) => samples.some((s) => s.host === host && s.sockets.some((k) => k.state === state));
   const observed = {
     activeCloser: ['FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT'].filter((st) => seen('client', st)),

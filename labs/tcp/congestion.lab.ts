@@ -19,6 +19,7 @@
  */
 import { defineLab, type LabContext } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence, Packet } from '../../src/core/types.ts';
+import { notObserved } from '../../src/core/verdict.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { sampleTcpInfo, type TcpInfoSample } from '../../src/observers/tcp-info.ts';
 import { decodeTcp } from '../../src/observers/tshark.ts';
@@ -116,6 +117,11 @@ const roundsTable = (title: string, trials: Trial[], count: number): Evidence =>
 });
 
 export function judgeSlowStart(trials: Trial[]): ClaimResult {
+  const empty = trials.filter((t) => !t.rounds.length).map((t) => t.algorithm);
+  if (!trials.length || empty.length) {
+    const which = empty.length ? ` (${empty.join(', ')})` : '';
+    return notObserved('tcp.congestion.slow-start', { en: `No data segments of a slow-start transfer were captured${which}, so there are no round trips to count.`, zh: `没有捕获到慢启动传输的数据报文段${which}，无法统计每个往返的报文段数。` });
+  }
   // The first three rounds (10, 20, 40 segments) fit in the receiver's initial window; later ones may not.
   const per = trials.map((t) => ({ algorithm: t.algorithm, initialWindow: t.rounds[0] ?? 0, firstSampledCwnd: t.samples[0]?.cwnd ?? 0, growthPerRound: t.rounds.slice(1, 3).map((r, i) => +(r / t.rounds[i]!).toFixed(2)) }));
   const observed = { trials: per };
@@ -156,7 +162,12 @@ export function judgeAvoidance(trials: Trial[]): ClaimResult {
   const linear = (p: (typeof per)[number]) => p.segmentsPerRoundTrip >= 0.6 && p.segmentsPerRoundTrip <= 1.4;
   const reno = per.find((p) => p.algorithm === 'reno');
   const others = per.filter((p) => p.algorithm !== 'reno');
-  if (!reno || !linear(reno)) {
+  if (!reno) return notObserved('tcp.congestion.avoidance', { en: 'No reno transfer with the route\'s ssthresh was observed, so there is no reference growth above ssthresh.', zh: '没有观察到设置了路由 ssthresh 的 reno 传输，缺少超过 ssthresh 后增长的参照。' }, observed);
+  const unmeasured = per.filter((p) => Number.isNaN(p.segmentsPerRoundTrip)).map((p) => p.algorithm);
+  if (unmeasured.length) {
+    return notObserved('tcp.congestion.avoidance', { en: `ss did not sample cwnd above ssthresh ${INITIAL_SSTHRESH} over at least 4 round trips for ${unmeasured.join(', ')}, so its growth per round trip is unknown.`, zh: `ss 没有在至少 4 个往返内采样到 ${unmeasured.join('、')} 超过 ssthresh ${INITIAL_SSTHRESH} 后的 cwnd，无法得知其每个往返的增长量。` }, observed);
+  }
+  if (!linear(reno)) {
     return { id: 'tcp.congestion.avoidance', verdict: 'refuted', summary: `Above ssthresh reno grew by ${reno?.segmentsPerRoundTrip} segments per round trip, not one.`, summaryZh: `超过 ssthresh 后，reno 每个往返增长 ${reno?.segmentsPerRoundTrip} 个报文段，而不是 1 个。`, observed, evidence };
   }
   const allLinear = others.every(linear);
@@ -182,6 +193,11 @@ export function judgeFastRetransmit(trials: Trial[]): ClaimResult {
     return { algorithm: t.algorithm, duplicateAcks: t.duplicateAcksBeforeRetransmit, retransmittedAfterMs: afterMs, rtoMs: rto };
   });
   const observed = { lostSegment: LOST_SEGMENT, trials: per };
+  const noRto = per.filter((p) => !(p.rtoMs > 0)).map((p) => p.algorithm);
+  if (!per.length || noRto.length) {
+    const which = noRto.length ? ` (${noRto.join(', ')})` : '';
+    return notObserved('tcp.congestion.fast-retransmit', { en: `ss reported no RTO for the one-loss transfer${which}, so the retransmission cannot be compared with the timeout.`, zh: `ss 没有报告单次丢包传输的 RTO${which}，无法把重传时间与超时时间比较。` }, observed);
+  }
   const beforeTimeout = per.every((p) => p.retransmittedAfterMs !== undefined && p.retransmittedAfterMs < p.rtoMs && p.duplicateAcks > 0);
   const evidence: Evidence[] = [
     { kind: 'table', title: `The ${LOST_SEGMENT}th data segment dropped on arrival`, columns: ['algorithm', 'duplicate ACKs before the retransmission', 'retransmitted after (ms)', 'RTO (ms)'], rows: per.map((p) => [p.algorithm, p.duplicateAcks, p.retransmittedAfterMs ?? 'never', p.rtoMs]) },
@@ -210,6 +226,9 @@ function lossWindow(trial: Trial): Evidence {
 }
 
 export function judgeFastRecovery(trials: Trial[]): ClaimResult {
+  const unsampled = trials.filter((t) => !t.samples.length).map((t) => t.algorithm);
+  if (unsampled.length) return notObserved('tcp.congestion.fast-recovery', { en: `ss took no samples of cwnd and ssthresh during the one-loss transfer (${unsampled.join(', ')}).`, zh: `ss 没有在单次丢包传输期间采样到 cwnd 和 ssthresh（${unsampled.join('、')}）。` });
+  if (!trials.some((t) => t.algorithm === 'reno')) return notObserved('tcp.congestion.fast-recovery', { en: 'No reno transfer with a loss was observed, so there is no window to see halved.', zh: '没有观察到发生丢包的 reno 传输，无从看到窗口是否减半。' });
   const per = trials.map((t) => {
     // Recovery starts where the kernel changes ssthresh; the sample before shows the window it had.
     const entry = t.samples.findIndex((s, i) => i > 0 && s.ssthresh !== t.samples[0]!.ssthresh);
@@ -259,6 +278,8 @@ export function judgeTimeout(trial: Trial): ClaimResult {
   const cwndAfterTimeout = Math.min(...during.map((s) => s.cwnd));
   const rtos = [...new Set(during.map((s) => s.rtoMs))];
   const observed = { retransmissions: timeouts.length, gapsMs: gaps.map(Math.round), backoff: gaps.slice(1).map((g, i) => +(g / gaps[i]!).toFixed(2)), cwndAfterTimeout, rtoValuesMs: rtos };
+  if (!trial.packets.length) return notObserved('tcp.retransmit.timeout', { en: 'No packets of the transfer were captured, so its retransmissions are unknown.', zh: '没有捕获到这次传输的报文，无从得知其重传情况。' });
+  if (!during.length) return notObserved('tcp.retransmit.timeout', { en: 'ss took no sample with the retransmission timer running after the ACKs stopped, so cwnd after the timeout is unknown.', zh: 'ACK 中断之后，ss 没有在重传定时器运行时采样到任何数据，无从得知超时后的 cwnd。' }, { retransmissions: timeouts.length, gapsMs: observed.gapsMs });
   const evidence = [
     chart('cwnd while every ACK is lost (ss)', [trial], true),
     { kind: 'table' as const, title: 'Retransmissions while every ACK was dropped', columns: ['ms since connect', 'gap since previous (ms)'], rows: timeouts.map((t, i) => [Math.round(t.atMs), i ? Math.round(gaps[i - 1]!) : '-']) },

@@ -19,6 +19,7 @@
  */
 import { defineLab, type LabContext } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence, Packet } from '../../src/core/types.ts';
+import { notObserved } from '../../src/core/verdict.ts';
 import { recordSysctls } from '../../src/observers/environment.ts';
 import { sampleTcpInfo, type TcpInfoSample } from '../../src/observers/tcp-info.ts';
 import { decodeTcp, readFields } from '../../src/observers/tshark.ts';
@@ -47,6 +48,7 @@ export interface FlowTrial {
 }
 
 export function judgeZeroWindow(trial: FlowTrial): ClaimResult {
+  if (!trial.packets.length || !trial.windows.length) return notObserved('tcp.flow.window', { en: `The capture of the stalled transfer holds no ${trial.packets.length ? 'window advertised by the receiver' : 'packets'}.`, zh: `停止读取的那次传输的抓包中没有${trial.packets.length ? '接收端通告的窗口' : '任何报文'}。` });
   const firstZero = trial.windows.find((w) => w.zeroWindow || w.window === 0);
   const stalled = trial.packets.filter((p) => p.src === SENDER && firstZero && p.timeMs > firstZero.atMs && p.timeMs < (trial.resumedAtMs ?? Infinity));
   const dataWhileZero = stalled.filter((p) => p.len > 1);
@@ -93,6 +95,8 @@ function limits(samples: TcpInfoSample[]) {
 export function judgeSendWindow(rwndBound: FlowTrial, cwndBound: FlowTrial): ClaimResult {
   const a = limits(rwndBound.samples);
   const b = limits(cwndBound.samples);
+  const unsampled = [!a.length && rwndBound.name, !b.length && cwndBound.name].filter((n) => n !== false);
+  if (unsampled.length) return notObserved('tcp.window.send-min', { en: `ss took no sample with data in flight during "${unsampled.join('" or "')}".`, zh: `在“${unsampled.join('”或“')}”期间，ss 没有采样到有在途数据的时刻。` });
   const over = [...a, ...b].filter((l) => l.unacked > l.limit + 1);
   // A window "binds" in a sample where it is the smaller one and the data in flight fills it.
   const rwndFull = a.filter((l) => l.rwndSegments < l.cwnd && l.unacked >= l.rwndSegments - 1);

@@ -13,6 +13,7 @@
  */
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { notObserved } from '../../src/core/verdict.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
@@ -24,6 +25,7 @@ export type TcpRow = Record<(typeof TCP_FIELDS)[number], string>;
 const on = (v: string) => v === '1' || v === 'True';
 
 export function judgeFields(rows: TcpRow[]): ClaimResult {
+  if (!rows.length) return notObserved('tcp.header.fields', { en: 'tshark read no TCP segment from the capture.', zh: 'tshark 没有从抓包中读出任何 TCP 报文段。' });
   const syn = rows[0];
   const present = (field: (typeof TCP_FIELDS)[number]) => rows.every((r) => r[field] !== '');
   const listed = ['tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.hdr_len', 'tcp.flags', 'tcp.window_size_value', 'tcp.checksum', 'tcp.urgent_pointer'] as const;

@@ -25,6 +25,7 @@ import type { ClaimResult, Packet, SocketSample } from '../../src/core/types.ts'
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { SocketSampler } from '../../src/observers/socket-sampler.ts';
 import { decodeTcp } from '../../src/observers/tshark.ts';
+import { notObserved } from '../../src/core/verdict.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
@@ -47,7 +48,8 @@ export function judgeThreeWay(packets: Packet[], endpoints: Record<string, strin
   const ack = syn && synAck && packets.find((p) => p.frame > synAck.frame && p.src === syn.src && has(p, 'ACK'));
   const base = { id: 'tcp.handshake.three-way', evidence: [{ kind: 'packets' as const, title: 'Handshake on port 7000', endpoints, packets: packets.slice(0, 3), pcap }] };
   if (!syn || !synAck || !ack) {
-    return { ...base, verdict: 'refuted', summary: 'The capture does not hold a SYN, SYN/ACK, ACK sequence.', summaryZh: '抓包中没有 SYN、SYN/ACK、ACK 这样的报文序列。', observed: { segments: packets.slice(0, 3).map(describe) } };
+    const missing = !syn ? 'SYN' : !synAck ? 'SYN/ACK' : 'final ACK';
+    return notObserved('tcp.handshake.three-way', { en: `The capture holds no ${missing} of the handshake, so the SYN, SYN/ACK, ACK numbers cannot be compared.`, zh: `抓包中没有握手的 ${missing}，无法核对 SYN、SYN/ACK、ACK 的序号。` }, { segments: packets.slice(0, 3).map(describe) });
   }
   const x = syn.seq;
   const y = synAck.seq;
@@ -67,6 +69,7 @@ export function judgeThreeWay(packets: Packet[], endpoints: Record<string, strin
 }
 
 export function judgeHandshakeStates(samples: SocketSample[]): ClaimResult {
+  if (!samples.length) return notObserved('tcp.handshake.states', { en: 'No socket states were sampled during the frozen handshake.', zh: '握手被冻结期间没有采样到任何 socket 状态。' });
   const stateOf = (host: string, note: string) => samples.find((s) => s.host === host && s.note === note)?.sockets.map((s) => s.state).join(',') ?? 'not seen';
   const observed = {
     clientWhileSynAckDropped: stateOf('client', 'SYN-SENT reached'),
@@ -158,6 +161,10 @@ export function judgeCloseWait(samples: SocketSample[], holdMs: number): ClaimRe
   const heldStates = held.map((s) => s.sockets.map((x) => x.state).join(',') || 'none');
   const afterState = after?.sockets.map((s) => s.state).join(',') || 'no socket';
   const observed = { holdMs, samplesWhileOpen: held.length, statesWhileOpen: heldStates, stateAfterClose: afterState };
+  if (!held.length || !after) {
+    const missing = !held.length ? { en: 'while its application kept the socket open', zh: '应用程序保持 socket 打开期间' } : { en: 'after its application closed', zh: '应用程序关闭之后' };
+    return notObserved('tcp.close.close-wait', { en: `The server's socket was not sampled ${missing.en}.`, zh: `${missing.zh}没有采样到服务端的 socket。` }, observed);
+  }
   const holds = held.length >= 2 && heldStates.every((s) => s === 'CLOSE-WAIT') && !afterState.includes('CLOSE-WAIT');
   return {
     id: 'tcp.close.close-wait',
@@ -179,6 +186,8 @@ export function judgeTimeWait(samples: SocketSample[], finTimeout: string): Clai
   const first = timers[0] ?? -1;
   const observed = { timerMsAtEntry: first, timerMsLater: timers.slice(1), tcpFinTimeout: finTimeout };
   const evidence = [{ kind: 'socket-states' as const, title: 'Port 7000: the active closer in TIME-WAIT (ss timer)', samples: waits }];
+  if (!samples.some((s) => s.host === 'client')) return notObserved('tcp.close.time-wait', { en: 'The active closer\'s socket was never sampled after the close.', zh: '关闭之后从未采样到主动关闭方的 socket。' }, observed);
+  if (waits.length && first < 0) return notObserved('tcp.close.time-wait', { en: 'ss showed the active closer in TIME-WAIT but reported no timer, so the wait\'s length is unknown.', zh: 'ss 显示主动关闭方处于 TIME-WAIT，但没有给出定时器，无从得知等待时长。' }, observed);
   if (first < 0) {
     return { id: 'tcp.close.time-wait', verdict: 'refuted', summary: 'The active closer was never seen in TIME-WAIT.', summaryZh: '从未观察到主动关闭方处于 TIME-WAIT。', observed, evidence };
   }
@@ -227,8 +236,12 @@ export function judgeHeaderLength(withTimestamps: Packet[], withoutTimestamps: P
     ] },
   ];
   const inRange = lengths.every((l) => l >= 20 && l <= 60 && l % 4 === 0);
-  if (!inRange || !syn || !data || !plainData) {
+  if (!inRange) {
     return { id: 'tcp.header.length', verdict: 'refuted', summary: `Header lengths outside 20-60 bytes or not whole words: ${lengths.join(', ')}.`, summaryZh: `首部长度超出 20-60 字节，或不是 4 字节的整数倍：${lengths.join(', ')}。`, observed, evidence };
+  }
+  if (!syn || !data || !plainData) {
+    const missing = [!syn && ['SYN', 'SYN'], !data && ['data segment with default options', '默认选项下的数据报文段'], !plainData && ['data segment with timestamps off', '关闭时间戳后的数据报文段']].filter((m) => m !== false);
+    return notObserved('tcp.header.length', { en: `The capture holds no ${missing.map((m) => m[0]).join(', no ')}, so header lengths cannot be compared.`, zh: `抓包中没有${missing.map((m) => m[1]).join('、')}，无法比较首部长度。` }, observed);
   }
   const defaultIs20 = data.tcpHeaderLength === 20;
   return {

@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
@@ -69,6 +69,11 @@ const flightTable = (title: string, rows: TlsRow[]): Evidence => ({ kind: 'table
 
 export function judgeRoundTrips(id: string, rows: TlsRow[], rttMs: number, expected: number, version: string): ClaimResult {
   const trips = roundTrips(rows, rttMs);
+  if (Number.isNaN(trips)) {
+    const hello = rows.some((r) => list(r['tls.handshake.type']).includes('1'));
+    const [en, zh] = hello ? ['application data from the client', '客户端的应用数据'] : ['ClientHello', 'ClientHello'];
+    return notObserved(id, { en: `The ${version} capture holds no ${en} (decoded with the key log), so the round trips before the client's first data cannot be counted.`, zh: `${version} 的抓包中（用 key log 解码后）没有${zh}，无法数出客户端第一条数据之前的往返次数。` }, { version, rttMs });
+  }
   const observed = { version, rttMs, roundTripsBeforeClientData: trips, flights: flights(rows).map((f) => `${f.from}: ${f.messages.join(', ')}`) };
   const holds = trips === expected;
   return {
@@ -90,6 +95,7 @@ export function judgeMessages(rows: TlsRow[]): ClaimResult {
   const seen = flights(rows)
     .map((f) => ({ ...f, messages: f.messages.filter(handshakeOnly) }))
     .filter((f) => f.messages.length > 0);
+  if (!seen.length) return notObserved('tls.v12.messages', { en: 'tshark decoded no TLS 1.2 handshake message from the capture.', zh: 'tshark 没有从抓包中解码出任何 TLS 1.2 握手消息。' });
   const expected = [
     ['client', ['ClientHello']],
     ['server', ['ServerHello', 'Certificate', 'ServerKeyExchange', 'ServerHelloDone']],
@@ -117,6 +123,9 @@ export function judgeMessages(rows: TlsRow[]): ClaimResult {
 
 export function judgeRandoms(rows: TlsRow[]): ClaimResult {
   const randoms = rows.flatMap((r) => list(r['tls.handshake.random']).map((hex) => ({ from: r['ip.src'] === CLIENT ? 'client' : 'server', bytes: hex.replace(/:/g, '').length / 2 })));
+  if (randoms.length < 4 && randoms.every((r) => r.bytes === 32)) {
+    return notObserved('tls.v12.random-32', { en: `tshark decoded ${randoms.length} of the 4 randoms (the ClientHello and ServerHello of both handshakes).`, zh: `tshark 只解码出 4 个随机数（两次握手的 ClientHello 和 ServerHello）中的 ${randoms.length} 个。` }, { randoms });
+  }
   const holds = randoms.length >= 4 && randoms.every((r) => r.bytes === 32);
   return {
     id: 'tls.v12.random-32',
@@ -129,6 +138,8 @@ export function judgeRandoms(rows: TlsRow[]): ClaimResult {
 }
 
 export function judgeAead(clientHello13: TlsRow | undefined, negotiated: string): ClaimResult {
+  if (!clientHello13) return notObserved('tls.v13.aead-only', { en: 'The capture holds no TLS 1.3 ClientHello, so the offered suites are unknown.', zh: '抓包中没有 TLS 1.3 的 ClientHello，无从得知客户端提供的密码套件。' }, { negotiated });
+  if (!negotiated) return notObserved('tls.v13.aead-only', { en: 'The client did not report the suite the TLS 1.3 connection negotiated.', zh: '客户端没有报告 TLS 1.3 连接协商出的密码套件。' });
   const offered = list(clientHello13?.['tls.handshake.ciphersuite'] ?? '').map((s) => `0x${Number(s).toString(16).padStart(4, '0')}`);
   const tls13 = offered.filter((s) => s.startsWith('0x13'));
   const holds = tls13.length > 0 && tls13.every((s) => TLS13_SUITES[s]) && negotiated in Object.fromEntries(Object.values(TLS13_SUITES).map((n) => [n, 1]));
@@ -151,6 +162,8 @@ export function judgeOrder(rows: TlsRow[]): ClaimResult {
   const handshakeDone = rows.findIndex((r) => r['ip.src'] === CLIENT && list(r['tls.handshake.type']).includes('20'));
   const firstData = rows.findIndex((r) => list(r['tls.record.content_type']).includes('23'));
   const tcpBefore = rows.slice(0, Math.max(0, firstTls)).filter((r) => r['tcp.flags'] === '0x0002' || r['tcp.flags'] === '0x0012').length;
+  const missing = firstTls < 0 ? ['TLS record', 'TLS 记录'] : handshakeDone < 0 ? ["client's Finished", '客户端的 Finished'] : firstData < 0 ? ['application data', '应用数据'] : undefined;
+  if (missing) return notObserved('tls.https.order', { en: `The TLS 1.2 capture holds no ${missing[0]} (decoded with the key log), so the order cannot be checked.`, zh: `TLS 1.2 的抓包中（用 key log 解码后）没有${missing[1]}，无法核对先后顺序。` }, { packets: rows.length, firstTlsPacket: firstTls, clientFinished: handshakeDone, firstApplicationData: firstData });
   const holds = tcpBefore === 2 && firstTls > 0 && handshakeDone > firstTls && firstData >= handshakeDone;
   return {
     id: 'tls.https.order',

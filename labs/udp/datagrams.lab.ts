@@ -15,7 +15,7 @@
  * rule's counter, and the receivers' UDP counters in /proc/net/snmp and /proc/net/snmp6.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { keptFile, withEvidence } from '../../src/core/verdict.ts';
+import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { counterDelta, readCounters } from '../../src/observers/snmp.ts';
@@ -42,6 +42,7 @@ const datagramsAt = (agent: SocketAgent, sock: string) => agent.events.filter((e
 
 export function judgeConnectionless(rows: UdpRow[]): ClaimResult {
   const flow = rows.filter((r) => r['udp.dstport'] === String(PORTS.boundaries) || r['udp.srcport'] === String(PORTS.boundaries));
+  if (!flow.length) return notObserved('udp.connectionless', { en: `The capture holds no packet of the flow to port ${PORTS.boundaries}.`, zh: `抓包中没有发往端口 ${PORTS.boundaries} 的那条流的任何报文。` });
   const fromReceiver = flow.filter((r) => r['ip.src'] === HOSTS.rx1).length;
   const firstPacket = flow[0];
   const observed = { packetsInFlow: flow.length, packetsFromReceiver: fromReceiver, firstPacketCarriesData: firstPacket ? Number(firstPacket['udp.length']) > 8 : false };
@@ -64,6 +65,7 @@ export function judgeHeaderSize(rows: UdpRow[]): ClaimResult {
   const whole = rows.filter((r) => r['udp.dstport'] === String(PORTS.boundaries) && r['ip.flags.mf'] === '0' && r['udp.length'] !== '');
   const sizes = whole.map((r) => ({ udpLength: Number(r['udp.length']), payload: Number(r['ip.len']) - Number(r['ip.hdr_len']) }));
   const small = whole.find((r) => Number(r['udp.length']) === 5 + 8);
+  if (!small) return notObserved('udp.header.size', { en: `The capture holds no unfragmented 5-byte datagram to port ${PORTS.boundaries}, so the header cannot be measured.`, zh: `抓包中没有发往端口 ${PORTS.boundaries} 的未分片 5 字节数据报，无法测量首部长度。` }, { datagrams: sizes });
   const headerBytes = small ? Number(small['ip.len']) - Number(small['ip.hdr_len']) - 5 : undefined;
   const observed = { headerBytes, udpLengthCountsHeaderAndData: small ? Number(small['udp.length']) === 13 : false, datagrams: sizes };
   const holds = headerBytes === 8;
@@ -146,6 +148,8 @@ export function judgeChecksum(trials: ChecksumTrial[], normalChecksum: string): 
     ipv6ZeroChecksumDelivered: by('IPv6, checksum 0')?.delivered,
     trials,
   };
+  const missing = ['IPv4, checksum 0', 'IPv4, wrong checksum', 'IPv6, checksum 0'].filter((name) => !by(name));
+  if (missing.length) return notObserved('udp.checksum', { en: `No outcome was recorded for the crafted datagram${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}.`, zh: `没有记录到构造数据报 ${missing.map((m) => `“${m}”`).join('、')} 的结果。` }, observed);
   const v4Errors = by('IPv4, wrong checksum')?.counters['Udp.InCsumErrors'] ?? 0;
   const v6Errors = by('IPv6, checksum 0')?.counters.Udp6InCsumErrors ?? 0;
   const holds = observed.ipv4ZeroChecksumDelivered === true && observed.ipv4WrongChecksumDelivered === false && observed.ipv6ZeroChecksumDelivered === false;

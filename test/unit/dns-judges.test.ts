@@ -16,8 +16,8 @@ describe('dns judges', () => {
   });
 
   it('a repeat that goes upstream again refutes the cache', () => {
-    expect(judgeCache([], `${IP.www}    STREAM www.example.lab`).verdict).toBe('confirmed');
-    expect(judgeCache(minimised, `${IP.www}    STREAM www.example.lab`).verdict).toBe('refuted');
+    expect(judgeCache([], `${IP.www}    STREAM www.example.lab`, 1).verdict).toBe('confirmed');
+    expect(judgeCache(minimised, `${IP.www}    STREAM www.example.lab`, 1).verdict).toBe('refuted');
   });
 
   it('Linux and Mac without a DNS cache: nuanced when each lookup queries again (the Mac half unobservable), refuted when one is answered from a cache, unverifiable without the first', () => {
