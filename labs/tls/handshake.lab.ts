@@ -19,7 +19,7 @@ import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { exec } from '../../src/resources/process.ts';
+import { exec, execOutcome } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
 export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.length', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version'] as const;
@@ -137,22 +137,27 @@ export function judgeRandoms(rows: TlsRow[]): ClaimResult {
   };
 }
 
-export function judgeAead(clientHello13: TlsRow | undefined, negotiated: string): ClaimResult {
+/** RFC 9150's TLS 1.3 suites that authenticate without encrypting, as OpenSSL names them. */
+export const INTEGRITY_ONLY = 'TLS_SHA256_SHA256:TLS_SHA384_SHA384';
+
+/** `integrityOnly`: OpenSSL asked to enable RFC 9150's integrity-only TLS 1.3 suites, and what it said. */
+export function judgeAead(clientHello13: TlsRow | undefined, negotiated: string, integrityOnly: { accepted: boolean; output: string }): ClaimResult {
   if (!clientHello13) return notObserved('tls.v13.aead-only', { en: 'The capture holds no TLS 1.3 ClientHello, so the offered suites are unknown.', zh: '抓包中没有 TLS 1.3 的 ClientHello，无从得知客户端提供的密码套件。' }, { negotiated });
   if (!negotiated) return notObserved('tls.v13.aead-only', { en: 'The client did not report the suite the TLS 1.3 connection negotiated.', zh: '客户端没有报告 TLS 1.3 连接协商出的密码套件。' });
   const offered = list(clientHello13?.['tls.handshake.ciphersuite'] ?? '').map((s) => `0x${Number(s).toString(16).padStart(4, '0')}`);
-  const tls13 = offered.filter((s) => s.startsWith('0x13'));
-  const holds = tls13.length > 0 && tls13.every((s) => TLS13_SUITES[s]) && negotiated in Object.fromEntries(Object.values(TLS13_SUITES).map((n) => [n, 1]));
+  const tls13 = offered.filter((s) => s.startsWith('0x13') || s === '0xc0b4' || s === '0xc0b5');
+  const observed = { tls13SuitesOffered: tls13.map((s) => TLS13_SUITES[s] ?? s), negotiated, allOffered: offered.length, integrityOnlyAccepted: integrityOnly.accepted, openssl: integrityOnly.output };
+  const aeadOnWire = tls13.length > 0 && tls13.every((s) => TLS13_SUITES[s]) && negotiated in Object.fromEntries(Object.values(TLS13_SUITES).map((n) => [n, 1]));
+  if (!aeadOnWire) return { id: 'tls.v13.aead-only', verdict: 'refuted', summary: `Offered ${tls13.join(', ')}; negotiated ${negotiated}.`, summaryZh: `客户端提供了 ${tls13.join(', ')}；协商结果为 ${negotiated}。`, observed, evidence: [] };
+  if (integrityOnly.accepted) {
+    return { id: 'tls.v13.aead-only', verdict: 'refuted', summary: `The connection used AEAD (${negotiated}), but this OpenSSL also enables ${INTEGRITY_ONLY.replace(':', ' and ')}: TLS 1.3 suites that authenticate without encrypting (RFC 9150).`, summaryZh: `这次连接用的是 AEAD（${negotiated}），但这个 OpenSSL 也能启用 ${INTEGRITY_ONLY.replace(':', ' 和 ')}：只做认证、不做加密的 TLS 1.3 套件（RFC 9150）。`, observed, evidence: [] };
+  }
   return {
     id: 'tls.v13.aead-only',
-    verdict: holds ? 'confirmed' : 'refuted',
-    summary: holds
-      ? `The client offered the TLS 1.3 suites ${tls13.map((s) => TLS13_SUITES[s]).join(', ')}: all AEAD (GCM, ChaCha20-Poly1305), as TLS 1.3 defines no other kind; the server chose ${negotiated}.`
-      : `Offered ${tls13.join(', ')}; negotiated ${negotiated}.`,
-    summaryZh: holds
-      ? `客户端提供的 TLS 1.3 密码套件为 ${tls13.map((s) => TLS13_SUITES[s]).join(', ')}：全部是 AEAD（GCM、ChaCha20-Poly1305），因为 TLS 1.3 根本没有定义其他类型的套件；服务器选择了 ${negotiated}。`
-      : `客户端提供了 ${tls13.join(', ')}；协商结果为 ${negotiated}。`,
-    observed: { tls13SuitesOffered: tls13.map((s) => TLS13_SUITES[s] ?? s), negotiated, allOffered: offered.length },
+    verdict: 'nuanced',
+    summary: `The client offered the TLS 1.3 suites ${tls13.map((s) => TLS13_SUITES[s]).join(', ')}, all AEAD (GCM, ChaCha20-Poly1305), and the server chose ${negotiated}. Asked for RFC 9150's ${INTEGRITY_ONLY.replace(':', ' and ')}, TLS 1.3 suites that authenticate without encrypting, OpenSSL answered "${integrityOnly.output}". So: only AEAD among the suites RFC 8446 defines and this library implements; the TLS 1.3 registry itself also holds those two integrity-only suites.`,
+    summaryZh: `客户端提供的 TLS 1.3 密码套件为 ${tls13.map((s) => TLS13_SUITES[s]).join(', ')}，全部是 AEAD（GCM、ChaCha20-Poly1305），服务器选择了 ${negotiated}。要求 OpenSSL 启用 RFC 9150 的 ${INTEGRITY_ONLY.replace(':', ' 和 ')}（只认证、不加密的 TLS 1.3 套件）时，它回答“${integrityOnly.output}”。所以：在 RFC 8446 定义、且本库实现的套件中只有 AEAD；但 TLS 1.3 的套件注册表里还有这两个只做完整性保护的套件。`,
+    observed,
     evidence: [],
   };
 }
@@ -203,7 +208,7 @@ export default defineLab({
     const net = ctx.hosts;
     ctx.environment.tshark = await toolVersion('tshark');
     ctx.environment.openssl = await toolVersion('openssl', ['version']);
-    ctx.environment.node = process.version;
+    ctx.environment.node = `${process.version} (its TLS: OpenSSL ${process.versions.openssl})`;
     ctx.environment.impairment = net.server!.impairments.map((i) => i.description).join('; ');
     const [key, cert, keylog] = ['key.pem', 'cert.pem', 'keys.log'].map((f) => join(ctx.workDir, f)) as [string, string, string];
     await exec('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=server', '-days', '1']);
@@ -220,6 +225,8 @@ export default defineLab({
       await client.waitFor((e) => e.event === 'close' && e.conn === version, 10_000, `${version} response`);
     }
     await capture.stop();
+    const asked = await execOutcome('openssl', ['ciphers', '-s', '-tls1_3', '-ciphersuites', INTEGRITY_ONLY]);
+    const integrityOnly = { accepted: asked.exitCode === 0, output: (asked.output.match(/no cipher match|Error[^\n]*/)?.[0] ?? asked.stdout.trim()).slice(0, 120) };
     const rows = (await readFields(capture.file, 'tcp', TLS_FIELDS, [`tls.keylog_file:${keylog}`])) as TlsRow[];
     const file = [...keptFile(ctx, capture.file, 'capture (pcap; decrypt with keys.log beside it)'), ...keptFile(ctx, keylog, 'the client\'s key log (SSLKEYLOGFILE format)')];
     const stream = (n: string) => rows.filter((r) => r['tcp.stream'] === n);
@@ -232,7 +239,7 @@ export default defineLab({
       judgeRoundTrips('tls.v13.one-rtt', v13, rtt, 1, 'TLS 1.3'),
       judgeMessages(v12),
       judgeRandoms(rows),
-      judgeAead(v13.find((r) => list(r['tls.handshake.type']).includes('1')), negotiated['TLSv1.3'] ?? ''),
+      judgeAead(v13.find((r) => list(r['tls.handshake.type']).includes('1')), negotiated['TLSv1.3'] ?? '', integrityOnly),
     ].map((c) => withEvidence(c, ...file));
   },
 });

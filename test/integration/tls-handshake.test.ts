@@ -19,9 +19,10 @@ describe('labs run tls-handshake', () => {
     expect(run.claim('tls.v13.one-rtt').observed.roundTripsBeforeClientData).toBe(1);
   });
 
-  it('sees 32-byte randoms and only AEAD suites for TLS 1.3', () => {
+  it('sees 32-byte randoms, and only AEAD suites for TLS 1.3 from a library that refuses the integrity-only ones', () => {
     expect(run.claim('tls.v12.random-32').verdict).toBe('confirmed');
     expect((run.claim('tls.v13.aead-only').observed.tls13SuitesOffered as string[]).length).toBeGreaterThan(0);
+    expect(run.claim('tls.v13.aead-only').observed.integrityOnlyAccepted).toBe(false);
   });
 
   it('leaves nothing behind', async () => {
