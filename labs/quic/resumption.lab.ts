@@ -52,9 +52,13 @@ export interface ResumptionObservation {
 const port = (address: string) => Number(address.split(':').pop());
 const hello = (p: QuicPacket) => p.frames.find((f) => f.tls.includes('ClientHello'));
 
-/** Tags packets: the client's from its own port (before the resumed ClientHello: full; after: resumed), the replay from the attacker's port. */
+/**
+ * Tags packets: the client's from its own port (from the first packet addressed to the resumed
+ * connection's destination connection ID on: resumed; before: full), the replay from the attacker's port.
+ */
 export function tagConnections(packets: QuicPacket[], clientPort: number, replayPort: number): ResumptionObservation['packets'] {
-  const resumedAt = packets.find((p) => p.srcPort === clientPort && hello(p)?.tlsExtensions.includes(PRE_SHARED_KEY))?.timeMs ?? Infinity;
+  const resumedHello = packets.find((p) => p.srcPort === clientPort && hello(p)?.tlsExtensions.includes(PRE_SHARED_KEY));
+  const resumedAt = packets.find((p) => p.srcPort === clientPort && resumedHello && p.dcid === resumedHello.dcid)?.timeMs ?? Infinity;
   return packets.map((p) => ({ ...p, connection: p.srcPort === replayPort ? 'replay' : p.srcPort !== clientPort ? 'server' : p.timeMs < resumedAt ? 'full' : 'resumed' }));
 }
 
@@ -98,21 +102,43 @@ function flightPicture(o: ResumptionObservation): Evidence {
   };
 }
 
+/** When each connection's request left, in round trips after its first packet: the first connection's on stream 0, the resumed one's in 0-RTT packets. */
+export function requestDepartures(o: ResumptionObservation) {
+  const of = (connection: string) => o.packets.filter((p) => p.connection === connection);
+  const inRtts = (ms: number) => Math.round((ms / o.rttMs) * 100) / 100;
+  const full = of('full');
+  const fullRequest = full.find((p) => p.frames.some((f) => f.type === 'STREAM' && f.stream === 0));
+  const resumed = of('resumed');
+  const early = resumed.find((p) => p.type === '0-RTT');
+  const firstReply = o.packets.find((p) => p.connection === 'server' && p.timeMs > (resumed[0]?.timeMs ?? Infinity));
+  return {
+    first: fullRequest && full[0] ? inRtts(fullRequest.timeMs - full[0].timeMs) : undefined,
+    resumed: early && resumed[0] ? inRtts(early.timeMs - resumed[0].timeMs) : undefined,
+    resumedBeforeAnyReply: !!early && (!firstReply || early.timeMs < firstReply.timeMs),
+  };
+}
+
 export function judgeH3ZeroRtt(o: ResumptionObservation): ClaimResult {
   const full = ttfb(o.full);
   const resumed = ttfb(o.resumed);
-  const observed = { rttMs: o.rttMs, firstConnectionTtfbMs: full, resumedTtfbMs: resumed, firstInRtts: Math.round((full / o.rttMs) * 100) / 100, resumedInRtts: Math.round((resumed / o.rttMs) * 100) / 100, used0RTT: o.resumed.used0RTT };
-  const holds = observed.firstInRtts >= 1.5 && observed.firstInRtts < 2.6 && observed.resumedInRtts >= 0.5 && observed.resumedInRtts < 1.5 && o.resumed.used0RTT;
+  const left = requestDepartures(o);
+  const observed = { rttMs: o.rttMs, requestLeftAfterRtts: left, firstConnectionTtfbMs: full, resumedTtfbMs: resumed, used0RTT: o.resumed.used0RTT };
+  const evidence: Evidence[] = [{ kind: 'bars', title: `Time to first byte, ms (round trip ${o.rttMs} ms)`, bars: [{ label: 'first connection (1-RTT)', value: full }, { label: 'resumed (0-RTT)', value: resumed }] }];
+  if (left.first === undefined || (left.resumed === undefined && o.resumed.used0RTT)) return { ...notObserved('http.h3.zero-rtt', { en: "The capture does not show when one of the two requests left (the first connection's stream 0 or the resumed connection's 0-RTT packets).", zh: '抓包中看不到两个请求之一何时发出（首次连接的流 0 或恢复连接的 0-RTT 包）。' }, observed), evidence };
+  const holds = left.first >= 0.5 && left.first < 1.5 && left.resumedBeforeAnyReply && o.resumed.used0RTT;
   return confirmedIf(
     'http.h3.zero-rtt',
     holds,
     {
-      en: `With a ${o.rttMs} ms round trip, the first connection's response began ${full} ms after dialling (${observed.firstInRtts} RTT: the request left after the handshake's round trip), the resumed connection's ${resumed} ms after (${observed.resumedInRtts} RTT: the request left in 0-RTT with the ClientHello).`,
-      zh: `往返时间为 ${o.rttMs} ms 时，首次连接的响应在拨号后 ${full} ms 开始（${observed.firstInRtts} 个 RTT：请求在握手的一个往返之后才发出），恢复连接的响应在 ${resumed} ms 后开始（${observed.resumedInRtts} 个 RTT：请求随 ClientHello 以 0-RTT 发出）。`,
+      en: `With a ${o.rttMs} ms round trip, the first connection's request left ${left.first} RTT after its first packet (after the handshake's round trip, so its response began ${full} ms after dialling), and the resumed connection's left with its first flight, in 0-RTT packets sent before any reply (${left.resumed} RTT; response ${resumed} ms after dialling).`,
+      zh: `往返时间为 ${o.rttMs} ms 时，首次连接的请求在其第一个包之后 ${left.first} 个 RTT 发出（握手的一个往返之后，因此响应在拨号后 ${full} ms 才开始）；恢复连接的请求随首轮发出，装在任何回应到来之前发送的 0-RTT 包里（${left.resumed} 个 RTT；响应在拨号后 ${resumed} ms 开始）。`,
     },
-    { en: `Time to first byte: first connection ${full} ms (${observed.firstInRtts} RTT), resumed ${resumed} ms (${observed.resumedInRtts} RTT), 0-RTT used: ${o.resumed.used0RTT}.`, zh: `首字节时间：首次连接 ${full} ms（${observed.firstInRtts} 个 RTT），恢复连接 ${resumed} ms（${observed.resumedInRtts} 个 RTT），是否使用 0-RTT：${o.resumed.used0RTT}。` },
+    {
+      en: `The first connection's request left after ${left.first} RTT; the resumed connection's ${left.resumedBeforeAnyReply ? 'went in 0-RTT' : 'did not go before the server replied'} (0-RTT used: ${o.resumed.used0RTT}).`,
+      zh: `首次连接的请求在 ${left.first} 个 RTT 后发出；恢复连接的请求${left.resumedBeforeAnyReply ? '以 0-RTT 发出' : '没有在服务器回应之前发出'}（是否使用 0-RTT：${o.resumed.used0RTT}）。`,
+    },
     observed,
-    [{ kind: 'bars', title: `Time to first byte, ms (round trip ${o.rttMs} ms)`, bars: [{ label: 'first connection (1-RTT)', value: full }, { label: 'resumed (0-RTT)', value: resumed }] }],
+    evidence,
   );
 }
 

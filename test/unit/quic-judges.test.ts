@@ -231,9 +231,17 @@ describe('QUIC 0-RTT', () => {
     expect(judgeZeroRtt(resumption.altered((o) => { o.packets = o.packets.filter((p) => p.connection !== 'resumed'); })).verdict).toBe('unverifiable');
   });
 
-  it('HTTP/3 timing: confirmed at two round trips then one; refuted had the resumed connection waited as long', () => {
-    expect(judgeH3ZeroRtt(resumption.real).verdict).toBe('confirmed');
-    expect(judgeH3ZeroRtt(resumption.altered((o) => { o.resumed.firstByteAtMs = o.resumed.dialedAtMs + (o.full.firstByteAtMs - o.full.dialedAtMs); })).verdict).toBe('refuted');
+  it('HTTP/3 timing: confirmed (the first request after a round trip, the resumed one in the first flight); refuted had the first request waited two; unverifiable without it', () => {
+    const real = judgeH3ZeroRtt(resumption.real);
+    expect(real.verdict).toBe('confirmed');
+    expect(real.observed['requestLeftAfterRtts']).toMatchObject({ resumed: 0, resumedBeforeAnyReply: true });
+    const late = resumption.altered((o) => o.packets.filter((p) => p.connection === 'full' && p.frames.some((f) => f.type === 'STREAM' && f.stream === 0)).forEach((p) => { p.timeMs += 2 * o.rttMs; }));
+    expect(judgeH3ZeroRtt(late).verdict).toBe('refuted');
+    const noZeroRtt = resumption.altered((o) => { o.packets.forEach((p) => { if (p.type === '0-RTT') p.type = '1-RTT'; }); o.resumed.used0RTT = false; });
+    expect(judgeH3ZeroRtt(noZeroRtt).verdict).toBe('refuted');
+    // The client says it used 0-RTT but the capture shows no 0-RTT packet: the capture is incomplete.
+    expect(judgeH3ZeroRtt(noEarly).verdict).toBe('unverifiable');
+    expect(judgeH3ZeroRtt(resumption.altered((o) => { o.packets = o.packets.filter((p) => p.connection !== 'full'); })).verdict).toBe('unverifiable');
   });
 
   it('TLS early data: confirmed (sent early and replayed); nuanced when the replay is refused; unverifiable without early data', () => {
