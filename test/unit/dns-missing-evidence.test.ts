@@ -1,7 +1,7 @@
 /** The dns-resolution judges given empty captures or input: unverifiable, naming what is missing. */
 import { describe, expect, it } from 'vitest';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { IP, judgeCache, judgeHostsFile, judgeIterative, judgeRootHints, type DnsRow } from '../../labs/dns/resolution.lab.ts';
-import type { ClaimResult } from '../../src/core/types.ts';
 
 const row = (src: string, dst: string, name: string, response = '0'): DnsRow =>
   ({ 'frame.number': '1', 'frame.time_relative': '0', 'ip.src': src, 'ip.dst': dst, 'dns.flags.response': response, 'dns.qry.name': name, 'dns.qry.type': '1', 'dns.a': '' }) as DnsRow;
@@ -9,11 +9,6 @@ const row = (src: string, dst: string, name: string, response = '0'): DnsRow =>
 const repeat = [row(IP.client, IP.resolver, 'www.example.lab'), row(IP.resolver, IP.client, 'www.example.lab', '1')];
 const ANSWER = `${IP.www}    STREAM www.example.lab`;
 
-function expectNotObserved(result: ClaimResult, word: string) {
-  expect(result.verdict).toBe('unverifiable');
-  expect(result.summary).toContain(word);
-  expect(result.summaryZh).not.toBe('');
-}
 
 describe('dns-resolution without the observations it needs', () => {
   it('iterative: unverifiable when the capture holds no upstream query', () => {

@@ -1,7 +1,7 @@
 /** The icmp-messages judges given an empty capture (or a traceroute that printed nothing): unverifiable, naming what is missing. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { ADDRESSES, ICMP_FIELDS, judgeEcho, judgeFragNeeded, judgeParameterProblem, judgePortUnreachable, judgeRedirect, judgeTimeExceeded, type IcmpRow } from '../../labs/icmp/messages.lab.ts';
-import type { ClaimResult } from '../../src/core/types.ts';
 import type { Observation } from '../../src/observers/command.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 
@@ -12,11 +12,6 @@ const viaR1 = said(`${ADDRESSES.far} via ${ADDRESSES.r1} dev eth0 src ${ADDRESSE
 const NO_CAPTURE = 'holds no ICMP packet';
 let rows: IcmpRow[];
 
-function expectNotObserved(result: ClaimResult, word: string) {
-  expect(result.verdict).toBe('unverifiable');
-  expect(result.summary).toContain(word);
-  expect(result.summaryZh).not.toBe('');
-}
 
 beforeAll(async () => {
   rows = (await readFields(pcap, 'icmp', ICMP_FIELDS)) as IcmpRow[];

@@ -34,3 +34,12 @@ describe('ip judges on real captures', () => {
     expect(judgeOptionsSize(received.filter((r) => r['ip.hdr_len'] === '20')).verdict).toBe('refuted');
   });
 });
+
+describe('TTL', () => {
+  it('is confirmed on the real captures: every packet matched by identification arrived with its TTL two less, one per router', () => {
+    const result = judgeTtl(sent, received);
+    expect(result.verdict).toBe('confirmed');
+    expect(result.observed).toMatchObject({ decrements: [2], routers: 2 });
+    expect(result.observed.packetsMatched as number).toBeGreaterThan(0);
+  });
+});

@@ -1,18 +1,13 @@
 /** The ip-header judges given captures that lack what they need (the real captures, parts taken out): unverifiable, naming what is missing. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { IP_FIELDS, judgeHeaderFields, judgeOptionsSize, judgeTtl, type IpRow } from '../../labs/ip/header.lab.ts';
-import type { ClaimResult } from '../../src/core/types.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 let sent: IpRow[];
 let received: IpRow[];
 
-function expectNotObserved(result: ClaimResult, word: string) {
-  expect(result.verdict).toBe('unverifiable');
-  expect(result.summary).toContain(word);
-  expect(result.summaryZh).not.toBe('');
-}
 
 beforeAll(async () => {
   const read = (name: string) => readFields(fixture(name), 'ip.src == 198.18.30.1', IP_FIELDS, ['ip.check_checksum:TRUE']) as Promise<IpRow[]>;

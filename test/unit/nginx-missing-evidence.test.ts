@@ -3,9 +3,9 @@
  * worker-crash judge refuting when the killed worker was not replaced or the master did not survive.
  */
 import { describe, expect, it } from 'vitest';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { judgeLeastConn, judgeRandom, judgeRoundRobin } from '../../labs/nginx/load-balancing.lab.ts';
 import { judgeEpoll, judgeReload, judgeSingleThread, judgeWorkerCrash, parsePs, type EventObservation } from '../../labs/nginx/processes.lab.ts';
-import type { ClaimResult } from '../../src/core/types.ts';
 
 // `ps -eo pid=,ppid=,user=,args=` in the lab's nginx container (as in nginx-processes.test.ts).
 const PS = `      1       0 root     /sbin/docker-init -- sleep infinity
@@ -20,11 +20,6 @@ const OK = Array<string>(16).fill('200');
 const zeroed: EventObservation = { connections: 0, worker: 0, threads: 0, fds: 0, eventpollFds: 0, epollWatched: 0 };
 const held: EventObservation = { connections: 2000, worker: 43, threads: 1, fds: 2010, eventpollFds: 1, epollWatched: 2001 };
 
-function expectNotObserved(result: ClaimResult, word: string) {
-  expect(result.verdict).toBe('unverifiable');
-  expect(result.summary).toContain(word);
-  expect(result.summaryZh).not.toBe('');
-}
 
 describe('nginx load balancing on empty sequences', () => {
   it('round robin, least_conn and random: unverifiable when no response said which backend served it', () => {

@@ -4,29 +4,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { judgeCloseStates } from '../../labs/tcp/close.lab.ts';
-import { duplicateAcksBefore, judgeAvoidance, judgeFastRecovery, judgeFastRetransmit, judgeSlowStart, judgeTimeout, LOST_SEGMENT, retransmissionsOf, roundsOf, type Trial } from '../../labs/tcp/congestion.lab.ts';
+import { judgeAvoidance, judgeFastRecovery, judgeFastRetransmit, judgeSlowStart, judgeTimeout, type Trial } from '../../labs/tcp/congestion.lab.ts';
 import { judgeSendWindow, judgeZeroWindow, type FlowTrial } from '../../labs/tcp/flow-control.lab.ts';
 import { judgeFields } from '../../labs/tcp/header.lab.ts';
 import { judgeCloseWait, judgeHandshakeStates, judgeHeaderLength, judgeThreeWay, judgeTimeWait, PORTS } from '../../labs/tcp/lifecycle.lab.ts';
-import type { ClaimResult, Packet, SocketSample } from '../../src/core/types.ts';
+import type { Packet, SocketSample } from '../../src/core/types.ts';
 import { parseSs } from '../../src/observers/ss.ts';
 import { tcpInfo, type TcpInfoSample } from '../../src/observers/tcp-info.ts';
 import { decodeTcp } from '../../src/observers/tshark.ts';
+import { realLossTrial } from '../helpers/congestion-trial.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 const port = (packets: Packet[], p: number) => packets.filter((x) => x.srcPort === p || x.dstPort === p);
 const samples = JSON.parse(readFileSync(fixture('lifecycle-samples.json'), 'utf8')).samples as Record<string, SocketSample[]>;
 const endpoints = { client: '198.18.0.1', server: '198.18.0.2' };
-const SENDER = '198.18.50.1';
-const RECEIVER = '198.18.50.2';
 
-/** Unverifiable, with a summary in both languages that mentions `word`. */
-function expectNotObserved(result: ClaimResult, word: string) {
-  expect(result.verdict).toBe('unverifiable');
-  expect(result.summary).toContain(word);
-  expect(result.summaryZh).not.toBe('');
-}
 
 let lifecycle: Packet[];
 /** The real one-loss reno transfer, as tcp-verdicts.test.ts builds it (no ss samples were kept with it). */
@@ -36,14 +30,7 @@ const ssSample = tcpInfo(parseSs(readFileSync(fixture('ss-fin-wait-2.txt'), 'utf
 
 beforeAll(async () => {
   lifecycle = await decodeTcp(fixture('lifecycle.pcap'));
-  const packets = await decodeTcp(fixture('congestion-one-loss-reno.pcap'));
-  const lastSyn = packets.filter((p) => p.flags.join() === 'SYN').at(-1)!;
-  const bulk = packets.filter((p) => p.srcPort === lastSyn.srcPort || p.dstPort === lastSyn.srcPort);
-  const lostSeq = bulk.filter((p) => p.src === SENDER && p.len > 0)[LOST_SEGMENT - 1]!.seq;
-  const again = retransmissionsOf(bulk, SENDER).sort((a, b) => Number(b.seq === lostSeq) - Number(a.seq === lostSeq));
-  const since = (ms: number) => Math.round(ms - bulk[0]!.timeMs);
-  const retransmissions = again.map((r) => ({ atMs: since(r.atMs), seq: r.seq, originalAtMs: since(bulk.find((p) => p.seq === r.seq && p.len > 0)!.timeMs) }));
-  lossTrial = { name: 'one loss, reno', algorithm: 'reno', rounds: roundsOf(bulk, SENDER), samples: [], packets: bulk, duplicateAcksBeforeRetransmit: duplicateAcksBefore(bulk, RECEIVER, again[0]!), retransmissions, lossAtMs: retransmissions[0]!.originalAtMs, impairment: [] };
+  lossTrial = await realLossTrial();
 });
 
 describe('tcp-congestion without the observations it needs', () => {

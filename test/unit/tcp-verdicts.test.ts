@@ -5,16 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { judgeHeaderLength, PORTS } from '../../labs/tcp/lifecycle.lab.ts';
-import { duplicateAcksBefore, judgeFastRetransmit, judgeSlowStart, LOST_SEGMENT, retransmissionsOf, roundsOf, type Trial } from '../../labs/tcp/congestion.lab.ts';
+import { judgeFastRetransmit, judgeSlowStart, type Trial } from '../../labs/tcp/congestion.lab.ts';
 import type { Packet } from '../../src/core/types.ts';
 import { parseSs } from '../../src/observers/ss.ts';
 import { tcpInfo } from '../../src/observers/tcp-info.ts';
 import { decodeTcp } from '../../src/observers/tshark.ts';
+import { realLossTrial } from '../helpers/congestion-trial.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 const port = (packets: Packet[], p: number) => packets.filter((x) => x.srcPort === p || x.dstPort === p);
-const SENDER = '198.18.50.1';
-const RECEIVER = '198.18.50.2';
 
 let lifecycle: Packet[];
 /** The bulk transfer of a real tcp-congestion trial under reno, its 300th data segment dropped (the capture only: ss was not kept). */
@@ -22,25 +21,7 @@ let lossTrial: Trial;
 
 beforeAll(async () => {
   lifecycle = await decodeTcp(fixture('lifecycle.pcap'));
-  const packets = await decodeTcp(fixture('congestion-one-loss-reno.pcap'));
-  // As the lab does: the last connection is the bulk one (the first is the warm-up), times in ms since its SYN.
-  const lastSyn = packets.filter((p) => p.flags.join() === 'SYN').at(-1)!;
-  const bulk = packets.filter((p) => p.srcPort === lastSyn.srcPort || p.dstPort === lastSyn.srcPort);
-  const lostSeq = bulk.filter((p) => p.src === SENDER && p.len > 0)[LOST_SEGMENT - 1]!.seq;
-  const again = retransmissionsOf(bulk, SENDER).sort((a, b) => Number(b.seq === lostSeq) - Number(a.seq === lostSeq));
-  const since = (ms: number) => Math.round(ms - bulk[0]!.timeMs);
-  const retransmissions = again.map((r) => ({ atMs: since(r.atMs), seq: r.seq, originalAtMs: since(bulk.find((p) => p.seq === r.seq && p.len > 0)!.timeMs) }));
-  lossTrial = {
-    name: 'one loss, reno',
-    algorithm: 'reno',
-    rounds: roundsOf(bulk, SENDER),
-    samples: [],
-    packets: bulk,
-    duplicateAcksBeforeRetransmit: duplicateAcksBefore(bulk, RECEIVER, again[0]!),
-    retransmissions,
-    lossAtMs: retransmissions[0]!.originalAtMs,
-    impairment: ['receiver segment 300 dropped'],
-  };
+  lossTrial = await realLossTrial();
 });
 
 describe('tcp-lifecycle: header length', () => {

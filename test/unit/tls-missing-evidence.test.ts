@@ -1,7 +1,7 @@
 /** The tls-handshake judges given a capture that lacks what they need (the real capture, parts taken out): unverifiable, naming what is missing. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { judgeAead, judgeMessages, judgeOrder, judgeRandoms, judgeRoundTrips, TLS_FIELDS, type TlsRow } from '../../labs/tls/handshake.lab.ts';
-import type { ClaimResult } from '../../src/core/types.ts';
 import { readFields } from '../../src/observers/tshark.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
@@ -12,11 +12,6 @@ let v13: TlsRow[];
 const types = (r: TlsRow, field: 'tls.handshake.type' | 'tls.record.content_type') => r[field].split(',');
 const clientHello = (stream: TlsRow[]) => stream.find((r) => types(r, 'tls.handshake.type').includes('1'))!;
 
-function expectNotObserved(result: ClaimResult, word: string) {
-  expect(result.verdict).toBe('unverifiable');
-  expect(result.summary).toContain(word);
-  expect(result.summaryZh).not.toBe('');
-}
 
 beforeAll(async () => {
   rows = (await readFields(fixture('tls.pcap'), 'tcp', TLS_FIELDS, [`tls.keylog_file:${fixture('tls-keys.log')}`])) as TlsRow[];

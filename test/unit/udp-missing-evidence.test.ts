@@ -1,16 +1,11 @@
 /** The udp-datagrams judges given a capture or trials that lack what they need: unverifiable, naming what is missing. */
 import { describe, expect, it } from 'vitest';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { HOSTS, judgeChecksum, judgeConnectionless, judgeHeaderSize, type ChecksumTrial, type UdpRow } from '../../labs/udp/datagrams.lab.ts';
-import type { ClaimResult } from '../../src/core/types.ts';
 
 const row = (change: Partial<UdpRow>): UdpRow => ({ 'frame.number': '1', 'ip.src': HOSTS.sender, 'ip.dst': HOSTS.rx1, 'ip.len': '33', 'ip.hdr_len': '20', 'ip.flags.mf': '0', 'udp.srcport': '40000', 'udp.dstport': '7001', 'udp.length': '13', 'udp.checksum': '0x1234', 'tcp.len': '', 'tcp.flags': '', ...change });
 const trial = (name: string, delivered: boolean): ChecksumTrial => ({ name, delivered, counters: {} });
 
-function expectNotObserved(result: ClaimResult, word: string) {
-  expect(result.verdict).toBe('unverifiable');
-  expect(result.summary).toContain(word);
-  expect(result.summaryZh).not.toBe('');
-}
 
 describe('udp-datagrams without the observations it needs', () => {
   it('connectionless: unverifiable when the capture holds no packet of the flow', () => {
