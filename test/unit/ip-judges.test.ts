@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IP_FIELDS, judgeHeaderFields, judgeOptionsSize, judgeTtl, type IpRow } from '../../labs/ip/header.lab.ts';
 import { readFields } from '../../src/observers/tshark.ts';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 let sent: IpRow[];
@@ -41,5 +42,23 @@ describe('TTL', () => {
     expect(result.verdict).toBe('confirmed');
     expect(result.observed).toMatchObject({ decrements: [2], routers: 2 });
     expect(result.observed.packetsMatched as number).toBeGreaterThan(0);
+  });
+});
+
+describe('ip-header without the observations it needs', () => {
+  it('header fields: unverifiable on an empty capture, or without the packet with options; a bad checksum still refutes', () => {
+    expectNotObserved(judgeHeaderFields([]), 'no TCP data packet, no first UDP fragment, no later UDP fragment, no packet with IP options');
+    const noOptions = sent.filter((r) => Number(r['ip.hdr_len'].split(',')[0]) === 20);
+    expectNotObserved(judgeHeaderFields(noOptions), 'no packet with IP options');
+    expect(judgeHeaderFields(noOptions.map((r, i) => (i === 0 ? { ...r, 'ip.checksum.status': '0' } : r))).verdict).toBe('refuted');
+  });
+
+  it('TTL: unverifiable when no packet was captured on both sides', () => {
+    expectNotObserved(judgeTtl(sent, []), 'No packet from the client was captured on both sides');
+    expectNotObserved(judgeTtl([], received), `0 at the client, ${received.length} at the server`);
+  });
+
+  it('options size: unverifiable when the server captured nothing from the client', () => {
+    expectNotObserved(judgeOptionsSize([]), "server's capture holds no packet");
   });
 });
