@@ -13,12 +13,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { defineLab } from '../../src/core/lab.ts';
+import { quantile } from '../../src/core/stats.ts';
 import type { ClaimResult } from '../../src/core/types.ts';
 import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { measureRoundTrip } from '../../src/observers/ping.ts';
 import { impair } from '../../src/resources/impairment.ts';
-import { exec } from '../../src/resources/process.ts';
-import { fetchWithNgtcp2, startNgtcp2Server } from '../../src/systems/quic-connections.ts';
+import { fetchWithNgtcp2, ngtcp2Version, startNgtcp2Server } from '../../src/systems/quic-connections.ts';
 
 const CLIENT = '198.18.92.1';
 const SERVER = '198.18.92.2';
@@ -34,10 +34,9 @@ export interface Download {
   dropped: number;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 export function judgePluggable(downloads: Download[]): ClaimResult {
-  const by = CONTROLLERS.map((c) => ({ controller: c, seconds: median(downloads.filter((d) => d.controller === c).map((d) => d.seconds)) })).filter((c) => c.seconds > 0);
+  const by = CONTROLLERS.map((c) => ({ controller: c, seconds: quantile(downloads.filter((d) => d.controller === c).map((d) => d.seconds), 0.5) })).filter((c) => c.seconds > 0);
   if (by.length < 2) return notObserved('quic.congestion.pluggable', { en: 'Fewer than two controllers completed a download.', zh: '完成下载的拥塞控制算法不足两种。' });
   const slowest = by.reduce((a, b) => (b.seconds > a.seconds ? b : a));
   const fastest = by.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -82,7 +81,7 @@ export default defineLab({
   },
   async run(ctx) {
     const { client, server } = ctx.hosts;
-    ctx.environment.ngtcp2 = `ngtcp2 ${(await exec('dpkg-query', ['-W', '-f', '${Version}', 'ngtcp2-client'])).trim()} (gtlsclient, gtlsserver)`;
+    ctx.environment.ngtcp2 = await ngtcp2Version();
     const rtt = await measureRoundTrip(client!.netns, SERVER);
     ctx.environment.roundTrip = `${rtt.avgMs} ms (ping, ${rtt.count} probes)`;
     for (const [i, cc] of CONTROLLERS.entries()) await startNgtcp2Server(ctx, server!, { port: portOf(i), files: { file: FILE_BYTES }, args: [`--cc=${cc}`] });

@@ -18,7 +18,7 @@ import { confirmedIf, keptFile, keptJson, notObserved, withEvidence } from '../.
 import { toolVersion } from '../../src/observers/environment.ts';
 import { decodeQuic, type QuicPacket } from '../../src/observers/quic.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { quicClient, recordQuicPeer, startQuicServer, type ServedRequest } from '../../src/resources/quic-peer.ts';
+import { portOf, quicClient, recordQuicPeer, startQuicServer, type ServedRequest } from '../../src/resources/quic-peer.ts';
 
 const CLIENT = '198.18.90.1';
 const SERVER = '198.18.90.2';
@@ -32,7 +32,6 @@ export interface MigrationObservation {
   packets: QuicPacket[];
 }
 
-const port = (address: string) => Number(address.split(':').pop());
 const clientPort = (p: QuicPacket) => (p.srcPort === 443 ? p.dstPort : p.srcPort);
 const has = (p: QuicPacket, frame: string) => p.frames.some((f) => f.type === frame);
 
@@ -56,7 +55,7 @@ export function judgeMigration(o: MigrationObservation): ClaimResult {
   const onNew = o.packets.filter((p) => clientPort(p) === o.newPort);
   const challenge = onNew.find((p) => p.srcPort !== 443 && has(p, 'PATH_CHALLENGE'));
   const response = onNew.find((p) => p.srcPort === 443 && has(p, 'PATH_RESPONSE'));
-  const served = o.served.map((r) => port(r.remote));
+  const served = o.served.map((r) => portOf(r.remote));
   const observed = { oldPort: o.oldPort, newPort: o.newPort, pathChallenge: !!challenge, pathResponse: !!response, requestPorts: served, statusAfterMove: o.afterStatus };
   if (!onNew.length) return notObserved('quic.migration', { en: 'No packet from the new port was captured.', zh: '没有捕获到来自新端口的包。' }, observed);
   const oldIds = new Set(o.packets.filter((p) => clientPort(p) === o.oldPort && p.srcPort !== 443).map((p) => p.dcid));
@@ -131,8 +130,8 @@ export default defineLab({
     const result = await quicClient<{ oldLocalAddr: string; newLocalAddr: string; validatedAtMs: number; after: { status: number } }>(client!, 'migrate', ['-url', `https://${SERVER}/hello`, '-keylog', keylog]);
     await capture.stop();
     const o: MigrationObservation = {
-      oldPort: port(result.oldLocalAddr),
-      newPort: port(result.newLocalAddr),
+      oldPort: portOf(result.oldLocalAddr),
+      newPort: portOf(result.newLocalAddr),
       validatedAtMs: result.validatedAtMs,
       afterStatus: result.after.status,
       served: quic.requests,

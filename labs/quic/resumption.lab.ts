@@ -22,7 +22,7 @@ import { toolVersion } from '../../src/observers/environment.ts';
 import { measureRoundTrip } from '../../src/observers/ping.ts';
 import { decodeQuic, type QuicPacket } from '../../src/observers/quic.ts';
 import { startCapture } from '../../src/resources/capture.ts';
-import { quicClient, recordQuicPeer, startQuicServer, type ServedRequest } from '../../src/resources/quic-peer.ts';
+import { portOf, quicClient, recordQuicPeer, startQuicServer, type ServedRequest } from '../../src/resources/quic-peer.ts';
 
 const CLIENT = '198.18.88.1';
 const SERVER = '198.18.88.2';
@@ -49,7 +49,6 @@ export interface ResumptionObservation {
   packets: (QuicPacket & { connection: 'full' | 'resumed' | 'replay' | 'server' })[];
 }
 
-const port = (address: string) => Number(address.split(':').pop());
 const hello = (p: QuicPacket) => p.frames.find((f) => f.tls.includes('ClientHello'));
 
 /**
@@ -70,7 +69,7 @@ export function judgeZeroRtt(o: ResumptionObservation): ClaimResult {
   if (!first) return notObserved('quic.zero-rtt', { en: 'The resumed connection was not captured.', zh: '没有捕获到恢复的连接。' });
   const firstServer = o.packets.find((p) => p.connection === 'server' && p.timeMs > first.timeMs);
   const early = resumed.filter((p) => p.type === '0-RTT' && (!firstServer || p.timeMs < firstServer.timeMs));
-  const answeredEarly = o.served.filter((r) => port(r.remote) === port(o.resumed.localAddr) && !r.handshakeComplete);
+  const answeredEarly = o.served.filter((r) => portOf(r.remote) === portOf(o.resumed.localAddr) && !r.handshakeComplete);
   const extensions = hello(first)?.tlsExtensions ?? [];
   const observed = { zeroRttPacketsInFirstFlight: early.length, clientHelloOffersEarlyData: extensions.includes(EARLY_DATA), used0RTT: o.resumed.used0RTT, requestsAnsweredBeforeHandshakeDone: answeredEarly.length };
   return confirmedIf(
@@ -142,7 +141,7 @@ export function judgeH3ZeroRtt(o: ResumptionObservation): ClaimResult {
   );
 }
 
-const replayedRequests = (o: ResumptionObservation) => o.served.filter((r) => port(r.remote) === port(o.replayedFrom));
+const replayedRequests = (o: ResumptionObservation) => o.served.filter((r) => portOf(r.remote) === portOf(o.replayedFrom));
 
 export function judgeTlsZeroRtt(o: ResumptionObservation): ClaimResult {
   const resumed = o.packets.filter((p) => p.connection === 'resumed');
@@ -247,7 +246,7 @@ export default defineLab({
       '-url', `https://${SERVER}/hello`, '-keylog', keylog, '-replay-to', `${SERVER}:443`, '-replay-after', REPLAY_AFTER,
     ]);
     await capture.stop();
-    const packets = tagConnections(await decodeQuic(capture.file, { keylog }), port(result.full.localAddr), port(result.replayedFrom));
+    const packets = tagConnections(await decodeQuic(capture.file, { keylog }), portOf(result.full.localAddr), portOf(result.replayedFrom));
     const o: ResumptionObservation = { rttMs: rtt.avgMs, ...result, served: quic.requests, packets };
     const files = [...keptFile(ctx, capture.file, 'capture (pcap)'), ...keptFile(ctx, keylog, 'TLS key log (no early secret: Go does not log it)'), ...keptJson(ctx, 'resumption.json', o, 'timings, requests served and decoded packets (JSON)')];
     return [judgeZeroRtt(o), judgeH3ZeroRtt(o), judgeTlsZeroRtt(o), judgeTokenAntiReplay(o), judgeForwardSecrecy(o)].map((c) => withEvidence(c, ...files));

@@ -19,6 +19,7 @@
  */
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
+import { quantile } from '../../src/core/stats.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { confirmedIf, keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { measureRoundTrip } from '../../src/observers/ping.ts';
@@ -283,13 +284,12 @@ export interface EchoTrial {
   messages: { seq: number; sentMs: number; rttMs: number | null }[];
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** What one dropped packet did to a steady run of echoed messages: lost ones, and which came back late (over 1.5 times the usual round trip). */
 export function echoEffect(trial: EchoTrial) {
   const times = trial.messages.flatMap((m) => (m.rttMs === null ? [] : [m.rttMs]));
-  const usual = median(times);
+  const usual = quantile(times, 0.5);
   const late = trial.messages.filter((m) => m.rttMs !== null && m.rttMs > 1.5 * usual);
   return { usualMs: round(usual), lost: trial.messages.filter((m) => m.rttMs === null).map((m) => m.seq), late: late.map((m) => m.seq), worstMs: round(Math.max(...times)) };
 }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CAPABILITIES, type Capability } from './lab.ts';
-import { goCommand, toolVersion } from '../observers/environment.ts';
+import { debianPackageVersion, goCommand, toolVersion } from '../observers/environment.ts';
 import { exec, execOutcome, spawnLabelled } from '../resources/process.ts';
 import { Scope } from '../resources/scope.ts';
 import { deleteNetns } from '../resources/netns.ts';
@@ -105,7 +105,7 @@ const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string
   ngtcp2: {
     run: async () => {
       for (const tool of ['gtlsclient', 'gtlsserver']) await exec('sh', ['-c', `command -v ${tool}`]).catch(() => Promise.reject(new Error(`${tool} is missing (Debian packages ngtcp2-client, ngtcp2-server)`)));
-      return `ngtcp2 ${(await exec('dpkg-query', ['-W', '-f', '${Version}', 'ngtcp2-client'])).trim()} example client and server`;
+      return `ngtcp2 ${await debianPackageVersion('ngtcp2-client')} example client and server`;
     },
   },
 };

@@ -30,6 +30,11 @@ export function goCommand(): string {
  * The first line of a tool's version output, e.g. `tcpdump version 4.99.3`: stdout's, or stderr's
  * for tools that print it there. Throws when the tool is missing or fails.
  */
+/** A Debian package's installed version (dpkg-query); throws when it is not installed. */
+export async function debianPackageVersion(name: string): Promise<string> {
+  return (await exec('dpkg-query', ['-W', '-f', '${Version}', name])).trim();
+}
+
 export async function toolVersion(command: string, args = ['--version']): Promise<string> {
   const binary = whichBinary(command);
   const key = binary && `${binary.path}:${binary.size}:${binary.mtimeMs}:${binary.ino} ${args.join(' ')}`;

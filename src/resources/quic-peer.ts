@@ -14,11 +14,18 @@ const BUILD = fileURLToPath(new URL('../agents/quic-peer/build.sh', import.meta.
 const GO_MOD = fileURLToPath(new URL('../agents/quic-peer/go.mod', import.meta.url));
 export const QUIC_IMPLEMENTATION = 'quic-go v0.65.0';
 
-/** The built binary; never builds (set-up does): a machine without it is told how. */
-export async function quicPeerBinary(): Promise<string> {
-  const check = await execOutcome('bash', [BUILD, '--check']);
-  if (check.exitCode !== 0) throw new Error(check.stderr.trim().split('\n')[0]);
-  return check.stdout.trim();
+let built: Promise<string> | undefined;
+
+/** The built binary, looked up once per process; never builds (set-up does): a machine without it is told how. */
+export function quicPeerBinary(): Promise<string> {
+  built ??= execOutcome('bash', [BUILD, '--check']).then((check) => {
+    if (check.exitCode !== 0) {
+      built = undefined;
+      throw new Error(check.stderr.trim().split('\n')[0]);
+    }
+    return check.stdout.trim();
+  });
+  return built;
 }
 
 /** The quic-go version the peer is built on, read from its go.mod. */
@@ -27,6 +34,9 @@ export function quicPeerVersion(): string {
   if (!version) throw new Error(`${GO_MOD} names no quic-go version`);
   return `quic-go ${version}`;
 }
+
+/** The port of an address as Go prints it ("198.18.0.1:443", "[::]:40165"). */
+export const portOf = (address: string): number => Number(address.split(':').pop());
 
 export interface ServedRequest {
   proto: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Evidence } from '../core/types.ts';
 import type { LabContext } from '../core/lab.ts';
 import { keptFile, keptJson } from '../core/verdict.ts';
-import { toolVersion } from '../observers/environment.ts';
+import { debianPackageVersion, toolVersion } from '../observers/environment.ts';
 import { measureRoundTrip, type RoundTrip } from '../observers/ping.ts';
 import { decodeQuic, type QuicPacket, type QuicPacketType } from '../observers/quic.ts';
 import { startCapture } from '../resources/capture.ts';
@@ -74,6 +74,9 @@ export async function startNgtcp2Server(ctx: LabContext, server: Host, options: 
   await until(async () => (await exec('ss', ['-Hlun', `sport = :${options.port}`], { netns: server.netns })).trim() !== '', 5000, `ngtcp2 server listening on UDP ${options.port}`);
 }
 
+/** The ngtcp2 example programs' version, as a lab's environment records it. */
+export const ngtcp2Version = async () => `ngtcp2 ${await debianPackageVersion('ngtcp2-client')} (gtlsclient, gtlsserver)`;
+
 /** ngtcp2's example client: one GET, exiting when the response is complete. */
 export const fetchWithNgtcp2 = (client: Host, url: URL, env: Record<string, string> = {}) =>
   exec('gtlsclient', ['-q', '--exit-on-all-streams-close', url.hostname, url.port, url.href], { netns: client.netns, env, timeoutMs: 60_000 });
@@ -83,19 +86,18 @@ const helloFrom = (server: Host) => new URL(`https://${server.address}:4433/hell
 /** The fixed bit sits outside header protection, so the capture needs no keys to show it. */
 async function probeGrease(ctx: LabContext, client: Host, server: Host): Promise<ConnectionsObservation['greaseProbe']> {
   ctx.step(`ngtcp2: ${GREASE_PROBE_CONNECTIONS} more connections, for the fixed bit`);
-  let greased = 0;
-  for (let i = 0; i < GREASE_PROBE_CONNECTIONS; i++) {
-    const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: `grease-${i}`, netns: client.netns, iface: 'eth0', filter: 'udp port 4433' });
-    await fetchWithNgtcp2(client, helloFrom(server));
-    await capture.stop();
-    if ((await decodeQuic(capture.file, { ports: [4433] })).some((p) => (p.firstByteOnWire & 0x40) === 0)) greased++;
-  }
+  const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'grease', netns: client.netns, iface: 'eth0', filter: 'udp port 4433' });
+  for (let i = 0; i < GREASE_PROBE_CONNECTIONS; i++) await fetchWithNgtcp2(client, helloFrom(server));
+  await capture.stop();
+  // Each run of the client is a connection from a port of its own.
+  const clientPort = (p: QuicPacket) => (p.srcPort === 4433 ? p.dstPort : p.srcPort);
+  const greased = new Set((await decodeQuic(capture.file, { ports: [4433] })).filter((p) => (p.firstByteOnWire & 0x40) === 0).map(clientPort)).size;
   return { connections: GREASE_PROBE_CONNECTIONS, greased };
 }
 
 export async function observeQuicConnections(ctx: LabContext, client: Host, server: Host): Promise<{ observation: ConnectionsObservation; files: Evidence[] }> {
   recordQuicPeer(ctx.environment);
-  ctx.environment.ngtcp2 = `ngtcp2 ${(await exec('dpkg-query', ['-W', '-f', '${Version}', 'ngtcp2-client'])).trim()} (gtlsclient, gtlsserver)`;
+  ctx.environment.ngtcp2 = await ngtcp2Version();
   ctx.environment.tshark = await toolVersion('tshark');
   const rtt = await measureRoundTrip(client.netns, server.address);
   ctx.environment.roundTrip = `${rtt.avgMs} ms (ping, ${rtt.count} probes)`;

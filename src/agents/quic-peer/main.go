@@ -224,14 +224,11 @@ func newClient(target, keylog string, recording bool) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tlsConf := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{http3.NextProtoH3}, ClientSessionCache: tls.NewLRUClientSessionCache(4)}
-	if keylog != "" {
-		f, err := os.OpenFile(keylog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if err != nil {
-			return nil, err
-		}
-		tlsConf.KeyLogWriter = f
+	keys, err := keyLogWriter(keylog)
+	if err != nil {
+		return nil, err
 	}
+	tlsConf := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{http3.NextProtoH3}, ClientSessionCache: tls.NewLRUClientSessionCache(4), KeyLogWriter: keys}
 	udp, err := net.ListenUDP("udp", nil)
 	if err != nil {
 		return nil, err
@@ -243,6 +240,14 @@ func newClient(target, keylog string, recording bool) (*client, error) {
 		c.transport.Conn = c.udp
 	}
 	return c, nil
+}
+
+// keyLogWriter opens the file a client appends its TLS secrets to (nil, and no logging, for no path).
+func keyLogWriter(path string) (io.Writer, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 }
 
 type exchange struct {
@@ -437,14 +442,11 @@ func streams(target, keylog, proto string, paths []string) (any, error) {
 		defer conn.CloseWithError(0, "done")
 		rt = (&http3.Transport{}).NewClientConn(conn)
 	case "h2":
-		tlsConf := &tls.Config{InsecureSkipVerify: true}
-		if keylog != "" {
-			f, err := os.OpenFile(keylog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-			if err != nil {
-				return nil, err
-			}
-			tlsConf.KeyLogWriter = f
+		keys, err := keyLogWriter(keylog)
+		if err != nil {
+			return nil, err
 		}
+		tlsConf := &tls.Config{InsecureSkipVerify: true, KeyLogWriter: keys}
 		t := &http.Transport{TLSClientConfig: tlsConf, ForceAttemptHTTP2: true, MaxConnsPerHost: 1}
 		defer t.CloseIdleConnections()
 		rt = t
