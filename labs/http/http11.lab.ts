@@ -15,7 +15,7 @@
  */
 import net from 'node:net';
 import { defineLab } from '../../src/core/lab.ts';
-import { withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execIn } from '../../src/resources/docker.ts';
 import { startNginxStack } from '../../src/systems/nginx-stack.ts';
@@ -279,8 +279,9 @@ http {
     const [byDate] = (await exchange(host, [get('/files/numbers.txt', { 'If-Modified-Since': full?.headers['last-modified'] ?? '' })], 'one-by-one')).responses;
 
     const printable = (r: Response) => ({ ...r, raw: r.raw.replace(/[^\x20-\x7e\r\n]/g, '.') });
+    const kept = keptJson(ctx, 'http11.json', { sequential, log, pipelined, gzipped, a, b, full, part, byEtag, byDate }, 'every response as parsed, with the access log (JSON)');
     return [
-      withEvidence(judgeKeepAlive(sequential.responses, sequential.connectionClosedEarly, log), shown('Two requests, one after the other, on one socket', get('/') + get('/fast'), sequential.responses)),
+      withEvidence(judgeKeepAlive(sequential.responses, sequential.connectionClosedEarly, log), ...kept, shown('Two requests, one after the other, on one socket', get('/') + get('/fast'), sequential.responses)),
       withEvidence(judgePipelining(pipelined.responses, SLOW_MS), shown('Two requests written at once', get('/slow') + get('/fast'), pipelined.responses)),
       withEvidence(judgeChunked(gzipped), shown('A gzip-accepting GET', get('/files/numbers.txt', { 'Accept-Encoding': 'gzip' }), gzipped ? [printable(gzipped)] : [])),
       withEvidence(judgeHost(a, b), shown('Host: a.test', get('/', {}, 'a.test'), a ? [a] : []), shown('Host: b.test', get('/', {}, 'b.test'), b ? [b] : [])),

@@ -17,6 +17,7 @@
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import { FIL_NULL, indexPages, parsePageTypeDump, readInt, type IndexPage, type PageSummary } from '../../src/observers/innodb.ts';
 import { startMysqlServer, type MysqlServer } from '../../src/systems/mysql-server.ts';
 
@@ -300,7 +301,7 @@ export default defineLab({
       { ...judgePageSize(pageSize, file.length, pageNumbersMatch, fsBlock), evidence: [dumps[0]!] },
       { ...height, evidence: [treeOf(pages), ...height.evidence, ...dumps] },
       judgeInternalKeys(pages.get(primary.root)!, pageSize),
-      judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }),
+      withEvidence(judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }), ...keptJson(ctx, 'leaves-and-lookups.json', { sample, k: row.k, pair, treeHeight, point, range, growth }, 'the decoded leaf records, the lookups\' page reads and the growth steps (JSON)')),
       judgeLeafLinks(pages),
       judgeLookupPath(treeHeight, point, range, growth.at(-1)!.recordsPerLeaf),
     ];

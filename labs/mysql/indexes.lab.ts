@@ -16,6 +16,7 @@
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import { startMysqlServer } from '../../src/systems/mysql-server.ts';
 
 export interface QueryRun {
@@ -159,6 +160,8 @@ export default defineLab({
     const suffix = await measure(db, "SELECT * FROM people WHERE last LIKE '%me12'");
     const ordered = await measure(db, 'SELECT * FROM people ORDER BY last, first LIMIT 10');
     const unordered = await measure(db, 'SELECT * FROM people ORDER BY city LIMIT 10');
-    return [judgeRange(range, fullRange, Number(n)), judgeLeftmost(leading, both, secondOnly), judgePrefix(prefix, suffix), judgeOrdered(ordered, unordered)];
+    const queries = { range, fullRange, matching: Number(n), leading, both, secondOnly, prefix, suffix, ordered, unordered };
+    const kept = keptJson(ctx, 'queries.json', queries, 'every query with its plan and handler counters (JSON)');
+    return [withEvidence(judgeRange(range, fullRange, Number(n)), ...kept), judgeLeftmost(leading, both, secondOnly), judgePrefix(prefix, suffix), judgeOrdered(ordered, unordered)];
   },
 });

@@ -15,7 +15,7 @@
  * Observes: which backend answered each request, in order, and nginx's own output.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { notObserved, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { nginxConf, startNginxStack, type NginxStack } from '../../src/systems/nginx-stack.ts';
 
@@ -343,14 +343,17 @@ export default defineLab({
       command: `upstream app { … }`,
       output: (upstreams[claim] ?? []).join('\n---\n'),
     });
+    const urlHash = { first, repeat, afterRemoval: { plain: plainAfter, consistent: consistentAfter }, consistentBefore, removed: 'b4' };
+    const sequences = { rr, weighted, weights, hashed, leastConn, rrUnderLoad, weightedLeastConn, lcWeights, leastTime, urlHash, random, two };
+    const kept = keptJson(ctx, 'sequences.json', sequences, 'which backend answered each request, per method (JSON)');
     return [
-      judgeRoundRobin(rr),
+      withEvidence(judgeRoundRobin(rr), ...kept),
       judgeWeighted(weighted, weights),
       judgeIpHash(hashed),
       judgeLeastConn(leastConn, rrUnderLoad, 'b1'),
       judgeWeightedLeastConn(weightedLeastConn, lcWeights),
       judgeLeastTime(leastTime, stack.version),
-      judgeUrlHash({ first, repeat, afterRemoval: { plain: plainAfter, consistent: consistentAfter }, consistentBefore, removed: 'b4' }),
+      judgeUrlHash(urlHash),
       judgeRandom(random, two, 'b3'),
     ].map((c) => withEvidence(c, configuration(c.id)));
   },

@@ -16,7 +16,7 @@
 import { defineLab } from '../../src/core/lab.ts';
 import { until } from '../../src/resources/wait.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { notObserved } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { execIn } from '../../src/resources/docker.ts';
 import { ensureImage } from '../../src/resources/images.ts';
 import { nginxConf, startNginxStack, type NginxStack } from '../../src/systems/nginx-stack.ts';
@@ -329,8 +329,10 @@ time.sleep(6)`;
     };
     await holding;
 
+    const observation = { autoPs, connectionPids, cpus, threePs, beforeKill, afterKill, victim, crashStatuses, errorLog, reloadStatuses, duringReload, afterReload, withoutCache, withCache, event };
+    const kept = keptJson(ctx, 'processes.json', observation, 'every process list, status code and count the lab read (JSON)');
     return [
-      judgeMasterWorkers(autoPs, connectionPids),
+      withEvidence(judgeMasterWorkers(autoPs, connectionPids), ...kept),
       judgeWorkerCount(autoPs, cpus, threePs),
       judgeWorkerCrash(beforeKill, afterKill, victim, crashStatuses, errorLog),
       judgeReload(reloadStatuses, duringReload, afterReload),

@@ -19,7 +19,7 @@
  */
 import { defineLab, type LabContext } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence, Packet } from '../../src/core/types.ts';
-import { notObserved } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
 import { sampleTcpInfo, type TcpInfoSample } from '../../src/observers/tcp-info.ts';
 import { decodeTcp } from '../../src/observers/tshark.ts';
@@ -448,6 +448,7 @@ export default defineLab({
     for (const algorithm of lossAlgorithms) lossTrials.push(await runTrial(ctx, net, { name: `one loss, ${algorithm}`, algorithm, ssthresh: INITIAL_SSTHRESH, receiverLoss: dropData }));
     const timeout = await runTrial(ctx, net, { name: 'timeout, reno', algorithm: 'reno', blackout: { afterBytes: 200_000, forMs: 1600 } });
 
-    return [judgeSlowStart(slowStart), judgeAvoidance(avoidance), judgeFastRetransmit(lossTrials), judgeFastRecovery(lossTrials), judgeTimeout(timeout)];
+    const kept = keptJson(ctx, 'trials.json', { slowStart, avoidance, lossTrials, timeout }, 'each trial: rounds, tcp_info samples, packets and retransmissions (JSON)');
+    return [withEvidence(judgeSlowStart(slowStart), ...kept), judgeAvoidance(avoidance), judgeFastRetransmit(lossTrials), judgeFastRecovery(lossTrials), judgeTimeout(timeout)];
   },
 });

@@ -19,7 +19,7 @@
  */
 import { defineLab, type LabContext } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence, Packet } from '../../src/core/types.ts';
-import { notObserved } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { recordSysctls } from '../../src/observers/environment.ts';
 import { sampleTcpInfo, type TcpInfoSample } from '../../src/observers/tcp-info.ts';
 import { decodeTcp, readFields } from '../../src/observers/tshark.ts';
@@ -202,6 +202,7 @@ export default defineLab({
     const stalled = await transfer(ctx, net, 'receiver stops reading', { rmem: SMALL_RMEM, bytes: 100_000, stallMs: STALL_MS });
     const rwndBound = await transfer(ctx, net, 'receive window smaller than cwnd', { rmem: SMALL_RMEM, bytes: 100_000 });
     const cwndBound = await transfer(ctx, net, 'cwnd smaller than the receive window', { bytes: 300_000 });
-    return [judgeZeroWindow(stalled), judgeSendWindow(rwndBound, cwndBound)];
+    const kept = keptJson(ctx, 'trials.json', { stalled, rwndBound, cwndBound }, 'each transfer: packets, advertised windows and tcp_info samples (JSON)');
+    return [withEvidence(judgeZeroWindow(stalled), ...kept), judgeSendWindow(rwndBound, cwndBound)];
   },
 });
