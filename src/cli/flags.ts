@@ -7,6 +7,7 @@ export const OPTIONS = {
   report: { type: 'string' },
   jobs: { type: 'string' },
   repeat: { type: 'string' },
+  retries: { type: 'string' },
   topic: { type: 'string' },
   all: { type: 'boolean' },
   expect: { type: 'string' },

@@ -16,6 +16,8 @@ commands:
       --report DIR                   a self-contained HTML report with the evidence
       --jobs N                       labs run at once (default 1)
       --repeat N                     run the selection N times; list each claim's verdicts, flips last
+      --retries N                    run a lab again (up to N times) when a claim lacked evidence
+                                     (with --expect: unless the baseline expects it unverifiable)
       --expect FILE                  fail when a verdict differs from this baseline
       --write-expect FILE            record this run's verdicts as a baseline
       --workshop                     one lab, for a room: predict each claim's verdict (a key each),

@@ -22,6 +22,7 @@ import { VERDICTS, type ClaimResult, type LabResult } from './types.ts';
 export type RunEvent =
   | { type: 'start'; lab: Lab }
   | { type: 'step'; lab: Lab; message: string; elapsedMs: number }
+  | { type: 'retry'; lab: Lab; claims: string[] }
   | { type: 'end'; lab: Lab; result: LabResult }
   | { type: 'shared-cleanup'; errors: string[] };
 
@@ -35,6 +36,10 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Where the HTML report goes; kept files are copied under it. */
   reportDir?: string;
+  /** How many more times a lab runs when a claim came out unverifiable for lack of evidence (default 0). */
+  retries?: number;
+  /** Which unverifiable claims justify running the lab again (default: every one). */
+  retryable?: (claim: ClaimResult, result: LabResult) => boolean;
 }
 
 /** How long a cancelled lab gets to reach its next await before its resources are disposed anyway. */
@@ -193,6 +198,24 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
 }
 
 /**
+ * Runs a lab, and again (up to `options.retries` more times) while a claim comes out unverifiable:
+ * missing evidence is often a race with the experiment, not a fact about the system. The attempts
+ * set aside stay in the result.
+ */
+async function runWithRetries(lab: Lab, options: RunOptions, shared: RunResources): Promise<LabResult> {
+  let result = await runOne(lab, options, shared);
+  const retried: NonNullable<LabResult['retried']> = [];
+  for (let attempt = 1; attempt <= (options.retries ?? 0) && !options.signal.aborted; attempt++) {
+    const lacking = result.claims.filter((c) => c.verdict === 'unverifiable' && (options.retryable?.(c, result) ?? true));
+    if (!lacking.length) break;
+    retried.push({ attempt, unverifiable: lacking.map((c) => ({ id: c.id, summary: c.summary })) });
+    options.onEvent?.({ type: 'retry', lab, claims: lacking.map((c) => c.id) });
+    result = await runOne(lab, options, shared);
+  }
+  return retried.length ? { ...result, retried } : result;
+}
+
+/**
  * Runs labs with at most `jobs` at once; results come back in the order the labs were given. Labs
  * marked `alone` run after the others, one at a time.
  */
@@ -206,7 +229,7 @@ export async function runLabs(labs: Lab[], options: RunOptions): Promise<LabResu
       for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
         const lab = labs[index]!;
         options.onEvent?.({ type: 'start', lab });
-        const result = await runOne(lab, options, shared);
+        const result = await runWithRetries(lab, options, shared);
         results[index] = result;
         options.onEvent?.({ type: 'end', lab, result });
       }

@@ -117,6 +117,8 @@ export interface LabResult {
   claims: ClaimResult[];
   /** Present when the lab recorded operations, faults or samples. */
   timeline?: TimelineEvent[];
+  /** With --retries: the earlier attempts set aside, each with the claims that lacked evidence in it and what each lacked. */
+  retried?: { attempt: number; unverifiable: { id: string; summary: string }[] }[];
 }
 
 export interface RunReport {

@@ -112,6 +112,7 @@ function lab(result: LabResult, lang: Lang, open: boolean): string {
 ${handout ? `<dl class="handout"><dt>${x(words.starts)}</dt><dd>${x(handout.starts)}</dd><dt>${x(words.does)}</dt><dd>${x(handout.does)}</dd><dt>${x(words.observes)}</dt><dd>${x(handout.observes)}</dd></dl>` : ''}
 <details><summary>${x(WORDS[lang].environment)}</summary>${table(['what', 'value'], Object.entries(result.environment))}</details>
 ${result.timeline ? timeline(result.timeline, lang) : ''}
+${result.retried ? `<details><summary>${result.retried.length} ${x(words.retried)}</summary>${table(['attempt', 'claim', 'what was missing'], result.retried.flatMap((a) => a.unverifiable.map((c) => [a.attempt, c.id, c.summary])))}</details>` : ''}
 ${result.claims.map((c) => claim(c, lang)).join('\n')}</details>`;
 }
 

@@ -22,6 +22,7 @@ export function progressPrinter(write: (line: string) => void, lang: Lang = 'en'
       const mark = status === 'passed' ? green('✔') : status === 'skipped' ? yellow('–') : red('✘');
       write(`${mark} ${event.lab.id} ${status} in ${seconds(durationMs)}${reason ? `: ${reason}` : ''}`);
     }
+    if (event.type === 'retry') write(`${yellow('↻')} ${event.lab.id} again: ${event.claims.join(', ')} lacked evidence`);
     if (event.type === 'shared-cleanup') write(`${red('✘')} clean-up of run-scoped resources failed: ${event.errors.join('; ')}`);
   };
 }

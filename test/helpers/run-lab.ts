@@ -13,15 +13,17 @@ export interface LabRun {
 export const BASELINE = new URL('../../labs/expected-verdicts.json', import.meta.url).pathname;
 
 /**
- * Runs the lab against the committed verdict baseline, as CI does. A run whose verdicts drifted is
+ * Runs the lab against the committed verdict baseline, as CI does, with one retry of a lab whose claim
+ * lacked evidence (unless the baseline expects it unverifiable). A run whose verdicts drifted is
  * run once more and the second run is the one checked: some verdicts rest on timing that a loaded
  * two-core machine can skew (the first drift is printed). A drift that repeats still fails.
  */
 export async function runLab(id: string, extra: string[] = []): Promise<LabRun> {
-  let result = await labs(['run', id, '--json', '--expect', BASELINE, ...extra]);
+  const args = ['run', id, '--json', '--expect', BASELINE, '--retries', '1', ...extra];
+  let result = await labs(args);
   if (result.exitCode === 1 && String(result.stderr).includes('verdicts differ')) {
     process.stderr.write(`labs run ${id}: verdicts drifted, running it once more: ${String(result.stderr).split('verdicts differ')[1]?.split('\n').slice(0, 4).join(' ')}\n`);
-    result = await labs(['run', id, '--json', '--expect', BASELINE, ...extra]);
+    result = await labs(args);
   }
   let report: RunReport;
   try {

@@ -98,10 +98,13 @@ describe('bad input: one line, non-zero exit', () => {
     oneLineError(jobs.stderr, /--jobs takes a whole number from 1 to 64, not "0"/);
   });
 
-  it('a --repeat that is not a whole number from 1 to 100', async () => {
+  it('a --repeat or --retries out of its range', async () => {
     const result = await labs(['run', 'os-memory', '--repeat', '0']);
     expect(result.exitCode).toBe(2);
     oneLineError(result.stderr, /--repeat takes a whole number from 1 to 100, not "0"/);
+    const retries = await labs(['run', 'os-memory', '--retries', '9']);
+    expect(retries.exitCode).toBe(2);
+    oneLineError(retries.stderr, /--retries takes a whole number from 0 to 5, not "9"/);
   });
 
   it('a malformed baseline is refused before anything runs', async () => {

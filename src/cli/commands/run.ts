@@ -1,6 +1,6 @@
 /** `labs run`: select labs, run them with clean-up guaranteed, and report. */
 import { probeCapabilities } from '../../core/capabilities.ts';
-import { drift, readBaseline, withExpected, writeBaseline } from '../../core/expect.ts';
+import { drift, expectedVerdict, readBaseline, withExpected, writeBaseline } from '../../core/expect.ts';
 import { importLabs, labIndex, selectLabs, UsageError } from '../../core/registry.ts';
 import { runLabs, type RunEvent } from '../../core/runner.ts';
 import type { LabResult, RunReport, Verdict } from '../../core/types.ts';
@@ -14,11 +14,11 @@ import type { Flags } from '../flags.ts';
 import { unknownTopic } from '../topics.ts';
 import { startWorkshop } from '../workshop.ts';
 
-/** A whole number from 1 to `max` for `flag`, 1 when not given. */
-function parseCount(flag: string, value: string | undefined, max: number): number {
-  if (value === undefined) return 1;
+/** A whole number from `min` to `max` for `flag`, `min` when not given. */
+function parseCount(flag: string, value: string | undefined, max: number, min = 1): number {
+  if (value === undefined) return min;
   const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > max) throw new UsageError(`--${flag} takes a whole number from 1 to ${max}, not "${value}"`);
+  if (!Number.isInteger(count) || count < min || count > max) throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, not "${value}"`);
   return count;
 }
 
@@ -33,11 +33,14 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   else throw new UsageError('nothing to run: give lab or claim ids, --topic T or --all');
   const jobs = parseCount('jobs', flags.jobs, 64);
   const repeat = parseCount('repeat', flags.repeat, 100);
+  const retries = parseCount('retries', flags.retries, 5, 0);
   const lang = resolveLang(flags.lang);
   if (flags.workshop && flags.json) throw new UsageError('--workshop talks to the room on stdout; it does not mix with --json');
   if (flags.workshop && repeat > 1) throw new UsageError('--workshop runs each claim once; it does not mix with --repeat');
   const workshop = flags.workshop ? await startWorkshop(selected, lang) : undefined;
   const baseline = flags.expect ? readBaseline(flags.expect) : undefined;
+  // Against a baseline, a claim it expects to be unverifiable here is no reason to run its lab again.
+  const retryable = baseline && ((claim: { id: string }, result: LabResult) => expectedVerdict(baseline, claim.id, result.environment) !== 'unverifiable');
 
   const human = (line: string) => process.stderr.write(`${line}\n`);
   // Independent start-up work overlaps: the reaper, the selected labs' imports, their capability probes (cached for the runner).
@@ -95,7 +98,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   try {
     for (let i = 1; i <= repeat && !controller.signal.aborted; i++) {
       if (repeat > 1) human(`run ${i} of ${repeat}`);
-      results = await runLabs(labsToRun, { runId, jobs, signal: controller.signal, force: force.signal, onEvent, reportDir: flags.report });
+      results = await runLabs(labsToRun, { runId, jobs, signal: controller.signal, force: force.signal, onEvent, reportDir: flags.report, retries, retryable });
       runs.push(results);
     }
   } finally {
