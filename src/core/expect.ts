@@ -1,11 +1,22 @@
-/** Verdict baselines: a committed map of claim id to verdict, compared against a run. */
+/**
+ * Verdict baselines: a committed map of claim id to verdict, compared against a run. Where a verdict
+ * depends on the host, an entry names the environment value it depends on and holds a verdict per
+ * value, e.g. `{ "cgroup version": { "v1": "nuanced", "v2": "confirmed" } }`; a run is compared with
+ * the verdict for the value its lab recorded.
+ */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from './registry.ts';
 import { VERDICTS, type LabResult, type Verdict } from './types.ts';
 
-const baselineSchema = z.record(z.string(), z.enum(VERDICTS));
-export type Baseline = Record<string, Verdict>;
+const verdict = z.enum(VERDICTS);
+const byCondition = z
+  .record(z.string(), z.record(z.string(), verdict))
+  .refine((entry) => Object.keys(entry).length === 1, 'a per-condition entry names exactly one environment value');
+const baselineSchema = z.record(z.string(), z.union([verdict, byCondition]));
+/** One environment value (by its key in a lab's `environment`) and the verdict for each value of it. */
+export type ConditionalVerdict = Record<string, Record<string, Verdict>>;
+export type Baseline = Record<string, Verdict | ConditionalVerdict>;
 
 export function readBaseline(file: string): Baseline {
   let text: string;
@@ -28,20 +39,34 @@ export function readBaseline(file: string): Baseline {
   return parsed.data;
 }
 
-export function baselineOf(results: LabResult[]): Baseline {
-  return Object.fromEntries(results.flatMap((lab) => lab.claims.map((c) => [c.id, c.verdict] as const)).sort(([a], [b]) => a.localeCompare(b)));
+/** The verdict a baseline expects of a claim run in `environment`; null when it holds none for it. */
+export function expectedVerdict(baseline: Baseline, id: string, environment: Record<string, string>): Verdict | null {
+  const entry = baseline[id];
+  if (entry === undefined) return null;
+  if (typeof entry === 'string') return entry;
+  const [[key, verdicts]] = Object.entries(entry) as [[string, Record<string, Verdict>]];
+  return verdicts[environment[key] ?? ''] ?? null;
 }
 
-/** Records this run's verdicts, keeping the baseline's entries for claims this run did not cover. */
+/** Records this run's verdicts over the baseline's: a per-condition entry gains or changes the verdict for this run's value only. */
 export function writeBaseline(file: string, results: LabResult[]): void {
-  const merged = { ...(existsSync(file) ? readBaseline(file) : {}), ...baselineOf(results) };
+  const merged: Baseline = existsSync(file) ? readBaseline(file) : {};
+  for (const lab of results)
+    for (const claim of lab.claims) {
+      const entry = merged[claim.id];
+      if (entry === undefined || typeof entry === 'string') merged[claim.id] = claim.verdict;
+      else {
+        const [[key, verdicts]] = Object.entries(entry) as [[string, Record<string, Verdict>]];
+        merged[claim.id] = { [key]: { ...verdicts, [lab.environment[key] ?? '']: claim.verdict } };
+      }
+    }
   const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
   writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
 /** The results with each claim's baseline verdict recorded beside its own (null when the baseline lacks the claim). */
 export function withExpected(baseline: Baseline, results: LabResult[]): LabResult[] {
-  return results.map((lab) => ({ ...lab, claims: lab.claims.map((c) => ({ ...c, expected: baseline[c.id] ?? null })) }));
+  return results.map((lab) => ({ ...lab, claims: lab.claims.map((c) => ({ ...c, expected: expectedVerdict(baseline, c.id, lab.environment) })) }));
 }
 
 /** Whether a claim's verdict differs from the baseline's (or the baseline lacks it), when it was run against one. */

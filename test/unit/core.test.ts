@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLAIMS, findClaim } from '../../src/catalog/index.ts';
-import { drift, drifted, readBaseline, withExpected } from '../../src/core/expect.ts';
+import { drift, drifted, readBaseline, withExpected, writeBaseline } from '../../src/core/expect.ts';
 import { toJunit } from '../../src/report/junit.ts';
 import { stabilityTable } from '../../src/report/terminal.ts';
 import { firstProblem, labSchema, type Lab } from '../../src/core/lab.ts';
@@ -128,6 +128,22 @@ describe('verdict checks and baselines', () => {
     const table = stabilityTable({ runs: 3, verdicts: { 'a.b.c': ['nuanced', 'confirmed', 'nuanced'], 'a.b.d': ['confirmed', 'confirmed', 'confirmed'] } });
     expect(table.split('\n')).toEqual(['verdicts over 3 runs:', '  a.b.d  confirmed ×3', '  a.b.c  nuanced ×2, confirmed ×1  FLIPPED', '1 claim(s) flipped between runs']);
     expect(stabilityTable({ runs: 2, verdicts: { 'a.b.d': ['refuted', 'refuted'] } }, 'zh')).toContain('没有结论发生翻转');
+  });
+
+  it('holds a verdict per host condition, compares a run with the one for its recorded value, and writes only that one', () => {
+    const baseline = { 'a.b.c': { 'cgroup version': { v1: 'nuanced', v2: 'confirmed' } }, 'a.b.d': 'confirmed' } as const;
+    const on = (version: string, verdict: string) => [{ id: 'lab-a', environment: { 'cgroup version': version }, claims: [claim('a.b.c', verdict), claim('a.b.d')] }] as unknown as LabResult[];
+    expect(drift(baseline, on('v1', 'nuanced'))).toEqual([]);
+    expect(drift(baseline, on('v2', 'confirmed'))).toEqual([]);
+    expect(drift(baseline, on('v2', 'nuanced'))).toEqual(['a.b.c: expected confirmed, got nuanced']);
+    expect(drift(baseline, on('v3', 'nuanced'))).toEqual(['a.b.c: nuanced (not in the baseline)']);
+    const dir = mkdtempSync(join(tmpdir(), 'labs-test-'));
+    const file = join(dir, 'expected.json');
+    writeFileSync(file, JSON.stringify(baseline));
+    writeBaseline(file, on('v3', 'refuted'));
+    expect(readBaseline(file)).toEqual({ 'a.b.c': { 'cgroup version': { v1: 'nuanced', v2: 'confirmed', v3: 'refuted' } }, 'a.b.d': 'confirmed' });
+    writeFileSync(file, '{"a.b.c": {"x": {"1": "confirmed"}, "y": {"1": "confirmed"}}}');
+    expect(() => readBaseline(file)).toThrow(/exactly one environment value/);
   });
 
   it('rejects a malformed baseline file', () => {
