@@ -252,6 +252,10 @@ export function judgeFastRecovery(trials: Trial[]): ClaimResult {
     trialsTable(trials),
   ];
   const reno = per.find((p) => p.algorithm === 'reno');
+  const renoTrial = trials.find((t) => t.algorithm === 'reno')!;
+  if (reno?.ssthreshAfterLoss === undefined && !renoTrial.samples.some((s) => renoTrial.lossAtMs !== undefined && s.atMs > renoTrial.lossAtMs)) {
+    return notObserved('tcp.congestion.fast-recovery', { en: 'ss took no sample of the reno transfer after its loss, so its ssthresh after the loss is unknown.', zh: 'ss 没有在 reno 传输丢包之后采样，无从得知丢包后的 ssthresh。' }, observed);
+  }
   if (!reno || reno.ratio === undefined || Math.abs(reno.ratio - 0.5) > 0.1) {
     return { id: 'tcp.congestion.fast-recovery', verdict: 'refuted', summary: `Reno did not halve: ${JSON.stringify(reno)}.`, summaryZh: `Reno 没有减半：${JSON.stringify(reno)}。`, observed, evidence };
   }
@@ -285,15 +289,15 @@ export function judgeTimeout(trial: Trial): ClaimResult {
     { kind: 'table' as const, title: 'Retransmissions while every ACK was dropped', columns: ['ms since connect', 'gap since previous (ms)'], rows: timeouts.map((t, i) => [Math.round(t.atMs), i ? Math.round(gaps[i - 1]!) : '-']) },
     trialsTable([trial]),
   ];
-  const holds = timeouts.length >= 2 && cwndAfterTimeout === 1;
+  const holds = timeouts.length >= 1 && cwndAfterTimeout === 1;
   return {
     id: 'tcp.retransmit.timeout',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds
-      ? `With every ACK lost the sender retransmitted on its timer ${timeouts.length} times, ${observed.gapsMs.join(', ')} ms apart (each wait about ${observed.backoff.join(', ')} times the previous: exponential back-off), and cwnd fell to 1 segment.`
+      ? `With every ACK lost the sender retransmitted on its timer ${timeouts.length} time(s)${gaps.length ? `, ${observed.gapsMs.join(', ')} ms apart` : ''}${observed.backoff.length ? ` (each wait about ${observed.backoff.join(', ')} times the previous: exponential back-off)` : ''}, and cwnd fell to 1 segment.`
       : `After the ACKs stopped: ${JSON.stringify(observed)}.`,
     summaryZh: holds
-      ? `所有 ACK 都丢失时，发送端由重传定时器触发重传了 ${timeouts.length} 次，间隔依次为 ${observed.gapsMs.join(', ')} ms（每次等待约为前一次的 ${observed.backoff.join(', ')} 倍：指数退避），cwnd 降到 1 个报文段。`
+      ? `所有 ACK 都丢失时，发送端由重传定时器触发重传了 ${timeouts.length} 次${gaps.length ? `，间隔依次为 ${observed.gapsMs.join(', ')} ms` : ''}${observed.backoff.length ? `（每次等待约为前一次的 ${observed.backoff.join(', ')} 倍：指数退避）` : ''}，cwnd 降到 1 个报文段。`
       : `ACK 中断之后：${JSON.stringify(observed)}。`,
     observed,
     evidence,

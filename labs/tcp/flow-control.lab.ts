@@ -114,7 +114,12 @@ export function judgeSendWindow(rwndBound: FlowTrial, cwndBound: FlowTrial): Cla
     { kind: 'series', title: 'Receive window smaller than cwnd: in flight follows the receive window', xLabel: 'ms since connect', yLabel: 'segments', series: [{ name: 'in flight (unacked)', points: a.map((l) => [l.atMs, l.unacked]) }, { name: 'cwnd', points: a.map((l) => [l.atMs, l.cwnd]) }, { name: 'receive window', points: a.map((l) => [l.atMs, l.rwndSegments]) }] },
     { kind: 'series', title: 'cwnd smaller than the receive window: in flight follows cwnd', xLabel: 'ms since connect', yLabel: 'segments', series: [{ name: 'in flight (unacked)', points: b.map((l) => [l.atMs, l.unacked]) }, { name: 'cwnd', points: b.map((l) => [l.atMs, l.cwnd]) }, { name: 'receive window', points: b.map((l) => [l.atMs, Math.min(l.rwndSegments, 200)]) }] },
   ];
-  const holds = over.length === 0 && rwndFull.length > 0 && cwndFull.length > 0;
+  if (!over.length && (!rwndFull.length || !cwndFull.length)) {
+    const unseen = [!rwndFull.length && 'the receive window', !cwndFull.length && 'cwnd'].filter(Boolean).join(' and ');
+    const unseenZh = [!rwndFull.length && '接收窗口', !cwndFull.length && 'cwnd'].filter(Boolean).join('和');
+    return notObserved('tcp.window.send-min', { en: `In ${observed.samples} samples the data in flight never exceeded min(receive window, cwnd), but no sample caught it filling ${unseen} while that was the smaller window, so which window bound the sender was not seen.`, zh: `在 ${observed.samples} 个采样中，在途数据从未超过 min(接收窗口, cwnd)，但没有一个采样赶上它在${unseenZh}较小时把它填满，因此没有看到是哪个窗口限制了发送端。` }, observed);
+  }
+  const holds = over.length === 0;
   return {
     id: 'tcp.window.send-min',
     verdict: holds ? 'confirmed' : 'refuted',

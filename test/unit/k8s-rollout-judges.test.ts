@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { judgeAvailable, judgeFlow, judgeReplicaSet, type RolloutObservation } from '../../labs/k8s/rollout.lab.ts';
 
 /** A real run of k8s-rollout on the local provider (Kubernetes v1.35.4): apply, one pod held unready, an update, an undo, sampled every 100 ms. */
 const { real, altered } = realSample<RolloutObservation>('k8s-rollout-observation.json.gz');
 const updateStart = real.marks.find((m) => m.label === 'template changed')!.at;
+const undoAt = real.marks.find((m) => m.label === 'rollout undo')!.at;
+const total = (s: RolloutObservation['samples'][number], field: 'running' | 'ready') => Object.values(s.sets).reduce((a, x) => a + x[field], 0);
 
 describe('k8s-rollout judges', () => {
   it('confirms the rolling update within its bounds and the roll back to the first ReplicaSet on the real run', () => {
@@ -22,6 +25,14 @@ describe('k8s-rollout judges', () => {
     expect(judgeReplicaSet(altered((o) => (o.hashes.afterUndo = 'ffffffffff'))).verdict).toBe('refuted');
   });
 
+  it('is unverifiable when the sampler missed the update (no sample between the template change and the undo), and says so', () => {
+    expect(real.samples.filter((s) => s.at >= updateStart && s.at < undoAt).length).toBeGreaterThanOrEqual(5);
+    const gap = altered((o) => (o.samples = o.samples.filter((s) => s.at < updateStart || s.at >= undoAt)));
+    const result = judgeReplicaSet(gap);
+    expectNotObserved(result, 'Only 0 samples fell within the update');
+    expect(result.observed).toMatchObject({ samplesDuringUpdate: 0 });
+  });
+
   it('is nuanced about Available on the real run: True with 3 of 4 Ready, while one was held', () => {
     const result = judgeAvailable(real);
     expect(result.verdict).toBe('nuanced');
@@ -32,6 +43,16 @@ describe('k8s-rollout judges', () => {
     const waited = altered((o) => o.samples.forEach((s) => (s.available = s.available && Object.values(s.sets).reduce((a, x) => a + x.ready, 0) === o.replicas)));
     expect(judgeAvailable(waited).verdict).toBe('confirmed');
     expect(judgeAvailable(altered((o) => (o.heldWasAlreadyReady = true))).verdict).toBe('unverifiable');
+  });
+
+  it('refutes Available had it turned True while the pods ran but none had passed its readiness probe', () => {
+    // The real run: 4 pods running and none Ready from about 1.6 s, for seconds, with Available false throughout.
+    const first = real.samples.find((s) => total(s, 'running') === real.replicas && total(s, 'ready') === 0)!;
+    expect(first.available).toBe(false);
+    const early = altered((o) => o.samples.forEach((s) => (s.available ||= s.at < updateStart && total(s, 'running') >= o.replicas - o.maxUnavailable)));
+    const result = judgeAvailable(early);
+    expect(result.verdict).toBe('refuted');
+    expect(result.observed).toMatchObject({ availableAfterMs: first.at, readyPodsWhenAvailable: 0 });
   });
 
   it('confirms the flow on the real run; refuted out of order, unverifiable when a step left no event', () => {

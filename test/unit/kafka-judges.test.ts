@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
+import { expectNotObserved } from '../helpers/verdicts.ts';
 import { judgeCoordinatorHash, type CoordinatorObservation } from '../../labs/kafka/coordinator.lab.ts';
 import { javaHashCode } from '../../src/observers/java-hash.ts';
 import { judgeDuplicates, judgeNewCoordinator, judgeStopTheWorld, membersAtChanges, movingPartitionsUnheldMs, type ProtocolRun } from '../../labs/kafka/rebalance.lab.ts';
@@ -46,6 +47,15 @@ describe('stop the world', () => {
   it('is confirmed with the eager run alone, refuted with the incremental runs alone', () => {
     expect(judgeStopTheWorld([run('eager')]).verdict).toBe('confirmed');
     expect(judgeStopTheWorld([run('cooperative'), run('consumer')]).verdict).toBe('refuted');
+  });
+
+  it('is unverifiable when the third consumer never came (no polite join or leave to watch the others through), and says so', () => {
+    expect(membersAtChanges(runs).length).toBeGreaterThan(0);
+    // Each run as it would be had c3 failed to start: its log gone, no join or leave; the eager run keeps its crash.
+    const noThird = runs.map((r) => ({ ...r, members: r.members.filter((m) => m.name !== 'c3'), changes: r.changes.filter((c) => c.member !== 'c3') }));
+    expect(membersAtChanges(noThird)).toEqual([]);
+    const result = judgeStopTheWorld(noThird);
+    expectNotObserved(result, 'No member stayed in the group across a change');
   });
 });
 
@@ -94,6 +104,13 @@ describe('the coordinator formula', () => {
     const sheet = Object.fromEntries(Object.keys(coordinators.before.coordinators).map((g) => [g, brokers[(javaHashCode(g) & 0x7fffffff) % brokers.length]!]));
     expect(judgeCoordinatorHash({ ...coordinators, before: { ...coordinators.before, coordinators: sheet } }).verdict).toBe('confirmed');
   });
+
+  it('is unverifiable when the admin client found no coordinator for any group (every FindCoordinator failing), and says so', () => {
+    expect(Object.keys(coordinators.before.coordinators)).toHaveLength(60);
+    const result = judgeCoordinatorHash({ ...coordinators, before: { ...coordinators.before, coordinators: {} } });
+    expectNotObserved(result, 'No coordinator was found');
+    expect(result.observed).toMatchObject({ groups: 0 });
+  });
 });
 
 /** What a real run of kafka-storage saw: directory listings, kafka-dump-log's batches, the first batch's bytes, retention timings. */
@@ -113,6 +130,18 @@ describe('kafka-storage judges', () => {
     });
     expect(judgeSegmentFiles(misnamed).verdict).toBe('refuted');
     expect(judgeSegmentFiles(alteredStorage((o) => (o.files = o.files.filter((f) => !f.file.endsWith('.timeindex'))))).verdict).toBe('refuted');
+  });
+
+  it('is unverifiable about segment names when the records all fit one segment (only 00000000000000000000.* written), and says so', () => {
+    const first = '00000000000000000000';
+    const oneSegment = alteredStorage((o) => {
+      o.files = o.files.filter((f) => !/^\d{20}\./.test(f.file) || f.file.startsWith(first));
+      o.batches = { [`${first}.log`]: o.batches[`${first}.log`]! };
+    });
+    expect(oneSegment.files.map((f) => f.file).sort()).toEqual([`${first}.index`, `${first}.log`, `${first}.timeindex`, 'leader-epoch-checkpoint', 'partition.metadata']);
+    const result = judgeSegmentFiles(oneSegment);
+    expectNotObserved(result, 'Only 1 segment was written');
+    expect(result.observed).toMatchObject({ segments: 1 });
   });
 
   it('finds rolling by size and by age (nuanced), by size alone confirmed', () => {

@@ -34,6 +34,21 @@ describe('round trips', () => {
     const later = withFrame(v13, data['frame.number'], { 'frame.time_relative': String(Number(data['frame.time_relative']) + rttMs / 1000) });
     expect(judgeRoundTrips('tls.v13.one-rtt', later, rttMs, 1, 'TLS 1.3')).toMatchObject({ verdict: 'refuted', observed: { roundTripsBeforeClientData: 2 } });
   });
+
+  it('are refuted for TLS 1.2 when the client used False Start (RFC 7918): its request rode with its Finished, one round trip after the ClientHello', () => {
+    // The real client sent its Finished (frame 8) and waited for the server's before its request (frame 10);
+    // with False Start the request's record leaves in the Finished's packet and frame 10 is a bare ACK.
+    const finished = v12.find((r) => r['ip.src'] === '198.18.80.1' && r['tls.handshake.type'] === '16,20')!;
+    const data = v12.find((r) => r['ip.src'] === '198.18.80.1' && r['tls.record.content_type'] === '23')!;
+    const falseStart = withFrame(
+      withFrame(v12, finished['frame.number'], { 'tls.record.content_type': `${finished['tls.record.content_type']},23`, 'tls.record.length': `${finished['tls.record.length']},${data['tls.record.length']}` }),
+      data['frame.number'],
+      { 'tls.record.content_type': '', 'tls.record.length': '' },
+    );
+    const result = judgeRoundTrips('tls.v12.two-rtt', falseStart, rttMs, 2, 'TLS 1.2');
+    expect(result).toMatchObject({ verdict: 'refuted', observed: { roundTripsBeforeClientData: 1 } });
+    expect(result.summary).toContain('not 2');
+  });
 });
 
 describe('TLS 1.2 messages', () => {
