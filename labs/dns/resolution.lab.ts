@@ -115,7 +115,7 @@ export function judgeNoLinuxCache(firstClientQueries: number, secondClientQuerie
 }
 
 export function judgeRootHints(hints: string): ClaimResult {
-  const names = [...new Set([...hints.matchAll(/^\.\s+\d+\s+NS\s+(\S+)/gm)].map((m) => m[1]!.toLowerCase()))];
+  const names = [...new Set([...hints.matchAll(/^\.\s+\d+\s+(?:IN\s+)?NS\s+(\S+)/gim)].map((m) => m[1]!.toLowerCase()))];
   if (!names.length) return notObserved('dns.root.thirteen', { en: 'The root hints file lists no NS record for the root.', zh: '根提示文件中没有任何根区的 NS 记录。' });
   const letters = names.map((n) => n.match(/^([a-m])\.root-servers\.net\.?$/)?.[1]).filter(Boolean);
   const holds = names.length === 13 && letters.join('') === 'abcdefghijklm';

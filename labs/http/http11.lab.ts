@@ -15,7 +15,7 @@
  */
 import net from 'node:net';
 import { defineLab } from '../../src/core/lab.ts';
-import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { execIn } from '../../src/resources/docker.ts';
 import { startNginxStack } from '../../src/systems/nginx-stack.ts';
@@ -116,6 +116,7 @@ export function judgeKeepAlive(responses: Response[], closedEarly: boolean, log:
   const connections = [...new Set(log.map((l) => l.split(' ')[0]))];
   const positions = log.map((l) => l.split(' ')[1]);
   const observed = { responses: responses.map((r) => r.status), serverClosedEarly: closedEarly, connectionHeader: responses[0]?.headers.connection ?? '(none)', nginxConnections: connections, requestNumbersOnConnection: positions };
+  if (!log.length) return notObserved('http.h1.keep-alive', { en: "nginx's access log holds no line for the two requests, so which connection served each is unknown.", zh: 'nginx 的访问日志中没有这两个请求的记录，无从得知它们各由哪条连接处理。' }, observed);
   const holds = responses.length === 2 && !closedEarly && connections.length === 1 && positions.join(',') === '1,2';
   return {
     id: 'http.h1.keep-alive',

@@ -52,6 +52,7 @@ export interface Exchange {
 }
 
 export function judgeFraming(frames: H2Frame[]): ClaimResult {
+  if (!frames.length) return notObserved('http.h2.binary-framing', { en: 'The capture holds no HTTP/2 frame of the first connection, so how its messages travelled is unknown.', zh: '抓包中没有第一条连接的任何 HTTP/2 帧，无从得知其消息以何种形式传输。' });
   const types = [...new Set(frames.map((f) => f.type))];
   const holds = ['SETTINGS', 'HEADERS', 'DATA'].every((t) => types.includes(t));
   return {
@@ -88,8 +89,10 @@ export function judgeMultiplexing(exchange: Exchange, frames: H2Frame[], connect
 }
 
 export function judgeHpack(frames: H2Frame[]): ClaimResult {
+  if (!frames.length) return notObserved('http.h2.hpack', { en: 'The capture holds no HTTP/2 frame of the second connection (the same request three times), so the size of its header blocks is unknown.', zh: '抓包中没有第二条连接（同一请求发送三次）的任何 HTTP/2 帧，无从得知其首部块的大小。' });
   const sizes = frames.filter((f) => f.from === 'client' && f.type === 'HEADERS').map((f) => f.length);
-  const holds = sizes.length >= 3 && sizes.slice(1).every((s) => s < sizes[0]!);
+  if (sizes.length < 3) return notObserved('http.h2.hpack', { en: `The capture holds ${sizes.length} of the client's three HEADERS frames for the same request, so whether the repeated headers shrank cannot be compared.`, zh: `抓包中只有客户端对同一请求所发三个 HEADERS 帧中的 ${sizes.length} 个，无法比较重复的首部是否变小。` }, { clientHeaderBlockBytes: sizes });
+  const holds = sizes.slice(1).every((s) => s < sizes[0]!);
   return {
     id: 'http.h2.hpack',
     verdict: holds ? 'confirmed' : 'refuted',
@@ -105,6 +108,7 @@ export function judgeHpack(frames: H2Frame[]): ClaimResult {
 }
 
 export function judgePush(exchange: Exchange, frames: H2Frame[]): ClaimResult {
+  if (!frames.length) return notObserved('http.h2.server-push', { en: 'The capture holds no HTTP/2 frame of the /pushed connection, so whether the server sent a PUSH_PROMISE is unknown.', zh: '抓包中没有 /pushed 那条连接的任何 HTTP/2 帧，无从得知服务器是否发出了 PUSH_PROMISE。' }, { pushed: exchange.pushed });
   const promises = frames.filter((f) => f.type === 'PUSH_PROMISE').length;
   const holds = exchange.pushed.includes('/style.css') && promises > 0;
   return {
