@@ -6,26 +6,30 @@
  * tcpdump captures ICMP on the client's interface; a node:net/dgram socket agent runs in the client.
  *
  * Does: pings the server with a data pattern; traces the route with traceroute; pings with DF set
- * and 1400 bytes of data; sends a UDP datagram and a TCP SYN to closed ports; sends, with scapy, an
- * IPv4 packet whose option length runs past its header; pings `far`, which r1 reaches through gw
- * on the same LAN the client is on.
+ * and 1400 bytes of data; sends a UDP datagram and a TCP SYN to closed ports, and a TCP SYN to a
+ * port the server's iptables rejects with icmp-port-unreachable; sends, with scapy, three ICMP
+ * messages whose ICMP header is wrong (a bad checksum, a header cut to 4 bytes, an unknown type),
+ * then an IPv4 packet whose option length runs past its header; pings `far`, which r1 reaches
+ * through gw on the same LAN the client is on.
  *
  * Observes: the ICMP packets tshark decodes (type, code, identifier, sequence, data, MTU, pointer,
- * gateway), the tools' own output, the error the client's UDP socket reports, and the client's
- * route to `far` afterwards.
+ * gateway, and the IP identification of the packet an error quotes), the tools' own output, the
+ * errors the client's sockets report, the server's ICMP counters (/proc/net/snmp) around the bad
+ * ICMP headers, and the client's route to `far` afterwards.
  */
 import { defineLab } from '../../src/core/lab.ts';
 import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { observeCommand, type Observation } from '../../src/observers/command.ts';
 import { recordSysctls, toolVersion } from '../../src/observers/environment.ts';
-import { firstValue, readFields } from '../../src/observers/tshark.ts';
+import { counterDelta, readCounters } from '../../src/observers/snmp.ts';
+import { firstValue, readFields, waitForPackets } from '../../src/observers/tshark.ts';
 import { startCapture } from '../../src/resources/capture.ts';
 import { exec } from '../../src/resources/process.ts';
 import { scapy } from '../../src/resources/scapy.ts';
 import { startSocketAgent } from '../../src/resources/socket-agent.ts';
 
-export const ICMP_FIELDS = ['frame.number', 'ip.src', 'ip.dst', 'icmp.type', 'icmp.code', 'icmp.ident', 'icmp.seq', 'data.data', 'icmp.mtu', 'icmp.pointer', 'icmp.redir_gw', 'udp.dstport', 'tcp.dstport'] as const;
+export const ICMP_FIELDS = ['frame.number', 'ip.src', 'ip.dst', 'icmp.type', 'icmp.code', 'icmp.ident', 'icmp.seq', 'data.data', 'icmp.mtu', 'icmp.pointer', 'icmp.redir_gw', 'udp.dstport', 'tcp.dstport', 'ip.id'] as const;
 export type IcmpRow = Record<(typeof ICMP_FIELDS)[number], string>;
 
 /** Each router is named by the address it receives the client's packets on, as traceroute shows it. */
@@ -39,6 +43,17 @@ export const ADDRESSES = {
   far: '198.18.20.2',
 } as const;
 const PATTERN = '6c616273'; // "labs"
+/** The closed port the UDP datagram and the first TCP SYN go to, and the TCP port the server's iptables rejects. */
+export const CLOSED_PORT = 9;
+export const REJECTED_PORT = 9009;
+/** The three ICMP messages with a wrong ICMP header, each told apart by its IP identification (as tshark prints it). */
+export const BAD_ICMP_HEADERS = [
+  { name: 'bad checksum', zh: '校验和错误', ipId: '0x6c01' },
+  { name: 'header cut to 4 bytes', zh: '首部被截短为 4 字节', ipId: '0x6c02' },
+  { name: 'unknown type 99', zh: '未知类型 99', ipId: '0x6c03' },
+] as const;
+/** The server's ICMP counters read around the bad ICMP headers. */
+export const ICMP_COUNTERS = ['Icmp.InMsgs', 'Icmp.InErrors', 'Icmp.InCsumErrors', 'Icmp.OutMsgs', 'Icmp.OutParmProbs', 'Icmp.OutRateLimitHost', 'Icmp.OutRateLimitGlobal'];
 const NO_CAPTURE = { en: 'The capture on the client holds no ICMP packet.', zh: '客户端上的抓包中没有任何 ICMP 报文。' };
 
 const first = firstValue;
@@ -84,6 +99,8 @@ export function judgeTimeExceeded(rows: IcmpRow[], trace: Observation): ClaimRes
   const observed = { timeExceededFrom: from, tracerouteHops: hops, expectedRouters: routers };
   if (!rows.length) return notObserved('icmp.time-exceeded', NO_CAPTURE, observed);
   if (!hops.length) return notObserved('icmp.time-exceeded', { en: 'traceroute printed no hops.', zh: 'traceroute 没有输出任何一跳。' }, observed);
+  const uncaptured = hops.filter((h) => (routers as string[]).includes(h) && !from.includes(h));
+  if (uncaptured.length) return notObserved('icmp.time-exceeded', { en: `traceroute printed ${uncaptured.join(', ')} as a hop, but the capture holds no Time Exceeded from ${uncaptured.length > 1 ? 'them' : 'it'}: the message that told traceroute was not captured.`, zh: `traceroute 把 ${uncaptured.join('、')} 列为一跳，但抓包中没有来自它的 Time Exceeded：告诉 traceroute 这一跳的那条消息没有被抓到。` }, observed);
   const holds = routers.every((r) => from.includes(r)) && hops.join(' ') === [...routers, ADDRESSES.server].join(' ');
   return {
     id: 'icmp.time-exceeded',
@@ -123,41 +140,139 @@ export function judgeFragNeeded(rows: IcmpRow[], ping: Observation): ClaimResult
   };
 }
 
-export function judgePortUnreachable(rows: IcmpRow[], socketError: string, tcpOutcome: string): ClaimResult {
+/** The TCP SYN sent to the port the server's iptables rejects: the rule as installed, and how the client's connect ended. */
+export interface RejectedTcp {
+  port: number;
+  rule: string;
+  outcome: string;
+}
+
+const quotes = (r: IcmpRow, field: 'udp.dstport' | 'tcp.dstport', port: number) => r[field].split(',').includes(String(port));
+
+export function judgePortUnreachable(rows: IcmpRow[], socketError: string, tcpOutcome: string, rejected?: RejectedTcp): ClaimResult {
   if (!rows.length) return notObserved('icmp.unreachable.port', NO_CAPTURE, { udpSocketError: socketError, tcpToClosedPort: tcpOutcome });
-  const unreachable = ofType(rows, 3, 3).filter((r) => r['udp.dstport'].split(',').includes('9'));
-  const observed = { icmpPortUnreachable: unreachable.length, udpSocketError: socketError, tcpToClosedPort: tcpOutcome, icmpQuotingTcp: rows.filter((r) => r['tcp.dstport'] !== '').length };
-  const holds = unreachable.length > 0 && socketError === 'ECONNREFUSED' && observed.icmpQuotingTcp === 0;
+  const portUnreachable = ofType(rows, 3, 3);
+  const unreachable = portUnreachable.filter((r) => quotes(r, 'udp.dstport', CLOSED_PORT));
+  const quotingClosedTcp = rows.filter((r) => quotes(r, 'tcp.dstport', CLOSED_PORT));
+  const quotingRejectedTcp = rejected ? portUnreachable.filter((r) => quotes(r, 'tcp.dstport', rejected.port)) : [];
+  const observed = {
+    icmpPortUnreachable: unreachable.length,
+    udpSocketError: socketError,
+    tcpToClosedPort: tcpOutcome,
+    icmpQuotingTcp: quotingClosedTcp.length,
+    rejectedTcpPort: rejected?.port,
+    rejectRule: rejected?.rule,
+    tcpToRejectedPort: rejected?.outcome,
+    portUnreachableQuotingTcp: quotingRejectedTcp.length,
+  };
+  const evidence: Evidence[] = [icmpTable(`Port unreachable (quoting the UDP datagram to port ${CLOSED_PORT}${rejected ? ` and the TCP SYN to port ${rejected.port}` : ''})`, [...unreachable, ...quotingRejectedTcp])];
+  const tcpZh = (outcome: string) => (outcome === 'a TCP RST (ECONNREFUSED)' ? 'TCP RST（ECONNREFUSED）' : outcome);
+  if (!unreachable.length || socketError !== 'ECONNREFUSED' || quotingClosedTcp.length) {
+    return {
+      id: 'icmp.unreachable.port',
+      verdict: 'refuted',
+      summary: `Expected 3/3 for the UDP datagram to closed port ${CLOSED_PORT}, ECONNREFUSED on the socket and no ICMP for the TCP SYN to the same closed port; saw ${JSON.stringify(observed)}.`,
+      summaryZh: `预期发往未开放端口 ${CLOSED_PORT} 的 UDP 数据报得到 3/3、套接字报告 ECONNREFUSED，而发往同一未开放端口的 TCP SYN 不引来 ICMP；实际为 ${JSON.stringify(observed)}。`,
+      observed,
+      evidence,
+    };
+  }
+  const udpPart = {
+    en: `The UDP datagram to closed port ${CLOSED_PORT} drew Destination Unreachable 3/3 from the server, which the client's connected UDP socket reported as ${socketError}, while a TCP SYN to the same closed port got ${tcpOutcome} and no ICMP`,
+    zh: `发往未开放端口 ${CLOSED_PORT} 的 UDP 数据报引来服务端的 Destination Unreachable 3/3（端口不可达），客户端已 connect 的 UDP 套接字将其报告为 ${socketError}；而发往同一未开放端口的 TCP SYN 得到的是 ${tcpZh(tcpOutcome)}，没有 ICMP`,
+  };
+  if (!rejected) {
+    return notObserved(
+      'icmp.unreachable.port',
+      { en: `${udpPart.en}. But no TCP port with a reject rule was probed, so nothing shows whether code 3 can quote anything but UDP, which "specific to UDP" says it cannot.`, zh: `${udpPart.zh}。但没有探测设有拒绝规则的 TCP 端口，无法说明代码 3 是否只会引用 UDP，而“UDP 特有”正是这么说的。` },
+      observed,
+    );
+  }
+  if (!quotingRejectedTcp.length) {
+    return {
+      id: 'icmp.unreachable.port',
+      verdict: 'confirmed',
+      summary: `${udpPart.en}; even with the rule "${rejected.rule}" on the server, the TCP SYN to port ${rejected.port} drew no 3/3 (its connect ended with ${rejected.outcome}).`,
+      summaryZh: `${udpPart.zh}；即使服务端设有规则“${rejected.rule}”，发往端口 ${rejected.port} 的 TCP SYN 也没有引来 3/3（其 connect 的结果为 ${tcpZh(rejected.outcome)}）。`,
+      observed,
+      evidence,
+    };
+  }
   return {
     id: 'icmp.unreachable.port',
-    verdict: holds ? 'confirmed' : 'refuted',
-    summary: holds
-      ? `The UDP datagram to closed port 9 drew Destination Unreachable 3/3 from the server, which the client's connected UDP socket reported as ${socketError}; a TCP SYN to a closed port got ${tcpOutcome} instead, no ICMP.`
-      : `Expected 3/3 and ECONNREFUSED, saw ${JSON.stringify(observed)}.`,
-    summaryZh: holds
-      ? `发往未开放端口 9 的 UDP 数据报引来服务端的 Destination Unreachable 3/3（端口不可达），客户端已 connect 的 UDP socket 将其报告为 ${socketError}；而发往未开放端口的 TCP SYN 得到的是 ${tcpOutcome === 'a TCP RST (ECONNREFUSED)' ? 'TCP RST（ECONNREFUSED）' : tcpOutcome}，没有 ICMP。`
-      : `预期为 3/3 和 ECONNREFUSED，实际为 ${JSON.stringify(observed)}。`,
+    verdict: 'nuanced',
+    summary: `Specific to UDP only as the kernel's own answer to a closed port. ${udpPart.en}. But with the rule "${rejected.rule}" on the server, a TCP SYN to port ${rejected.port} drew Destination Unreachable 3/3 quoting its TCP header (${quotingRejectedTcp.length} message(s)), and the client's connect failed with ${rejected.outcome}: here code 3 answered a TCP segment, because a rule chose it, not because of the protocol.`,
+    summaryZh: `只有作为内核对未开放端口的默认回应时才是 UDP 特有。${udpPart.zh}。但在服务端设置规则“${rejected.rule}”后，发往端口 ${rejected.port} 的 TCP SYN 引来了引用其 TCP 首部的 Destination Unreachable 3/3（${quotingRejectedTcp.length} 条），客户端的 connect 以 ${tcpZh(rejected.outcome)} 失败：这里代码 3 回应的是 TCP 报文段，由规则选定，与协议无关。`,
     observed,
-    evidence: [icmpTable('Port unreachable (the quoted datagram is the UDP one to port 9)', unreachable)],
+    evidence,
   };
 }
 
-export function judgeParameterProblem(rows: IcmpRow[]): ClaimResult {
+/** The three bad ICMP headers: the server's ICMP counters before and after them (deltas, /proc/net/snmp). */
+export interface BadIcmpHeaders {
+  serverCounters: Record<string, number>;
+}
+
+const ipIds = (r: IcmpRow) => r['ip.id'].split(',');
+/** " (r1)" for an address of the topology, nothing for another. */
+const nameOf = (address: string | undefined, zh = false) => {
+  const name = Object.entries(ADDRESSES).find(([, a]) => a === address)?.[0];
+  return name ? (zh ? `（${name}）` : ` (${name})`) : '';
+};
+
+export function judgeParameterProblem(rows: IcmpRow[], badHeaders?: BadIcmpHeaders): ClaimResult {
   if (!rows.length) return notObserved('icmp.parameter-problem', NO_CAPTURE);
-  const problems = ofType(rows, 12);
-  const observed = { messages: problems.length, from: problems.map((r) => first(r['ip.src'])), code: first(problems[0]?.['icmp.code'] ?? ''), pointer: problems[0]?.['icmp.pointer'] };
-  const holds = problems.length > 0;
+  const probeIds: string[] = BAD_ICMP_HEADERS.map((b) => b.ipId);
+  const quotesProbe = (r: IcmpRow) => ipIds(r).slice(1).some((id) => probeIds.includes(id));
+  const problems = ofType(rows, 12).filter((r) => !quotesProbe(r));
+  const ipPart = { messages: problems.length, from: problems.map((r) => first(r['ip.src'])), code: first(problems[0]?.['icmp.code'] ?? ''), pointer: problems[0]?.['icmp.pointer'] };
+  if (!problems.length) {
+    return { id: 'icmp.parameter-problem', verdict: 'refuted', summary: 'The malformed IP option drew no Parameter Problem message.', summaryZh: '畸形 IP 选项没有引来 Parameter Problem 消息。', observed: ipPart, evidence: [] };
+  }
+  const ipSaid = {
+    en: `An IPv4 packet whose record-route option claimed 9 bytes in a 4-byte option area drew Parameter Problem 12/${ipPart.code} from ${ipPart.from[0]}${nameOf(ipPart.from[0])}, pointing at byte ${ipPart.pointer} of the header`,
+    zh: `一个 IPv4 报文的记录路由选项在只有 4 字节的选项区里声称长度为 9 字节，${ipPart.from[0]}${nameOf(ipPart.from[0], true)}因此回复了 Parameter Problem 12/${ipPart.code}（参数问题），指针指向首部的第 ${ipPart.pointer} 字节`,
+  };
+  if (!badHeaders) {
+    return notObserved('icmp.parameter-problem', { en: `${ipSaid.en}. No ICMP message with a wrong ICMP header was sent, so the ICMP-header half of the claim is untested.`, zh: `${ipSaid.zh}。没有发送 ICMP 首部有错的 ICMP 报文，断言中“ICMP 首部”的一半未经检验。` }, ipPart);
+  }
+  const sent = BAD_ICMP_HEADERS.filter((b) => rows.some((r) => ipIds(r)[0] === b.ipId && first(r['ip.dst']) === ADDRESSES.server));
+  const answers = rows.filter(quotesProbe);
+  const answered12 = BAD_ICMP_HEADERS.filter((b) => answers.some((r) => first(r['icmp.type']) === '12' && ipIds(r).slice(1).includes(b.ipId)));
+  const c = badHeaders.serverCounters;
+  const observed = {
+    ...ipPart,
+    badIcmpHeadersSent: sent.map((b) => b.name),
+    parameterProblemsQuotingThem: answered12.map((b) => b.name),
+    icmpQuotingThem: answers.length,
+    serverCounters: c,
+  };
+  const evidence: Evidence[] = [icmpTable('Parameter Problem, and the three ICMP messages with a wrong ICMP header (with anything quoting them)', [...problems, ...rows.filter((r) => probeIds.includes(ipIds(r)[0]!)), ...answers])];
+  if (sent.length < BAD_ICMP_HEADERS.length) {
+    return { ...notObserved('icmp.parameter-problem', { en: `${ipSaid.en}. But the capture shows only ${sent.length} of the ${BAD_ICMP_HEADERS.length} ICMP messages with a wrong header leaving the client (${sent.map((b) => b.name).join(', ') || 'none'}).`, zh: `${ipSaid.zh}。但抓包中只看到 ${BAD_ICMP_HEADERS.length} 个首部有错的 ICMP 报文中的 ${sent.length} 个离开客户端（${sent.map((b) => b.zh).join('、') || '无'}）。` }, observed), evidence };
+  }
+  if ((c['Icmp.InMsgs'] ?? 0) < BAD_ICMP_HEADERS.length) {
+    return { ...notObserved('icmp.parameter-problem', { en: `${ipSaid.en}. But the server's Icmp InMsgs rose by ${c['Icmp.InMsgs'] ?? 0} across the ${BAD_ICMP_HEADERS.length} messages with a wrong ICMP header: they did not all reach it, so its silence says nothing.`, zh: `${ipSaid.zh}。但在发送 ${BAD_ICMP_HEADERS.length} 个 ICMP 首部有错的报文期间，服务端的 Icmp InMsgs 只增加了 ${c['Icmp.InMsgs'] ?? 0}：报文并未全部到达，它的沉默说明不了什么。` }, observed), evidence };
+  }
+  if (answered12.length === BAD_ICMP_HEADERS.length) {
+    return {
+      id: 'icmp.parameter-problem',
+      verdict: 'confirmed',
+      summary: `${ipSaid.en}; and each ICMP message with a wrong ICMP header (${BAD_ICMP_HEADERS.map((b) => b.name).join(', ')}) drew a Parameter Problem quoting it.`,
+      summaryZh: `${ipSaid.zh}；每个 ICMP 首部有错的报文（${BAD_ICMP_HEADERS.map((b) => b.zh).join('、')}）也都引来了引用它的 Parameter Problem。`,
+      observed,
+      evidence,
+    };
+  }
+  const silent = BAD_ICMP_HEADERS.filter((b) => !answered12.includes(b));
+  const counters = ICMP_COUNTERS.map((name) => `${name.replace('Icmp.', '')} +${c[name] ?? 0}`).join(', ');
   return {
     id: 'icmp.parameter-problem',
-    verdict: holds ? 'confirmed' : 'refuted',
-    summary: holds
-      ? `An IPv4 packet whose record-route option claimed 9 bytes in a 4-byte option area drew Parameter Problem 12/${observed.code} from ${observed.from[0]}, pointing at byte ${observed.pointer} of the header.`
-      : 'The malformed option drew no Parameter Problem message.',
-    summaryZh: holds
-      ? `一个 IPv4 报文的记录路由选项在只有 4 字节的选项区里声称长度为 9 字节，${observed.from[0]} 因此回复了 Parameter Problem 12/${observed.code}（参数问题），指针指向首部的第 ${observed.pointer} 字节。`
-      : '畸形选项没有引来 Parameter Problem 消息。',
+    verdict: 'nuanced',
+    summary: `For the IP header only. ${ipSaid.en}. But the server answered none of ${silent.length === BAD_ICMP_HEADERS.length ? 'the three ICMP messages whose ICMP header was wrong' : 'these ICMP messages with a wrong ICMP header'} (${silent.map((b) => b.name).join(', ')}) with a Parameter Problem: its counters show it received and discarded them (${counters}), ${answers.length ? `and ${answers.length} other ICMP message(s) quoted them` : 'and nothing came back quoting them'}. The receiver that found the ICMP header wrong discarded the message silently.`,
+    summaryZh: `只对 IP 首部成立。${ipSaid.zh}。但对${silent.length === BAD_ICMP_HEADERS.length ? '三个 ICMP 首部有错的报文' : '这些 ICMP 首部有错的报文'}（${silent.map((b) => b.zh).join('、')}），服务端没有回复任何 Parameter Problem：它的计数器表明它收到并丢弃了它们（${counters}），${answers.length ? `另有 ${answers.length} 条 ICMP 报文引用了它们` : '也没有任何引用它们的报文返回'}。发现 ICMP 首部有错的接收方只是静默地丢弃了报文。`,
     observed,
-    evidence: [icmpTable('Parameter Problem', problems)],
+    evidence,
   };
 }
 
@@ -200,17 +315,17 @@ export default defineLab({
   title: 'ICMP messages provoked across real routers: echo, time exceeded, unreachable, parameter problem, redirect',
   topic: 'icmp',
   claims: ['icmp.echo', 'icmp.time-exceeded', 'icmp.unreachable.frag-needed', 'icmp.unreachable.port', 'icmp.parameter-problem', 'icmp.redirect'],
-  requires: ['root', 'netns', 'tcpdump', 'tshark', 'ping', 'traceroute', 'scapy'],
+  requires: ['root', 'netns', 'iptables', 'tcpdump', 'tshark', 'ping', 'traceroute', 'scapy'],
   timeLimitMs: 90_000,
   handout: {
     starts: 'A client on a LAN with routers r1 and gw; the chain r1 → r2 → r3 → server (last link MTU 1280); a host far behind gw.',
-    does: 'Pings with a pattern, traceroutes, pings with DF and 1400 bytes, sends UDP and TCP to closed ports, sends a malformed IP option with scapy, pings far through r1.',
-    observes: 'ICMP type, code, identifier, sequence, data, MTU, pointer and gateway decoded by tshark; ping, traceroute and ip route output; the UDP socket error.',
+    does: "Pings with a pattern, traceroutes, pings with DF and 1400 bytes, sends UDP and TCP to closed ports and TCP to a port the server's iptables rejects, sends with scapy three ICMP messages with a wrong ICMP header and then a malformed IP option, pings far through r1.",
+    observes: "ICMP type, code, identifier, sequence, data, MTU, pointer, gateway and quoted IP id decoded by tshark; ping, traceroute and ip route output; the sockets' errors; the server's ICMP counters around the bad ICMP headers.",
     zh: {
       title: '经真实路由器触发的 ICMP 消息：回显、超时、不可达、参数问题、重定向',
       starts: '客户端与路由器 r1、gw 位于同一局域网；链路 r1 → r2 → r3 → server（最后一段链路 MTU 为 1280）；gw 后方远处的一台主机。',
-      does: '带填充模式 ping；traceroute；设置 DF 以 1400 字节 ping；向未开放的端口发送 UDP 和 TCP；用 scapy 发送带畸形 IP 选项的报文；经 r1 ping 远端主机。',
-      observes: 'tshark 解码出的 ICMP 类型、代码、标识符、序列号、数据、MTU、指针和网关；ping、traceroute 和 ip route 的输出；UDP 套接字上的错误。',
+      does: '带填充模式 ping；traceroute；设置 DF 以 1400 字节 ping；向未开放的端口发送 UDP 和 TCP，并向服务端 iptables 拒绝的端口发送 TCP；用 scapy 先发送三个 ICMP 首部有错的 ICMP 报文，再发送带畸形 IP 选项的报文；经 r1 ping 远端主机。',
+      observes: 'tshark 解码出的 ICMP 类型、代码、标识符、序列号、数据、MTU、指针、网关和被引用报文的 IP 标识；ping、traceroute 和 ip route 的输出；套接字上的错误；发送错误 ICMP 首部前后服务端的 ICMP 计数器。',
     },
   },
   needs: {
@@ -252,19 +367,46 @@ export default defineLab({
     // probe goes first, before traceroute draws a burst of errors from the same hosts.
     ctx.step('closed ports');
     const agent = await startSocketAgent(ctx.scope, ctx.runId, 'client', client);
-    await agent.request('udp-open', { sock: 'probe', connect: { host: a.server, port: 9 } });
+    await agent.request('udp-open', { sock: 'probe', connect: { host: a.server, port: CLOSED_PORT } });
     // One datagram only: a second send would collect the pending error itself (as its own send()
     // failure), racing the socket's error event that this step observes.
     await agent.request('udp-send', { sock: 'probe', bytes: 16 });
     const udpError = await agent.waitFor((e) => e.event === 'udp-error', 3000, 'an error on the UDP socket').then((e) => String(e.code), () => 'none');
-    await agent.request('connect', { host: a.server, port: 9, conn: 'tcp-probe' });
+    await agent.request('connect', { host: a.server, port: CLOSED_PORT, conn: 'tcp-probe' });
     const tcpError = await agent.waitFor((e) => e.event === 'error' && e.conn === 'tcp-probe', 3000, 'the TCP connect to fail').then((e) => String(e.message), () => 'no answer');
     const tcpOutcome = /ECONNREFUSED/.test(tcpError) ? 'a TCP RST (ECONNREFUSED)' : tcpError;
+    // The same closed-port answer, given by a firewall rule instead of the stack: iptables' REJECT
+    // on a TCP port of the server (its default for IPv4 is icmp-port-unreachable, named here).
+    const rejectRule = ['INPUT', '-p', 'tcp', '--dport', String(REJECTED_PORT), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'];
+    await exec('iptables', ['-A', ...rejectRule], { netns: net.server.netns });
+    await agent.request('connect', { host: a.server, port: REJECTED_PORT, conn: 'tcp-rejected' });
+    const rejectedError = await agent.waitFor((e) => e.event === 'error' && e.conn === 'tcp-rejected', 3000, 'the TCP connect to the rejected port to fail').then((e) => String(e.message), () => 'no answer');
+    const rejected: RejectedTcp = { port: REJECTED_PORT, rule: `iptables -A ${rejectRule.join(' ')}`, outcome: /ECONNREFUSED/.test(rejectedError) ? 'ECONNREFUSED' : rejectedError };
 
     ctx.step('echo');
     const ping = await observeCommand('ping with a data pattern', 'ping', ['-c', '3', '-i', '0.2', '-p', PATTERN, a.server], client);
     ctx.step('DF over a smaller MTU');
     const bigPing = await observeCommand('ping with DF set and 1400 bytes of data', 'ping', ['-c', '1', '-W', '1', '-M', 'do', '-s', '1400', a.server], client);
+    // Three ICMP messages whose ICMP header is wrong, before any Parameter Problem is drawn from the
+    // server's direction: a bad checksum (an echo request whose checksum is flipped), a header cut to
+    // 4 bytes (type, code and a checksum that is right for those 4 bytes), an unknown type (99).
+    ctx.step('bad ICMP headers');
+    const [probeChecksum, probeShort, probeType] = BAD_ICMP_HEADERS.map((b) => b.ipId);
+    const before = await readCounters(net.server.netns);
+    await scapy(
+      client,
+      [
+        'import struct, time',
+        `echo = IP(dst='${a.server}', id=${probeChecksum})/ICMP(type=8, id=0x6c62, seq=1)/Raw(b'xsum')`,
+        'echo[ICMP].chksum = IP(raw(echo))[ICMP].chksum ^ 0x0f0f',
+        `short = IP(dst='${a.server}', id=${probeShort}, proto=1)/Raw(b'\\x08\\x00' + struct.pack('!H', checksum(b'\\x08\\x00\\x00\\x00')))`,
+        `unknown = IP(dst='${a.server}', id=${probeType})/ICMP(type=99, code=0)`,
+        'send([echo, short, unknown], inter=0.05)',
+        'time.sleep(0.5)',
+      ].join('\n'),
+    );
+    const badHeaders: BadIcmpHeaders = { serverCounters: counterDelta(before, await readCounters(net.server.netns), ICMP_COUNTERS) };
+
     ctx.step('malformed IP option');
     await scapy(client, `send(IP(dst='${a.server}', ihl=6, options=b'\\x07\\x09\\x04\\x00')/ICMP())`);
 
@@ -277,16 +419,19 @@ export default defineLab({
 
     ctx.step('traceroute');
     const trace = await observeCommand('traceroute to the server', 'traceroute', ['-n', '-q', '1', '-w', '1', a.server], client);
+    // Stop once the capture holds a Time Exceeded for every router traceroute printed, not after a delay.
+    const routersPrinted = trace.output.split('\n').filter((l) => ([ADDRESSES.r1, ADDRESSES.r2, ADDRESSES.r3] as string[]).includes(l.match(/^\s*\d+\s+(\S+)/)?.[1] ?? '')).length;
+    await waitForPackets(capture.file, 'icmp.type == 11 && icmp.code == 0', routersPrinted);
 
     await capture.stop();
-    const rows = (await readFields(capture.file, 'icmp', ICMP_FIELDS)) as IcmpRow[];
+    const rows = (await readFields(capture.file, 'ip.proto == 1', ICMP_FIELDS)) as IcmpRow[];
     const file = keptFile(ctx, capture.file, 'ICMP capture on the client (pcap)');
     return [
       judgeEcho(rows, ping),
       judgeTimeExceeded(rows, trace),
       judgeFragNeeded(rows, bigPing),
-      judgePortUnreachable(rows, udpError, tcpOutcome),
-      judgeParameterProblem(rows),
+      judgePortUnreachable(rows, udpError, tcpOutcome, rejected),
+      judgeParameterProblem(rows, badHeaders),
       judgeRedirect(rows, routeWithDefaults, routeAccepting, redirectDefaults),
     ].map((c) => withEvidence(c, ...file));
   },

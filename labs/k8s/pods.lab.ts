@@ -1,6 +1,6 @@
 /**
- * Lab: what the containers of one pod share: the network, a volume, and (only when asked) the
- * process IDs; and the order in which its init containers and main containers start.
+ * Lab: what the containers of one pod share: the network, a volume, the IPC namespace, and (only
+ * when asked) the process IDs; and the order in which its init containers and main containers start.
  *
  * Starts: the run's one-node Kubernetes cluster (built from upstream); two pods, each with two init
  * containers and two containers (an HTTP server and a sidecar) mounting one emptyDir volume; the
@@ -11,7 +11,8 @@
  *
  * Observes: the namespace links, the command lines under /proc, the answer on 127.0.0.1:8000, the
  * files on the volume, and the start and end of every container (each writes its own times, to the
- * nanosecond, to the volume).
+ * nanosecond, to the volume); and, from the apiserver's OpenAPI schema of PodSpec, the fields whose
+ * name mentions IPC or a shared namespace (the knobs a pod has for them).
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { defineLab } from '../../src/core/lab.ts';
@@ -44,6 +45,14 @@ export interface PodView {
 
 export interface PodsObservation {
   pods: PodView[];
+  /** PodSpec's fields (the apiserver's OpenAPI v3 schema) whose name mentions IPC, PID or a shared namespace: hostIPC, hostPID, shareProcessNamespace, … */
+  namespaceFields: string[];
+}
+
+/** PodSpec's field names from the apiserver's OpenAPI v3 document for core/v1 that are about IPC, PIDs or sharing a namespace. */
+export function namespaceFieldsOf(openapi: { components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> } }): string[] {
+  const fields = Object.keys(openapi.components?.schemas?.['io.k8s.api.core.v1.PodSpec']?.properties ?? {});
+  return fields.filter((f) => /ipc|pid|process|namespace/i.test(f)).sort();
 }
 
 const view = (o: PodsObservation, shared: boolean) => o.pods.find((p) => p.shareProcessNamespace === shared)!;
@@ -78,18 +87,48 @@ export function judgeSharedPid(o: PodsObservation): ClaimResult {
   const apart = view(o, false);
   const together = view(o, true);
   const server = /python3/;
+  // A capture from before the lab read PodSpec's schema has no fields: then none were read.
+  const namespaceFields = o.namespaceFields ?? [];
+  const ipcFields = namespaceFields.filter((f) => /ipc/i.test(f));
+  // hostIPC puts every container of the pod in the host's IPC namespace: shared still. Any other IPC field is a knob not tried here.
+  const untriedIpcFields = ipcFields.filter((f) => f !== 'hostIPC');
   const observed = {
-    default: { pod: apart.name, samePidNamespace: same(apart, 'pid'), sidecarSeesTheServer: sees(apart.containers.sidecar, server), sidecarPid1: apart.containers.sidecar.processes['1'] ?? '' },
-    shareProcessNamespace: { pod: together.name, samePidNamespace: same(together, 'pid'), sidecarSeesTheServer: sees(together.containers.sidecar, server), sidecarPid1: together.containers.sidecar.processes['1'] ?? '' },
+    default: { pod: apart.name, samePidNamespace: same(apart, 'pid'), sidecarSeesTheServer: sees(apart.containers.sidecar, server), sidecarPid1: apart.containers.sidecar.processes['1'] ?? '', sameIpcNamespace: same(apart, 'ipc') },
+    shareProcessNamespace: { pod: together.name, samePidNamespace: same(together, 'pid'), sidecarSeesTheServer: sees(together.containers.sidecar, server), sidecarPid1: together.containers.sidecar.processes['1'] ?? '', sameIpcNamespace: same(together, 'ipc') },
+    podSpecNamespaceFields: namespaceFields,
   };
-  const evidence: Evidence[] = [{ kind: 'table', title: 'What the sidecar sees under /proc', columns: ['pod', 'PID namespace shared', 'PID 1', 'processes'], rows: [apart, together].map((p) => [`${p.name}${p.shareProcessNamespace ? ' (shareProcessNamespace)' : ''}`, same(p, 'pid') ? 'yes' : 'no', p.containers.sidecar.processes['1'] ?? '', Object.entries(p.containers.sidecar.processes).map(([pid, cmd]) => `${pid}: ${cmd}`).join('; ')]) }];
+  const evidence: Evidence[] = [
+    { kind: 'table', title: 'What the sidecar sees under /proc', columns: ['pod', 'PID namespace shared', 'PID 1', 'processes'], rows: [apart, together].map((p) => [`${p.name}${p.shareProcessNamespace ? ' (shareProcessNamespace)' : ''}`, same(p, 'pid') ? 'yes' : 'no', p.containers.sidecar.processes['1'] ?? '', Object.entries(p.containers.sidecar.processes).map(([pid, cmd]) => `${pid}: ${cmd}`).join('; ')]) },
+    { kind: 'table', title: 'PID and IPC namespaces of the two containers (readlink /proc/self/ns/…)', columns: ['pod', 'namespace', 'web', 'sidecar', 'shared'], rows: [apart, together].flatMap((p) => ['pid', 'ipc'].map((ns) => [`${p.name}${p.shareProcessNamespace ? ' (shareProcessNamespace)' : ''}`, ns, p.containers.web.namespaces[ns] ?? 'missing', p.containers.sidecar.namespaces[ns] ?? 'missing', same(p, ns) ? 'yes' : 'no'])) },
+    { kind: 'table', title: "PodSpec's fields about IPC, PIDs or a shared namespace (the apiserver's OpenAPI schema)", columns: ['field'], rows: namespaceFields.map((f) => [f]) },
+  ];
   const optional = !observed.default.samePidNamespace && !observed.default.sidecarSeesTheServer && observed.shareProcessNamespace.samePidNamespace && observed.shareProcessNamespace.sidecarSeesTheServer;
   if (!optional) return { id: 'k8s.pod.shared-pid-optional', verdict: 'refuted', summary: `Sharing PIDs did not follow shareProcessNamespace: ${JSON.stringify(observed)}.`, summaryZh: `PID 是否共享并没有随 shareProcessNamespace 变化：${JSON.stringify(observed)}。`, observed, evidence };
+  const pid = `PID sharing is optional: off by default, in ${apart.name} each container has its own PID namespace, the sidecar's PID 1 is its own "${observed.default.sidecarPid1}" and the server is invisible to it; with shareProcessNamespace: true (${together.name}) both are in one PID namespace, PID 1 is "${observed.shareProcessNamespace.sidecarPid1}" and the sidecar sees the server's python3.`;
+  const pidZh = `PID 共享确实是可选的：默认不共享，在 ${apart.name} 中每个容器有各自的 PID 命名空间，sidecar 的 PID 1 是它自己的 "${observed.default.sidecarPid1}"，看不到服务端进程；设置 shareProcessNamespace: true 后（${together.name}），两者处于同一个 PID 命名空间，PID 1 是 "${observed.shareProcessNamespace.sidecarPid1}"，sidecar 能看到服务端的 python3 进程。`;
+  const links = [apart, together].flatMap((p) => [p.containers.web.namespaces.ipc, p.containers.sidecar.namespaces.ipc]);
+  if (links.some((l) => !l)) return { id: 'k8s.pod.shared-pid-optional', verdict: 'unverifiable', summary: `${pid} But a container's IPC namespace link (/proc/self/ns/ipc) was not read, so IPC sharing could not be compared.`, summaryZh: `${pidZh}但有容器的 IPC 命名空间链接（/proc/self/ns/ipc）没有读到，因此无法比较 IPC 是否共享。`, observed, evidence };
+  const ipcApart = observed.default.sameIpcNamespace;
+  const ipcTogether = observed.shareProcessNamespace.sameIpcNamespace;
+  if (!ipcApart && ipcTogether) {
+    return { id: 'k8s.pod.shared-pid-optional', verdict: 'confirmed', summary: `${pid} IPC followed the same switch: separate IPC namespaces in ${apart.name} (${apart.containers.web.namespaces.ipc} / ${apart.containers.sidecar.namespaces.ipc}), one in ${together.name} (${together.containers.web.namespaces.ipc}).`, summaryZh: `${pidZh}IPC 也随同一开关变化：${apart.name} 中是各自的 IPC 命名空间（${apart.containers.web.namespaces.ipc} / ${apart.containers.sidecar.namespaces.ipc}），${together.name} 中是同一个（${together.containers.web.namespaces.ipc}）。`, observed, evidence };
+  }
+  if (!ipcApart || !ipcTogether) {
+    const seen = `IPC namespaces: ${apart.name} ${ipcApart ? 'shared' : 'separate'}, ${together.name} ${ipcTogether ? 'shared' : 'separate'}`;
+    const seenZh = `IPC 命名空间：${apart.name} ${ipcApart ? '共享' : '各自独立'}，${together.name} ${ipcTogether ? '共享' : '各自独立'}`;
+    return { id: 'k8s.pod.shared-pid-optional', verdict: 'refuted', summary: `${pid} But the containers could not be made to share IPC as the sheet says: ${seen}.`, summaryZh: `${pidZh}但无法像学习资料所说那样让容器共享 IPC：${seenZh}。`, observed, evidence };
+  }
+  if (!namespaceFields.length) {
+    return { id: 'k8s.pod.shared-pid-optional', verdict: 'unverifiable', summary: `${pid} IPC was shared in both pods, but PodSpec's schema was not read, so whether some field turns IPC sharing off is not known.`, summaryZh: `${pidZh}两个 Pod 中 IPC 都是共享的，但没有读到 PodSpec 的 schema，因此无法确定是否有字段可以关闭 IPC 共享。`, observed, evidence };
+  }
+  if (untriedIpcFields.length) {
+    return { id: 'k8s.pod.shared-pid-optional', verdict: 'unverifiable', summary: `${pid} IPC was shared in both pods (${apart.containers.web.namespaces.ipc}, ${together.containers.web.namespaces.ipc}), but PodSpec has ${untriedIpcFields.join(', ')}, not tried here, so whether IPC sharing can be turned off is not known.`, summaryZh: `${pidZh}两个 Pod 中 IPC 都是共享的（${apart.containers.web.namespaces.ipc}、${together.containers.web.namespaces.ipc}），但 PodSpec 中有本实验没有尝试的字段 ${untriedIpcFields.join(', ')}，因此无法确定 IPC 共享能否关闭。`, observed, evidence };
+  }
   return {
     id: 'k8s.pod.shared-pid-optional',
-    verdict: 'confirmed',
-    summary: `Off by default: in ${apart.name} each container has its own PID namespace, the sidecar's PID 1 is its own "${observed.default.sidecarPid1}" and the server is invisible to it. With shareProcessNamespace: true (${together.name}) both are in one PID namespace, PID 1 is "${observed.shareProcessNamespace.sidecarPid1}" and the sidecar sees the server's python3.`,
-    summaryZh: `默认不共享：在 ${apart.name} 中每个容器有各自的 PID 命名空间，sidecar 的 PID 1 是它自己的 "${observed.default.sidecarPid1}"，看不到服务端进程。设置 shareProcessNamespace: true 后（${together.name}），两者处于同一个 PID 命名空间，PID 1 是 "${observed.shareProcessNamespace.sidecarPid1}"，sidecar 能看到服务端的 python3 进程。`,
+    verdict: 'nuanced',
+    summary: `Only PID sharing is optional; IPC is always shared. ${pid} The IPC namespace was one per pod either way: ${apart.containers.web.namespaces.ipc} for both containers of ${apart.name}, ${together.containers.web.namespaces.ipc} for both of ${together.name}. ${ipcFields.length ? `PodSpec's only IPC field is ${ipcFields.join(', ')} (of ${namespaceFields.join(', ')}), which joins the host's IPC namespace rather than separating the containers.` : `PodSpec has no IPC field (its namespace fields: ${namespaceFields.join(', ')}).`}`,
+    summaryZh: `只有 PID 共享是可选的，IPC 则总是共享。${pidZh}无论哪种情况，每个 Pod 都只有一个 IPC 命名空间：${apart.name} 的两个容器都是 ${apart.containers.web.namespaces.ipc}，${together.name} 的两个容器都是 ${together.containers.web.namespaces.ipc}。${ipcFields.length ? `PodSpec 中与 IPC 有关的字段只有 ${ipcFields.join(', ')}（取自 ${namespaceFields.join(', ')}），它让 Pod 加入宿主机的 IPC 命名空间，而不是把容器彼此分开。` : `PodSpec 中没有与 IPC 有关的字段（其命名空间相关字段为 ${namespaceFields.join(', ')}）。`}`,
     observed,
     evidence,
   };
@@ -190,12 +229,12 @@ export default defineLab({
   handout: {
     starts: "The run's one-node Kubernetes cluster; two pods of two init containers and two containers (a server and a sidecar) on one emptyDir volume, the second with shareProcessNamespace.",
     does: "Reads each container's namespaces and visible processes, passes a file each way over the volume, and asks the server on localhost from the sidecar.",
-    observes: "/proc/self/ns links, /proc's command lines, the localhost answer, the files, and every container's own start and end times.",
+    observes: "/proc/self/ns links (IPC and PID among them), /proc's command lines, the localhost answer, the files, every container's own start and end times, and PodSpec's fields about IPC and PID namespaces in the apiserver's OpenAPI schema.",
     zh: {
       title: 'Pod 内的容器共享什么：网络、卷，PID 仅在显式要求时共享；init 容器先运行',
       starts: '本次运行的单节点 Kubernetes 集群；两个 Pod，各含两个 init 容器和两个容器（一个服务端、一个 sidecar），共用一个 emptyDir 卷，其中第二个 Pod 开启了 shareProcessNamespace。',
       does: '读取每个容器的命名空间和可见进程，通过卷双向各传一个文件，并从 sidecar 经 localhost 访问服务端。',
-      observes: '/proc/self/ns 链接、/proc 中的进程命令行、localhost 的响应、传递的文件，以及每个容器各自的启动和结束时间。',
+      observes: '/proc/self/ns 链接（包括 IPC 和 PID）、/proc 中的进程命令行、localhost 的响应、传递的文件、每个容器各自的启动和结束时间，以及 apiserver 的 OpenAPI schema 中 PodSpec 与 IPC、PID 命名空间有关的字段。',
     },
   },
   needs: { shared: { kube: kubernetesCluster } },
@@ -217,7 +256,9 @@ export default defineLab({
     ctx.step('looking from inside each container');
     const pods: PodView[] = [];
     for (const s of specs) pods.push(await observePod(kube, namespace, s.name, s.shared, `hello-${ctx.runId}`));
-    const observation: PodsObservation = { pods };
+    ctx.step("PodSpec's fields for IPC, PIDs and shared namespaces, from the apiserver's OpenAPI schema");
+    const namespaceFields = namespaceFieldsOf(JSON.parse(await kube.kubectl(['get', '--raw', '/openapi/v3/api/v1'])));
+    const observation: PodsObservation = { pods, namespaceFields };
     const kept = keptJson(ctx, 'pods.json', observation, 'namespaces, processes, files and times (JSON)');
     return [withEvidence(judgeSharedNetwork(observation), ...kept), judgeSharedVolumes(observation), judgeSharedPid(observation), judgeInitContainers(observation)];
   },

@@ -6,11 +6,13 @@
  *
  * Does: applies a Deployment of 4 pods (maxSurge 1, maxUnavailable 1; each pod Ready 4 s after it
  * starts) with kubectl, holding one pod unready for a while; changes its pod template (kubectl set
- * env), waits for the rollout, then `kubectl rollout undo`.
+ * env), waits for the rollout, then `kubectl rollout undo`; finally asks the apiserver (dry run) to
+ * give the same Deployment the strategy the sheet calls blue-green, as BlueGreen and as Blue-Green.
  *
  * Observes: every 100 ms, the Deployment's Available condition, its ReplicaSets and the pods of each
  * (bound to a node, running, Ready); etcd's key for the Deployment right after the apply; the events
- * of the namespace and which component reported each.
+ * of the namespace and which component reported each; the apiserver's answer to each blue-green
+ * strategy type, and the strategy types DeploymentStrategy allows in its OpenAPI schema.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import { until } from '../../src/resources/wait.ts';
-import { isPodReady, kubernetesCluster, type KubeCluster } from '../../src/systems/kubernetes.ts';
+import { apiRefusal, isPodReady, kubernetesCluster, supportedValues, type KubeCluster } from '../../src/systems/kubernetes.ts';
 import { etcdRange } from '../../src/systems/kubernetes-etcd.ts';
 import { webDeployment } from '../../src/systems/kubernetes-web.ts';
 
@@ -52,7 +54,24 @@ export interface RolloutObservation {
   heldWasAlreadyReady: boolean;
   /** The namespace's events in order: reason and reporting component. */
   events: { at: number; reason: string; component: string; object: string }[];
+  /** The same Deployment with strategy.type set to each blue-green spelling (a dry-run replace): the apiserver's answer, and the type in what it returned (null when refused). */
+  blueGreen: BlueGreenAnswer[];
+  /** DeploymentStrategy's type enum in the apiserver's OpenAPI v3 schema (apps/v1). */
+  strategyTypes: string[];
 }
+
+export interface BlueGreenAnswer {
+  /** The strategy.type asked for. */
+  type: string;
+  code: number;
+  reason: string;
+  message: string;
+  /** strategy.type in the Deployment the apiserver returned (null when it refused). */
+  acceptedType: string | null;
+}
+
+/** The blue-green spellings asked for: the usual one and the sheet's own. */
+export const BLUE_GREEN_TYPES = ['BlueGreen', 'Blue-Green'] as const;
 
 const total = (s: RolloutSample, field: 'pods' | 'ready' | 'bound' | 'running') => Object.values(s.sets).reduce((a, x) => a + x[field], 0);
 
@@ -69,7 +88,11 @@ export function judgeReplicaSet(o: RolloutObservation): ClaimResult {
   const minReady = Math.min(...during.map((s) => total(s, 'ready')));
   const sets = [...new Set(o.samples.flatMap((s) => Object.keys(s.sets)))];
   const rolledBack = o.hashes.afterUndo === o.hashes.first && o.hashes.update !== o.hashes.first;
-  const observed = { replicaSets: sets, hashes: o.hashes, maxPodsDuringUpdate: maxPods, minReadyDuringUpdate: minReady, ceiling: o.replicas + o.maxSurge, floor: o.replicas - o.maxUnavailable, samplesDuringUpdate: during.length, rolledBackToTheFirstReplicaSet: rolledBack };
+  // A capture from before the blue-green experiment has neither field: then blue-green was not asked for.
+  const blueGreen = o.blueGreen ?? [];
+  const strategyTypes = o.strategyTypes ?? [];
+  const supported = [...new Set(blueGreen.flatMap((b) => supportedValues(b.message)))];
+  const observed = { replicaSets: sets, hashes: o.hashes, maxPodsDuringUpdate: maxPods, minReadyDuringUpdate: minReady, ceiling: o.replicas + o.maxSurge, floor: o.replicas - o.maxUnavailable, samplesDuringUpdate: during.length, rolledBackToTheFirstReplicaSet: rolledBack, blueGreen, supportedStrategyTypes: supported, schemaStrategyTypes: strategyTypes };
   const evidence: Evidence[] = [
     {
       kind: 'series',
@@ -85,16 +108,31 @@ export function judgeReplicaSet(o: RolloutObservation): ClaimResult {
       ],
       markers: o.marks.map((m) => ({ x: m.at, label: m.label })),
     },
+    { kind: 'table', title: 'The same Deployment with a blue-green strategy type (dry-run replace): the apiserver\'s answer', columns: ['strategy.type', 'HTTP code', 'reason', 'message', 'type in the answer'], rows: blueGreen.map((b) => [b.type, b.code, b.reason, b.message, b.acceptedType ?? '']) },
   ];
   if (during.length < 5) return { id: 'k8s.deployment.replicaset', verdict: 'unverifiable', summary: `Only ${during.length} samples fell within the update: too few to check its bounds.`, summaryZh: `更新期间只采到 ${during.length} 个样本，太少，无法检查其上下界。`, observed, evidence };
   if (maxPods > observed.ceiling || minReady < observed.floor || !rolledBack) {
     return { id: 'k8s.deployment.replicaset', verdict: 'refuted', summary: `${maxPods > observed.ceiling ? `The update ran ${maxPods} pods, over replicas + maxSurge = ${observed.ceiling}. ` : ''}${minReady < observed.floor ? `Only ${minReady} were Ready at one point, under replicas − maxUnavailable = ${observed.floor}. ` : ''}${rolledBack ? '' : 'The undo did not bring the first ReplicaSet back.'}`.trim(), summaryZh: `${maxPods > observed.ceiling ? `更新期间同时运行了 ${maxPods} 个 Pod，超过了 replicas + maxSurge = ${observed.ceiling}。` : ''}${minReady < observed.floor ? `某一时刻只有 ${minReady} 个 Pod Ready，低于 replicas − maxUnavailable = ${observed.floor}。` : ''}${rolledBack ? '' : '回滚没有恢复第一个 ReplicaSet。'}`, observed, evidence };
   }
+  const rolling = `The Deployment ran its pods through ReplicaSets (…${o.hashes.first}, then …${o.hashes.update} for the new template). Sampled ${during.length} times during the rolling update, there were never more than ${maxPods} pods (ceiling replicas + maxSurge = ${observed.ceiling}) nor fewer than ${minReady} Ready (floor replicas − maxUnavailable = ${observed.floor}). \`kubectl rollout undo\` scaled the first ReplicaSet (…${o.hashes.afterUndo}) back up rather than making a new one: the old ReplicaSet is the roll-back.`;
+  const rollingZh = `Deployment 通过 ReplicaSet 管理其 Pod（先是 …${o.hashes.first}，新模板对应 …${o.hashes.update}）。滚动更新期间共采样 ${during.length} 次，Pod 总数从未超过 ${maxPods}（上限 replicas + maxSurge = ${observed.ceiling}），Ready 的 Pod 也从未少于 ${minReady}（下限 replicas − maxUnavailable = ${observed.floor}）。\`kubectl rollout undo\` 将第一个 ReplicaSet（…${o.hashes.afterUndo}）重新扩容，而不是新建一个：回滚靠的正是旧的 ReplicaSet。`;
+  const kept = (b: BlueGreenAnswer) => b.code >= 200 && b.code < 300 && b.acceptedType === b.type;
+  // Refused: invalid (422), or answered with some other strategy in its place.
+  const refused = (b: BlueGreenAnswer) => b.code === 422 || (b.code >= 200 && b.code < 300 && b.acceptedType !== b.type);
+  const accepted = blueGreen.filter(kept);
+  const answers = blueGreen.map((b) => `${b.type}: ${b.code}${b.reason ? ` ${b.reason}` : ''}${b.message ? ` (${b.message})` : b.acceptedType ? ` (returned as ${b.acceptedType})` : ''}`).join('; ');
+  if (accepted.length) {
+    return { id: 'k8s.deployment.replicaset', verdict: 'confirmed', summary: `${rolling} The apiserver also took the strategy type ${accepted.map((b) => b.type).join(' and ')} for the same Deployment (${answers}).`, summaryZh: `${rollingZh}apiserver 也接受了同一 Deployment 的策略类型 ${accepted.map((b) => b.type).join(' 和 ')}（${answers}）。`, observed, evidence };
+  }
+  if (!blueGreen.length || !blueGreen.every(refused)) {
+    return { id: 'k8s.deployment.replicaset', verdict: 'unverifiable', summary: `${rolling} Whether a Deployment offers blue-green could not be read: ${blueGreen.length ? `the apiserver neither took nor refused it (${answers})` : 'no blue-green strategy was asked for'}.`, summaryZh: `${rollingZh}无法判断 Deployment 是否支持蓝绿部署：${blueGreen.length ? `apiserver 既没有接受也没有拒绝（${answers}）` : '没有请求过蓝绿策略'}。`, observed, evidence };
+  }
+  const allowed = supported.length ? supported : strategyTypes;
   return {
     id: 'k8s.deployment.replicaset',
-    verdict: 'confirmed',
-    summary: `The Deployment ran its pods through ReplicaSets (…${o.hashes.first}, then …${o.hashes.update} for the new template). Sampled ${during.length} times during the update, there were never more than ${maxPods} pods (ceiling ${observed.ceiling}) nor fewer than ${minReady} Ready (floor ${observed.floor}). \`kubectl rollout undo\` scaled the first ReplicaSet (…${o.hashes.afterUndo}) back up rather than making a new one: the old ReplicaSet is the roll-back.`,
-    summaryZh: `Deployment 通过 ReplicaSet 管理其 Pod（先是 …${o.hashes.first}，新模板对应 …${o.hashes.update}）。更新期间共采样 ${during.length} 次，Pod 总数从未超过 ${maxPods}（上限 ${observed.ceiling}），Ready 的 Pod 也从未少于 ${minReady}（下限 ${observed.floor}）。\`kubectl rollout undo\` 将第一个 ReplicaSet（…${o.hashes.afterUndo}）重新扩容，而不是新建一个：回滚靠的正是旧的 ReplicaSet。`,
+    verdict: 'refuted',
+    summary: `A Deployment has no blue-green strategy: the apiserver did not take the same Deployment with strategy.type ${answers}.${allowed.length ? ` The strategy types it allows are ${allowed.join(' and ')}${strategyTypes.length ? ` (the OpenAPI schema's enum: ${strategyTypes.join(', ')})` : ''}.` : ''} The rest of the statement held. ${rolling}`,
+    summaryZh: `Deployment 没有蓝绿部署策略：把同一 Deployment 的 strategy.type 设为以下值时，apiserver 都没有接受：${answers}。${allowed.length ? `它允许的策略类型只有 ${allowed.join(' 和 ')}${strategyTypes.length ? `（OpenAPI schema 中的枚举：${strategyTypes.join(', ')}）` : ''}。` : ''}其余部分成立：${rollingZh}`,
     observed,
     evidence,
   };
@@ -186,13 +224,13 @@ export default defineLab({
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's one-node Kubernetes cluster.",
-    does: `kubectl apply of a Deployment of ${REPLICAS} pods (maxSurge ${MAX_SURGE}, maxUnavailable ${MAX_UNAVAILABLE}, Ready ${START_DELAY_S} s after start), one of them held unready a while; kubectl set env to change its template; kubectl rollout undo.`,
-    observes: "Every 100 ms the Deployment's Available condition, its ReplicaSets and their pods (bound, running, Ready); etcd's key for the Deployment; the events and who reported them.",
+    does: `kubectl apply of a Deployment of ${REPLICAS} pods (maxSurge ${MAX_SURGE}, maxUnavailable ${MAX_UNAVAILABLE}, Ready ${START_DELAY_S} s after start), one of them held unready a while; kubectl set env to change its template; kubectl rollout undo; then the same Deployment with strategy.type BlueGreen and Blue-Green (dry run).`,
+    observes: "Every 100 ms the Deployment's Available condition, its ReplicaSets and their pods (bound, running, Ready); etcd's key for the Deployment; the events and who reported them; the apiserver's answer to each blue-green strategy type and the schema's strategy types.",
     zh: {
       title: 'Deployment 从 kubectl apply 到 Available、受 maxSurge/maxUnavailable 约束的滚动更新，以及回滚',
       starts: '本次运行的单节点 Kubernetes 集群。',
-      does: '用 kubectl apply 创建一个 4 个 Pod 的 Deployment（maxSurge 1，maxUnavailable 1，启动 4 s 后 Ready），其中一个 Pod 会保持未就绪一段时间；用 kubectl set env 修改其 Pod 模板；执行 kubectl rollout undo。',
-      observes: '每 100 ms 采样的 Deployment 的 Available condition、各 ReplicaSet 及其 Pod（是否已绑定、运行中、Ready）；etcd 中该 Deployment 对应的键；事件及其上报者。',
+      does: '用 kubectl apply 创建一个 4 个 Pod 的 Deployment（maxSurge 1，maxUnavailable 1，启动 4 s 后 Ready），其中一个 Pod 会保持未就绪一段时间；用 kubectl set env 修改其 Pod 模板；执行 kubectl rollout undo；最后以 dry run 方式把同一 Deployment 的 strategy.type 设为 BlueGreen 和 Blue-Green。',
+      observes: '每 100 ms 采样的 Deployment 的 Available condition、各 ReplicaSet 及其 Pod（是否已绑定、运行中、Ready）；etcd 中该 Deployment 对应的键；事件及其上报者；apiserver 对每种蓝绿策略类型的回答，以及 schema 中的策略类型。',
     },
   },
   needs: { shared: { kube: kubernetesCluster } },
@@ -253,10 +291,25 @@ export default defineLab({
     const afterUndo = serving(latest()!)[0]!;
     mark('undone');
 
+    ctx.step('the same Deployment with a blue-green strategy (dry run)');
+    const blueGreen: BlueGreenAnswer[] = [];
+    for (const type of BLUE_GREEN_TYPES) {
+      const current = await kube.apps.readNamespacedDeployment({ name: 'web', namespace });
+      // Without a resourceVersion the replace is unconditional: the controller's status writes cannot make it a conflict.
+      const body = { ...current, metadata: { ...current.metadata, resourceVersion: undefined }, spec: { ...current.spec!, strategy: { type } } };
+      const answer = await kube.apps.replaceNamespacedDeployment({ name: 'web', namespace, body, dryRun: 'All' }).then(
+        (d) => ({ code: 200, reason: '', message: '', acceptedType: d.spec?.strategy?.type ?? null }),
+        (e: unknown) => ({ ...apiRefusal(e), acceptedType: null }),
+      );
+      blueGreen.push({ type, ...answer });
+    }
+    const appsSchema = JSON.parse(await kube.kubectl(['get', '--raw', '/openapi/v3/apis/apps/v1']));
+    const strategyTypes: string[] = appsSchema.components?.schemas?.['io.k8s.api.apps.v1.DeploymentStrategy']?.properties?.type?.enum ?? [];
+
     const events = (await kube.core.listNamespacedEvent({ namespace })).items
       .map((e) => ({ at: new Date(e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? 0).getTime() - t0, reason: e.reason ?? '', component: e.reportingComponent || e.source?.component || '', object: `${e.involvedObject.kind}/${e.involvedObject.name}` }))
       .sort((a, b) => a.at - b.at);
-    const observation: RolloutObservation = { replicas: REPLICAS, maxSurge: MAX_SURGE, maxUnavailable: MAX_UNAVAILABLE, samples: [...samples], marks, hashes: { first, update, afterUndo }, inEtcdAfterApply, heldWasAlreadyReady, events };
+    const observation: RolloutObservation = { replicas: REPLICAS, maxSurge: MAX_SURGE, maxUnavailable: MAX_UNAVAILABLE, samples: [...samples], marks, hashes: { first, update, afterUndo }, inEtcdAfterApply, heldWasAlreadyReady, events, blueGreen, strategyTypes };
     const kept = keptJson(ctx, 'rollout.json', observation, 'samples, marks, ReplicaSets and events (JSON)');
     return [withEvidence(judgeFlow(observation), ...kept), judgeAvailable(observation), judgeReplicaSet(observation)];
   },

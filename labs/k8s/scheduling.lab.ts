@@ -6,15 +6,19 @@
  * Does: sends a pod the apiserver must reject as invalid; makes a LimitRange with a default CPU
  * request; creates a pod that asks for nothing, watching it until it runs; then looks at the pod's
  * container from the node: the kubelet's runtime endpoint, its connections to containerd, the
- * container in crictl (a CRI client), the process that is the container's parent; and asks the
- * host's Docker Engine the CRI's first question (Version).
+ * container in crictl (a CRI client), the process that is the container's parent; asks the
+ * host's Docker Engine the CRI's first question (Version); asks the kubelet binary which runtime
+ * flags it has, and gives it the flag older kubelets took to run rkt (--container-runtime=rkt);
+ * looks for CRI-O and rkt on the node (binaries, and their CRI sockets, asked Version if present).
  *
  * Observes: the rejection's code and whether anything was stored; the stored pod's resources and
  * the annotation an admission plugin left; each watch event (node name, phase, conditions) with its
  * time; the audit log's records of the pod (verb, subresource, user, time); the pod's events; the
- * kubelet's configz, `ss -xp` on the host, crictl's answers and /proc.
+ * kubelet's configz, `ss -xp` on the host, crictl's answers and /proc; the kubelet's --help and
+ * its answer to --container-runtime=rkt; CRI-O's and rkt's binaries and sockets.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
@@ -48,7 +52,34 @@ export interface SchedulingObservation {
     process: { pid: number; parent: string; grandparent: string } | null;
     /** The Docker Engine asked the CRI's Version call on its own socket. */
     docker: { socket: string; answered: boolean; output: string };
+    /** The kubelet binary of this build: its version, the flags its --help lists about a runtime, and its answer to --container-runtime=rkt (how older kubelets ran rkt, "rktnetes"). */
+    kubelet: { version: string; runtimeFlags: string[]; rktChoice: { args: string[]; exitCode: number; output: string } };
+    /** The sheet's other two implementations on this node: binaries found on PATH, and the CRI's Version call on each one's usual socket when it exists. */
+    others: OtherRuntime[];
   };
+}
+
+export interface OtherRuntime {
+  name: 'CRI-O' | 'rkt';
+  /** Binaries looked for, and those found. */
+  looked: string[];
+  binaries: string[];
+  /** The CRI socket looked for (CRI-O's own; rktlet's, the CRI server rkt had), whether it exists, and the answer to Version there. */
+  socket: string;
+  socketExists: boolean;
+  answered: boolean;
+  output: string;
+}
+
+/** Where each of the sheet's other runtimes would be found: its binaries and the socket its CRI server listens on by default. */
+export const OTHER_RUNTIMES = [
+  { name: 'CRI-O', looked: ['crio'], socket: '/var/run/crio/crio.sock' },
+  { name: 'rkt', looked: ['rkt', 'rktlet'], socket: '/var/run/rktlet.sock' },
+] as const;
+
+/** The long flags `kubelet --help` lists that name a runtime (or one of the sheet's runtimes, or an endpoint for one). */
+export function runtimeFlagsOf(help: string): string[] {
+  return [...new Set([...help.matchAll(/^\s+--([a-z0-9-]+)/gm)].map((m) => m[1]!).filter((f) => /runtime|rkt|docker|crio|endpoint/i.test(f)))];
 }
 
 export function judgeFlow(o: SchedulingObservation): ClaimResult {
@@ -89,10 +120,15 @@ export function judgeFlow(o: SchedulingObservation): ClaimResult {
 export function judgeCri(o: SchedulingObservation): ClaimResult {
   const c = o.cri;
   const apiId = c.apiContainerId.replace(/^\w+:\/\//, '');
-  const observed = { endpoint: c.endpoint, runtimeVersion: c.runtimeVersion, apiContainerId: c.apiContainerId, criListsIt: c.criContainerIds.includes(apiId), kubeletConnections: c.kubeletConnections, process: c.process, dockerAnswersCri: c.docker.answered };
+  // A capture from before the CRI-O/rkt experiment has neither field: then they were not looked for.
+  const others = c.others ?? [];
+  const kubelet = c.kubelet ?? null;
+  const observed = { endpoint: c.endpoint, runtimeVersion: c.runtimeVersion, apiContainerId: c.apiContainerId, criListsIt: c.criContainerIds.includes(apiId), kubeletConnections: c.kubeletConnections, process: c.process, dockerAnswersCri: c.docker.answered, kubelet, others };
   const evidence: Evidence[] = [
     { kind: 'table', title: 'The kubelet and its runtime, seen from the node', columns: ['what', 'observed'], rows: [['kubelet containerRuntimeEndpoint (configz)', c.endpoint], ['node runtime version', c.runtimeVersion], ["API's container id", c.apiContainerId], ['crictl ps (CRI) for the pod', c.criContainerIds.join(', ') || 'none'], ["kubelet's connections to the endpoint socket (ss -xp)", c.kubeletConnections], ["container process's parent / grandparent", c.process ? `${c.process.parent} / ${c.process.grandparent}` : 'not found']] },
     { kind: 'command', title: "The CRI's Version call against the Docker Engine's own socket", command: `crictl --runtime-endpoint unix://${c.docker.socket} version`, output: c.docker.output },
+    ...(kubelet ? [{ kind: 'command' as const, title: `The kubelet of this build (${kubelet.version}) told to run rkt the way older kubelets were; the runtime flags its --help lists: ${kubelet.runtimeFlags.join(', ')}`, command: `kubelet ${kubelet.rktChoice.args.join(' ')}`, output: `${kubelet.rktChoice.output}\n(exit ${kubelet.rktChoice.exitCode})` }] : []),
+    { kind: 'table', title: 'CRI-O and rkt on this node', columns: ['runtime', 'binaries looked for', 'found', 'CRI socket', 'exists', "CRI Version's answer"], rows: others.map((x) => [x.name, x.looked.join(', '), x.binaries.join(', ') || 'none', x.socket, x.socketExists ? 'yes' : 'no', x.socketExists ? x.output : '']) },
   ];
   if (!c.process || !c.endpoint) return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: "The kubelet's endpoint or the container's process could not be read.", summaryZh: '无法读取 kubelet 的运行时端点或容器的进程。', observed, evidence };
   const throughCri = c.endpoint.startsWith('unix://') && c.criContainerIds.includes(apiId) && c.kubeletConnections > 0 && /containerd-shim/.test(c.process.parent) && !/kubelet/.test(c.process.parent + c.process.grandparent);
@@ -102,8 +138,47 @@ export function judgeCri(o: SchedulingObservation): ClaimResult {
   // Docker's answer to a CRI (gRPC over HTTP/2) call: an HTTP/1.1 reply where a gRPC frame should be.
   const notCri = /HTTP\/1\.1|frame too large|Unimplemented/i.test(c.docker.output);
   if (!c.docker.answered && !notCri) return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: `${containerd} Whether the Docker Engine speaks CRI could not be told: the call failed without an answer from it (${c.docker.output}).`, summaryZh: `${containerdZh}无法判断 Docker Engine 是否支持 CRI：调用失败，没有收到它的任何响应（${c.docker.output}）。`, observed, evidence };
-  if (!c.docker.answered) return { id: 'k8s.runtime.cri', verdict: 'nuanced', summary: `${containerd} But the Docker Engine named by the sheet does not speak CRI: asked the CRI's Version call on its own socket it answered: ${c.docker.output}. Kubernetes 1.24 removed the kubelet's built-in Docker adapter (dockershim); Docker Engine works only through the separate cri-dockerd adapter.`, summaryZh: `${containerdZh}但学习资料提到的 Docker Engine 并不支持 CRI：在它自己的 socket 上发起 CRI 的 Version 调用，它的回答是：${c.docker.output}。Kubernetes 1.24 移除了 kubelet 内置的 Docker 适配器（dockershim）；Docker Engine 只能通过独立的 cri-dockerd 适配器接入。`, observed, evidence };
-  return { id: 'k8s.runtime.cri', verdict: 'confirmed', summary: `${containerd} The Docker Engine answered the CRI too.`, summaryZh: `${containerdZh}Docker Engine 也响应了 CRI 调用。`, observed, evidence };
+  const docker = c.docker.answered
+    ? 'The Docker Engine answered the CRI too.'
+    : `The Docker Engine named by the sheet does not speak CRI: asked the CRI's Version call on its own socket it answered: ${c.docker.output}. Kubernetes 1.24 removed the kubelet's built-in Docker adapter (dockershim); Docker Engine works only through the separate cri-dockerd adapter.`;
+  const dockerZh = c.docker.answered
+    ? 'Docker Engine 也响应了 CRI 调用。'
+    : `学习资料提到的 Docker Engine 并不支持 CRI：在它自己的 socket 上发起 CRI 的 Version 调用，它的回答是：${c.docker.output}。Kubernetes 1.24 移除了 kubelet 内置的 Docker 适配器（dockershim）；Docker Engine 只能通过独立的 cri-dockerd 适配器接入。`;
+  // The kubelet chooses a runtime by name no more when --container-runtime is an unknown flag and no flag names one.
+  const namesNoRuntime = !!kubelet && kubelet.rktChoice.exitCode !== 0 && /unknown flag/i.test(kubelet.rktChoice.output) && !kubelet.runtimeFlags.some((f) => /^container-runtime$|rkt|docker|crio/.test(f));
+  const kubeletSaid = kubelet
+    ? namesNoRuntime
+      ? ` The kubelet of this build (${kubelet.version}) takes a runtime only as a CRI endpoint: its runtime flags are ${kubelet.runtimeFlags.join(', ')}, and --container-runtime=rkt, the flag older kubelets ran rkt with, was refused (exit ${kubelet.rktChoice.exitCode}: ${kubelet.rktChoice.output.match(/[^"\n]*unknown flag: [^"\s]+/)?.[0]}).`
+      : ` The kubelet of this build (${kubelet.version}) answered --container-runtime=rkt with exit ${kubelet.rktChoice.exitCode}; its runtime flags are ${kubelet.runtimeFlags.join(', ')}.`
+    : '';
+  const kubeletSaidZh = kubelet
+    ? namesNoRuntime
+      ? `本次构建的 kubelet（${kubelet.version}）只接受以 CRI 端点形式指定的运行时：它与运行时有关的参数只有 ${kubelet.runtimeFlags.join(', ')}；而旧版 kubelet 用来运行 rkt 的 --container-runtime=rkt 被拒绝了（exit ${kubelet.rktChoice.exitCode}：${kubelet.rktChoice.output.match(/[^"\n]*unknown flag: [^"\s]+/)?.[0]}）。`
+      : `本次构建的 kubelet（${kubelet.version}）对 --container-runtime=rkt 的回应是 exit ${kubelet.rktChoice.exitCode}；它与运行时有关的参数为 ${kubelet.runtimeFlags.join(', ')}。`
+    : '';
+  const answering = others.filter((x) => x.socketExists && x.answered);
+  const silent = others.filter((x) => x.socketExists && !x.answered);
+  const absent = others.filter((x) => !x.socketExists);
+  const othersSaid = [
+    answering.length ? `${answering.map((x) => `${x.name} answered the CRI on ${x.socket} (${x.output.split('\n').join(', ')})`).join('; ')}.` : '',
+    silent.length ? `${silent.map((x) => `${x.name}'s socket ${x.socket} exists but did not answer the CRI: ${x.output}`).join('; ')}.` : '',
+    absent.length ? `${absent.map((x) => `${x.name} is not on this node (${x.binaries.length ? `binary ${x.binaries.join(', ')}, but` : `no ${x.looked.join(' or ')} binary,`} no socket at ${x.socket})`).join('; ')}, so whether ${absent.length > 1 ? 'they serve' : 'it serves'} the kubelet through CRI could not be asked.` : '',
+  ].filter(Boolean).join(' ');
+  const othersSaidZh = [
+    answering.length ? `${answering.map((x) => `${x.name} 在 ${x.socket} 上响应了 CRI（${x.output.split('\n').join(', ')}）`).join('；')}。` : '',
+    silent.length ? `${silent.map((x) => `${x.name} 的 socket ${x.socket} 存在，但没有响应 CRI：${x.output}`).join('；')}。` : '',
+    absent.length ? `${absent.map((x) => `本节点上没有 ${x.name}（${x.binaries.length ? `有 ${x.binaries.join(', ')} 可执行文件，但` : `没有 ${x.looked.join(' 或 ')} 可执行文件，`}${x.socket} 也没有 socket）`).join('；')}，因此无法询问${absent.length > 1 ? '它们' : '它'}能否通过 CRI 为 kubelet 服务。` : '',
+  ].join('');
+  if (silent.length) return { id: 'k8s.runtime.cri', verdict: 'refuted', summary: `${containerd} ${othersSaid} ${docker}${kubeletSaid}`, summaryZh: `${containerdZh}${othersSaidZh}${dockerZh}${kubeletSaidZh}`, observed, evidence };
+  // Docker Engine refusing the CRI already decides the claim as nuanced; CRI-O and rkt unasked leave it open only otherwise.
+  if (c.docker.answered && (!kubelet || others.length < OTHER_RUNTIMES.length || absent.length)) {
+    const notLooked = !kubelet || others.length < OTHER_RUNTIMES.length;
+    const lead = notLooked ? 'CRI-O and rkt were not looked for in this capture.' : `${absent.map((x) => x.name).join(' and ')} could not be asked.`;
+    const leadZh = notLooked ? '本次采集没有查找 CRI-O 和 rkt。' : `无法询问 ${absent.map((x) => x.name).join(' 和 ')}。`;
+    return { id: 'k8s.runtime.cri', verdict: 'unverifiable', summary: [lead, containerd, docker + kubeletSaid, othersSaid].filter(Boolean).join(' '), summaryZh: `${leadZh}${containerdZh}${dockerZh}${kubeletSaidZh}${othersSaidZh}`, observed, evidence };
+  }
+  if (!c.docker.answered) return { id: 'k8s.runtime.cri', verdict: 'nuanced', summary: `${containerd} ${othersSaid} But ${docker.charAt(0).toLowerCase()}${docker.slice(1)}${kubeletSaid}`, summaryZh: `${containerdZh}${othersSaidZh}但${dockerZh}${kubeletSaidZh}`, observed, evidence };
+  return { id: 'k8s.runtime.cri', verdict: 'confirmed', summary: `${containerd} ${othersSaid} ${docker}${kubeletSaid}`, summaryZh: `${containerdZh}${othersSaidZh}${dockerZh}${kubeletSaidZh}`, observed, evidence };
 }
 
 export default defineLab({
@@ -115,13 +190,13 @@ export default defineLab({
   timeLimitMs: 120_000,
   handout: {
     starts: "The run's Kubernetes cluster, whose apiserver keeps an audit log of pod requests.",
-    does: "An invalid pod; a LimitRange with a default CPU request; a pod asking for nothing, watched until it runs; its container looked at from the node; the CRI's Version call asked of the host's Docker Engine.",
-    observes: "The rejection; the stored pod's CPU request and admission annotation; watch events; the audit log's create, binding and status records with their users; the kubelet's runtime endpoint and connections (ss -xp), crictl's containers, the container's parent process.",
+    does: "An invalid pod; a LimitRange with a default CPU request; a pod asking for nothing, watched until it runs; its container looked at from the node; the CRI's Version call asked of the host's Docker Engine; the kubelet binary given --container-runtime=rkt; CRI-O and rkt looked for on the node.",
+    observes: "The rejection; the stored pod's CPU request and admission annotation; watch events; the audit log's create, binding and status records with their users; the kubelet's runtime endpoint and connections (ss -xp), crictl's containers, the container's parent process; the kubelet's runtime flags and its answer to --container-runtime=rkt; CRI-O's and rkt's binaries and CRI sockets.",
     zh: {
       title: '从 API 到运行中的容器：校验、准入、调度、绑定、kubelet 与 CRI',
       starts: '本次运行的 Kubernetes 集群，其 apiserver 会为 Pod 请求记录审计日志。',
-      does: '提交一个非法的 Pod；创建一个带默认 CPU request 的 LimitRange；创建一个不申请任何资源的 Pod，并 watch 到它运行起来；从节点上查看它的容器；向宿主机的 Docker Engine 发起 CRI 的 Version 调用。',
-      observes: '拒绝信息；存储下来的 Pod 的 CPU request 和准入注解；watch 事件；审计日志中的 create、binding 和 status 记录及对应用户；kubelet 的运行时端点及其连接（ss -xp）、crictl 列出的容器、容器的父进程。',
+      does: '提交一个非法的 Pod；创建一个带默认 CPU request 的 LimitRange；创建一个不申请任何资源的 Pod，并 watch 到它运行起来；从节点上查看它的容器；向宿主机的 Docker Engine 发起 CRI 的 Version 调用；以 --container-runtime=rkt 运行 kubelet 可执行文件；在节点上查找 CRI-O 和 rkt。',
+      observes: '拒绝信息；存储下来的 Pod 的 CPU request 和准入注解；watch 事件；审计日志中的 create、binding 和 status 记录及对应用户；kubelet 的运行时端点及其连接（ss -xp）、crictl 列出的容器、容器的父进程；kubelet 与运行时有关的参数及其对 --container-runtime=rkt 的回应；CRI-O 和 rkt 的可执行文件与 CRI socket。',
     },
   },
   needs: { shared: { kube: kubernetesCluster } },
@@ -184,13 +259,31 @@ export default defineLab({
     const asked = await execOutcome(kube.env.CRICTL!, ['--runtime-endpoint', `unix://${dockerSocket}`, '--timeout', '5s', 'version'], { env: { CRI_CONFIG_FILE: kube.env.CRI_CONFIG_FILE! } });
     const docker = { answered: asked.exitCode === 0, output: asked.exitCode === 0 ? asked.stdout : (asked.stderr.match(/msg="(.*)"/)?.[1] ?? asked.stderr).replace(/\\"/g, '"') };
 
+    ctx.step('the kubelet binary: its runtime flags and --container-runtime=rkt; CRI-O and rkt on the node');
+    const kubeletBinary = join(kube.env.BIN_DIR!, 'kubelet');
+    const rktArgs = ['--container-runtime=rkt', '--version'];
+    const rktChoice = await execOutcome(kubeletBinary, rktArgs);
+    const kubelet = {
+      version: (await exec(kubeletBinary, ['--version'])).trim(),
+      runtimeFlags: runtimeFlagsOf((await execOutcome(kubeletBinary, ['--help'])).output),
+      rktChoice: { args: rktArgs, exitCode: rktChoice.exitCode, output: rktChoice.output },
+    };
+    const searched = [...(process.env.PATH ?? '').split(':').filter(Boolean), kube.env.BIN_DIR!];
+    const others: OtherRuntime[] = [];
+    for (const runtime of OTHER_RUNTIMES) {
+      const binaries = runtime.looked.flatMap((b) => searched.map((dir) => join(dir, b)).filter((p) => existsSync(p)).slice(0, 1));
+      const socketExists = existsSync(runtime.socket);
+      const version = socketExists ? await execOutcome(kube.env.CRICTL!, ['--runtime-endpoint', `unix://${runtime.socket}`, '--timeout', '5s', 'version'], { env: { CRI_CONFIG_FILE: kube.env.CRI_CONFIG_FILE! } }) : null;
+      others.push({ name: runtime.name, looked: [...runtime.looked], binaries, socket: runtime.socket, socketExists, answered: version?.exitCode === 0, output: version ? (version.exitCode === 0 ? version.stdout : version.stderr) : 'no socket' });
+    }
+
     const observation: SchedulingObservation = {
       invalid: { ...rejection, stored },
       admitted: { requestedCpu: pod.spec?.containers[0]?.resources?.requests?.cpu ?? null, limitRangerAnnotation: pod.metadata?.annotations?.['kubernetes.io/limit-ranger'] ?? null, defaultCpuRequest: DEFAULT_CPU_REQUEST },
       watch,
       audit,
       events,
-      cri: { endpoint, runtimeVersion, apiContainerId, criContainerIds, kubeletConnections, process: processInfo, docker: { socket: dockerSocket, ...docker } },
+      cri: { endpoint, runtimeVersion, apiContainerId, criContainerIds, kubeletConnections, process: processInfo, docker: { socket: dockerSocket, ...docker }, kubelet, others },
     };
     const kept = keptJson(ctx, 'scheduling.json', observation, 'watch events, audit records and the node-side view (JSON)');
     return [withEvidence(judgeFlow(observation), ...kept), judgeCri(observation)];

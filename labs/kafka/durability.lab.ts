@@ -6,7 +6,8 @@
  *
  * Does:
  *  - acks=all into a topic of three replicas with min.insync.replicas=2 while the leader is killed,
- *    then a second broker: writes are refused while one replica is left; both come back.
+ *    then a second broker: writes are refused while one replica is left; both come back. Then asks
+ *    kafka-configs for every setting of that topic and of a broker, and to add acks=all to the topic.
  *  - two topics with replicas on broker1 (leader) and broker2 only, unclean leader election on and
  *    off: broker2 is killed, 100 records are acknowledged by broker1 alone, broker1 is killed and
  *    broker2, which missed them, comes back.
@@ -16,10 +17,12 @@
  *    middle of its work and replaced.
  *
  * Observes: acknowledgements and errors per write, the records read back from the start of each
- * topic, partition leaders and ISRs, and which records each consumer processed.
+ * topic, partition leaders and ISRs, and which records each consumer processed; the producer's
+ * effective acks, the topic's and a broker's settings, and kafka-configs' answer to acks=all.
  */
 import { defineLab } from '../../src/core/lab.ts';
-import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
+import { parseConfigs } from '../../src/observers/kafka-configs.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 import { until } from '../../src/resources/wait.ts';
@@ -28,9 +31,27 @@ import { duplicated, keysOf, leaderOf, lost, readBack, write, type Tally } from 
 
 export interface DurabilityObservation {
   acksAll: Tally & { minInsync: number; killed: string[]; refusedWhileOneLeft: number };
+  /**
+   * Where acks is set. kafka-configs --describe --all of the acks=all topic and of a broker: how many settings
+   * each has, whether one is named exactly "acks", and those whose name mentions acks, replication or insync;
+   * kafka-configs' answer to adding acks=all to the topic; and the acks the producer ran with (its effective
+   * ProducerConfig, where "-1" is all; null when it did not report it). Absent from runs made before the lab read them.
+   */
+  acksSetting?: AcksSetting;
   unclean: Record<'enabled' | 'disabled', Tally & { leaderAfterFailover: number; writtenWhileFollowerAway: string[] }>;
   idempotence: Record<'on' | 'off', Tally & { retriesProvoked: boolean }>;
   commits: Record<'after' | 'before' | 'auto', { produced: string[]; processed: string[] }>;
+}
+
+export interface AcksSetting {
+  topicSettings: number;
+  brokerSettings: number;
+  broker: number;
+  acksInTopic: boolean;
+  acksInBroker: boolean;
+  related: { entity: 'topic' | 'broker'; name: string; value: string }[];
+  alterTopic: { exitCode: number; output: string };
+  producerAcks: string | null;
 }
 
 const row = (name: string, t: Tally): (string | number)[] => [name, t.sent, t.acknowledged.length, t.refused.length, t.readBack.length, lost(t).length, duplicated(t.readBack).length];
@@ -41,14 +62,52 @@ export function judgeAcksAll(o: DurabilityObservation): ClaimResult {
   const missing = lost(t);
   const read = new Set(t.readBack);
   const failedButWritten = t.refused.filter((r) => read.has(r.key)).length;
-  const observed = { sent: t.sent, acknowledged: t.acknowledged.length, failed: t.refused.length, failedWhileOneLeft: t.refusedWhileOneLeft, failedButFoundInTheLog: failedButWritten, readBack: t.readBack.length, lost: missing.length, killed: t.killed, errors: [...new Set(t.refused.map((r) => r.error.split(':')[0]))] };
+  const a = o.acksSetting;
+  const observed = {
+    sent: t.sent,
+    acknowledged: t.acknowledged.length,
+    failed: t.refused.length,
+    failedWhileOneLeft: t.refusedWhileOneLeft,
+    failedButFoundInTheLog: failedButWritten,
+    readBack: t.readBack.length,
+    lost: missing.length,
+    killed: t.killed,
+    errors: [...new Set(t.refused.map((r) => r.error.split(':')[0]))],
+    ...(a && { acksSetting: { producerAcks: a.producerAcks, acksInTopicSettings: a.acksInTopic, acksInBrokerSettings: a.acksInBroker, topicSettings: a.topicSettings, brokerSettings: a.brokerSettings, addAcksToTopic: a.alterTopic } }),
+  };
   const evidence: Evidence[] = [{ kind: 'table', title: 'acks=all, three replicas, min.insync.replicas=2, two brokers killed in turn', columns: TALLY_COLUMNS, rows: [row('acks=all', t)] }];
+  if (a) {
+    evidence.push(
+      { kind: 'table', title: `Where acks is set: the topic's ${a.topicSettings} and broker ${a.broker}'s ${a.brokerSettings} settings (kafka-configs --describe --all) that mention acks, replication or insync, and the producer's`, columns: ['where', 'setting', 'value'], rows: [...a.related.map((c) => [c.entity, c.name, c.value]), ['producer (effective ProducerConfig)', 'acks', a.producerAcks ?? 'not reported']] },
+      { kind: 'command', title: 'Adding acks=all to the topic', command: 'kafka-configs --alter --entity-type topics --entity-name <topic> --add-config acks=all', output: `${a.alterTopic.output}\n(exit ${a.alterTopic.exitCode})` },
+    );
+  }
   if (missing.length) return { id: 'kafka.durability.acks-all', verdict: 'refuted', summary: `${missing.length} of ${t.acknowledged.length} acknowledged records could not be read back after ${t.killed.join(' and ')} were killed.`, summaryZh: `${t.killed.join(' 和 ')} 被杀掉后，${t.acknowledged.length} 条已确认的记录中有 ${missing.length} 条无法读回。`, observed, evidence };
+  const survivedEn = `With replication factor 3, min.insync.replicas=${t.minInsync} and a producer sending with acks=all, all ${t.acknowledged.length} acknowledged records were read back after ${t.killed.join(' and then ')} were killed and restarted. The price is availability: of ${t.sent} writes ${t.refused.length} failed (${observed.errors.join(', ')}), ${t.refusedWhileOneLeft} of them while a single replica was left, rather than being acknowledged with one copy; ${failedButWritten} of the failed writes were in the log afterwards all the same (a time-out leaves the outcome unknown, so a client that retries writes them twice).`;
+  const survivedZh = `在 3 副本、min.insync.replicas=${t.minInsync}、生产者以 acks=all 发送的情况下，先后杀掉并重启 ${t.killed.join(' 和 ')} 后，全部 ${t.acknowledged.length} 条已确认的记录都能读回。代价是可用性：${t.sent} 次写入中有 ${t.refused.length} 次失败（${observed.errors.join(', ')}），其中 ${t.refusedWhileOneLeft} 次发生在只剩一个副本时，这些写入宁可失败，也不在只有一份副本时被确认；失败的写入中仍有 ${failedButWritten} 条事后出现在了日志里（超时意味着结果未知，所以会重试的客户端会把它们写入两次）。`;
+  if (!a) {
+    return notObserved('kafka.durability.acks-all', { en: `${survivedEn} But where ACK=all is set, on the broker side as the sheet places it or in the producer, was not observed (no kafka-configs reading of the topic's and the broker's settings).`, zh: `${survivedZh}但没有观察 ACK=all 设置在哪里：是学习资料所说的 Broker 端，还是生产者（没有用 kafka-configs 读取 topic 和 broker 的配置）。` }, observed);
+  }
+  const producerEn = a.producerAcks === null ? 'the producer set acks=all' : `the producer ran with acks=${a.producerAcks}${a.producerAcks === '-1' ? ' (all)' : ''} in its own configuration`;
+  const producerZh = a.producerAcks === null ? '生产者设置了 acks=all' : `生产者在自己的配置中以 acks=${a.producerAcks}${a.producerAcks === '-1' ? '（即 all）' : ''} 运行`;
+  const brokerSide = a.acksInTopic || a.acksInBroker || a.alterTopic.exitCode === 0;
+  if (brokerSide) {
+    return {
+      id: 'kafka.durability.acks-all',
+      verdict: 'confirmed',
+      summary: `${survivedEn} acks is also a broker-side setting here: ${a.acksInTopic ? "the topic's settings list acks" : a.acksInBroker ? `broker ${a.broker}'s settings list acks` : 'the topic accepted acks=all'}.`,
+      summaryZh: `${survivedZh}在这里 acks 也是 Broker 端的配置：${a.acksInTopic ? 'topic 的配置中有 acks' : a.acksInBroker ? `broker ${a.broker} 的配置中有 acks` : 'topic 接受了 acks=all'}。`,
+      observed,
+      evidence,
+    };
+  }
+  const rejection = a.alterTopic.output.split('\n').find((l) => /Exception/.test(l)) ?? a.alterTopic.output.split('\n')[0] ?? '';
+  const topicMinIsr = a.related.find((c) => c.entity === 'topic' && c.name === 'min.insync.replicas')?.value ?? 'not listed';
   return {
     id: 'kafka.durability.acks-all',
-    verdict: 'confirmed',
-    summary: `All ${t.acknowledged.length} acknowledged records were read back after ${t.killed.join(' and then ')} were killed and restarted. The price is availability: of ${t.sent} writes ${t.refused.length} failed (${observed.errors.join(', ')}), ${t.refusedWhileOneLeft} of them while a single replica was left, rather than being acknowledged with one copy; ${failedButWritten} of the failed writes were in the log afterwards all the same (a time-out leaves the outcome unknown, so a client that retries writes them twice).`,
-    summaryZh: `先后杀掉并重启 ${t.killed.join(' 和 ')} 后，全部 ${t.acknowledged.length} 条已确认的记录都能读回。代价是可用性：${t.sent} 次写入中有 ${t.refused.length} 次失败（${observed.errors.join(', ')}），其中 ${t.refusedWhileOneLeft} 次发生在只剩一个副本时，这些写入宁可失败，也不在只有一份副本时被确认；失败的写入中仍有 ${failedButWritten} 条事后出现在了日志里（超时意味着结果未知，所以会重试的客户端会把它们写入两次）。`,
+    verdict: 'nuanced',
+    summary: `${survivedEn} But ACK=all is not a broker-side setting, as the sheet has it: kafka-configs --describe --all listed no setting named acks among the topic's ${a.topicSettings} settings or broker ${a.broker}'s ${a.brokerSettings}, and adding acks=all to the topic was refused (exit ${a.alterTopic.exitCode}: ${rejection}); ${producerEn}. What the broker side holds is the replication (3 replicas, given when the topic was created) and the topic's min.insync.replicas=${topicMinIsr}.`,
+    summaryZh: `${survivedZh}但 ACK=all 并不像学习资料所说的那样是 Broker 端的配置：kafka-configs --describe --all 列出的 topic 的 ${a.topicSettings} 项配置和 broker ${a.broker} 的 ${a.brokerSettings} 项配置中都没有名为 acks 的配置，给 topic 添加 acks=all 也被拒绝（退出码 ${a.alterTopic.exitCode}：${rejection}）；${producerZh}。Broker 端掌握的是副本（3 个，创建 topic 时指定）和 topic 的 min.insync.replicas=${topicMinIsr}。`,
     observed,
     evidence,
   };
@@ -116,13 +175,13 @@ export default defineLab({
   timeLimitMs: 300_000,
   handout: {
     starts: "The run's three-broker Kafka cluster; producers and consumers on Kafka's own Java client in the client container.",
-    does: 'Kills brokers under acks=all writes; makes an out-of-sync replica the only one left with unclean election on and off; drops the leader\'s answers to idempotent and plain producers; kills consumers that commit after, before or automatically.',
-    observes: 'Every acknowledgement and error, the records read back afterwards, leaders and ISRs, the records each consumer processed.',
+    does: 'Kills brokers under acks=all writes, then asks kafka-configs whether acks is a topic or broker setting; makes an out-of-sync replica the only one left with unclean election on and off; drops the leader\'s answers to idempotent and plain producers; kills consumers that commit after, before or automatically.',
+    observes: "Every acknowledgement and error, the records read back afterwards, leaders and ISRs, the records each consumer processed, the producer's acks, the topic's and a broker's settings.",
     zh: {
       title: 'broker 和消费者故障后哪些数据能保住：acks=all、unclean 选举、幂等、位移提交',
       starts: '本次运行的三 broker Kafka 集群；客户端容器中基于 Kafka 官方 Java 客户端的生产者和消费者。',
-      does: '在 acks=all 写入过程中杀掉 broker；分别在开启和关闭 unclean 选举时，让一个不同步的副本成为唯一存活的副本；丢弃 leader 发给幂等生产者和普通生产者的响应；分别杀掉处理后提交、处理前提交和自动提交位移的消费者。',
-      observes: '每一次确认和错误、事后读回的记录、leader 与 ISR，以及每个消费者处理过的记录。',
+      does: '在 acks=all 写入过程中杀掉 broker，再用 kafka-configs 查看 acks 是否为 topic 或 broker 的配置；分别在开启和关闭 unclean 选举时，让一个不同步的副本成为唯一存活的副本；丢弃 leader 发给幂等生产者和普通生产者的响应；分别杀掉处理后提交、处理前提交和自动提交位移的消费者。',
+      observes: '每一次确认和错误、事后读回的记录、leader 与 ISR、每个消费者处理过的记录，以及生产者的 acks、topic 和 broker 的配置。',
     },
   },
   needs: { shared: { kafka: kafkaCluster } },
@@ -154,6 +213,32 @@ export default defineLab({
     const refusedWhileOneLeft = acks.events.filter((e) => e.e === 'err' && e.t >= oneLeftFrom && e.t <= oneLeftTo + 4000).length;
     await kafka.waitHealthy(90_000);
     const acksAll = { ...acks, readBack: await readBack(kafka, scope, durable), minInsync: 2, killed: [first, second], refusedWhileOneLeft };
+
+    ctx.step('is acks a broker or a topic setting?');
+    const settingsOf = async (type: 'topics' | 'brokers', name: string) => {
+      const described = await kafka.tool('kafka-configs', ['--bootstrap-server', kafka.bootstrap, '--describe', '--all', '--entity-type', type, '--entity-name', name]);
+      if (described.exitCode !== 0) throw new Error(`kafka-configs --describe ${type} ${name}: ${(described.stderr || described.stdout).trim().split('\n')[0]}`);
+      return parseConfigs(described.stdout);
+    };
+    const broker = kafka.nodeId('broker1');
+    const topicSettings = await settingsOf('topics', durable);
+    const brokerSettings = await settingsOf('brokers', String(broker));
+    // Only the lab's own topic is altered (it is deleted when the cluster is reset); a broker's settings are only read.
+    const alteration = await kafka.tool('kafka-configs', ['--bootstrap-server', kafka.bootstrap, '--alter', '--entity-type', 'topics', '--entity-name', durable, '--add-config', 'acks=all']);
+    const alterLines = `${alteration.stderr}\n${alteration.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    const errorLines = alterLines.filter((l) => /Exception|rror/.test(l));
+    const related = /acks|replication|insync/;
+    const producerAcks = acks.events.find((e) => e.e === 'config')?.acks;
+    const acksSetting: AcksSetting = {
+      topicSettings: topicSettings.length,
+      brokerSettings: brokerSettings.length,
+      broker,
+      acksInTopic: topicSettings.some((c) => c.name === 'acks'),
+      acksInBroker: brokerSettings.some((c) => c.name === 'acks'),
+      related: [...topicSettings.filter((c) => related.test(c.name)).map((c) => ({ entity: 'topic' as const, ...c })), ...brokerSettings.filter((c) => related.test(c.name)).map((c) => ({ entity: 'broker' as const, ...c }))],
+      alterTopic: { exitCode: alteration.exitCode, output: (errorLines.length ? errorLines : alterLines).slice(0, 3).join('\n') },
+      producerAcks: producerAcks === undefined ? null : String(producerAcks),
+    };
 
     ctx.step('unclean leader election, on and off');
     const uncleanTopics = { enabled: topic('unclean-on'), disabled: topic('unclean-off') };
@@ -218,7 +303,7 @@ export default defineLab({
       commits[mode] = { produced, processed: [...keysOf(victim.events, 'rec'), ...keysOf(heir.events, 'rec')] };
     }
 
-    const observation: DurabilityObservation = { acksAll, unclean, idempotence, commits };
+    const observation: DurabilityObservation = { acksAll, acksSetting, unclean, idempotence, commits };
     return [withEvidence(judgeAcksAll(observation), ...keptJson(ctx, 'durability-observation.json', observation, 'every tally (JSON)')), judgeUnclean(observation), judgeIdempotence(observation), judgeManualCommit(observation)];
   },
 });

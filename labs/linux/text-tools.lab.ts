@@ -14,10 +14,10 @@
  *
  * Observes: each command's exact output, compared with the list of requests the lab sent.
  */
-import { writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
-import { confirmedIf, keptJson, withEvidence, type Said } from '../../src/core/verdict.ts';
+import { confirmedIf, keptJson, notObserved, withEvidence, type Said } from '../../src/core/verdict.ts';
 import type { ClaimResult } from '../../src/core/types.ts';
 import { observeShell, type Observation } from '../../src/observers/command.ts';
 import { toolVersion } from '../../src/observers/environment.ts';
@@ -44,6 +44,18 @@ const firstNumber = (o: Observation) => Number(o.output.trim().match(/^\d+/)?.[0
 
 type Counts = { original: string; truncated: string; changed: string };
 
+/** The sheet's three curl commands, run from a client against nginx, each with its exit code and exactly what it printed. */
+export interface CurlRuns {
+  /** `curl http://nginx:8080/`. */
+  get: Observation;
+  /** `curl -O http://nginx:8080/file.zip` in /tmp. */
+  download: Observation;
+  /** Then `ls -l file.zip && cat file.zip` in /tmp: what curl -O saved, under which name. */
+  saved: Observation;
+  /** `curl -X POST http://nginx:8080/users`; nginx's access log (AwkAndSed.log) shows what reached it. */
+  post: Observation;
+}
+
 /** What the lab saw of wc and curl beyond the log: each command's output, and the damaged copies' counts and SHA-256 sums. */
 export interface WcAndCurl {
   words: Observation;
@@ -54,6 +66,7 @@ export interface WcAndCurl {
   counts: Counts;
   sums: Counts;
   curlVersion: Observation;
+  curl: CurlRuns;
 }
 
 export function judgeWcChars(text: string, { words, charsUtf8, charsC, bytes }: WcAndCurl): ClaimResult {
@@ -87,6 +100,8 @@ export function judgeWcIntegrity({ counts, sums, damaged: shown }: WcAndCurl): C
   const observed = { counts, sha256: sums, truncationCaught: caughtTruncation, sameLengthChangeCaught: caughtChange };
   const evidence = [shown.evidence];
   if (!counts.original || !sums.original) return { id, verdict: 'unverifiable', summary: 'wc or sha256sum printed nothing.', summaryZh: 'wc 或 sha256sum 没有输出。', observed, evidence };
+  const uncounted = (['truncated', 'changed'] as const).filter((k) => !counts[k]).map((k) => `${k}.log`);
+  if (uncounted.length) return { ...notObserved(id, { en: `wc printed no counts for ${uncounted.join(' and ')}, so whether it tells the damaged copies from the original was not observed.`, zh: `wc 没有输出 ${uncounted.join(' 和 ')} 的计数，因此无从观察它能否把损坏的副本与原文件区分开。` }, observed), evidence };
   if (caughtTruncation && caughtChange) return { id, verdict: 'confirmed', summary: `wc's counts changed for both damaged copies: ${counts.truncated} and ${counts.changed} against ${counts.original}.`, summaryZh: `两个损坏副本的 wc 计数都变了：${counts.truncated} 和 ${counts.changed}，原文件为 ${counts.original}。`, observed, evidence };
   if (!caughtTruncation) return { id, verdict: 'refuted', summary: `A copy missing its last line had the same counts as the original (${counts.original}).`, summaryZh: `少了最后一行的副本与原文件计数相同（${counts.original}）。`, observed, evidence };
   return {
@@ -108,6 +123,18 @@ export const AWK_PATTERN = 'c?n=1';
 const PAIRS = '1 2\n3 4\n5 6\n';
 const PAIRS_TOTAL = 21;
 
+/** The two .conf files the lab writes before running the sheet's `sed -i.bak` on them: web.conf sets port 80, api.conf 9000. */
+export const SED_CONF_FILES = { 'web.conf': 'name=web\nserver_port=80\n', 'api.conf': 'server_port=9000\nname=api\n' };
+
+/** The sheet's sed -i.bak line (server_port set to 8080 in *.conf) on SED_CONF_FILES: the command, then each file as read afterwards (null: no such file). */
+export interface SedInPlace {
+  command: Observation;
+  /** web.conf and api.conf, in that order. */
+  edited: (string | null)[];
+  /** web.conf.bak and api.conf.bak, in that order. */
+  backups: (string | null)[];
+}
+
 /** What awk and sed printed for the sheet's lines, with the log and the CSV file before and after. */
 export interface AwkAndSed {
   log: string;
@@ -119,6 +146,7 @@ export interface AwkAndSed {
   stripQuotes: Observation;
   csvBefore: string;
   csvAfter: string;
+  sedInPlace: SedInPlace;
 }
 
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
@@ -137,6 +165,7 @@ export function judgeAwkFirstField(log: string, printed: Observation): ClaimResu
   });
   const observed = { addressesInFile: inFile.length, printed: extracted.length, missed };
   const evidence = [printed.evidence];
+  if (printed.exitCode !== 0) return { ...notObserved(id, { en: `awk failed (exit ${printed.exitCode}), so what it extracts was not observed.`, zh: `awk 执行失败（退出码 ${printed.exitCode}），无从观察它提取出了什么。` }, observed), evidence };
   if (!inFile.length) return { id, verdict: 'unverifiable', summary: 'The log holds no IP address.', summaryZh: '日志中没有 IP 地址。', observed, evidence };
   if (!missed.length) return { id, verdict: 'confirmed', summary: `awk printed all ${inFile.length} IP addresses in the file.`, summaryZh: `awk 输出了文件中全部 ${inFile.length} 个 IP 地址。`, observed, evidence };
   return {
@@ -177,6 +206,8 @@ export function judgeAwkPattern(log: string, plain: Observation, pattern: string
   const plainContaining = lines.filter((l) => l.includes('POST'));
   const observed = { plainWordLinesPrinted: plainPrinted.length, plainWordLinesContaining: plainContaining.length, pattern, linesContainingTheString: containing.length, linesPrinted: out.length };
   const evidence = [plain.evidence, printed.evidence];
+  const failed = [plain, printed].filter((o) => o.exitCode !== 0);
+  if (failed.length) return { ...notObserved(id, { en: `awk failed (${failed.map((o) => `${o.evidence.command}: exit ${o.exitCode}`).join('; ')}), so the lines it prints were not observed.`, zh: `awk 执行失败（${failed.map((o) => `${o.evidence.command}：退出码 ${o.exitCode}`).join('；')}），无从观察它输出哪些行。` }, observed), evidence };
   if (plainPrinted.join('\n') !== plainContaining.join('\n')) return { id, verdict: 'refuted', summary: `awk '/POST/' printed ${plainPrinted.length} lines; ${plainContaining.length} contain POST.`, summaryZh: `awk '/POST/' 输出了 ${plainPrinted.length} 行，而包含 POST 的有 ${plainContaining.length} 行。`, observed, evidence };
   if (!containing.length) return { id, verdict: 'unverifiable', summary: `No line contains ${pattern}.`, summaryZh: `没有任何一行包含 ${pattern}。`, observed, evidence };
   if (out.length === containing.length && out.every((l) => l.includes(pattern))) return { id, verdict: 'confirmed', summary: `awk printed exactly the ${out.length} lines containing ${pattern}.`, summaryZh: `awk 恰好输出了包含 ${pattern} 的 ${out.length} 行。`, observed, evidence };
@@ -225,12 +256,19 @@ export function judgeCurlProtocols(version: Observation): ClaimResult {
 
 const requestOf = (line: string) => line.match(/"(\w+) (\S+) HTTP/)?.slice(1, 3).join(' ') ?? '';
 
+/** A wc that succeeded and printed a count first. */
+const counted = (o: Observation) => o.exitCode === 0 && /^\d+/.test(o.output.trim());
+
+/** A wc that failed or printed no count: nothing was counted, so the claim is not decided. */
+const noCount = (id: string, flag: string, o: Observation) =>
+  withEvidence(notObserved(id, { en: `wc ${flag} printed no count (exit ${o.exitCode}), so what it counts was not observed.`, zh: `wc ${flag} 没有输出计数（退出码 ${o.exitCode}），无从观察它数出了什么。` }), o.evidence);
+
 export function judgeWc(sent: Sent[], lines: Observation, words: Observation): ClaimResult[] {
   const l = Number(lines.output.trim().split(/\s+/)[0]);
   const w = Number(words.output.trim().split(/\s+/)[0]);
   return [
-    verdict('linux.wc.lines', l === sent.length, { en: `wc -l printed ${l}: the ${sent.length} requests the lab sent, one log line each.`, zh: `wc -l 输出 ${l}：正是实验发送的 ${sent.length} 个请求，每个请求一行日志。` }, { en: `wc -l printed ${l} for ${sent.length} requests.`, zh: `对于 ${sent.length} 个请求，wc -l 输出的是 ${l}。` }, { printed: l, requestsSent: sent.length }, lines),
-    verdict('linux.wc.words', w === sent.length * COMBINED_WORDS, { en: `wc -w printed ${w}: ${sent.length} lines of ${COMBINED_WORDS} space-separated words in nginx's combined format.`, zh: `wc -w 输出 ${w}：共 ${sent.length} 行，nginx 的 combined 格式下每行是 ${COMBINED_WORDS} 个以空格分隔的词。` }, { en: `wc -w printed ${w}, expected ${sent.length * COMBINED_WORDS}.`, zh: `wc -w 输出 ${w}，预期为 ${sent.length * COMBINED_WORDS}。` }, { printed: w, expected: sent.length * COMBINED_WORDS }, words),
+    !counted(lines) ? noCount('linux.wc.lines', '-l', lines) : verdict('linux.wc.lines', l === sent.length, { en: `wc -l printed ${l}: the ${sent.length} requests the lab sent, one log line each.`, zh: `wc -l 输出 ${l}：正是实验发送的 ${sent.length} 个请求，每个请求一行日志。` }, { en: `wc -l printed ${l} for ${sent.length} requests.`, zh: `对于 ${sent.length} 个请求，wc -l 输出的是 ${l}。` }, { printed: l, requestsSent: sent.length }, lines),
+    !counted(words) ? noCount('linux.wc.words', '-w', words) : verdict('linux.wc.words', w === sent.length * COMBINED_WORDS, { en: `wc -w printed ${w}: ${sent.length} lines of ${COMBINED_WORDS} space-separated words in nginx's combined format.`, zh: `wc -w 输出 ${w}：共 ${sent.length} 行，nginx 的 combined 格式下每行是 ${COMBINED_WORDS} 个以空格分隔的词。` }, { en: `wc -w printed ${w}, expected ${sent.length * COMBINED_WORDS}.`, zh: `wc -w 输出 ${w}，预期为 ${sent.length * COMBINED_WORDS}。` }, { printed: w, expected: sent.length * COMBINED_WORDS }, words),
   ];
 }
 
@@ -239,12 +277,20 @@ export function judgeTail(sent: Sent[], tail: Observation, follow: Observation, 
   const expected = sent.slice(-10).map((s) => `${s.method} ${s.path}`);
   const appeared = followed.every((p) => follow.output.includes(`GET ${p} `));
   return [
-    verdict('linux.tail.default-ten', shown.join('|') === expected.join('|'), { en: `tail printed ${shown.length} lines: the last 10 requests, in order.`, zh: `tail 输出了 ${shown.length} 行：正是最后 10 个请求，顺序一致。` }, { en: `tail printed ${shown.join(', ')}; the last 10 requests were ${expected.join(', ')}.`, zh: `tail 输出的是 ${shown.join(', ')}；而最后 10 个请求是 ${expected.join(', ')}。` }, { linesPrinted: shown.length, lastTenSent: expected }, tail),
-    verdict('linux.tail.follow', appeared, { en: `tail -f, started before two more requests, printed their lines as nginx appended them (${followed.join(', ')}).`, zh: `tail -f 在另外两个请求之前启动，nginx 一追加这两行日志，它就随即打印了出来（${followed.join(', ')}）。` }, { en: 'tail -f did not print the lines appended after it started.', zh: 'tail -f 没有打印它启动之后追加的日志行。' }, { requestsAfterStart: followed, printedThem: appeared }, follow),
+    tail.exitCode !== 0 || !tail.output.trim()
+      ? withEvidence(notObserved('linux.tail.default-ten', { en: `tail printed nothing (exit ${tail.exitCode}), so which lines it shows was not observed.`, zh: `tail 没有输出（退出码 ${tail.exitCode}），无从观察它显示哪些行。` }), tail.evidence)
+      : verdict('linux.tail.default-ten', shown.join('|') === expected.join('|'), { en: `tail printed ${shown.length} lines: the last 10 requests, in order.`, zh: `tail 输出了 ${shown.length} 行：正是最后 10 个请求，顺序一致。` }, { en: `tail printed ${shown.join(', ')}; the last 10 requests were ${expected.join(', ')}.`, zh: `tail 输出的是 ${shown.join(', ')}；而最后 10 个请求是 ${expected.join(', ')}。` }, { linesPrinted: shown.length, lastTenSent: expected }, tail),
+    // tail -f first prints the log's last lines: printing nothing at all means it did not run on the log.
+    !follow.output.trim()
+      ? withEvidence(notObserved('linux.tail.follow', { en: 'tail -f printed nothing, not even the lines already in the log when it started, so whether it prints appended lines was not observed.', zh: 'tail -f 什么也没有输出，连它启动时日志中已有的行都没有输出，因此无从观察它是否会打印新追加的行。' }), follow.evidence)
+      : verdict('linux.tail.follow', appeared, { en: `tail -f, started before two more requests, printed their lines as nginx appended them (${followed.join(', ')}).`, zh: `tail -f 在另外两个请求之前启动，nginx 一追加这两行日志，它就随即打印了出来（${followed.join(', ')}）。` }, { en: 'tail -f did not print the lines appended after it started.', zh: 'tail -f 没有打印它启动之后追加的日志行。' }, { requestsAfterStart: followed, printedThem: appeared }, follow),
   ];
 }
 
 export function judgeSedFilter(sent: Sent[], ip: string, exact: Observation, prefix: Observation, prefixIp: string): ClaimResult {
+  const failed = [exact, prefix].filter((o) => o.exitCode !== 0);
+  if (failed.length)
+    return { ...notObserved('linux.sed.filter-ip', { en: `sed failed (${failed.map((o) => `${o.evidence.command}: exit ${o.exitCode}`).join('; ')}), so the lines it selects were not observed.`, zh: `sed 执行失败（${failed.map((o) => `${o.evidence.command}：退出码 ${o.exitCode}`).join('；')}），无从观察它选出了哪些行。` }, { ip, prefixPattern: prefixIp }), evidence: [exact.evidence, prefix.evidence] };
   const printed = exact.output.split('\n').filter(Boolean);
   const fromIp = sent.filter((s) => s.ip === ip).length;
   const prefixPrinted = prefix.output.split('\n').filter(Boolean).map((l) => l.split(' ')[0]!);
@@ -268,6 +314,60 @@ export function judgeSedFilter(sent: Sent[], ip: string, exact: Observation, pre
     evidence: [exact.evidence, prefix.evidence],
   };
 }
+
+// The sheet: `sed -i.bak 's/^server_port=.*/server_port=8080/' *.conf` "edits the files in place and keeps .bak copies".
+/** The sheet's sed -i.bak line, judged on the files it left. */
+export function judgeSedInPlaceBackup({ command, edited, backups }: SedInPlace): ClaimResult {
+  const id = 'linux.sed.in-place-backup';
+  // 127: the shell found no sed; it ran nothing, so the files say nothing about what sed -i does.
+  if (command.exitCode === 127 && backups.every((b) => b === null))
+    return withEvidence(notObserved(id, { en: 'The shell found no sed (exit 127), so no in-place edit was observed.', zh: 'shell 找不到 sed（退出码 127），无从观察原地修改。' }, { edited, backups }), command.evidence);
+  const holds = edited.every((t) => t !== null && t.includes('server_port=8080\n')) && !!backups[0]?.includes('server_port=80\n') && !!backups[1]?.includes('server_port=9000\n');
+  return verdict(
+    id,
+    holds,
+    { en: 'sed -i.bak rewrote server_port to 8080 in both .conf files and left the originals in web.conf.bak and api.conf.bak.', zh: 'sed -i.bak 把两个 .conf 文件中的 server_port 都改成了 8080，并把原文件保留为 web.conf.bak 和 api.conf.bak。' },
+    { en: 'The files or their backups were not as expected.', zh: '文件或其备份与预期不符。' },
+    { edited, backups },
+    command,
+  );
+}
+
+/** What the lab's backend b1 answers to any request: its name. */
+export const BACKEND_BODY = 'b1\n';
+
+/** The sheet: `curl URL` "sends a GET request and prints the body". */
+export function judgeCurlGet(get: Observation): ClaimResult {
+  const id = 'linux.curl.get';
+  if (get.exitCode !== 0) return withEvidence(notObserved(id, { en: `curl failed (exit ${get.exitCode}): no complete response was received, so what it prints for one was not observed.`, zh: `curl 执行失败（退出码 ${get.exitCode}）：没有收到完整的响应，无从观察它会输出什么。` }, { printed: get.output }), get.evidence);
+  return verdict(id, get.output === BACKEND_BODY, { en: 'curl printed the body the backend sent (b1).', zh: 'curl 输出了后端返回的响应体（b1）。' }, { en: `curl printed ${JSON.stringify(get.output)}.`, zh: `curl 输出的是 ${JSON.stringify(get.output)}。` }, { printed: get.output }, get);
+}
+
+/** The sheet: `curl -O URL` "saves the body under the URL's file name"; `saved` is `ls -l file.zip && cat file.zip` run afterwards in the same directory. */
+export function judgeCurlDownload(download: Observation, saved: Observation): ClaimResult {
+  const id = 'linux.curl.download';
+  if (download.exitCode !== 0)
+    return { ...notObserved(id, { en: `curl -O failed (exit ${download.exitCode}): nothing was downloaded, so where it saves a body was not observed.`, zh: `curl -O 执行失败（退出码 ${download.exitCode}）：没有下载到任何内容，无从观察它把响应体保存在哪里。` }, { output: saved.output }), evidence: [download.evidence, saved.evidence] };
+  const holds = saved.exitCode === 0 && saved.output.includes('file.zip') && saved.output.endsWith(BACKEND_BODY);
+  const no: Said =
+    saved.exitCode !== 0
+      ? { en: 'curl -O did not save file.zip.', zh: 'curl -O 没有保存出 file.zip。' }
+      : { en: `ls -l file.zip && cat file.zip printed ${JSON.stringify(saved.output)}, not the backend's body (b1) saved as file.zip.`, zh: `ls -l file.zip && cat file.zip 输出的是 ${JSON.stringify(saved.output)}，而不是以 file.zip 保存的后端响应体（b1）。` };
+  return verdict(id, holds, { en: 'curl -O saved the body as file.zip, the last part of the URL.', zh: 'curl -O 把响应体保存为 file.zip，即 URL 的最后一段。' }, no, { output: saved.output }, download, saved);
+}
+
+/** The sheet: `curl -X POST URL` "sends a POST request"; `log` is nginx's access log, which shows what reached it. */
+export function judgeCurlPost(post: Observation, log: string): ClaimResult {
+  const id = 'linux.curl.post';
+  const logged = log.split('\n').filter(Boolean);
+  const loggedPost = logged.filter((l) => requestOf(l) === 'POST /users');
+  if (post.exitCode !== 0) return withEvidence(notObserved(id, { en: `curl -X POST failed (exit ${post.exitCode}), so what it sends was not observed.`, zh: `curl -X POST 执行失败（退出码 ${post.exitCode}），无从观察它发送了什么。` }, { loggedPost }), post.evidence);
+  if (!logged.length) return withEvidence(notObserved(id, { en: "nginx's access log was empty, so what reached nginx was not observed.", zh: 'nginx 的访问日志是空的，无从观察到达 nginx 的请求。' }, { loggedPost }), post.evidence);
+  return verdict(id, loggedPost.length > 0, { en: 'nginx logged "POST /users" for curl -X POST.', zh: 'nginx 为 curl -X POST 记录了 "POST /users"。' }, { en: 'No POST reached nginx.', zh: '没有 POST 请求到达 nginx。' }, { loggedPost }, post);
+}
+
+/** A file's content, or null when there is no such file. */
+const readIfThere = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : null);
 
 export default defineLab({
   id: 'linux-text-tools',
@@ -300,7 +400,7 @@ export default defineLab({
     ctx.environment['curl (client)'] = (await execIn(stack.clients.carol!.id, ['curl', '--version'])).stdout.split('\n')[0]!;
     const ip = (client: string) => stack.clients[client]!.address;
     const sent: Sent[] = [];
-    const inClient = async (client: string, line: string) => {
+    const inClient = async (client: string, line: string): Promise<Observation> => {
       const r = await execIn(stack.clients[client]!.id, ['sh', '-c', line]);
       return { exitCode: r.exitCode, output: r.stdout, evidence: { kind: 'command' as const, title: `in client ${client} (${ip(client)})`, command: line, output: r.stdout + r.stderr } };
     };
@@ -308,8 +408,9 @@ export default defineLab({
     ctx.step("the sheet's curl commands");
     const get = await inClient('carol', 'curl http://nginx:8080/');
     sent.push({ ip: ip('carol'), method: 'GET', path: '/' });
-    const download = await inClient('carol', 'cd /tmp && curl -O http://nginx:8080/file.zip && ls -l file.zip && cat file.zip');
+    const download = await inClient('carol', 'cd /tmp && curl -O http://nginx:8080/file.zip');
     sent.push({ ip: ip('carol'), method: 'GET', path: '/file.zip' });
+    const saved = await inClient('carol', 'cd /tmp && ls -l file.zip && cat file.zip');
     const post = await inClient('carol', 'curl -X POST http://nginx:8080/users');
     sent.push({ ip: ip('carol'), method: 'POST', path: '/users' });
     // A second address on a line: nginx logs the Referer.
@@ -343,11 +444,9 @@ export default defineLab({
     const prefixIp = ip('alice').replace(/\.\d+$/, '.10');
     const sedExact = await shell('sed -n, the address of alice', `sed -n '/${escaped(ip('alice'))}/p' access.log`);
     const sedPrefix = await shell(`sed -n, the address ${prefixIp} (no client)`, `sed -n '/${escaped(prefixIp)}/p' access.log`);
-    writeFileSync(join(dir, 'web.conf'), 'name=web\nserver_port=80\n');
-    writeFileSync(join(dir, 'api.conf'), 'server_port=9000\nname=api\n');
+    for (const [file, text] of Object.entries(SED_CONF_FILES)) writeFileSync(join(dir, file), text);
     const sedI = await shell('sed -i.bak on *.conf', "sed -i.bak 's/^server_port=.*/server_port=8080/' *.conf && head *.conf *.bak");
-    const edited = ['web.conf', 'api.conf'].map((f) => readFileSync(join(dir, f), 'utf8'));
-    const backups = ['web.conf.bak', 'api.conf.bak'].map((f) => readFileSync(join(dir, f), 'utf8'));
+    const sedInPlace: SedInPlace = { command: sedI, edited: Object.keys(SED_CONF_FILES).map((f) => readIfThere(join(dir, f))), backups: Object.keys(SED_CONF_FILES).map((f) => readIfThere(join(dir, `${f}.bak`))) };
     const csv = '"id","server","port"\n"1","web","8080"\n"2","api, v2","9000"\n"3","\'db\'","5432"\n';
     writeFileSync(join(dir, 'data.csv'), csv);
     const sedQ = await shell("sed 's/\"//g'", `sed 's/"//g' data.csv`);
@@ -359,7 +458,6 @@ export default defineLab({
     const awkSumPairs = await shell('awk sum, two numbers per line', "awk '{sum += $1} END {print sum}' pairs.txt");
     const awkPost = await shell('awk /POST/', "awk '/POST/ {print $0}' access.log");
     const awkPattern = await shell(`awk /${AWK_PATTERN}/`, `awk '/${AWK_PATTERN}/ {print $0}' access.log`);
-    const logged = readFileSync(join(dir, 'access.log'), 'utf8').split('\n').filter(Boolean);
 
     ctx.step('wc on multibyte text and on damaged copies; the protocols curl knows');
     writeFileSync(join(dir, 'wc.txt'), WC_TEXT);
@@ -376,26 +474,26 @@ export default defineLab({
     const counts = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, field(f, false)])) as Record<keyof typeof files, string>;
     const sums = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, field(f, true)])) as Record<keyof typeof files, string>;
     const curlVersion = await shell('curl -V on this machine', 'curl -V');
-    const awkAndSed: AwkAndSed = { log: readFileSync(join(dir, 'access.log'), 'utf8'), firstField: awk1, sum: awkSum, sumPairs: awkSumPairs, plainWord: awkPost, pattern: awkPattern, stripQuotes: sedQ, csvBefore: csv, csvAfter };
-    const keptAwkAndSed = keptJson(ctx, 'awk-sed.json', awkAndSed, 'the log and what awk and sed printed for the sheet\'s lines (JSON)');
-    const wcAndCurl: WcAndCurl = { words: wcWords, charsUtf8: wcUtf8, charsC: wcC, bytes: wcBytes, damaged, counts, sums, curlVersion };
-    const kept = keptJson(ctx, 'wc-curl.json', wcAndCurl, 'wc on multibyte text and damaged copies, and curl -V (JSON)');
+    const awkAndSed: AwkAndSed = { log: readFileSync(join(dir, 'access.log'), 'utf8'), firstField: awk1, sum: awkSum, sumPairs: awkSumPairs, plainWord: awkPost, pattern: awkPattern, stripQuotes: sedQ, csvBefore: csv, csvAfter, sedInPlace };
+    const keptAwkAndSed = keptJson(ctx, 'awk-sed.json', awkAndSed, "the log, what awk and sed printed for the sheet's lines, and the files sed -i.bak left (JSON)");
+    const wcAndCurl: WcAndCurl = { words: wcWords, charsUtf8: wcUtf8, charsC: wcC, bytes: wcBytes, damaged, counts, sums, curlVersion, curl: { get, download, saved, post } };
+    const kept = keptJson(ctx, 'wc-curl.json', wcAndCurl, "wc on multibyte text and damaged copies, curl -V, and the sheet's curl commands (JSON)");
 
     return [
       ...judgeWc(sent, wcL, wcW),
       ...judgeTail(sent, tail, follow, followed),
       judgeSedFilter(sent, ip('alice'), sedExact, sedPrefix, prefixIp),
-      verdict('linux.sed.in-place-backup', edited.every((t) => t.includes('server_port=8080\n')) && backups[0]!.includes('server_port=80\n') && backups[1]!.includes('server_port=9000\n'), { en: 'sed -i.bak rewrote server_port to 8080 in both .conf files and left the originals in web.conf.bak and api.conf.bak.', zh: 'sed -i.bak 把两个 .conf 文件中的 server_port 都改成了 8080，并把原文件保留为 web.conf.bak 和 api.conf.bak。' }, { en: 'The files or their backups were not as expected.', zh: '文件或其备份与预期不符。' }, { edited, backups }, sedI),
+      judgeSedInPlaceBackup(awkAndSed.sedInPlace),
       judgeSedStripQuotes(awkAndSed.stripQuotes, awkAndSed.csvBefore, awkAndSed.csvAfter),
       withEvidence(judgeAwkFirstField(awkAndSed.log, awkAndSed.firstField), ...keptAwkAndSed),
       judgeAwkSum(awkAndSed.sum, awkAndSed.sumPairs, PAIRS_TOTAL),
       judgeAwkPattern(awkAndSed.log, awkAndSed.plainWord, AWK_PATTERN, awkAndSed.pattern),
-      verdict('linux.curl.get', get.exitCode === 0 && get.output === 'b1\n', { en: 'curl printed the body the backend sent (b1).', zh: 'curl 输出了后端返回的响应体（b1）。' }, { en: `curl printed ${JSON.stringify(get.output)}.`, zh: `curl 输出的是 ${JSON.stringify(get.output)}。` }, { printed: get.output }, get),
-      verdict('linux.curl.download', download.exitCode === 0 && download.output.includes('file.zip') && download.output.endsWith('b1\n'), { en: 'curl -O saved the body as file.zip, the last part of the URL.', zh: 'curl -O 把响应体保存为 file.zip，即 URL 的最后一段。' }, { en: 'curl -O did not save file.zip.', zh: 'curl -O 没有保存出 file.zip。' }, { output: download.output }, download),
+      judgeCurlGet(wcAndCurl.curl.get),
+      judgeCurlDownload(wcAndCurl.curl.download, wcAndCurl.curl.saved),
       withEvidence(judgeWcChars(WC_TEXT, wcAndCurl), ...kept),
       judgeWcIntegrity(wcAndCurl),
       judgeCurlProtocols(wcAndCurl.curlVersion),
-      verdict('linux.curl.post', post.exitCode === 0 && logged.some((l) => requestOf(l) === 'POST /users'), { en: 'nginx logged "POST /users" for curl -X POST.', zh: 'nginx 为 curl -X POST 记录了 "POST /users"。' }, { en: 'No POST reached nginx.', zh: '没有 POST 请求到达 nginx。' }, { loggedPost: logged.filter((l) => requestOf(l) === 'POST /users') }, post),
+      judgeCurlPost(wcAndCurl.curl.post, awkAndSed.log),
     ];
   },
 });

@@ -7,7 +7,8 @@
  *
  * Does: grows t to 10, then 2 000, then 100 000 rows; after each step flushes the table to its
  * .ibd file (FLUSH TABLES … FOR EXPORT) and has innochecksum describe every page; at the end copies
- * the .ibd file and reads its index pages; runs a point lookup and a range scan while watching the
+ * the .ibd file and reads its index pages; runs a point lookup by primary key, the same row looked
+ * up through KEY k (the index alone, then the whole row) and a range scan while watching the
  * server's buffer pool read counter.
  *
  * Observes: @@innodb_page_size and the file system's block size, innochecksum's page dump (index id,
@@ -17,7 +18,7 @@
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { FIL_NULL, indexPages, parsePageTypeDump, readInt, type IndexPage, type PageSummary } from '../../src/observers/innodb.ts';
 import { startMysqlServer, type MysqlServer } from '../../src/systems/mysql-server.ts';
 
@@ -161,27 +162,95 @@ export function judgeLeafLinks(pages: Map<number, IndexPage>): ClaimResult {
   };
 }
 
-export function judgeLookupPath(height: number, point: number, range: { pages: number; rows: number }, recordsPerLeaf: number): ClaimResult {
+/**
+ * Page reads of a lookup through the secondary index on k: `covering` reads only that index
+ * (SELECT id … WHERE k = ?), `row` fetches the whole row (SELECT * … WHERE k = ?). `height` is the
+ * secondary index's own height, read from the file. What `row` asks for beyond `covering` is the
+ * step from the secondary leaf to the record.
+ */
+export interface SecondaryLookup {
+  height: number;
+  covering: number;
+  row: number;
+}
+
+/** How a lookup went on from its leaf to the record: nothing, one page (a pointer), a descent of the clustered index, or otherwise. */
+type Step = 'none' | 'pointer' | 'descent' | 'other';
+
+export function judgeLookupPath(height: number, point: number, range: { pages: number; rows: number }, recordsPerLeaf: number, secondary: SecondaryLookup): ClaimResult {
+  const id = 'mysql.btree.lookup-path';
+  // Every lookup asks for at least one page: a count of 0 means the counter did not move, not a lookup without reads.
+  const counted = (x: number) => Number.isFinite(x) && x > 0;
+  const missing = !(height >= 1)
+    ? ['the clustered index\'s height', '聚簇索引的树高']
+    : !counted(point)
+      ? ['the page reads of the point lookup by primary key (Innodb_buffer_pool_read_requests)', '按主键点查的页读取数（Innodb_buffer_pool_read_requests）']
+      : !counted(secondary?.covering) || !counted(secondary?.row)
+        ? ['the page reads of the lookups through the secondary index (Innodb_buffer_pool_read_requests)', '经二级索引查找的页读取数（Innodb_buffer_pool_read_requests）']
+        : undefined;
+  if (missing) return notObserved(id, { en: `No count of ${missing[0]} was recorded.`, zh: `没有记录到${missing[1]}。` }, { height, pointLookupPageReads: point, secondary });
   const leavesSpanned = Math.ceil(range.rows / recordsPerLeaf);
-  const observed = { height, pointLookupPageReads: point, rangeRows: range.rows, rangePageReads: range.pages, leavesSpannedByRange: leavesSpanned };
-  const pointHolds = point >= height && point <= height + 1;
-  // Along the leaves: at least one request per leaf, and far fewer than a descent per row would need
-  // (InnoDB re-positions its cursor now and then while scanning, which adds a few).
-  const rangeHolds = range.pages >= leavesSpanned && range.pages <= 2 * leavesSpanned + height;
-  return {
-    id: 'mysql.btree.lookup-path',
-    verdict: pointHolds && rangeHolds ? 'confirmed' : 'refuted',
-    summary:
-      pointHolds && rangeHolds
-        ? `A point lookup by primary key asked the buffer pool for ${point} pages, the tree's height being ${height}; a range of ${range.rows} rows, spanning ${leavesSpanned} leaves, asked for ${range.pages}: one descent, then along the leaf chain, not the ${(range.rows * height).toLocaleString('en')} that a descent per row would take.`
-        : `Page reads: ${JSON.stringify(observed)}.`,
-    summaryZh:
-      pointHolds && rangeHolds
-        ? `按主键的点查向 buffer pool 请求了 ${point} 个页，而树高为 ${height}；一个 ${range.rows} 行、横跨 ${leavesSpanned} 个叶子页的范围查询请求了 ${range.pages} 个页：只从根下降一次，然后沿叶子链表前进，而不是每行都下降一次所需的 ${(range.rows * height).toLocaleString('en')} 个页。`
-        : `页读取情况：${JSON.stringify(observed)}。`,
-    observed,
-    evidence: [{ kind: 'bars', title: 'Buffer pool page requests per query (Innodb_buffer_pool_read_requests)', bars: [{ label: 'point lookup', value: point }, { label: `range, ${range.rows} rows`, value: range.pages }, { label: 'tree height', value: height }] }],
+  const afterLeaf = secondary.row - secondary.covering;
+  const primaryStep: Step = point === height ? 'none' : point === height + 1 ? 'pointer' : 'other';
+  // One page is what following a pointer to the record costs; a second descent costs the clustered
+  // index's height (plus the page InnoDB re-latches to resume the secondary cursor).
+  const secondaryStep: Step = afterLeaf === 0 ? 'none' : afterLeaf === 1 ? 'pointer' : afterLeaf >= height && afterLeaf <= height + 1 ? 'descent' : 'other';
+  const observed = {
+    height,
+    pointLookupPageReads: point,
+    primaryStepAfterLeaf: primaryStep,
+    secondaryHeight: secondary.height,
+    secondaryCoveringPageReads: secondary.covering,
+    secondaryRowPageReads: secondary.row,
+    secondaryPagesAfterLeaf: afterLeaf,
+    secondaryStepAfterLeaf: secondaryStep,
+    rangeRows: range.rows,
+    rangePageReads: range.pages,
+    leavesSpannedByRange: leavesSpanned,
   };
+  const evidence: Evidence[] = [
+    {
+      kind: 'bars',
+      title: 'Buffer pool page requests per query (Innodb_buffer_pool_read_requests)',
+      bars: [
+        { label: 'tree height (PRIMARY)', value: height },
+        { label: 'point lookup by id', value: point },
+        { label: 'by k, SELECT id (secondary index only)', value: secondary.covering },
+        { label: 'by k, SELECT * (the row too)', value: secondary.row },
+        { label: `range of ${range.rows} ids (context)`, value: range.pages },
+      ],
+    },
+  ];
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id, verdict, summary: en, summaryZh: zh, observed, evidence });
+  const rangeEn = ` (For context: a range of ${range.rows} ids, spanning ${leavesSpanned} leaves, asked for ${range.pages} pages.)`;
+  const rangeZh = `（作为参照：一个 ${range.rows} 个 id、横跨 ${leavesSpanned} 个叶子页的范围查询请求了 ${range.pages} 个页。）`;
+  if (primaryStep === 'other')
+    return result('refuted', `A point lookup by primary key asked the buffer pool for ${point} pages in a tree of height ${height}: not one page per level down to a leaf${point > height ? ' and at most one more' : ''}.${rangeEn}`, `按主键的点查向 buffer pool 请求了 ${point} 个页，而树高为 ${height}：并不是从根到叶子每层一个页${point > height ? '再加至多一个页' : ''}。${rangeZh}`);
+  const primaryEn = primaryStep === 'none'
+    ? `A point lookup by primary key asked for exactly ${point} pages, the tree's height: one per level from the root to the leaf, and nothing after it: the clustered leaf holds the row, so there is no pointer to follow.`
+    : `A point lookup by primary key asked for ${point} pages, one per level of the ${height}-level tree and one more after the leaf, as following a pointer to the record would.`;
+  const primaryZh = primaryStep === 'none'
+    ? `按主键的点查正好请求了 ${point} 个页，等于树高：从根到叶子每层一个页，叶子之后再没有读页：聚簇索引的叶子里就存着这一行，没有指针可跟。`
+    : `按主键的点查请求了 ${point} 个页：${height} 层的树每层一个，叶子之后还多一个，正像沿指针去读记录那样。`;
+  const secondaryEn = {
+    none: `through the secondary index on k, fetching the whole row asked for no more pages (${secondary.row}) than reading the index alone (${secondary.covering}): no step from the leaf to a record was seen`,
+    pointer: `through the secondary index on k, fetching the whole row asked for ${secondary.row} pages, one more than reading the index alone (${secondary.covering}): one page, as a pointer to the record costs`,
+    descent: `through the secondary index on k (height ${secondary.height}), fetching the whole row asked for ${secondary.row} pages, ${afterLeaf} more than reading the index alone (${secondary.covering}): the secondary leaf gave the primary key, and the row was found by a second descent of the ${height}-level clustered index, not by following a pointer (one page)`,
+    other: `through the secondary index on k, fetching the whole row asked for ${secondary.row} pages against ${secondary.covering} for the index alone: ${afterLeaf} pages after the leaf, neither one page (a pointer) nor a descent of the ${height}-level clustered index`,
+  }[secondaryStep];
+  const secondaryZh = {
+    none: `经 k 上的二级索引查找时，取整行请求的页（${secondary.row}）并不比只读索引（${secondary.covering}）多：没有看到从叶子到记录的那一步`,
+    pointer: `经 k 上的二级索引查找时，取整行请求了 ${secondary.row} 个页，比只读索引（${secondary.covering}）多一个：正是沿指针读记录所需的一个页`,
+    descent: `经 k 上的二级索引（高 ${secondary.height}）查找时，取整行请求了 ${secondary.row} 个页，比只读索引（${secondary.covering}）多 ${afterLeaf} 个：二级索引的叶子给出的是主键，这一行是沿 ${height} 层的聚簇索引再下降一次（回表）找到的，而不是沿指针（一个页）找到的`,
+    other: `经 k 上的二级索引查找时，取整行请求了 ${secondary.row} 个页，只读索引为 ${secondary.covering} 个：叶子之后多了 ${afterLeaf} 个页，既不是一个页（指针），也不是沿 ${height} 层的聚簇索引下降一次`,
+  }[secondaryStep];
+  if (primaryStep === 'pointer' && secondaryStep === 'pointer')
+    return result('confirmed', `${primaryEn} And ${secondaryEn}.${rangeEn}`, `${primaryZh}而且${secondaryZh}。${rangeZh}`);
+  if (secondaryStep === 'other' || (primaryStep === 'none' && secondaryStep === 'none')) {
+    const [en, zh] = secondaryStep === 'none' ? [' Neither lookup took a step from the leaf to a record.', '两次查找都没有从叶子再去读记录。'] : ['', ''];
+    return result('refuted', `${primaryEn} And ${secondaryEn}.${en}${rangeEn}`, `${primaryZh}而且${secondaryZh}。${zh}${rangeZh}`);
+  }
+  return result('nuanced', `The descent from the root to a leaf holds, the pointer steps do not as stated. ${primaryEn} And ${secondaryEn}.${rangeEn}`, `从根逐层下降到叶子这一点成立，"获取指针、通过指针访问记录"这两步并不像所说的那样。${primaryZh}而且${secondaryZh}。${rangeZh}`);
 }
 
 async function value(db: Connection, sql: string): Promise<string> {
@@ -245,12 +314,12 @@ export default defineLab({
   timeLimitMs: 240_000,
   handout: {
     starts: 'A MariaDB (or LABS_MYSQL_IMAGE) server in a container; table t(id INT PRIMARY KEY, k INT, pad CHAR(200), KEY(k)).',
-    does: 'Grows t to 10, 2 000 and 100 000 rows, flushing it to disk and dumping its pages with innochecksum each time; reads the .ibd pages; runs a point lookup and a range scan.',
+    does: 'Grows t to 10, 2 000 and 100 000 rows, flushing it to disk and dumping its pages with innochecksum each time; reads the .ibd pages; runs a point lookup by id, the same row by k (index only, then the whole row), and a range scan.',
     observes: 'innodb_page_size, innochecksum page levels and record counts, records and prev/next links decoded from the pages, buffer pool read requests per query.',
     zh: {
       title: '直接从数据文件读 InnoDB 的 B+ 树：页大小、树高、内部页与叶子页、叶子链表、查找',
       starts: '容器中的 MariaDB（或 LABS_MYSQL_IMAGE）服务器；表 t(id INT PRIMARY KEY, k INT, pad CHAR(200), KEY(k))。',
-      does: '把 t 依次扩充到 10、2 000 和 100 000 行，每次都先刷盘，再用 innochecksum 导出页信息；读取 .ibd 文件中的页；执行一次点查和一次范围扫描。',
+      does: '把 t 依次扩充到 10、2 000 和 100 000 行，每次都先刷盘，再用 innochecksum 导出页信息；读取 .ibd 文件中的页；执行一次按 id 的点查、按 k 查同一行（只读索引，再取整行），以及一次范围扫描。',
       observes: 'innodb_page_size、innochecksum 给出的页层级和记录数、从页中解码出的记录及 prev/next 链接、每个查询的 buffer pool 读请求数。',
     },
   },
@@ -291,9 +360,17 @@ export default defineLab({
     const [[row]] = (await db.query('SELECT k FROM t WHERE id = ?', [sample.clustered.id])) as unknown as [[{ k: number }]];
     const pair = Number(await value(db, `SELECT COUNT(*) FROM t WHERE id = ${sample.secondary.primaryKey} AND k = ${sample.secondary.k}`));
 
-    ctx.step('page reads of a point lookup and a range scan');
+    ctx.step('page reads of point lookups by id and by k, and of a range scan');
     const treeHeight = growth.at(-1)!.height;
     const point = await readRequests(db, 'SELECT * FROM t WHERE id = 54321');
+    // k of row 54321 (k is (id * 7919) % 100000, one row per k): the same row found through KEY k,
+    // reading the index alone (id is in its leaves) and then the whole row.
+    const byK = Number(await value(db, 'SELECT k FROM t WHERE id = 54321'));
+    const secondaryLookup: SecondaryLookup = {
+      height: Math.max(0, ...[...secondary.values()].map((p) => p.level)) + 1,
+      covering: await readRequests(db, `SELECT id FROM t WHERE k = ${byK}`),
+      row: await readRequests(db, `SELECT * FROM t WHERE k = ${byK}`),
+    };
     const range = { rows: 4000, pages: await readRequests(db, 'SELECT * FROM t WHERE id BETWEEN 20001 AND 24000') };
 
     const height = judgeHeight(growth);
@@ -301,9 +378,9 @@ export default defineLab({
       { ...judgePageSize(pageSize, file.length, pageNumbersMatch, fsBlock), evidence: [dumps[0]!] },
       { ...height, evidence: [treeOf(pages), ...height.evidence, ...dumps] },
       judgeInternalKeys(pages.get(primary.root)!, pageSize),
-      withEvidence(judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }), ...keptJson(ctx, 'leaves-and-lookups.json', { sample, k: row.k, pair, treeHeight, point, range, growth }, 'the decoded leaf records, the lookups\' page reads and the growth steps (JSON)')),
+      withEvidence(judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }), ...keptJson(ctx, 'leaves-and-lookups.json', { sample, k: row.k, pair, treeHeight, point, secondaryLookup, range, growth }, 'the decoded leaf records, the lookups\' page reads and the growth steps (JSON)')),
       judgeLeafLinks(pages),
-      judgeLookupPath(treeHeight, point, range, growth.at(-1)!.recordsPerLeaf),
+      judgeLookupPath(treeHeight, point, range, growth.at(-1)!.recordsPerLeaf, secondaryLookup),
     ];
   },
 });

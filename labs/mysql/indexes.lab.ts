@@ -16,7 +16,7 @@
 import type { Connection } from 'mysql2/promise';
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { keptJson, withEvidence } from '../../src/core/verdict.ts';
+import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { startMysqlServer } from '../../src/systems/mysql-server.ts';
 
 export interface QueryRun {
@@ -53,7 +53,23 @@ const table = (title: string, runs: QueryRun[]): Evidence => ({
 const reads = (runs: QueryRun[]): Evidence => ({ kind: 'bars', title: 'Rows the server read', bars: runs.map((r, i) => ({ label: `query ${i + 1}`, value: r.rowsRead })) });
 const usesIndex = (r: QueryRun, key: string) => r.explain.key === key && r.explain.type !== 'ALL';
 
+/** The counters whose sum is QueryRun.rowsRead. */
+const ROW_COUNTERS = ['Handler_read_key', 'Handler_read_next', 'Handler_read_prev', 'Handler_read_first', 'Handler_read_rnd_next'];
+
+/** Unverifiable when a query's Handler_read_* counters came back empty (no status row, or no count): the rows it read are unknown. */
+function countersMissing(id: string, runs: QueryRun[]): ClaimResult | undefined {
+  const unread = runs.filter((r) => !ROW_COUNTERS.every((c) => Number.isFinite(r.handler?.[c])) || !Number.isFinite(r.rowsRead));
+  if (!unread.length) return undefined;
+  return notObserved(
+    id,
+    { en: `No Handler_read_* counters were recorded for ${unread.map((r) => r.sql).join('; ')}, so the rows the server read are unknown.`, zh: `没有记录到 ${unread.map((r) => r.sql).join('；')} 的 Handler_read_* 计数器，因此不知道服务器实际读了多少行。` },
+    { queriesWithoutCounters: unread.map((r) => r.sql) },
+  );
+}
+
 export function judgeRange(withIndex: QueryRun, without: QueryRun, matching: number): ClaimResult {
+  const missing = countersMissing('mysql.index.range-query', [withIndex, without]);
+  if (missing) return missing;
   const holds = usesIndex(withIndex, 'age') && withIndex.explain.type === 'range' && withIndex.rowsRead <= matching + 2 && without.rowsRead >= ROWS;
   return {
     id: 'mysql.index.range-query',
@@ -70,6 +86,8 @@ export function judgeRange(withIndex: QueryRun, without: QueryRun, matching: num
 }
 
 export function judgeLeftmost(leading: QueryRun, both: QueryRun, secondOnly: QueryRun): ClaimResult {
+  const missing = countersMissing('mysql.index.leftmost-prefix', [leading, both, secondOnly]);
+  if (missing) return missing;
   const holds = usesIndex(leading, 'name') && usesIndex(both, 'name') && !usesIndex(secondOnly, 'name');
   const skip = secondOnly.explain.extra.includes('skip scan');
   return {
@@ -91,6 +109,8 @@ export function judgeLeftmost(leading: QueryRun, both: QueryRun, secondOnly: Que
 }
 
 export function judgePrefix(prefix: QueryRun, suffix: QueryRun): ClaimResult {
+  const missing = countersMissing('mysql.index.prefix-match', [prefix, suffix]);
+  if (missing) return missing;
   const holds = usesIndex(prefix, 'name') && prefix.explain.type === 'range' && !usesIndex(suffix, 'name') && suffix.rowsRead >= ROWS;
   return {
     id: 'mysql.index.prefix-match',
@@ -107,6 +127,8 @@ export function judgePrefix(prefix: QueryRun, suffix: QueryRun): ClaimResult {
 }
 
 export function judgeOrdered(indexed: QueryRun, unindexed: QueryRun): ClaimResult {
+  const missing = countersMissing('mysql.index.ordered', [indexed, unindexed]);
+  if (missing) return missing;
   const holds = usesIndex(indexed, 'name') && !indexed.explain.extra.includes('filesort') && unindexed.explain.extra.includes('filesort') && indexed.rowsRead < 100;
   return {
     id: 'mysql.index.ordered',

@@ -76,12 +76,16 @@ export interface IpHashObservation {
 }
 
 export function judgeIpHash(o: IpHashObservation): ClaimResult {
+  if (!o.clients.length) return notObserved('nginx.lb.ip-hash', { en: 'No client under ip_hash was recorded.', zh: '没有记录到 ip_hash 配置下的任何客户端。' });
+  const silent = o.clients.filter((c) => !c.backends.length).map((c) => c.name);
+  if (silent.length) return notObserved('nginx.lb.ip-hash', { en: `No response under ip_hash was recorded for client ${silent.join(', ')}.`, zh: `没有记录到客户端 ${silent.join(', ')} 在 ip_hash 配置下收到的任何响应。` }, { clientsWithoutResponses: silent });
   const sticky = o.clients.every((c) => new Set(c.backends).size === 1);
   const bySubnet = new Map<number, Set<string>>();
   for (const c of o.clients) bySubnet.set(c.subnet, new Set([...(bySubnet.get(c.subnet) ?? []), ...c.backends]));
   const subnetShares = [...bySubnet.values()].every((s) => s.size === 1);
   const distinctAcrossSubnets = new Set(o.clients.map((c) => c.backends[0])).size;
-  const movedAway = o.failover.clients.every((c) => c.after.every((b) => b !== o.failover.stopped) && new Set(c.after).size === 1);
+  const afterUnrecorded = o.failover.clients.some((c) => !c.after.length);
+  const movedAway = !afterUnrecorded && o.failover.clients.every((c) => c.after.every((b) => b !== o.failover.stopped) && new Set(c.after).size === 1);
   const observed = {
     clientsSticky: sticky,
     clientsInOneSlash24ShareABackend: subnetShares,
@@ -99,11 +103,11 @@ export function judgeIpHash(o: IpHashObservation): ClaimResult {
     verdict: subnetShares && distinctAcrossSubnets > 1 ? 'nuanced' : 'confirmed',
     summary:
       subnetShares && distinctAcrossSubnets > 1
-        ? `Every client kept its backend, but the hash is of the first three octets only: the two clients of each /24 always shared a backend, while ${distinctAcrossSubnets} backends served the eight /24s. When ${o.failover.stopped} stopped, its clients moved ${movedAway ? 'together to one other backend and stayed there' : 'elsewhere'}.`
+        ? `Every client kept its backend, but the hash is of the first three octets only: the two clients of each /24 always shared a backend, while ${distinctAcrossSubnets} backends served the eight /24s. When ${o.failover.stopped} stopped, ${afterUnrecorded ? 'no response to some of its clients was recorded' : `its clients moved ${movedAway ? 'together to one other backend and stayed there' : 'elsewhere'}`}.`
         : `Every client kept its backend; clients within one /24 ${subnetShares ? 'shared' : 'did not always share'} one.`,
     summaryZh:
       subnetShares && distinctAcrossSubnets > 1
-        ? `每个客户端始终由同一个后端服务，但哈希只取地址的前三个字节：每个 /24 内的两个客户端总是共用一个后端，八个 /24 网段共由 ${distinctAcrossSubnets} 个后端服务。停掉 ${o.failover.stopped} 后，它的客户端${movedAway ? '一起转到了另一个后端，并一直留在那里' : '转到了别的后端'}。`
+        ? `每个客户端始终由同一个后端服务，但哈希只取地址的前三个字节：每个 /24 内的两个客户端总是共用一个后端，八个 /24 网段共由 ${distinctAcrossSubnets} 个后端服务。停掉 ${o.failover.stopped} 后，${afterUnrecorded ? '没有记录到其中一些客户端收到的响应' : `它的客户端${movedAway ? '一起转到了另一个后端，并一直留在那里' : '转到了别的后端'}`}。`
         : `每个客户端始终由同一个后端服务；同一 /24 内的客户端${subnetShares ? '共用' : '并不总是共用'}同一个后端。`,
     observed,
     evidence,
@@ -133,6 +137,7 @@ export function judgeLeastConn(leastConn: string[], roundRobin: string[], fast: 
 }
 
 export function judgeWeightedLeastConn(sequence: string[], weights: Record<string, number>): ClaimResult {
+  if (!sequence.length) return notObserved('nginx.lb.weighted-least-conn', { en: 'No response under weighted least_conn said which backend served it.', zh: '加权 least_conn 配置下没有任何响应表明是哪个后端提供的服务。' }, { weights });
   const counts = count(sequence);
   const [heavy, light] = Object.keys(weights) as [string, string];
   const ratio = +((counts[heavy] ?? 0) / Math.max(1, counts[light] ?? 0)).toFixed(2);
@@ -153,16 +158,17 @@ export function judgeWeightedLeastConn(sequence: string[], weights: Record<strin
   };
 }
 
+/** `test`: `nginx -t` of an upstream with `least_time header`; the lab measures no distribution under it. */
 export function judgeLeastTime(test: { ok: boolean; output: string }, version: string): ClaimResult {
-  const observed = { nginx: version, accepted: test.ok, nginxT: test.output.split('\n')[0] };
+  const observed = { nginx: version, accepted: test.ok, nginxT: test.output.split('\n')[0], distributionMeasured: false };
   return {
     id: 'nginx.lb.least-time',
-    verdict: test.ok ? 'confirmed' : 'unverifiable',
+    verdict: test.ok ? 'nuanced' : 'unverifiable',
     summary: test.ok
-      ? 'This nginx accepted least_time.'
+      ? `${version} accepted an upstream with least_time header (nginx -t: "${observed.nginxT}"). Only the directive's acceptance was observed: which backend the requests then went to, and whether it was the one with the lowest average response time, was not measured.`
       : `least_time exists only in the commercial NGINX Plus; ${version} rejects it ("${observed.nginxT}"), so the claim cannot be observed here.`,
     summaryZh: test.ok
-      ? '这个 nginx 接受了 least_time。'
+      ? `${version} 接受了带 least_time header 的 upstream（nginx -t："${observed.nginxT}"）。观察到的只是这个指令被接受：请求随后被分配到了哪个后端、是否是平均响应时间最短的那个，都没有测量。`
       : `least_time 只存在于商业版 NGINX Plus 中；${version} 不接受它（"${observed.nginxT}"），因此这一说法无法在这里观察验证。`,
     observed,
     evidence: [{ kind: 'command', title: 'nginx -t of an upstream with least_time header', command: 'nginx -t', output: test.output }],
@@ -213,25 +219,59 @@ export function chiSquare(counts: number[]): number {
   return counts.reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0);
 }
 
+/** 0.001 critical values of chi-square by degrees of freedom (1 to 4). */
+const CHI2_P001 = [NaN, 10.83, 13.82, 16.27, 18.47];
+
+/**
+ * Pearson's test of independence of each choice from the one before it (the transition counts of
+ * consecutive requests, Anderson and Goodman's test of a Markov chain of order 0 against order 1):
+ * a rotation b1 b2 b3 b1 … has perfectly even counts but every choice is fixed by the previous one.
+ */
+export function serialIndependence(sequence: string[]): { transitions: Record<string, number>; chiSquare: number; degreesOfFreedom: number } {
+  const pairs = sequence.slice(1).map((b, i) => [sequence[i]!, b] as const);
+  const labels = [...new Set(sequence)].sort();
+  const transitions = Object.fromEntries(labels.flatMap((a) => labels.map((b) => [`${a}→${b}`, pairs.filter(([x, y]) => x === a && y === b).length])));
+  const from = Object.fromEntries(labels.map((a) => [a, pairs.filter(([x]) => x === a).length]));
+  const to = Object.fromEntries(labels.map((b) => [b, pairs.filter(([, y]) => y === b).length]));
+  const rows = labels.filter((a) => from[a]! > 0);
+  const cols = labels.filter((b) => to[b]! > 0);
+  let chi2 = 0;
+  for (const a of rows) for (const b of cols) {
+    const expected = (from[a]! * to[b]!) / pairs.length;
+    chi2 += (transitions[`${a}→${b}`]! - expected) ** 2 / expected;
+  }
+  return { transitions, chiSquare: +chi2.toFixed(2), degreesOfFreedom: Math.max(0, rows.length - 1) * Math.max(0, cols.length - 1) };
+}
+
+/** `two`: the same backends under `random two least_conn`, one of them slow; not part of the claim, reported beside it. */
 export function judgeRandom(random: string[], two: string[], slow: string): ClaimResult {
   if (!random.length) return notObserved('nginx.lb.random', { en: 'No response under random said which backend served it.', zh: 'random 配置下没有任何响应表明是哪个后端提供的服务。' });
   const counts = B.map((b) => count(random)[b] ?? 0);
   const chi2 = +chiSquare(counts).toFixed(2);
   // 13.8 is the 0.001 critical value of chi-square with 2 degrees of freedom.
   const uniform = chi2 < 13.8;
-  const slowShareTwo = +((count(two)[slow] ?? 0) / two.length).toFixed(2);
-  const observed = { requests: random.length, counts: count(random), chiSquare: chi2, uniformAtP001: uniform, twoLeastConn: count(two), slowShareWithTwo: slowShareTwo };
+  const serial = serialIndependence(random);
+  const independent = serial.degreesOfFreedom > 0 && serial.chiSquare < CHI2_P001[Math.min(serial.degreesOfFreedom, 4)]!;
+  const slowShareTwo = two.length ? +((count(two)[slow] ?? 0) / two.length).toFixed(2) : null;
+  const observed = { requests: random.length, counts: count(random), chiSquare: chi2, uniformAtP001: uniform, transitions: serial.transitions, serialChiSquare: serial.chiSquare, serialDegreesOfFreedom: serial.degreesOfFreedom, independentOfPreviousAtP001: independent, twoLeastConn: count(two), slowShareWithTwo: slowShareTwo };
+  const holds = uniform && independent;
+  const twoEn = slowShareTwo === null ? '' : ` (Not part of the claim: under \`random two least_conn\`, with ${slow} slow, ${slow} got ${Math.round(slowShareTwo * 100)}% of ${two.length} concurrent requests.)`;
+  const twoZh = slowShareTwo === null ? '' : `（不属于这一说法：在 \`random two least_conn\` 下，${slow} 较慢，它分到了 ${two.length} 个并发请求中的 ${Math.round(slowShareTwo * 100)}%。）`;
   return {
     id: 'nginx.lb.random',
-    verdict: uniform ? 'confirmed' : 'refuted',
-    summary: uniform
-      ? `${random.length} requests spread ${counts.join('/')} over three backends (chi-square ${chi2}, consistent with uniform). \`random two least_conn\` picks two at random and takes the less busy: the slow backend got ${Math.round(slowShareTwo * 100)}%.`
-      : `The spread ${counts.join('/')} is not uniform (chi-square ${chi2}).`,
-    summaryZh: uniform
-      ? `${random.length} 个请求在三个后端上的分布为 ${counts.join('/')}（卡方值 ${chi2}，符合均匀分布）。\`random two least_conn\` 随机挑出两个后端，再选其中较空闲的一个：慢后端分到了 ${Math.round(slowShareTwo * 100)}%。`
-      : `分布 ${counts.join('/')} 不均匀（卡方值 ${chi2}）。`,
+    verdict: holds ? 'confirmed' : 'refuted',
+    summary: holds
+      ? `${random.length} requests spread ${counts.join('/')} over three backends (chi-square ${chi2}, consistent with uniform), and each choice was independent of the one before it (chi-square ${serial.chiSquare} on the ${random.length - 1} consecutive pairs, ${serial.degreesOfFreedom} degrees of freedom).${twoEn}`
+      : !uniform
+        ? `The spread ${counts.join('/')} is not uniform (chi-square ${chi2}).`
+        : `The spread ${counts.join('/')} is even (chi-square ${chi2}), but each choice depended on the one before it (chi-square ${serial.chiSquare} on consecutive pairs, ${serial.degreesOfFreedom} degrees of freedom; transitions ${JSON.stringify(serial.transitions)}): not a random pick.`,
+    summaryZh: holds
+      ? `${random.length} 个请求在三个后端上的分布为 ${counts.join('/')}（卡方值 ${chi2}，符合均匀分布），而且每次选择都与前一次无关（对 ${random.length - 1} 对相邻请求做独立性检验，卡方值 ${serial.chiSquare}，自由度 ${serial.degreesOfFreedom}）。${twoZh}`
+      : !uniform
+        ? `分布 ${counts.join('/')} 不均匀（卡方值 ${chi2}）。`
+        : `分布 ${counts.join('/')} 是均匀的（卡方值 ${chi2}），但每次选择都取决于前一次（相邻请求的独立性检验卡方值 ${serial.chiSquare}，自由度 ${serial.degreesOfFreedom}；转移计数 ${JSON.stringify(serial.transitions)}）：这不是随机选择。`,
     observed,
-    evidence: [bars('random: requests per backend', random, B), bars(`random two least_conn, ${slow} slow`, two, B)],
+    evidence: [bars('random: requests per backend', random, B), { kind: 'table', title: 'random: consecutive requests, previous backend → next backend', columns: ['transition', 'count'], rows: Object.entries(serial.transitions) }, ...(two.length ? [bars(`random two least_conn, ${slow} slow (not part of the claim)`, two, B)] : [])],
   };
 }
 

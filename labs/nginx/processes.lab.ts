@@ -7,14 +7,17 @@
  *
  * Does: lists the processes with `worker_processes auto` and with 3; holds slow requests open and
  * asks ss which processes own the client connections; kills a worker with SIGKILL in the middle of
- * slow requests; reloads a changed configuration under load; adds a proxy_cache_path; opens 2000
- * idle connections to a single worker.
+ * slow requests; reloads a changed configuration under load; adds proxy_cache_paths, fills one
+ * with a small max_size over its limit and two others with short-lived and short-inactive entries,
+ * and watches their directories; opens 2000 idle connections to a single worker.
  *
- * Observes: ps (pid, parent, user, title), ss -tnp, /proc/<pid>/status and fd links, the client's
- * HTTP status codes, and nginx's error log.
+ * Observes: ps (pid, parent, user, title), ss -tnp, /proc/<pid>/status and fd links, the file status
+ * flags of the single worker's sockets (/proc/<pid>/fdinfo: O_NONBLOCK), the client's
+ * HTTP status codes, nginx's error log, and the files in the cache directories over time.
  */
 import { defineLab } from '../../src/core/lab.ts';
 import { until } from '../../src/resources/wait.ts';
+import { sleep } from '../../src/resources/cancel.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
 import { keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import { execIn } from '../../src/resources/docker.ts';
@@ -74,6 +77,8 @@ export function judgeMasterWorkers(ps: Proc[], owners: number[]): ClaimResult {
 }
 
 export function judgeWorkerCount(auto: Proc[], cpus: number, three: Proc[]): ClaimResult {
+  const missing = !(cpus >= 1) ? [`a CPU count (nproc gave ${cpus})`, `CPU 核数（nproc 给出的是 ${cpus}）`] : !auto.length ? ['process list under worker_processes auto', 'worker_processes auto 下的进程列表'] : !three.length ? ['process list under worker_processes 3', 'worker_processes 3 下的进程列表'] : undefined;
+  if (missing) return notObserved('nginx.process.worker-count', { en: `No ${missing[0]} was recorded.`, zh: `没有记录到${missing[1]}。` }, { cpusInContainer: cpus, processesWithAuto: auto.length, processesWithThree: three.length });
   const observed = { cpusInContainer: cpus, workersWithAuto: workers(auto).length, workersWithThree: workers(three).length };
   const holds = observed.workersWithAuto === cpus && observed.workersWithThree === 3;
   return {
@@ -144,26 +149,92 @@ export function judgeReload(statuses: string[], during: Proc[], after: Proc[]): 
   };
 }
 
-export function judgeCacheManager(without: Proc[], withCache: Proc[]): ClaimResult {
+export interface CacheDir {
+  /** Cache files in the directory. */
+  files: number;
+  /** Disk space of those files, KiB (find -printf %k, summed). */
+  kib: number;
+}
+export type CacheName = 'limited' | 'stale' | 'idle';
+
+/**
+ * Three caches filled through nginx and their directories watched afterwards: `limited` has a small
+ * max_size and gets more distinct URLs than fit; `stale` keeps responses valid for a second, with a
+ * long `inactive`; `idle` keeps them valid for minutes, with a short `inactive`.
+ */
+export interface CacheObservation {
+  limitedMaxKiB: number;
+  staleValidSeconds: number;
+  staleInactiveSeconds: number;
+  idleValidSeconds: number;
+  idleInactiveSeconds: number;
+  /** Distinct URLs requested into each cache, their HTTP statuses, and when that fill ended (seconds after the end of the limited cache's fill). */
+  fills: Record<CacheName, { urls: number; statuses: string[]; endedAt: number }>;
+  /** The three directories, sampled about once a second from the end of the limited cache's fill (t = 0, seconds). */
+  samples: { t: number; dirs: Record<CacheName, CacheDir> }[];
+}
+
+const NAMES: CacheName[] = ['limited', 'stale', 'idle'];
+
+/** `cache`: the cache step's fills and directory samples (missing when that step was not observed). */
+export function judgeCacheManager(without: Proc[], withCache: Proc[], cache?: CacheObservation): ClaimResult {
+  const id = 'nginx.process.cache-manager';
+  if (!without.length || !withCache.length) {
+    const [en, zh] = !without.length ? ['without proxy_cache_path', '没有 proxy_cache_path 时'] : ['with proxy_cache_path', '配置 proxy_cache_path 之后'];
+    return notObserved(id, { en: `No process list ${en} was recorded.`, zh: `没有记录到${zh}的进程列表。` });
+  }
   const manager = (ps: Proc[]) => nginxProcs(ps).filter((p) => p.title.includes('cache manager'));
-  const observed = { cacheManagerWithoutCache: manager(without).length, cacheManagerWithProxyCachePath: manager(withCache).length };
-  const holds = observed.cacheManagerWithProxyCachePath === 1;
-  return {
-    id: 'nginx.process.cache-manager',
-    verdict: holds ? (observed.cacheManagerWithoutCache ? 'confirmed' : 'nuanced') : 'refuted',
-    summary: holds
-      ? observed.cacheManagerWithoutCache
-        ? 'A cache manager process runs.'
-        : 'There is a cache manager process only when a cache is configured: none without proxy_cache_path, one (beside a short-lived cache loader) with it.'
-      : `No cache manager appeared: ${JSON.stringify(observed)}.`,
-    summaryZh: holds
-      ? observed.cacheManagerWithoutCache
-        ? '有一个 cache manager 进程在运行。'
-        : '只有配置了缓存才会有 cache manager 进程：没有 proxy_cache_path 时一个也没有，配置之后出现一个（旁边还有一个短暂存在的 cache loader）。'
-      : `没有出现 cache manager：${JSON.stringify(observed)}。`,
-    observed,
-    evidence: [psTable('Without proxy_cache_path', without), psTable('With proxy_cache_path', withCache)],
+  const processes = { cacheManagerWithoutCache: manager(without).length, cacheManagerWithProxyCachePath: manager(withCache).length };
+  const evidence: Evidence[] = [psTable('Without proxy_cache_path', without), psTable('With proxy_cache_path', withCache)];
+  if (processes.cacheManagerWithProxyCachePath !== 1) return { id, verdict: 'refuted', summary: `No single cache manager appeared with proxy_cache_path: ${JSON.stringify(processes)}.`, summaryZh: `配置 proxy_cache_path 之后没有出现唯一的 cache manager：${JSON.stringify(processes)}。`, observed: processes, evidence };
+
+  const samples = cache?.samples ?? [];
+  const unread = samples.some((s) => NAMES.some((n) => !Number.isFinite(s.dirs[n]?.files) || !Number.isFinite(s.dirs[n]?.kib)) || !Number.isFinite(s.t));
+  if (!cache || !samples.length || unread) return notObserved(id, { en: 'The cache directories were not read after the caches were filled.', zh: '缓存填充之后没有读到缓存目录。' }, processes);
+  const peak = (n: CacheName) => Math.max(...samples.map((s) => s.dirs[n].files));
+  const empty = NAMES.filter((n) => peak(n) === 0);
+  if (empty.length) return notObserved(id, { en: `No response was cached in the ${empty.join(', ')} cache, so nothing was there for the cache manager to remove.`, zh: `${empty.join('、')} 缓存中没有缓存下任何响应，cache manager 无从清理。` }, { ...processes, cacheFilesAtPeak: Object.fromEntries(NAMES.map((n) => [n, peak(n)])) });
+  const last = samples.at(-1)!;
+  const limitedPeak = samples.reduce((a, s) => (s.dirs.limited.kib > a.dirs.limited.kib ? s : a));
+  const observed = {
+    ...processes,
+    limitedMaxKiB: cache.limitedMaxKiB,
+    limitedUrls: cache.fills.limited.urls,
+    limitedPeak: { t: limitedPeak.t, ...limitedPeak.dirs.limited },
+    limitedLast: { t: last.t, ...last.dirs.limited },
+    staleValidSeconds: cache.staleValidSeconds,
+    staleFiles: { peak: peak('stale'), last: last.dirs.stale.files },
+    idleInactiveSeconds: cache.idleInactiveSeconds,
+    idleFiles: { peak: peak('idle'), last: last.dirs.idle.files },
+    watchedSeconds: last.t,
   };
+  evidence.push({ kind: 'table', title: 'The cache directories after the fills (t: seconds after the size-limited cache was filled)', columns: ['t (s)', 'limited: files', 'limited: KiB', 'stale: files', 'idle: files'], rows: samples.map((s) => [s.t, s.dirs.limited.files, s.dirs.limited.kib, s.dirs.stale.files, s.dirs.idle.files]) });
+  if (limitedPeak.dirs.limited.kib <= cache.limitedMaxKiB)
+    return notObserved(id, { en: `The size-limited cache was never seen over its max_size of ${cache.limitedMaxKiB} KiB (at most ${limitedPeak.dirs.limited.kib} KiB after ${cache.fills.limited.urls} URLs), so keeping it within the limit was not exercised.`, zh: `限制大小的缓存从未被观察到超过 max_size ${cache.limitedMaxKiB} KiB（${cache.fills.limited.urls} 个 URL 之后最多 ${limitedPeak.dirs.limited.kib} KiB），因此没有考验到把缓存控制在限制之内。` }, observed);
+  const expiredBy = last.t - cache.fills.stale.endedAt;
+  if (expiredBy <= cache.staleValidSeconds)
+    return notObserved(id, { en: `The directories were watched only ${expiredBy.toFixed(1)} s after the ${cache.staleValidSeconds}-second responses were cached: they had not yet expired.`, zh: `有效期 ${cache.staleValidSeconds} 秒的响应缓存之后，只观察了 ${expiredBy.toFixed(1)} 秒：它们还没有过期。` }, observed);
+
+  const withinLimit = last.dirs.limited.kib <= cache.limitedMaxKiB;
+  const expiredRemoved = last.dirs.stale.files < peak('stale');
+  const idleRemoved = last.dirs.idle.files < peak('idle');
+  const onlyWithCache = processes.cacheManagerWithoutCache === 0;
+  const processEn = onlyWithCache ? 'A cache manager process ran only once a cache was configured (none without proxy_cache_path, one with it).' : 'A cache manager process ran, with and without proxy_cache_path.';
+  const processZh = onlyWithCache ? '只有配置了缓存才有 cache manager 进程（没有 proxy_cache_path 时一个也没有，配置之后出现一个）。' : '无论有没有 proxy_cache_path，都有一个 cache manager 进程在运行。';
+  const sizeEn = `${cache.fills.limited.urls} distinct URLs filled a cache with max_size ${cache.limitedMaxKiB} KiB to ${limitedPeak.dirs.limited.kib} KiB (${limitedPeak.dirs.limited.files} files); ${last.t} s after the fill it held ${last.dirs.limited.kib} KiB (${last.dirs.limited.files} files)`;
+  const sizeZh = `${cache.fills.limited.urls} 个不同的 URL 把 max_size 为 ${cache.limitedMaxKiB} KiB 的缓存填到了 ${limitedPeak.dirs.limited.kib} KiB（${limitedPeak.dirs.limited.files} 个文件）；填充结束 ${last.t} 秒后，它占 ${last.dirs.limited.kib} KiB（${last.dirs.limited.files} 个文件）`;
+  const staleEn = `of ${peak('stale')} responses valid for ${cache.staleValidSeconds} s (inactive=${cache.staleInactiveSeconds} s), ${last.dirs.stale.files} were still on disk ${expiredBy.toFixed(1)} s after they were cached`;
+  const staleZh = `${peak('stale')} 个有效期为 ${cache.staleValidSeconds} 秒（inactive=${cache.staleInactiveSeconds} 秒）的响应，缓存 ${expiredBy.toFixed(1)} 秒后仍有 ${last.dirs.stale.files} 个留在磁盘上`;
+  const idleEn = `of ${peak('idle')} responses still valid (${cache.idleValidSeconds} s) but not requested again within inactive=${cache.idleInactiveSeconds} s, ${last.dirs.idle.files} were left`;
+  const idleZh = `${peak('idle')} 个仍在有效期内（${cache.idleValidSeconds} 秒）、但在 inactive=${cache.idleInactiveSeconds} 秒内没有再被请求的响应，还剩 ${last.dirs.idle.files} 个`;
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id, verdict, summary: en, summaryZh: zh, observed, evidence });
+  if (!withinLimit)
+    return result('refuted', `${processEn} It did not keep the cache within its size limit: ${sizeEn}, still over the limit.`, `${processZh}它没有把缓存控制在大小限制之内：${sizeZh}，仍然超出限制。`);
+  if (!expiredRemoved && !idleRemoved)
+    return result('refuted', `${processEn} It kept the cache within its size limit (${sizeEn}), but removed no entry, expired or idle, in the ${last.t} s watched: ${staleEn}; ${idleEn}.`, `${processZh}它把缓存控制在了大小限制之内（${sizeZh}），但在观察的 ${last.t} 秒内没有清理任何条目，无论是过期的还是闲置的：${staleZh}；${idleZh}。`);
+  if (!expiredRemoved)
+    return result('nuanced', `${processEn} It kept the cache within its size limit: ${sizeEn}. But it does not remove entries because they expired: ${staleEn}, while ${idleEn}. It removes entries not requested for the cache's inactive time, expired or not.`, `${processZh}它把缓存控制在了大小限制之内：${sizeZh}。但它并不是因为条目过期而清理它们：${staleZh}；而${idleZh}。它清理的是在缓存的 inactive 时间内没有被请求过的条目，不管是否过期。`);
+  return result(onlyWithCache ? 'nuanced' : 'confirmed', `${processEn} It kept the cache within its size limit (${sizeEn}) and removed expired entries: ${staleEn}; ${idleEn}.`, `${processZh}它把缓存控制在了大小限制之内（${sizeZh}），并清理了过期的条目：${staleZh}；${idleZh}。`);
 }
 
 export interface EventObservation {
@@ -173,27 +244,85 @@ export interface EventObservation {
   fds: number;
   eventpollFds: number;
   epollWatched: number;
+  /**
+   * The worker's socket descriptors while it held the connections, by their file status flags as
+   * /proc/<worker>/fdinfo/<fd> prints them ("flags:", octal): how many there were, how many had O_NONBLOCK
+   * (04000), how many of each flags value, and the first descriptors without it. Absent from runs made
+   * before the lab read them.
+   */
+  sockets?: SocketFlags;
+}
+
+export interface SocketFlags {
+  count: number;
+  nonBlocking: number;
+  byFlags: Record<string, number>;
+  blockingFds: number[];
+}
+
+/** O_NONBLOCK in the octal "flags:" of /proc/<pid>/fdinfo (asm-generic fcntl.h). */
+export const O_NONBLOCK = 0o4000;
+
+/** An awk program that prints "<fd> <flags>" for each /proc/<pid>/fdinfo/<fd> file named on its command line. */
+const FDINFO_FLAGS = 'BEGIN { for (i = 1; i < ARGC; i++) { f = ARGV[i]; while ((getline line < f) > 0) if (line ~ /^flags:/) { n = split(f, p, "/"); split(line, q, /[ \\t]+/); print p[n], q[2]; break } close(f) } }';
+
+/**
+ * The flags of a process's sockets, from `ls -l /proc/<pid>/fd` ("… 12 -> socket:[345]") and lines "<fd> <octal
+ * flags>" taken from /proc/<pid>/fdinfo/<fd>; descriptors that are not sockets are left out.
+ */
+export function socketFlags(fdListing: string, fdinfoFlags: string): SocketFlags {
+  const sockets = new Set([...fdListing.matchAll(/\s(\d+) -> socket:\[\d+\]$/gm)].map((m) => Number(m[1])));
+  const flags = new Map([...fdinfoFlags.matchAll(/^(\d+) ([0-7]+)$/gm)].map((m) => [Number(m[1]), m[2]!] as const));
+  const read = [...sockets].filter((fd) => flags.has(fd)).sort((a, b) => a - b);
+  const byFlags: Record<string, number> = {};
+  for (const fd of read) byFlags[flags.get(fd)!] = (byFlags[flags.get(fd)!] ?? 0) + 1;
+  const blocking = read.filter((fd) => (parseInt(flags.get(fd)!, 8) & O_NONBLOCK) === 0);
+  return { count: read.length, nonBlocking: read.length - blocking.length, byFlags, blockingFds: blocking.slice(0, 10) };
 }
 
 const procUnread = (o: EventObservation) => !(o.threads >= 1) || !(o.fds > 0);
 const PROC_UNREAD = (o: EventObservation) => ({ en: `/proc/${o.worker}/status and /proc/${o.worker}/fd of the worker were not read (threads ${o.threads}, descriptors ${o.fds}).`, zh: `没有读到该 worker 的 /proc/${o.worker}/status 和 /proc/${o.worker}/fd（线程 ${o.threads}，描述符 ${o.fds}）。` });
 
 export function judgeSingleThread(o: EventObservation): ClaimResult {
-  if (procUnread(o)) return notObserved('nginx.event.single-thread-many-connections', PROC_UNREAD(o), { ...o });
-  if (!o.connections) return notObserved('nginx.event.single-thread-many-connections', { en: 'ss counted no established connection to nginx while the idle connections were held.', zh: '保持空闲连接期间，ss 没有统计到任何与 nginx 建立的连接。' }, { ...o });
-  const holds = o.connections >= 1000 && o.threads === 1 && o.eventpollFds >= 1;
-  return {
-    id: 'nginx.event.single-thread-many-connections',
-    verdict: holds ? 'confirmed' : 'refuted',
-    summary: holds
-      ? `One worker (pid ${o.worker}) held ${o.connections} open connections with ${o.threads} thread and ${o.fds} file descriptors, one of them an epoll instance watching ${o.epollWatched} descriptors.`
-      : `The worker did not hold many connections on one thread: ${JSON.stringify(o)}.`,
-    summaryZh: holds
-      ? `一个 worker（pid ${o.worker}）以 ${o.threads} 个线程、${o.fds} 个文件描述符维持着 ${o.connections} 个打开的连接，其中一个描述符是 epoll 实例，监视着 ${o.epollWatched} 个描述符。`
-      : `该 worker 并没有在单个线程上维持大量连接：${JSON.stringify(o)}。`,
-    observed: { ...o },
-    evidence: [{ kind: 'table', title: 'The worker under 2000 idle connections (/proc)', columns: ['measure', 'value'], rows: Object.entries(o) }],
-  };
+  const id = 'nginx.event.single-thread-many-connections';
+  if (procUnread(o)) return notObserved(id, PROC_UNREAD(o), { ...o });
+  if (!o.connections) return notObserved(id, { en: 'ss counted no established connection to nginx while the idle connections were held.', zh: '保持空闲连接期间，ss 没有统计到任何与 nginx 建立的连接。' }, { ...o });
+  const { sockets, ...counts } = o;
+  const evidence: Evidence[] = [{ kind: 'table', title: 'The worker under 2000 idle connections (/proc)', columns: ['measure', 'value'], rows: Object.entries(counts) }];
+  if (sockets) evidence.push({ kind: 'table', title: `The worker's socket descriptors by file status flags (/proc/${o.worker}/fdinfo, octal; O_NONBLOCK is 04000)`, columns: ['flags', 'O_NONBLOCK', 'sockets'], rows: Object.entries(sockets.byFlags).map(([flags, n]) => [flags, (parseInt(flags, 8) & O_NONBLOCK) !== 0 ? 'set' : 'not set', n]) });
+  const manyOnOne = o.connections >= 1000 && o.threads === 1 && o.eventpollFds >= 1;
+  if (!manyOnOne) {
+    return {
+      id,
+      verdict: 'refuted',
+      summary: `The worker did not hold many connections on one thread with an event mechanism: ${JSON.stringify(counts)}.`,
+      summaryZh: `该 worker 并没有借助事件机制在单个线程上维持大量连接：${JSON.stringify(counts)}。`,
+      observed: { ...o },
+      evidence,
+    };
+  }
+  const eventEn = `One worker (pid ${o.worker}) held ${o.connections} open connections with ${o.threads} thread and ${o.fds} file descriptors, one of them an epoll instance watching ${o.epollWatched} descriptors`;
+  const eventZh = `一个 worker（pid ${o.worker}）以 ${o.threads} 个线程、${o.fds} 个文件描述符维持着 ${o.connections} 个打开的连接，其中一个描述符是 epoll 实例，监视着 ${o.epollWatched} 个描述符`;
+  if (!sockets || !(sockets.count > 0)) {
+    return notObserved(id, { en: `${eventEn}; but the file status flags of its sockets (/proc/${o.worker}/fdinfo) were not read, so whether its I/O on them is non-blocking is unknown.`, zh: `${eventZh}；但没有读到它的 socket 的文件状态标志（/proc/${o.worker}/fdinfo），无从得知它在这些 socket 上的 I/O 是否为非阻塞。` }, { ...o });
+  }
+  const flagsList = Object.keys(sockets.byFlags).join(', ');
+  const verdict = sockets.nonBlocking === sockets.count ? 'confirmed' : sockets.nonBlocking === 0 ? 'refuted' : 'nuanced';
+  const said = {
+    confirmed: {
+      en: `${eventEn}; all ${sockets.count} of its sockets had O_NONBLOCK set (fdinfo flags ${flagsList}), so its reads and writes on them return at once instead of waiting, and epoll tells it which connection is ready.`,
+      zh: `${eventZh}；它的全部 ${sockets.count} 个 socket 都设置了 O_NONBLOCK（fdinfo 标志 ${flagsList}），所以它在这些 socket 上的读写都会立即返回而不会等待，由 epoll 告诉它哪个连接已就绪。`,
+    },
+    nuanced: {
+      en: `${eventEn}; but only ${sockets.nonBlocking} of its ${sockets.count} sockets had O_NONBLOCK set (fdinfo flags ${flagsList}); descriptors ${sockets.blockingFds.join(', ')} were blocking.`,
+      zh: `${eventZh}；但它的 ${sockets.count} 个 socket 中只有 ${sockets.nonBlocking} 个设置了 O_NONBLOCK（fdinfo 标志 ${flagsList}）；描述符 ${sockets.blockingFds.join(', ')} 是阻塞的。`,
+    },
+    refuted: {
+      en: `${eventEn}; but none of its ${sockets.count} sockets had O_NONBLOCK set (fdinfo flags ${flagsList}): its I/O on them blocks.`,
+      zh: `${eventZh}；但它的 ${sockets.count} 个 socket 没有一个设置了 O_NONBLOCK（fdinfo 标志 ${flagsList}）：它在这些 socket 上的 I/O 是阻塞的。`,
+    },
+  }[verdict];
+  return { id, verdict, summary: said.en, summaryZh: said.zh, observed: { ...o }, evidence };
 }
 
 export function judgeEpoll(o: EventObservation): ClaimResult {
@@ -224,22 +353,86 @@ function statuses(stack: NginxStack, count: number, parallel: number): Promise<s
   return execIn(stack.clients.c0!.id, ['sh', '-c', script]).then((r) => r.stdout.split('\n').filter(Boolean));
 }
 
+/** The caches of the cache-manager step (see CacheObservation): sizes in KiB, times in seconds. */
+const CACHES = { limitedMaxKiB: 64, limitedUrls: 64, staleValidSeconds: 1, staleInactiveSeconds: 600, staleUrls: 4, idleValidSeconds: 600, idleInactiveSeconds: 4, idleUrls: 4 };
+const cacheDir = (name: CacheName) => `/var/lib/nginx/labs-cache-${name}`;
+
+/** Three proxy_cache_paths and a server on :8081 with one location per cache, all proxying to the slow backend. */
+function cacheHttp(): string {
+  const c = CACHES;
+  return `proxy_cache_path ${cacheDir('limited')} keys_zone=limited:1m max_size=${c.limitedMaxKiB}k;
+  proxy_cache_path ${cacheDir('stale')} keys_zone=stale:1m inactive=${c.staleInactiveSeconds}s;
+  proxy_cache_path ${cacheDir('idle')} keys_zone=idle:1m inactive=${c.idleInactiveSeconds}s;
+  server {
+    listen 8081;
+    location /limited/ { proxy_cache limited; proxy_cache_valid 200 10m; proxy_pass http://app; }
+    location /stale/ { proxy_cache stale; proxy_cache_valid 200 ${c.staleValidSeconds}s; proxy_pass http://app; }
+    location /idle/ { proxy_cache idle; proxy_cache_valid 200 ${c.idleValidSeconds}s; proxy_pass http://app; }
+  }`;
+}
+
+/** Files and KiB in each cache directory, read inside the nginx container. */
+async function cacheDirs(stack: NginxStack): Promise<Record<CacheName, CacheDir>> {
+  const script = NAMES.map((n) => `echo ${n} $(find ${cacheDir(n)} -type f 2>/dev/null | wc -l) $(find ${cacheDir(n)} -type f -printf '%k\\n' 2>/dev/null | awk '{s+=$1} END {print s+0}')`).join('; ');
+  const lines = (await execIn(stack.nginx.id, ['sh', '-c', script])).stdout.split('\n');
+  const read = (n: CacheName): CacheDir => {
+    const fields = lines.find((l) => l.startsWith(`${n} `))?.split(/\s+/) ?? [];
+    return { files: Number(fields[1]), kib: Number(fields[2]) };
+  };
+  return { limited: read('limited'), stale: read('stale'), idle: read('idle') };
+}
+
+/**
+ * Fills the size-limited cache with more distinct URLs than fit, then the stale and idle caches, and
+ * samples the three directories about once a second until the limited cache is back within its limit
+ * and the idle entries are gone (at least 5 s, at most 20 s).
+ */
+async function fillAndWatchCaches(stack: NginxStack): Promise<CacheObservation> {
+  const fill = async (name: CacheName, urls: number) => {
+    const script = `seq ${urls} | xargs -P 32 -I{} curl -s -o /dev/null -w '%{http_code}\\n' http://nginx:8081/${name}/?n={}`;
+    return (await execIn(stack.clients.c0!.id, ['sh', '-c', script])).stdout.split('\n').filter(Boolean);
+  };
+  const limited = await fill('limited', CACHES.limitedUrls);
+  const zero = Date.now();
+  const since = () => +((Date.now() - zero) / 1000).toFixed(1);
+  const samples: CacheObservation['samples'] = [{ t: 0, dirs: await cacheDirs(stack) }];
+  const [stale, idle] = await Promise.all([fill('stale', CACHES.staleUrls), fill('idle', CACHES.idleUrls)]);
+  const othersEnded = since();
+  for (;;) {
+    const sample = { t: since(), dirs: await cacheDirs(stack) };
+    samples.push(sample);
+    const settled = sample.t - othersEnded >= 5 && sample.dirs.limited.kib <= CACHES.limitedMaxKiB && sample.dirs.idle.files === 0;
+    if (settled || sample.t - othersEnded >= 20) break;
+    await sleep(1000);
+  }
+  const c = CACHES;
+  return {
+    limitedMaxKiB: c.limitedMaxKiB,
+    staleValidSeconds: c.staleValidSeconds,
+    staleInactiveSeconds: c.staleInactiveSeconds,
+    idleValidSeconds: c.idleValidSeconds,
+    idleInactiveSeconds: c.idleInactiveSeconds,
+    fills: { limited: { urls: c.limitedUrls, statuses: limited, endedAt: 0 }, stale: { urls: c.staleUrls, statuses: stale, endedAt: othersEnded }, idle: { urls: c.idleUrls, statuses: idle, endedAt: othersEnded } },
+    samples,
+  };
+}
+
 export default defineLab({
   id: 'nginx-processes',
   title: 'nginx processes and events: master and workers, crashes, reloads, the cache manager, one thread for many connections',
   topic: 'nginx',
   claims: ['nginx.process.master-workers', 'nginx.process.worker-count', 'nginx.process.worker-crash', 'nginx.process.reload', 'nginx.process.cache-manager', 'nginx.event.single-thread-many-connections', 'nginx.event.epoll'],
   requires: ['docker'],
-  timeLimitMs: 180_000,
+  timeLimitMs: 210_000,
   handout: {
     starts: 'nginx with a slow backend (1 s per request) and clients, on one Docker network.',
-    does: 'Lists processes under several worker_processes settings; holds slow requests and asks ss who owns them; SIGKILLs a worker; reloads under load; adds a cache; opens 2000 connections to one worker.',
-    observes: 'ps, ss -tnp and /proc inside the nginx container, HTTP status codes at the client, the error log.',
+    does: 'Lists processes under several worker_processes settings; holds slow requests and asks ss who owns them; SIGKILLs a worker; reloads under load; adds caches, fills one over its max_size and others with expiring and idle entries; opens 2000 connections to one worker.',
+    observes: 'ps, ss -tnp and /proc inside the nginx container (among it the O_NONBLOCK flag of a worker\'s sockets), HTTP status codes at the client, the error log, the cache directories over time.',
     zh: {
       title: 'nginx 的进程与事件模型：master 与 worker、崩溃、reload、cache manager、单线程处理大量连接',
       starts: '同一 Docker 网络上的 nginx、一个慢后端（每个请求 1 s）和若干客户端。',
-      does: '在几种 worker_processes 设置下列出进程；挂起若干慢请求，用 ss 查看连接归哪个进程所有；SIGKILL 一个 worker；在负载下 reload；加上缓存；向单个 worker 建立 2000 个连接。',
-      observes: 'nginx 容器内的 ps、ss -tnp 和 /proc，客户端收到的 HTTP 状态码，以及错误日志。',
+      does: '在几种 worker_processes 设置下列出进程；挂起若干慢请求，用 ss 查看连接归哪个进程所有；SIGKILL 一个 worker；在负载下 reload；加上缓存，把一个缓存填到超出 max_size，另外两个分别填入很快过期和很快闲置的条目；向单个 worker 建立 2000 个连接。',
+      observes: 'nginx 容器内的 ps、ss -tnp 和 /proc（包括 worker 各 socket 的 O_NONBLOCK 标志），客户端收到的 HTTP 状态码、错误日志，以及缓存目录随时间的变化。',
     },
   },
   async run(ctx) {
@@ -302,10 +495,11 @@ export default defineLab({
     await until(async () => !nginxProcs(await ps(stack)).some((p) => p.title.includes('shutting down')), 10_000, 'old workers to exit');
     const afterReload = await ps(stack);
 
-    ctx.step('cache manager');
+    ctx.step('cache manager: a cache filled over its size limit, expired and idle entries');
     const withoutCache = await ps(stack);
-    await stack.configure(conf({ workers: 2, extraHttp: 'proxy_cache_path /var/lib/nginx/labs-cache keys_zone=labs:1m max_size=10m;' }));
+    await stack.configure(conf({ workers: 2, extraHttp: cacheHttp() }));
     const withCache = await ps(stack);
+    const cache = await fillAndWatchCaches(stack);
 
     ctx.step('2000 idle connections to one worker');
     await stack.configure(conf({ workers: 1 }));
@@ -313,7 +507,7 @@ export default defineLab({
     const hold = `import socket, time
 s = [socket.create_connection(("nginx", 8080)) for _ in range(2000)]
 print("open", flush=True)
-time.sleep(6)`;
+time.sleep(10)`;
     const holding = execIn(holder.id, ['python3', '-c', hold]);
     const worker = workers(await ps(stack))[0]!.pid;
     const established = async () => Number((await execIn(stack.nginx.id, ['sh', '-c', `ss -tnH state established '( sport = :8080 )' | wc -l`])).stdout.trim());
@@ -326,17 +520,23 @@ time.sleep(6)`;
       fds: Number(proc[1]) - 1,
       eventpollFds: Number(proc[2]),
       epollWatched: Number(proc[3]),
+      // The file status flags of every socket the worker holds (O_NONBLOCK: 04000): one awk over all its fdinfo
+      // files, reading each with getline so that a descriptor closed in the meantime is skipped, not fatal.
+      sockets: socketFlags(
+        (await execIn(stack.nginx.id, ['ls', '-l', `/proc/${worker}/fd`])).stdout,
+        (await execIn(stack.nginx.id, ['sh', '-c', `awk '${FDINFO_FLAGS}' /proc/${worker}/fdinfo/*`])).stdout,
+      ),
     };
     await holding;
 
-    const observation = { autoPs, connectionPids, cpus, threePs, beforeKill, afterKill, victim, crashStatuses, errorLog, reloadStatuses, duringReload, afterReload, withoutCache, withCache, event };
+    const observation = { autoPs, connectionPids, cpus, threePs, beforeKill, afterKill, victim, crashStatuses, errorLog, reloadStatuses, duringReload, afterReload, withoutCache, withCache, cache, event };
     const kept = keptJson(ctx, 'processes.json', observation, 'every process list, status code and count the lab read (JSON)');
     return [
       withEvidence(judgeMasterWorkers(autoPs, connectionPids), ...kept),
       judgeWorkerCount(autoPs, cpus, threePs),
       judgeWorkerCrash(beforeKill, afterKill, victim, crashStatuses, errorLog),
       judgeReload(reloadStatuses, duringReload, afterReload),
-      judgeCacheManager(withoutCache, withCache),
+      judgeCacheManager(withoutCache, withCache, cache),
       judgeSingleThread(event),
       judgeEpoll(event),
     ];

@@ -137,18 +137,29 @@ export function judgeTlsBuiltIn(o: ConnectionsObservation): ClaimResult {
   if (!hello) return notObserved('quic.tls.built-in', NO_DECRYPTED);
   const parameters = hello.frames.flatMap((f) => f.transportParameters).filter((n) => n !== 'GREASE');
   const readable = [...new Set(o.withoutKeys.filter((p) => p.decrypted).flatMap((p) => p.tls))];
-  const observed = { transportParametersInClientHello: parameters.length, readableWithoutKeys: readable };
+  const requests = requestRoundTrips(o);
+  const observed = { transportParametersInClientHello: parameters.length, readableWithoutKeys: readable, rttMs: o.rtt.avgMs, requestLeftAfterRtts: Object.fromEntries(requests.map((r) => [r.implementation, r.roundTrips])) };
   const merged = parameters.length > 0;
   if (!merged) return { id: 'quic.tls.built-in', verdict: 'refuted', summary: "The ClientHello carried no QUIC transport parameters: the transport and TLS handshakes were not merged.", summaryZh: 'ClientHello 中没有 QUIC 传输参数：传输握手与 TLS 握手并未合并。', observed, evidence: [] };
+  if (!requests.length) return notObserved('quic.tls.built-in', { en: 'No request (client stream 0) was seen in the capture, so the round trips the merged handshake takes are not measured.', zh: '捕获中没有看到请求（客户端流 0），无法测出合并后的握手用了几个往返。' }, observed);
+  const trips = requests.map((r) => `${r.roundTrips} RTT (${r.implementation})`).join(' and ');
+  const slow = requests.filter((r) => r.roundTrips >= 1.5);
+  if (slow.length) {
+    return { id: 'quic.tls.built-in', verdict: 'refuted', summary: `The transport parameters rode in the ClientHello, but the merged handshake saved no round trip: with a ${o.rtt.avgMs} ms round trip, the request left after ${trips}, as long as a transport handshake followed by a TLS one.`, summaryZh: `传输参数确实放在 ClientHello 中，但合并后的握手没有省下往返：往返时间为 ${o.rtt.avgMs} ms 时，请求在 ${trips.replace(/ and /g, '、')} 后才发出，与先传输握手、再 TLS 握手一样久。`, observed, evidence: [] };
+  }
+  const mergedSaid = {
+    en: `The handshakes are merged: the transport's own parameters (${parameters.length}, e.g. ${parameters.slice(0, 3).join(', ')}) rode inside the TLS ClientHello as its quic_transport_parameters extension, TLS messages travelled in QUIC CRYPTO frames, and with a ${o.rtt.avgMs} ms round trip the request left after ${trips}: one round trip served both.`,
+    zh: `两个握手确实合并了：传输层自己的参数（${parameters.length} 个，例如 ${parameters.slice(0, 3).join('、')}）作为 quic_transport_parameters 扩展放在 TLS ClientHello 里，TLS 消息在 QUIC 的 CRYPTO 帧中传输；往返时间为 ${o.rtt.avgMs} ms 时，请求在 ${trips.replace(/ and /g, '、')} 后发出：一个往返同时完成了两者。`,
+  };
   return {
     id: 'quic.tls.built-in',
     verdict: readable.length ? 'nuanced' : 'confirmed',
     summary: readable.length
-      ? `The handshakes are merged: the transport's own parameters (${parameters.length}, e.g. ${parameters.slice(0, 3).join(', ')}) rode inside the TLS ClientHello as its quic_transport_parameters extension, and TLS messages travelled in QUIC CRYPTO frames. Everything after the first flight was encrypted, but "everything but necessary header fields" holds only with a condition: the Initial packets are encrypted with keys anyone can derive, so without any secret tshark read the ${readable.join(' and ')} (cipher suites, key shares, transport parameters) here.`
-      : `The transport parameters (${parameters.length}) rode inside the TLS ClientHello, and without secrets tshark could read no handshake message.`,
+      ? `${mergedSaid.en} Everything after the first flight was encrypted, but not "all data, the handshake included": the Initial packets are encrypted with keys anyone can derive, so without any secret tshark read the ${readable.join(' and ')} (cipher suites, key shares, transport parameters) here.`
+      : `${mergedSaid.en} Without secrets tshark could read no handshake message.`,
     summaryZh: readable.length
-      ? `两个握手确实合并了：传输层自己的参数（${parameters.length} 个，例如 ${parameters.slice(0, 3).join('、')}）作为 quic_transport_parameters 扩展放在 TLS ClientHello 里，TLS 消息在 QUIC 的 CRYPTO 帧中传输。首轮之后的内容都加密了，但“除必要头部字段外全部加密”是有条件的：Initial 包所用的密钥任何人都能导出，所以这里在没有任何密钥的情况下，tshark 读出了 ${readable.join('、')}（密码套件、密钥共享、传输参数）。`
-      : `传输参数（${parameters.length} 个）放在 TLS ClientHello 内，且没有密钥时 tshark 读不出任何握手消息。`,
+      ? `${mergedSaid.zh}首轮之后的内容都加密了，但并非“所有数据（包括握手过程）均加密”：Initial 包所用的密钥任何人都能导出，所以这里在没有任何密钥的情况下，tshark 读出了 ${readable.join('、')}（密码套件、密钥共享、传输参数）。`
+      : `${mergedSaid.zh}没有密钥时 tshark 读不出任何握手消息。`,
     observed,
     evidence: [],
   };
@@ -202,14 +213,19 @@ export function judgePacketNumberSpaces(packets: Packet[]): ClaimResult {
   };
 }
 
-export function judgeOneRtt(o: ConnectionsObservation): ClaimResult {
-  const rows = IMPLEMENTATIONS.flatMap(({ name }) => {
+/** For each implementation, when its request (client stream 0) left, after its first Initial: in ms and in round trips. */
+export function requestRoundTrips(o: ConnectionsObservation): { implementation: Implementation; requestAfterMs: number; roundTrips: number }[] {
+  return IMPLEMENTATIONS.flatMap(({ name }) => {
     const client = of(o.packets, name, 'client');
     const request = client.find((p) => p.frames.some((f) => f.type === 'STREAM' && f.stream === 0));
     if (!client[0] || !request) return [];
     const afterMs = Math.round((request.timeMs - client[0].timeMs) * 10) / 10;
     return [{ implementation: name, requestAfterMs: afterMs, roundTrips: Math.round((afterMs / o.rtt.avgMs) * 100) / 100 }];
   });
+}
+
+export function judgeOneRtt(o: ConnectionsObservation): ClaimResult {
+  const rows = requestRoundTrips(o);
   const observed = { rttMs: o.rtt.avgMs, rows };
   if (!rows.length) return notObserved('quic.handshake.one-rtt', { en: 'No request (client stream 0) was seen in the capture.', zh: '捕获中没有看到请求（客户端流 0）。' }, observed);
   const holds = rows.every((r) => r.roundTrips >= 0.5 && r.roundTrips < 1.5);

@@ -63,25 +63,83 @@ export function tagConnections(packets: QuicPacket[], clientPort: number, replay
 
 const ttfb = (e: Exchange) => Math.round((e.firstByteAtMs - e.dialedAtMs) * 10) / 10;
 
+/** A connection's first flight: the client's packets sent before the server's first packet after its first one. */
+function firstFlight(o: ResumptionObservation, connection: 'full' | 'resumed') {
+  const packets = o.packets.filter((p) => p.connection === connection);
+  const start = packets[0];
+  if (!start) return [];
+  const reply = o.packets.find((p) => p.connection === 'server' && p.timeMs > start.timeMs);
+  return packets.filter((p) => !reply || p.timeMs < reply.timeMs);
+}
+
+/** Packets that carry application data: 0-RTT packets, or any packet with a STREAM frame. */
+const carriesData = (p: QuicPacket) => p.type === '0-RTT' || p.frames.some((f) => f.type === 'STREAM');
+
 export function judgeZeroRtt(o: ResumptionObservation): ClaimResult {
   const resumed = o.packets.filter((p) => p.connection === 'resumed');
   const first = resumed[0];
   if (!first) return notObserved('quic.zero-rtt', { en: 'The resumed connection was not captured.', zh: '没有捕获到恢复的连接。' });
-  const firstServer = o.packets.find((p) => p.connection === 'server' && p.timeMs > first.timeMs);
-  const early = resumed.filter((p) => p.type === '0-RTT' && (!firstServer || p.timeMs < firstServer.timeMs));
+  const fullFlight = firstFlight(o, 'full');
+  if (!fullFlight.length) return notObserved('quic.zero-rtt', { en: 'The first (full-handshake) connection was not captured, so nothing shows whether sending data in the first packet needs an earlier connection.', zh: '没有捕获到首次（完整握手的）连接，无法说明首包发送数据是否需要先前的连接。' });
+  const early = firstFlight(o, 'resumed').filter((p) => p.type === '0-RTT');
   const answeredEarly = o.served.filter((r) => portOf(r.remote) === portOf(o.resumed.localAddr) && !r.handshakeComplete);
-  const extensions = hello(first)?.tlsExtensions ?? [];
-  const observed = { zeroRttPacketsInFirstFlight: early.length, clientHelloOffersEarlyData: extensions.includes(EARLY_DATA), used0RTT: o.resumed.used0RTT, requestsAnsweredBeforeHandshakeDone: answeredEarly.length };
-  return confirmedIf(
-    'quic.zero-rtt',
-    early.length > 0 && o.resumed.used0RTT && answeredEarly.length > 0,
-    {
-      en: `The resumed connection's first flight held its ClientHello (with the pre_shared_key and early_data extensions) and ${early.length} 0-RTT packet(s) carrying the request, all sent before any reply from the server; the server answered GET /hello before the handshake had completed.`,
-      zh: `恢复连接的首轮发送包含 ClientHello（带 pre_shared_key 和 early_data 扩展）和 ${early.length} 个承载请求的 0-RTT 包，全部在服务器任何回应之前发出；服务器在握手完成之前就响应了 GET /hello。`,
-    },
-    { en: `No request travelled in 0-RTT: ${JSON.stringify(observed)}.`, zh: `没有请求以 0-RTT 发送：${JSON.stringify(observed)}。` },
-    observed,
-    [flightPicture(o)],
+  const extensions = resumed.map(hello).find((h) => h)?.tlsExtensions ?? [];
+  const fullEarly = fullFlight.filter(carriesData);
+  const resumedDatagrams = [...new Set(resumed.map((p) => p.datagram))];
+  /** Where in its connection's datagrams (1 = the first) each early packet went. */
+  const earlyDatagrams = [...new Set(early.map((p) => resumedDatagrams.indexOf(p.datagram) + 1))];
+  const inFirstDatagram = earlyDatagrams.includes(1);
+  const left = requestDepartures(o);
+  const [fullTtfb, resumedTtfb] = [ttfb(o.full), ttfb(o.resumed)];
+  const observed = {
+    zeroRttPacketsInFirstFlight: early.length,
+    clientHelloOffersEarlyData: extensions.includes(EARLY_DATA),
+    used0RTT: o.resumed.used0RTT,
+    requestsAnsweredBeforeHandshakeDone: answeredEarly.length,
+    firstConnectionDataPacketsInFirstFlight: fullEarly.length,
+    firstConnectionRequestLeftAfterRtts: left.first,
+    zeroRttInDatagramsOfFlight: earlyDatagrams,
+    firstConnectionTtfbMs: fullTtfb,
+    resumedTtfbMs: resumedTtfb,
+    rttMs: o.rttMs,
+  };
+  const evidence: Evidence[] = [flightPicture(o), { kind: 'bars', title: `Time to first byte, ms (round trip ${o.rttMs} ms)`, bars: [{ label: 'first connection', value: fullTtfb }, { label: 'resumed (0-RTT)', value: resumedTtfb }] }];
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id: 'quic.zero-rtt', verdict, summary: en, summaryZh: zh, observed, evidence });
+  if (!(early.length > 0 && o.resumed.used0RTT && answeredEarly.length > 0)) {
+    return result('refuted', `No request travelled in 0-RTT: ${JSON.stringify(observed)}.`, `没有请求以 0-RTT 发送：${JSON.stringify(observed)}。`);
+  }
+  if (resumedTtfb >= fullTtfb) {
+    return result(
+      'refuted',
+      `The resumed connection did send its request in ${early.length} 0-RTT packet(s) before any reply, but its first byte came ${resumedTtfb} ms after dialling, no sooner than the first connection's ${fullTtfb} ms: no latency was saved.`,
+      `恢复连接确实在任何回应之前以 ${early.length} 个 0-RTT 包发出了请求，但它的首字节在拨号后 ${resumedTtfb} ms 才到，并不比首次连接的 ${fullTtfb} ms 早：没有降低延迟。`,
+    );
+  }
+  const firstHeld = { packets: resumed.filter((p) => p.datagram === first.datagram), hello: resumed.some((p) => p.datagram === first.datagram && hello(p)) };
+  const where = inFirstDatagram
+    ? { en: 'the first of them coalesced with the Initial in the connection\'s first datagram', zh: '其中第一个与 Initial 合并在连接的第一个数据报中' }
+    : {
+        en: `in datagram(s) ${earlyDatagrams.join(', ')} of the connection, not its first, which held ${firstHeld.hello ? 'the ClientHello' : 'only part of the ClientHello'} (${firstHeld.packets.map((p) => `${p.type}, ${p.packetBytes} bytes`).join('; ')})`,
+        zh: `位于该连接的第 ${earlyDatagrams.join('、')} 个数据报，而不是第一个；第一个数据报装的是${firstHeld.hello ? ' ClientHello' : ' ClientHello 的一部分'}（${firstHeld.packets.map((p) => `${p.type}，${p.packetBytes} 字节`).join('；')}）`,
+      };
+  if (fullEarly.length && inFirstDatagram) {
+    return result(
+      'confirmed',
+      `Both connections sent application data before any reply from the server, the first one (no ticket) included (${fullEarly.length} packet(s)), ${where.en}; the resumed connection's first byte came after ${resumedTtfb} ms against ${fullTtfb} ms.`,
+      `两条连接都在服务器任何回应之前发送了应用数据，包括没有票据的首次连接（${fullEarly.length} 个包），${where.zh}；恢复连接的首字节在 ${resumedTtfb} ms 到达，首次连接为 ${fullTtfb} ms。`,
+    );
+  }
+  const conditions = [
+    ...(fullEarly.length ? [] : [{ en: 'only on a resumed connection', zh: '只在恢复的连接上成立' }]),
+    ...(inFirstDatagram ? [] : [{ en: 'in the first flight rather than the first packet', zh: '而且是在首轮而不是首包' }]),
+  ];
+  const firstConnection = fullEarly.length
+    ? { en: `The first connection, with no session ticket, also sent ${fullEarly.length} packet(s) of application data before the server replied.`, zh: `没有会话票据的首次连接也在服务器回应之前发送了 ${fullEarly.length} 个应用数据包。` }
+    : { en: `The first connection, with no session ticket, sent no application data before the server replied: its request left ${left.first} RTT after its first packet (round trip ${o.rttMs} ms).`, zh: `没有会话票据的首次连接在服务器回应之前没有发送任何应用数据：它的请求在第一个包之后 ${left.first} 个 RTT 才发出（往返时间 ${o.rttMs} ms）。` };
+  return result(
+    'nuanced',
+    `${conditions.map((c) => c.en).join(', and ').replace(/^./, (c) => c.toUpperCase())}. ${firstConnection.en} The resumed one, using the ticket the first received, sent its request as early data in ${early.length} 0-RTT packet(s), ${where.en}, all before any reply (its ClientHello ${extensions.includes(EARLY_DATA) ? 'offering' : 'without'} early_data), and the server answered it before the handshake completed: first byte after ${resumedTtfb} ms against ${fullTtfb} ms for the first connection.`,
+    `${conditions.map((c) => c.zh).join('，')}。${firstConnection.zh}恢复连接用首次连接得到的票据，把请求作为早期数据装在 ${early.length} 个 0-RTT 包里发出，${where.zh}，全部早于任何回应（其 ClientHello ${extensions.includes(EARLY_DATA) ? '带有' : '没有'} early_data 扩展），服务器在握手完成之前就作了响应：首字节在 ${resumedTtfb} ms 到达，首次连接为 ${fullTtfb} ms。`,
   );
 }
 

@@ -12,10 +12,13 @@
  *      server leaves unread until all have arrived, then a close in which the server's application
  *      waits a second before closing its side.
  *   C. port 7002 — the same close, five times, but the server closes at once when it sees the FIN.
+ *   E. port 7004 — the client closes; once the server's application has been told (its read
+ *      returns end of stream), it writes 2000 bytes in CLOSE-WAIT, then closes.
  *   D. port 7003 — one connection with TCP timestamps switched off in the client.
  *
  * Observes: the capture decoded by tshark (flags, raw sequence and ack numbers, header lengths,
- * options), socket states and timers from `ss -tanoi` in each namespace, the sizes of reads.
+ * options), socket states and timers from `ss -tanoi` in each namespace, the sizes of reads, and
+ * what each side's application was told (the agents' end, data and close events).
  *
  * Verdicts follow from comparing those observations with the sheet, claim by claim, in the
  * pure `judge*` functions below.
@@ -31,11 +34,13 @@ import { exec } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 import { sleep } from '../../src/resources/cancel.ts';
 
-export const PORTS = { clean: 7000, frozen: 7001, quickClose: 7002, noTimestamps: 7003 } as const;
+export const PORTS = { clean: 7000, frozen: 7001, quickClose: 7002, noTimestamps: 7003, halfClose: 7004 } as const;
 /** Connections the server closes at once: whether its FIN carries the ACK varies from one to the next. */
 const QUICK_CLOSES = 5;
 export const WRITES = [1000, 3000, 10];
 const CLOSE_WAIT_HOLD_MS = 1000;
+/** What the server's application writes in CLOSE-WAIT, after the client's FIN (phase E). */
+export const HALF_CLOSE_BYTES = 2000;
 
 const has = (p: Packet, ...flags: string[]) => flags.every((f) => p.flags.includes(f));
 const only = (p: Packet, ...flags: string[]) => has(p, ...flags) && p.flags.length === flags.length;
@@ -155,28 +160,122 @@ export function judgeFourWay(delayed: Packet[], immediate: Packet[], endpoints: 
   };
 }
 
-export function judgeCloseWait(samples: SocketSample[], holdMs: number): ClaimResult {
+/** Phase E: what the passive closer's application is told in CLOSE-WAIT, and whether it can still send. */
+export interface HalfCloseObservation {
+  /** The server application's socket reported the end of the stream (node's 'end' event, emitted when its read() returns 0). */
+  endOfStream: boolean;
+  /** ss: the server socket's state just after ('none' when ss showed no connection). */
+  stateAtEndOfStream: string;
+  /** Bytes the server application wrote after that (0 when the write failed), the write's error, and the bytes the client then read. */
+  bytesWritten: number;
+  writeError: string;
+  bytesReadByClient: number;
+  /** ss: the server socket's state after the write. */
+  stateAfterWrite: string;
+  samples: SocketSample[];
+  /** The connection's packets as captured on the server's side. */
+  packets: Packet[];
+  endpoints: Record<string, string>;
+  pcap?: string;
+}
+
+/** In the half-close's capture: the client's FIN, the server's ACK of it, the server's data after it, and the server's FIN. */
+function halfCloseSegments(packets: Packet[]) {
+  const fromServer = (p: Packet) => p.srcPort === PORTS.halfClose;
+  const clientFin = packets.find((p) => !fromServer(p) && has(p, 'FIN'));
+  if (!clientFin) return undefined;
+  const after = packets.filter((p) => fromServer(p) && p.frame > clientFin.frame);
+  const finAck = after.find((p) => p.ack === (clientFin.seq + 1) % 2 ** 32);
+  const data = after.filter((p) => p.len > 0);
+  const serverFin = after.find((p) => has(p, 'FIN'));
+  return { clientFin, finAck, data, serverFin };
+}
+
+export function judgeCloseWait(samples: SocketSample[], holdMs: number, half?: HalfCloseObservation): ClaimResult {
   const held = samples.filter((s) => s.host === 'server' && s.note === 'application has not closed');
   const after = samples.find((s) => s.host === 'server' && s.note === 'after the application closed');
   const heldStates = held.map((s) => s.sockets.map((x) => x.state).join(',') || 'none');
   const afterState = after?.sockets.map((s) => s.state).join(',') || 'no socket';
-  const observed = { holdMs, samplesWhileOpen: held.length, statesWhileOpen: heldStates, stateAfterClose: afterState };
+  const segments = half && halfCloseSegments(half.packets);
+  const observed = {
+    holdMs,
+    samplesWhileOpen: held.length,
+    statesWhileOpen: heldStates,
+    stateAfterClose: afterState,
+    ...(half && {
+      halfClose: {
+        endOfStreamToldToApplication: half.endOfStream,
+        stateAtEndOfStream: half.stateAtEndOfStream,
+        bytesWrittenAfterFin: half.bytesWritten,
+        writeError: half.writeError,
+        bytesReadByClient: half.bytesReadByClient,
+        stateAfterWrite: half.stateAfterWrite,
+        segments: segments ? [segments.clientFin, segments.finAck, ...segments.data, segments.serverFin].filter((p) => p !== undefined).map(describe) : [],
+      },
+    }),
+  };
+  const evidence: ClaimResult['evidence'] = [{ kind: 'socket-states', title: 'Port 7000: the passive closer before and after its application closes', samples: samples.filter((s) => s.note.includes('application') || s.note.includes('FIN')) }];
+  if (half) {
+    evidence.push({ kind: 'socket-states', title: `Port ${PORTS.halfClose}: the passive closer's application told of the FIN, then writing in CLOSE-WAIT`, samples: half.samples });
+    if (half.packets.length) evidence.push({ kind: 'packets', title: `Port ${PORTS.halfClose}: the client's FIN, the server's ACK, its ${half.bytesWritten} bytes written in CLOSE-WAIT, its FIN`, endpoints: half.endpoints, packets: half.packets, pcap: half.pcap });
+  }
   if (!held.length || !after) {
     const missing = !held.length ? { en: 'while its application kept the socket open', zh: '应用程序保持 socket 打开期间' } : { en: 'after its application closed', zh: '应用程序关闭之后' };
     return notObserved('tcp.close.close-wait', { en: `The server's socket was not sampled ${missing.en}.`, zh: `${missing.zh}没有采样到服务端的 socket。` }, observed);
   }
   const holds = held.length >= 2 && heldStates.every((s) => s === 'CLOSE-WAIT') && !afterState.includes('CLOSE-WAIT');
+  if (!holds) {
+    return {
+      id: 'tcp.close.close-wait',
+      verdict: 'refuted',
+      summary: `CLOSE-WAIT did not last until the application closed: ${heldStates.join(' → ')}, then ${afterState}.`,
+      summaryZh: `CLOSE-WAIT 没有一直持续到应用程序关闭：${heldStates.join(' → ')}，随后为 ${afterState}。`,
+      observed,
+      evidence,
+    };
+  }
+  const statesEn = `The server entered CLOSE-WAIT on the client's FIN and stayed there in all ${held.length} samples over ${holdMs} ms while its application kept the socket open, leaving it (${afterState}) once the application closed.`;
+  const statesZh = `服务端收到客户端的 FIN 后进入 CLOSE-WAIT，在应用程序保持 socket 打开的 ${holdMs} ms 内全部 ${held.length} 次采样都处于该状态；应用程序关闭后随即离开（${afterState}）。`;
+  if (!half || half.stateAtEndOfStream === 'none') {
+    return notObserved('tcp.close.close-wait', { en: `${statesEn} But what the server's application was told of the FIN, and whether it could still send, was not observed (no ${half ? 'socket state when the end of stream was reported' : `phase on port ${PORTS.halfClose}`}).`, zh: `${statesZh}但没有观察到服务端应用程序对这个 FIN 得到了什么通知、之后还能否发送数据（${half ? '没有采样到报告流结束时的 socket 状态' : `没有端口 ${PORTS.halfClose} 上的这一步`}）。` }, observed);
+  }
+  if (!half.endOfStream || !half.stateAtEndOfStream.includes('CLOSE-WAIT')) {
+    return {
+      id: 'tcp.close.close-wait',
+      verdict: 'refuted',
+      summary: `${statesEn} But the application was not told of the FIN while its socket was in CLOSE-WAIT: end of stream reported ${half.endOfStream}, socket ${half.stateAtEndOfStream}.`,
+      summaryZh: `${statesZh}但应用程序并没有在 socket 处于 CLOSE-WAIT 时得到 FIN 的通知：报告流结束 ${half.endOfStream}，socket 状态 ${half.stateAtEndOfStream}。`,
+      observed,
+      evidence,
+    };
+  }
+  const toldEn = `Its application was told by its read returning end of stream (node's 'end' event) while ss showed ${half.stateAtEndOfStream}`;
+  const toldZh = `应用程序是通过 read 返回流结束（node 的 'end' 事件）得知的，此时 ss 显示 ${half.stateAtEndOfStream}`;
+  if (!(half.bytesWritten > 0 && half.bytesReadByClient >= half.bytesWritten)) {
+    return {
+      id: 'tcp.close.close-wait',
+      verdict: 'confirmed',
+      summary: `${statesEn} ${toldEn}, and the connection was closed for it: what it wrote afterwards did not reach the client (${half.writeError || `${half.bytesWritten} bytes written`}, ${half.bytesReadByClient} read).`,
+      summaryZh: `${statesZh}${toldZh}，而且对它来说连接确实已关闭：之后写入的数据没有到达客户端（${half.writeError || `写入 ${half.bytesWritten} 字节`}，读到 ${half.bytesReadByClient} 字节）。`,
+      observed,
+      evidence,
+    };
+  }
+  const ackFirst = segments?.finAck && segments.finAck.len === 0 && !has(segments.finAck, 'FIN') && segments.data.every((d) => d.frame > segments.finAck!.frame);
+  const finLast = segments?.serverFin && segments.data.every((d) => d.frame < segments.serverFin!.frame);
+  const packetsEn = !segments
+    ? ' (The capture held no FIN from the client on this port.)'
+    : ` In the capture, ${ackFirst ? `the server acknowledged the client's FIN with a bare ACK (ack=${segments.finAck!.ack}) before sending any of that data` : `the server's acknowledgement of the client's FIN was ${segments.finAck ? describe(segments.finAck) : 'not seen'}`}, and ${finLast ? `its own FIN (${describe(segments.serverFin!)}) came after its ${segments.data.length} data segment${segments.data.length === 1 ? '' : 's'}, when its application closed: the close of the server's own direction, not a confirmation of the client's` : `its own FIN was ${segments.serverFin ? describe(segments.serverFin) : 'not seen'}`}.`;
+  const packetsZh = !segments
+    ? '（抓包中没有该端口上客户端的 FIN。）'
+    : `抓包中，${ackFirst ? `服务端在发送这些数据之前就已用一个单纯的 ACK（ack=${segments.finAck!.ack}）确认了客户端的 FIN` : `服务端对客户端 FIN 的确认为 ${segments.finAck ? describe(segments.finAck) : '未见'}`}；${finLast ? `它自己的 FIN（${describe(segments.serverFin!)}）出现在它的 ${segments.data.length} 个数据报文段之后，是其应用程序关闭时发出的：这是服务端关闭自己这一方向，而不是对客户端关闭的确认` : `它自己的 FIN 为 ${segments.serverFin ? describe(segments.serverFin) : '未见'}`}。`;
   return {
     id: 'tcp.close.close-wait',
-    verdict: holds ? 'confirmed' : 'refuted',
-    summary: holds
-      ? `The server stayed in CLOSE-WAIT in all ${held.length} samples over ${holdMs} ms while its application kept the socket open, and left it (${afterState}) once the application closed.`
-      : `CLOSE-WAIT did not last until the application closed: ${heldStates.join(' → ')}, then ${afterState}.`,
-    summaryZh: holds
-      ? `服务端应用程序保持 socket 打开的 ${holdMs} ms 内，全部 ${held.length} 次采样中服务端都处于 CLOSE-WAIT；应用程序关闭后，服务端随即离开该状态（${afterState}）。`
-      : `CLOSE-WAIT 没有一直持续到应用程序关闭：${heldStates.join(' → ')}，随后为 ${afterState}。`,
+    verdict: 'nuanced',
+    summary: `${statesEn} ${toldEn}: told that the client had finished sending, not that the connection was closed, for it then wrote ${half.bytesWritten} bytes and the client read ${half.bytesReadByClient}, its socket still ${half.stateAfterWrite}: the connection was only half-closed.${packetsEn}`,
+    summaryZh: `${statesZh}${toldZh}：它得知的是客户端已经发送完毕，而不是连接已关闭，因为它随后写入了 ${half.bytesWritten} 字节、客户端读到了 ${half.bytesReadByClient} 字节，此时它的 socket 仍为 ${half.stateAfterWrite}：连接只是半关闭。${packetsZh}`,
     observed,
-    evidence: [{ kind: 'socket-states', title: 'Port 7000: the passive closer before and after its application closes', samples: samples.filter((s) => s.note.includes('application') || s.note.includes('FIN')) }],
+    evidence,
   };
 }
 
@@ -290,13 +389,13 @@ export default defineLab({
   timeLimitMs: 60_000,
   handout: {
     starts: 'Two network namespaces (client 198.18.0.1, server 198.18.0.2) on one veth link, a node:net socket agent in each, tcpdump on the server side.',
-    does: 'Freezes a handshake by dropping the SYN/ACK; opens a clean connection, writes 1000+3000+10 bytes, closes it with the server closing a second late; closes five others at once; repeats with TCP timestamps off.',
-    observes: 'Packets decoded by tshark (flags, raw seq/ack, header length, options), socket states and timers from ss -tanoi, the sizes the server read.',
+    does: 'Freezes a handshake by dropping the SYN/ACK; opens a clean connection, writes 1000+3000+10 bytes, closes it with the server closing a second late; closes five others at once; lets the server write 2000 bytes in CLOSE-WAIT after the client has closed; repeats with TCP timestamps off.',
+    observes: 'Packets decoded by tshark (flags, raw seq/ack, header length, options), socket states and timers from ss -tanoi, the sizes each side read, and the end of stream each application was told of.',
     zh: {
       title: 'TCP 连接的生命周期：握手、状态、关闭、TIME_WAIT、首部长度、字节流',
       starts: '通过一条 veth 链路相连的两个网络命名空间（client 198.18.0.1，server 198.18.0.2），各运行一个 node:net socket agent；在服务端一侧运行 tcpdump。',
-      does: '丢弃 SYN/ACK，让握手卡在中途；建立一条正常连接，依次写入 1000+3000+10 字节后关闭，服务端晚一秒才关闭；另外五条连接则立即关闭；关闭 TCP 时间戳后重复以上步骤。',
-      observes: 'tshark 解码出的报文（标志位、原始 seq/ack、首部长度、选项），ss -tanoi 给出的 socket 状态和定时器，以及服务端每次读到的数据大小。',
+      does: '丢弃 SYN/ACK，让握手卡在中途；建立一条正常连接，依次写入 1000+3000+10 字节后关闭，服务端晚一秒才关闭；另外五条连接则立即关闭；客户端关闭后，让服务端在 CLOSE-WAIT 中再写入 2000 字节；关闭 TCP 时间戳后重复以上步骤。',
+      observes: 'tshark 解码出的报文（标志位、原始 seq/ack、首部长度、选项），ss -tanoi 给出的 socket 状态和定时器，两端每次读到的数据大小，以及各自应用程序收到的流结束通知。',
     },
   },
   needs: {
@@ -375,6 +474,25 @@ export default defineLab({
       await client.waitFor((e) => e.event === 'close' && e.conn === conn, 5000, 'quick close');
     }
 
+    ctx.step("E: the server writes in CLOSE-WAIT, after the client's FIN");
+    const halfSampler = new SocketSampler();
+    const statesIn = (sockets: { state: string }[]) => sockets.map((x) => x.state).join(',') || 'none';
+    await server.request('listen', { port: PORTS.halfClose, allowHalfOpen: true });
+    await client.request('connect', { host: serverHost.address, port: PORTS.halfClose, conn: 'half' });
+    const halfConn = (await accepted(PORTS.halfClose)).conn!;
+    await client.waitFor((e) => e.event === 'connected' && e.conn === 'half', 5000, 'connected');
+    await client.request('end', { conn: 'half' });
+    // What the application is told of the FIN: node's 'end' event, emitted when its read() returns 0.
+    const endOfStream = await server.waitFor((e) => e.event === 'end' && e.conn === halfConn, 5000, 'end of stream at the server').then(() => true, () => false);
+    const stateAtEndOfStream = statesIn(await halfSampler.take('server', serverHost.netns, PORTS.halfClose, 'end of stream reported to the application'));
+    const writeError = await server.request('write', { conn: halfConn, bytes: HALF_CLOSE_BYTES }).then(() => '', (error: Error) => error.message);
+    const readByClient = () => client.events.filter((e) => e.event === 'data' && e.conn === 'half').reduce((sum, e) => sum + (e.bytes ?? 0), 0);
+    await client.waitFor(() => readByClient() >= HALF_CLOSE_BYTES, 3000, 'the data written in CLOSE-WAIT').catch(() => undefined);
+    const stateAfterWrite = statesIn(await halfSampler.take('server', serverHost.netns, PORTS.halfClose, 'after the application wrote in CLOSE-WAIT'));
+    await server.request('end', { conn: halfConn });
+    await client.waitFor((e) => e.event === 'close' && e.conn === 'half', 5000, 'half-closed connection closed');
+    await halfSampler.take('server', serverHost.netns, PORTS.halfClose, 'after the application closed');
+
     ctx.step('D: a connection with TCP timestamps off');
     await exec('sysctl', ['-q', '-w', 'net.ipv4.tcp_timestamps=0'], { netns: clientHost.netns });
     await server.request('listen', { port: PORTS.noTimestamps });
@@ -395,7 +513,18 @@ export default defineLab({
       judgeThreeWay(clean, endpoints, pcap),
       judgeHandshakeStates(handshakeSamples),
       judgeFourWay(clean, onPort(packets, PORTS.quickClose), endpoints, pcap),
-      judgeCloseWait(lifecycle.samples, CLOSE_WAIT_HOLD_MS),
+      judgeCloseWait(lifecycle.samples, CLOSE_WAIT_HOLD_MS, {
+        endOfStream,
+        stateAtEndOfStream,
+        bytesWritten: writeError ? 0 : HALF_CLOSE_BYTES,
+        writeError,
+        bytesReadByClient: readByClient(),
+        stateAfterWrite,
+        samples: halfSampler.samples,
+        packets: onPort(packets, PORTS.halfClose),
+        endpoints,
+        pcap,
+      }),
       judgeTimeWait(lifecycle.samples, finTimeout),
       judgeHeaderLength(clean, onPort(packets, PORTS.noTimestamps)),
       judgeNoBoundaries(WRITES, reads, clean),

@@ -10,7 +10,8 @@
  * that tshark can decrypt what TLS 1.3 encrypts.
  *
  * Observes: every TLS record decoded by tshark with those keys (content type, handshake type,
- * randoms, offered cipher suites) and the times they crossed the client's interface.
+ * randoms, offered cipher suites, alert description) and the TCP flags and times of every packet
+ * that crossed the client's interface, up to both sides' FIN.
  */
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
@@ -22,7 +23,7 @@ import { startCapture } from '../../src/resources/capture.ts';
 import { exec, execOutcome } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
-export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.length', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version'] as const;
+export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.length', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version', 'tls.alert_message.desc'] as const;
 export type TlsRow = Record<(typeof TLS_FIELDS)[number], string>;
 
 const CLIENT = '198.18.80.1';
@@ -162,20 +163,72 @@ export function judgeAead(clientHello13: TlsRow | undefined, negotiated: string,
   };
 }
 
+/** How one side ended the connection: the packet (index in the stream, and frame number) with its first close_notify, and with its first FIN or RST. */
+function closing(rows: TlsRow[], side: 'client' | 'server') {
+  const own = (r: TlsRow) => (r['ip.src'] === CLIENT) === (side === 'client');
+  const closeNotify = rows.findIndex((r) => own(r) && list(r['tls.record.content_type']).includes('21') && list(r['tls.alert_message.desc']).includes('0'));
+  const otherAlert = rows.findIndex((r) => own(r) && list(r['tls.record.content_type']).includes('21') && !list(r['tls.alert_message.desc']).length);
+  const end = rows.findIndex((r) => own(r) && (Number(r['tcp.flags']) & 0x05) !== 0);
+  const how = end < 0 ? undefined : Number(rows[end]!['tcp.flags']) & 0x01 ? 'FIN' : 'RST';
+  const frame = (i: number) => (i < 0 ? undefined : rows[i]!['frame.number']);
+  return { side, closeNotify, undecodedAlert: otherAlert, end, how, tlsClosedFirst: closeNotify >= 0 && closeNotify <= end, closeNotifyFrame: frame(closeNotify), endFrame: frame(end) };
+}
+
 export function judgeOrder(rows: TlsRow[]): ClaimResult {
   const firstTls = rows.findIndex((r) => list(r['tls.record.content_type']).length > 0);
   const handshakeDone = rows.findIndex((r) => r['ip.src'] === CLIENT && list(r['tls.handshake.type']).includes('20'));
   const firstData = rows.findIndex((r) => list(r['tls.record.content_type']).includes('23'));
   const tcpBefore = rows.slice(0, Math.max(0, firstTls)).filter((r) => r['tcp.flags'] === '0x0002' || r['tcp.flags'] === '0x0012').length;
+  // The ServerHello names the one cipher suite the server chose from the client's list.
+  const chosen = list(rows.find((r) => r['ip.src'] !== CLIENT && list(r['tls.handshake.type']).includes('2'))?.['tls.handshake.ciphersuite'] ?? '')[0];
+  const opening = { tcpHandshakePacketsBeforeTls: tcpBefore, firstTlsPacket: firstTls, clientFinished: handshakeDone, firstApplicationData: firstData, negotiatedSuite: chosen };
   const missing = firstTls < 0 ? ['TLS record', 'TLS 记录'] : handshakeDone < 0 ? ["client's Finished", '客户端的 Finished'] : firstData < 0 ? ['application data', '应用数据'] : undefined;
-  if (missing) return notObserved('tls.https.order', { en: `The TLS 1.2 capture holds no ${missing[0]} (decoded with the key log), so the order cannot be checked.`, zh: `TLS 1.2 的抓包中（用 key log 解码后）没有${missing[1]}，无法核对先后顺序。` }, { packets: rows.length, firstTlsPacket: firstTls, clientFinished: handshakeDone, firstApplicationData: firstData });
-  const holds = tcpBefore === 2 && firstTls > 0 && handshakeDone > firstTls && firstData >= handshakeDone;
+  if (missing) return notObserved('tls.https.order', { en: `The TLS 1.2 capture holds no ${missing[0]} (decoded with the key log), so the order cannot be checked.`, zh: `TLS 1.2 的抓包中（用 key log 解码后）没有${missing[1]}，无法核对先后顺序。` }, { packets: rows.length, ...opening });
+  const opened = tcpBefore === 2 && firstTls > 0 && handshakeDone > firstTls && firstData >= handshakeDone;
+  if (!opened) {
+    return {
+      id: 'tls.https.order',
+      verdict: 'refuted',
+      summary: `Order: TCP handshake packets before TLS ${tcpBefore}, TLS at ${firstTls}, client Finished at ${handshakeDone}, data at ${firstData}.`,
+      summaryZh: `顺序：TLS 之前的 TCP 握手包 ${tcpBefore} 个，TLS 始于第 ${firstTls} 个包，客户端 Finished 在第 ${handshakeDone} 个包，数据在第 ${firstData} 个包。`,
+      observed: opening,
+      evidence: [],
+    };
+  }
+  const sides = [closing(rows, 'client'), closing(rows, 'server')];
+  const observed = { ...opening, closing: sides.map(({ side, closeNotifyFrame, endFrame, how, tlsClosedFirst }) => ({ side, closeNotifyFrame, tcpEndFrame: endFrame, tcpEnd: how, tlsClosedFirst })) };
+  const opensSaid = {
+    en: `The TCP handshake (SYN, SYN/ACK) came first, then the TLS handshake up to the client's Finished${chosen ? ` (the ServerHello chose suite ${chosen})` : ''}, then the HTTP request as encrypted application data`,
+    zh: `先是 TCP 握手（SYN、SYN/ACK），然后是 TLS 握手直到客户端发出 Finished${chosen ? `（ServerHello 选定了密码套件 ${chosen}）` : ''}，再是作为加密应用数据的 HTTP 请求`,
+  };
+  const unended = sides.filter((c) => c.end < 0);
+  if (unended.length) {
+    return notObserved('tls.https.order', { en: `${opensSaid.en}; but the capture holds no FIN or RST from the ${unended.map((c) => c.side).join(' or the ')}, so how the connection closed is not seen.`, zh: `${opensSaid.zh}；但抓包中没有${unended.map((c) => (c.side === 'client' ? '客户端' : '服务器')).join('或')}发出的 FIN 或 RST，看不到连接如何关闭。` }, observed);
+  }
+  const undecoded = sides.filter((c) => c.closeNotify < 0 && c.undecodedAlert >= 0 && c.undecodedAlert <= c.end);
+  if (undecoded.length) {
+    return notObserved('tls.https.order', { en: `${opensSaid.en}; the ${undecoded.map((c) => c.side).join(' and the ')} sent an alert before closing TCP, but tshark could not read its description, so whether it was close_notify is not known.`, zh: `${opensSaid.zh}；${undecoded.map((c) => (c.side === 'client' ? '客户端' : '服务器')).join('和')}在关闭 TCP 之前发送了一条告警，但 tshark 读不出它的描述，不知道是否为 close_notify。` }, observed);
+  }
+  const at = (c: (typeof sides)[number]) => (c.closeNotify === c.end ? `in the same segment as its ${c.how}, ahead of it` : `in frame ${c.closeNotifyFrame}, before its ${c.how} in frame ${c.endFrame}`);
+  const atZh = (c: (typeof sides)[number]) => (c.closeNotify === c.end ? `与它的 ${c.how} 在同一个报文段中，位于其前` : `在第 ${c.closeNotifyFrame} 帧中，早于它第 ${c.endFrame} 帧中的 ${c.how}`);
+  const who = (c: (typeof sides)[number]) => (c.side === 'client' ? '客户端' : '服务器');
+  if (sides.every((c) => c.tlsClosedFirst)) {
+    return {
+      id: 'tls.https.order',
+      verdict: 'confirmed',
+      summary: `${opensSaid.en}; at the end each side closed TLS before TCP: ${sides.map((c) => `the ${c.side} sent its close_notify alert ${at(c)}`).join(', and ')}.`,
+      summaryZh: `${opensSaid.zh}；结束时双方都先关闭 TLS 再关闭 TCP：${sides.map((c) => `${who(c)}的 close_notify 告警${atZh(c)}`).join('；')}。`,
+      observed,
+      evidence: [],
+    };
+  }
+  const skipped = sides.filter((c) => !c.tlsClosedFirst);
   return {
     id: 'tls.https.order',
-    verdict: holds ? 'confirmed' : 'refuted',
-    summary: holds ? 'The TCP handshake (SYN, SYN/ACK) came first, then the TLS handshake up to the client\'s Finished, then the encrypted HTTP request.' : `Order: TCP handshake packets before TLS ${tcpBefore}, TLS at ${firstTls}, client Finished at ${handshakeDone}, data at ${firstData}.`,
-    summaryZh: holds ? '先是 TCP 握手（SYN、SYN/ACK），然后是 TLS 握手直到客户端发出 Finished，最后才是加密的 HTTP 请求。' : `顺序：TLS 之前的 TCP 握手包 ${tcpBefore} 个，TLS 始于第 ${firstTls} 个包，客户端 Finished 在第 ${handshakeDone} 个包，数据在第 ${firstData} 个包。`,
-    observed: { tcpHandshakePacketsBeforeTls: tcpBefore, firstTlsPacket: firstTls, clientFinished: handshakeDone, firstApplicationData: firstData },
+    verdict: 'nuanced',
+    summary: `${opensSaid.en}; but the TLS connection was not always closed before the TCP one: the ${skipped.map((c) => `${c.side} ended TCP with ${c.how} without sending close_notify first`).join(', and the ')}${sides.some((c) => c.tlsClosedFirst) ? ` (the ${sides.filter((c) => c.tlsClosedFirst).map((c) => c.side).join(', ')} did send it ${sides.filter((c) => c.tlsClosedFirst).map(at).join(', ')})` : ''}.`,
+    summaryZh: `${opensSaid.zh}；但 TLS 连接并不总是先于 TCP 连接关闭：${skipped.map((c) => `${who(c)}没有先发送 close_notify 就以 ${c.how} 结束了 TCP`).join('；')}${sides.some((c) => c.tlsClosedFirst) ? `（${sides.filter((c) => c.tlsClosedFirst).map((c) => `${who(c)}确实发送了 close_notify，${atZh(c)}`).join('；')}）` : ''}。`,
+    observed,
     evidence: [],
   };
 }
@@ -190,12 +243,12 @@ export default defineLab({
   handout: {
     starts: 'A client and a server namespace, the server\'s side of the link delayed 30 ms; a node:tls server with a fresh self-signed ECDSA certificate; tcpdump on the client.',
     does: 'Connects with TLS 1.2 and then TLS 1.3, sending an HTTP request the moment the connection is secure, with the client logging its keys.',
-    observes: 'TLS records decoded and decrypted by tshark: content and handshake types, randoms, cipher suites, and their times.',
+    observes: 'TLS records decoded and decrypted by tshark: content and handshake types, randoms, cipher suites, alerts (close_notify), and their times; the TCP flags up to both sides\' FIN.',
     zh: {
       title: '报文层面的 TLS 1.2 与 1.3 握手：数清往返次数，并用 key log 解密',
       starts: '客户端和服务端两个命名空间，链路服务端一侧延迟 30 ms；一个使用新生成的自签名 ECDSA 证书的 node:tls 服务器；在客户端运行 tcpdump。',
       does: '先后用 TLS 1.2 和 TLS 1.3 建立连接，连接一进入安全状态就立即发送 HTTP 请求；客户端同时记录自己的密钥。',
-      observes: 'tshark 解码并解密的 TLS 记录：内容类型和握手类型、随机数、密码套件，以及各自的时间。',
+      observes: 'tshark 解码并解密的 TLS 记录：内容类型和握手类型、随机数、密码套件、告警（close_notify），以及各自的时间；直到双方 FIN 为止的 TCP 标志。',
     },
   },
   needs: {

@@ -1,6 +1,7 @@
 /** Decodes a pcap file into typed TCP packets with tshark's field output (raw sequence numbers). */
 import type { Packet } from '../core/types.ts';
-import { exec } from '../resources/process.ts';
+import { exec, execOutcome } from '../resources/process.ts';
+import { until } from '../resources/wait.ts';
 
 export const TSHARK_FIELDS = [
   'frame.number',
@@ -110,4 +111,21 @@ export function parseFieldRows(output: string, fields: readonly string[]): Recor
 export async function readFields(pcap: string, displayFilter: string, fields: readonly string[], preferences: string[] = [], decodeAs: string[] = []): Promise<Record<string, string>[]> {
   const args = [...preferences.flatMap((p) => ['-o', p]), ...decodeAs.flatMap((d) => ['-d', d]), ...fieldArgs(pcap, displayFilter, fields)];
   return parseFieldRows(await exec('tshark', args, { timeoutMs: 60_000 }), fields);
+}
+
+/**
+ * Waits until a capture still running holds `count` packets matching `displayFilter`, so a capture
+ * is stopped on the event the lab waits for rather than after a delay. Returns how many it holds:
+ * fewer than `count` when `timeoutMs` ran out (the judge then names what is missing).
+ */
+export async function waitForPackets(pcap: string, displayFilter: string, count: number, timeoutMs = 3000): Promise<number> {
+  let seen = 0;
+  const enough = async () => {
+    // A file tcpdump is writing can end in a partial packet; tshark then reports an error after the whole ones.
+    const listed = await execOutcome('tshark', ['-r', pcap, '-Y', displayFilter, '-T', 'fields', '-e', 'frame.number'], { timeoutMs: 10_000 });
+    seen = listed.stdout.split('\n').filter(Boolean).length;
+    return seen >= count;
+  };
+  await until(enough, timeoutMs, `${count} packets matching ${displayFilter}`, 100).catch(() => undefined);
+  return seen;
 }

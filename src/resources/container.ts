@@ -29,6 +29,14 @@ export interface ContainerSpec {
   capAdd?: string[];
   /** A memory limit (the cgroup's), in bytes. */
   memoryBytes?: number;
+  /** A CPU quota in CPUs, as `docker run --cpus` takes it (0.2: 20 ms of CPU time per 100 ms period). */
+  cpus?: number;
+  /** The most processes and threads the container's cgroup may hold at once (`--pids-limit`, pids.max). */
+  pidsLimit?: number;
+  /** The container's relative CPU weight (`--cpu-shares`, 1024 by default; cpu.shares on cgroup v1, cpu.weight on v2). */
+  cpuShares?: number;
+  /** The CPUs the container may run on (`--cpuset-cpus`, e.g. "0"). */
+  cpusetCpus?: string;
 }
 
 /** A long-running command inside a container, read line by line as it prints. */
@@ -86,6 +94,10 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
       NetworkMode: spec.network,
       CapAdd: spec.capAdd,
       Memory: spec.memoryBytes,
+      NanoCpus: spec.cpus === undefined ? undefined : Math.round(spec.cpus * 1e9),
+      PidsLimit: spec.pidsLimit,
+      CpuShares: spec.cpuShares,
+      CpusetCpus: spec.cpusetCpus,
       Init: true,
     },
     // Other containers on the network reach this one by its short name (e.g. "nginx").

@@ -180,3 +180,9 @@ export function apiRefusal(error: unknown): { code: number; reason: string; mess
   const body = typeof error.body === 'string' ? JSON.parse(error.body || '{}') : (error.body ?? {});
   return { code: error.code, reason: body.reason ?? '', message: body.message ?? '' };
 }
+
+/** The values an apiserver's "Unsupported value" refusal lists as supported (none when it lists none). */
+export function supportedValues(message: string): string[] {
+  const list = message.match(/supported values: (.*)$/m)?.[1] ?? '';
+  return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+}

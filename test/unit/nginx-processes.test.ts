@@ -25,9 +25,9 @@ describe('nginx process observations', () => {
     expect(judgeMasterWorkers(ps, [42, 43]).verdict).toBe('refuted');
   });
 
-  it('cache manager: nuanced when it appears only with a cache, refuted when it never does', () => {
+  it('cache manager: refuted when it never appears; a process alone, with no cache directory read, decides nothing about what it does', () => {
     const withManager = parsePs(`${PS}\n     50      42 nobody   nginx: cache manager process`);
-    expect(judgeCacheManager(parsePs(PS), withManager).verdict).toBe('nuanced');
+    expect(judgeCacheManager(parsePs(PS), withManager).verdict).toBe('unverifiable');
     expect(judgeCacheManager(parsePs(PS), parsePs(PS)).verdict).toBe('refuted');
   });
 });

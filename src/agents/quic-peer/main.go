@@ -7,6 +7,8 @@
 //	quic-peer streams -url URL -proto h2|h3 -paths P,Q,R    several requests at once on one connection, every read timed,
 //	                                                        and the process's CPU time
 //	quic-peer migrate -url URL                              a request, a move to a new local port (PATH_CHALLENGE), another request
+//	quic-peer migrate -url URL -bulk PATH                   a long download during which the connection moves to a new local port
+//	                  [-switch-after D] [-read-for D]       (probed, then switched) D into it; every read timed
 //	quic-peer echo    -proto udp|tcp -to ADDR:PORT          numbered messages at a steady pace to the server's echo port, each one's round trip timed
 //
 // Servers print one JSON line per request on stdout and "ready" once listening, and echo UDP and TCP on
@@ -55,6 +57,9 @@ func main() {
 	to := flags.String("to", "", "the server's echo address (echo)")
 	count := flags.Int("count", 100, "messages to send (echo)")
 	interval := flags.Duration("interval", 10*time.Millisecond, "time between messages (echo)")
+	bulk := flags.String("bulk", "", "path downloaded while the connection moves (migrate)")
+	switchAfter := flags.Duration("switch-after", 800*time.Millisecond, "how long into the download the move starts (migrate -bulk)")
+	readFor := flags.Duration("read-for", 2*time.Second, "how long the download is read before the client stops (migrate -bulk)")
 	flags.Parse(os.Args[2:])
 
 	var err error
@@ -68,7 +73,11 @@ func main() {
 	case "streams":
 		err = emit(streams(*target, *keylog, *proto, strings.Split(*paths, ",")))
 	case "migrate":
-		err = emit(migrate(*target, *keylog))
+		if *bulk != "" {
+			err = emit(migrateDuringDownload(*target, *keylog, *bulk, *switchAfter, *readFor))
+		} else {
+			err = emit(migrate(*target, *keylog))
+		}
 	case "echo":
 		err = emit(echo(*proto, *to, *count, *interval))
 	default:
@@ -539,6 +548,99 @@ func migrate(target, keylog string) (any, error) {
 		"before": before, "oldLocalAddr": before.LocalAddr, "newLocalAddr": udp.LocalAddr().String(),
 		"probeStartedAtMs": probeStart, "validatedAtMs": validatedAt,
 		"after": map[string]any{"status": resp.StatusCode, "bytes": after.Bytes, "firstByteAtMs": after.FirstByteAtMs},
+	}, nil
+}
+
+// migrateDuringDownload: one GET of a long body; switchAfter into reading it, the client opens a second
+// UDP socket, probes the path from it (PATH_CHALLENGE) and switches the connection to it, while the
+// body keeps being read. Reading stops after readFor. Reads are timed from the response headers; with
+// tens of thousands of reads, one a millisecond is kept, and both ends of any pause of a millisecond or more.
+func migrateDuringDownload(target, keylog, bulk string, switchAfter, readFor time.Duration) (any, error) {
+	c, err := newClient(target, keylog, false)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), readFor+10*time.Second)
+	defer cancel()
+	conn, err := c.transport.Dial(ctx, c.server, c.tls, &quic.Config{})
+	if err != nil {
+		return nil, err
+	}
+	defer conn.CloseWithError(0, "done")
+	oldLocal := c.transport.Conn.LocalAddr().String()
+	h3 := (&http3.Transport{}).NewClientConn(conn)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+c.server.String()+bulk, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := h3.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	start := time.Now()
+	move := map[string]any{}
+	moved := make(chan struct{})
+	go func() {
+		defer close(moved)
+		time.Sleep(switchAfter)
+		udp, err := net.ListenUDP("udp", nil)
+		if err != nil {
+			move["error"] = err.Error()
+			return
+		}
+		move["newLocalAddr"] = udp.LocalAddr().String()
+		path, err := conn.AddPath(&quic.Transport{Conn: udp})
+		if err != nil {
+			move["error"] = err.Error()
+			return
+		}
+		move["probeStartedAtMs"] = since(start)
+		if err := path.Probe(ctx); err != nil {
+			move["error"] = "probing the new path: " + err.Error()
+			return
+		}
+		move["validatedAtMs"] = since(start)
+		if err := path.Switch(); err != nil {
+			move["error"] = err.Error()
+			return
+		}
+		move["switchedAtMs"] = since(start)
+	}()
+	reads := [][2]float64{}
+	var prev [2]float64
+	kept := -1.0 // when the last kept read was
+	total, readError := 0, ""
+	buf := make([]byte, 64<<10)
+	for time.Since(start) < readFor {
+		n, err := resp.Body.Read(buf)
+		if n > 0 {
+			total += n
+			now := [2]float64{since(start), float64(total)}
+			if now[0]-prev[0] >= 1 && prev[1] > 0 && prev[0] > kept {
+				reads = append(reads, prev) // the last read before a pause
+				kept = prev[0]
+			}
+			if now[0]-kept >= 1 {
+				reads = append(reads, now)
+				kept = now[0]
+			}
+			prev = now
+		}
+		if err != nil {
+			if err != io.EOF {
+				readError = err.Error()
+			}
+			break
+		}
+	}
+	if prev[1] > 0 && prev[0] > kept {
+		reads = append(reads, prev)
+	}
+	<-moved
+	return map[string]any{
+		"path": bulk, "status": resp.StatusCode, "oldLocalAddr": oldLocal, "bytes": total, "readForMs": float64(readFor.Milliseconds()),
+		"switchAfterMs": float64(switchAfter.Milliseconds()), "move": move, "reads": reads, "readError": readError,
 	}, nil
 }
 

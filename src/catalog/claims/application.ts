@@ -7,7 +7,7 @@ export const dnsClaims = [
     ['dns.client.order', 'The client checks its caches first and /etc/hosts after them.', '客户端先查缓存，再查 /etc/hosts。'],
     ['dns.client.browser-cache', 'The browser first looks in its own DNS cache; on a hit it returns the IP directly and the lookup ends; after a resolution the browser caches the result.', '浏览器先查看本地缓存（浏览器 DNS 缓存），如果命中则直接返回 IP，流程结束；解析完成后浏览器缓存结果。'],
     ['dns.client.os-caches-result', 'After a resolution the user\'s operating system caches the result, and a later lookup is answered from the operating system\'s cache.', '用户操作系统缓存结果，之后的查询由本地 DNS 缓存（操作系统缓存）应答。'],
-    ['dns.resolver.iterative', 'A recursive resolver asks a root server, then the TLD server, then the authoritative server.', '递归解析器依次询问根服务器、顶级域服务器、权威服务器。'],
+    ['dns.resolver.iterative', 'The recursive resolver asks a root server where www.google.com\'s authoritative server is, then the TLD (.com) server where google.com\'s authoritative server is, then google.com\'s authoritative server what www.google.com\'s IP is.', '递归解析器先问根服务器“www.google.com 的权威服务器在哪里？”，再问顶级域（.com）服务器“google.com 的权威服务器在哪里？”，最后问 google.com 的权威服务器“www.google.com 的 IP 是多少？”。'],
     ['dns.root.thirteen', 'There are 13 root servers, a.root-servers.net to m.root-servers.net.', '全球有 13 个根服务器（a-m.root-servers.net）。'],
     ['dns.resolver.cache', 'The resolver caches the answer, and a repeated query is answered from the cache.', '本地解析器缓存结果，重复查询直接由缓存应答。'],
   ]),
@@ -42,7 +42,7 @@ export const httpClaims = [
 
 export const tlsClaims = [
   ...section('HTTPS 协议 › 1. HTTPS的基本工作原理', [
-    ['tls.https.order', 'HTTPS opens a TCP connection, then performs the TLS handshake, then sends encrypted HTTP.', 'HTTPS 先建立 TCP 连接，再进行 TLS 握手，然后加密传输 HTTP。'],
+    ['tls.https.order', 'HTTPS opens a TCP connection, then performs the SSL/TLS handshake negotiating the cipher and keys, then communicates encrypted with the negotiated keys, and when communication ends, closes the SSL/TLS connection and the TCP connection.', 'HTTPS 先建立 TCP 连接，再进行 SSL/TLS 握手、协商加密算法和密钥，然后使用协商好的密钥加密通信，通信结束后关闭 SSL/TLS 连接和 TCP 连接。'],
   ]),
   ...section('HTTPS 协议 › 2. SSL/TLS协议的作用', [
     ['tls.properties', 'SSL/TLS provides encryption (against eavesdropping), authentication of both communicating parties (against man-in-the-middle attacks) and integrity checking (data is not tampered with in transit).', 'SSL/TLS 提供加密（防止窃听）、身份验证（验证通信双方的身份，防止中间人攻击）和完整性校验（确保数据在传输过程中不被篡改）。'],

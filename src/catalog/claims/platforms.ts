@@ -2,7 +2,7 @@ import { section } from '../claim.ts';
 
 export const dockerClaims = [
   ...section('Docker › 隔离机制', [
-    ['docker.isolation.three-pillars', 'Container isolation rests on namespaces, cgroups and a union filesystem, with the host kernel shared.', '容器隔离基于命名空间、cgroup 和联合文件系统，共享宿主内核。'],
+    ['docker.isolation.three-pillars', 'Docker container isolation rests on three core Linux kernel technologies, namespaces, cgroups and a union file system (Union FS), isolating processes, network, file system and resources in many dimensions; together they let containers share the host kernel while achieving a high degree of isolation and security.', 'Docker 容器隔离基于 Linux 内核的三大核心技术：命名空间（Namespace）、控制组（Cgroups）和联合文件系统（Union FS），实现进程、网络、文件系统、资源的多维度隔离；这些技术共同作用，使容器能够在共享宿主内核的同时，实现高度的隔离性和安全性。'],
   ]),
   ...section('Docker › 隔离机制 › Namespace（命名空间）- 视图隔离', [
     ['docker.ns.pid', 'In its PID namespace a container\'s processes are numbered from 1.', '容器在 PID 命名空间中进程号从 1 开始。'],
@@ -13,7 +13,7 @@ export const dockerClaims = [
     ['docker.ns.user', 'Containers use a user namespace, so container UIDs differ from host UIDs.', '容器使用用户命名空间，容器内 UID 与宿主机不同。'],
   ]),
   ...section('Docker › 隔离机制 › Cgroup Namespace（控制组隔离，Linux 4.6+）', [
-    ['docker.cgroup.limits', 'cgroups limit, prioritise, account and freeze a group of processes; a process over its memory limit is killed.', 'cgroup 限制、分配优先级、统计和暂停进程组，超出内存限制的进程会被终止。'],
+    ['docker.cgroup.limits', 'cgroups limit the total resources a group of processes may use, assign groups priorities, account the resources a group uses, and pause/resume a group or kill processes that exceed a resource limit.', 'cgroup 限制进程组可以使用的资源总量，为不同进程组分配资源使用优先级，统计进程组使用的资源量，暂停/恢复进程组，或终止超出资源限制的进程。'],
     ['docker.cgroup.ns-view', 'With a cgroup namespace, /sys/fs/cgroup inside a container shows only its own cgroup.', '使用 cgroup 命名空间时，容器内 /sys/fs/cgroup 只显示自己的 cgroup。'],
     ['docker.cgroup.no-host-access', 'Inside a container one can neither see nor modify the host\'s cgroup configuration.', '容器内无法查看或修改宿主机的 Cgroup 配置。'],
     ['docker.cgroup.own-limits-only', 'A container can only manage its own resource limits.', '容器只能管理自己的资源限制。'],
@@ -31,7 +31,7 @@ export const dockerClaims = [
 export const kafkaClaims = [
   ...section('kafka › 文件结构', [
     ['kafka.log.segment-files', 'Each partition is a series of segments, each a .log, .index and .timeindex file named after its base offset.', '每个分区由多个段组成，每段包含以起始 offset 命名的 .log、.index、.timeindex 文件。'],
-    ['kafka.log.message-format', 'A message has a CRC32, a magic byte, attributes, an 8-byte timestamp, key length and key, value length and value.', '消息格式为 CRC32、Magic、属性、8 字节时间戳、Key 长度和 Key、Value 长度和 Value。'],
+    ['kafka.log.message-format', 'A message is CRC32 (4 bytes), magic byte (1 byte), attributes (1 byte: compression type, timestamp type), timestamp (8 bytes), key length (4 bytes), key (variable), value length (4 bytes), value (variable).', '消息格式：CRC32（4 字节）、Magic Byte（1 字节）、Attributes（1 字节：压缩类型、时间戳类型）、Timestamp（8 字节）、Key Length（4 字节）、Key（变长）、Value Length（4 字节）、Value（变长）。'],
     ['kafka.retention.time', 'log.retention.hours=168 keeps data for 7 days.', 'log.retention.hours=168 保留 7 天。'],
     ['kafka.retention.size', 'log.retention.bytes limits the size kept.', 'log.retention.bytes 限制保留的数据量。'],
     ['kafka.segment.roll', 'A new segment starts when the active one reaches log.segment.bytes; retention is checked every log.retention.check.interval.ms.', '活动段达到 log.segment.bytes 时创建新段，按 log.retention.check.interval.ms 检查清理。'],
@@ -43,7 +43,7 @@ export const kafkaClaims = [
     ['kafka.coordinator.hash', "The group coordinator is the broker found by hashing the group id modulo the number of brokers in the cluster, which spreads the groups' coordinators evenly over all brokers.", '消费者组的 Coordinator 由组 ID 的哈希值对集群 Broker 总数取模得到，不同消费者组的 Coordinator 均匀分布在各个 Broker 上。'],
   ]),
   ...section('kafka › kafka 如何保证数据不丢？', [
-    ['kafka.durability.acks-all', 'With acks=all, min.insync.replicas=2 and replication 3, an acknowledged message survives a broker loss.', 'acks=all、min.insync.replicas=2、3 副本时，已确认的消息在 Broker 故障后不丢。'],
+    ['kafka.durability.acks-all', 'To keep Kafka from losing data, on the broker side: enable replication (replication.factor >= 3), set ACK=all (the producer waits for every ISR replica to acknowledge) and configure min.insync.replicas >= 2 (at least 2 replicas in sync).', 'Kafka 保证数据不丢，Broker 端：启用多副本复制（replication.factor >= 3），设置 ACK=all（producer 等待所有 ISR 副本确认），配置 min.insync.replicas >= 2（确保至少 2 个副本同步）。'],
     ['kafka.durability.unclean-election', 'Disabling unclean leader election keeps out-of-sync replicas from becoming leader.', '禁用 unclean leader election 可防止非 ISR 副本成为 leader。'],
     ['kafka.producer.idempotence', 'enable.idempotence=true prevents duplicates from producer retries.', 'enable.idempotence=true 防止生产者重试产生重复消息。'],
     ['kafka.broker.persistence', 'On the broker, enable persistence for topics and partitions.', '启用 Topic 和 Partition 的持久化。'],

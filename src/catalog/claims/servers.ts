@@ -2,7 +2,7 @@ import { section } from '../claim.ts';
 
 export const nginxClaims = [
   ...section('Nginx', [
-    ['nginx.event.single-thread-many-connections', 'One nginx worker, a single thread, serves thousands of concurrent connections with an event mechanism (epoll on Linux).', '一个 nginx worker 单线程即可用事件机制（Linux 上为 epoll）处理数千个并发连接。'],
+    ['nginx.event.single-thread-many-connections', 'nginx is known for its event-driven, asynchronous, non-blocking architecture, and handles large numbers of concurrent connections efficiently.', 'Nginx 以事件驱动、异步非阻塞的架构设计而闻名，能够高效处理大量并发连接。'],
     ['nginx.mail-proxy', 'nginx is an HTTP and reverse-proxy server, and also an IMAP/POP3/SMTP proxy server.', 'Nginx 是 HTTP 和反向代理服务器，也是一个 IMAP/POP3/SMTP 代理服务器。'],
   ]),
   ...section('Nginx › 调度算法', [
@@ -37,7 +37,7 @@ export const mysqlClaims = [
     ['mysql.btree.leaf-links', 'Leaves are linked in a doubly linked list in key order.', '叶子节点按键序以双向链表相连。'],
   ]),
   ...section('MySQL › B+树索引 › B+树的查询过程', [
-    ['mysql.btree.lookup-path', 'A lookup descends from the root to a leaf, reading one page per level.', '查询从根节点逐层向下到叶子节点，每层读一个页。'],
+    ['mysql.btree.lookup-path', 'A lookup starts at the root, descends level by level to a leaf, finds the key there and takes the pointer to the data record, then reads the record through that pointer.', '查询从根节点开始，逐层向下直到叶子节点，在叶子节点中找到键值并获取指向数据记录的指针，再通过指针访问实际的数据记录。'],
   ]),
   ...section('MySQL › B+树索引 › B+树索引的特点', [
     ['mysql.index.ordered', 'Index keys are kept in order, so ORDER BY on the index needs no sort.', '索引键有序，按索引排序无需额外排序。'],
@@ -58,11 +58,11 @@ export const k8sClaims = [
     ['k8s.probe.startup', 'Pods have probe mechanisms (liveness, readiness, startup) that keep their containers healthy.', 'Pod 支持探针机制（liveness、readiness、startup）确保容器健康。'],
     ['k8s.pod.shared-network', 'Containers of a pod share a network namespace and reach each other on localhost.', '同一 Pod 的容器共享网络命名空间，通过 localhost 通信。'],
     ['k8s.pod.shared-volumes', 'Containers of a pod can mount the same volume.', '同一 Pod 的容器可挂载相同的卷。'],
-    ['k8s.pod.shared-pid-optional', 'Sharing the PID namespace within a pod is optional.', 'Pod 内共享 PID 命名空间是可选的。'],
+    ['k8s.pod.shared-pid-optional', 'Containers of a pod can optionally share the PID and IPC namespaces.', '同一 Pod 的容器可共享 PID 和 IPC 命名空间（可选）。'],
     ['k8s.pod.init-containers', 'Init containers run to completion before the main containers start.', 'Init 容器在主容器启动前执行完毕。'],
     ['k8s.service.stable-endpoint', 'A Service gives pods a stable IP and DNS name and follows them by label selector.', 'Service 为 Pod 提供固定 IP 和 DNS 名，通过标签选择器关联 Pod。'],
-    ['k8s.service.types', 'Service types are ClusterIP (default), NodePort, LoadBalancer, ExternalName; headless services get no cluster IP.', 'Service 类型有 ClusterIP（默认）、NodePort、LoadBalancer、ExternalName；Headless 不分配 ClusterIP。'],
-    ['k8s.deployment.replicaset', 'A Deployment manages pods through a ReplicaSet, rolls updates within maxSurge/maxUnavailable and can roll back.', 'Deployment 通过 ReplicaSet 管理 Pod，按 maxSurge/maxUnavailable 滚动更新并支持回滚。'],
+    ['k8s.service.types', 'Services come in several types: ClusterIP (in-cluster access, the default), NodePort (a port exposed on every node), LoadBalancer (with the cloud platform\'s load balancer), ExternalName (a DNS CNAME to an outside service) and Headless (a headless service, no ClusterIP, used for StatefulSet service discovery).', 'Service 支持多种类型：ClusterIP（集群内部访问，默认）、NodePort（暴露端口到所有节点）、LoadBalancer（结合云平台负载均衡器）、ExternalName（通过 DNS CNAME 指向外部服务）、Headless（无头服务，不分配 ClusterIP，用于 StatefulSet 服务发现）。'],
+    ['k8s.deployment.replicaset', 'A Deployment controls the number of pod replicas through a ReplicaSet, supports rolling updates (RollingUpdate) and blue-green deployment (Blue-Green), can roll back to an earlier version, and its update strategy (maxSurge, maxUnavailable) controls the update.', 'Deployment 通过 ReplicaSet 控制 Pod 副本数量，支持滚动更新（RollingUpdate）和蓝绿部署（Blue-Green），支持回滚到之前的版本，并通过更新策略（maxSurge、maxUnavailable）控制更新过程。'],
     ['k8s.statefulset.identity', 'A StatefulSet gives pods stable names and storage, created and deleted in order.', 'StatefulSet 为 Pod 提供稳定的名称和存储，按序创建和删除。'],
     ['k8s.daemonset.per-node', 'A DaemonSet runs one pod per node and follows nodes joining and leaving.', 'DaemonSet 在每个节点运行一个 Pod，并随节点增减自动调整。'],
     ['k8s.job.run-to-completion', 'A Job runs to completion; a CronJob runs Jobs on a schedule.', 'Job 执行一次性任务，CronJob 按计划执行。'],
@@ -70,7 +70,7 @@ export const k8sClaims = [
     ['k8s.namespace.defaults', 'A cluster starts with the default, kube-system, kube-public and kube-node-lease namespaces.', '集群默认有 default、kube-system、kube-public、kube-node-lease 命名空间。'],
     ['k8s.secret.base64', 'Secrets are only base64 encoded by default, not encrypted.', 'Secret 默认只是 Base64 编码，并未加密。'],
     ['k8s.secret.types', 'Secret types are Opaque (generic), docker-registry (image registry credentials) and tls (TLS certificates).', 'Secret 类型有 Opaque（通用）、docker-registry（Docker 镜像仓库认证）、tls（TLS 证书）。'],
-    ['k8s.volume.lifecycle', 'A volume\'s lifetime is independent of the pod.', '卷的生命周期与 Pod 无关。'],
+    ['k8s.volume.lifecycle', 'A Volume is a persistent storage abstraction whose lifetime is independent of the pod.', 'Volume 是持久化存储抽象，生命周期与 Pod 无关。'],
   ]),
   ...section('Kubernetes › 控制平面组件（Master）', [
     ['k8s.apiserver.authn-authz-admission', 'kube-apiserver handles and validates every client request, with authentication, authorization and admission control.', 'kube-apiserver 处理和验证所有客户端请求，实现认证（Authentication）、授权（Authorization）和准入控制（Admission Control）。'],
@@ -86,17 +86,17 @@ export const k8sClaims = [
     ['k8s.kube-proxy.dnat', 'kube-proxy implements ClusterIP with DNAT rules (iptables or IPVS).', 'kube-proxy 通过 DNAT 规则（iptables 或 IPVS）实现 ClusterIP。'],
     ['k8s.kube-proxy.round-robin', 'kube-proxy balances with round robin.', 'kube-proxy 使用轮询算法做负载均衡。'],
     ['k8s.kube-proxy.session-affinity', 'kube-proxy supports session affinity.', 'kube-proxy 支持会话亲和性（Session Affinity）。'],
-    ['k8s.runtime.cri', 'The container runtime talks to the kubelet through the Container Runtime Interface (CRI); implementations include Docker, the most used (though Kubernetes depends on it less and less directly), and containerd.', '容器运行时通过容器运行时接口（CRI）与 kubelet 交互，支持多种实现：Docker（最常用，但 Kubernetes 已逐渐减少对 Docker 的直接依赖）、containerd。'],
+    ['k8s.runtime.cri', 'The container runtime talks to the kubelet through the Container Runtime Interface (CRI) and comes in several implementations: Docker (the most used container runtime, though Kubernetes depends on Docker less and less directly), containerd (a lightweight container runtime focused on core features), CRI-O (a container runtime designed for Kubernetes) and rkt (a container runtime developed by CoreOS).', '容器运行时通过容器运行时接口（CRI）与 kubelet 交互，支持多种实现：Docker（最常用的容器运行时，但 Kubernetes 已逐渐减少对 Docker 的直接依赖）、containerd（轻量级容器运行时，专注于核心功能）、CRI-O（专门为 Kubernetes 设计的容器运行时）、rkt（由 CoreOS 开发的容器运行时）。'],
   ]),
   ...section('Kubernetes › Pod 拉不起应该怎么排查', [
-    ['k8s.pod.status-causes', 'Pending, ImagePullBackOff, CrashLoopBackOff, CreateContainerConfigError and Init:Error have the causes the sheet lists.', 'Pending、ImagePullBackOff、CrashLoopBackOff、CreateContainerConfigError、Init:Error 的常见原因如表所述。'],
+    ['k8s.pod.status-causes', 'Each pod status in the troubleshooting table has the meaning and common causes the table gives: Pending (the pod is created but not scheduled: insufficient resources, node selector, taints and tolerations), ImagePullBackOff (image pull failed: image missing, authentication failure, network problem), CrashLoopBackOff (the container crashes again and again: application error, configuration error, failing health check), Error (the container exited abnormally: application crash, OOM, start failure), Running (running but not healthy: application logic error, failing probe), Terminated (the container has terminated: task finished or abnormal exit), Unknown (status unknown: node lost, kubelet problem), CreateContainerConfigError (container configuration error: ConfigMap/Secret missing) and Init:Error (init container failed: init container error).', '常见 Pod 状态的说明和常见原因如表所述：Pending（Pod 已创建但未调度：资源不足、节点选择器、污点容忍）、ImagePullBackOff（镜像拉取失败：镜像不存在、认证失败、网络问题）、CrashLoopBackOff（容器反复崩溃：应用错误、配置错误、健康检查失败）、Error（容器异常退出：应用崩溃、OOM、启动失败）、Running（运行中但不正常：应用逻辑错误、探针失败）、Terminated（容器已终止：任务完成或异常退出）、Unknown（状态未知：节点失联、kubelet 问题）、CreateContainerConfigError（容器配置错误：ConfigMap/Secret 缺失）、Init:Error（Init 容器失败：Init 容器异常）。'],
   ]),
   ...section('Kubernetes › Pod跨节点访问的完整流程', [
     ['k8s.network.cross-node-path', 'A packet between pods on different nodes crosses the veth pair, the cni0 bridge, the node stack and the overlay.', '跨节点 Pod 访问经过 veth pair、cni0 网桥、节点网络栈和 Overlay 网络。'],
   ]),
   ...section('Kubernetes › Deployment实现Pod部署的详细流程', [
     ['k8s.deployment.flow', 'kubectl apply stores the Deployment in etcd, the controller creates a ReplicaSet, which creates pods that the scheduler binds and kubelets start.', 'apply 后 Deployment 存入 etcd，控制器创建 ReplicaSet，再创建 Pod，由调度器绑定、kubelet 启动。'],
-    ['k8s.deployment.available', 'A Deployment becomes Available once its pods run and pass their probes.', 'Pod 运行且通过健康检查后 Deployment 变为 Available。'],
+    ['k8s.deployment.available', 'A Deployment becomes Available when all its pods are Running and have passed their health checks.', '当所有 Pod 都处于 Running 状态且通过健康检查后，Deployment 状态变为 Available。'],
   ]),
   ...section('Kubernetes › Pod调度的大致流程', [
     ['k8s.scheduling.flow', 'A pod is created, validated and admitted, scheduled, bound to a node, then started by that node\'s kubelet.', 'Pod 创建、验证准入、调度、绑定节点，然后由 kubelet 启动。'],

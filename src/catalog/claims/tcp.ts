@@ -36,7 +36,7 @@ export const tcpClaims = [
   ...section('TCP 协议 › 四次挥手', [
     ['tcp.close.four-way', 'A connection closes with FIN, ACK, FIN, ACK, with the sequence and acknowledgement numbers the sheet gives.', '关闭连接依次为 FIN、ACK、FIN、ACK，序列号与确认号如表中所述。'],
     ['tcp.close.states', 'The active closer passes FIN_WAIT_1, FIN_WAIT_2 and TIME_WAIT; the passive closer CLOSE_WAIT and LAST_ACK.', '主动关闭方依次经历 FIN_WAIT_1、FIN_WAIT_2、TIME_WAIT；被动关闭方经历 CLOSE_WAIT、LAST_ACK。'],
-    ['tcp.close.close-wait', 'The passive closer stays in CLOSE_WAIT until its application closes the socket.', '被动关闭方在应用层关闭套接字之前一直处于 CLOSE_WAIT。'],
+    ['tcp.close.close-wait', 'The passive closer enters CLOSE_WAIT on receiving the first FIN; CLOSE_WAIT notifies the application that the connection is closed and waits for it to handle the remaining data; once the application is done, it sends a FIN to confirm the close.', '被动关闭方收到第一次挥手 FIN 报文后进入 CLOSE_WAIT 状态；CLOSE_WAIT 的作用是通知应用层连接已关闭，等待应用层处理剩余数据；应用层处理完成后，发送 FIN 报文确认关闭。'],
     ['tcp.close.time-wait', 'The active closer waits in TIME_WAIT for 2MSL (MSL usually 60 s) before closing.', '主动关闭方在 TIME_WAIT 等待 2MSL（MSL 通常为 60 秒）后关闭。'],
     ['tcp.close.time-wait-purpose', 'TIME_WAIT ensures that the last ACK reaches the peer, so that it does not retransmit its FIN after a timeout, and that every segment of the connection has vanished from the network, so that segments of an old connection cannot disturb a new one.', 'TIME_WAIT 的作用：确保最后一个 ACK 能被对方收到，避免对方超时重发 FIN；确保网络中所有与该连接相关的报文都已消失，防止旧连接报文干扰新连接。'],
     ['tcp.close.time-wait-ports', 'Many TIME_WAIT connections hold local ports, which kernel settings can mitigate.', '大量 TIME_WAIT 连接会占用端口资源，可通过内核参数优化。'],
