@@ -19,8 +19,8 @@ describe('labs run docker-isolation', () => {
     expect(run.claim('docker.ns.user').observed.separateUserNamespace).toBe(false);
   });
 
-  it('kills a process over its memory limit and copies a changed file up', () => {
-    expect(run.claim('docker.cgroup.limits').observed).toMatchObject({ oomKilled: true, exitCode: 137 });
+  it('kills a process over its memory limit (only throttling the CPU quota, only failing fork at pids.max) and copies a changed file up', () => {
+    expect(run.claim('docker.cgroup.limits').observed).toMatchObject({ memory: { oomKilled: true, exitCode: 137 }, cpu: { stillRunning: true }, pids: { error: 'EAGAIN', stillRunning: true } });
     expect(run.claim('docker.unionfs.copy-on-write').observed.originalUntouched).toBe(true);
   });
 

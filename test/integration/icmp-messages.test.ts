@@ -32,16 +32,20 @@ describe('labs run icmp-messages', () => {
     expect(run.claim('icmp.unreachable.frag-needed')).toMatchObject({ verdict: 'confirmed', observed: { nextHopMtu: 1280, from: ['198.18.12.2'] } });
   });
 
-  it('gets 3/3 for UDP, seen by the socket as ECONNREFUSED, and none for TCP', () => {
+  it('gets 3/3 for UDP, seen by the socket as ECONNREFUSED, none for the closed TCP port, and 3/3 for the TCP port a REJECT rule guards', () => {
     const { verdict, observed } = run.claim('icmp.unreachable.port');
-    expect(verdict, JSON.stringify(observed)).toBe('confirmed');
+    expect(verdict, JSON.stringify(observed)).toBe('nuanced');
     expect(observed.udpSocketError).toBe('ECONNREFUSED');
     expect(observed.icmpPortUnreachable as number).toBeGreaterThanOrEqual(1);
     expect(observed.icmpQuotingTcp).toBe(0);
+    expect(observed).toMatchObject({ rejectedTcpPort: 9009, tcpToRejectedPort: 'ECONNREFUSED', portUnreachableQuotingTcp: 1 });
   });
 
-  it('gets Parameter Problem pointing into the options', () => {
-    expect(run.claim('icmp.parameter-problem')).toMatchObject({ verdict: 'confirmed', observed: { code: '0', pointer: '20' } });
+  it('gets Parameter Problem pointing into the options, and none for the three ICMP messages with a wrong ICMP header', () => {
+    expect(run.claim('icmp.parameter-problem')).toMatchObject({
+      verdict: 'nuanced',
+      observed: { code: '0', pointer: '20', badIcmpHeadersSent: ['bad checksum', 'header cut to 4 bytes', 'unknown type 99'], parameterProblemsQuotingThem: [], serverCounters: { 'Icmp.OutParmProbs': 0 } },
+    });
   });
 
   it('sees the redirect sent, and followed only once the host accepts redirects', () => {

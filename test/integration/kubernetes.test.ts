@@ -64,7 +64,8 @@ describe(`labs run ${LABS.join(' ')}`, () => {
     expect(o.crashLoopBackOffSeconds.length).toBeGreaterThanOrEqual(2);
     expect(o.crashLoopBackOffEvents).toBeGreaterThan(0);
     const gantt = claim('k8s.pod.status-causes').evidence.find((e) => e.kind === 'gantt');
-    expect(gantt?.kind === 'gantt' && gantt.rows.length).toBe(9);
+    // One row per pod: the nine causes of the table's rows, plus the command that does not exist and the failing readiness probe.
+    expect(gantt?.kind === 'gantt' && gantt.rows.length).toBe(11);
   });
 
   it('finds one DNAT rule per pod behind the cluster IP, and connections answered by pods', () => {

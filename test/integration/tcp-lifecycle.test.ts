@@ -67,9 +67,10 @@ describe('labs run tcp-lifecycle', () => {
     expect(observed.segmentsWhenServerClosesAtOnce).toContain(3);
   });
 
-  it('holds CLOSE_WAIT while the application keeps the socket', () => {
+  it('holds CLOSE_WAIT while the application keeps the socket, which can still send in it (a half-close)', () => {
     const { verdict, observed } = claim('tcp.close.close-wait');
-    expect(verdict).toBe('confirmed');
+    expect(verdict).toBe('nuanced');
+    expect(observed.halfClose).toMatchObject({ endOfStreamToldToApplication: true, stateAtEndOfStream: 'CLOSE-WAIT', bytesWrittenAfterFin: 2000, bytesReadByClient: 2000, stateAfterWrite: 'CLOSE-WAIT' });
     expect(observed.samplesWhileOpen as number).toBeGreaterThanOrEqual(3);
     expect(new Set(observed.statesWhileOpen as string[])).toEqual(new Set(['CLOSE-WAIT']));
   });

@@ -1,59 +1,26 @@
 /**
  * docker.cgroup.limits and docker.isolation.three-pillars as the sheet states them: cgroups limit, prioritise,
  * account, pause/resume "or kill processes that exceed a resource limit", and the three mechanisms give "a high
- * degree of isolation and security". No captured isolation.json is among the fixtures yet, so the observation
- * below is written out by hand in the shape the lab's run() records (a cgroup v1 host, Docker 20.10, the lab's
- * uid map and namespace links); the cpu, pids, priority and user fields are the ones this change adds. Altered
- * copies give the other verdicts. The cgroup file parsers are tested on the files' real formats.
+ * degree of isolation and security". On the isolation.json of a real run of docker-isolation (a cgroup v1 host,
+ * Linux 6.18, Docker without userns-remap; test/fixtures/docker-isolation-observation.json.gz): the namespace links
+ * of both sides, the identity uid map, the container's process as uid 65534 on both sides, the memory limit's
+ * OOM kill, the --cpus 0.2 busy loop throttled in 30 of 32 periods, the fork loop at pids.max 16 with 26 failed
+ * forks, cpu shares 1024 against 256, and docker pause/unpause. Altered copies give the other verdicts. The cgroup
+ * file parsers are tested on the files' real formats.
  */
 import { describe, expect, it } from 'vitest';
-import { cgroupDir, judgeMemoryLimit, judgeThreePillars, NAMESPACES, parseCpuStat, type IsolationObservation, type NamespaceLinks } from '../../labs/docker/isolation.lab.ts';
+import { realSample } from '../helpers/samples.ts';
+import { cgroupDir, judgeMemoryLimit, judgeThreePillars, parseCpuStat, type IsolationObservation } from '../../labs/docker/isolation.lab.ts';
 
-// Namespace links as the lab reads them on a Docker host without userns-remap: user and cgroup shared.
-const links = Object.fromEntries(
-  NAMESPACES.map((n, i) => [n, { host: `${n}:[40265318${30 + i}]`, container: n === 'user' || n === 'cgroup' ? `${n}:[40265318${30 + i}]` : `${n}:[40265329${10 + i}]` }]),
-) as NamespaceLinks;
-
-const observation: IsolationObservation = {
-  links,
-  containerPid: 81234,
-  kernel: { host: '6.18.44-fc-v657', inside: '6.18.44-fc-v657' },
-  rootFs: 'overlay',
-  psInside: '1 docker-init\n7 sleep',
-  hostname: { host: 'lab-host', inside: '3f2a1c9d0b7e' },
-  ipInside: 'lo UNKNOWN 127.0.0.1/8\neth0@if12 UP 172.17.0.3/16',
-  shm: { id: '0', ipcsInside: '0x1b2c3d4e 0 root 644 4096 0', visibleOnHost: false },
-  memory: { limitBytes: 64 * 1024 * 1024, exitCode: 137, oomKilled: true },
-  layers: { driver: 'overlay2', lowerDirs: 9, sharedWithOtherContainer: 9 },
-  copyOnWrite: { upper: '/var/lib/docker/overlay2/abc/diff/etc/debian_version', copiedUp: true, originalUntouched: true, otherContainerSees: '12.5' },
-  user: { uidMap: '         0          0 4294967295', uidInside: '0', uidOnHost: '0' },
-  cpu: {
-    cpus: 0.2,
-    ranMs: 3004,
-    running: true,
-    usageUsec: 600_412,
-    nrPeriods: 30,
-    nrThrottled: 29,
-    throttledUsec: 2_381_551,
-    paused: { state: 'FROZEN', usageDeltaUsec: 0, overMs: 1001 },
-    resumed: { running: true, usageDeltaUsec: 200_117, overMs: 1002 },
-  },
-  pids: { limit: 16, output: 'forked 14 failed 26 error EAGAIN', forked: 14, failed: 26, error: 'EAGAIN', running: true, current: 16, maxEvents: 26 },
-  priority: { heavy: { shares: 1024, setting: 'cpu.shares=1024', usageDeltaUsec: 2_398_004 }, light: { shares: 256, setting: 'cpu.shares=256', usageDeltaUsec: 601_220 }, overMs: 3001 },
-};
-const altered = (change: (o: IsolationObservation) => void) => {
-  const copy = structuredClone(observation);
-  change(copy);
-  return copy;
-};
+const { real: observation, altered } = realSample<IsolationObservation>('docker-isolation-observation.json.gz');
 
 describe('docker.cgroup.limits: limit, prioritise, account, pause/resume, or kill', () => {
   it('is nuanced when only the memory limit kills: the throttled busy loop and the fork loop at pids.max stay alive', () => {
     const result = judgeMemoryLimit(observation);
     expect(result.verdict).toBe('nuanced');
-    expect(result.observed).toMatchObject({ cpu: { nrThrottled: 29, stillRunning: true }, pids: { failed: 26, error: 'EAGAIN', stillRunning: true }, memory: { oomKilled: true, exitCode: 137 } });
+    expect(result.observed).toMatchObject({ cpu: { nrThrottled: 30, stillRunning: true }, pids: { failed: 26, error: 'EAGAIN', stillRunning: true }, memory: { oomKilled: true, exitCode: 137 }, priority: { ratio: 3.99 } });
     expect(result.summary).toContain('only the memory limit killed');
-    expect(result.summary).toContain('29 of 30 periods');
+    expect(result.summary).toContain('30 of 32 periods');
     expect(result.summaryZh).toContain('只有内存限制杀掉了进程');
   });
 
@@ -84,12 +51,19 @@ describe('docker.cgroup.limits: limit, prioritise, account, pause/resume, or kil
 });
 
 describe('docker.isolation.three-pillars: a high degree of isolation and security', () => {
-  it('is nuanced with no user namespace and an identity uid map: root inside is root on the host, on the same kernel', () => {
+  it('is nuanced with no user namespace and an identity uid map: uid 65534 inside is uid 65534 on the host, on the same kernel', () => {
     const result = judgeThreePillars(observation);
     expect(result.verdict).toBe('nuanced');
-    expect(result.observed).toMatchObject({ separateUserNamespace: false, uidMap: '0 0 4294967295', uidInside: '0', uidOnHost: '0', kernelInside: '6.18.44-fc-v657' });
-    expect(result.summary).toContain('root inside is root on the host');
-    expect(result.summaryZh).toContain('容器里的 root 就是宿主机上的 root');
+    expect(result.observed).toMatchObject({ separateUserNamespace: false, uidMap: '0 0 4294967295', uidInside: '65534', uidOnHost: '65534', kernelInside: '6.18.44-fc-v657' });
+    expect(result.summary).toContain('its process of uid 65534 inside was uid 65534 on the host');
+    expect(result.summary).not.toContain('root inside is root on the host');
+  });
+
+  it('names root inside as root on the host when the process runs as root (Docker\'s default user), still nuanced', () => {
+    const asRoot = judgeThreePillars(altered((o) => ((o.user.uidInside = '0'), (o.user.uidOnHost = '0'))));
+    expect(asRoot.verdict).toBe('nuanced');
+    expect(asRoot.summary).toContain('root inside is root on the host');
+    expect(asRoot.summaryZh).toContain('容器里的 root 就是宿主机上的 root');
   });
 
   it('is confirmed with a user namespace of its own that maps root inside to an unprivileged uid', () => {

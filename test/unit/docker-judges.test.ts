@@ -1,21 +1,63 @@
+/**
+ * The docker-isolation judges of the namespaces, the cgroup view and the union file system, on the isolation.json of a
+ * real run of the lab (a cgroup v1 host, Linux 6.18, Docker without userns-remap;
+ * test/fixtures/docker-isolation-observation.json.gz), judged as the lab's run() judges it, and on altered copies.
+ */
 import { describe, expect, it } from 'vitest';
-import { judgeCgroupView, judgeUserNamespace, NAMESPACES, type NamespaceLinks } from '../../labs/docker/isolation.lab.ts';
+import { realSample } from '../helpers/samples.ts';
+import {
+  judgeCgroupView,
+  judgeCopyOnWrite,
+  judgeIpcNamespace,
+  judgeLayers,
+  judgeMountNamespace,
+  judgeNetNamespace,
+  judgePidNamespace,
+  judgeUserNamespace,
+  judgeUtsNamespace,
+  type IsolationObservation,
+} from '../../labs/docker/isolation.lab.ts';
 
-// Namespace links as the lab read them on a cgroup v1 Docker host: user and cgroup shared.
-const links = Object.fromEntries(
-  NAMESPACES.map((n, i) => [n, { host: `${n}:[40265318${30 + i}]`, container: n === 'user' || n === 'cgroup' ? `${n}:[40265318${30 + i}]` : `${n}:[40265329${10 + i}]` }]),
-) as NamespaceLinks;
+/** The observation as kept: the judges' observation plus what the user-namespace and cgroup-view judges read. */
+type Kept = IsolationObservation & { uidMap: string; uid: { inside: string; outside: string }; cgroupInside: string; cgroupVersion: string };
+const { real, altered } = realSample<Kept>('docker-isolation-observation.json.gz');
+/** The namespace of `n` made the host's own, as with docker run --<n>=host. */
+const shared = (n: 'pid' | 'net' | 'mnt' | 'uts' | 'ipc') => altered((o) => (o.links[n].container = o.links[n].host));
 
 describe('docker isolation judges', () => {
-  it('a shared user namespace with an identity map refutes; a remapped one confirms', () => {
-    expect(judgeUserNamespace(links, '         0          0 4294967295', { inside: '0', outside: '0' }).verdict).toBe('refuted');
-    const remapped = { ...links, user: { host: 'user:[1]', container: 'user:[2]' } };
+  it('a shared user namespace with an identity map refutes (the real run); a remapped one confirms', () => {
+    expect(real.links.user.container).toBe(real.links.user.host);
+    expect(judgeUserNamespace(real.links, real.uidMap, real.uid)).toMatchObject({ verdict: 'refuted', observed: { separateUserNamespace: false, uidMap: '0 0 4294967295', uidInside: '65534', uidOnHost: '65534' } });
+    const remapped = { ...real.links, user: { host: real.links.user.host, container: 'user:[4026532999]' } };
     expect(judgeUserNamespace(remapped, '0 100000 65536', { inside: '0', outside: '100000' }).verdict).toBe('confirmed');
   });
 
-  it('a host cgroup path seen inside is nuanced; a private namespace showing / confirms', () => {
-    expect(judgeCgroupView(links, '9:name=systemd:/docker/b6c9ffd5d6fe', 'cgroup v1').verdict).toBe('nuanced');
-    const own = { ...links, cgroup: { host: 'cgroup:[1]', container: 'cgroup:[2]' } };
+  it('a host cgroup path seen inside a shared cgroup namespace is nuanced (the real cgroup v1 run); a private namespace showing / confirms', () => {
+    expect(real.cgroupVersion).toBe('cgroup v1');
+    const result = judgeCgroupView(real.links, real.cgroupInside, real.cgroupVersion);
+    expect(result).toMatchObject({ verdict: 'nuanced', observed: { separateCgroupNamespace: false } });
+    expect(result.summary).toContain('9:name=systemd:/docker/7f829c6663dd');
+    const own = { ...real.links, cgroup: { host: real.links.cgroup.host, container: 'cgroup:[4026532999]' } };
     expect(judgeCgroupView(own, '0::/', 'cgroup v2').verdict).toBe('confirmed');
+  });
+
+  it('pid, net, mount, uts and ipc namespaces: each confirmed on the real run, refuted when the container shares the host\'s', () => {
+    const judges = { pid: judgePidNamespace, net: judgeNetNamespace, mnt: judgeMountNamespace, uts: judgeUtsNamespace, ipc: judgeIpcNamespace } as const;
+    for (const [n, judge] of Object.entries(judges) as [keyof typeof judges, (o: IsolationObservation) => { verdict: string }][]) {
+      expect(judge(real).verdict, n).toBe('confirmed');
+      expect(judge(shared(n)).verdict, n).toBe('refuted');
+    }
+    expect(judgePidNamespace(real).observed).toMatchObject({ hostPidOfContainerPid1: 24739 });
+    expect(judgeIpcNamespace(altered((o) => (o.shm.visibleOnHost = true))).verdict).toBe('refuted');
+  });
+
+  it('layers: confirmed on the real run (4 image layers, all shared by two containers); refuted had they shared none', () => {
+    expect(judgeLayers(real)).toMatchObject({ verdict: 'confirmed', observed: { imageLayers: 4, layersSharedByTwoContainers: 4 } });
+    expect(judgeLayers(altered((o) => (o.layers.sharedWithOtherContainer = 0))).verdict).toBe('refuted');
+  });
+
+  it('copy-on-write: confirmed on the real run (copied up, the image\'s copy untouched); refuted had the write changed the image layer', () => {
+    expect(judgeCopyOnWrite(real)).toMatchObject({ verdict: 'confirmed', observed: { originalUntouched: true, otherContainerSees: '12.15' } });
+    expect(judgeCopyOnWrite(altered((o) => (o.copyOnWrite.originalUntouched = false))).verdict).toBe('refuted');
   });
 });

@@ -14,7 +14,7 @@ let rows: IcmpRow[];
 
 
 beforeAll(async () => {
-  rows = (await readFields(pcap, 'icmp', ICMP_FIELDS)) as IcmpRow[];
+  rows = (await readFields(pcap, 'ip.proto == 1', ICMP_FIELDS)) as IcmpRow[];
 });
 
 describe('icmp-messages on an empty capture', () => {

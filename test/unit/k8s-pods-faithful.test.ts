@@ -4,18 +4,13 @@ import { judgeSharedPid, namespaceFieldsOf, type PodsObservation } from '../../l
 
 /**
  * k8s.pod.shared-pid-optional restated as the sheet says it: PID and IPC sharing both optional. The
- * real run of k8s-pods (Kubernetes v1.35.4) already read /proc/self/ns/ipc in every container; it
- * predates the lab's reading of PodSpec's fields from the apiserver's OpenAPI schema, so the fixture
- * is extended here with the fields v1.35's PodSpec has about IPC, PIDs and namespaces; the fixture
- * will be recaptured from a real run.
+ * real run of k8s-pods (Kubernetes v1.35.4; test/fixtures/k8s-pods-observation.json.gz) read
+ * /proc/self/ns/ipc in every container, and PodSpec's fields about IPC, PIDs and namespaces from the
+ * apiserver's OpenAPI schema (hostIPC, hostPID, shareProcessNamespace). Altered copies give the
+ * other verdicts.
  */
 const FIELDS = ['hostIPC', 'hostPID', 'shareProcessNamespace'];
-const sample = realSample<PodsObservation>('k8s-pods-observation.json.gz');
-const extended = (change: (o: PodsObservation) => void = () => {}) =>
-  sample.altered((o) => {
-    o.namespaceFields = [...FIELDS];
-    change(o);
-  });
+const { real, altered } = realSample<PodsObservation>('k8s-pods-observation.json.gz');
 const apart = (o: PodsObservation) => o.pods.find((p) => !p.shareProcessNamespace)!;
 const together = (o: PodsObservation) => o.pods.find((p) => p.shareProcessNamespace)!;
 
@@ -27,7 +22,7 @@ describe('k8s-pods judge of PID and IPC sharing', () => {
   });
 
   it('is nuanced on the real run: PIDs shared only with shareProcessNamespace, IPC shared in both pods', () => {
-    const real = extended();
+    expect(real.namespaceFields).toEqual(FIELDS);
     expect(apart(real).containers.web.namespaces.ipc).toBe(apart(real).containers.sidecar.namespaces.ipc);
     expect(together(real).containers.web.namespaces.ipc).toBe(together(real).containers.sidecar.namespaces.ipc);
     const result = judgeSharedPid(real);
@@ -39,24 +34,24 @@ describe('k8s-pods judge of PID and IPC sharing', () => {
   });
 
   it('is confirmed if IPC had followed shareProcessNamespace like PIDs', () => {
-    const ipcOptional = extended((o) => (apart(o).containers.sidecar.namespaces.ipc = 'ipc:[1]'));
+    const ipcOptional = altered((o) => (apart(o).containers.sidecar.namespaces.ipc = 'ipc:[1]'));
     expect(judgeSharedPid(ipcOptional).verdict).toBe('confirmed');
   });
 
   it('is refuted if IPC was shared in neither pod, or PID sharing did not follow shareProcessNamespace', () => {
-    const never = extended((o) => {
+    const never = altered((o) => {
       apart(o).containers.sidecar.namespaces.ipc = 'ipc:[1]';
       together(o).containers.sidecar.namespaces.ipc = 'ipc:[2]';
     });
     expect(judgeSharedPid(never).verdict).toBe('refuted');
-    expect(judgeSharedPid(extended((o) => (apart(o).containers.sidecar.namespaces.pid = apart(o).containers.web.namespaces.pid))).verdict).toBe('refuted');
+    expect(judgeSharedPid(altered((o) => (apart(o).containers.sidecar.namespaces.pid = apart(o).containers.web.namespaces.pid))).verdict).toBe('refuted');
   });
 
   it('is unverifiable when an IPC link was not read, PodSpec was not read, or PodSpec has an IPC field not tried', () => {
-    expect(judgeSharedPid(extended((o) => delete apart(o).containers.web.namespaces.ipc)).verdict).toBe('unverifiable');
-    // The fixture as captured, without PodSpec's fields.
-    expect(judgeSharedPid(sample.altered((o) => (o.namespaceFields = []))).verdict).toBe('unverifiable');
-    const untried = judgeSharedPid(extended((o) => o.namespaceFields.push('shareIPCNamespace')));
+    expect(judgeSharedPid(altered((o) => delete apart(o).containers.web.namespaces.ipc)).verdict).toBe('unverifiable');
+    // As runs made before the lab read PodSpec's fields.
+    expect(judgeSharedPid(altered((o) => (o.namespaceFields = []))).verdict).toBe('unverifiable');
+    const untried = judgeSharedPid(altered((o) => o.namespaceFields.push('shareIPCNamespace')));
     expect(untried.verdict).toBe('unverifiable');
     expect(untried.summary).toContain('shareIPCNamespace');
   });

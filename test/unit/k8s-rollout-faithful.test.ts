@@ -4,30 +4,25 @@ import { BLUE_GREEN_TYPES, judgeAvailable, judgeReplicaSet, type BlueGreenAnswer
 
 /**
  * k8s.deployment.replicaset restated as the sheet says it (RollingUpdate and Blue-Green), and
- * k8s.deployment.available with its "all pods". The real run of k8s-rollout (Kubernetes v1.35.4)
- * predates the lab's dry-run replace of the Deployment with a blue-green strategy type, so the
- * fixture is extended here with the answers in the form the apiserver's validation gives them, and
- * with the strategy enum of v1.35's OpenAPI schema; the fixture will be recaptured from a real run.
+ * k8s.deployment.available with its "all pods", on the real run of k8s-rollout (Kubernetes v1.35.4;
+ * test/fixtures/k8s-rollout-observation.json.gz): its rolling update and undo, the apiserver's answers
+ * to a dry-run replace of the Deployment with strategy.type BlueGreen and Blue-Green (422 Invalid
+ * each), and the strategy enum of the OpenAPI schema (Recreate, RollingUpdate). Altered copies give
+ * the other verdicts.
  */
-const refusal = (type: string): BlueGreenAnswer => ({
-  type,
-  code: 422,
-  reason: 'Invalid',
-  message: `Deployment.apps "web" is invalid: spec.strategy.type: Unsupported value: "${type}": supported values: "Recreate", "RollingUpdate"`,
-  acceptedType: null,
-});
-const sample = realSample<RolloutObservation>('k8s-rollout-observation.json.gz');
+const { real, altered } = realSample<RolloutObservation>('k8s-rollout-observation.json.gz');
 const withAnswers = (answers: BlueGreenAnswer[], change: (o: RolloutObservation) => void = () => {}) =>
-  sample.altered((o) => {
+  altered((o) => {
     o.blueGreen = answers.map((a) => ({ ...a }));
-    o.strategyTypes = ['Recreate', 'RollingUpdate'];
     change(o);
   });
-const real = withAnswers(BLUE_GREEN_TYPES.map(refusal));
-const updateStart = sample.real.marks.find((m) => m.label === 'template changed')!.at;
+/** The real answer to strategy.type BlueGreen: 422 Invalid. */
+const refusedBlueGreen = real.blueGreen[0]!;
+const updateStart = real.marks.find((m) => m.label === 'template changed')!.at;
 
 describe('k8s-rollout judge of the sheet\'s strategies', () => {
   it('is refuted on the real run: both blue-green spellings refused with 422, while the rolling update and the undo held', () => {
+    expect(real.blueGreen.map((b) => [b.type, b.code, b.reason])).toEqual(BLUE_GREEN_TYPES.map((t) => [t, 422, 'Invalid']));
     const result = judgeReplicaSet(real);
     expect(result.verdict).toBe('refuted');
     expect(result.summary).toContain('A Deployment has no blue-green strategy');
@@ -42,17 +37,18 @@ describe('k8s-rollout judge of the sheet\'s strategies', () => {
   });
 
   it('is confirmed if the apiserver had taken a blue-green strategy', () => {
-    const taken = judgeReplicaSet(withAnswers([refusal('BlueGreen'), { type: 'Blue-Green', code: 200, reason: '', message: '', acceptedType: 'Blue-Green' }]));
+    const taken = judgeReplicaSet(withAnswers([refusedBlueGreen, { type: 'Blue-Green', code: 200, reason: '', message: '', acceptedType: 'Blue-Green' }]));
     expect(taken.verdict).toBe('confirmed');
     expect(taken.summary).toContain('took the strategy type Blue-Green');
   });
 
-  it('is unverifiable when blue-green got no verdict from the apiserver, or was not asked for (the fixture as captured)', () => {
-    const unanswered = judgeReplicaSet(withAnswers([refusal('BlueGreen'), { type: 'Blue-Green', code: 0, reason: '', message: 'connection refused', acceptedType: null }]));
+  it('is unverifiable when blue-green got no verdict from the apiserver, or was not asked for (as in runs made before the lab asked)', () => {
+    const unanswered = judgeReplicaSet(withAnswers([refusedBlueGreen, { type: 'Blue-Green', code: 0, reason: '', message: 'connection refused', acceptedType: null }]));
     expect(unanswered.verdict).toBe('unverifiable');
     expect(unanswered.summary).toContain('neither took nor refused');
-    expect(judgeReplicaSet(sample.real).verdict).toBe('unverifiable');
-    expect(judgeReplicaSet(sample.real).summary).toContain('no blue-green strategy was asked for');
+    const notAsked = judgeReplicaSet(altered((o) => ((o.blueGreen = []), (o.strategyTypes = []))));
+    expect(notAsked.verdict).toBe('unverifiable');
+    expect(notAsked.summary).toContain('no blue-green strategy was asked for');
   });
 
   it('is refuted by the rolling update first, whatever blue-green got', () => {

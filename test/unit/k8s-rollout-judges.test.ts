@@ -3,17 +3,26 @@ import { realSample } from '../helpers/samples.ts';
 import { expectNotObserved } from '../helpers/verdicts.ts';
 import { judgeAvailable, judgeFlow, judgeReplicaSet, type RolloutObservation } from '../../labs/k8s/rollout.lab.ts';
 
-/** A real run of k8s-rollout on the local provider (Kubernetes v1.35.4): apply, one pod held unready, an update, an undo, sampled every 100 ms. */
+/**
+ * A real run of k8s-rollout on the local provider (Kubernetes v1.35.4): apply, one pod held unready, an update, an undo,
+ * sampled every 100 ms, and the apiserver refusing (422) the same Deployment with a blue-green strategy type.
+ */
 const { real, altered } = realSample<RolloutObservation>('k8s-rollout-observation.json.gz');
 const updateStart = real.marks.find((m) => m.label === 'template changed')!.at;
 const undoAt = real.marks.find((m) => m.label === 'rollout undo')!.at;
 const total = (s: RolloutObservation['samples'][number], field: 'running' | 'ready') => Object.values(s.sets).reduce((a, x) => a + x[field], 0);
 
 describe('k8s-rollout judges', () => {
-  it('confirms the rolling update within its bounds and the roll back to the first ReplicaSet on the real run', () => {
+  it('is refuted on the real run by blue-green (422), the rolling update within its bounds and the roll back to the first ReplicaSet holding', () => {
     const result = judgeReplicaSet(real);
-    expect(result.verdict).toBe('confirmed');
-    expect(result.observed).toMatchObject({ maxPodsDuringUpdate: 5, minReadyDuringUpdate: 3, rolledBackToTheFirstReplicaSet: true });
+    expect(result.verdict).toBe('refuted');
+    expect(result.summary).toContain('A Deployment has no blue-green strategy');
+    expect(result.observed).toMatchObject({ maxPodsDuringUpdate: 5, minReadyDuringUpdate: 3, samplesDuringUpdate: 85, rolledBackToTheFirstReplicaSet: true });
+  });
+
+  it('is confirmed had the apiserver taken a blue-green strategy type for the same Deployment', () => {
+    const taken = altered((o) => (o.blueGreen[1] = { type: 'Blue-Green', code: 200, reason: '', message: '', acceptedType: 'Blue-Green' }));
+    expect(judgeReplicaSet(taken).verdict).toBe('confirmed');
   });
 
   it('refutes it when a sample breaks the ceiling, or the undo makes a new ReplicaSet', () => {
@@ -21,8 +30,8 @@ describe('k8s-rollout judges', () => {
       const s = o.samples.find((x) => x.at > updateStart)!;
       s.sets.extra = { pods: 2, bound: 2, running: 2, ready: 0 };
     });
-    expect(judgeReplicaSet(over).verdict).toBe('refuted');
-    expect(judgeReplicaSet(altered((o) => (o.hashes.afterUndo = 'ffffffffff'))).verdict).toBe('refuted');
+    expect(judgeReplicaSet(over)).toMatchObject({ verdict: 'refuted', summary: expect.stringContaining('over replicas + maxSurge = 5') });
+    expect(judgeReplicaSet(altered((o) => (o.hashes.afterUndo = 'ffffffffff')))).toMatchObject({ verdict: 'refuted', summary: 'The undo did not bring the first ReplicaSet back.' });
   });
 
   it('is unverifiable when the sampler missed the update (no sample between the template change and the undo), and says so', () => {

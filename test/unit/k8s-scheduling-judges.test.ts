@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
 import { judgeCri, judgeFlow, type SchedulingObservation } from '../../labs/k8s/scheduling.lab.ts';
 
-/** A real run of k8s-scheduling on the local provider (Kubernetes v1.35.4, containerd 1.6, the host's Docker Engine). */
+/** A real run of k8s-scheduling on the local provider (Kubernetes v1.35.4, containerd 1.6.20, the host's Docker Engine; no CRI-O or rkt on the node). */
 const { real, altered } = realSample<SchedulingObservation>('k8s-scheduling-observation.json.gz');
 
 const record = (o: SchedulingObservation, sub: string) => o.audit.find((a) => a.subresource === sub && (sub !== 'status' || a.user.startsWith('system:node:')))!;
@@ -28,8 +28,8 @@ describe('k8s-scheduling judges', () => {
     expect(result.observed).toMatchObject({ criListsIt: true, dockerAnswersCri: false });
   });
 
-  it('refutes a container not started through the runtime; unverifiable when Docker gave no answer at all, or answered while CRI-O and rkt went unasked', () => {
-    // (CRI-O and rkt were not looked for when this sample was captured: k8s-scheduling-faithful.test.ts adds them.)
+  it('refutes a container not started through the runtime; unverifiable when Docker gave no answer at all, or answered while CRI-O and rkt could not be asked', () => {
+    // (CRI-O and rkt were absent from the node in this run: k8s-scheduling-faithful.test.ts has them answering.)
     expect(judgeCri(altered((o) => Object.assign(o.cri.docker, { answered: true, output: 'RuntimeName: docker' }))).verdict).toBe('unverifiable');
     expect(judgeCri(altered((o) => (o.cri.process!.parent = 'kubelet (pid 1)'))).verdict).toBe('refuted');
     expect(judgeCri(altered((o) => (o.cri.kubeletConnections = 0))).verdict).toBe('refuted');

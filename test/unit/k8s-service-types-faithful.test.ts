@@ -5,33 +5,27 @@ import { supportedValues } from '../../src/systems/kubernetes.ts';
 
 /**
  * k8s.service.types restated as the sheet says it: five types, Headless the fifth. The real run of
- * k8s-service-types (Kubernetes v1.35.4, no cloud provider) predates the lab's request for a Service
- * of type Headless, so the fixture is extended here with that request's answer, in the form the
- * apiserver's validation gives it; the fixture will be recaptured from a real run.
+ * k8s-service-types (Kubernetes v1.35.4, no cloud provider; test/fixtures/k8s-service-types-observation.json.gz)
+ * asked the apiserver for a Service of type Headless and got 422 Invalid, naming the supported values.
+ * Altered copies give the other verdicts.
  */
-const REFUSAL: HeadlessTypeAnswer = {
-  code: 422,
-  reason: 'Invalid',
-  message: 'Service "typed-headless" is invalid: spec.type: Unsupported value: "Headless": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
-  stored: false,
-  storedType: null,
-};
-const sample = realSample<ServiceTypesObservation>('k8s-service-types-observation.json.gz');
+const { real, altered } = realSample<ServiceTypesObservation>('k8s-service-types-observation.json.gz');
+const REFUSAL: HeadlessTypeAnswer = real.headlessAsType;
 const withAnswer = (answer: HeadlessTypeAnswer, change: (o: ServiceTypesObservation) => void = () => {}) =>
-  sample.altered((o) => {
+  altered((o) => {
     o.headlessAsType = { ...answer };
     change(o);
   });
-const real = withAnswer(REFUSAL);
 
 describe('k8s-service-types judge, on the sheet\'s five types', () => {
   it('reads the supported values out of the apiserver\'s refusal', () => {
+    expect(REFUSAL).toMatchObject({ code: 422, reason: 'Invalid', stored: false, storedType: null });
     expect(supportedValues(REFUSAL.message)).toEqual(['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']);
     expect(supportedValues('forbidden')).toEqual([]);
   });
 
   it('is refuted on the real run: type Headless refused with 422, the headless Service a ClusterIP with clusterIP None', () => {
-    expect(sample.real.services.headless).toMatchObject({ type: 'ClusterIP', clusterIP: 'None' });
+    expect(real.services.headless).toMatchObject({ type: 'ClusterIP', clusterIP: 'None' });
     const result = judgeServiceTypes(real);
     expect(result.verdict).toBe('refuted');
     expect(result.summary).toContain('Headless is not a Service type');
@@ -56,9 +50,10 @@ describe('k8s-service-types judge, on the sheet\'s five types', () => {
     expect(forbidden.verdict).toBe('unverifiable');
     expect(forbidden.summary).toContain('403');
     expect(judgeServiceTypes(withAnswer(REFUSAL, (o) => (o.services.nodeport.viaNodePort = 'no answer'))).verdict).toBe('unverifiable');
-    // The fixture as captured, before the lab asked for type Headless.
-    expect(judgeServiceTypes(sample.real).verdict).toBe('unverifiable');
-    expect(judgeServiceTypes(sample.real).summary).toContain('no Service of type Headless was asked for');
+    // As in runs made before the lab asked for type Headless.
+    const notAsked = judgeServiceTypes(altered((o) => delete (o as Partial<ServiceTypesObservation>).headlessAsType));
+    expect(notAsked.verdict).toBe('unverifiable');
+    expect(notAsked.summary).toContain('no Service of type Headless was asked for');
   });
 
   it('is refuted as before when a listed behaviour fails, whatever the answer to type Headless', () => {

@@ -1,15 +1,19 @@
 /**
  * The linux-text-tools verdicts the older unit tests left out (wc -w refuted, tail -f both ways), on the real nginx access
  * log of a run (test/fixtures/linux-awk-sed-observation.json.gz): the requests the lab sent are that log's lines, and
- * the tools' outputs are what they print for that log.
+ * the tools' outputs are what they print for that log. And the judges of the claims the lab once decided inline
+ * (sed -i.bak, curl GET, -O and -X POST), on what that run's sed and curl did (the same fixture's sedInPlace, and
+ * test/fixtures/linux-wc-curl-observation.json.gz's curl: Debian's curl 7.88.1 against nginx 1.22.1 and its backend b1).
  */
 import { describe, expect, it } from 'vitest';
-import { COMBINED_WORDS, judgeTail, judgeWc, type AwkAndSed, type Sent } from '../../labs/linux/text-tools.lab.ts';
+import { COMBINED_WORDS, judgeCurlDownload, judgeCurlGet, judgeCurlPost, judgeSedInPlaceBackup, judgeTail, judgeWc, type AwkAndSed, type Sent, type WcAndCurl } from '../../labs/linux/text-tools.lab.ts';
 import type { Observation } from '../../src/observers/command.ts';
 import { realSample } from '../helpers/samples.ts';
 
 const said = (output: string): Observation => ({ exitCode: 0, output, evidence: { kind: 'command', title: 't', command: 'c', output } });
-const { real } = realSample<AwkAndSed>('linux-awk-sed-observation.json.gz');
+const { real, altered } = realSample<AwkAndSed>('linux-awk-sed-observation.json.gz');
+const wcCurl = realSample<WcAndCurl>('linux-wc-curl-observation.json.gz');
+const curl = wcCurl.real.curl;
 const lines = real.log.split('\n').filter(Boolean);
 /** One request per logged line, in the order nginx logged them. */
 const sent: Sent[] = lines.map((l) => {
@@ -46,5 +50,46 @@ describe('tail -f', () => {
   it('is refuted when tail -f printed only what was there when it started', () => {
     const [, follow] = judgeTail(sent, said(lines.slice(-10).join('\n')), said(lines.slice(-12, -2).join('\n')), followed);
     expect(follow!.verdict).toBe('refuted');
+  });
+});
+
+describe('sed -i.bak', () => {
+  it('is confirmed on the real run: both .conf files rewritten to server_port=8080, the originals kept as .bak', () => {
+    expect(judgeSedInPlaceBackup(real.sedInPlace)).toMatchObject({ verdict: 'confirmed', observed: { backups: ['name=web\nserver_port=80\n', 'server_port=9000\nname=api\n'] } });
+  });
+
+  it('is refuted when no .bak copy was left (sed -i without a suffix), and unverifiable when the shell found no sed', () => {
+    expect(judgeSedInPlaceBackup(altered((o) => (o.sedInPlace.backups = [null, null])).sedInPlace).verdict).toBe('refuted');
+    const noSed = altered((o) => {
+      o.sedInPlace.command.exitCode = 127;
+      o.sedInPlace.edited = ['name=web\nserver_port=80\n', 'server_port=9000\nname=api\n'];
+      o.sedInPlace.backups = [null, null];
+    });
+    expect(judgeSedInPlaceBackup(noSed.sedInPlace)).toMatchObject({ verdict: 'unverifiable', summary: expect.stringContaining('exit 127') });
+  });
+});
+
+describe('curl', () => {
+  it('GET, -O and -X POST are confirmed on the real run: the body b1 printed, saved as file.zip, POST /users in nginx\'s log', () => {
+    expect(judgeCurlGet(curl.get)).toMatchObject({ verdict: 'confirmed', observed: { printed: 'b1\n' } });
+    expect(judgeCurlDownload(curl.download, curl.saved).verdict).toBe('confirmed');
+    expect(judgeCurlPost(curl.post, real.log)).toMatchObject({ verdict: 'confirmed', observed: { loggedPost: [expect.stringContaining('"POST /users HTTP/1.1"')] } });
+  });
+
+  it('are refuted when curl printed another body, saved nothing as file.zip, or the POST never reached nginx', () => {
+    const other = wcCurl.altered((o) => (o.curl.get.output = '<html>502 Bad Gateway</html>\n')).curl;
+    expect(judgeCurlGet(other.get).verdict).toBe('refuted');
+    const unsaved = wcCurl.altered((o) => Object.assign(o.curl.saved, { exitCode: 2, output: "ls: cannot access 'file.zip': No such file or directory\n" })).curl;
+    expect(judgeCurlDownload(unsaved.download, unsaved.saved).verdict).toBe('refuted');
+    const noPost = real.log.split('\n').filter((l) => !l.includes('"POST /users')).join('\n');
+    expect(judgeCurlPost(curl.post, noPost).verdict).toBe('refuted');
+  });
+
+  it('are unverifiable when curl itself failed (exit 7, no connection), or nginx\'s log was empty', () => {
+    const failed = wcCurl.altered((o) => ['get', 'download', 'post'].forEach((k) => Object.assign(o.curl[k as 'get' | 'download' | 'post'], { exitCode: 7, output: '' }))).curl;
+    expect(judgeCurlGet(failed.get).verdict).toBe('unverifiable');
+    expect(judgeCurlDownload(failed.download, failed.saved).verdict).toBe('unverifiable');
+    expect(judgeCurlPost(failed.post, real.log).verdict).toBe('unverifiable');
+    expect(judgeCurlPost(curl.post, '').verdict).toBe('unverifiable');
   });
 });

@@ -4,11 +4,9 @@
  * (MariaDB 10.11.18, innodb_page_size 16384; test/fixtures/mysql-btree-leaves-and-lookups.json.gz) and altered
  * copies of it. The judge is called as the lab's run() calls it.
  *
- * The fixture predates the lab's secondary-index lookup: it has the primary-key point lookup (3 page requests in a
- * 3-level tree) but no `secondaryLookup`. Until it is recaptured from a real run, SECONDARY below extends it with
- * the values expected from MariaDB for `SELECT id FROM t WHERE k = 67999` (the secondary index alone, 2 levels, with
- * the optimizer's two range-estimate dives) and `SELECT * FROM t WHERE k = 67999` (the same plus a descent of the
- * 3-level clustered index); the test reads the fixture's own value instead once it has one.
+ * The run read, as InnoDB page requests: 3 for the primary-key point lookup in the 3-level tree, 4 for
+ * `SELECT id FROM t WHERE k = …` (the 2-level secondary index alone, with the optimizer's range-estimate dive) and 7
+ * for `SELECT * FROM t WHERE k = …` (the same plus a 3-page descent of the clustered index).
  */
 import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
@@ -18,29 +16,21 @@ import { judgeLookupPath, type Growth, type SecondaryLookup } from '../../labs/m
 interface LeavesAndLookups {
   treeHeight: number;
   point: number;
-  /** Not in the fixture yet (see above). */
   secondaryLookup: SecondaryLookup;
   range: { rows: number; pages: number };
   growth: Growth[];
 }
 
-const SECONDARY: SecondaryLookup = { height: 2, covering: 7, row: 10 };
-const sample = realSample<LeavesAndLookups>('mysql-btree-leaves-and-lookups.json.gz');
-const real: LeavesAndLookups = { ...sample.real, secondaryLookup: sample.real.secondaryLookup ?? SECONDARY };
-const altered = (change: (copy: LeavesAndLookups) => void): LeavesAndLookups => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<LeavesAndLookups>('mysql-btree-leaves-and-lookups.json.gz');
 const lookupPath = (o: LeavesAndLookups) => judgeLookupPath(o.treeHeight, o.point, o.range, o.growth.at(-1)!.recordsPerLeaf, o.secondaryLookup);
 
 describe('lookup path, the pointer steps included', () => {
   it('is nuanced on the real reads: the primary-key lookup asked for exactly the 3 levels and nothing after the leaf; through KEY k the row cost a second 3-page descent, not a 1-page pointer', () => {
-    expect(real).toMatchObject({ treeHeight: 3, point: 3 });
+    expect(real).toMatchObject({ treeHeight: 3, point: 3, secondaryLookup: { height: 2, covering: 4, row: 7 } });
     const result = lookupPath(real);
     expect(result).toMatchObject({
       verdict: 'nuanced',
-      observed: { height: 3, pointLookupPageReads: 3, primaryStepAfterLeaf: 'none', secondaryPagesAfterLeaf: real.secondaryLookup.row - real.secondaryLookup.covering, secondaryStepAfterLeaf: 'descent' },
+      observed: { height: 3, pointLookupPageReads: 3, primaryStepAfterLeaf: 'none', secondaryPagesAfterLeaf: 3, secondaryStepAfterLeaf: 'descent' },
     });
     expect(result.summary).toContain('no pointer to follow');
     expect(result.summary).toContain('second descent');
@@ -88,7 +78,7 @@ describe('lookup path, the pointer steps included', () => {
     expectNotObserved(lookupPath(altered((c) => (c.secondaryLookup.row = Number.NaN))), 'secondary index');
   });
 
-  it('is unverifiable on an observation without the secondary lookup (as the fixture was captured) or without the tree height', () => {
+  it('is unverifiable on an observation without the secondary lookup (as runs before the lab measured it) or without the tree height', () => {
     expectNotObserved(judgeLookupPath(real.treeHeight, real.point, real.range, 66, undefined as unknown as SecondaryLookup), 'secondary index');
     expectNotObserved(lookupPath(altered((c) => (c.treeHeight = Number.NaN))), 'height');
   });

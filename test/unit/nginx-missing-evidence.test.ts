@@ -1,8 +1,10 @@
 /**
  * The nginx judges given empty sequences or zeroed observations (unverifiable, naming what is missing), and the
- * worker-crash judge refuting when the killed worker was not replaced or the master did not survive.
+ * worker-crash judge refuting when the killed worker was not replaced or the master did not survive. The worker
+ * under 2000 connections is the real one of a run (test/fixtures/nginx-processes-observation.json.gz, nginx 1.22.1).
  */
 import { describe, expect, it } from 'vitest';
+import { realSample } from '../helpers/samples.ts';
 import { expectNotObserved } from '../helpers/verdicts.ts';
 import { judgeLeastConn, judgeRandom, judgeRoundRobin } from '../../labs/nginx/load-balancing.lab.ts';
 import { judgeEpoll, judgeReload, judgeSingleThread, judgeWorkerCrash, parsePs, type EventObservation } from '../../labs/nginx/processes.lab.ts';
@@ -18,7 +20,8 @@ const before = parsePs(PS);
 const replaced = parsePs(PS.replace('     43      42', '     45      42'));
 const OK = Array<string>(16).fill('200');
 const zeroed: EventObservation = { connections: 0, worker: 0, threads: 0, fds: 0, eventpollFds: 0, epollWatched: 0 };
-const held: EventObservation = { connections: 2000, worker: 43, threads: 1, fds: 2010, eventpollFds: 1, epollWatched: 2001 };
+/** Worker 555 holding 2000 connections on 1 thread, its 2002 sockets all non-blocking, as the run read it. */
+const held: EventObservation = realSample<{ event: EventObservation }>('nginx-processes-observation.json.gz').real.event;
 
 
 describe('nginx load balancing on empty sequences', () => {
@@ -63,6 +66,7 @@ describe('nginx reload, threads and epoll on zeroed observations', () => {
     expectNotObserved(judgeSingleThread(zeroed), '/proc/0/status');
     expectNotObserved(judgeSingleThread({ ...held, threads: Number.NaN }), 'were not read');
     expectNotObserved(judgeSingleThread({ ...held, connections: 0 }), 'no established connection');
+    expectNotObserved(judgeSingleThread({ ...held, sockets: undefined }), '/proc/555/fdinfo) were not read');
     expect(judgeSingleThread(held).verdict).toBe('confirmed');
   });
 

@@ -3,44 +3,43 @@
  * non-blocking" and handles large numbers of concurrent connections efficiently. The judge now also reads the
  * O_NONBLOCK flag of the worker's sockets (/proc/<worker>/fdinfo/<fd> "flags:", octal, 04000).
  *
- * The real fixture (test/fixtures/nginx-processes-observation.json.gz: nginx 1.22.1, worker 364 holding 2000
- * connections on 1 thread, one eventpoll descriptor watching 2003) predates that reading, so `event.sockets` is
- * added here by hand, in the shape socketFlags() gives: the 2000 client connections, the listening socket and the
- * master's channel, all with flags 02004002 (O_RDWR | O_NONBLOCK | O_CLOEXEC). The fixture will be recaptured
- * from a real run. Altered copies give the other verdicts.
+ * The real fixture (test/fixtures/nginx-processes-observation.json.gz: nginx 1.22.1, worker 555 holding 2000
+ * connections on 1 thread, one eventpoll descriptor watching 2003) holds that reading: 2002 socket descriptors
+ * (the 2000 client connections, the listening socket and the master's channel), 2001 with flags 04002
+ * (O_RDWR | O_NONBLOCK) and one with 02004002 (O_CLOEXEC as well), all non-blocking. Altered copies give the other
+ * verdicts.
  */
 import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
 import { judgeSingleThread, O_NONBLOCK, socketFlags, type EventObservation } from '../../labs/nginx/processes.lab.ts';
 
-const { real } = realSample<{ event: EventObservation }>('nginx-processes-observation.json.gz');
-const withSockets = (sockets: EventObservation['sockets']): EventObservation => ({ ...structuredClone(real.event), sockets });
-const allNonBlocking = withSockets({ count: 2002, nonBlocking: 2002, byFlags: { '02004002': 2002 }, blockingFds: [] });
+const { real, altered } = realSample<{ event: EventObservation }>('nginx-processes-observation.json.gz');
+const withSockets = (sockets: EventObservation['sockets']): EventObservation => altered((o) => (o.event.sockets = sockets)).event;
 
 describe('nginx.event.single-thread-many-connections: event-driven, asynchronous, non-blocking', () => {
-  it('is confirmed when every socket of the one-thread epoll worker has O_NONBLOCK', () => {
-    const result = judgeSingleThread(allNonBlocking);
+  it('is confirmed on the real run: every socket of the one-thread epoll worker has O_NONBLOCK', () => {
+    const result = judgeSingleThread(real.event);
     expect(result.verdict).toBe('confirmed');
-    expect(result.observed).toMatchObject({ connections: 2000, threads: 1, eventpollFds: 1, sockets: { count: 2002, nonBlocking: 2002 } });
-    expect(result.summary).toContain('all 2002 of its sockets had O_NONBLOCK set (fdinfo flags 02004002)');
-    expect(result.evidence[1]).toMatchObject({ kind: 'table', rows: [['02004002', 'set', 2002]] });
+    expect(result.observed).toMatchObject({ connections: 2000, worker: 555, threads: 1, eventpollFds: 1, sockets: { count: 2002, nonBlocking: 2002 } });
+    expect(result.summary).toContain('all 2002 of its sockets had O_NONBLOCK set (fdinfo flags 04002, 02004002)');
+    expect(result.evidence[1]).toMatchObject({ kind: 'table', rows: [['04002', 'set', 2001], ['02004002', 'set', 1]] });
   });
 
   it('is nuanced when some sockets are blocking, and refuted when none is non-blocking', () => {
-    const some = withSockets({ count: 2002, nonBlocking: 2000, byFlags: { '02004002': 2000, '02000002': 2 }, blockingFds: [6, 7] });
+    const some = withSockets({ count: 2002, nonBlocking: 2000, byFlags: { '04002': 2000, '02': 2 }, blockingFds: [6, 7] });
     expect(judgeSingleThread(some)).toMatchObject({ verdict: 'nuanced', summary: expect.stringContaining('descriptors 6, 7 were blocking') });
-    const none = withSockets({ count: 2002, nonBlocking: 0, byFlags: { '02000002': 2002 }, blockingFds: [6, 7, 8, 9, 10, 11, 12, 13, 14, 15] });
+    const none = withSockets({ count: 2002, nonBlocking: 0, byFlags: { '02': 2002 }, blockingFds: [6, 7, 8, 9, 10, 11, 12, 13, 14, 15] });
     expect(judgeSingleThread(none).verdict).toBe('refuted');
   });
 
   it('is refuted, whatever the flags, when the worker did not hold many connections on one thread', () => {
-    expect(judgeSingleThread({ ...allNonBlocking, threads: 33 }).verdict).toBe('refuted');
+    expect(judgeSingleThread({ ...real.event, threads: 33 }).verdict).toBe('refuted');
   });
 
-  it('is unverifiable on the fixture as captured: the sockets\' flags were not read then', () => {
-    const result = judgeSingleThread(real.event);
+  it('is unverifiable when the sockets\' flags were not read (as in runs made before the lab read them), or no socket was found', () => {
+    const result = judgeSingleThread(withSockets(undefined));
     expect(result.verdict).toBe('unverifiable');
-    expect(result.summary).toContain('/proc/364/fdinfo) were not read');
+    expect(result.summary).toContain('/proc/555/fdinfo) were not read');
     expect(judgeSingleThread(withSockets({ count: 0, nonBlocking: 0, byFlags: {}, blockingFds: [] })).verdict).toBe('unverifiable');
   });
 });

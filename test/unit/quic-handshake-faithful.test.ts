@@ -1,7 +1,8 @@
 /**
  * quic.tls.built-in restated as the sheet has it ("merges the transport and TLS handshakes, reducing round trips;
  * all data, the handshake included, is encrypted except the necessary QUIC header fields"), judged on the real
- * observation of a quic-handshake run (test/fixtures/quic-connections-observation.json.gz) and altered copies.
+ * observation of a quic-handshake run (quic-go v0.65.0 and ngtcp2 0.12.1 across a 50 ms round trip;
+ * test/fixtures/quic-connections-observation.json.gz) and altered copies.
  * The observation already holds everything the judge reads (the decrypted packets, what tshark opened without keys,
  * the measured round trip), so nothing is added to it.
  */
@@ -16,7 +17,7 @@ describe('quic.tls.built-in, "the handshake included"', () => {
   it('is nuanced on the real run: merged into one round trip, but tshark read the ClientHello and ServerHello with no secrets', () => {
     const result = judgeTlsBuiltIn(sample.real);
     expect(result.verdict).toBe('nuanced');
-    expect(result.observed).toMatchObject({ readableWithoutKeys: ['ClientHello', 'ServerHello'], requestLeftAfterRtts: { 'quic-go': 1.05, ngtcp2: 1.06 } });
+    expect(result.observed).toMatchObject({ readableWithoutKeys: ['ClientHello', 'ServerHello'], requestLeftAfterRtts: { 'quic-go': 1.07, ngtcp2: 1.04 } });
     expect(result.summary).toContain('not "all data, the handshake included"');
     expect(result.summaryZh).toContain('包括握手过程');
   });

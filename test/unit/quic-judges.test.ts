@@ -31,7 +31,7 @@ const resumption = realSample<ResumptionObservation>('quic-resumption-observatio
 /** Three HTTP/2 and three HTTP/3 trials, one packet dropped in each, and 100 messages echoed over UDP and TCP with one drop (a real run of quic-streams). */
 const streams = realSample<{ rttMs: number; trials: Trial[]; echoes: EchoTrial[]; served: ServedRequest[] }>('quic-streams-trials.json.gz');
 const { rttMs } = streams.real;
-/** A quic-go connection moved to a new client port (a real run of quic-migration). */
+/** A quic-go connection moved to a new client port, and another moved in the middle of a download (a real run of quic-migration). */
 const migration = realSample<MigrationObservation>('quic-migration-observation.json.gz');
 /** A 1 MB download three times under each of ngtcp2's congestion controllers, 1% loss (a real run of quic-congestion). */
 const controllers = realSample<CcDownload[]>('quic-congestion-downloads.json.gz');
@@ -225,8 +225,8 @@ describe('QUIC 0-RTT', () => {
   const noReplayServed = resumption.altered((o) => { o.served = o.served.filter((r) => !r.remote.endsWith(`:${o.replayedFrom.split(':').pop()}`)); });
   const noEarly = resumption.altered((o) => o.packets.forEach((p) => { if (p.type === '0-RTT') p.type = '1-RTT'; }));
 
-  it('0-RTT: confirmed on the resumed connection; refuted without 0-RTT packets; unverifiable without the connection', () => {
-    expect(judgeZeroRtt(resumption.real).verdict).toBe('confirmed');
+  it('0-RTT: nuanced on the resumed connection (early data in its first flight, not its first datagram, and none on the first connection); refuted without 0-RTT packets; unverifiable without the connection', () => {
+    expect(judgeZeroRtt(resumption.real).verdict).toBe('nuanced');
     expect(judgeZeroRtt(noEarly).verdict).toBe('refuted');
     expect(judgeZeroRtt(resumption.altered((o) => { o.packets = o.packets.filter((p) => p.connection !== 'resumed'); })).verdict).toBe('unverifiable');
   });
@@ -234,7 +234,7 @@ describe('QUIC 0-RTT', () => {
   it('HTTP/3 timing: confirmed (the first request after a round trip, the resumed one in the first flight); refuted had the first request waited two; unverifiable without it', () => {
     const real = judgeH3ZeroRtt(resumption.real);
     expect(real.verdict).toBe('confirmed');
-    expect(real.observed['requestLeftAfterRtts']).toMatchObject({ resumed: 0, resumedBeforeAnyReply: true });
+    expect(real.observed['requestLeftAfterRtts']).toMatchObject({ first: 1.14, resumed: 0.01, resumedBeforeAnyReply: true });
     const late = resumption.altered((o) => o.packets.filter((p) => p.connection === 'full' && p.frames.some((f) => f.type === 'STREAM' && f.stream === 0)).forEach((p) => { p.timeMs += 2 * o.rttMs; }));
     expect(judgeH3ZeroRtt(late).verdict).toBe('refuted');
     const noZeroRtt = resumption.altered((o) => { o.packets.forEach((p) => { if (p.type === '0-RTT') p.type = '1-RTT'; }); o.resumed.used0RTT = false; });
@@ -360,8 +360,8 @@ describe('HTTP over TCP, TLS or QUIC', () => {
 });
 
 describe('QUIC migration and cost', () => {
-  it('migration: confirmed; refuted without PATH_RESPONSE; unverifiable without the new path', () => {
-    expect(judgeMigration(migration.real).verdict).toBe('confirmed');
+  it('migration: nuanced (the connection moved, but the download moved with it paused 98.3 ms and halved its pace); refuted without PATH_RESPONSE; unverifiable without the new path', () => {
+    expect(judgeMigration(migration.real).verdict).toBe('nuanced');
     expect(judgeMigration(migration.real).observed['newPathUsedFreshConnectionId']).toBe(true);
     expect(judgeMigration(migration.altered((o) => o.packets.forEach((p) => { p.frames = p.frames.filter((f) => f.type !== 'PATH_RESPONSE'); }))).verdict).toBe('refuted');
     expect(judgeMigration(migration.altered((o) => { o.newPort = 1; })).verdict).toBe('unverifiable');

@@ -4,63 +4,34 @@
  * close". The judge now also reads phase E of the lab (port 7004): what the server's application was told of the
  * client's FIN (its read returning end of stream), and whether it could still send in CLOSE-WAIT.
  *
- * The CLOSE-WAIT samples are the real ones of test/fixtures/lifecycle-samples.json (port 7000). That fixture
- * and test/fixtures/lifecycle.pcap predate phase E, so the half-close observation is added here by hand in the
- * shape the lab's run() passes it (agent events, two ss samples, the capture of port 7004 with raw numbers);
- * the fixtures will be recaptured from a real run. Altered copies give the other verdicts.
+ * Everything here is one real run of tcp-lifecycle (Linux 6.18, node's net sockets, ss from iproute2 6.1.0): the
+ * CLOSE-WAIT samples of port 7000 and phase E's agent events and ss samples (test/fixtures/lifecycle-samples.json,
+ * from the run's evidence and observed values), and the capture of port 7004 (test/fixtures/lifecycle.pcap, decoded
+ * as the lab does it): the client's FIN, the server's bare ACK, its 2000 bytes in two segments, its FIN. Altered
+ * copies give the other verdicts.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HALF_CLOSE_BYTES, judgeCloseWait, PORTS, type HalfCloseObservation } from '../../labs/tcp/lifecycle.lab.ts';
 import type { Packet, SocketSample } from '../../src/core/types.ts';
+import { decodeTcp } from '../../src/observers/tshark.ts';
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/lifecycle-samples.json', import.meta.url), 'utf8')) as { samples: Record<string, SocketSample[]> };
-const closeWaitSamples = fixture.samples['tcp.close.close-wait']!;
-
-const CLIENT = '198.18.0.1';
-const SERVER = '198.18.0.2';
-const packet = (frame: number, fromServer: boolean, flags: string[], seq: number, ack: number, len = 0): Packet => ({
-  frame,
-  timeMs: frame * 0.1,
-  src: fromServer ? SERVER : CLIENT,
-  dst: fromServer ? CLIENT : SERVER,
-  srcPort: fromServer ? PORTS.halfClose : 51234,
-  dstPort: fromServer ? 51234 : PORTS.halfClose,
-  flags,
-  seq,
-  ack,
-  len,
-  window: 64,
-  ipTotalLength: 52 + len,
-  ipHeaderLength: 20,
-  tcpHeaderLength: 32,
-  options: ['NOP', 'NOP', 'TS'],
-});
-const x = 3_016_154_221; // the client's FIN
-const w = 1_207_331_876; // the server's next sequence number
-const packets = [
-  packet(1, false, ['SYN'], x - 1, 0),
-  packet(2, true, ['SYN', 'ACK'], w - 1, x),
-  packet(3, false, ['ACK'], x, w),
-  packet(4, false, ['FIN', 'ACK'], x, w),
-  packet(5, true, ['ACK'], w, x + 1),
-  packet(6, true, ['PSH', 'ACK'], w, x + 1, HALF_CLOSE_BYTES),
-  packet(7, false, ['ACK'], x + 1, w + HALF_CLOSE_BYTES),
-  packet(8, true, ['FIN', 'ACK'], w + HALF_CLOSE_BYTES, x + 1),
-  packet(9, false, ['ACK'], x + 1, w + HALF_CLOSE_BYTES + 1),
-];
-const serverSample = (atMs: number, note: string, state: string): SocketSample => ({ atMs, host: 'server', note, sockets: state ? [{ state, recvQ: 1, sendQ: 0, local: `${SERVER}:${PORTS.halfClose}`, peer: `${CLIENT}:51234`, info: {} }] : [] });
-const half: HalfCloseObservation = {
-  endOfStream: true,
-  stateAtEndOfStream: 'CLOSE-WAIT',
-  bytesWritten: HALF_CLOSE_BYTES,
-  writeError: '',
-  bytesReadByClient: HALF_CLOSE_BYTES,
-  stateAfterWrite: 'CLOSE-WAIT',
-  samples: [serverSample(4, 'end of stream reported to the application', 'CLOSE-WAIT'), serverSample(9, 'after the application wrote in CLOSE-WAIT', 'CLOSE-WAIT'), serverSample(15, 'after the application closed', '')],
-  packets,
-  endpoints: { client: CLIENT, server: SERVER },
+const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+const observed = JSON.parse(readFileSync(fixture('lifecycle-samples.json'), 'utf8')) as {
+  samples: Record<string, SocketSample[]>;
+  halfClose: Omit<HalfCloseObservation, 'packets' | 'endpoints' | 'pcap'>;
 };
+const closeWaitSamples = observed.samples['tcp.close.close-wait']!;
+const endpoints = { client: '198.18.0.1', server: '198.18.0.2' };
+
+let half: HalfCloseObservation;
+/** The client's FIN on port 7004, as captured. */
+let clientFin: Packet;
+beforeAll(async () => {
+  const packets = (await decodeTcp(fixture('lifecycle.pcap'))).filter((p) => p.srcPort === PORTS.halfClose || p.dstPort === PORTS.halfClose);
+  half = { ...observed.halfClose, packets, endpoints };
+  clientFin = packets.find((p) => p.dstPort === PORTS.halfClose && p.flags.includes('FIN'))!;
+});
 const altered = (change: (o: HalfCloseObservation) => void) => {
   const copy = structuredClone(half);
   change(copy);
@@ -69,11 +40,13 @@ const altered = (change: (o: HalfCloseObservation) => void) => {
 
 describe('tcp.close.close-wait: the application told the connection is closed, its FIN a confirmation', () => {
   it('is nuanced when the server, told of end of stream in CLOSE-WAIT, still sends data the client reads', () => {
+    expect(half.bytesWritten).toBe(HALF_CLOSE_BYTES);
     const result = judgeCloseWait(closeWaitSamples, 1000, half);
     expect(result.verdict).toBe('nuanced');
     expect(result.observed).toMatchObject({ halfClose: { endOfStreamToldToApplication: true, stateAtEndOfStream: 'CLOSE-WAIT', bytesWrittenAfterFin: 2000, bytesReadByClient: 2000, stateAfterWrite: 'CLOSE-WAIT' } });
     expect(result.summary).toContain('the connection was only half-closed');
-    expect(result.summary).toContain(`with a bare ACK (ack=${x + 1}) before sending any of that data`);
+    expect(result.summary).toContain(`with a bare ACK (ack=${clientFin.seq + 1}) before sending any of that data`);
+    expect(result.summary).toContain('came after its 2 data segments');
     expect(result.summary).toContain('not a confirmation');
     expect(result.summaryZh).toContain('连接只是半关闭');
     expect(result.evidence.map((e) => e.kind)).toEqual(['socket-states', 'socket-states', 'packets']);
@@ -97,7 +70,7 @@ describe('tcp.close.close-wait: the application told the connection is closed, i
     expect(judgeCloseWait(early, 1000, half).verdict).toBe('refuted');
   });
 
-  it('is unverifiable without phase E (the fixture as captured), or with no socket sampled when the end of stream came', () => {
+  it('is unverifiable without phase E, or with no socket sampled when the end of stream came', () => {
     expect(judgeCloseWait(closeWaitSamples, 1000)).toMatchObject({ verdict: 'unverifiable', summary: expect.stringContaining(`no phase on port ${PORTS.halfClose}`) });
     expect(judgeCloseWait(closeWaitSamples, 1000, altered((o) => (o.stateAtEndOfStream = 'none'))).verdict).toBe('unverifiable');
   });
