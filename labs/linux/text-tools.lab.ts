@@ -322,12 +322,15 @@ export function judgeSedInPlaceBackup({ command, edited, backups }: SedInPlace):
   // 127: the shell found no sed; it ran nothing, so the files say nothing about what sed -i does.
   if (command.exitCode === 127 && backups.every((b) => b === null))
     return withEvidence(notObserved(id, { en: 'The shell found no sed (exit 127), so no in-place edit was observed.', zh: 'shell 找不到 sed（退出码 127），无从观察原地修改。' }, { edited, backups }), command.evidence);
-  const holds = edited.every((t) => t !== null && t.includes('server_port=8080\n')) && !!backups[0]?.includes('server_port=80\n') && !!backups[1]?.includes('server_port=9000\n');
+  if (edited.some((t) => t === null)) return withEvidence(notObserved(id, { en: 'sed ran, but an edited .conf file could not be read back, so what the edit did was not observed.', zh: 'sed 已执行，但有被修改的 .conf 文件无法读回，无从观察修改的结果。' }, { edited, backups }), command.evidence);
+  const holds = edited.every((t) => t!.includes('server_port=8080\n')) && !!backups[0]?.includes('server_port=80\n') && !!backups[1]?.includes('server_port=9000\n');
+  const port = (text: string | null) => (text === null ? 'no such file' : (text.match(/server_port=\S*/)?.[0] ?? 'no server_port line'));
+  const found = `web.conf: ${port(edited[0]!)}, api.conf: ${port(edited[1]!)}; web.conf.bak: ${port(backups[0]!)}, api.conf.bak: ${port(backups[1]!)}`;
   return verdict(
     id,
     holds,
     { en: 'sed -i.bak rewrote server_port to 8080 in both .conf files and left the originals in web.conf.bak and api.conf.bak.', zh: 'sed -i.bak 把两个 .conf 文件中的 server_port 都改成了 8080，并把原文件保留为 web.conf.bak 和 api.conf.bak。' },
-    { en: 'The files or their backups were not as expected.', zh: '文件或其备份与预期不符。' },
+    { en: `After sed -i.bak: ${found}.`, zh: `执行 sed -i.bak 之后：${found}。` },
     { edited, backups },
     command,
   );

@@ -59,7 +59,9 @@ describe('sed -i.bak', () => {
   });
 
   it('is refuted when no .bak copy was left (sed -i without a suffix), and unverifiable when the shell found no sed', () => {
-    expect(judgeSedInPlaceBackup(altered((o) => (o.sedInPlace.backups = [null, null])).sedInPlace).verdict).toBe('refuted');
+    expect(judgeSedInPlaceBackup(altered((o) => (o.sedInPlace.backups = [null, null])).sedInPlace)).toMatchObject({ verdict: 'refuted', summary: 'After sed -i.bak: web.conf: server_port=8080, api.conf: server_port=8080; web.conf.bak: no such file, api.conf.bak: no such file.' });
+    const unread = altered((o) => (o.sedInPlace.edited = [null, o.sedInPlace.edited[1]!])).sedInPlace;
+    expect(judgeSedInPlaceBackup(unread)).toMatchObject({ verdict: 'unverifiable', summary: expect.stringContaining('could not be read back') });
     const noSed = altered((o) => {
       o.sedInPlace.command.exitCode = 127;
       o.sedInPlace.edited = ['name=web\nserver_port=80\n', 'server_port=9000\nname=api\n'];
