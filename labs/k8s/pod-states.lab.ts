@@ -221,9 +221,18 @@ export function judgePodStates(o: PodStatesObservation): ClaimResult {
     const terminatedInApi = pods.every((n) => reasons(n).some((x) => /terminated: /.test(x)));
     const result = outcome(pods, terminatedInApi);
     const exited = names.filter((n) => CASES[n].sheet === 'Error' && reasons(n).some((x) => /terminated: /.test(x)));
+    // What kubectl showed for the pods whose containers ended, and their container states in the API.
+    const ended = [...pods, ...exited];
+    const showedTerminated = ended.filter((n) => shown(n).includes('Terminated'));
+    const apiStates = ended.map((n) => reasons(n).find((x) => /terminated: /.test(x)) ?? `${n}: ${reasons(n).join(', ') || 'no container state read'}`);
+    const which = showedTerminated.length ? `only ${showedTerminated.join(', ')} showed Terminated as its STATUS` : 'none of these pods showed Terminated as its STATUS';
+    const whichZh = showedTerminated.length ? `只有 ${showedTerminated.join(', ')} 的 STATUS 显示了 Terminated` : '这些 Pod 的 STATUS 都没有显示 Terminated';
+    // Not observed here, and said as what the kubelet's code does: its graceful node shutdown sets the pod's status.reason, which kubectl's STATUS starts from.
+    const shutdown = 'kubectl\'s STATUS shows Terminated when something sets the pod\'s status.reason to it, as the kubelet\'s graceful node shutdown does (nodeShutdownReason = "Terminated" in pkg/kubelet/nodeshutdown); no node was shut down here, so that case was not produced.';
+    const shutdownZh = '当有组件把 Pod 的 status.reason 设为 Terminated 时，kubectl 的 STATUS 就会显示 Terminated，kubelet 的节点优雅关闭就是这样做的（pkg/kubelet/nodeshutdown 中 nodeShutdownReason = "Terminated"）；本实验没有关闭节点，因此没有复现这种情况。';
     add('Terminated', pods, result,
-      result === 'holds' ? `Terminated (the container has terminated): ${pods.map((n) => `${n} showed ${shownText(n)}`).join('; ')}.` : `"Terminated" is the API's container state, not a STATUS kubectl shows: the pod that finished showed ${pods.map(shownText).join('; ')}${exited.length ? `, and the pods that exited abnormally ${exited.map((n) => `${n}: ${shown(n).at(-1)}`).join(', ')}` : ''}, while the API's container state of each was terminated (${[...pods, ...exited].map((n) => reasons(n).find((x) => /terminated: /.test(x))).filter(Boolean).join('; ')}).`,
-      result === 'holds' ? `Terminated（容器已终止）：${pods.map((n) => `${n} 显示 ${shownText(n)}`).join('；')}。` : `“Terminated” 是 API 中的容器状态，而不是 kubectl 显示的 STATUS：运行结束的 Pod 显示的是 ${pods.map(shownText).join('；')}${exited.length ? `，异常退出的 Pod 显示的是 ${exited.map((n) => `${n}：${shown(n).at(-1)}`).join('、')}` : ''}，而它们在 API 中的容器状态都是 terminated（${[...pods, ...exited].map((n) => reasons(n).find((x) => /terminated: /.test(x))).filter(Boolean).join('；')}）。`);
+      result === 'holds' ? `Terminated (the container has terminated): ${pods.map((n) => `${n} showed ${shownText(n)}`).join('; ')}.` : `Terminated (the container has terminated): ${which}: the pod that finished (${pods.join(', ')}) showed ${pods.map(shownText).join('; ')}${exited.length ? `, and the pods that exited abnormally ${exited.map((n) => `${n}: ${shown(n).at(-1)}`).join(', ')}` : ''}, while the API's container states were ${apiStates.join('; ')}. ${shutdown}`,
+      result === 'holds' ? `Terminated（容器已终止）：${pods.map((n) => `${n} 显示 ${shownText(n)}`).join('；')}。` : `Terminated（容器已终止）：${whichZh}：运行结束的 Pod（${pods.join(', ')}）显示的是 ${pods.map(shownText).join('；')}${exited.length ? `，异常退出的 Pod 显示的是 ${exited.map((n) => `${n}：${shown(n).at(-1)}`).join('、')}` : ''}，而它们在 API 中的容器状态为 ${apiStates.join('；')}。${shutdownZh}`);
   }
   add('Unknown', [], 'unobserved',
     "Unknown (node lost, kubelet problem) was not produced: its cause is a node whose kubelet stops reporting for longer than the node-monitor grace period, and this lab has only the run's one node, whose kubelet every Kubernetes lab of the run needs.",

@@ -4,17 +4,19 @@
  *
  * Starts: the run's one-node Kubernetes cluster (built from upstream); two pods, each with two init
  * containers and two containers (an HTTP server and a sidecar) mounting one emptyDir volume; the
- * second pod sets shareProcessNamespace.
+ * second pod sets shareProcessNamespace. A third pod has a native sidecar (an init container with
+ * restartPolicy: Always, which keeps running), then a plain init container, then one container.
  *
  * Does: in each container reads its namespaces (/proc/self/ns), the processes it can see, and what
  * the other container wrote to the volume; from the sidecar, asks the server on localhost.
  *
  * Observes: the namespace links, the command lines under /proc, the answer on 127.0.0.1:8000, the
  * files on the volume, and the start and end of every container (each writes its own times, to the
- * nanosecond, to the volume); and, from the apiserver's OpenAPI schema of PodSpec, the fields whose
+ * nanosecond, to the volume); the third pod's init container states in the API after its container
+ * started; and, from the apiserver's OpenAPI schema of PodSpec, the fields whose
  * name mentions IPC or a shared namespace (the knobs a pod has for them).
  */
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
@@ -23,6 +25,13 @@ import { isPodReady, kubernetesCluster, type KubeCluster } from '../../src/syste
 import { WEB_SERVER } from '../../src/systems/kubernetes-web.ts';
 
 const CONTAINERS = ['web', 'sidecar'] as const;
+/** The plain init containers of the first two pods, run in this order, and how long each sleeps. */
+const PLAIN_INIT = [
+  { name: 'init-1', seconds: 2 },
+  { name: 'init-2', seconds: 1 },
+] as const;
+/** The third pod: a native sidecar (an init container with restartPolicy: Always) that keeps running, then a plain init container, then its main container. */
+const SIDECAR_POD = { name: 'with-sidecar', sidecar: 'init-sidecar', init: { name: 'init-1', seconds: 1 }, main: 'app' } as const;
 
 export interface ContainerView {
   /** readlink /proc/self/ns/{net,pid,mnt,uts,ipc}. */
@@ -43,8 +52,23 @@ export interface PodView {
   times: { name: string; start: number; end: number | null }[];
 }
 
+/** The pod with a native sidecar: its init containers as the apiserver stored them, the times each container wrote, each init container's state afterwards. */
+export interface SidecarPodView {
+  name: string;
+  /** Its init containers in order, with their restartPolicy ("Always" for a native sidecar; null when not set). */
+  initContainers: { name: string; restartPolicy: string | null }[];
+  /** Its main containers. */
+  containers: string[];
+  /** Start and end of each container, as each wrote them (seconds since the epoch); the native sidecar and the main container write no end. */
+  times: { name: string; start: number; end: number | null }[];
+  /** Each init container's state in the API, read after the times (so after the main container had started): "running (restarts 0)", "terminated: Completed (exit 0)", … */
+  initStates: Record<string, string>;
+}
+
 export interface PodsObservation {
   pods: PodView[];
+  /** The third pod, with an init container of restartPolicy: Always; absent in captures made before the lab ran it. */
+  sidecarPod?: SidecarPodView;
   /** PodSpec's fields (the apiserver's OpenAPI v3 schema) whose name mentions IPC, PID or a shared namespace: hostIPC, hostPID, shareProcessNamespace, … */
   namespaceFields: string[];
 }
@@ -134,37 +158,101 @@ export function judgeSharedPid(o: PodsObservation): ClaimResult {
   };
 }
 
+/** One pod's containers as the init-container judge sees them: its init containers (and which have restartPolicy: Always), its main containers, their times. */
+interface InitPod {
+  pod: string;
+  init: string[];
+  restartAlways: string[];
+  main: string[];
+  times: { name: string; start: number; end: number | null }[];
+  /** Each init container's state in the API, read after the main containers had started (the sidecar pod only). */
+  initStates: Record<string, string>;
+}
+
+const initPods = (o: PodsObservation): InitPod[] => [
+  // The two pods of plain init containers: each has the two of PLAIN_INIT and the two main containers.
+  ...o.pods.map((p) => ({ pod: p.name, init: PLAIN_INIT.map((c) => c.name), restartAlways: [], main: [...CONTAINERS], times: p.times, initStates: {} })),
+  ...(o.sidecarPod ? [{ pod: o.sidecarPod.name, init: o.sidecarPod.initContainers.map((c) => c.name), restartAlways: o.sidecarPod.initContainers.filter((c) => c.restartPolicy === 'Always').map((c) => c.name), main: o.sidecarPod.containers, times: o.sidecarPod.times, initStates: o.sidecarPod.initStates }] : []),
+];
+
+const ms = (seconds: number) => Math.round(seconds * 1000);
+/** "a", "a and b", "a, b and c". */
+const listed = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}` : (xs[0] ?? ''));
+
 export function judgeInitContainers(o: PodsObservation): ClaimResult {
-  const rows = o.pods.map((p) => {
-    const init = p.times.filter((t) => t.name.startsWith('init')).sort((a, b) => a.start - b.start);
-    const main = p.times.filter((t) => !t.name.startsWith('init'));
-    const inTurn = init.every((t, i) => t.end !== null && (i === 0 || t.start >= init[i - 1]!.end!));
-    const lastInitEnd = Math.max(...init.map((t) => t.end ?? Infinity));
-    const firstMainStart = Math.min(...main.map((t) => t.start));
-    return { pod: p.name, init: init.map((t) => t.name), inTurn, gapMs: Math.round((firstMainStart - lastInitEnd) * 1000), complete: init.length === 2 && main.length === 2 };
+  const pods = initPods(o);
+  const rows = pods.map((p) => {
+    const time = (n: string) => p.times.find((t) => t.name === n);
+    const missing = [...p.init, ...p.main].filter((n) => !Number.isFinite(time(n)?.start));
+    const plain = p.init.filter((n) => !p.restartAlways.includes(n)).flatMap((n) => time(n) ?? []).sort((a, b) => a.start - b.start);
+    const main = p.main.flatMap((n) => time(n) ?? []).sort((a, b) => a.start - b.start);
+    const firstMain = main[0];
+    const firstMainStart = firstMain?.start ?? NaN;
+    const inTurn = plain.every((t, i) => t.end !== null && (i === 0 || t.start >= plain[i - 1]!.end!));
+    // Plain init containers that had not ended when the first main container started.
+    const unfinished = plain.filter((t) => t.end === null || t.end > firstMainStart).map((t) => ({ name: t.name, endedMsAfterMainStart: t.end === null ? null : ms(t.end - firstMainStart) }));
+    const lastPlainEnd = Math.max(...plain.map((t) => t.end ?? Infinity));
+    const sidecars = p.restartAlways.flatMap((n) => {
+      const t = time(n);
+      return t ? [{ name: n, startedMsBeforeMain: ms(firstMainStart - t.start), completedBeforeMain: t.end !== null && t.end <= firstMainStart, end: t.end, stateAfterwards: p.initStates[n] ?? 'not read' }] : [];
+    });
+    return { pod: p.pod, init: p.init, restartAlways: p.restartAlways, missing, inTurn, firstMain: firstMain?.name ?? null, gapMs: unfinished.length || !plain.length ? null : ms(firstMainStart - lastPlainEnd), unfinished, sidecars };
   });
-  const t0 = Math.min(...o.pods.flatMap((p) => p.times.map((t) => t.start)));
+  const t0 = Math.min(...pods.flatMap((p) => p.times.map((t) => t.start)).filter(Number.isFinite));
+  const tEnd = (p: InitPod) => Math.max(...p.times.flatMap((x) => [x.start, x.end ?? x.start]).filter(Number.isFinite));
   const observed = { pods: rows };
   const evidence: Evidence[] = [
     {
       kind: 'gantt',
-      title: 'Each container from its start to its end, as it wrote them (ms)',
-      rows: o.pods.flatMap((p) => p.times.map((t) => ({ name: `${p.name} ${t.name}`, spans: [{ from: Math.round((t.start - t0) * 1000), to: Math.round(((t.end ?? Math.max(...p.times.map((x) => x.end ?? x.start))) - t0) * 1000) + 50, label: t.name.startsWith('init') ? 'init container' : 'container' }] }))),
+      title: 'Each container from its start to its end, as it wrote them (ms); a container with no end was still running when the times were read',
+      rows: pods.flatMap((p) => p.times.filter((t) => Number.isFinite(t.start)).map((t) => ({ name: `${p.pod} ${t.name}`, spans: [{ from: ms(t.start - t0), to: ms((t.end ?? tEnd(p)) - t0) + 50, label: p.restartAlways.includes(t.name) ? 'init container, restartPolicy: Always' : p.init.includes(t.name) ? 'init container' : 'container' }] }))),
     },
+    ...(rows.some((r) => r.sidecars.length) ? [{ kind: 'table' as const, title: 'Init containers with restartPolicy: Always (native sidecars)', columns: ['pod', 'init container', 'started before the first main container (ms)', 'ended before it', 'its state in the API afterwards'], rows: rows.flatMap((r) => r.sidecars.map((c) => [r.pod, c.name, c.startedMsBeforeMain, c.completedBeforeMain ? 'yes' : c.end === null ? 'no: never ended' : 'no', c.stateAfterwards])) }] : []),
   ];
-  if (rows.some((r) => !r.complete)) return { id: 'k8s.pod.init-containers', verdict: 'unverifiable', summary: 'Not every container wrote its start and end times.', summaryZh: '并非每个容器都写下了自己的启动和结束时间。', observed, evidence };
-  const good = rows.every((r) => r.inTurn && r.gapMs >= 0);
-  return good
-    ? { id: 'k8s.pod.init-containers', verdict: 'confirmed', summary: `In both pods the init containers ran one after the other, each to its end, and the containers started only after the last one ended (${rows.map((r) => `${r.gapMs} ms later in ${r.pod}`).join(', ')}).`, summaryZh: `两个 Pod 中的 init 容器都是依次运行、每个都运行到结束，主容器在最后一个 init 容器结束之后才启动（${rows.map((r) => `${r.pod} 中晚了 ${r.gapMs} ms`).join('，')}）。`, observed, evidence }
-    : { id: 'k8s.pod.init-containers', verdict: 'refuted', summary: `A container started before the init containers had finished: ${JSON.stringify(rows)}.`, summaryZh: `有容器在 init 容器全部完成之前就启动了：${JSON.stringify(rows)}。`, observed, evidence };
+  const names = listed(rows.map((r) => r.pod));
+  const incomplete = rows.filter((r) => r.missing.length || !r.firstMain);
+  if (incomplete.length) {
+    const what = incomplete.map((r) => `${r.pod}: ${r.missing.join(', ') || 'no main container'}`).join('; ');
+    return { id: 'k8s.pod.init-containers', verdict: 'unverifiable', summary: `Not every container wrote its start time (${what}), so when the main containers started relative to the init containers is not known.`, summaryZh: `并非每个容器都写下了自己的启动时间（${what}），因此无法知道主容器相对 init 容器何时启动。`, observed, evidence };
+  }
+  const late = rows.filter((r) => r.unfinished.length);
+  if (late.length) {
+    const said = late.map((r) => `in ${r.pod}, ${r.firstMain} started while ${r.unfinished.map((u) => `${u.name} ${u.endedMsAfterMainStart === null ? 'had not ended' : `ended only ${u.endedMsAfterMainStart} ms later`}`).join(' and ')}`).join('; ');
+    const saidZh = late.map((r) => `在 ${r.pod} 中，${r.firstMain} 启动时 ${r.unfinished.map((u) => `${u.name}${u.endedMsAfterMainStart === null ? ' 尚未结束' : ` 还要再过 ${u.endedMsAfterMainStart} ms 才结束`}`).join('，')}`).join('；');
+    return { id: 'k8s.pod.init-containers', verdict: 'refuted', summary: `A main container started before a plain init container had completed: ${said}.`, summaryZh: `有主容器在普通 init 容器完成之前就启动了：${saidZh}。`, observed, evidence };
+  }
+  const plainRows = rows.filter((r) => r.gapMs !== null);
+  const plainPart = `In ${listed(plainRows.map((r) => r.pod))} the plain init containers ran ${plainRows.every((r) => r.inTurn) ? 'one after the other, ' : ''}each to its end, and the main containers started only after the last one ended (${plainRows.map((r) => `${r.gapMs} ms later in ${r.pod}`).join(', ')}).`;
+  const plainPartZh = `在 ${plainRows.map((r) => r.pod).join(', ')} 中，普通 init 容器${plainRows.every((r) => r.inTurn) ? '依次运行、' : ''}每个都运行到结束，主容器在最后一个普通 init 容器结束之后才启动（${plainRows.map((r) => `${r.pod} 中晚了 ${r.gapMs} ms`).join('，')}）。`;
+  const sidecars = rows.flatMap((r) => r.sidecars.map((c) => ({ pod: r.pod, main: r.firstMain!, ...c })));
+  const running = sidecars.filter((c) => !c.completedBeforeMain);
+  if (running.length) {
+    const when = (c: (typeof running)[number]) => (c.startedMsBeforeMain >= 0 ? `started ${c.startedMsBeforeMain} ms before the main container ${c.main}` : `started ${-c.startedMsBeforeMain} ms after the main container ${c.main}`);
+    const whenZh = (c: (typeof running)[number]) => (c.startedMsBeforeMain >= 0 ? `比主容器 ${c.main} 早 ${c.startedMsBeforeMain} ms 启动` : `比主容器 ${c.main} 晚 ${-c.startedMsBeforeMain} ms 启动`);
+    const said = running.map((c) => `${c.name} in ${c.pod} ${when(c)}, ${c.end === null ? 'never ended' : 'had not ended when it started'}, and was ${c.stateAfterwards} in the API when read afterwards`).join('; ');
+    const saidZh = running.map((c) => `${c.pod} 中的 ${c.name} ${whenZh(c)}，${c.end === null ? '始终没有结束' : '在主容器启动时尚未结束'}，之后读取时它在 API 中的状态为 ${c.stateAfterwards}`).join('；');
+    return {
+      id: 'k8s.pod.init-containers',
+      verdict: 'nuanced',
+      summary: `Only plain init containers run to completion before the main containers start. ${plainPart} An init container with restartPolicy: Always (a native sidecar) did not complete first: ${said}. The main container started while it was still running.`,
+      summaryZh: `只有普通 init 容器会在主容器启动前执行完毕。${plainPartZh}restartPolicy: Always 的 init 容器（原生 sidecar）并没有先执行完毕：${saidZh}。主容器是在它仍在运行时启动的。`,
+      observed,
+      evidence,
+    };
+  }
+  const sidecarPart = sidecars.length ? ` The init container${sidecars.length > 1 ? 's' : ''} with restartPolicy: Always (${sidecars.map((c) => `${c.name} in ${c.pod}`).join(', ')}) also ended before the main container started.` : ` None of the init containers in ${names} had restartPolicy: Always (a native sidecar): that kind was not run.`;
+  const sidecarPartZh = sidecars.length ? `restartPolicy: Always 的 init 容器（${sidecars.map((c) => `${c.pod} 中的 ${c.name}`).join('、')}）也在主容器启动之前结束了。` : `${names} 中没有 restartPolicy: Always 的 init 容器（原生 sidecar）：这种 init 容器没有运行过。`;
+  return { id: 'k8s.pod.init-containers', verdict: 'confirmed', summary: `${plainPart}${sidecarPart}`, summaryZh: `${plainPartZh}${sidecarPartZh}`, observed, evidence };
 }
 
 /** `date +%s.%N` into /shared/times/<name>.start, and .end when it is done. */
 const stamp = (name: string, which: 'start' | 'end') => `date +%s.%N > /shared/times/${name}.${which}`;
 
+const mount = [{ name: 'shared', mountPath: '/shared' }];
+/** A plain init container: writes its start, sleeps, writes its end, exits. */
+const plainInit = (image: string, n: string, seconds: number): V1Container => ({ name: n, image, imagePullPolicy: 'Never', command: ['sh', '-c', `mkdir -p /shared/times && ${stamp(n, 'start')} && sleep ${seconds} && ${stamp(n, 'end')}`], volumeMounts: mount });
+
 function pod(name: string, image: string, shareProcessNamespace: boolean): V1Pod {
-  const mount = [{ name: 'shared', mountPath: '/shared' }];
-  const init = (n: string, seconds: number): V1Container => ({ name: n, image, imagePullPolicy: 'Never', command: ['sh', '-c', `mkdir -p /shared/times && ${stamp(n, 'start')} && sleep ${seconds} && ${stamp(n, 'end')}`], volumeMounts: mount });
   const podName = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
   return {
     metadata: { name, labels: { lab: 'pods' } },
@@ -172,12 +260,66 @@ function pod(name: string, image: string, shareProcessNamespace: boolean): V1Pod
       shareProcessNamespace,
       terminationGracePeriodSeconds: 0,
       volumes: [{ name: 'shared', emptyDir: {} }],
-      initContainers: [init('init-1', 2), init('init-2', 1)],
+      initContainers: PLAIN_INIT.map((c) => plainInit(image, c.name, c.seconds)),
       containers: [
         { name: 'web', image, imagePullPolicy: 'Never', command: ['sh', '-c', `${stamp('web', 'start')} && exec python3 -c "$SERVER"`], env: [podName, { name: 'SERVER', value: WEB_SERVER }], volumeMounts: mount, readinessProbe: { httpGet: { path: '/ready', port: 8000 }, periodSeconds: 1 } },
         { name: 'sidecar', image, imagePullPolicy: 'Never', command: ['sh', '-c', `${stamp('sidecar', 'start')} && exec sleep infinity`], volumeMounts: mount },
       ],
     },
+  };
+}
+
+/** The third pod: a native sidecar (restartPolicy: Always) that writes its start and keeps running, a plain init container, and a main container that writes its start. */
+function sidecarPod(image: string): V1Pod {
+  const { name, sidecar, init, main } = SIDECAR_POD;
+  return {
+    metadata: { name, labels: { lab: 'pods' } },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      volumes: [{ name: 'shared', emptyDir: {} }],
+      initContainers: [
+        { name: sidecar, image, imagePullPolicy: 'Never', restartPolicy: 'Always', command: ['sh', '-c', `mkdir -p /shared/times && ${stamp(sidecar, 'start')} && exec sleep infinity`], volumeMounts: mount },
+        plainInit(image, init.name, init.seconds),
+      ],
+      containers: [{ name: main, image, imagePullPolicy: 'Never', command: ['sh', '-c', `${stamp(main, 'start')} && exec sleep infinity`], volumeMounts: mount }],
+    },
+  };
+}
+
+/** The times the containers wrote under /shared/times (`<name>.start` and `<name>.end`, one `<file> <seconds>` a line). */
+export function parseStamps(output: string): { name: string; start: number; end: number | null }[] {
+  const byName = new Map<string, { start: number; end: number | null }>();
+  for (const line of output.split('\n')) {
+    const m = line.match(/^(\S+)\.(start|end) (\S+)$/);
+    if (!m) continue;
+    const t = byName.get(m[1]!) ?? { start: NaN, end: null };
+    if (m[2] === 'start') t.start = Number(m[3]);
+    else t.end = Number(m[3]);
+    byName.set(m[1]!, t);
+  }
+  return [...byName].map(([n, t]) => ({ name: n, ...t }));
+}
+
+/** A container's state in the API in a few words. */
+function stateOf(c: V1ContainerStatus): string {
+  const s = c.state;
+  if (s?.running) return `running (restarts ${c.restartCount})`;
+  if (s?.terminated) return `terminated: ${s.terminated.reason} (exit ${s.terminated.exitCode})`;
+  if (s?.waiting) return `waiting: ${s.waiting.reason}`;
+  return 'no state';
+}
+
+/** The sidecar pod's times, read from its main container, then its init containers' states from the API. */
+async function observeSidecarPod(kube: KubeCluster, namespace: string): Promise<SidecarPodView> {
+  const { name, main } = SIDECAR_POD;
+  const times = parseStamps(await kube.kubectl(['-n', namespace, 'exec', name, '-c', main, '--', 'sh', '-c', 'cd /shared/times && for f in *; do echo "$f $(cat $f)"; done']));
+  const read = await kube.core.readNamespacedPod({ name, namespace });
+  return {
+    name,
+    initContainers: (read.spec?.initContainers ?? []).map((c) => ({ name: c.name, restartPolicy: c.restartPolicy ?? null })),
+    containers: (read.spec?.containers ?? []).map((c) => c.name),
+    times,
+    initStates: Object.fromEntries((read.status?.initContainerStatuses ?? []).map((c) => [c.name, stateOf(c)])),
   };
 }
 
@@ -206,17 +348,8 @@ async function observePod(kube: KubeCluster, namespace: string, name: string, sh
   const containers = { web: await inspect(kube, namespace, name, 'web'), sidecar: await inspect(kube, namespace, name, 'sidecar') };
   const localhostAnswer = await exec('sidecar', `python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/', timeout=5).read().decode().strip())"`).catch((e: Error) => `failed: ${e.message.split(': ').at(-1)}`);
   const volume = { written, sidecarReadWebsFile: await exec('sidecar', 'cat /shared/web.txt'), webReadSidecarsFile: await exec('web', 'cat /shared/sidecar.txt') };
-  const stamps = await exec('web', 'cd /shared/times && for f in *; do echo "$f $(cat $f)"; done');
-  const byName = new Map<string, { start: number; end: number | null }>();
-  for (const line of stamps.split('\n')) {
-    const m = line.match(/^(\S+)\.(start|end) (\S+)$/);
-    if (!m) continue;
-    const t = byName.get(m[1]!) ?? { start: NaN, end: null };
-    if (m[2] === 'start') t.start = Number(m[3]);
-    else t.end = Number(m[3]);
-    byName.set(m[1]!, t);
-  }
-  return { name, shareProcessNamespace, containers, localhostAnswer, volume, times: [...byName].map(([n, t]) => ({ name: n, ...t })) };
+  const times = parseStamps(await exec('web', 'cd /shared/times && for f in *; do echo "$f $(cat $f)"; done'));
+  return { name, shareProcessNamespace, containers, localhostAnswer, volume, times };
 }
 
 export default defineLab({
@@ -227,14 +360,14 @@ export default defineLab({
   requires: ['root', 'docker', 'kubernetes'],
   timeLimitMs: 180_000,
   handout: {
-    starts: "The run's one-node Kubernetes cluster; two pods of two init containers and two containers (a server and a sidecar) on one emptyDir volume, the second with shareProcessNamespace.",
+    starts: "The run's one-node Kubernetes cluster; two pods of two init containers and two containers (a server and a sidecar) on one emptyDir volume, the second with shareProcessNamespace; a third pod with an init container of restartPolicy: Always (a native sidecar that keeps running), a plain init container and one container.",
     does: "Reads each container's namespaces and visible processes, passes a file each way over the volume, and asks the server on localhost from the sidecar.",
-    observes: "/proc/self/ns links (IPC and PID among them), /proc's command lines, the localhost answer, the files, every container's own start and end times, and PodSpec's fields about IPC and PID namespaces in the apiserver's OpenAPI schema.",
+    observes: "/proc/self/ns links (IPC and PID among them), /proc's command lines, the localhost answer, the files, every container's own start and end times, the third pod's init container states after its container started, and PodSpec's fields about IPC and PID namespaces in the apiserver's OpenAPI schema.",
     zh: {
       title: 'Pod 内的容器共享什么：网络、卷，PID 仅在显式要求时共享；init 容器先运行',
-      starts: '本次运行的单节点 Kubernetes 集群；两个 Pod，各含两个 init 容器和两个容器（一个服务端、一个 sidecar），共用一个 emptyDir 卷，其中第二个 Pod 开启了 shareProcessNamespace。',
+      starts: '本次运行的单节点 Kubernetes 集群；两个 Pod，各含两个 init 容器和两个容器（一个服务端、一个 sidecar），共用一个 emptyDir 卷，其中第二个 Pod 开启了 shareProcessNamespace；第三个 Pod 含一个 restartPolicy: Always 的 init 容器（持续运行的原生 sidecar）、一个普通 init 容器和一个容器。',
       does: '读取每个容器的命名空间和可见进程，通过卷双向各传一个文件，并从 sidecar 经 localhost 访问服务端。',
-      observes: '/proc/self/ns 链接（包括 IPC 和 PID）、/proc 中的进程命令行、localhost 的响应、传递的文件、每个容器各自的启动和结束时间，以及 apiserver 的 OpenAPI schema 中 PodSpec 与 IPC、PID 命名空间有关的字段。',
+      observes: '/proc/self/ns 链接（包括 IPC 和 PID）、/proc 中的进程命令行、localhost 的响应、传递的文件、每个容器各自的启动和结束时间、第三个 Pod 的容器启动后其 init 容器在 API 中的状态，以及 apiserver 的 OpenAPI schema 中 PodSpec 与 IPC、PID 命名空间有关的字段。',
     },
   },
   needs: { shared: { kube: kubernetesCluster } },
@@ -247,18 +380,20 @@ export default defineLab({
       { name: 'apart', shared: false },
       { name: 'together', shared: true },
     ];
-    ctx.step('two pods: init containers, then a server and a sidecar');
-    await Promise.all(specs.map((s) => kube.core.createNamespacedPod({ namespace, body: pod(s.name, image, s.shared) })));
+    ctx.step(`two pods: init containers, then a server and a sidecar; and ${SIDECAR_POD.name}: an init container with restartPolicy: Always, a plain one, then ${SIDECAR_POD.main}`);
+    await Promise.all([...specs.map((s) => kube.core.createNamespacedPod({ namespace, body: pod(s.name, image, s.shared) })), kube.core.createNamespacedPod({ namespace, body: sidecarPod(image) })]);
     await until(async () => {
       const pods = (await kube.core.listNamespacedPod({ namespace })).items;
-      return pods.length === specs.length && pods.every(isPodReady);
-    }, 90_000, 'both pods Ready', 250);
+      return pods.length === specs.length + 1 && pods.every(isPodReady);
+    }, 90_000, 'the three pods Ready', 250);
     ctx.step('looking from inside each container');
     const pods: PodView[] = [];
     for (const s of specs) pods.push(await observePod(kube, namespace, s.name, s.shared, `hello-${ctx.runId}`));
+    ctx.step(`${SIDECAR_POD.name}: the times its containers wrote, then its init containers' states`);
+    const withSidecar = await observeSidecarPod(kube, namespace);
     ctx.step("PodSpec's fields for IPC, PIDs and shared namespaces, from the apiserver's OpenAPI schema");
     const namespaceFields = namespaceFieldsOf(JSON.parse(await kube.kubectl(['get', '--raw', '/openapi/v3/api/v1'])));
-    const observation: PodsObservation = { pods, namespaceFields };
+    const observation: PodsObservation = { pods, sidecarPod: withSidecar, namespaceFields };
     const kept = keptJson(ctx, 'pods.json', observation, 'namespaces, processes, files and times (JSON)');
     return [withEvidence(judgeSharedNetwork(observation), ...kept), judgeSharedVolumes(observation), judgeSharedPid(observation), judgeInitContainers(observation)];
   },

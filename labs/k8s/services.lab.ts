@@ -12,7 +12,8 @@
  * Observes: which pod answered each request, in order; kube-proxy's rules for the Service
  * (iptables-save) and the kernel's connection tracking entries for it (conntrack); the Service's
  * address and its EndpointSlice before and after the replacement; the rules and answers with session
- * affinity; the lookup's answer and the pod's resolv.conf.
+ * affinity; the lookup's answer and the pod's resolv.conf; the kubelet's MissingClusterDNS events and
+ * the Services of a cluster DNS add-on (labelled k8s-app=kube-dns), if any.
  */
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
@@ -37,7 +38,8 @@ export interface ServicesObservation {
   /** Whether any interface of the node holds the cluster IP (ip -o addr). */
   clusterIPOnAnInterface?: boolean;
   replacement: { deleted: { name: string; ip: string }; replacement: { name: string; ip: string } | null; clusterIPAfter: string; endpointsAfter: string[]; answersAfter: string[] };
-  dns: { name: string; answer: string; resolvConf: string; events: string[] };
+  /** The lookup of the Service's name from a pod, the pod's resolv.conf, the kubelet's MissingClusterDNS events, and the Services labelled k8s-app=kube-dns (a cluster DNS add-on's, as CoreDNS and kube-dns label theirs) in any namespace: absent in captures made before the lab listed them. */
+  dns: { name: string; answer: string; resolvConf: string; events: string[]; dnsServices?: string[] };
   /** With sessionAffinity: ClientIP: the Service's affinity settings, kube-proxy's rules, the pod that answered each request. */
   affinity: { timeoutSeconds: number; rules: string[]; answers: string[] };
 }
@@ -70,6 +72,7 @@ export function judgeStableEndpoint(o: ServicesObservation): ClaimResult {
   const evidence: Evidence[] = [
     { kind: 'table', title: 'The Service while one of its pods is replaced', columns: ['', 'before', 'after'], rows: [['cluster IP', o.clusterIP, r.clusterIPAfter], ['endpoints', o.pods.map((p) => p.ip).join(', '), r.endpointsAfter.join(', ')], ['pod', r.deleted.name, r.replacement?.name ?? '(none)']] },
     { kind: 'command', title: `Looking up ${o.dns.name} from a pod`, command: `getent hosts ${o.dns.name}; cat /etc/resolv.conf`, output: `${o.dns.answer}\n${o.dns.resolvConf}` },
+    ...(o.dns.dnsServices ? [{ kind: 'command' as const, title: "A cluster DNS add-on's Services, and the kubelet's MissingClusterDNS events", command: 'kubectl get services -A -l k8s-app=kube-dns; kubectl get events --field-selector reason=MissingClusterDNS', output: [...(o.dns.dnsServices.length ? o.dns.dnsServices : ['No resources found']), ...o.dns.events].join('\n') }] : []),
   ];
   if (r.clusterIPAfter !== o.clusterIP || !followed || servedByNew === 0) {
     return { id: 'k8s.service.stable-endpoint', verdict: 'refuted', summary: `After ${r.deleted.name} was replaced the Service ${r.clusterIPAfter !== o.clusterIP ? `changed its address (${o.clusterIP} → ${r.clusterIPAfter})` : `did not follow the new pod (endpoints ${r.endpointsAfter.join(', ')}; ${servedByNew} answers from it)`}.`, summaryZh: `${r.deleted.name} 被替换后，Service ${r.clusterIPAfter !== o.clusterIP ? `的地址变了（${o.clusterIP} → ${r.clusterIPAfter}）` : `没有跟上新 Pod（端点为 ${r.endpointsAfter.join(', ')}；新 Pod 响应了 ${servedByNew} 个请求）`}。`, observed, evidence };
@@ -77,15 +80,36 @@ export function judgeStableEndpoint(o: ServicesObservation): ClaimResult {
   const ipPart = `The address stayed ${o.clusterIP} while ${r.deleted.name} (${r.deleted.ip}) was deleted and replaced by ${r.replacement!.name} (${r.replacement!.ip}): the label selector put the new pod in the EndpointSlice, which answered ${servedByNew} of ${r.answersAfter.length} later requests.`;
   const ipPartZh = `${r.deleted.name}（${r.deleted.ip}）被删除并由 ${r.replacement!.name}（${r.replacement!.ip}）替换的过程中，Service 的地址始终是 ${o.clusterIP}：标签选择器把新 Pod 放进了 EndpointSlice，之后的 ${r.answersAfter.length} 个请求中有 ${servedByNew} 个由它响应。`;
   if (resolved) return { id: 'k8s.service.stable-endpoint', verdict: 'confirmed', summary: `${ipPart} Its DNS name ${o.dns.name} resolved to ${o.dns.answer}.`, summaryZh: `${ipPartZh}其 DNS 名称 ${o.dns.name} 解析为 ${o.dns.answer}。`, observed, evidence };
-  if (!o.dns.events.length) {
-    return { id: 'k8s.service.stable-endpoint', verdict: 'unverifiable', summary: `${ipPart} Its DNS name could not be checked: the lookup failed (${o.dns.answer || 'no answer'}) and the kubelet did not say why.`, summaryZh: `${ipPartZh}但无法检查其 DNS 名称：解析失败（${o.dns.answer || '无响应'}），kubelet 也没有说明原因。`, observed, evidence };
+  // The claim names a DNS name as well as the IP and the selector. A Service's name resolves through a cluster DNS add-on (CoreDNS),
+  // which this lab does not install; when the cluster runs none, the DNS half is not observable here, and the IP and selector half is all that was seen.
+  const dnsServices = o.dns.dnsServices;
+  const events = o.dns.events;
+  // No add-on: no Service labelled k8s-app=kube-dns anywhere; in a capture that did not list them, the kubelet's MissingClusterDNS events alone.
+  const noAddOn = dnsServices !== undefined ? dnsServices.length === 0 : events.length > 0;
+  const lookup = `${o.dns.name} did not resolve from a pod (${o.dns.answer || 'no answer'}; its resolv.conf: ${o.dns.resolvConf.replace(/\s*\n\s*/g, '; ') || 'not read'})`;
+  const lookupZh = `在 Pod 中解析 ${o.dns.name} 失败（${o.dns.answer || '无响应'}；其 resolv.conf：${o.dns.resolvConf.replace(/\s*\n\s*/g, '; ') || '未读到'}）`;
+  const event = events[0]?.replace(/^pod: "[^"]*"\. /, '');
+  const why = [events.length ? `the kubelet reported ${events.length} MissingClusterDNS event${events.length > 1 ? 's' : ''}: "${event}"` : '', dnsServices?.length === 0 ? 'no Service labelled k8s-app=kube-dns exists in any namespace' : ''].filter(Boolean).join('; ');
+  const whyZh = [events.length ? `kubelet 报告了 ${events.length} 条 MissingClusterDNS 事件：“${event}”` : '', dnsServices?.length === 0 ? '任何命名空间中都没有带 k8s-app=kube-dns 标签的 Service' : ''].filter(Boolean).join('；');
+  const dnsObserved = { ...observed, missingClusterDNSEvents: events.length, dnsServices: dnsServices ?? null };
+  if (noAddOn) {
+    return {
+      id: 'k8s.service.stable-endpoint',
+      verdict: 'unverifiable',
+      summary: `${ipPart} Its DNS name could not be checked here: no cluster DNS add-on (such as CoreDNS) runs in this cluster (${why}), so ${lookup}. That is a gap of this lab's cluster, not an observation about Services.`,
+      summaryZh: `${ipPartZh}但这里无法检查其 DNS 名称：本集群没有运行集群 DNS 插件（例如 CoreDNS）（${whyZh}），因此${lookupZh}。这是本实验集群的缺口，而不是对 Service 的观察结果。`,
+      observed: dnsObserved,
+      evidence,
+    };
   }
+  const found = dnsServices?.length ? ` though a cluster DNS Service exists (${dnsServices.join(', ')})` : '';
+  const foundZh = dnsServices?.length ? `，尽管集群 DNS 的 Service 存在（${dnsServices.join(', ')}）` : '';
   return {
     id: 'k8s.service.stable-endpoint',
-    verdict: 'nuanced',
-    summary: `${ipPart} The DNS name is not the Service's doing: it comes from a cluster DNS add-on (CoreDNS) that the kubelet points pods at, and this cluster runs none, so ${o.dns.name} did not resolve (${o.dns.answer || 'no answer'}; the kubelet said: ${o.dns.events[0]}).`,
-    summaryZh: `${ipPartZh}DNS 名称并不是 Service 本身提供的：它来自集群 DNS 插件（CoreDNS），由 kubelet 把 Pod 的解析指向它；本集群没有部署该插件，所以 ${o.dns.name} 无法解析（${o.dns.answer || '无响应'}；kubelet 的提示：${o.dns.events[0]}）。`,
-    observed,
+    verdict: 'unverifiable',
+    summary: `${ipPart} Its DNS name could not be checked: ${lookup}${found}, and ${events.length ? `the kubelet reported MissingClusterDNS: "${event}"` : 'the kubelet did not say why'}.`,
+    summaryZh: `${ipPartZh}但无法检查其 DNS 名称：${lookupZh}${foundZh}，${events.length ? `kubelet 报告了 MissingClusterDNS：“${event}”` : 'kubelet 也没有说明原因'}。`,
+    observed: dnsObserved,
     evidence,
   };
 }
@@ -193,12 +217,12 @@ export default defineLab({
   handout: {
     starts: "The run's one-node Kubernetes cluster; three pods answering their own names behind a ClusterIP Service.",
     does: `Sends ${REQUESTS} requests through the Service on new connections; replaces one pod and sends 60 more; turns on session affinity (ClientIP) and sends 60 more; looks the Service's DNS name up from a pod.`,
-    observes: "Which pod answered each request, kube-proxy's iptables rules and conntrack's entries for the Service, its address and EndpointSlice before and after, the rules with session affinity, the lookup and the pod's resolv.conf.",
+    observes: "Which pod answered each request, kube-proxy's iptables rules and conntrack's entries for the Service, its address and EndpointSlice before and after, the rules with session affinity, the lookup and the pod's resolv.conf, and whether a cluster DNS add-on runs (its Services, the kubelet's MissingClusterDNS events).",
     zh: {
       title: '真实节点上的 ClusterIP Service：DNAT 规则、后端如何选取、地址不变而背后的 Pod 被替换',
       starts: '本次运行的单节点 Kubernetes 集群；一个 ClusterIP Service 后面有三个会返回自己名字的 Pod。',
       does: '经 Service 发送 600 个请求，每个都用新连接；替换一个 Pod 后再发 60 个；开启会话亲和性（ClientIP）后再发 60 个；在 Pod 内解析该 Service 的 DNS 名称。',
-      observes: '每个请求由哪个 Pod 响应；kube-proxy 为该 Service 生成的 iptables 规则及 conntrack 表项；替换前后 Service 的地址和 EndpointSlice；开启会话亲和性后的规则；DNS 查询结果和 Pod 的 resolv.conf。',
+      observes: '每个请求由哪个 Pod 响应；kube-proxy 为该 Service 生成的 iptables 规则及 conntrack 表项；替换前后 Service 的地址和 EndpointSlice；开启会话亲和性后的规则；DNS 查询结果和 Pod 的 resolv.conf，以及集群是否运行 DNS 插件（其 Service、kubelet 的 MissingClusterDNS 事件）。',
     },
   },
   needs: { shared: { kube: kubernetesCluster } },
@@ -248,6 +272,7 @@ export default defineLab({
     const answer = (await inPod(['getent', 'hosts', dnsName])).trim();
     const resolvConf = (await inPod(['cat', '/etc/resolv.conf'])).trim();
     const events = (await kube.core.listNamespacedEvent({ namespace })).items.filter((e) => e.reason === 'MissingClusterDNS').map((e) => e.message ?? '');
+    const dnsServices = (await kube.core.listServiceForAllNamespaces({ labelSelector: 'k8s-app=kube-dns' })).items.map((s) => `${s.metadata?.namespace}/${s.metadata?.name} (${s.spec?.clusterIP})`);
 
     const observation: ServicesObservation = {
       clusterIP,
@@ -257,7 +282,7 @@ export default defineLab({
       conntrack,
       clusterIPOnAnInterface,
       replacement: { deleted: victim, replacement, clusterIPAfter, endpointsAfter: await readyEndpoints(kube, namespace), answersAfter },
-      dns: { name: dnsName, answer, resolvConf, events: [...new Set(events)] },
+      dns: { name: dnsName, answer, resolvConf, events: [...new Set(events)], dnsServices },
       affinity,
     };
     const kept = keptJson(ctx, 'services.json', observation, 'answers, rules, conntrack, the replacement and the lookup (JSON)');

@@ -178,12 +178,17 @@ export function judgeNewCoordinator(runs: ProtocolRun[]): ClaimResult {
   if (!asked) return { id: 'kafka.rebalance.new-coordinator', verdict: 'unverifiable', summary: 'The coordinator was not found before and after the changes.', summaryZh: '没能在变更前后都查到协调者。', observed, evidence };
   const moved = perRun.filter((r) => r.coordinators.length > 1);
   if (moved.length) return { id: 'kafka.rebalance.new-coordinator', verdict: 'confirmed', summary: `The coordinator changed during the rebalances of ${moved.map((r) => PROTOCOLS[r.protocol].label).join(', ')}.`, summaryZh: `在 ${moved.map((r) => PROTOCOLS[r.protocol].label).join('；')} 的重平衡过程中，协调者发生了变化。`, observed, evidence };
+  // What the members got after the first change, while the coordinator stayed put: which party computed it was not observed
+  // (the workload client does not report which member was the group leader), so the summary does not say.
+  const assignedAfter = runs.reduce((a, r) => a + r.members.reduce((b, m) => b + m.events.filter((e) => e.e === 'assigned' && r.changes.length > 0 && e.t >= r.changes[0]!.at && e.t <= r.endedAt).length, 0), 0);
+  const rebalances = perRun.reduce((a, r) => a + r.rebalances, 0);
+  const asks = runs.reduce((a, r) => a + r.coordinators.length, 0);
   return {
     id: 'kafka.rebalance.new-coordinator',
     verdict: 'refuted',
-    summary: `No coordinator was elected: in ${perRun.reduce((a, r) => a + r.rebalances, 0)} rebalances each group kept the broker it had (${perRun.map((r) => `node ${r.coordinators[0]}`).join(', ')}), and that same coordinator computed and handed out the new assignment. A group's coordinator is the leader of its __consumer_offsets partition and moves only when that leader does.`,
-    summaryZh: `并没有选举协调者：在 ${perRun.reduce((a, r) => a + r.rebalances, 0)} 次重平衡中，每个组都保留了原来的 broker（${perRun.map((r) => `节点 ${r.coordinators[0]}`).join('，')}），新的分配方案也由这个协调者计算并下发。消费者组的协调者就是其 __consumer_offsets 分区的 leader，只有该 leader 变动时协调者才会迁移。`,
-    observed,
+    summary: `No coordinator was elected: in ${rebalances} rebalances each group kept the broker it had (${perRun.map((r) => `node ${r.coordinators[0]}`).join(', ')}), and the members got their new assignments (${assignedAfter} onPartitionsAssigned callbacks from the first change on) while each of the ${asks} queries for the coordinator named that same broker. Which party computed each assignment was not observed: no member reported whether it was the group leader. By Kafka's design a group's coordinator is the leader of its __consumer_offsets partition and moves only when that leader does.`,
+    summaryZh: `并没有选举协调者：在 ${rebalances} 次重平衡中，每个组都保留了原来的 broker（${perRun.map((r) => `节点 ${r.coordinators[0]}`).join('，')}），成员们收到了新的分配方案（从第一次变更起共有 ${assignedAfter} 次 onPartitionsAssigned 回调），而 ${asks} 次查询协调者，每次都是这同一个 broker。分配方案由哪一方计算没有观察到：没有成员报告自己是否为组 leader。按照 Kafka 的设计，消费者组的协调者就是其 __consumer_offsets 分区的 leader，只有该 leader 变动时协调者才会迁移。`,
+    observed: { ...observed, assignmentCallbacksAfterTheFirstChange: assignedAfter },
     evidence,
   };
 }

@@ -34,7 +34,7 @@ describe("k8s-pod-states judge of the whole troubleshooting table", () => {
     expect(result.summary).toContain('2 of the table\'s 9 rows did not hold');
     expect(result.summary).toContain('out-of-memory (allocates 256 MiB under a 64 MiB limit; restartPolicy Never (OOM)) showed ContainerCreating → OOMKilled');
     expect(result.summary).toContain('cannot-start');
-    expect(result.summary).toContain('"Terminated" is the API\'s container state, not a STATUS kubectl shows');
+    expect(result.summary).toContain('none of these pods showed Terminated as its STATUS');
     expect(result.summary).toContain('Unknown (node lost, kubelet problem) was not produced');
     expect(result.summary).toContain('showed Running with READY 0/1 throughout');
     // The 说明 of Pending, as kubectl shows it: the pods left Pending were never bound; as a phase, Pending also covered bound pods.

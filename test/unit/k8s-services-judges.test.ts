@@ -35,9 +35,9 @@ describe('k8s-services judges', () => {
     expect(parseConntrack(line)).toEqual({ dst: '100.73.160.193', dport: '80', replySrc: '100.72.0.3', replySport: '8000' });
   });
 
-  it('is nuanced on the real run: the address held through a replacement, but no DNS without a cluster DNS add-on', () => {
+  it('is unverifiable on the real run: the address held through a replacement, but the DNS name could not be asked, this cluster running no DNS add-on', () => {
     const result = judgeStableEndpoint(real);
-    expect(result.verdict).toBe('nuanced');
+    expect(result.verdict).toBe('unverifiable');
     expect(result.observed.clusterIPAfter).toBe(result.observed.clusterIPBefore);
     expect(judgeStableEndpoint(altered((o) => (o.dns.answer = '100.73.160.193  web.services.svc.cluster.local'))).verdict).toBe('confirmed');
     expect(judgeStableEndpoint(altered((o) => (o.replacement.clusterIPAfter = '100.73.0.9'))).verdict).toBe('refuted');
