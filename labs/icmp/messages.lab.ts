@@ -9,13 +9,16 @@
  * and 1400 bytes of data; sends a UDP datagram and a TCP SYN to closed ports, and a TCP SYN to a
  * port the server's iptables rejects with icmp-port-unreachable; sends, with scapy, three ICMP
  * messages whose ICMP header is wrong (a bad checksum, a header cut to 4 bytes, an unknown type),
- * then an IPv4 packet whose option length runs past its header; pings `far`, which r1 reaches
- * through gw on the same LAN the client is on.
+ * then an IPv4 packet whose option length runs past its header; turns the client's IP forwarding off
+ * (a host's, which its namespace did not inherit from this machine) and pings `far`, which r1 reaches
+ * through gw on the same LAN the client is on; only if the client did not follow r1's Redirect, sets
+ * net.ipv4.conf.all.accept_redirects=1 and pings again.
  *
  * Observes: the ICMP packets tshark decodes (type, code, identifier, sequence, data, MTU, pointer,
  * gateway, and the IP identification of the packet an error quotes), the tools' own output, the
  * errors the client's sockets report, the server's ICMP counters (/proc/net/snmp) around the bad
- * ICMP headers, and the client's route to `far` afterwards.
+ * ICMP headers, the client's forwarding and redirect sysctls as it pinged `far`, and its route to
+ * `far` afterwards.
  */
 import { defineLab } from '../../src/core/lab.ts';
 import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
@@ -276,35 +279,92 @@ export function judgeParameterProblem(rows: IcmpRow[], badHeaders?: BadIcmpHeade
   };
 }
 
-export function judgeRedirect(rows: IcmpRow[], routeWithDefaults: Observation, routeAccepting: Observation, defaults: string): ClaimResult {
+/**
+ * The client's forwarding and redirect sysctls when it pinged far, named without "net.ipv4."
+ * (ip_forward, conf.all.forwarding, conf.eth0.forwarding, conf.all.accept_redirects, ...), as the lab
+ * read them in its namespace. Older callers give them as one "name=value, name=value" string.
+ */
+export type RedirectSettings = Record<string, string>;
+
+/** The forwarding switches: the kernel treats an interface as a router's when its forwarding is on. */
+export const FORWARDING_SYSCTLS = ['ip_forward', 'conf.all.forwarding', 'conf.eth0.forwarding'] as const;
+/** What the kernel consults when a Redirect arrives on the client's eth0. */
+export const REDIRECT_SYSCTLS = ['conf.all.accept_redirects', 'conf.eth0.accept_redirects', 'conf.eth0.secure_redirects', 'conf.eth0.shared_media'] as const;
+/** The setting the lab changes when the host did not follow the Redirect as it was. */
+export const ACCEPT_REDIRECTS = 'net.ipv4.conf.all.accept_redirects=1';
+
+const settingsOf = (settings: RedirectSettings | string): RedirectSettings =>
+  typeof settings === 'string'
+    ? Object.fromEntries(settings.split(/,\s*/).map((pair) => pair.split('=').map((s) => s.trim())).filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== ''))
+    : settings;
+/** The next hop `ip route get` printed ("direct" for an on-link route), or undefined when it printed no route. */
+const nextHop = (route: Observation | undefined): string | undefined => {
+  if (!route || route.exitCode !== 0 || !/\bdev \S+/.test(route.output)) return undefined;
+  return route.output.match(/ via (\S+)/)?.[1] ?? 'direct';
+};
+
+export function judgeRedirect(rows: IcmpRow[], routeAsHost: Observation, routeAccepting: Observation | undefined, settings: RedirectSettings | string): ClaimResult {
   if (!rows.length) return notObserved('icmp.redirect', NO_CAPTURE);
+  const a = ADDRESSES;
+  const hostSettings = settingsOf(settings);
+  const named = Object.entries(hostSettings).map(([k, v]) => `${k}=${v}`).join(', ');
+  const forwardingOn = FORWARDING_SYSCTLS.filter((k) => hostSettings[k] === '1');
+  const forwardingOff = FORWARDING_SYSCTLS.every((k) => hostSettings[k] === '0');
   const redirects = ofType(rows, 5);
-  const gateway = redirects[0]?.['icmp.redir_gw'];
-  const via = (o: Observation) => o.output.match(/ via (\S+)/)?.[1] ?? 'direct';
+  const toGw = redirects.filter((r) => first(r['ip.src']) === a.r1 && r['icmp.redir_gw'] === a.gw && r['ip.dst'].split(',').includes(a.far));
+  const code = first(toGw[0]?.['icmp.code'] ?? redirects[0]?.['icmp.code'] ?? '');
   const observed = {
     messages: redirects.length,
     from: [...new Set(redirects.map((r) => first(r['ip.src'])))],
-    code: first(redirects[0]?.['icmp.code'] ?? ''),
-    gateway,
-    nextHopWithDefaults: via(routeWithDefaults),
-    nextHopAcceptingRedirects: via(routeAccepting),
-    clientDefaults: defaults,
+    code,
+    gateway: toGw[0]?.['icmp.redir_gw'] ?? redirects[0]?.['icmp.redir_gw'],
+    hostSettings,
+    nextHopAsHost: nextHop(routeAsHost),
+    ...(routeAccepting ? { nextHopAcceptingRedirects: nextHop(routeAccepting) } : {}),
   };
-  const evidence: Evidence[] = [icmpTable('Redirect messages', redirects), routeWithDefaults.evidence, routeAccepting.evidence];
-  if (!redirects.length || gateway !== ADDRESSES.gw) {
-    return { id: 'icmp.redirect', verdict: 'refuted', summary: `r1 sent no redirect to ${ADDRESSES.gw}: ${JSON.stringify(observed)}.`, summaryZh: `r1 没有发送指向 ${ADDRESSES.gw} 的重定向：${JSON.stringify(observed)}。`, observed, evidence };
+  const evidence: Evidence[] = [icmpTable('Redirect messages', redirects), routeAsHost.evidence, ...(routeAccepting ? [routeAccepting.evidence] : [])];
+  if (!toGw.length) {
+    return {
+      id: 'icmp.redirect',
+      verdict: 'refuted',
+      summary: `r1 sent no Redirect naming ${a.gw} for the client's pings to far (${a.far}): ${redirects.length ? `the capture holds ${redirects.length} Redirect(s), from ${observed.from.join(', ')}, naming ${[...new Set(redirects.map((r) => r['icmp.redir_gw']))].join(', ') || 'no gateway'}` : 'the capture holds no Redirect at all'}.`,
+      summaryZh: `对于客户端发往远端主机 far（${a.far}）的 ping，r1 没有发送指明 ${a.gw} 的重定向：${redirects.length ? `抓包中有 ${redirects.length} 条 Redirect，来自 ${observed.from.join('、')}，指明的网关为 ${[...new Set(redirects.map((r) => r['icmp.redir_gw']))].join('、') || '无'}` : '抓包中没有任何 Redirect'}。`,
+      observed,
+      evidence,
+    };
   }
-  const followedByDefault = observed.nextHopWithDefaults === ADDRESSES.gw;
-  const followedWhenAllowed = observed.nextHopAcceptingRedirects === ADDRESSES.gw;
+  const told = { en: `r1 sent ${toGw.length} Redirect(s) 5/${code} naming ${a.gw} as the better next hop to far`, zh: `r1 发送了 ${toGw.length} 条 Redirect 5/${code}（重定向），指明去往 far 的更优下一跳是 ${a.gw}` };
+  if (!observed.nextHopAsHost) {
+    return { ...notObserved('icmp.redirect', { en: `${told.en}, but \`ip route get ${a.far}\` printed no route in the client afterwards${routeAsHost.exitCode ? ` (exit ${routeAsHost.exitCode})` : ''}, so whether the host followed it is not known.`, zh: `${told.zh}，但之后客户端中的 \`ip route get ${a.far}\` 没有输出路由${routeAsHost.exitCode ? `（退出码 ${routeAsHost.exitCode}）` : ''}，无从得知主机是否遵从了它。` }, observed), evidence };
+  }
+  if (forwardingOn.length) {
+    return { ...notObserved('icmp.redirect', { en: `${told.en}, but the client was forwarding when it got them (${named}): the kernel treated it as a router, not as the host the claim is about, so what a host does with a Redirect was not observed.`, zh: `${told.zh}，但客户端收到它们时开着转发（${named}）：内核把它当作路由器而不是说法所说的主机，因此没有观察到主机如何对待重定向。` }, observed), evidence };
+  }
+  const host = forwardingOff ? { en: `the client, a host with forwarding off and its accept_redirects as the kernel left them (${named}),`, zh: `客户端作为关闭了转发的主机、accept_redirects 保持内核给出的值（${named}）` } : { en: `the client (${named})`, zh: `客户端（${named}）` };
+  if (observed.nextHopAsHost === a.gw) {
+    return {
+      id: 'icmp.redirect',
+      verdict: 'confirmed',
+      summary: `${told.en}, and ${host.en} followed it: its route to far then went via ${a.gw} instead of r1, its default gateway.`,
+      summaryZh: `${told.zh}；${host.zh}遵从了它：此后它去往 far 的路由改经 ${a.gw}，而不再经其默认网关 r1。`,
+      observed,
+      evidence,
+    };
+  }
+  const accepting = observed.nextHopAcceptingRedirects;
+  if (!accepting) {
+    return { ...notObserved('icmp.redirect', { en: `${told.en}, but ${host.en} kept routing via ${observed.nextHopAsHost}, and ${routeAccepting ? `\`ip route get ${a.far}\` printed no route after ${ACCEPT_REDIRECTS}` : `no attempt with ${ACCEPT_REDIRECTS} was recorded`}, so whether any setting lets this host follow a Redirect is not known.`, zh: `${told.zh}，但${host.zh}仍经由 ${observed.nextHopAsHost} 转发，而${routeAccepting ? `设置 ${ACCEPT_REDIRECTS} 后 \`ip route get ${a.far}\` 没有输出路由` : `没有记录设置 ${ACCEPT_REDIRECTS} 后的尝试`}，无从得知是否有某个设置能让这台主机遵从重定向。` }, observed), evidence };
+  }
+  const followedOnce = accepting === a.gw;
   return {
     id: 'icmp.redirect',
-    verdict: followedByDefault ? 'confirmed' : 'nuanced',
-    summary: followedByDefault
-      ? `r1 sent Redirect 5/${observed.code} naming ${gateway} and the client followed it.`
-      : `r1 sent Redirect 5/${observed.code} naming ${gateway}, but the client (${defaults}) kept routing via ${observed.nextHopWithDefaults}; ${followedWhenAllowed ? `with net.ipv4.conf.all.accept_redirects=1 it switched to ${gateway}` : 'it did not follow it even with accept_redirects=1'}.`,
-    summaryZh: followedByDefault
-      ? `r1 发送了指明 ${gateway} 的 Redirect 5/${observed.code}（重定向），客户端遵从了这一重定向。`
-      : `r1 发送了指明 ${gateway} 的 Redirect 5/${observed.code}（重定向），但客户端（${defaults}）仍经由 ${observed.nextHopWithDefaults} 转发；${followedWhenAllowed ? `设置 net.ipv4.conf.all.accept_redirects=1 后，它改经 ${gateway} 转发` : '即使设置了 accept_redirects=1，它也没有遵从'}。`,
+    verdict: 'nuanced',
+    summary: followedOnce
+      ? `Followed only once the host accepted redirects: ${told.en}, but ${host.en} kept routing via ${observed.nextHopAsHost}; after ${ACCEPT_REDIRECTS} and the same pings it switched to ${a.gw}.`
+      : `Told, but never followed: ${told.en}, but ${host.en} kept routing via ${observed.nextHopAsHost}, and still via ${accepting} after ${ACCEPT_REDIRECTS} and the same pings.`,
+    summaryZh: followedOnce
+      ? `只有在主机接受重定向时才会遵从：${told.zh}，但${host.zh}仍经由 ${observed.nextHopAsHost} 转发；设置 ${ACCEPT_REDIRECTS} 并再次 ping 后，它才改经 ${a.gw} 转发。`
+      : `通知了，但从未被遵从：${told.zh}，但${host.zh}仍经由 ${observed.nextHopAsHost} 转发；设置 ${ACCEPT_REDIRECTS} 并再次 ping 后，仍经由 ${accepting} 转发。`,
     observed,
     evidence,
   };
@@ -319,13 +379,13 @@ export default defineLab({
   timeLimitMs: 90_000,
   handout: {
     starts: 'A client on a LAN with routers r1 and gw; the chain r1 → r2 → r3 → server (last link MTU 1280); a host far behind gw.',
-    does: "Pings with a pattern, traceroutes, pings with DF and 1400 bytes, sends UDP and TCP to closed ports and TCP to a port the server's iptables rejects, sends with scapy three ICMP messages with a wrong ICMP header and then a malformed IP option, pings far through r1.",
-    observes: "ICMP type, code, identifier, sequence, data, MTU, pointer, gateway and quoted IP id decoded by tshark; ping, traceroute and ip route output; the sockets' errors; the server's ICMP counters around the bad ICMP headers.",
+    does: "Pings with a pattern, traceroutes, pings with DF and 1400 bytes, sends UDP and TCP to closed ports and TCP to a port the server's iptables rejects, sends with scapy three ICMP messages with a wrong ICMP header and then a malformed IP option, turns the client's forwarding off (a host's) and pings far through r1, again with accept_redirects=1 only if it did not follow the Redirect.",
+    observes: "ICMP type, code, identifier, sequence, data, MTU, pointer, gateway and quoted IP id decoded by tshark; ping, traceroute and ip route output; the sockets' errors; the server's ICMP counters around the bad ICMP headers; the client's forwarding and accept_redirects sysctls.",
     zh: {
       title: '经真实路由器触发的 ICMP 消息：回显、超时、不可达、参数问题、重定向',
       starts: '客户端与路由器 r1、gw 位于同一局域网；链路 r1 → r2 → r3 → server（最后一段链路 MTU 为 1280）；gw 后方远处的一台主机。',
-      does: '带填充模式 ping；traceroute；设置 DF 以 1400 字节 ping；向未开放的端口发送 UDP 和 TCP，并向服务端 iptables 拒绝的端口发送 TCP；用 scapy 先发送三个 ICMP 首部有错的 ICMP 报文，再发送带畸形 IP 选项的报文；经 r1 ping 远端主机。',
-      observes: 'tshark 解码出的 ICMP 类型、代码、标识符、序列号、数据、MTU、指针、网关和被引用报文的 IP 标识；ping、traceroute 和 ip route 的输出；套接字上的错误；发送错误 ICMP 首部前后服务端的 ICMP 计数器。',
+      does: '带填充模式 ping；traceroute；设置 DF 以 1400 字节 ping；向未开放的端口发送 UDP 和 TCP，并向服务端 iptables 拒绝的端口发送 TCP；用 scapy 先发送三个 ICMP 首部有错的 ICMP 报文，再发送带畸形 IP 选项的报文；关闭客户端的转发（主机本应如此），经 r1 ping 远端主机，仅当它没有遵从重定向时才设置 accept_redirects=1 再 ping 一次。',
+      observes: 'tshark 解码出的 ICMP 类型、代码、标识符、序列号、数据、MTU、指针、网关和被引用报文的 IP 标识；ping、traceroute 和 ip route 的输出；套接字上的错误；发送错误 ICMP 首部前后服务端的 ICMP 计数器；客户端的转发与 accept_redirects 内核参数。',
     },
   },
   needs: {
@@ -358,9 +418,7 @@ export default defineLab({
     ctx.environment.ping = await toolVersion('ping', ['-V']);
     ctx.environment.traceroute = await toolVersion('traceroute', ['--version']);
     ctx.environment.tshark = await toolVersion('tshark');
-    const redirectSysctls = ['net.ipv4.conf.all.accept_redirects', 'net.ipv4.conf.eth0.accept_redirects', 'net.ipv4.conf.eth0.secure_redirects', 'net.ipv4.conf.eth0.shared_media'];
-    await recordSysctls(ctx.environment, ['net.ipv4.icmp_ratelimit', 'net.ipv4.icmp_ratemask', ...redirectSysctls], client);
-    const redirectDefaults = redirectSysctls.map((name) => `${name.replace('net.ipv4.conf.', '')}=${ctx.environment[`sysctl ${name}`]}`).join(', ');
+    await recordSysctls(ctx.environment, ['net.ipv4.icmp_ratelimit', 'net.ipv4.icmp_ratemask'], client);
     const capture = await startCapture(ctx.scope, ctx.runId, { dir: ctx.workDir, name: 'icmp', netns: client, iface: 'eth0', filter: 'icmp' });
 
     // Linux rate-limits ICMP errors per destination (net.ipv4.icmp_ratelimit): the lone port
@@ -410,12 +468,25 @@ export default defineLab({
     ctx.step('malformed IP option');
     await scapy(client, `send(IP(dst='${a.server}', ihl=6, options=b'\\x07\\x09\\x04\\x00')/ICMP())`);
 
+    // The client is a host, but a new namespace copies init_net's conf/all and conf/default
+    // (net.core.devconf_inherit_init_net=0): on a machine that forwards (Docker sets ip_forward=1) it
+    // starts out forwarding, and the kernel then treats a Redirect on eth0 as a router would. Turn its
+    // forwarding off, as a host's is, and read what the kernel made of its redirect settings.
     ctx.step('redirect');
+    const sysctlsOf = (names: readonly string[]) => names.map((name) => `net.ipv4.${name}`);
+    await recordSysctls(ctx.environment, sysctlsOf([...FORWARDING_SYSCTLS, ...REDIRECT_SYSCTLS]), client, ' (client, as created)');
+    await exec('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=0'], { netns: client });
+    await recordSysctls(ctx.environment, sysctlsOf([...FORWARDING_SYSCTLS, ...REDIRECT_SYSCTLS]), client);
+    const hostSettings: RedirectSettings = Object.fromEntries([...FORWARDING_SYSCTLS, ...REDIRECT_SYSCTLS].map((name) => [name, ctx.environment[`sysctl net.ipv4.${name}`] ?? '?']));
     await observeCommand('ping far through r1', 'ping', ['-c', '2', '-i', '0.2', a.far], client);
-    const routeWithDefaults = await observeCommand("the client's route to far, Linux defaults", 'ip', ['route', 'get', a.far], client);
-    await exec('sysctl', ['-q', '-w', 'net.ipv4.conf.all.accept_redirects=1'], { netns: client });
-    await observeCommand('ping far through r1 again', 'ping', ['-c', '2', '-i', '0.2', a.far], client);
-    const routeAccepting = await observeCommand("the client's route to far, accept_redirects=1", 'ip', ['route', 'get', a.far], client);
+    const routeAsHost = await observeCommand("the client's route to far, as a host: forwarding off, accept_redirects as the kernel left them", 'ip', ['route', 'get', a.far], client);
+    // Only if the host did not follow the Redirect as it was: the same pings with accept_redirects=1.
+    let routeAccepting: Observation | undefined;
+    if (routeAsHost.output.match(/ via (\S+)/)?.[1] !== a.gw) {
+      await exec('sysctl', ['-q', '-w', ACCEPT_REDIRECTS], { netns: client });
+      await observeCommand('ping far through r1 again', 'ping', ['-c', '2', '-i', '0.2', a.far], client);
+      routeAccepting = await observeCommand(`the client's route to far after ${ACCEPT_REDIRECTS}`, 'ip', ['route', 'get', a.far], client);
+    }
 
     ctx.step('traceroute');
     const trace = await observeCommand('traceroute to the server', 'traceroute', ['-n', '-q', '1', '-w', '1', a.server], client);
@@ -432,7 +503,7 @@ export default defineLab({
       judgeFragNeeded(rows, bigPing),
       judgePortUnreachable(rows, udpError, tcpOutcome, rejected),
       judgeParameterProblem(rows, badHeaders),
-      judgeRedirect(rows, routeWithDefaults, routeAccepting, redirectDefaults),
+      judgeRedirect(rows, routeAsHost, routeAccepting, hostSettings),
     ].map((c) => withEvidence(c, ...file));
   },
 });

@@ -48,10 +48,11 @@ describe('labs run icmp-messages', () => {
     });
   });
 
-  it('sees the redirect sent, and followed only once the host accepts redirects', () => {
+  it('sees the redirect sent, and a client with forwarding off follows it', () => {
     const { verdict, observed } = run.claim('icmp.redirect');
-    expect(observed).toMatchObject({ gateway: '198.18.10.2', code: '1', nextHopAcceptingRedirects: '198.18.10.2' });
-    expect(verdict).toBe(observed.nextHopWithDefaults === '198.18.10.2' ? 'confirmed' : 'nuanced');
+    expect(observed).toMatchObject({ gateway: '198.18.10.2', code: '1', nextHopAsHost: '198.18.10.2' });
+    expect(run.lab.environment['sysctl net.ipv4.ip_forward']).toBe('0');
+    expect(verdict).toBe('confirmed');
   });
 
   it('leaves nothing behind', async () => {

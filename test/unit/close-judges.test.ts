@@ -11,9 +11,11 @@ describe('close judges', () => {
     expect(judgeCloseStates(all.filter((s) => s.note !== 'LAST-ACK reached')).verdict).toBe('refuted');
   });
 
-  it('ports exhausted by TIME-WAIT and freed by tw_reuse confirm; no exhaustion refutes', () => {
+  it('ports exhausted by TIME-WAIT toward every destination, and freed by tw_reuse, confirm; no exhaustion refutes; no second destination tried decides nothing', () => {
     const o = { ports: 8, connected: 8, error: 'connect EADDRNOTAVAIL 198.18.95.2:7100', timeWaits: 8, withReuse: 'connected', reusedAfterMs: 1000 };
-    expect(judgeTimeWaitPorts(o).verdict).toBe('confirmed');
-    expect(judgeTimeWaitPorts({ ...o, error: '' }).verdict).toBe('refuted');
+    const elsewhereToo = { ...o, otherDestination: { port: 7200, outcome: 'connect EADDRNOTAVAIL 198.18.95.2:7200' } };
+    expect(judgeTimeWaitPorts(elsewhereToo).verdict).toBe('confirmed');
+    expect(judgeTimeWaitPorts({ ...elsewhereToo, error: '' }).verdict).toBe('refuted');
+    expect(judgeTimeWaitPorts(o).verdict).toBe('unverifiable');
   });
 });
