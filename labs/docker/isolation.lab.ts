@@ -2,28 +2,36 @@
  * Lab: what isolates a Docker container, compared from both sides: namespaces, cgroups and the
  * layered file system.
  *
- * Starts: two containers of the project's Python image (unprivileged, no capability added); then,
+ * Starts: two containers of the project's Python image (unprivileged, no capability added) and a third
+ * with CAP_SYS_ADMIN added (not privileged), which mount(2) needs; one started with --cgroupns=private
+ * (and, where Docker's default is already a private cgroup namespace, one with --cgroupns=host); then,
  * one at a time, containers of the same image under a cgroup limit each: 64 MiB of memory,
  * --cpus 0.2, --pids-limit 16, and two that share CPU 0 with cpu shares 1024 and 256.
  *
  * Does: reads each namespace link (/proc/<pid>/ns/*) of the container's process and of this lab's
  * own process; looks at process ids, hostname, interfaces and a System V shared memory segment from
- * inside and outside; reads the user id map and /proc/self/cgroup; changes a file that comes from
+ * inside and outside; reads the user id map and /proc/self/cgroup; lists /sys/fs/cgroup inside a
+ * container with and one without a cgroup namespace of its own and compares each hierarchy with the
+ * container's cgroup as the host sees it; mounts a tmpfs inside the CAP_SYS_ADMIN container and looks
+ * for it in the host's mount table; changes a file that comes from
  * the image and finds where the change landed on the host; allocates past the memory limit; runs a
  * busy loop past its CPU quota, then pauses and resumes it; forks past pids.max; runs two busy
  * loops on one CPU with different cpu shares.
  *
- * Observes: namespace inode numbers, ps/hostname/ip/ipcs output on both sides, docker inspect
+ * Observes: namespace inode numbers, ps/hostname/ip/ipcs output on both sides, /proc/self/cgroup,
+ * /proc/self/mountinfo and the inodes and subdirectories of /sys/fs/cgroup/<hierarchy> inside, the
+ * container's cgroup directory and its siblings on the host, the host's /proc/self/mountinfo, docker inspect
  * (GraphDriver directories, OOMKilled, exit code, running), files in the overlay directories,
  * uname -r, and from the host each limited container's cgroup files (cpu.stat and cpuacct.usage,
  * pids.current and pids.events, freezer.state or cgroup.events, cpu.shares or cpu.weight).
  */
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostname, release } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import { confirmedIf, keptJson, notObserved, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
-import { sleep } from '../../src/resources/cancel.ts';
+import { Cancelled, sleep } from '../../src/resources/cancel.ts';
 import { startContainer, type Container } from '../../src/resources/container.ts';
 import { docker, execIn } from '../../src/resources/docker.ts';
 import { ensureImage } from '../../src/resources/images.ts';
@@ -63,23 +71,169 @@ export function judgeUserNamespace(links: NamespaceLinks, uidMap: string, uid: {
   };
 }
 
-export function judgeCgroupView(links: NamespaceLinks, cgroupInside: string, cgroupVersion: string): ClaimResult {
-  const separate = links.cgroup.host !== links.cgroup.container;
-  const showsHostPath = /docker[/-]/.test(cgroupInside);
-  const observed = { cgroupVersion, separateCgroupNamespace: separate, procSelfCgroup: cgroupInside.split('\n').slice(0, 4) };
+/** One cgroup hierarchy as a container sees it under /sys/fs/cgroup, and as the host sees the container's cgroup in it. */
+export interface CgroupHierarchyView {
+  /** Its directory under /sys/fs/cgroup: 'memory', 'pids', 'systemd' (name=systemd), … on cgroup v1; '' for v2's single hierarchy. */
+  hierarchy: string;
+  /** The container's cgroup in it, from the host's /proc/<pid>/cgroup (e.g. /docker/<id>). */
+  hostPath: string;
+  /** The inode of that directory on the host (/sys/fs/cgroup/<hierarchy><hostPath>), and of /sys/fs/cgroup/<hierarchy> inside; NaN when unread. */
+  inodeOnHost: number;
+  inodeInside: number;
+  /** The cgroups (subdirectories) /sys/fs/cgroup/<hierarchy> lists inside. */
+  dirsInside: string[];
+  /** The cgroups below the container's own on the host, and those beside it (its siblings: other containers' cgroups). */
+  childrenOnHost: string[];
+  siblingsOnHost: string[];
+  /** The root of the /sys/fs/cgroup/<hierarchy> mount, from the container's /proc/self/mountinfo ('' when not mounted). */
+  mountRoot: string;
+}
+
+/** What one container sees of the cgroups, and how it was started. */
+export interface CgroupNsView {
+  /** 'default': as Docker starts a container on this host; 'private'/'host': started with --cgroupns=private/host. */
+  mode: 'default' | 'private' | 'host';
+  /** This lab's and the container's cgroup namespace links. */
+  namespace: { host: string; container: string };
+  /** /proc/self/cgroup inside. */
+  procSelfCgroup: string;
+  /** `ls /sys/fs/cgroup/memory | head` inside (v2: `ls /sys/fs/cgroup | head`). */
+  lsInside: string;
+  hierarchies: CgroupHierarchyView[];
+}
+
+/** The cgroup view with and without a cgroup namespace of the container's own. */
+export interface CgroupViewObservation {
+  cgroupVersion: string;
+  /** The lab's first container, started as Docker starts one by default (host cgroup namespace on v1, private on v2). */
+  default: CgroupNsView;
+  /** A container started with --cgroupns=private (HostConfig.CgroupnsMode); `error` when it could not be started or read. */
+  private: CgroupNsView | { error: string };
+  /** Where the default container has a cgroup namespace of its own (v2), one started with --cgroupns=host: the view without one. */
+  host?: CgroupNsView | { error: string };
+}
+
+/** The hierarchies of a process's /proc/<pid>/cgroup (read on the host) that the host mounts under /sys/fs/cgroup. */
+export function cgroupHierarchies(procCgroup: string, version: string): { hierarchy: string; path: string }[] {
+  const lines = procCgroup.split('\n').filter(Boolean).map((l) => l.split(':'));
+  const entries = version === 'cgroup v2'
+    ? lines.filter((l) => l[0] === '0').map((l) => ({ hierarchy: '', path: l.slice(2).join(':') }))
+    : lines.filter((l) => (l[1] ?? '') !== '').map((l) => ({ hierarchy: l[1]!.replace(/^name=/, ''), path: l.slice(2).join(':') }));
+  return entries;
+}
+
+/** Parses the listing run inside: "H <hierarchy> <inode or ->" then "D <hierarchy> <subdirectory>" lines. */
+export function parseCgroupListing(out: string): Map<string, { inode: number; dirs: string[] }> {
+  const seen = new Map<string, { inode: number; dirs: string[] }>();
+  for (const line of out.split('\n')) {
+    const h = line.match(/^H (\S*) (\S+)$/);
+    if (h) seen.set(h[1]!, { inode: /^\d+$/.test(h[2]!) ? Number(h[2]) : Number.NaN, dirs: [] });
+    const d = line.match(/^D (\S*) (.+)$/);
+    if (d) seen.get(d[1]!)?.dirs.push(d[2]!);
+  }
+  return seen;
+}
+
+const isError = (v: CgroupNsView | { error: string } | undefined): v is { error: string } => v !== undefined && 'error' in v;
+const readHierarchies = (v: CgroupNsView) => v.hierarchies.filter((h) => finite(h.inodeInside, h.inodeOnHost));
+/** /sys/fs/cgroup/<hierarchy> inside is the container's own cgroup directory, with nothing in it that is not below that cgroup. */
+const ownOnly = (h: CgroupHierarchyView) => h.inodeInside === h.inodeOnHost && h.dirsInside.every((d) => h.childrenOnHost.includes(d));
+const mountPoint = (h: CgroupHierarchyView) => `/sys/fs/cgroup${h.hierarchy ? `/${h.hierarchy}` : ''}`;
+const shortIds = (s: string) => s.replace(/[0-9a-f]{64}/g, (id) => `${id.slice(0, 12)}…`);
+const firstLine = (s: string) => shortIds(s.trim().split('\n')[0] ?? '');
+/** The hierarchy the summary quotes: memory where there is one. */
+const example = (hs: CgroupHierarchyView[]) => hs.find((h) => h.hierarchy === 'memory') ?? hs[0];
+const strangers = (h: CgroupHierarchyView) => h.dirsInside.filter((d) => !h.childrenOnHost.includes(d));
+const viewTable = (views: CgroupNsView[]): Evidence => ({
+  kind: 'table',
+  title: 'Each container\'s /sys/fs/cgroup/<hierarchy> against its own cgroup as the host sees it',
+  columns: ['container', 'cgroup ns (host / container)', 'hierarchy', 'mount root inside', 'inode inside', 'inode of its cgroup on the host', 'cgroups listed inside', 'cgroups beside it on the host'],
+  rows: views.flatMap((v) => v.hierarchies.map((h) => [v.mode, `${v.namespace.host} / ${v.namespace.container}`, mountPoint(h), shortIds(h.mountRoot) || '(not mounted)', finite(h.inodeInside) ? h.inodeInside : '?', finite(h.inodeOnHost) ? h.inodeOnHost : '?', h.dirsInside.map(shortIds).join(' ') || '(none)', h.siblingsOnHost.length])),
+});
+const viewCommands = (v: CgroupNsView, version: string): Evidence[] => [
+  { kind: 'command', title: `Inside the ${v.mode} container`, command: 'cat /proc/self/cgroup', output: v.procSelfCgroup },
+  { kind: 'command', title: `Inside the ${v.mode} container`, command: version === 'cgroup v2' ? 'ls /sys/fs/cgroup | head' : 'ls /sys/fs/cgroup/memory | head', output: v.lsInside },
+];
+
+export function judgeCgroupView(o: CgroupViewObservation): ClaimResult {
+  const id = 'docker.cgroup.ns-view';
+  const withNs = o.private;
+  const withoutNs = o.default.namespace.container === o.default.namespace.host ? o.default : o.host;
+  const summarise = (v: CgroupNsView) => ({ mode: v.mode, separateCgroupNamespace: v.namespace.container !== v.namespace.host, procSelfCgroup: firstLine(v.procSelfCgroup), hierarchies: Object.fromEntries(v.hierarchies.map((h) => [h.hierarchy || 'unified', { ownCgroupOnly: finite(h.inodeInside, h.inodeOnHost) ? ownOnly(h) : null, mountRoot: shortIds(h.mountRoot), dirsInside: h.dirsInside.length, siblingsOnHost: h.siblingsOnHost.length }])) });
+  const observed = { cgroupVersion: o.cgroupVersion, withNamespace: isError(withNs) ? withNs : summarise(withNs), withoutNamespace: withoutNs === undefined ? null : isError(withoutNs) ? withoutNs : summarise(withoutNs) };
+  if (isError(withNs)) {
+    return notObserved(id, { en: `No container with a cgroup namespace of its own could be observed on this ${o.cgroupVersion} host: starting one with --cgroupns=private failed (${withNs.error}).`, zh: `在这台 ${o.cgroupVersion} 宿主机上无法观察到拥有自己 cgroup 命名空间的容器：以 --cgroupns=private 启动容器失败（${withNs.error}）。` }, observed);
+  }
+  if (withNs.namespace.container === withNs.namespace.host) {
+    return notObserved(id, { en: `The container started with --cgroupns=private still shared this host's cgroup namespace (${withNs.namespace.host}), so the claim's condition, a cgroup namespace, was never created.`, zh: `以 --cgroupns=private 启动的容器仍与宿主机共用 cgroup 命名空间（${withNs.namespace.host}），命题的前提（使用 cgroup 命名空间）根本没有建立起来。` }, observed);
+  }
+  const read = readHierarchies(withNs);
+  const views = [withNs, ...(withoutNs && !isError(withoutNs) ? [withoutNs] : [])];
+  const evidence = [viewTable(views), ...views.flatMap((v) => viewCommands(v, o.cgroupVersion))];
+  if (!read.length) {
+    return { ...notObserved(id, { en: `In the container with its own cgroup namespace (${withNs.namespace.container}), no hierarchy under /sys/fs/cgroup could be compared with its cgroup on the host (inodes unread).`, zh: `在拥有自己 cgroup 命名空间（${withNs.namespace.container}）的容器中，/sys/fs/cgroup 下没有一个层级能与宿主机上它的 cgroup 对照（inode 未读到）。` }, observed), evidence };
+  }
+  const own = read.filter(ownOnly);
+  const notOwn = read.filter((h) => !ownOnly(h));
+  const foreignEn = (h: CgroupHierarchyView) => `${mountPoint(h)} was inode ${h.inodeInside} (its own cgroup ${shortIds(h.hostPath)} is ${h.inodeOnHost} on the host)${strangers(h).length ? ` and listed ${strangers(h).length} cgroups not below its own (${strangers(h).slice(0, 3).map(shortIds).join(', ')})` : ''}`;
+  const foreignZh = (h: CgroupHierarchyView) => `${mountPoint(h)} 的 inode 为 ${h.inodeInside}（它自己的 cgroup ${shortIds(h.hostPath)} 在宿主机上是 ${h.inodeOnHost}）${strangers(h).length ? `，并列出了 ${strangers(h).length} 个不在它自己之下的 cgroup（${strangers(h).slice(0, 3).map(shortIds).join('、')}）` : ''}`;
+  if (!own.length) {
+    return {
+      id,
+      verdict: 'refuted',
+      summary: `With a cgroup namespace of its own (${withNs.namespace.container}; the host's is ${withNs.namespace.host}), /sys/fs/cgroup inside did not show only the container's cgroup: ${notOwn.map(foreignEn).join('; ')}.`,
+      summaryZh: `容器拥有自己的 cgroup 命名空间（${withNs.namespace.container}；宿主机的是 ${withNs.namespace.host}），但容器内的 /sys/fs/cgroup 并不只显示它自己的 cgroup：${notOwn.map(foreignZh).join('；')}。`,
+      observed,
+      evidence,
+    };
+  }
+  const ex = example(own)!;
+  const withEn = `With a cgroup namespace of its own (${withNs.namespace.container}; the host's is ${withNs.namespace.host}), a container's /proc/self/cgroup read "${firstLine(withNs.procSelfCgroup)}", and ${own.length} of the ${read.length} hierarchies under /sys/fs/cgroup it was compared in showed only its own cgroup: ${mountPoint(ex)} inside was the host's ${mountPoint(ex)}${shortIds(ex.hostPath)} (inode ${ex.inodeInside} on both sides; mount root ${shortIds(ex.mountRoot) || '?'}), with ${ex.dirsInside.length} cgroups below it, while the host has ${ex.siblingsOnHost.length} other cgroups beside it`;
+  const withZh = `容器拥有自己的 cgroup 命名空间（${withNs.namespace.container}；宿主机的是 ${withNs.namespace.host}）时，/proc/self/cgroup 读到的是“${firstLine(withNs.procSelfCgroup)}”，在对照的 ${read.length} 个 /sys/fs/cgroup 层级中有 ${own.length} 个只显示它自己的 cgroup：容器内的 ${mountPoint(ex)} 就是宿主机上的 ${mountPoint(ex)}${shortIds(ex.hostPath)}（两侧 inode 都是 ${ex.inodeInside}；挂载根 ${shortIds(ex.mountRoot) || '?'}），其下有 ${ex.dirsInside.length} 个 cgroup，而宿主机上与它并列的还有 ${ex.siblingsOnHost.length} 个其他 cgroup`;
+  if (notOwn.length) {
+    return {
+      id,
+      verdict: 'nuanced',
+      summary: `${withEn}. Only partly, though: ${notOwn.map(foreignEn).join('; ')}.`,
+      summaryZh: `${withZh}。但这只是部分成立：${notOwn.map(foreignZh).join('；')}。`,
+      observed,
+      evidence,
+    };
+  }
+  if (withoutNs === undefined || isError(withoutNs) || !readHierarchies(withoutNs).length) {
+    const why = withoutNs === undefined ? { en: 'no container without one was started', zh: '没有启动不带该命名空间的容器' } : isError(withoutNs) ? { en: `the container started with --cgroupns=host failed (${withoutNs.error})`, zh: `以 --cgroupns=host 启动的容器失败（${withoutNs.error}）` } : { en: 'its hierarchies could not be read', zh: '其层级没有读到' };
+    return {
+      id,
+      verdict: 'confirmed',
+      summary: `${withEn}. (Without a cgroup namespace nothing was compared: ${why.en}.)`,
+      summaryZh: `${withZh}。（没有对照不使用 cgroup 命名空间的情形：${why.zh}。）`,
+      observed,
+      evidence,
+    };
+  }
+  const without = readHierarchies(withoutNs);
+  const withoutOwn = without.filter(ownOnly);
+  const wx = example(withoutOwn) ?? example(without)!;
+  const whoEn = withoutNs.mode === 'host' ? 'a container started with --cgroupns=host' : 'the container Docker started by default';
+  const whoZh = withoutNs.mode === 'host' ? '以 --cgroupns=host 启动的容器' : 'Docker 默认方式启动的容器';
+  if (withoutOwn.length === without.length) {
+    return {
+      id,
+      verdict: 'nuanced',
+      summary: `${withEn}. But the namespace is not what does it: ${whoEn}, in the host's cgroup namespace (${withoutNs.namespace.container}), where /proc/self/cgroup read "${firstLine(withoutNs.procSelfCgroup)}", also saw only its own cgroup in all ${without.length} hierarchies: its ${mountPoint(wx)} is a mount of its own directory (mount root ${shortIds(wx.mountRoot) || '?'}, inode ${wx.inodeInside} on both sides), with ${wx.dirsInside.length} cgroups below it. The namespace changed the paths the container reads (/ instead of ${shortIds(wx.hostPath)}), not what /sys/fs/cgroup shows.`,
+      summaryZh: `${withZh}。但起作用的并不是命名空间：${whoZh}与宿主机共用 cgroup 命名空间（${withoutNs.namespace.container}），其 /proc/self/cgroup 读到的是“${firstLine(withoutNs.procSelfCgroup)}”，可它在全部 ${without.length} 个层级中同样只看到自己的 cgroup：它的 ${mountPoint(wx)} 挂载的就是它自己的目录（挂载根 ${shortIds(wx.mountRoot) || '?'}，两侧 inode 都是 ${wx.inodeInside}），其下有 ${wx.dirsInside.length} 个 cgroup。命名空间改变的是容器读到的路径（/ 而不是 ${shortIds(wx.hostPath)}），而不是 /sys/fs/cgroup 显示的内容。`,
+      observed,
+      evidence,
+    };
+  }
+  const bad = without.find((h) => !ownOnly(h))!;
   return {
-    id: 'docker.cgroup.ns-view',
-    verdict: separate && !showsHostPath ? 'confirmed' : 'nuanced',
-    summary:
-      separate && !showsHostPath
-        ? 'The container has its own cgroup namespace and sees its own cgroup as the root (/).'
-        : `On this ${cgroupVersion} host the container shares the host's cgroup namespace and /proc/self/cgroup shows its place in the host's tree (${observed.procSelfCgroup[0]}); Docker makes the cgroup namespace private by default only on cgroup v2 hosts.`,
-    summaryZh:
-      separate && !showsHostPath
-        ? '容器拥有自己的 cgroup 命名空间，并把自己所在的 cgroup 视为根（/）。'
-        : `在这台 ${cgroupVersion} 宿主机上，容器与宿主机共用 cgroup 命名空间，/proc/self/cgroup 显示的是它在宿主机 cgroup 树中的位置（${observed.procSelfCgroup[0]}）；Docker 只在 cgroup v2 宿主机上才默认让容器使用私有的 cgroup 命名空间。`,
+    id,
+    verdict: 'confirmed',
+    summary: `${withEn}. Without one, ${whoEn} (cgroup namespace ${withoutNs.namespace.container}) did not: ${foreignEn(bad)}.`,
+    summaryZh: `${withZh}。没有该命名空间时，${whoZh}（cgroup 命名空间 ${withoutNs.namespace.container}）则不是这样：${foreignZh(bad)}。`,
     observed,
-    evidence: [nsTable(links), { kind: 'command', title: 'Inside the container', command: 'cat /proc/self/cgroup', output: cgroupInside }],
+    evidence,
   };
 }
 
@@ -118,6 +272,10 @@ export interface IsolationObservation {
   pids: { limit: number; output: string; forked: number; failed: number; error: string; running: boolean; current: number; maxEvents: number };
   /** Two busy loops pinned to CPU 0 with different cpu shares: the setting as the cgroup shows it, and the CPU time each got over `overMs`. */
   priority: { heavy: { shares: number; setting: string; usageDeltaUsec: number }; light: { shares: number; setting: string; usageDeltaUsec: number }; overMs: number };
+  /** /proc/self/cgroup and /sys/fs/cgroup inside containers with and without a cgroup namespace of their own, against the host's view. */
+  cgroupView: CgroupViewObservation;
+  /** A tmpfs mounted inside a container given CAP_SYS_ADMIN, looked for in its mount table and the host's. */
+  mount: MountObservation;
 }
 
 /**
@@ -220,15 +378,76 @@ export function judgeNetNamespace(o: IsolationObservation): ClaimResult {
   );
 }
 
+/** A tmpfs mounted inside a container given CAP_SYS_ADMIN, looked for on both sides. */
+export interface MountObservation {
+  /** Capabilities the mounting container had beyond Docker's default set. */
+  capAdd: string[];
+  /** Its AppArmor profile ('' when the host has no AppArmor) and security options (none: Docker's default seccomp profile). */
+  appArmorProfile: string;
+  securityOpt: string[];
+  /** This lab's and the mounting container's mount namespace links. */
+  namespace: { host: string; container: string };
+  /** The fresh directory mounted on inside, and the tmpfs's source name, unique to the run. */
+  target: string;
+  source: string;
+  /** `mount -t tmpfs`: its exit code and what it printed on stderr. */
+  exitCode: number;
+  error: string;
+  /** The tmpfs's line in the container's /proc/self/mountinfo ('' when there is none). */
+  lineInside: string;
+  /** The lines of the host's /proc/self/mountinfo (this lab's process) with that mount point or source, read after the mount. */
+  linesOnHost: string[];
+}
+
+/** The lines of a mountinfo table whose mount point ends with `target` or whose source is `source`. */
+export function mountinfoMatches(mountinfo: string, target: string, source: string): string[] {
+  return mountinfo.split('\n').filter((line) => {
+    const [before, after] = line.split(' - ');
+    if (after === undefined) return false;
+    const point = before!.split(' ')[4] ?? '';
+    return point === target || point.endsWith(target) || after.split(' ')[1] === source;
+  });
+}
+
 export function judgeMountNamespace(o: IsolationObservation): ClaimResult {
-  return confirmedIf(
-    'docker.ns.mount',
-    separateIn(o, 'mnt') && o.rootFs === 'overlay',
-    { en: `The container has its own mount namespace: its / is an overlay mount the host's table does not have as /.`, zh: `容器拥有自己的挂载命名空间：它的 / 是一个 overlay 挂载，而宿主机挂载表中的 / 并不是它。` },
-    { en: `Root file system inside: ${o.rootFs}; mount namespace separate: ${separateIn(o, 'mnt')}.`, zh: `容器内的根文件系统：${o.rootFs}；挂载命名空间独立：${separateIn(o, 'mnt')}。` },
-    { rootFs: o.rootFs },
-    [nsTable(o.links)],
-  );
+  const m = o.mount;
+  const id = 'docker.ns.mount';
+  const caps = m.capAdd.length ? m.capAdd.map((c) => `CAP_${c}`).join(', ') : 'no capability';
+  const security = `AppArmor profile ${m.appArmorProfile || 'none'}; security options ${m.securityOpt.length ? m.securityOpt.join(', ') : "none (Docker's default seccomp profile)"}`;
+  const securityZh = `AppArmor 配置 ${m.appArmorProfile || '无'}；安全选项 ${m.securityOpt.length ? m.securityOpt.join('、') : '无（Docker 默认的 seccomp 配置）'}`;
+  const separate = m.namespace.container !== m.namespace.host;
+  const observed = { capAdd: m.capAdd, target: m.target, source: m.source, mountExitCode: m.exitCode, mountError: m.error.trim(), lineInside: m.lineInside, linesOnHost: m.linesOnHost, separateMountNamespace: separate, rootFs: o.rootFs };
+  const evidence: Evidence[] = [
+    { kind: 'command', title: `Inside the container (${caps} added, not privileged)`, command: `mount -t tmpfs -o size=1m ${m.source} ${m.target}; grep ${m.target} /proc/self/mountinfo`, output: [m.error.trim() && `mount exited ${m.exitCode}: ${m.error.trim()}`, m.lineInside || '(no such line)'].filter(Boolean).join('\n') },
+    { kind: 'command', title: 'On the host, after the mount', command: `grep -e '${m.target} ' -e ' ${m.source} ' /proc/self/mountinfo`, output: m.linesOnHost.join('\n') || '(no such line)' },
+    { kind: 'table', title: 'Mount namespace links', columns: ['host (this lab)', 'mounting container', 'separate'], rows: [[m.namespace.host, m.namespace.container, separate ? 'yes' : 'no']] },
+  ];
+  if (m.exitCode !== 0 || !m.lineInside) {
+    const failure = m.exitCode !== 0 ? `mount exited ${m.exitCode}${m.error.trim() ? `: ${m.error.trim()}` : ''}` : `mount exited 0 but no line for ${m.target} is in the container's /proc/self/mountinfo`;
+    const failureZh = m.exitCode !== 0 ? `mount 退出码 ${m.exitCode}${m.error.trim() ? `：${m.error.trim()}` : ''}` : `mount 退出码为 0，但容器的 /proc/self/mountinfo 中没有 ${m.target} 这一行`;
+    return { ...notObserved(id, { en: `No mount could be made inside the container (${caps} added, not privileged; ${security}): ${failure}. With nothing mounted, whether a mount affects the host was not observed.`, zh: `无法在容器内（添加了 ${caps}，非特权；${securityZh}）进行挂载：${failureZh}。没有挂载成功，也就无从观察挂载是否影响宿主机。` }, observed), evidence };
+  }
+  if (m.linesOnHost.length) {
+    return {
+      id,
+      verdict: 'refuted',
+      summary: `A tmpfs mounted inside the container at ${m.target} also appeared in the host's mount table: ${m.linesOnHost[0]}.`,
+      summaryZh: `在容器内挂载到 ${m.target} 的 tmpfs 也出现在了宿主机的挂载表中：${m.linesOnHost[0]}。`,
+      observed,
+      evidence,
+    };
+  }
+  if (!separate) {
+    return { ...notObserved(id, { en: `The container shared this lab's mount namespace (${m.namespace.host}), yet the tmpfs it mounted at ${m.target} was not found in the host's /proc/self/mountinfo: the host's table was not read where the mount would be.`, zh: `容器与本实验进程共用挂载命名空间（${m.namespace.host}），但它挂载到 ${m.target} 的 tmpfs 却不在宿主机的 /proc/self/mountinfo 中：宿主机的挂载表没有在该挂载所在之处读取。` }, observed), evidence };
+  }
+  return {
+    id,
+    verdict: 'confirmed',
+    summary: `A container with ${caps} added (not privileged) mounted a tmpfs at ${m.target}; its /proc/self/mountinfo showed it ("${m.lineInside}"), and the host's /proc/self/mountinfo, read afterwards, had no line with that mount point or the source ${m.source}: the mount stayed in the container's own mount namespace (${m.namespace.container}; the host's is ${m.namespace.host}).`,
+    summaryZh: `添加了 ${caps}（非特权）的容器在 ${m.target} 挂载了一个 tmpfs；容器的 /proc/self/mountinfo 中有这一挂载（“${m.lineInside}”），而随后读取的宿主机 /proc/self/mountinfo 中没有任何一行带有该挂载点或来源名 ${m.source}：这个挂载只留在容器自己的挂载命名空间（${m.namespace.container}；宿主机的是 ${m.namespace.host}）中。`,
+    observed,
+    evidence,
+  };
 }
 
 export function judgeUtsNamespace(o: IsolationObservation): ClaimResult {
@@ -407,6 +626,56 @@ async function cgroupOf(container: Container, version: string) {
   };
 }
 
+/** The subdirectories of a host directory ([] when it cannot be read). */
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+const inodeOf = (path: string) => {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return Number.NaN;
+  }
+};
+
+/** What `container` sees of the cgroups under /sys/fs/cgroup, against its own cgroup as the host sees it. */
+async function viewCgroups(container: Container, mode: CgroupNsView['mode'], version: string): Promise<CgroupNsView> {
+  const pid = await container.pid();
+  const procCgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  const inside = async (script: string) => (await execIn(container.id, ['sh', '-c', script])).stdout;
+  const hierarchies = cgroupHierarchies(procCgroup, version).filter((h) => existsSync(`/sys/fs/cgroup/${h.hierarchy}`));
+  const at = (hierarchy: string) => `/sys/fs/cgroup${hierarchy ? `/${hierarchy}` : ''}`;
+  // Per hierarchy: the inode of /sys/fs/cgroup/<hierarchy> inside, then the cgroups (subdirectories) it lists.
+  const listing = parseCgroupListing(await inside(hierarchies.map(({ hierarchy: h }) => `d=${at(h)}; if [ -d "$d" ]; then echo "H ${h} $(stat -c %i "$d")"; find "$d" -mindepth 1 -maxdepth 1 -type d -printf 'D ${h} %f\\n'; else echo "H ${h} -"; fi`).join('\n')));
+  // mountinfo: "id parent major:minor root mount-point …": the root of each cgroup mount inside.
+  const roots = new Map((await inside('cat /proc/self/mountinfo')).split('\n').map((l) => l.split(' ')).filter((f) => f.length > 4).map((f) => [f[4]!, f[3]!] as const));
+  return {
+    mode,
+    namespace: { host: readlinkSync('/proc/self/ns/cgroup'), container: readlinkSync(`/proc/${pid}/ns/cgroup`) },
+    procSelfCgroup: (await inside('cat /proc/self/cgroup')).trim(),
+    lsInside: (await inside(version === 'cgroup v2' ? 'ls /sys/fs/cgroup | head' : 'ls /sys/fs/cgroup/memory | head')).trim(),
+    hierarchies: hierarchies.map(({ hierarchy, path }) => {
+      const hostDir = `${at(hierarchy)}${path === '/' ? '' : path}`;
+      const seen = listing.get(hierarchy);
+      return {
+        hierarchy,
+        hostPath: path,
+        inodeOnHost: inodeOf(hostDir),
+        inodeInside: seen?.inode ?? Number.NaN,
+        dirsInside: seen?.dirs ?? [],
+        childrenOnHost: subdirs(hostDir),
+        siblingsOnHost: path === '/' ? [] : subdirs(dirname(hostDir)).filter((d) => d !== basename(hostDir)),
+        mountRoot: roots.get(at(hierarchy)) ?? '',
+      };
+    }),
+  };
+}
+
 export default defineLab({
   id: 'docker-isolation',
   title: 'Container isolation from both sides: namespaces, cgroups, the layered file system',
@@ -415,20 +684,23 @@ export default defineLab({
   requires: ['root', 'docker'],
   timeLimitMs: 150_000,
   handout: {
-    starts: 'Two unprivileged containers of the Python image; then containers limited to 64 MiB of memory, to --cpus 0.2, to --pids-limit 16, and two on CPU 0 with cpu shares 1024 and 256.',
-    does: 'Compares namespaces, processes, hostname, interfaces and shared memory inside and out; changes an image file; allocates past the memory limit; runs a busy loop past its CPU quota, pauses and resumes it; forks past pids.max; runs two busy loops with different shares on one CPU.',
-    observes: "/proc/<pid>/ns links, ps, hostname, ip, ipcs, uid_map, /proc/self/cgroup, docker inspect, the overlay directories, uname -r, and each limited container's cgroup files from the host (cpu.stat, cpuacct.usage, pids.current, pids.events, the freezer state, cpu shares).",
+    starts: 'Two unprivileged containers of the Python image; one with CAP_SYS_ADMIN added (not privileged), which mount(2) needs to make the mount the lab looks for on the host; one started with --cgroupns=private (and, where that is Docker\'s default, one with --cgroupns=host); then containers limited to 64 MiB of memory, to --cpus 0.2, to --pids-limit 16, and two on CPU 0 with cpu shares 1024 and 256.',
+    does: 'Compares namespaces, processes, hostname, interfaces and shared memory inside and out; lists /sys/fs/cgroup with and without a cgroup namespace and compares it with the container\'s cgroup on the host; mounts a tmpfs inside the CAP_SYS_ADMIN container and looks for it on the host; changes an image file; allocates past the memory limit; runs a busy loop past its CPU quota, pauses and resumes it; forks past pids.max; runs two busy loops with different shares on one CPU.',
+    observes: "/proc/<pid>/ns links, ps, hostname, ip, ipcs, uid_map, /proc/self/cgroup, /sys/fs/cgroup's inodes and subdirectories inside and on the host, /proc/self/mountinfo inside and on the host, docker inspect, the overlay directories, uname -r, and each limited container's cgroup files from the host (cpu.stat, cpuacct.usage, pids.current, pids.events, the freezer state, cpu shares).",
     zh: {
       title: '从容器内外两侧看隔离：命名空间、cgroups、分层文件系统',
-      starts: '两个基于 Python 镜像的非特权容器；随后是分别限制为 64 MiB 内存、--cpus 0.2、--pids-limit 16 的容器，以及两个在 CPU 0 上、cpu shares 分别为 1024 和 256 的容器。',
-      does: '在容器内外分别对比命名空间、进程、主机名、网络接口和共享内存；修改镜像中的一个文件；分配超出内存上限的内存；运行超出 CPU 配额的忙循环，并暂停、恢复它；fork 超过 pids.max；在同一个 CPU 上运行两个 shares 不同的忙循环。',
-      observes: '/proc/<pid>/ns 链接、ps、hostname、ip、ipcs、uid_map、/proc/self/cgroup、docker inspect、overlay 目录、uname -r，以及从宿主机读取的各受限容器的 cgroup 文件（cpu.stat、cpuacct.usage、pids.current、pids.events、冻结状态、cpu shares）。',
+      starts: '两个基于 Python 镜像的非特权容器；一个添加了 CAP_SYS_ADMIN（非特权）的容器，mount(2) 需要这一能力，才能做出实验要在宿主机上查找的挂载；一个以 --cgroupns=private 启动的容器（若这已是 Docker 的默认方式，再加一个以 --cgroupns=host 启动的）；随后是分别限制为 64 MiB 内存、--cpus 0.2、--pids-limit 16 的容器，以及两个在 CPU 0 上、cpu shares 分别为 1024 和 256 的容器。',
+      does: '在容器内外分别对比命名空间、进程、主机名、网络接口和共享内存；在有和没有 cgroup 命名空间的容器中列出 /sys/fs/cgroup，并与宿主机上该容器的 cgroup 对照；在 CAP_SYS_ADMIN 容器内挂载一个 tmpfs，并在宿主机上查找它；修改镜像中的一个文件；分配超出内存上限的内存；运行超出 CPU 配额的忙循环，并暂停、恢复它；fork 超过 pids.max；在同一个 CPU 上运行两个 shares 不同的忙循环。',
+      observes: '/proc/<pid>/ns 链接、ps、hostname、ip、ipcs、uid_map、/proc/self/cgroup、容器内外 /sys/fs/cgroup 的 inode 和子目录、容器内外的 /proc/self/mountinfo、docker inspect、overlay 目录、uname -r，以及从宿主机读取的各受限容器的 cgroup 文件（cpu.stat、cpuacct.usage、pids.current、pids.events、冻结状态、cpu shares）。',
     },
   },
   needs: {
     services: {
       isoa: { image: 'backend', cmd: ['sleep', 'infinity'] },
       isob: { image: 'backend', cmd: ['sleep', 'infinity'] },
+      // CAP_SYS_ADMIN (and no more; not --privileged): mount(2) needs it, and without a mount made inside
+      // there is nothing to look for on the host. Docker's default seccomp profile allows mount with it.
+      isomnt: { image: 'backend', cmd: ['sleep', 'infinity'], capAdd: ['SYS_ADMIN'] },
     },
   },
   async run(ctx) {
@@ -455,6 +727,43 @@ export default defineLab({
     const cgroupInside = await inA('cat /proc/self/cgroup');
     const cgroupVersion = existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'cgroup v2' : 'cgroup v1';
     ctx.environment.cgroups = cgroupVersion;
+
+    ctx.step('the cgroup view with and without a cgroup namespace');
+    /** A container started with --cgroupns=<mode>, as it sees /sys/fs/cgroup; what went wrong if it could not be started or read. */
+    const cgroupnsView = async (mode: 'private' | 'host'): Promise<CgroupNsView | { error: string }> => {
+      try {
+        const started = await startContainer(ctx.scope, ctx.runId, { image, name: `iso-cgns-${mode}`, cmd: ['sleep', 'infinity'], cgroupnsMode: mode });
+        const view = await viewCgroups(started, mode, cgroupVersion);
+        await started.kill().catch(() => undefined);
+        return view;
+      } catch (error) {
+        if (error instanceof Cancelled) throw error;
+        return { error: String((error as Error).message ?? error).split('\n')[0]! };
+      }
+    };
+    const cgroupView: CgroupViewObservation = { cgroupVersion, default: await viewCgroups(a, 'default', cgroupVersion), private: await cgroupnsView('private') };
+    // Where Docker's default already gives a container its own cgroup namespace (cgroup v2), the view without one needs --cgroupns=host.
+    if (cgroupView.default.namespace.container !== cgroupView.default.namespace.host) cgroupView.host = await cgroupnsView('host');
+
+    ctx.step('mounting a tmpfs inside a container with CAP_SYS_ADMIN');
+    const mounter = await (await docker()).getContainer(ctx.services.isomnt.id).inspect();
+    const mountTag = `labs-mount-${ctx.runId}`.replace(/[^A-Za-z0-9-]/g, '-');
+    const mountTarget = `/mnt/${mountTag}`;
+    const mounted = await execIn(mounter.Id, ['sh', '-c', `mkdir -p ${mountTarget} && mount -t tmpfs -o size=1m ${mountTag} ${mountTarget}`], undefined, 'root');
+    const mountinfoInside = (await execIn(mounter.Id, ['cat', '/proc/self/mountinfo'])).stdout;
+    const mount: MountObservation = {
+      capAdd: (mounter.HostConfig.CapAdd as string[] | null) ?? [],
+      appArmorProfile: mounter.AppArmorProfile ?? '',
+      securityOpt: (mounter.HostConfig.SecurityOpt as string[] | null) ?? [],
+      namespace: { host: readlinkSync('/proc/self/ns/mnt'), container: readlinkSync(`/proc/${mounter.State.Pid}/ns/mnt`) },
+      target: mountTarget,
+      source: mountTag,
+      exitCode: mounted.exitCode,
+      error: mounted.stderr.trim(),
+      lineInside: mountinfoMatches(mountinfoInside, mountTarget, mountTag)[0] ?? '',
+      // Read after the mount: the host's table, as this lab's process (in the host's mount namespace) sees it.
+      linesOnHost: mountinfoMatches(readFileSync('/proc/self/mountinfo', 'utf8'), mountTarget, mountTag),
+    };
     const kernelInside = await inA('uname -r');
     const rootFs = await inA("awk '$2 == \"/\" {print $3}' /proc/mounts");
 
@@ -557,6 +866,8 @@ export default defineLab({
         maxEvents: pidsMaxEvents,
       },
       priority,
+      cgroupView,
+      mount,
     };
     const kept = keptJson(ctx, 'isolation.json', { ...observation, uidMap, uid, cgroupInside, cgroupVersion }, 'both sides of the container: namespace links, commands\' output, the memory limit, the layers (JSON)');
     return [
@@ -568,7 +879,7 @@ export default defineLab({
       judgeIpcNamespace(observation),
       judgeUserNamespace(links, uidMap, uid),
       judgeMemoryLimit(observation),
-      judgeCgroupView(links, cgroupInside, cgroupVersion),
+      judgeCgroupView(cgroupView),
       judgeLayers(observation),
       judgeCopyOnWrite(observation),
     ];

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
 import { demuxLog, docker, execIn, unlessGone, type ExecResult } from './docker.ts';
 import { cancellable, sleep } from './cancel.ts';
 import { exec } from './process.ts';
@@ -37,7 +38,15 @@ export interface ContainerSpec {
   cpuShares?: number;
   /** The CPUs the container may run on (`--cpuset-cpus`, e.g. "0"). */
   cpusetCpus?: string;
+  /**
+   * The container's cgroup namespace (`--cgroupns`): 'private', one of its own; 'host', the host's. Unset, the
+   * daemon's default: private on cgroup v2 hosts, the host's on cgroup v1. Needs the engine's API 1.41 or later.
+   */
+  cgroupnsMode?: 'private' | 'host';
 }
+
+/** HostConfig as the engine takes it: @types/dockerode lacks CgroupnsMode (engine API 1.41). */
+type HostConfig = Docker.HostConfig & { CgroupnsMode?: 'private' | 'host' };
 
 /** A long-running command inside a container, read line by line as it prints. */
 export interface ContainerProcess {
@@ -98,8 +107,9 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
       PidsLimit: spec.pidsLimit,
       CpuShares: spec.cpuShares,
       CpusetCpus: spec.cpusetCpus,
+      ...(spec.cgroupnsMode ? { CgroupnsMode: spec.cgroupnsMode } : {}),
       Init: true,
-    },
+    } satisfies HostConfig as Docker.HostConfig,
     // Other containers on the network reach this one by its short name (e.g. "nginx").
     NetworkingConfig: spec.network
       ? { EndpointsConfig: { [spec.network]: { Aliases: [spec.name], ...(spec.ip ? { IPAMConfig: { IPv4Address: spec.ip } } : {}) } } }
