@@ -305,6 +305,20 @@ function decodeLeaves(file: Buffer, pageSize: number, pages: Map<number, IndexPa
   };
 }
 
+/** What the lab keeps as leaves-and-lookups.json: the inputs of the leaf-data and lookup-path judges. */
+export interface LeavesAndLookups {
+  sample: LeafSample;
+  /** k of the decoded clustered row, by SQL. */
+  k: number;
+  /** COUNT(*) of rows with the (primary key, k) pair decoded from the secondary leaf. */
+  pair: number;
+  treeHeight: number;
+  point: number;
+  secondaryLookup: SecondaryLookup;
+  range: { rows: number; pages: number };
+  growth: Growth[];
+}
+
 export default defineLab({
   id: 'mysql-btree',
   title: 'The InnoDB B+ tree read from its file: page size, height, internal and leaf pages, the leaf chain, lookups',
@@ -378,7 +392,7 @@ export default defineLab({
       { ...judgePageSize(pageSize, file.length, pageNumbersMatch, fsBlock), evidence: [dumps[0]!] },
       { ...height, evidence: [treeOf(pages), ...height.evidence, ...dumps] },
       judgeInternalKeys(pages.get(primary.root)!, pageSize),
-      withEvidence(judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }), ...keptJson(ctx, 'leaves-and-lookups.json', { sample, k: row.k, pair, treeHeight, point, secondaryLookup, range, growth }, 'the decoded leaf records, the lookups\' page reads and the growth steps (JSON)')),
+      withEvidence(judgeLeafData(sample, { k: row.k, secondaryPairIsARow: pair === 1 }), ...keptJson(ctx, 'leaves-and-lookups.json', { sample, k: row.k, pair, treeHeight, point, secondaryLookup, range, growth } satisfies LeavesAndLookups, 'the decoded leaf records, the lookups\' page reads and the growth steps (JSON)')),
       judgeLeafLinks(pages),
       judgeLookupPath(treeHeight, point, range, growth.at(-1)!.recordsPerLeaf, secondaryLookup),
     ];

@@ -11,15 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
 import { expectNotObserved } from '../helpers/verdicts.ts';
-import { judgeLookupPath, type Growth, type SecondaryLookup } from '../../labs/mysql/btree.lab.ts';
+import { judgeLookupPath, type LeavesAndLookups, type SecondaryLookup } from '../../labs/mysql/btree.lab.ts';
 
-interface LeavesAndLookups {
-  treeHeight: number;
-  point: number;
-  secondaryLookup: SecondaryLookup;
-  range: { rows: number; pages: number };
-  growth: Growth[];
-}
 
 const { real, altered } = realSample<LeavesAndLookups>('mysql-btree-leaves-and-lookups.json.gz');
 const lookupPath = (o: LeavesAndLookups) => judgeLookupPath(o.treeHeight, o.point, o.range, o.growth.at(-1)!.recordsPerLeaf, o.secondaryLookup);

@@ -7,19 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
-import { judgeLeafData, type Growth, type LeafSample } from '../../labs/mysql/btree.lab.ts';
+import { judgeLeafData, type LeavesAndLookups } from '../../labs/mysql/btree.lab.ts';
 
-interface LeavesAndLookups {
-  sample: LeafSample;
-  /** k of the decoded clustered row, by SQL. */
-  k: number;
-  /** COUNT(*) of rows with the (primary key, k) pair decoded from the secondary leaf. */
-  pair: number;
-  treeHeight: number;
-  point: number;
-  range: { rows: number; pages: number };
-  growth: Growth[];
-}
 
 const { real, altered } = realSample<LeavesAndLookups>('mysql-btree-leaves-and-lookups.json.gz');
 const leafData = (o: LeavesAndLookups) => judgeLeafData(o.sample, { k: o.k, secondaryPairIsARow: o.pair === 1 });
