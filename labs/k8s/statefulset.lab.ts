@@ -5,14 +5,17 @@
  * Starts: the run's Kubernetes cluster; a StorageClass without a provisioner and hostPath
  * PersistentVolumes on the node for this lab (the cluster has no storage provisioner).
  *
- * Does: creates a StatefulSet of 3 pods, each writing its name to its own claim when it first
- * starts; deletes its middle pod; scales it down to 1. Then runs a pod with an emptyDir and a
+ * Does: creates a StatefulSet of 3 pods (a grace period of 3 s; each pod's shell exits 1 s after
+ * SIGTERM), each writing its name to its own claim when it first starts; deletes its middle pod
+ * (with that grace period) and looks its domain name up from web-0; scales it down to 1. Then runs a pod with an emptyDir and a
  * PersistentVolumeClaim, writes a file to both, kills its container (the kubelet restarts it),
  * deletes the pod and creates it again.
  *
- * Observes: each StatefulSet pod's creation and readiness times, host name, claim and the file on
- * its claim; the replaced pod's uid, claim and file; the order and times of deletions on scale-down
- * and the claims left after it; the two files after the container restart and after the pod was
+ * Observes: each StatefulSet pod's creation and readiness times, host name, name with its domain
+ * (hostname -f), claim and the file on its claim; the replaced pod's uid, claim, file and domain
+ * name; the lookup of its domain name from web-0, the kubelet's MissingClusterDNS events and any
+ * cluster DNS add-on's Services; on scale-down, when each pod's termination began (deletionTimestamp
+ * seen), its grace period, when it was gone and its exit code, and the claims left after it; the two files after the container restart and after the pod was
  * replaced.
  */
 import * as k8s from '@kubernetes/client-node';
@@ -26,31 +29,67 @@ import { isPodReady, kubernetesCluster } from '../../src/systems/kubernetes.ts';
 
 const REPLICAS = 3;
 
+/** The pods' grace period in this lab (the template's terminationGracePeriodSeconds): each pod's shell exits 1 s after SIGTERM, well within it. */
+export const GRACE_SECONDS = 3;
+
 export interface StatefulSetObservation {
   /** ms after the StatefulSet was created: first seen, first seen Ready, and whether the pod before it was Ready when it was first seen. */
   created: { pod: string; createdAt: number; readyAt: number | null; previousReadyWhenSeen: boolean }[];
-  pods: { pod: string; hostname: string; claim: string; file: string }[];
-  replaced: { pod: string; uidBefore: string; uidAfter: string; claimBefore: string; claimAfter: string; fileBefore: string; fileAfter: string } | null;
-  /** Pods deleted when scaled down to 1, in the order a watch saw them deleted, ms after the scale call. */
-  scaleDown: { pod: string; goneAt: number }[];
+  /** Each pod: `hostname`, and `hostname -f` (its name with the domain the kubelet wrote to its /etc/hosts) and its address, both absent in captures made before the lab read them. */
+  pods: { pod: string; hostname: string; claim: string; file: string; fqdn?: string; ip?: string }[];
+  /** The pod deleted and made again; fqdnBefore/fqdnAfter (`hostname -f`) absent in captures made before the lab read them. */
+  replaced: { pod: string; uidBefore: string; uidAfter: string; claimBefore: string; claimAfter: string; fileBefore: string; fileAfter: string; fqdnBefore?: string; fqdnAfter?: string } | null;
+  /** The template's terminationGracePeriodSeconds: this lab's input. Absent in captures made before the lab recorded it (those ran with 0). */
+  terminationGracePeriodSeconds?: number;
+  /**
+   * Pods deleted when scaled down to 1, in the order a watch saw them deleted, ms after the scale call: when the watch first saw
+   * the pod with a deletionTimestamp (its termination began), that deletion's grace period, when it was gone from the API, and its
+   * container's exit code then. terminatingAt, gracePeriodSeconds and exitCode are absent in captures made before the lab recorded them.
+   */
+  scaleDown: { pod: string; goneAt: number; terminatingAt?: number | null; gracePeriodSeconds?: number | null; exitCode?: number | null }[];
   claimsAfterScaleDown: string[];
+  /**
+   * The replaced pod's domain name looked up from another pod of the set (getent hosts), the address it should give (the replaced
+   * pod's), the kubelet's MissingClusterDNS events in the namespace and the Services labelled k8s-app=kube-dns in any namespace (a
+   * cluster DNS add-on's). Absent in captures made before the lab looked it up.
+   */
+  dns?: { name: string; from: string; answer: string; expected: string; events: string[]; dnsServices: string[] };
   volumes: { written: string; restarts: number; emptyDirAfterRestart: string; emptyDirAfterReplace: string; claimAfterReplace: string; podUidChanged: boolean };
 }
 
 const ordinal = (pod: string) => Number(pod.split('-').at(-1));
+/** The scaled-down pods, highest ordinal first. */
+const byOrdinalDesc = (pods: { pod: string }[]) => pods.map((p) => p.pod).sort((a, b) => ordinal(b) - ordinal(a));
+const ms = (n: number | null | undefined) => (typeof n === 'number' ? n : '-');
 
 export function judgeStatefulSet(o: StatefulSetObservation): ClaimResult {
+  const id = 'k8s.statefulset.identity';
   const created = [...o.created].sort((a, b) => ordinal(a.pod) - ordinal(b.pod));
-  const observed = { created: o.created, hostnames: Object.fromEntries(o.pods.map((p) => [p.pod, p.hostname])), claims: Object.fromEntries(o.pods.map((p) => [p.pod, p.claim])), replaced: o.replaced, scaleDownOrder: o.scaleDown.map((s) => s.pod), claimsAfterScaleDown: o.claimsAfterScaleDown };
+  const timed = o.scaleDown.length > 0 && o.scaleDown.every((s) => typeof s.terminatingAt === 'number');
+  const byStart = timed ? [...o.scaleDown].sort((a, b) => a.terminatingAt! - b.terminatingAt!) : [];
+  const observed = {
+    created: o.created,
+    hostnames: Object.fromEntries(o.pods.map((p) => [p.pod, p.hostname])),
+    fqdns: Object.fromEntries(o.pods.map((p) => [p.pod, p.fqdn ?? null])),
+    claims: Object.fromEntries(o.pods.map((p) => [p.pod, p.claim])),
+    replaced: o.replaced,
+    terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? null,
+    scaleDownOrder: o.scaleDown.map((s) => s.pod),
+    scaleDown: o.scaleDown,
+    claimsAfterScaleDown: o.claimsAfterScaleDown,
+    dns: o.dns ?? null,
+  };
   const evidence: Evidence[] = [
     { kind: 'gantt', title: 'StatefulSet pods from creation to Ready (ms after the StatefulSet was created)', rows: created.map((c) => ({ name: c.pod, spans: [{ from: c.createdAt, to: c.readyAt ?? c.createdAt, label: c.readyAt === null ? 'never Ready' : 'starting' }] })) },
-    { kind: 'table', title: 'Each pod: its host name, its claim, the file it wrote there when it first started', columns: ['pod', 'hostname', 'claim', 'file on the claim'], rows: o.pods.map((p) => [p.pod, p.hostname, p.claim, p.file]) },
-    { kind: 'table', title: 'Scaled down to 1: pods in the order they went', columns: ['pod', 'gone (ms after the scale call)'], rows: o.scaleDown.map((s) => [s.pod, s.goneAt]) },
+    { kind: 'table', title: 'Each pod: its host name, its name with its domain (hostname -f), its claim, the file it wrote there when it first started', columns: ['pod', 'hostname', 'hostname -f', 'claim', 'file on the claim'], rows: o.pods.map((p) => [p.pod, p.hostname, p.fqdn ?? '(not read)', p.claim, p.file]) },
+    { kind: 'table', title: 'Scaled down to 1: each pod\'s termination (ms after the scale call, as a watch saw it)', columns: ['pod', 'termination began (deletionTimestamp seen)', 'grace period (s)', 'gone from the API', 'container exit code'], rows: o.scaleDown.map((s) => [s.pod, ms(s.terminatingAt), s.gracePeriodSeconds ?? '-', s.goneAt, s.exitCode ?? '-']) },
+    ...(timed ? [{ kind: 'gantt' as const, title: 'Scaled down to 1: each pod from the start of its termination until it was gone (ms after the scale call)', rows: byStart.map((s) => ({ name: s.pod, spans: [{ from: s.terminatingAt!, to: s.goneAt, label: 'terminating' }] })) }] : []),
+    ...(o.dns ? [{ kind: 'command' as const, title: `Looking ${o.dns.name} up from ${o.dns.from}; a cluster DNS add-on's Services; the kubelet's MissingClusterDNS events`, command: `kubectl exec ${o.dns.from} -- getent hosts ${o.dns.name}; kubectl get services -A -l k8s-app=kube-dns; kubectl get events --field-selector reason=MissingClusterDNS`, output: [o.dns.answer || '(no answer)', ...(o.dns.dnsServices.length ? o.dns.dnsServices : ['No resources found']), ...o.dns.events].join('\n') }] : []),
   ];
-  if (created.length !== REPLICAS || !o.replaced || o.scaleDown.length !== REPLICAS - 1) return { id: 'k8s.statefulset.identity', verdict: 'unverifiable', summary: `The lab saw ${created.length} of ${REPLICAS} pods created, ${o.replaced ? 'the' : 'no'} replacement and ${o.scaleDown.length} of ${REPLICAS - 1} deletions.`, summaryZh: `本实验在 ${REPLICAS} 个 Pod 中观察到 ${created.length} 个被创建，${o.replaced ? '观察到了' : '没有观察到'}替换，${REPLICAS - 1} 次删除中观察到 ${o.scaleDown.length} 次。`, observed, evidence };
+  if (created.length !== REPLICAS || !o.replaced || o.scaleDown.length !== REPLICAS - 1) return { id, verdict: 'unverifiable', summary: `The lab saw ${created.length} of ${REPLICAS} pods created, ${o.replaced ? 'the' : 'no'} replacement and ${o.scaleDown.length} of ${REPLICAS - 1} deletions.`, summaryZh: `本实验在 ${REPLICAS} 个 Pod 中观察到 ${created.length} 个被创建，${o.replaced ? '观察到了' : '没有观察到'}替换，${REPLICAS - 1} 次删除中观察到 ${o.scaleDown.length} 次。`, observed, evidence };
+  const r = o.replaced;
   const inOrder = created.every((c, i) => i === 0 || c.previousReadyWhenSeen);
   const names = o.pods.every((p) => p.hostname === p.pod);
-  const r = o.replaced;
   const kept = r.uidAfter !== r.uidBefore && r.claimAfter === r.claimBefore && r.fileAfter === r.fileBefore && r.fileBefore.includes(r.pod);
   const reverse = o.scaleDown.every((s, i) => i === 0 || ordinal(s.pod) < ordinal(o.scaleDown[i - 1]!.pod));
   const claimsStay = o.claimsAfterScaleDown.length === REPLICAS;
@@ -58,14 +97,73 @@ export function judgeStatefulSet(o: StatefulSetObservation): ClaimResult {
     [`pods were created one at a time, each first seen when the one before was already Ready (${created.map((c) => `${c.pod} at ${c.createdAt} ms`).join(', ')})`, `Pod 是逐个创建的，每个 Pod 首次出现时前一个已经 Ready（${created.map((c) => `${c.pod} 在 ${c.createdAt} ms`).join('，')}）`, inOrder],
     [`each pod's host name is its stable name`, '每个 Pod 的主机名就是它固定不变的名称', names],
     [`${r.pod} deleted came back as ${r.pod} (a new pod, uid ${r.uidBefore.slice(0, 8)} → ${r.uidAfter.slice(0, 8)}) on the same claim ${r.claimAfter}, still holding "${r.fileAfter}"`, `删除的 ${r.pod} 以同一个名字 ${r.pod} 重新出现（是一个新 Pod，uid ${r.uidBefore.slice(0, 8)} → ${r.uidAfter.slice(0, 8)}），挂载的仍是同一个 PVC ${r.claimAfter}，里面仍然是 "${r.fileAfter}"`, kept],
-    [`scaled down, pods went in reverse order (${o.scaleDown.map((s) => `${s.pod} at ${s.goneAt} ms`).join(', ')})`, `缩容时 Pod 按逆序删除（${o.scaleDown.map((s) => `${s.pod} 在 ${s.goneAt} ms`).join('，')}）`, reverse],
+    [`scaled down, pods went in reverse order (${o.scaleDown.map((s) => `${s.pod} gone at ${s.goneAt} ms`).join(', ')})`, `缩容时 Pod 按逆序删除（${o.scaleDown.map((s) => `${s.pod} 在 ${s.goneAt} ms 消失`).join('，')}）`, reverse],
     [`all ${o.claimsAfterScaleDown.length} claims stayed after the scale-down`, `缩容后全部 ${o.claimsAfterScaleDown.length} 个 PVC 都保留了下来`, claimsStay],
   ];
+  // What is missing to decide a part of the claim: each becomes a gap named in the summary, never a silent pass.
+  const gaps: [string, string][] = [];
+
+  // Ordered deletion: each pod's termination begins only once the pod above it is completely gone (OrderedReady). That is only
+  // visible when the pods take time to shut down: with a grace period of 0 the API server removes a pod at once.
+  const graceful = timed && o.scaleDown.every((s) => (s.gracePeriodSeconds ?? 0) > 0);
+  if (!timed) {
+    gaps.push([
+      `the order of termination: this capture has only the moments the pods were removed from the API (${o.scaleDown.map((s) => `${s.pod} at ${s.goneAt} ms`).join(', ')})${o.terminationGracePeriodSeconds === undefined ? ', with no grace period recorded' : ''}, not when each pod's termination began, so whether ${byOrdinalDesc(o.scaleDown)[1] ?? 'the next pod'} began to terminate only after ${byOrdinalDesc(o.scaleDown)[0] ?? 'the one above'} was gone cannot be told`,
+      `终止顺序：本次记录只有各 Pod 从 API 中消失的时刻（${o.scaleDown.map((s) => `${s.pod} 在 ${s.goneAt} ms`).join('，')}）${o.terminationGracePeriodSeconds === undefined ? '，也没有记录宽限期' : ''}，没有记录每个 Pod 何时开始终止，因此无法判断 ${byOrdinalDesc(o.scaleDown)[1] ?? '下一个 Pod'} 是否在 ${byOrdinalDesc(o.scaleDown)[0] ?? '上一个 Pod'} 完全消失之后才开始终止`,
+    ]);
+  } else if (!graceful) {
+    gaps.push([
+      `the order of termination: the pods were deleted with a grace period of ${[...new Set(o.scaleDown.map((s) => `${s.gracePeriodSeconds ?? 0} s`))].join(' and ')}, which removes a pod from the API at once, so no pod was ever seen shutting down while another waited`,
+      `终止顺序：这些 Pod 删除时的宽限期为 ${[...new Set(o.scaleDown.map((s) => `${s.gracePeriodSeconds ?? 0} 秒`))].join('和')}，这会让 Pod 立即从 API 中移除，因此从未看到一个 Pod 在关闭、另一个在等待`,
+    ]);
+  } else {
+    const waited = byStart.every((s, i) => i === 0 || s.terminatingAt! >= byStart[i - 1]!.goneAt);
+    const startReverse = byStart.every((s, i) => i === 0 || ordinal(s.pod) < ordinal(byStart[i - 1]!.pod));
+    const spans = byStart.map((s) => `${s.pod} terminating from ${s.terminatingAt} ms to ${s.goneAt} ms (grace ${s.gracePeriodSeconds} s, exit code ${s.exitCode ?? 'not seen'})`).join(', ');
+    const spansZh = byStart.map((s) => `${s.pod} 从 ${s.terminatingAt} ms 开始终止，${s.goneAt} ms 消失（宽限期 ${s.gracePeriodSeconds} 秒，退出码 ${s.exitCode ?? '未看到'}）`).join('，');
+    checks.push([`each pod's termination began only after the pod above it was gone, highest ordinal first (${spans})`, `每个 Pod 都是在序号更高的那个 Pod 完全消失之后才开始终止的，从最高序号开始（${spansZh}）`, waited && startReverse]);
+  }
+
+  // Stable domain names: each pod's name in the headless Service's domain. The pod's own view of it (hostname -f, from the /etc/hosts
+  // the kubelet writes) needs no DNS; other pods find it only through a cluster DNS add-on (CoreDNS), which this lab does not install.
+  const fqdnRead = o.pods.every((p) => !!p.fqdn) && !!r.fqdnBefore && !!r.fqdnAfter;
+  if (fqdnRead) {
+    const withDomain = o.pods.every((p) => p.fqdn!.startsWith(`${p.pod}.web.`)) && r.fqdnBefore!.startsWith(`${r.pod}.web.`) && r.fqdnAfter === r.fqdnBefore;
+    checks.push([`each pod's name with its domain (hostname -f, from the /etc/hosts the kubelet wrote) is its name in the Service's domain (${o.pods.map((p) => p.fqdn).join(', ')}), and ${r.pod}'s was still ${r.fqdnAfter} after it was replaced`, `每个 Pod 带域名的名称（hostname -f，来自 kubelet 写入的 /etc/hosts）就是它在 Service 域中的名称（${o.pods.map((p) => p.fqdn).join('，')}），${r.pod} 被替换后仍然是 ${r.fqdnAfter}`, withDomain]);
+  } else if (o.pods.some((p) => p.fqdn !== undefined)) {
+    gaps.push([`each pod's own name with its domain: hostname -f printed nothing in ${[...o.pods.filter((p) => !p.fqdn).map((p) => p.pod), ...(r.fqdnBefore && r.fqdnAfter ? [] : [`${r.pod} (before or after its replacement)`])].join(', ')}`, `每个 Pod 自己带域名的名称：hostname -f 在 ${[...o.pods.filter((p) => !p.fqdn).map((p) => p.pod), ...(r.fqdnBefore && r.fqdnAfter ? [] : [`${r.pod}（替换前或替换后）`])].join('、')} 中没有输出`]);
+  }
+  const address = o.dns?.answer.match(/^(\d+\.\d+\.\d+\.\d+)\s/)?.[1];
+  if (!o.dns) {
+    gaps.push([`the domain name: no pod looked another up by its domain name in this capture`, '域名：本次记录中没有任何 Pod 按域名查找另一个 Pod']);
+  } else if (address) {
+    checks.push([`${o.dns.from} resolved ${o.dns.name} to ${address}${address === o.dns.expected ? `, the replaced ${r.pod}'s address` : `, not the replaced ${r.pod}'s ${o.dns.expected}`}`, `${o.dns.from} 把 ${o.dns.name} 解析为 ${address}${address === o.dns.expected ? `，正是替换后的 ${r.pod} 的地址` : `，而不是替换后的 ${r.pod} 的地址 ${o.dns.expected}`}`, address === o.dns.expected]);
+  } else {
+    const noAddOn = o.dns.dnsServices.length === 0;
+    const event = o.dns.events[0]?.replace(/^pod: "[^"]*"\. /, '');
+    const why = [noAddOn ? 'no Service labelled k8s-app=kube-dns exists in any namespace' : `a cluster DNS Service exists (${o.dns.dnsServices.join(', ')})`, o.dns.events.length ? `the kubelet reported MissingClusterDNS: "${event}"` : ''].filter(Boolean).join('; ');
+    const whyZh = [noAddOn ? '任何命名空间中都没有带 k8s-app=kube-dns 标签的 Service' : `集群 DNS 的 Service 存在（${o.dns.dnsServices.join(', ')}）`, o.dns.events.length ? `kubelet 报告了 MissingClusterDNS：“${event}”` : ''].filter(Boolean).join('；');
+    gaps.push([
+      `the domain name as other pods see it: ${o.dns.from} could not resolve ${o.dns.name} (${o.dns.answer || 'no answer'}) ${noAddOn ? 'because no cluster DNS add-on (such as CoreDNS) runs in this cluster' : 'for a reason the lab did not find'} (${why}); that is a gap of this lab's cluster, not an observation about StatefulSets`,
+      `其他 Pod 所见的域名：${o.dns.from} 无法解析 ${o.dns.name}（${o.dns.answer || '无响应'}），${noAddOn ? '因为本集群没有运行集群 DNS 插件（例如 CoreDNS）' : '原因本实验没有找到'}（${whyZh}）；这是本实验集群的缺口，而不是对 StatefulSet 的观察结果`,
+    ]);
+  }
+
   const failed = checks.filter(([, , ok]) => !ok);
-  if (failed.length) return { id: 'k8s.statefulset.identity', verdict: 'refuted', summary: `Not as stated: ${failed.map(([what]) => what).join('; ')}: not so.`, summaryZh: `与说法不符，以下情况并不成立：${failed.map(([, zh]) => zh).join('；')}。`, observed, evidence };
-  const summary = checks.map(([what]) => what).join('; ');
-  const summaryZh = checks.map(([, zh]) => zh).join('；');
-  return { id: 'k8s.statefulset.identity', verdict: 'confirmed', summary: `${summary[0]!.toUpperCase()}${summary.slice(1)}.`, summaryZh: `${summaryZh}。`, observed, evidence };
+  if (failed.length) return { id, verdict: 'refuted', summary: `Not as stated: ${failed.map(([what]) => what).join('; ')}: not so.`, summaryZh: `与说法不符，以下情况并不成立：${failed.map(([, zh]) => zh).join('；')}。`, observed, evidence };
+  const held = checks.map(([what]) => what).join('; ');
+  const heldZh = checks.map(([, zh]) => zh).join('；');
+  if (gaps.length) {
+    return {
+      id,
+      verdict: 'unverifiable',
+      summary: `What was observed held: ${held}. Not observed here: ${gaps.map(([what]) => what).join('; and ')}.`,
+      summaryZh: `观察到的部分都成立：${heldZh}。这里没能观察到的部分：${gaps.map(([, zh]) => zh).join('；以及')}。`,
+      observed,
+      evidence,
+    };
+  }
+  return { id, verdict: 'confirmed', summary: `${held[0]!.toUpperCase()}${held.slice(1)}.`, summaryZh: `${heldZh}。`, observed, evidence };
 }
 
 export function judgeVolumeLifecycle(o: StatefulSetObservation): ClaimResult {
@@ -100,13 +198,13 @@ export default defineLab({
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's Kubernetes cluster, with a StorageClass without a provisioner and hostPath PersistentVolumes made for this lab.",
-    does: `A StatefulSet of ${REPLICAS} pods each writing its name to its claim; its middle pod deleted; scaled down to 1. A pod with an emptyDir and a claim: a file written to both, its container killed, the pod deleted and made again.`,
-    observes: 'Creation and readiness times, host names, claims and files of the StatefulSet pods; the replaced pod; the scale-down order and the claims left; both files after the restart and after the new pod.',
+    does: `A StatefulSet of ${REPLICAS} pods (grace period ${GRACE_SECONDS} s, each exiting 1 s after SIGTERM) each writing its name to its claim; its middle pod deleted, and its domain name looked up from web-0; scaled down to 1. A pod with an emptyDir and a claim: a file written to both, its container killed, the pod deleted and made again.`,
+    observes: "Creation and readiness times, host names, names with their domain (hostname -f), claims and files of the StatefulSet pods; the replaced pod; the lookup and whether a cluster DNS add-on runs; on scale-down, when each pod's termination began and when it was gone, and the claims left; both files after the restart and after the new pod.",
     zh: {
       title: 'StatefulSet 的命名、存储与顺序；卷与 Pod 的生命周期对比',
       starts: '本次运行的 Kubernetes 集群，带一个没有 provisioner 的 StorageClass，以及为本实验创建的 hostPath PersistentVolume。',
-      does: '创建一个 3 个 Pod 的 StatefulSet，每个 Pod 把自己的名字写入各自的 PVC；删除中间那个 Pod；缩容到 1。另建一个同时挂载 emptyDir 和 PVC 的 Pod：向两者各写一个文件，杀掉其容器，再删除并重建该 Pod。',
-      observes: 'StatefulSet 各 Pod 的创建时间、就绪时间、主机名、PVC 和文件；被替换后的 Pod；缩容顺序及留下的 PVC；容器重启后和 Pod 重建后两个文件的情况。',
+      does: '创建一个 3 个 Pod 的 StatefulSet（宽限期 3 秒，每个 Pod 收到 SIGTERM 1 秒后退出），每个 Pod 把自己的名字写入各自的 PVC；删除中间那个 Pod，并在 web-0 中按域名查找它；缩容到 1。另建一个同时挂载 emptyDir 和 PVC 的 Pod：向两者各写一个文件，杀掉其容器，再删除并重建该 Pod。',
+      observes: 'StatefulSet 各 Pod 的创建时间、就绪时间、主机名、带域名的名称（hostname -f）、PVC 和文件；被替换后的 Pod；域名查询结果及集群是否运行 DNS 插件；缩容时每个 Pod 何时开始终止、何时消失，以及留下的 PVC；容器重启后和 Pod 重建后两个文件的情况。',
     },
   },
   needs: { shared: { kube: kubernetesCluster } },
@@ -143,7 +241,9 @@ export default defineLab({
           serviceName: 'web',
           replicas: REPLICAS,
           selector: { matchLabels: { app: 'web' } },
-          template: { metadata: { labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['sh', '-c', '[ -f /data/first ] || echo "written by $(hostname)" > /data/first; exec sleep infinity'], volumeMounts: [{ name: 'data', mountPath: '/data' }], readinessProbe: { exec: { command: ['test', '-f', '/data/first'] }, periodSeconds: 1 } }] } },
+          // A real grace period, and a shell that takes 1 s to exit on SIGTERM (a sleep as PID 1 would ignore it until the kill at the
+          // end of the grace period): with 0 the API server removes a pod at once, and no pod is ever seen shutting down.
+          template: { metadata: { labels: { app: 'web' } }, spec: { terminationGracePeriodSeconds: GRACE_SECONDS, containers: [{ name: 'web', image, imagePullPolicy: 'Never', command: ['sh', '-c', '[ -f /data/first ] || echo "written by $(hostname)" > /data/first; trap "sleep 1; exit 0" TERM; sleep infinity & wait'], volumeMounts: [{ name: 'data', mountPath: '/data' }], readinessProbe: { exec: { command: ['test', '-f', '/data/first'] }, periodSeconds: 1 } }] } },
           volumeClaimTemplates: [claimTemplate('data')],
         },
       },
@@ -166,14 +266,19 @@ export default defineLab({
       }
       return seen.size === REPLICAS && [...seen.values()].every((e) => e.readyAt !== null);
     }, 90_000, 'the StatefulSet to be Ready', 100);
-    const describe = async (p: k8s.V1Pod) => ({ pod: p.metadata!.name!, hostname: await exec(p.metadata!.name!, 'hostname'), claim: p.spec?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName ?? '', file: await exec(p.metadata!.name!, 'cat /data/first') });
+    // hostname -f: the name with the domain the kubelet wrote to the pod's /etc/hosts (its hostname and the set's serviceName as subdomain).
+    const describe = async (p: k8s.V1Pod) => {
+      const [hostname = '', fqdn = '', file = ''] = (await exec(p.metadata!.name!, 'printf "%s\\n" "$(hostname)" "$(hostname -f 2>/dev/null)" "$(cat /data/first)"')).split('\n');
+      return { pod: p.metadata!.name!, hostname, fqdn, ip: p.status?.podIP ?? '', claim: p.spec?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName ?? '', file };
+    };
     const described = await Promise.all((await pods('app=web')).map(describe));
 
     ctx.step('its middle pod deleted');
     const victim = 'web-1';
     const before = described.find((d) => d.pod === victim)!;
     const uidBefore = (await kube.core.readNamespacedPod({ name: victim, namespace })).metadata!.uid!;
-    await kube.core.deleteNamespacedPod({ name: victim, namespace, gracePeriodSeconds: 0 });
+    // Deleted with the pod's own grace period: a StatefulSet pod is not force-deleted.
+    await kube.core.deleteNamespacedPod({ name: victim, namespace });
     await until(async () => {
       const p = await kube.core.readNamespacedPod({ name: victim, namespace }).catch(() => undefined);
       return !!p && p.metadata!.uid !== uidBefore && isPodReady(p);
@@ -181,12 +286,26 @@ export default defineLab({
     const again = await kube.core.readNamespacedPod({ name: victim, namespace });
     const after = await describe(again);
 
+    ctx.step(`${victim}'s domain name looked up from web-0`);
+    const dnsName = `${victim}.web.${namespace}.svc.cluster.local`;
+    const answer = (await kube.kubectl(['-n', namespace, 'exec', 'web-0', '--', 'timeout', '10', 'getent', 'hosts', dnsName]).catch((error: Error) => `failed: ${error.message.split(': ').slice(1).join(': ')}`)).trim();
+    const events = (await kube.core.listNamespacedEvent({ namespace })).items.filter((e) => e.reason === 'MissingClusterDNS').map((e) => e.message ?? '');
+    const dnsServices = (await kube.core.listServiceForAllNamespaces({ labelSelector: 'k8s-app=kube-dns' })).items.map((s) => `${s.metadata?.namespace}/${s.metadata?.name} (${s.spec?.clusterIP})`);
+
     ctx.step('scaled down to 1');
     const scaleDown: StatefulSetObservation['scaleDown'] = [];
     let tScale = 0;
-    // The order the API server deleted them in, as a watch delivers it (a poll could see both gone at once).
+    // As a watch delivers them (a poll could see both at once): when each pod first has a deletionTimestamp (its termination
+    // began; the field itself holds when the grace period ends, in whole seconds), and when the API server deleted it.
+    const terminating = new Map<string, { at: number; grace: number | null }>();
     const watcher = await new k8s.Watch(kube.config).watch(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: 'app=web' }, (type, pod: k8s.V1Pod) => {
-      if (type === 'DELETED') scaleDown.push({ pod: pod.metadata!.name!, goneAt: Date.now() - tScale });
+      if (!tScale) return;
+      const name = pod.metadata!.name!;
+      if (pod.metadata?.deletionTimestamp && !terminating.has(name)) terminating.set(name, { at: Date.now() - tScale, grace: pod.metadata.deletionGracePeriodSeconds ?? null });
+      if (type === 'DELETED') {
+        const began = terminating.get(name);
+        scaleDown.push({ pod: name, goneAt: Date.now() - tScale, terminatingAt: began?.at ?? null, gracePeriodSeconds: began?.grace ?? null, exitCode: pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ?? null });
+      }
     }, () => undefined);
     ctx.scope.defer('pod watch', () => watcher.abort());
     tScale = Date.now();
@@ -219,9 +338,11 @@ export default defineLab({
     const observation: StatefulSetObservation = {
       created: [...seen.entries()].map(([pod, e]) => ({ pod, ...e })),
       pods: described.sort((a, b) => ordinal(a.pod) - ordinal(b.pod)),
-      replaced: { pod: victim, uidBefore, uidAfter: again.metadata!.uid!, claimBefore: before.claim, claimAfter: after.claim, fileBefore: before.file, fileAfter: after.file },
+      replaced: { pod: victim, uidBefore, uidAfter: again.metadata!.uid!, claimBefore: before.claim, claimAfter: after.claim, fileBefore: before.file, fileAfter: after.file, fqdnBefore: before.fqdn, fqdnAfter: after.fqdn },
+      terminationGracePeriodSeconds: GRACE_SECONDS,
       scaleDown,
       claimsAfterScaleDown,
+      dns: { name: dnsName, from: 'web-0', answer, expected: after.ip, events: [...new Set(events)], dnsServices },
       volumes: { written, restarts: restartCount, emptyDirAfterRestart, emptyDirAfterReplace: await exec('scratch', 'cat /scratch/file 2>/dev/null || true'), claimAfterReplace: await exec('scratch', 'cat /keep/file 2>/dev/null || true'), podUidChanged: secondUid !== firstUid },
     };
     const kept = keptJson(ctx, 'statefulset.json', observation, 'StatefulSet pods, the replacement, the scale-down and the volumes (JSON)');

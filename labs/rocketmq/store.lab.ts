@@ -6,11 +6,13 @@
  * 1 GiB, so that several appear; consume-queue files of 100 entries), and a client container.
  *
  * Does: sends 2000 messages of 500 bytes, each with a key and the tag TagA, to a topic of 4 queues;
- * asks for one message by its key.
+ * asks for one message by its key; starts a second broker with no configuration at all in the client
+ * container, only until it has printed its configuration, to read RocketMQ's default file size.
  *
  * Observes: the store's directories (file names and sizes); every 50th consume-queue entry of each
  * queue followed into the commit log, both read from their bytes; the index file's header and the
- * key's hash-slot chain; the broker's own answer to the query by key.
+ * key's hash-slot chain; the broker's own answer to the query by key; mappedFileSizeCommitLog as the
+ * lab's broker and the unconfigured one printed it at start-up.
  */
 import { defineLab } from '../../src/core/lab.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
@@ -26,6 +28,21 @@ const HASH_SLOTS = 100;
 const TOPIC = 'LabTopic';
 const MESSAGES = 2000;
 const KEY = 'key-1999';
+/** Where rocketmq-node has the broker log ($ROCKETMQ_LOG_DIR/broker.log). */
+const BROKER_LOG_DIR = '/var/lib/rocketmq/logs';
+/**
+ * A broker with RocketMQ's defaults only: BrokerStartup without a configuration file, with rocketmq-node's JVM options and log
+ * configuration, its home and log in /tmp/defaults. It prints its configuration to the log while it starts; it is killed once that
+ * line is there (or after 30 s, or when it exits), and the line is printed.
+ */
+const DEFAULT_BROKER_PROBE = [
+  'd=/tmp/defaults; mkdir -p $d',
+  "java -cp '/opt/rocketmq/libs/*' -Duser.home=$d -Drocketmq.home.dir=/opt/rocketmq -Drmq.logback.configurationFile=/opt/rocketmq/conf/server-logback.xml -Drmq.log.name=broker -Drmq.log.dir=$d -XX:SharedArchiveFile=/opt/rocketmq/rocketmq.jsa -Xshare:auto -Xlog:cds=off -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 org.apache.rocketmq.broker.BrokerStartup > $d/stdout 2>&1 &",
+  'pid=$!',
+  "for _ in $(seq 300); do grep -q -E ' - mappedFileSizeCommitLog=[0-9]+$' $d/broker.log 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done",
+  'kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null',
+  "grep -m1 -E ' - mappedFileSizeCommitLog=[0-9]+$' $d/broker.log || true",
+].join('\n');
 
 export interface StoreFile {
   name: string;
@@ -33,7 +50,15 @@ export interface StoreFile {
 }
 
 export interface StoreObservation {
+  /** mappedFileSizeCommitLog as this lab sets it for its broker (an input: small, so that several files roll). */
   commitLogFileSize: number;
+  /**
+   * mappedFileSizeCommitLog as brokers printed it at start-up (the "mappedFileSizeCommitLog=…" line of their log): `inEffect` by the
+   * lab's broker (the value it ran with), `byDefault` by a broker started in the client container with no configuration at all
+   * (RocketMQ's own default), stopped as soon as it had printed it; null when the line was not found. Absent in captures made before
+   * the lab read them.
+   */
+  commitLogFileSizePrinted?: { inEffect: number | null; byDefault: number | null };
   commitLog: StoreFile[];
   /** queue id → its consume-queue files */
   queues: Record<string, StoreFile[]>;
@@ -45,6 +70,7 @@ export interface StoreObservation {
 }
 
 const twentyDigits = (f: StoreFile) => /^\d{20}$/.test(f.name);
+const ONE_GIB = 1024 ** 3;
 /** Whether the files, in order, start at 0, size, 2 × size, …: named by the offset each begins at. */
 const namedByStartOffset = (names: string[], size: number) =>
   names
@@ -53,23 +79,54 @@ const namedByStartOffset = (names: string[], size: number) =>
     .every((n, i) => n === i * size);
 
 export function judgeCommitLog(o: StoreObservation): ClaimResult {
+  const id = 'rocketmq.store.commitlog';
   const files = o.commitLog.filter(twentyDigits).sort((a, b) => Number(a.name) - Number(b.name));
   const namedByOffset = namedByStartOffset(files.map((f) => f.name), o.commitLogFileSize);
   const fullSize = files.every((f) => f.size === o.commitLogFileSize);
   const queuesInFirstFile = new Set(o.sent.filter((s) => s.commitLogOffset < o.commitLogFileSize).map((s) => s.queueId)).size;
+  // Sent one at a time, each waiting for its answer: appended, each message's offset is above the one sent before it.
+  const appended = o.sent.every((s, i) => i === 0 || s.commitLogOffset > o.sent[i - 1]!.commitLogOffset);
   const interleaved = o.sent.slice(0, 50).map((s) => s.queueId);
-  const observed = { files: files.map((f) => `${f.name} (${f.size} bytes)`), namedByStartOffset: namedByOffset, everyFileFullSize: fullSize, queuesSharingTheFirstFile: queuesInFirstFile, queueOfTheFirstMessages: interleaved.slice(0, 12) };
-  const evidence: Evidence[] = [{ kind: 'table', title: 'store/commitlog', columns: ['file', 'bytes', 'start offset / file size'], rows: files.map((f) => [f.name, f.size, Number(f.name) / o.commitLogFileSize]) }, { kind: 'choices', title: 'The queue of each of the first 50 messages, in commit-log order', choices: interleaved.map((q) => `queue ${q}`) }];
-  if (namedByOffset && files.length < 2) return notObserved('rocketmq.store.commitlog', { en: `The store held ${files.length} commit-log file${files.length === 1 ? '' : 's'}: at least two are needed to see the log roll from one file to the next.`, zh: `存储目录中只有 ${files.length} 个 commit-log 文件：至少需要两个，才能看到日志从一个文件滚动到下一个。` }, observed);
-  if (namedByOffset && !o.sent.length) return notObserved('rocketmq.store.commitlog', { en: 'No sent message with its queue and commit-log offset was recorded, so it is unknown which queues share the log.', zh: '没有记录到任何已发送消息的队列和 commit-log 偏移量，无从得知哪些队列共用这个日志。' }, observed);
+  const printed = o.commitLogFileSizePrinted;
+  const observed = { files: files.map((f) => `${f.name} (${f.size} bytes)`), namedByStartOffset: namedByOffset, everyFileFullSize: fullSize, queuesSharingTheFirstFile: queuesInFirstFile, queueOfTheFirstMessages: interleaved.slice(0, 12), appendedInSendOrder: appended, fileSizeSetByTheLab: o.commitLogFileSize, fileSizePrintedByTheLabsBroker: printed?.inEffect ?? null, defaultFileSizePrintedByAnUnconfiguredBroker: printed?.byDefault ?? null };
+  const evidence: Evidence[] = [
+    { kind: 'table', title: 'store/commitlog', columns: ['file', 'bytes', 'start offset / file size'], rows: files.map((f) => [f.name, f.size, Number(f.name) / o.commitLogFileSize]) },
+    { kind: 'choices', title: 'The queue of each of the first 50 messages, in commit-log order', choices: interleaved.map((q) => `queue ${q}`) },
+    ...(printed ? [{ kind: 'table' as const, title: 'mappedFileSizeCommitLog: set by the lab, and as brokers printed it at start-up', columns: ['', 'mappedFileSizeCommitLog'], rows: [['set by this lab (ROCKETMQ_CFG_mappedFileSizeCommitLog)', o.commitLogFileSize], ["printed by the lab's broker (its log)", printed.inEffect ?? '(not found)'], ['printed by a broker started with no configuration (RocketMQ\'s default)', printed.byDefault ?? '(not found)']] as (string | number)[][] }] : []),
+  ];
+  if (namedByOffset && files.length < 2) return notObserved(id, { en: `The store held ${files.length} commit-log file${files.length === 1 ? '' : 's'}: at least two are needed to see the log roll from one file to the next.`, zh: `存储目录中只有 ${files.length} 个 commit-log 文件：至少需要两个，才能看到日志从一个文件滚动到下一个。` }, observed);
+  if (namedByOffset && !o.sent.length) return notObserved(id, { en: 'No sent message with its queue and commit-log offset was recorded, so it is unknown which queues share the log.', zh: '没有记录到任何已发送消息的队列和 commit-log 偏移量，无从得知哪些队列共用这个日志。' }, observed);
   if (files.length < 2 || !namedByOffset || queuesInFirstFile < 2) {
-    return { id: 'rocketmq.store.commitlog', verdict: 'refuted', summary: `The commit log is not one sequence of files named by start offset and shared by the queues: ${JSON.stringify(observed)}.`, summaryZh: `commit log 并不是一组以起始偏移量命名、由各队列共用的连续文件：${JSON.stringify(observed)}。`, observed, evidence };
+    return { id, verdict: 'refuted', summary: `The commit log is not one sequence of files named by start offset and shared by the queues: ${JSON.stringify(observed)}.`, summaryZh: `commit log 并不是一组以起始偏移量命名、由各队列共用的连续文件：${JSON.stringify(observed)}。`, observed, evidence };
+  }
+  if (!appended) {
+    const at = o.sent.findIndex((s, i) => i > 0 && s.commitLogOffset <= o.sent[i - 1]!.commitLogOffset);
+    return { id, verdict: 'refuted', summary: `Messages were not appended: sent one after the other, message ${at} (${o.sent[at]!.key}) was written at commit-log offset ${o.sent[at]!.commitLogOffset}, not above the offset ${o.sent[at - 1]!.commitLogOffset} of the message sent before it.`, summaryZh: `消息并不是追加写入的：消息是一条接一条发送的，但第 ${at} 条（${o.sent[at]!.key}）写在 commit-log 偏移量 ${o.sent[at]!.commitLogOffset}，并不高于前一条消息的偏移量 ${o.sent[at - 1]!.commitLogOffset}。`, observed, evidence };
+  }
+  if (!fullSize) {
+    const odd = files.filter((f) => f.size !== o.commitLogFileSize);
+    return { id, verdict: 'refuted', summary: `The files' size is not the setting's: with mappedFileSizeCommitLog=${o.commitLogFileSize}, ${odd.map((f) => `${f.name} is ${f.size} bytes`).join(', ')}.`, summaryZh: `文件大小并不等于该配置项：mappedFileSizeCommitLog=${o.commitLogFileSize} 时，${odd.map((f) => `${f.name} 是 ${f.size} 字节`).join('，')}。`, observed, evidence };
+  }
+  const shape = `One commit log for every queue of the topic (all ${queuesInFirstFile} queues' messages interleaved in the first file), the ${o.sent.length} messages appended in the order they were sent (each one's offset above the one before), in files named by their start offset in 20 digits (${files.slice(0, 3).map((f) => f.name).join(', ')}). Each file is exactly mappedFileSizeCommitLog bytes, the last one too although it is nearly empty (files are allocated whole). The files here are ${o.commitLogFileSize} bytes because this lab set mappedFileSizeCommitLog=${o.commitLogFileSize}, an input, so that several files roll${printed?.inEffect != null ? ` (its broker printed mappedFileSizeCommitLog=${printed.inEffect} at start-up)` : ''}.`;
+  const shapeZh = `该 topic 的所有队列共用一个 commit log（第一个文件中交错存放着全部 ${queuesInFirstFile} 个队列的消息），${o.sent.length} 条消息按发送顺序追加写入（每条的偏移量都高于前一条），文件以起始偏移量命名，补足 20 位数字（${files.slice(0, 3).map((f) => f.name).join(', ')}）。每个文件的大小都恰好是 mappedFileSizeCommitLog 字节，最后一个文件几乎是空的，大小也一样（文件是整块预分配的）。这里的文件是 ${o.commitLogFileSize} 字节，因为本实验把 mappedFileSizeCommitLog 设成了 ${o.commitLogFileSize}（这是实验的输入，为的是让文件发生多次滚动）${printed?.inEffect != null ? `（其 broker 启动时打印的是 mappedFileSizeCommitLog=${printed.inEffect}）` : ''}。`;
+  if (printed?.byDefault == null) {
+    return {
+      id,
+      verdict: 'unverifiable',
+      summary: `${shape} The sheet's 1 GiB is that setting's default, which ${printed ? 'a broker started with no configuration did not print (its start-up log had no mappedFileSizeCommitLog line)' : 'this capture did not read (no broker started with its defaults printed it)'}: the file size was not observed.`,
+      summaryZh: `${shapeZh}学习资料中的 1 GiB 是这个配置项的默认值，${printed ? '而不带任何配置启动的 broker 没有打印它（启动日志中没有 mappedFileSizeCommitLog 这一行）' : '而本次记录没有读取它（没有任何以默认配置启动的 broker 打印过它）'}：文件大小没有被观察到。`,
+      observed,
+      evidence,
+    };
+  }
+  if (printed.byDefault !== ONE_GIB) {
+    return { id, verdict: 'refuted', summary: `${shape} But a broker started with no configuration printed mappedFileSizeCommitLog=${printed.byDefault}: by default the files are ${printed.byDefault} bytes, not 1 GiB (${ONE_GIB}).`, summaryZh: `${shapeZh}但不带任何配置启动的 broker 打印的是 mappedFileSizeCommitLog=${printed.byDefault}：默认的文件大小是 ${printed.byDefault} 字节，而不是 1 GiB（${ONE_GIB}）。`, observed, evidence };
   }
   return {
-    id: 'rocketmq.store.commitlog',
-    verdict: 'nuanced',
-    summary: `One commit log for every queue of the topic (all ${queuesInFirstFile} queues' messages interleaved in the first file), in files named by their start offset in 20 digits (${files.slice(0, 3).map((f) => f.name).join(', ')}). Each file is exactly mappedFileSizeCommitLog bytes, the last one too although it is nearly empty (files are allocated whole): set to ${o.commitLogFileSize} here so that files roll, which makes the sheet's 1 GiB that setting's default, not a property of the commit log.`,
-    summaryZh: `该 topic 的所有队列共用一个 commit log（第一个文件中交错存放着全部 ${queuesInFirstFile} 个队列的消息），文件以起始偏移量命名，补足 20 位数字（${files.slice(0, 3).map((f) => f.name).join(', ')}）。每个文件的大小都恰好是 mappedFileSizeCommitLog 字节，最后一个文件几乎是空的，大小也一样（文件是整块预分配的）：这里把它设成了 ${o.commitLogFileSize}，好让文件发生滚动；可见学习资料中的 1 GiB 只是这个配置的默认值，而不是 commit log 本身的特性。`,
+    id,
+    verdict: 'confirmed',
+    summary: `${shape} A broker started with no configuration printed mappedFileSizeCommitLog=${printed.byDefault}: by default each file is 1 GiB, as the sheet says.`,
+    summaryZh: `${shapeZh}不带任何配置启动的 broker 打印的是 mappedFileSizeCommitLog=${printed.byDefault}：默认情况下每个文件就是 1 GiB，与学习资料一致。`,
     observed,
     evidence,
   };
@@ -183,13 +240,13 @@ export default defineLab({
   timeLimitMs: 180_000,
   handout: {
     starts: 'A RocketMQ 5.5 name server and broker (1 MiB commit-log files, 100-entry consume-queue files) and a client container.',
-    does: 'Sends 2000 messages of 500 bytes with keys and tag TagA to a topic of 4 queues; asks the broker for one by its key.',
-    observes: 'The store directories; every 50th consume-queue entry followed into the commit log from the bytes; the index header and the key\'s hash-slot chain; the query result.',
+    does: 'Sends 2000 messages of 500 bytes with keys and tag TagA to a topic of 4 queues; asks the broker for one by its key; starts a broker with no configuration only until it prints its settings.',
+    observes: 'The store directories; every 50th consume-queue entry followed into the commit log from the bytes; the index header and the key\'s hash-slot chain; the query result; the commit-log file size the lab\'s broker and the unconfigured one printed at start-up.',
     zh: {
       title: 'RocketMQ 的磁盘存储：一个 commit log、指向它的 consume queue、按 key 查找的 index 文件',
       starts: 'RocketMQ 5.5 的 name server 和 broker（commit-log 文件 1 MiB，consume-queue 文件每个 100 个条目），以及一个客户端容器。',
-      does: '向一个有 4 个队列的 topic 发送 2000 条 500 字节、带 key 且 tag 为 TagA 的消息；再按 key 向 broker 查询其中一条。',
-      observes: '存储目录；每隔 50 条取一个 consume-queue 条目，从原始字节出发一路追到 commit log；index 文件头及该 key 所在 hash slot 的链；查询结果。',
+      does: '向一个有 4 个队列的 topic 发送 2000 条 500 字节、带 key 且 tag 为 TagA 的消息；再按 key 向 broker 查询其中一条；另外不带任何配置启动一个 broker，只等它打印出配置项为止。',
+      observes: '存储目录；每隔 50 条取一个 consume-queue 条目，从原始字节出发一路追到 commit log；index 文件头及该 key 所在 hash slot 的链；查询结果；本实验的 broker 和不带配置的 broker 启动时各自打印的 commit-log 文件大小。',
     },
   },
   needs: {
@@ -244,8 +301,21 @@ export default defineLab({
     const query = await call(['query-key', `topic=${TOPIC}`, `key=${KEY}`]);
     const hits = query.filter((e) => e.e === 'msg');
 
+    ctx.step('mappedFileSizeCommitLog: as the broker ran with it, and as RocketMQ sets it by default');
+    // A broker prints its whole store configuration to its log as it starts ("… RocketmqBroker - mappedFileSizeCommitLog=…").
+    const sizeLine = / - mappedFileSizeCommitLog=(\d+)$/m;
+    const printedSize = (log: string) => {
+      const m = sizeLine.exec(log);
+      return m ? Number(m[1]) : null;
+    };
+    const inEffect = printedSize((await broker.exec(['sh', '-c', `cat ${BROKER_LOG_DIR}/broker*.log 2>/dev/null | grep -m1 -E ' - mappedFileSizeCommitLog=[0-9]+$' || true`])).stdout);
+    // RocketMQ's own default: BrokerStartup run with no -c (no configuration file: rocketmq-node would write one with the image's
+    // small files) in the client container, killed as soon as its log has the line (about 1.5 s).
+    const byDefault = printedSize((await client.exec(['sh', '-c', DEFAULT_BROKER_PROBE])).stdout);
+
     const observation: StoreObservation = {
       commitLogFileSize: COMMIT_LOG_FILE,
+      commitLogFileSizePrinted: { inEffect, byDefault },
       commitLog,
       queues,
       followed,
