@@ -9,6 +9,7 @@ export const linuxClaims = [
   ]),
   ...section('Linux 命令行工具 › top 命令', [
     ['linux.top.summary', 'top shows load average, task counts, CPU split (us, sy, ni, id, wa, hi, si, st) and memory, then per-process PR, NI, VIRT, RES, SHR, S, %CPU, %MEM, TIME+.', 'top 显示负载、任务数、CPU 各项占比与内存，以及每个进程的 PR、NI、VIRT、RES、SHR、S、%CPU、%MEM、TIME+。'],
+    ['linux.top.header-lines', 'top\'s first line shows the current time, the uptime (up 10 days, 2:15), the number of users (3 users) and three load averages; its MiB Swap line shows total, free and used swap and avail Mem; its process list also has PID, USER and COMMAND columns.', 'top 输出首行为当前时间、运行时长（up 10 days, 2:15）、用户数（3 users）和 load average 三个值；MiB Swap 行为 total、free、used 和 avail Mem；进程列表还有 PID、USER、COMMAND 列。'],
   ]),
   ...section('Linux 命令行工具 › tail 命令', [
     ['linux.tail.default-ten', '`tail file` prints the last 10 lines.', '`tail file` 默认输出最后 10 行。'],
@@ -39,10 +40,14 @@ export const osClaims = [
   ...section('上下文切换', [
     ['os.context-switch.saved-state', 'A context switch saves and restores registers, the program counter, stack pointer, page-table base and kernel stack.', '上下文切换保存并恢复寄存器、程序计数器、栈指针、页表基址和内核栈。'],
     ['os.context-switch.tlb-flush', 'At a context switch, from one process or thread to another, the TLB must be flushed.', '上下文切换（从一个进程或线程切换到另一个进程或线程）时需要刷新 TLB。'],
+    ['os.context-switch.register-set', 'The CPU register state a context switch saves is the general registers, such as EAX, EBX, ECX, EDX (x86) or R0-R15 (ARM), the program counter (PC/IP), the stack pointer (SP), the frame pointer (FP/BP), the status register (EFLAGS) and the segment registers, CS (code segment), DS (data segment), SS (stack segment) and so on; the page-table base register is, for example, CR3 (x86), pointing to the process\'s page table.', '上下文切换保存的 CPU 寄存器状态：通用寄存器（如 EAX, EBX, ECX, EDX（x86）或 R0-R15（ARM））、程序计数器（PC/IP）、栈指针（SP）、帧指针（FP/BP）、状态寄存器（EFLAGS）、段寄存器（CS（代码段）、DS（数据段）、SS（栈段）等）；页表基址寄存器如 CR3（x86），指向进程的页表。'],
+    ['os.kernel-stack.per-task', 'Every process/thread has its own kernel stack, which holds system-call arguments, return addresses and so on.', '每个进程/线程都有独立的内核栈，保存系统调用参数、返回地址等。'],
+    ['os.context-switch.extended-state', 'A context switch also saves other state: the FPU (floating-point unit) state, the SIMD registers (e.g. SSE, AVX), the debug registers and the performance counters.', '上下文切换保存的其他状态：FPU（浮点运算单元）状态、SIMD 寄存器（如 SSE、AVX）、调试寄存器、性能计数器。'],
   ]),
   ...section('死锁产生的四个条件', [
     ['os.deadlock.four-conditions', 'A deadlock needs mutual exclusion, hold-and-wait, no preemption and circular wait at once; breaking any one prevents it.', '死锁需要同时满足互斥、持有并等待、不可剥夺、循环等待，破坏任一条件即可避免。'],
     ['os.deadlock.mutual-exclusion-unbreakable', 'Mutual exclusion is a property of the resource itself and usually cannot be broken.', '互斥是资源本身的特性，通常无法破坏。'],
+    ['os.deadlock.no-forced-unlock', 'A lock held by one process cannot be forcibly unlocked by another process (the sheet\'s example of no preemption).', '某进程持有的锁不能被其他进程强制解锁（不可剥夺条件的例子）。'],
   ]),
   ...section('进程间的通讯方式', [
     ['os.ipc.pipe-half-duplex', 'A pipe is half-duplex: data flows in one direction.', '管道是半双工的，数据只能单向流动。'],
@@ -54,6 +59,7 @@ export const osClaims = [
   ]),
   ...section('进程、线程、协程', [
     ['os.process.isolation', 'Processes have separate address spaces: one crashing does not affect the others.', '进程拥有独立地址空间，一个进程崩溃不影响其他进程。'],
+    ['os.process.resource-unit', 'The process is the basic unit of resource allocation, the independent unit by which the operating system allocates resources and schedules.', '进程是资源分配的基本单位，是操作系统进行资源分配和调度的独立单位。'],
     ['os.thread.shared', 'Threads of a process share its address space and file handles but have their own stacks and registers.', '同一进程的线程共享地址空间和文件句柄，但各有自己的栈和寄存器。'],
     ['os.thread.scheduling-unit', 'The thread is the basic unit of CPU scheduling, an execution unit within a process.', '线程是 CPU 调度的基本单位，是进程中的一个执行单元。'],
     ['os.coroutine.cheap-switch', 'Coroutine switches happen in user space without the kernel and cost far less than thread switches.', '协程切换在用户态完成，无需内核参与，开销远小于线程切换。'],
@@ -73,5 +79,9 @@ export const osClaims = [
     ['os.memory.contiguity', 'The stack is a contiguous memory area; the heap follows no particular structure and its memory may be non-contiguous.', '栈是连续的内存空间；堆不遵循特定的数据结构，内存可能不连续。'],
     ['os.memory.heap-size', 'The heap is large, limited by virtual memory.', '堆的空间大（受限于虚拟内存）。'],
     ['os.memory.layout', "A process's memory from low addresses to high: text (read-only code), data, BSS, the heap growing up, unused space, the stack growing down, then kernel space.", '进程内存从低地址到高地址依次为：代码段（Text，只读）、数据段（Data）、BSS 段、向上增长的堆、未使用区域、向下增长的栈，最上面是内核空间。'],
+    ['os.memory.stack-automatic', 'The stack is a memory area allocated and freed automatically by the compiler.', '栈是由编译器自动分配和释放的内存区域。'],
+    ['os.memory.stack-contents', 'The stack stores local variables, function arguments, return addresses and so on, and follows the last-in, first-out (LIFO) data structure.', '栈用于存储局部变量、函数参数、返回地址等，遵循后进先出（LIFO）的数据结构。'],
+    ['os.memory.heap-lifetime', 'The heap is a memory area allocated and freed manually by the programmer (or managed by a garbage collector); it is used for dynamic memory allocation, and its lifetime is controlled by the program.', '堆是由程序员手动分配和释放（或由垃圾回收器管理）的内存区域，用于动态分配内存，生命周期由程序控制。'],
+    ['os.memory.bss-data', 'The BSS segment holds uninitialised global variables, the Data segment initialised global variables, and the Text segment is the code segment (read-only).', 'BSS 段存放未初始化的全局变量，Data 段存放已初始化的全局变量，Text 段为代码段（只读）。'],
   ]),
 ];

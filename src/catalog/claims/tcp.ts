@@ -40,5 +40,6 @@ export const tcpClaims = [
     ['tcp.close.time-wait', 'The active closer waits in TIME_WAIT for 2MSL (MSL usually 60 s) before closing.', '主动关闭方在 TIME_WAIT 等待 2MSL（MSL 通常为 60 秒）后关闭。'],
     ['tcp.close.time-wait-purpose', 'TIME_WAIT ensures that the last ACK reaches the peer, so that it does not retransmit its FIN after a timeout, and that every segment of the connection has vanished from the network, so that segments of an old connection cannot disturb a new one.', 'TIME_WAIT 的作用：确保最后一个 ACK 能被对方收到，避免对方超时重发 FIN；确保网络中所有与该连接相关的报文都已消失，防止旧连接报文干扰新连接。'],
     ['tcp.close.time-wait-ports', 'Many TIME_WAIT connections hold local ports, which kernel settings can mitigate.', '大量 TIME_WAIT 连接会占用端口资源，可通过内核参数优化。'],
+    ['tcp.close.passive-closed', 'In the fourth step, the passive closer enters the CLOSED state after it receives the ACK.', '第四次挥手中，被动关闭方收到 ACK 后，进入 CLOSED 状态。'],
   ]),
 ];
