@@ -10,9 +10,14 @@
  * that tshark can decrypt what TLS 1.3 encrypts.
  *
  * Observes: every TLS record decoded by tshark with those keys (content type, handshake type,
- * randoms, offered cipher suites, alert description) and the TCP flags and times of every packet
- * that crossed the client's interface, up to both sides' FIN.
+ * randoms, versions and supported_versions, cipher suites, session ID, certificates, ECDHE
+ * parameters, signature algorithms, alert description) and the TCP flags and times of every packet
+ * that crossed the client's interface, up to both sides' FIN. The same capture is decoded a second
+ * time without the key log, to see which of each side's records tshark can read only with the keys
+ * (before and after its ChangeCipherSpec). The Finished values themselves are not checked: tshark
+ * does not verify them, and the lab does not recompute them.
  */
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import { keptFile, notObserved, withEvidence } from '../../src/core/verdict.ts';
@@ -23,7 +28,10 @@ import { startCapture } from '../../src/resources/capture.ts';
 import { exec, execOutcome } from '../../src/resources/process.ts';
 import { startSocketAgents } from '../../src/resources/socket-agent.ts';
 
-export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.length', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version', 'tls.alert_message.desc'] as const;
+export const TLS_FIELDS = ['frame.number', 'frame.time_relative', 'ip.src', 'tcp.stream', 'tcp.flags', 'tls.record.length', 'tls.record.content_type', 'tls.handshake.type', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.extensions.supported_version', 'tls.alert_message.desc',
+  // The hellos' fields, the certificates, the key-exchange parameters and signature schemes; and the
+  // protocols tshark dissected in each packet (above TLS: what it could read of the application data).
+  'tls.handshake.version', 'tls.handshake.session_id_length', 'tls.handshake.sig_hash_alg', 'tls.handshake.server_named_curve', 'tls.handshake.server_point', 'tls.handshake.client_point', 'tls.handshake.certificate', 'frame.protocols'] as const;
 export type TlsRow = Record<(typeof TLS_FIELDS)[number], string>;
 
 const CLIENT = '198.18.80.1';
@@ -233,22 +241,401 @@ export function judgeOrder(rows: TlsRow[]): ClaimResult {
   };
 }
 
+type Side = 'client' | 'server';
+const sideOf = (r: TlsRow): Side => (r['ip.src'] === CLIENT ? 'client' : 'server');
+const sideZh = (s: Side) => (s === 'client' ? '客户端' : '服务器');
+/** The first packet in which `side` sent a handshake message of `type`. */
+const sentHandshake = (rows: TlsRow[], side: Side, type: string) => rows.find((r) => sideOf(r) === side && list(r['tls.handshake.type']).includes(type));
+const hex4 = (v: string) => `0x${Number(v).toString(16).padStart(4, '0')}`;
+const VERSIONS: Record<string, string> = { '0x0301': 'TLS 1.0', '0x0302': 'TLS 1.1', '0x0303': 'TLS 1.2', '0x0304': 'TLS 1.3' };
+const versionName = (v: string) => `${VERSIONS[hex4(v)] ?? 'unknown'} (${hex4(v)})`;
+/** IANA names of the suites this lab's peers choose from (tshark 4.0 has no field with the name). */
+const SUITE_NAMES: Record<string, string> = {
+  ...TLS13_SUITES, '0xc02b': 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', '0xc02c': 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', '0xc02f': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', '0xc030': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  '0xcca8': 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', '0xcca9': 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+};
+const suiteName = (v: string) => `${hex4(v)}${SUITE_NAMES[hex4(v)] ? ` (${SUITE_NAMES[hex4(v)]})` : ''}`;
+const randomBytes = (hex: string | undefined) => (hex ?? '').replace(/:/g, '').length / 2;
+const CURVES: Record<string, string> = { '0x0017': 'secp256r1', '0x0018': 'secp384r1', '0x0019': 'secp521r1', '0x001d': 'x25519', '0x001e': 'x448' };
+/** TLS SignatureScheme names (IANA), as far as this lab's peers use them. */
+const SIGNATURE_SCHEMES: Record<string, string> = {
+  '0x0401': 'rsa_pkcs1_sha256', '0x0501': 'rsa_pkcs1_sha384', '0x0601': 'rsa_pkcs1_sha512', '0x0403': 'ecdsa_secp256r1_sha256', '0x0503': 'ecdsa_secp384r1_sha384', '0x0603': 'ecdsa_secp521r1_sha512',
+  '0x0804': 'rsa_pss_rsae_sha256', '0x0805': 'rsa_pss_rsae_sha384', '0x0806': 'rsa_pss_rsae_sha512', '0x0807': 'ed25519', '0x0808': 'ed448', '0x0809': 'rsa_pss_pss_sha256', '0x080a': 'rsa_pss_pss_sha384', '0x080b': 'rsa_pss_pss_sha512',
+  '0x081a': 'ecdsa_brainpoolP256r1tls13_sha256', '0x081b': 'ecdsa_brainpoolP384r1tls13_sha384', '0x081c': 'ecdsa_brainpoolP512r1tls13_sha512', '0x0904': 'mldsa44', '0x0905': 'mldsa65', '0x0906': 'mldsa87',
+};
+const schemeName = (v: string) => SIGNATURE_SCHEMES[hex4(v)] ?? hex4(v);
+const RSA_PSS = ['0x0804', '0x0805', '0x0806', '0x0809', '0x080a', '0x080b'];
+const ECDSA = ['0x0403', '0x0503', '0x0603', '0x081a', '0x081b', '0x081c'];
+/** The sheet's example suite, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384. */
+const SHEET_SUITE = '0xc030';
+
+export function judgeClientHelloOffers(v12: TlsRow[]): ClaimResult {
+  const id = 'tls.v12.client-hello-offers';
+  const hello = sentHandshake(v12, 'client', '1');
+  if (!hello) return notObserved(id, { en: 'The TLS 1.2 capture holds no ClientHello.', zh: 'TLS 1.2 的抓包中没有 ClientHello。' });
+  const version = list(hello['tls.handshake.version'])[0];
+  const listed = list(hello['tls.handshake.extensions.supported_version']).map(hex4);
+  const suites = list(hello['tls.handshake.ciphersuite']).map(hex4);
+  const example = suites.includes(SHEET_SUITE);
+  const observed = { frame: hello['frame.number'], clientVersion: version ? hex4(version) : undefined, supportedVersionsExtension: listed, suitesOffered: suites.length, offersSheetExample: example, suites };
+  const exampleEn = example ? `, the sheet's TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (${SHEET_SUITE}) among them` : ` (the sheet's example TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 not among them)`;
+  const exampleZh = example ? `，其中包括资料举例的 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384（${SHEET_SUITE}）` : `（其中没有资料举例的 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384）`;
+  const offers12 = !!version && (hex4(version) === '0x0303' || listed.includes('0x0303'));
+  if (!suites.length || !offers12) {
+    const what = !suites.length ? ['carried no cipher suite', '没有携带任何密码套件'] : [`did not offer TLS 1.2 (client_version ${version ? hex4(version) : 'absent'}, supported_versions [${listed.join(', ')}])`, `没有提供 TLS 1.2（client_version 为 ${version ? hex4(version) : '空'}，supported_versions 为 [${listed.join(', ')}]）`];
+    return { id, verdict: 'refuted', summary: `The TLS 1.2 ClientHello (frame ${hello['frame.number']}) ${what[0]}.`, summaryZh: `TLS 1.2 的 ClientHello（第 ${hello['frame.number']} 帧）${what[1]}。`, observed, evidence: [] };
+  }
+  if (listed.length) {
+    return {
+      id,
+      verdict: 'confirmed',
+      summary: `The TLS 1.2 ClientHello (frame ${hello['frame.number']}) carried the versions it supports (supported_versions: ${listed.map(versionName).join(', ')}) and ${suites.length} cipher suites${exampleEn}.`,
+      summaryZh: `TLS 1.2 的 ClientHello（第 ${hello['frame.number']} 帧）携带了它支持的版本（supported_versions：${listed.map(versionName).join('、')}）和 ${suites.length} 个密码套件${exampleZh}。`,
+      observed,
+      evidence: [],
+    };
+  }
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `The TLS 1.2 ClientHello (frame ${hello['frame.number']}) offered ${suites.length} cipher suites${exampleEn}, but only one version: its client_version field, ${versionName(version!)}, the highest version the client supports rather than a list of versions; it carried no supported_versions extension (the list of versions, which TLS 1.3 introduced).`,
+    summaryZh: `TLS 1.2 的 ClientHello（第 ${hello['frame.number']} 帧）提供了 ${suites.length} 个密码套件${exampleZh}，但版本只有一个：client_version 字段，${versionName(version!)}，即客户端支持的最高版本，而不是一个版本列表；它没有携带 supported_versions 扩展（TLS 1.3 引入的版本列表）。`,
+    observed,
+    evidence: [],
+  };
+}
+
+export function judgeServerHelloFields(v12: TlsRow[]): ClaimResult {
+  const id = 'tls.v12.server-hello-fields';
+  const hello = sentHandshake(v12, 'server', '2');
+  if (!hello) return notObserved(id, { en: 'The TLS 1.2 capture holds no ServerHello from the server.', zh: 'TLS 1.2 的抓包中没有服务器发出的 ServerHello。' });
+  const clientHello = sentHandshake(v12, 'client', '1');
+  // In the packet that carries the ServerHello, only the ServerHello has these fields.
+  const [version, random, suite, sessionId] = (['tls.handshake.version', 'tls.handshake.random', 'tls.handshake.ciphersuite', 'tls.handshake.session_id_length'] as const).map((f) => list(hello[f])[0]);
+  const offered = list(clientHello?.['tls.handshake.ciphersuite'] ?? '').map(hex4);
+  const offeredVersion = list(clientHello?.['tls.handshake.version'] ?? '')[0];
+  const ticket = v12.some((r) => sideOf(r) === 'server' && list(r['tls.handshake.type']).includes('4'));
+  const observed = { frame: hello['frame.number'], version: version && hex4(version), randomBytes: randomBytes(random), suite: suite && hex4(suite), sessionIdLength: sessionId === undefined ? undefined : Number(sessionId), suitesOffered: offered.length, clientVersion: offeredVersion && hex4(offeredVersion), newSessionTicket: ticket };
+  const absent = [!version && ['version', '版本'], !random && ['server random', '服务器随机数'], !suite && ['cipher suite', '密码套件'], sessionId === undefined && ['session ID', '会话 ID']].filter((x): x is string[] => !!x);
+  const notChosen = [
+    suite && offered.length && !offered.includes(hex4(suite)) && [`its suite ${suiteName(suite)} was not one of the ${offered.length} the ClientHello offered`, `它的套件 ${suiteName(suite)} 不在 ClientHello 提供的 ${offered.length} 个之中`],
+    version && offeredVersion && Number(version) > Number(offeredVersion) && [`its version ${versionName(version)} is above the ClientHello's ${versionName(offeredVersion)}`, `它的版本 ${versionName(version)} 高于 ClientHello 的 ${versionName(offeredVersion)}`],
+  ].filter((x): x is string[] => !!x);
+  if (absent.length || notChosen.length) {
+    const en = [...(absent.length ? [`it carried no ${absent.map((a) => a[0]).join(', ')}`] : []), ...notChosen.map((n) => n[0])].join('; ');
+    const zh = [...(absent.length ? [`它没有携带${absent.map((a) => a[1]).join('、')}`] : []), ...notChosen.map((n) => n[1])].join('；');
+    return { id, verdict: 'refuted', summary: `The TLS 1.2 ServerHello (frame ${hello['frame.number']}) differs from the sheet: ${en}.`, summaryZh: `TLS 1.2 的 ServerHello（第 ${hello['frame.number']} 帧）与资料不符：${zh}。`, observed, evidence: [] };
+  }
+  const sid = Number(sessionId);
+  const sidEn = sid ? `a ${sid}-byte session ID` : `a session ID field that was empty (length 0)${ticket ? ': this server offers resumption through the session ticket it sent afterwards (NewSessionTicket) instead' : ''}`;
+  const sidZh = sid ? `${sid} 字节的会话 ID` : `一个为空（长度 0）的会话 ID 字段${ticket ? '：这个服务器改用它随后发送的会话票据（NewSessionTicket）来支持会话恢复' : ''}`;
+  return {
+    id,
+    verdict: 'confirmed',
+    summary: `The TLS 1.2 ServerHello (frame ${hello['frame.number']}) carried the chosen version ${versionName(version!)}, a ${randomBytes(random)}-byte server random, the chosen cipher suite ${suiteName(suite!)}, one of the ${offered.length} the ClientHello offered, and ${sidEn}.`,
+    summaryZh: `TLS 1.2 的 ServerHello（第 ${hello['frame.number']} 帧）携带了选择的版本 ${versionName(version!)}、${randomBytes(random)} 字节的服务器随机数、选择的密码套件 ${suiteName(suite!)}（ClientHello 提供的 ${offered.length} 个之一），以及${sidZh}。`,
+    observed,
+    evidence: [],
+  };
+}
+
+interface CertificateList {
+  version: string;
+  from: Side;
+  frame: string;
+  certificates: { subject: string; issuer: string; selfSigned: boolean }[];
+  /** Each certificate issued and signed by the next one. */
+  chained: boolean;
+  der: string[];
+}
+
+function certificateList(version: string, rows: TlsRow[]): CertificateList | undefined {
+  const row = rows.find((r) => list(r['tls.handshake.type']).includes('11'));
+  if (!row) return undefined;
+  const der = list(row['tls.handshake.certificate']);
+  let certs: X509Certificate[];
+  try {
+    certs = der.map((hex) => new X509Certificate(Buffer.from(hex, 'hex')));
+  } catch {
+    return undefined;
+  }
+  const chained = certs.every((c, i) => i === certs.length - 1 || (c.checkIssued(certs[i + 1]!) && c.verify(certs[i + 1]!.publicKey)));
+  return { version, from: sideOf(row), frame: row['frame.number'], certificates: certs.map((c) => ({ subject: c.subject.replace(/\n/g, ', '), issuer: c.issuer.replace(/\n/g, ', '), selfSigned: c.checkIssued(c) && c.verify(c.publicKey) })), chained, der };
+}
+
+export function judgeCertificateChain(v12: TlsRow[], v13: TlsRow[]): ClaimResult {
+  const id = 'tls.certificate.chain';
+  const lists = [certificateList('TLS 1.2', v12), certificateList('TLS 1.3', v13)];
+  const absent = (['TLS 1.2', 'TLS 1.3'] as const).filter((_, i) => !lists[i]);
+  const observed = { certificateMessages: lists.filter((l) => l).map((l) => ({ version: l!.version, from: l!.from, frame: l!.frame, certificates: l!.certificates, chained: l!.chained })) };
+  if (absent.length) {
+    return notObserved(id, { en: `No Certificate message was decoded (with certificates that parse) from the ${absent.join(' or the ')} handshake${absent.includes('TLS 1.3') ? ' (TLS 1.3 encrypts it; tshark reads it only with the key log)' : ''}.`, zh: `没有从 ${absent.join(' 或 ')} 握手中解码出（证书可解析的）Certificate 消息${absent.includes('TLS 1.3') ? '（TLS 1.3 中它是加密的，tshark 只有借助 key log 才能读出）' : ''}。` }, observed);
+  }
+  const found = lists as CertificateList[];
+  const wrong = found.filter((l) => l.from !== 'server' || !l.certificates.length || !l.chained);
+  if (wrong.length) {
+    const en = wrong.map((l) => `in ${l.version} ${l.from !== 'server' ? `it came from the ${l.from}` : !l.certificates.length ? 'it held no certificate' : 'its certificates are not each issued by the next'}`).join('; ');
+    const zh = wrong.map((l) => `${l.version} 中${l.from !== 'server' ? `它来自${sideZh(l.from)}` : !l.certificates.length ? '它不含任何证书' : '其中的证书并非逐个由下一张签发'}`).join('；');
+    return { id, verdict: 'refuted', summary: `The Certificate message was not the server's certificate chain: ${en}.`, summaryZh: `Certificate 消息并不是服务器的证书链：${zh}。`, observed, evidence: [] };
+  }
+  const where = found.map((l) => `${l.version} in frame ${l.frame}${l.version === 'TLS 1.3' ? ' (encrypted, read with the key log)' : ''}: ${l.certificates.length} certificate${l.certificates.length > 1 ? 's' : ''}`).join('; ');
+  const whereZh = found.map((l) => `${l.version} 在第 ${l.frame} 帧${l.version === 'TLS 1.3' ? '（加密的，借助 key log 读出）' : ''}：${l.certificates.length} 张证书`).join('；');
+  if (found.every((l) => l.certificates.length > 1)) {
+    return { id, verdict: 'confirmed', summary: `In both handshakes the server's Certificate message held a certificate chain, each certificate issued and signed by the next (${where}).`, summaryZh: `两次握手中服务器的 Certificate 消息都是一条证书链，每张证书都由下一张签发并签名（${whereZh}）。`, observed, evidence: [] };
+  }
+  const same = found[0]!.der.join() === found[1]!.der.join();
+  const one = found.find((l) => l.certificates.length === 1)!.certificates[0]!;
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `In both handshakes the server sent a Certificate message holding its certificate list (${where}), but here that "chain" was a single certificate${same ? ', the same in both' : ''}: the lab's self-signed one (subject ${one.subject}, issuer ${one.issuer}${one.selfSigned ? ', signed by its own key' : ''}). A chain with intermediate CAs, each certificate signed by the next, did not occur: this server has no CA above its certificate.`,
+    summaryZh: `两次握手中服务器都发送了装有其证书列表的 Certificate 消息（${whereZh}），但这里的“链”只有一张证书${same ? '，两次相同' : ''}：实验自签名的证书（主体 ${one.subject}，签发者 ${one.issuer}${one.selfSigned ? '，由自身密钥签名' : ''}）。带中间 CA、每张证书由下一张签名的证书链没有出现：这个服务器的证书之上没有 CA。`,
+    observed,
+    evidence: [],
+  };
+}
+
+export function judgeKeyExchangeParams(v12: TlsRow[]): ClaimResult {
+  const id = 'tls.v12.key-exchange-params';
+  const ske = v12.find((r) => list(r['tls.handshake.type']).includes('12'));
+  const cke = v12.find((r) => list(r['tls.handshake.type']).includes('16'));
+  if (!ske || !cke) {
+    const absent = [!ske && 'ServerKeyExchange', !cke && 'ClientKeyExchange'].filter(Boolean);
+    return notObserved(id, { en: `The TLS 1.2 capture holds no ${absent.join(' or ')}.`, zh: `TLS 1.2 的抓包中没有 ${absent.join(' 和 ')}。` });
+  }
+  const curve = list(ske['tls.handshake.server_named_curve'])[0];
+  const serverKey = list(ske['tls.handshake.server_point'])[0];
+  const clientKey = list(cke['tls.handshake.client_point'])[0];
+  // In the server's packet only the ServerKeyExchange carries a signature algorithm.
+  const signedWith = list(ske['tls.handshake.sig_hash_alg'])[0];
+  const observed = { serverKeyExchange: { from: sideOf(ske), frame: ske['frame.number'], curve: curve && hex4(curve), publicKeyBytes: (serverKey ?? '').length / 2, signature: signedWith && schemeName(signedWith) }, clientKeyExchange: { from: sideOf(cke), frame: cke['frame.number'], publicKeyBytes: (clientKey ?? '').length / 2 } };
+  const wrong = [
+    sideOf(ske) !== 'server' && ['the ServerKeyExchange came from the client', 'ServerKeyExchange 来自客户端'],
+    sideOf(cke) !== 'client' && ['the ClientKeyExchange came from the server', 'ClientKeyExchange 来自服务器'],
+    !serverKey && ['the ServerKeyExchange carried no public key', 'ServerKeyExchange 没有携带公钥'],
+    !clientKey && ['the ClientKeyExchange carried no public key', 'ClientKeyExchange 没有携带公钥'],
+  ].filter((x): x is string[] => !!x);
+  if (wrong.length) return { id, verdict: 'refuted', summary: `In the TLS 1.2 handshake ${wrong.map((w) => w[0]).join('; ')}.`, summaryZh: `在 TLS 1.2 握手中，${wrong.map((w) => w[1]).join('；')}。`, observed, evidence: [] };
+  const curveName = curve ? `${CURVES[hex4(curve)] ?? 'curve'} (${hex4(curve)})` : 'an unnamed curve';
+  return {
+    id,
+    verdict: 'confirmed',
+    summary: `The server's ServerKeyExchange (frame ${ske['frame.number']}) carried its ECDHE parameters: the named curve ${curveName} and a ${serverKey!.length / 2}-byte public key${signedWith ? `, signed with ${schemeName(signedWith)}` : ''}; the client's ClientKeyExchange (frame ${cke['frame.number']}) carried the client's ${clientKey!.length / 2}-byte ECDHE public key.`,
+    summaryZh: `服务器的 ServerKeyExchange（第 ${ske['frame.number']} 帧）携带了它的 ECDHE 参数：命名曲线 ${curveName} 和 ${serverKey!.length / 2} 字节的公钥${signedWith ? `，并用 ${schemeName(signedWith)} 签名` : ''}；客户端的 ClientKeyExchange（第 ${cke['frame.number']} 帧）携带了客户端 ${clientKey!.length / 2} 字节的 ECDHE 公钥。`,
+    observed,
+    evidence: [],
+  };
+}
+
+export function judgeServerHelloDone(v12: TlsRow[]): ClaimResult {
+  const id = 'tls.v12.server-hello-done';
+  const handshake = flights(v12)
+    .map((f) => ({ ...f, messages: f.messages.filter((m) => m !== 'ApplicationData' && m !== 'Alert') }))
+    .filter((f) => f.messages.length > 0);
+  const at = handshake.findIndex((f) => f.from === 'server' && f.messages.includes('ServerHelloDone'));
+  if (at < 0) return notObserved(id, { en: 'The TLS 1.2 capture holds no ServerHelloDone from the server.', zh: 'TLS 1.2 的抓包中没有服务器发出的 ServerHelloDone。' });
+  const flight = handshake[at]!;
+  const inSameFlight = flight.messages.slice(flight.messages.indexOf('ServerHelloDone') + 1);
+  const reply = handshake[at + 1];
+  const later = handshake.slice(at + 1).filter((f) => f.from === 'server');
+  const observed = { serverFlight: flight.messages, atMs: flight.atMs, afterItInTheSameFlight: inSameFlight, clientReply: reply?.messages, clientReplyAtMs: reply?.atMs, laterServerMessages: later.flatMap((f) => f.messages), laterServerAtMs: later[0]?.atMs };
+  if (inSameFlight.length) {
+    return { id, verdict: 'refuted', summary: `After its ServerHelloDone the server went on sending ${inSameFlight.join(', ')} before the client answered.`, summaryZh: `服务器在 ServerHelloDone 之后、客户端回应之前又发送了 ${inSameFlight.join('、')}。`, observed, evidence: [] };
+  }
+  if (!later.length) {
+    return { id, verdict: 'confirmed', summary: `ServerHelloDone ended the server's flight (${flight.messages.join(', ')}), and the server sent no further handshake message.`, summaryZh: `ServerHelloDone 结束了服务器的这一轮消息（${flight.messages.join('、')}），此后服务器再没有发送任何握手消息。`, observed, evidence: [] };
+  }
+  const laterMessages = later.flatMap((f) => f.messages);
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `ServerHelloDone was the last message of the server's first flight (${flight.messages.join(', ')}, at ${flight.atMs} ms), and nothing more came from the server until the client had sent ${reply?.messages.join(', ') ?? 'its flight'} (at ${reply?.atMs} ms); but the server had not finished sending its messages: at ${later[0]!.atMs} ms it sent ${laterMessages.join(', ')}. It ended the server's hello messages, not all of its messages.`,
+    summaryZh: `ServerHelloDone 是服务器第一轮消息（${flight.messages.join('、')}，${flight.atMs} ms）中的最后一条，之后服务器再没有发送任何东西，直到客户端发出 ${reply?.messages.join('、') ?? '它的一轮消息'}（${reply?.atMs} ms）；但服务器的消息并没有发完：它在 ${later[0]!.atMs} ms 又发送了 ${laterMessages.join('、')}。它结束的是服务器的 Hello 阶段消息，而不是服务器的全部消息。`,
+    observed,
+    evidence: [flightTable('TLS 1.2 handshake flights', v12)],
+  };
+}
+
+/** One TLS record of a packet, and whether tshark read it in the decoding with the key log and in the one without. */
+interface RecordRead {
+  frame: string;
+  from: Side;
+  /** What the record holds, as the decoding with the key log names it ('encrypted record' when even that one could not read it). */
+  content: string;
+  ccs: boolean;
+  withKeyLog: boolean;
+  withoutKeyLog: boolean;
+}
+
+/** The protocols tshark dissected in what a packet's TLS records carry (certificates aside): empty when it could not read the application data. */
+function carried(r: TlsRow): string[] {
+  const protocols = r['frame.protocols'].split(':');
+  return protocols.slice(protocols.lastIndexOf('tls') + 1).filter((p) => !/^(x509|pkcs)/.test(p));
+}
+
+/**
+ * Every TLS 1.2 record one side sent, in order, from the two decodings of the same capture. Record by
+ * record (outer content types, which TLS 1.2 leaves in clear): a ChangeCipherSpec is one plaintext byte;
+ * a handshake record is read when tshark decoded a handshake message for it (one message a record, in
+ * order, as these peers send them); an alert when it decoded its description; application data when it
+ * dissected what the record carries (HTTP here). A record that the decoding with the key log identifies
+ * counts as read without the key log only if that decoding of the same packet shows the same message.
+ */
+export function recordsRead(withKeys: TlsRow[], withoutKeys: TlsRow[], side: Side): RecordRead[] {
+  const keyless = new Map(withoutKeys.map((r) => [r['frame.number'], r]));
+  return withKeys.filter((r) => sideOf(r) === side).flatMap((r) => {
+    const other = keyless.get(r['frame.number']);
+    const [handshakes, alerts] = [list(r['tls.handshake.type']), list(r['tls.alert_message.desc'])];
+    const [handshakesWithout, alertsWithout] = [list(other?.['tls.handshake.type'] ?? ''), list(other?.['tls.alert_message.desc'] ?? '')];
+    const data = carried(r);
+    const dataWithout = other ? carried(other) : [];
+    return list(r['tls.record.content_type']).map((type): RecordRead => {
+      const at = { frame: r['frame.number'], from: side };
+      if (type === '20') return { ...at, content: 'ChangeCipherSpec', ccs: true, withKeyLog: true, withoutKeyLog: !!other && list(other['tls.record.content_type']).includes('20') };
+      if (type === '22') {
+        const t = handshakes.shift();
+        if (t === undefined) return { ...at, content: 'encrypted handshake record', ccs: false, withKeyLog: false, withoutKeyLog: false };
+        const i = handshakesWithout.indexOf(t);
+        if (i >= 0) handshakesWithout.splice(i, 1);
+        return { ...at, content: HANDSHAKE_NAMES[t] ?? `handshake ${t}`, ccs: false, withKeyLog: true, withoutKeyLog: i >= 0 };
+      }
+      if (type === '21') {
+        const desc = alerts.shift();
+        const without = alertsWithout.shift();
+        return { ...at, content: desc === undefined ? 'encrypted alert' : `Alert (${desc === '0' ? 'close_notify' : `description ${desc}`})`, ccs: false, withKeyLog: desc !== undefined, withoutKeyLog: without !== undefined };
+      }
+      if (type === '23') return { ...at, content: data.length ? `ApplicationData (${data[0]})` : 'encrypted application data', ccs: false, withKeyLog: data.length > 0, withoutKeyLog: dataWithout.length > 0 };
+      return { ...at, content: `content type ${type}`, ccs: false, withKeyLog: false, withoutKeyLog: false };
+    });
+  });
+}
+
+const names = (records: RecordRead[]) => records.map((r) => r.content).join(', ');
+
+/** `v12`: the TLS 1.2 connection decoded with the client's key log; `v12WithoutKeyLog`: the same packets decoded without it. */
+export function judgeChangeCipherSpec(v12: TlsRow[], v12WithoutKeyLog: TlsRow[]): ClaimResult {
+  const id = 'tls.v12.change-cipher-spec';
+  const sides = (['client', 'server'] as const).map((side) => {
+    const records = recordsRead(v12, v12WithoutKeyLog, side);
+    const at = records.findIndex((r) => r.ccs);
+    const before = at < 0 ? records : records.slice(0, at);
+    const after = at < 0 ? [] : records.slice(at + 1);
+    return { side, records, ccsFrame: at < 0 ? undefined : records[at]!.frame, before, after };
+  });
+  const observed = {
+    sides: sides.map((s) => ({
+      side: s.side,
+      changeCipherSpecFrame: s.ccsFrame,
+      before: names(s.before),
+      beforeReadWithoutKeyLog: s.before.every((r) => r.withoutKeyLog),
+      after: names(s.after),
+      afterReadWithoutKeyLog: names(s.after.filter((r) => r.withoutKeyLog)),
+      afterReadOnlyWithKeyLog: s.after.length > 0 && s.after.every((r) => r.withKeyLog && !r.withoutKeyLog),
+    })),
+  };
+  const evidence: Evidence[] = [{ kind: 'table', title: 'TLS 1.2 records of each side, as tshark decoded the capture with and without the client\'s key log', columns: ['frame', 'from', 'record', 'read without the key log', 'read with the key log'], rows: sides.flatMap((s) => s.records).sort((a, b) => Number(a.frame) - Number(b.frame)).map((r) => [r.frame, r.from, r.content, r.withoutKeyLog ? 'yes' : 'no', r.withKeyLog ? 'yes' : 'no']) }];
+  const noCcs = sides.filter((s) => s.ccsFrame === undefined || !s.after.length);
+  if (noCcs.length) {
+    return notObserved(id, { en: `In the TLS 1.2 capture ${noCcs.map((s) => `the ${s.side} ${s.ccsFrame === undefined ? 'sent no ChangeCipherSpec' : 'sent nothing after its ChangeCipherSpec'}`).join(', and ')}.`, zh: `TLS 1.2 的抓包中${noCcs.map((s) => `${sideZh(s.side)}${s.ccsFrame === undefined ? '没有发送 ChangeCipherSpec' : '在 ChangeCipherSpec 之后没有再发送任何东西'}`).join('；')}。` }, observed);
+  }
+  const wrong = sides.filter((s) => s.after.some((r) => r.withoutKeyLog) || s.before.some((r) => !r.withoutKeyLog));
+  if (wrong.length) {
+    const plain = (s: (typeof sides)[number]) => s.after.filter((r) => r.withoutKeyLog);
+    const sealed = (s: (typeof sides)[number]) => s.before.filter((r) => !r.withoutKeyLog);
+    const en = wrong.map((s) => (plain(s).length ? `tshark read what the ${s.side} sent after its ChangeCipherSpec (frame ${s.ccsFrame}) without the key log: ${names(plain(s))} in plaintext` : `the ${s.side}'s ${names(sealed(s))} before its ChangeCipherSpec could not be read without the key log`)).join('; ');
+    const zh = wrong.map((s) => (plain(s).length ? `${sideZh(s.side)}在 ChangeCipherSpec（第 ${s.ccsFrame} 帧）之后发送的 ${names(plain(s))} 不用 key log 就被 tshark 读出，是明文` : `${sideZh(s.side)}在 ChangeCipherSpec 之前发送的 ${names(sealed(s))} 不用 key log 就读不出`)).join('；');
+    return { id, verdict: 'refuted', summary: `In the TLS 1.2 handshake ${en}.`, summaryZh: `在 TLS 1.2 握手中，${zh}。`, observed, evidence };
+  }
+  const unread = sides.filter((s) => s.after.some((r) => !r.withKeyLog));
+  if (unread.length) {
+    return notObserved(id, { en: `In the TLS 1.2 handshake tshark could not read what the ${unread.map((s) => s.side).join(' and the ')} sent after ${unread.length > 1 ? 'their' : 'its'} ChangeCipherSpec (${unread.map((s) => names(s.after.filter((r) => !r.withKeyLog))).join('; ')}) without the key log, nor with it, so whether it was encrypted with this session's negotiated keys is not shown.`, zh: `在 TLS 1.2 握手中，${unread.map((s) => sideZh(s.side)).join('和')}在 ChangeCipherSpec 之后发送的内容（${unread.map((s) => names(s.after.filter((r) => !r.withKeyLog))).join('；')}）tshark 不用 key log 读不出，用了 key log 也读不出，看不出它是否使用本次会话协商出的密钥加密。` }, observed);
+  }
+  const said = sides.map((s) => `the ${s.side}'s ${names(s.before)} before its ChangeCipherSpec (frame ${s.ccsFrame}) were read without the key log, and ${s.after.length === 1 ? 'the record' : `all ${s.after.length} records`} after it (${names(s.after)}) only with the key log`);
+  const saidZh = sides.map((s) => `${sideZh(s.side)}在 ChangeCipherSpec（第 ${s.ccsFrame} 帧）之前的 ${names(s.before).replace(/, /g, '、')} 不用 key log 就能读出，之后的${s.after.length === 1 ? '那条记录' : `全部 ${s.after.length} 条记录`}（${names(s.after).replace(/, /g, '、')}）只有用了 key log 才能读出`);
+  return {
+    id,
+    verdict: 'confirmed',
+    summary: `In the TLS 1.2 handshake each side's ChangeCipherSpec marked where its encryption with the negotiated keys began. tshark decoded the capture twice, without and with the key log in which the client logged this session's master secret: ${said.join('; ')}.`,
+    summaryZh: `在 TLS 1.2 握手中，每一方的 ChangeCipherSpec 都标志着它开始用协商出的密钥加密。tshark 对同一抓包解码了两次，一次不用、一次使用客户端记录了本次会话主密钥的 key log：${saidZh.join('；')}。`,
+    observed,
+    evidence,
+  };
+}
+
+export function judgeVersionFields13(v13: TlsRow[]): ClaimResult {
+  const id = 'tls.v13.version-fields';
+  const ch = sentHandshake(v13, 'client', '1');
+  const sh = sentHandshake(v13, 'server', '2');
+  if (!ch || !sh) return notObserved(id, { en: `The TLS 1.3 capture holds no ${!ch ? 'ClientHello' : 'ServerHello'}.`, zh: `TLS 1.3 的抓包中没有 ${!ch ? 'ClientHello' : 'ServerHello'}。` });
+  const chVersion = hex4(list(ch['tls.handshake.version'])[0] ?? '0');
+  const shVersion = hex4(list(sh['tls.handshake.version'])[0] ?? '0');
+  const offered = list(ch['tls.handshake.extensions.supported_version']).map(hex4);
+  const selected = list(sh['tls.handshake.extensions.supported_version']).map(hex4)[0];
+  const observed = { clientHello: { frame: ch['frame.number'], versionField: chVersion, supportedVersions: offered }, serverHello: { frame: sh['frame.number'], versionField: shVersion, selectedVersion: selected } };
+  if (selected !== '0x0304' || !offered.includes('0x0304')) {
+    return { id, verdict: 'refuted', summary: `The TLS 1.3 connection's hellos did not both state TLS 1.3: the ClientHello's supported_versions were [${offered.map(versionName).join(', ')}] and the ServerHello selected ${selected ? versionName(selected) : 'no version in supported_versions'} (version fields ${versionName(chVersion)} and ${versionName(shVersion)}).`, summaryZh: `这条 TLS 1.3 连接的两条 Hello 并没有都写明 TLS 1.3：ClientHello 的 supported_versions 为 [${offered.map(versionName).join('、')}]，ServerHello ${selected ? `选择了 ${versionName(selected)}` : '的 supported_versions 中没有版本'}（版本字段分别为 ${versionName(chVersion)} 和 ${versionName(shVersion)}）。`, observed, evidence: [] };
+  }
+  if (chVersion === '0x0304' && shVersion === '0x0304' && offered.every((v) => v === '0x0304')) {
+    return { id, verdict: 'confirmed', summary: `The ClientHello supported only TLS 1.3 (supported_versions [0x0304], version field 0x0304) and the ServerHello chose TLS 1.3 (0x0304 in its version field and in supported_versions).`, summaryZh: `ClientHello 只支持 TLS 1.3（supported_versions 为 [0x0304]，版本字段为 0x0304），ServerHello 选择了 TLS 1.3（版本字段和 supported_versions 中都是 0x0304）。`, observed, evidence: [] };
+  }
+  return {
+    id,
+    verdict: 'nuanced',
+    summary: `TLS 1.3 was stated only in the supported_versions extension: the ClientHello (frame ${ch['frame.number']}) listed ${offered.map(versionName).join(', ')} there${offered.length > 1 ? ', so TLS 1.3 was not its only supported version' : ''}, and the ServerHello (frame ${sh['frame.number']}) selected ${versionName(selected)} there; the version fields themselves said ${versionName(chVersion)} in the ClientHello and ${versionName(shVersion)} in the ServerHello (legacy_version, which RFC 8446 keeps at TLS 1.2).`,
+    summaryZh: `TLS 1.3 只出现在 supported_versions 扩展中：ClientHello（第 ${ch['frame.number']} 帧）在其中列出了 ${offered.map(versionName).join('、')}${offered.length > 1 ? '，TLS 1.3 并不是它唯一支持的版本' : ''}；ServerHello（第 ${sh['frame.number']} 帧）在其中选择了 ${versionName(selected)}；而版本字段本身在 ClientHello 中是 ${versionName(chVersion)}，在 ServerHello 中是 ${versionName(shVersion)}（legacy_version，RFC 8446 规定保持为 TLS 1.2）。`,
+    observed,
+    evidence: [],
+  };
+}
+
+export function judgeSignatureAlgorithms13(v13: TlsRow[]): ClaimResult {
+  const id = 'tls.v13.signature-algorithms';
+  const ch = sentHandshake(v13, 'client', '1');
+  if (!ch) return notObserved(id, { en: 'The TLS 1.3 capture holds no ClientHello.', zh: 'TLS 1.3 的抓包中没有 ClientHello。' });
+  // The ClientHello's only list of signature schemes here is its signature_algorithms extension.
+  const algorithms = list(ch['tls.handshake.sig_hash_alg']).map(hex4);
+  const pss = algorithms.filter((a) => RSA_PSS.includes(a));
+  const ecdsa = algorithms.filter((a) => ECDSA.includes(a));
+  const verify = sentHandshake(v13, 'server', '15');
+  const used = verify ? list(verify['tls.handshake.sig_hash_alg'])[0] : undefined;
+  const observed = { frame: ch['frame.number'], offered: algorithms.map(schemeName), rsaPss: pss.map(schemeName), ecdsa: ecdsa.map(schemeName), serverCertificateVerify: used && schemeName(used) };
+  if (!algorithms.length) return { id, verdict: 'refuted', summary: `The TLS 1.3 ClientHello (frame ${ch['frame.number']}) carried no signature algorithms.`, summaryZh: `TLS 1.3 的 ClientHello（第 ${ch['frame.number']} 帧）没有携带任何签名算法。`, observed, evidence: [] };
+  const usedEn = used ? `; the server signed its CertificateVerify with ${schemeName(used)}, one of them` : '';
+  const usedZh = used ? `；服务器用其中的 ${schemeName(used)} 为 CertificateVerify 签名` : '';
+  if (!pss.length || !ecdsa.length) {
+    const lacking = [!pss.length && 'RSA-PSS', !ecdsa.length && 'ECDSA'].filter(Boolean).join(' / ');
+    return { id, verdict: 'nuanced', summary: `The TLS 1.3 ClientHello (frame ${ch['frame.number']}) carried ${algorithms.length} signature algorithms, but no ${lacking} among them: ${observed.offered.join(', ')}${usedEn}.`, summaryZh: `TLS 1.3 的 ClientHello（第 ${ch['frame.number']} 帧）携带了 ${algorithms.length} 个签名算法，但其中没有 ${lacking}：${observed.offered.join('、')}${usedZh}。`, observed, evidence: [] };
+  }
+  return {
+    id,
+    verdict: 'confirmed',
+    summary: `The TLS 1.3 ClientHello (frame ${ch['frame.number']}) carried ${algorithms.length} supported signature algorithms (signature_algorithms), RSA-PSS (${observed.rsaPss.join(', ')}) and ECDSA (${observed.ecdsa.join(', ')}) among them${usedEn}.`,
+    summaryZh: `TLS 1.3 的 ClientHello（第 ${ch['frame.number']} 帧）携带了 ${algorithms.length} 个支持的签名算法（signature_algorithms），其中包括 RSA-PSS（${observed.rsaPss.join('、')}）和 ECDSA（${observed.ecdsa.join('、')}）${usedZh}。`,
+    observed,
+    evidence: [],
+  };
+}
+
 export default defineLab({
   id: 'tls-handshake',
   title: 'TLS 1.2 and 1.3 handshakes on the wire, counted in round trips and decrypted with the key log',
   topic: 'tls',
-  claims: ['tls.https.order', 'tls.v12.two-rtt', 'tls.v13.one-rtt', 'tls.v12.messages', 'tls.v12.random-32', 'tls.v13.aead-only'],
+  claims: [
+    'tls.https.order', 'tls.v12.two-rtt', 'tls.v13.one-rtt', 'tls.v12.messages', 'tls.v12.random-32', 'tls.v13.aead-only',
+    'tls.v12.client-hello-offers', 'tls.v12.server-hello-fields', 'tls.certificate.chain', 'tls.v12.key-exchange-params', 'tls.v12.server-hello-done',
+    'tls.v12.change-cipher-spec', 'tls.v13.version-fields', 'tls.v13.signature-algorithms',
+  ],
   requires: ['root', 'netns', 'nfqueue', 'tcpdump', 'tshark'],
   timeLimitMs: 60_000,
   handout: {
     starts: 'A client and a server namespace, the server\'s side of the link delayed 30 ms; a node:tls server with a fresh self-signed ECDSA certificate; tcpdump on the client.',
-    does: 'Connects with TLS 1.2 and then TLS 1.3, sending an HTTP request the moment the connection is secure, with the client logging its keys.',
-    observes: 'TLS records decoded and decrypted by tshark: content and handshake types, randoms, cipher suites, alerts (close_notify), and their times; the TCP flags up to both sides\' FIN.',
+    does: 'Connects with TLS 1.2 and then TLS 1.3, sending an HTTP request the moment the connection is secure, with the client logging its keys; afterwards has tshark decode the capture twice, with and without that key log.',
+    observes: 'TLS records decoded and decrypted by tshark: content and handshake types, randoms, versions and supported_versions, cipher suites, session ID, certificates, ECDHE parameters, signature algorithms, alerts (close_notify), and their times; the TCP flags up to both sides\' FIN; which of the records each side sent before and after its ChangeCipherSpec tshark reads without the key log and which only with it.',
     zh: {
       title: '报文层面的 TLS 1.2 与 1.3 握手：数清往返次数，并用 key log 解密',
       starts: '客户端和服务端两个命名空间，链路服务端一侧延迟 30 ms；一个使用新生成的自签名 ECDSA 证书的 node:tls 服务器；在客户端运行 tcpdump。',
-      does: '先后用 TLS 1.2 和 TLS 1.3 建立连接，连接一进入安全状态就立即发送 HTTP 请求；客户端同时记录自己的密钥。',
-      observes: 'tshark 解码并解密的 TLS 记录：内容类型和握手类型、随机数、密码套件、告警（close_notify），以及各自的时间；直到双方 FIN 为止的 TCP 标志。',
+      does: '先后用 TLS 1.2 和 TLS 1.3 建立连接，连接一进入安全状态就立即发送 HTTP 请求；客户端同时记录自己的密钥；之后让 tshark 对抓包解码两次，一次使用这份 key log，一次不用。',
+      observes: 'tshark 解码并解密的 TLS 记录：内容类型和握手类型、随机数、版本与 supported_versions、密码套件、会话 ID、证书、ECDHE 参数、签名算法、告警（close_notify），以及各自的时间；直到双方 FIN 为止的 TCP 标志；每一方在 ChangeCipherSpec 之前和之后发送的记录中，哪些不用 key log 就能被 tshark 读出，哪些只有用了 key log 才能读出。',
     },
   },
   needs: {
@@ -281,6 +668,8 @@ export default defineLab({
     const asked = await execOutcome('openssl', ['ciphers', '-s', '-tls1_3', '-ciphersuites', INTEGRITY_ONLY]);
     const integrityOnly = { accepted: asked.exitCode === 0, output: (asked.output.match(/no cipher match|Error[^\n]*/)?.[0] ?? asked.stdout.trim()).slice(0, 120) };
     const rows = (await readFields(capture.file, 'tcp', TLS_FIELDS, [`tls.keylog_file:${keylog}`])) as TlsRow[];
+    // The same packets without the key log: what tshark can read of each record without the session's keys.
+    const withoutKeyLog = (await readFields(capture.file, 'tcp.stream == 0', TLS_FIELDS)) as TlsRow[];
     const file = [...keptFile(ctx, capture.file, 'capture (pcap; decrypt with keys.log beside it)'), ...keptFile(ctx, keylog, 'the client\'s key log (SSLKEYLOGFILE format)')];
     const stream = (n: string) => rows.filter((r) => r['tcp.stream'] === n);
     const [v12, v13] = [stream('0'), stream('1')];
@@ -293,6 +682,14 @@ export default defineLab({
       judgeMessages(v12),
       judgeRandoms(rows),
       judgeAead(v13.find((r) => list(r['tls.handshake.type']).includes('1')), negotiated['TLSv1.3'] ?? '', integrityOnly),
+      judgeClientHelloOffers(v12),
+      judgeServerHelloFields(v12),
+      judgeCertificateChain(v12, v13),
+      judgeKeyExchangeParams(v12),
+      judgeServerHelloDone(v12),
+      judgeChangeCipherSpec(v12, withoutKeyLog),
+      judgeVersionFields13(v13),
+      judgeSignatureAlgorithms13(v13),
     ].map((c) => withEvidence(c, ...file));
   },
 });
