@@ -335,6 +335,315 @@ export function judgeFlowControl(packets: Packet[]): ClaimResult {
   );
 }
 
+const hellos = (packets: Packet[], message: 'ClientHello' | 'ServerHello') =>
+  present(packets).flatMap((implementation) => {
+    const packet = of(packets, implementation).find((p) => p.frames.some((f) => f.hello?.message === message));
+    const frame = packet?.frames.find((f) => f.hello?.message === message);
+    return packet && frame ? [{ implementation, packet, frame, hello: frame.hello! }] : [];
+  });
+const NO_HELLO = { en: 'The ClientHello and ServerHello were not decoded with their fields (random, cipher suites, supported_versions), so what they held is not seen.', zh: '没有解码出 ClientHello 和 ServerHello 的字段（随机数、密码套件、supported_versions），看不到其中的内容。' };
+const TLS_VERSIONS: Record<string, string> = { '0x0304': 'TLS 1.3', '0x0303': 'TLS 1.2', '0x0302': 'TLS 1.1', '0x0301': 'TLS 1.0' };
+const versionName = (v: string | undefined) => (v ? `${v} (${TLS_VERSIONS[v] ?? 'GREASE or unknown'})` : 'none');
+
+export function judgeTlsV13(packets: Packet[]): ClaimResult {
+  const clients = hellos(packets, 'ClientHello');
+  const servers = hellos(packets, 'ServerHello');
+  if (!clients.length || !servers.length) return notObserved('quic.tls.v13', NO_HELLO);
+  const rows = clients.map((c) => {
+    const s = servers.find((x) => x.implementation === c.implementation);
+    const serverParameters = of(packets, c.implementation, 'server').flatMap((p) => p.frames.filter((f) => f.tls.includes('EncryptedExtensions')).flatMap((f) => f.transportParameters)).filter((n) => n !== 'GREASE');
+    const tlsFrames = of(packets, c.implementation).flatMap((p) => p.frames.filter((f) => f.tls.length));
+    return {
+      implementation: c.implementation,
+      offered: c.hello.supportedVersions,
+      chosen: s?.hello.supportedVersions[0],
+      clientHelloTransportParameters: c.frame.transportParameters.filter((n) => n !== 'GREASE').length,
+      encryptedExtensionsTransportParameters: serverParameters.length,
+      tlsMessagesInCryptoFrames: tlsFrames.filter((f) => f.type === 'CRYPTO').length,
+      tlsMessagesElsewhere: tlsFrames.filter((f) => f.type !== 'CRYPTO').length,
+    };
+  });
+  const holds = rows.every((r) => r.chosen === '0x0304' && r.clientHelloTransportParameters > 0 && r.tlsMessagesElsewhere === 0);
+  const offered = [...new Set(rows.flatMap((r) => r.offered))];
+  const observed = { handshakes: rows };
+  return confirmedIf(
+    'quic.tls.v13',
+    holds,
+    {
+      en: `Both handshakes were TLS 1.3 run inside QUIC: the ClientHellos' supported_versions listed ${offered.map(versionName).join(', ')}${rows.every((r) => r.offered.length === 1) ? ' and nothing else' : ''} (${rows.map((r) => r.implementation).join(' and ')} alike), both ServerHellos chose ${versionName(rows[0]!.chosen)}, all TLS handshake messages travelled in QUIC CRYPTO frames, and the transport's own parameters rode inside them: in the ClientHello's quic_transport_parameters extension (${rows.map((r) => `${r.implementation} ${r.clientHelloTransportParameters}`).join(', ')}) and in the server's EncryptedExtensions (${rows.map((r) => `${r.implementation} ${r.encryptedExtensionsTransportParameters}`).join(', ')}). One exchange set up the TLS 1.3 keys and the transport's settings together.`,
+      zh: `两次握手都是在 QUIC 内部进行的 TLS 1.3：ClientHello 的 supported_versions ${rows.every((r) => r.offered.length === 1) ? '只' : ''}列出 ${offered.map(versionName).join('、')}（${rows.map((r) => r.implementation).join('、')} 都是如此），两个 ServerHello 都选择了 ${versionName(rows[0]!.chosen)}，所有 TLS 握手消息都在 QUIC 的 CRYPTO 帧中传输，传输层自己的参数也放在其中：ClientHello 的 quic_transport_parameters 扩展（${rows.map((r) => `${r.implementation} ${r.clientHelloTransportParameters} 个`).join('、')}）和服务器的 EncryptedExtensions（${rows.map((r) => `${r.implementation} ${r.encryptedExtensionsTransportParameters} 个`).join('、')}）。一次交换同时建立了 TLS 1.3 密钥和传输层设置。`,
+    },
+    {
+      en: `The handshakes were not TLS 1.3 merged with the transport's: ${rows.map((r) => `${r.implementation} offered ${r.offered.join('/') || 'no supported_versions'}, the server chose ${versionName(r.chosen)}, ${r.clientHelloTransportParameters} transport parameters in the ClientHello, ${r.tlsMessagesElsewhere} TLS messages outside CRYPTO frames`).join('; ')}.`,
+      zh: `握手并非与传输层合并的 TLS 1.3：${rows.map((r) => `${r.implementation} 提出 ${r.offered.join('/') || '（无 supported_versions）'}，服务器选择 ${versionName(r.chosen)}，ClientHello 中有 ${r.clientHelloTransportParameters} 个传输参数，CRYPTO 帧之外有 ${r.tlsMessagesElsewhere} 条 TLS 消息`).join('；')}。`,
+    },
+    observed,
+  );
+}
+
+const EXTENSION_NAMES: Record<number, string> = {
+  0: 'server_name', 5: 'status_request', 10: 'supported_groups', 11: 'ec_point_formats', 13: 'signature_algorithms', 16: 'alpn', 18: 'signed_certificate_timestamp', 22: 'encrypt_then_mac',
+  23: 'extended_master_secret', 28: 'record_size_limit', 35: 'session_ticket', 41: 'pre_shared_key', 42: 'early_data', 43: 'supported_versions', 45: 'psk_key_exchange_modes',
+  50: 'signature_algorithms_cert', 51: 'key_share', 57: 'quic_transport_parameters', 65281: 'renegotiation_info',
+};
+const CIPHER_SUITES: Record<string, string> = { '0x1301': 'TLS_AES_128_GCM_SHA256', '0x1302': 'TLS_AES_256_GCM_SHA384', '0x1303': 'TLS_CHACHA20_POLY1305_SHA256', '0x1304': 'TLS_AES_128_CCM_SHA256', '0x1305': 'TLS_AES_128_CCM_8_SHA256' };
+const PRE_SHARED_KEY = 41;
+const SESSION_TICKET = 35;
+const colonHexBytes = (hex: string) => (hex ? (hex.length + 1) / 3 : 0);
+
+export function judgeClientHelloContents(o: ConnectionsObservation): ClaimResult {
+  const clients = hellos(o.packets, 'ClientHello').filter((c) => c.packet.from === 'client');
+  if (!clients.length) return notObserved('quic.handshake.client-hello-contents', NO_HELLO);
+  const rows = clients.map((c) => ({
+    implementation: c.implementation,
+    packetType: c.packet.type,
+    initialPackets: of(o.packets, c.implementation, 'client').filter((p) => p.type === 'Initial' && p.datagram <= c.packet.datagram && p.frames.some((f) => f.type === 'CRYPTO')).length,
+    cipherSuites: c.hello.cipherSuites,
+    extensions: c.frame.tlsExtensions.map((e) => EXTENSION_NAMES[e] ?? String(e)),
+    randomBytes: colonHexBytes(c.hello.random),
+    random: c.hello.random,
+    sessionTicketBytes: c.hello.sessionTicketBytes,
+    sessionTicketExtension: c.frame.tlsExtensions.includes(SESSION_TICKET),
+    preSharedKey: c.frame.tlsExtensions.includes(PRE_SHARED_KEY),
+  }));
+  const readable = [...new Set(o.withoutKeys.filter((p) => p.from === 'client' && p.decrypted && p.tls.includes('ClientHello')).map((p) => p.implementation))];
+  const wrong = rows.filter((r) => r.packetType !== 'Initial' || !r.cipherSuites.length || !r.extensions.length || r.randomBytes !== 32 || (r.sessionTicketBytes ?? 0) > 0 || r.preSharedKey);
+  const observed = { clientHellos: rows.map(({ random: _random, ...r }) => r), readableWithoutKeys: readable };
+  const table: Evidence = { kind: 'table', title: "What each first connection's ClientHello held", columns: ['implementation', 'packet', 'cipher suites', 'extensions', 'random', 'session_ticket'], rows: rows.map((r) => [r.implementation, `${r.packetType} (${r.initialPackets} packet${r.initialPackets > 1 ? 's' : ''})`, r.cipherSuites.map((c) => CIPHER_SUITES[c] ?? c).join(', '), r.extensions.join(', '), `${r.randomBytes} bytes: ${r.random.slice(0, 23)}…`, r.sessionTicketExtension ? `${r.sessionTicketBytes} bytes` : 'absent']) };
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id: 'quic.handshake.client-hello-contents', verdict, summary: en, summaryZh: zh, observed, evidence: [table] });
+  if (wrong.length) {
+    return result(
+      'refuted',
+      `A first connection's ClientHello was not as the sheet says: ${wrong.map((r) => `${r.implementation}: in ${r.packetType} packets, ${r.cipherSuites.length} cipher suites, ${r.extensions.length} extensions, a ${r.randomBytes}-byte random, session_ticket ${r.sessionTicketExtension ? `${r.sessionTicketBytes} bytes` : 'absent'}${r.preSharedKey ? ', a pre_shared_key (a ticket offered)' : ''}`).join('; ')}.`,
+      `首次连接的 ClientHello 与资料不符：${wrong.map((r) => `${r.implementation}：位于 ${r.packetType} 包，${r.cipherSuites.length} 个密码套件，${r.extensions.length} 个扩展，${r.randomBytes} 字节随机数，session_ticket ${r.sessionTicketExtension ? `${r.sessionTicketBytes} 字节` : '不存在'}${r.preSharedKey ? '，带有 pre_shared_key（提供了票据）' : ''}`).join('；')}。`,
+    );
+  }
+  const contents = {
+    en: rows.map((r) => `${r.implementation}'s, in ${r.initialPackets} Initial packet${r.initialPackets > 1 ? 's' : ''}, offered ${r.cipherSuites.length} cipher suites (${r.cipherSuites.map((c) => CIPHER_SUITES[c] ?? c).join(', ')}) and ${r.extensions.length} extensions, with a ${r.randomBytes}-byte random and a session_ticket extension ${r.sessionTicketExtension ? `of ${r.sessionTicketBytes} bytes` : 'absent'}`).join('; '),
+    zh: rows.map((r) => `${r.implementation} 的位于 ${r.initialPackets} 个 Initial 包中，提供 ${r.cipherSuites.length} 个密码套件（${r.cipherSuites.map((c) => CIPHER_SUITES[c] ?? c).join('、')}）和 ${r.extensions.length} 个扩展，带 ${r.randomBytes} 字节随机数，session_ticket 扩展${r.sessionTicketExtension ? `为 ${r.sessionTicketBytes} 字节` : '不存在'}`).join('；'),
+  };
+  const said = {
+    en: `Each client's first Initial packets carried its ClientHello, holding what the sheet lists: ${contents.en}. The ticket was empty on these first connections, and no pre_shared_key was offered (where TLS 1.3 puts a ticket to resume).`,
+    zh: `每个客户端的首批 Initial 包都携带其 ClientHello，其中包含资料所列的内容：${contents.zh}。这些首次连接的票据为空，也没有提供 pre_shared_key（TLS 1.3 恢复会话时票据放在这里）。`,
+  };
+  if (!readable.length) return result('confirmed', `${said.en} With no secrets tshark could not read it.`, `${said.zh}没有密钥时 tshark 读不出它。`);
+  return result(
+    'nuanced',
+    `${said.en} "Encrypted" holds only in form: Initial packets are encrypted with keys derived from the client's first destination connection ID, sent in the clear, and a salt the QUIC version fixes, so tshark, given no secrets at all, read the ClientHello of ${readable.join(' and ')}, every field above included.`,
+    `${said.zh}“加密”只是形式上的：Initial 包的密钥由明文发送的客户端首个目标连接 ID 和 QUIC 版本规定的固定 salt 导出，所以 tshark 在没有任何密钥的情况下读出了 ${readable.join('、')} 的 ClientHello，上面的每个字段都在其中。`,
+  );
+}
+
+export function judgeServerCid(packets: Packet[]): ClaimResult {
+  const rows = present(packets).flatMap((i) => {
+    const clientFirst = of(packets, i, 'client').find((p) => p.type === 'Initial');
+    const serverInitial = of(packets, i, 'server').find((p) => p.type === 'Initial');
+    if (!clientFirst || !serverInitial) return [];
+    const next = of(packets, i, 'client').find((p) => p.timeMs > serverInitial.timeMs);
+    const newIds = of(packets, i, 'server').filter((p) => p.timeMs <= (next?.timeMs ?? Infinity)).flatMap((p) => p.frames.filter((f) => f.type === 'NEW_CONNECTION_ID')).length;
+    return [{ implementation: i, clientFirstDcid: clientFirst.dcid, clientScid: clientFirst.scid ?? '', serverScid: serverInitial.scid ?? '', serverScidBytes: serverInitial.fields['scid']?.bytes ?? colonHexBytes(serverInitial.scid ?? ''), clientThenAddressed: next?.dcid, newConnectionIdsBefore: newIds }];
+  });
+  if (!rows.length) return notObserved('quic.handshake.server-cid', { en: 'No client and server Initial of one connection were captured.', zh: '没有捕获到同一连接的客户端与服务器 Initial 包。' });
+  const own = rows.filter((r) => r.serverScidBytes > 0 && r.serverScid !== r.clientFirstDcid && r.serverScid !== r.clientScid);
+  const observed = { connections: rows };
+  const evidence: Evidence[] = [{ kind: 'table', title: "Connection IDs: the client's choices and the server's Initial", columns: ['implementation', "client's first DCID (its choice)", "client's SCID", "server Initial's SCID", 'client then addressed'], rows: rows.map((r) => [r.implementation, r.clientFirstDcid, r.clientScid, r.serverScid, r.clientThenAddressed ?? '']) }];
+  const then = (r: (typeof rows)[number]) =>
+    r.clientThenAddressed === r.serverScid
+      ? { en: `${r.implementation}'s client then addressed the server by it`, zh: `${r.implementation} 的客户端随后就以它作为目标连接 ID` }
+      : { en: `${r.implementation}'s client addressed its next packets to ${r.clientThenAddressed} instead (the server's first flight had also held ${r.newConnectionIdsBefore} NEW_CONNECTION_ID frames)`, zh: `${r.implementation} 的客户端随后改用 ${r.clientThenAddressed} 作为目标（服务器首轮还带有 ${r.newConnectionIdsBefore} 个 NEW_CONNECTION_ID 帧）` };
+  return confirmedIf(
+    'quic.handshake.server-cid',
+    own.length === rows.length,
+    {
+      en: `Each server's Initial carried, in its long header's Source Connection ID, an ID of its own: ${rows.map((r) => `${r.implementation} ${r.serverScid} (${r.serverScidBytes} bytes)`).join(', ')}, neither the ID the client had chosen for its first Destination Connection ID (${rows.map((r) => `${r.implementation} ${colonHexBytes(r.clientFirstDcid)} bytes`).join(', ')}) nor the client's own. ${rows.map((r) => then(r).en).join('; ')}.`,
+      zh: `每个服务器的 Initial 包都在长头部的源连接 ID 中放入了自己的 ID：${rows.map((r) => `${r.implementation} ${r.serverScid}（${r.serverScidBytes} 字节）`).join('、')}，既不是客户端为首个目标连接 ID 选的那个（${rows.map((r) => `${r.implementation} ${colonHexBytes(r.clientFirstDcid)} 字节`).join('、')}），也不是客户端自己的。${rows.map((r) => then(r).zh).join('；')}。`,
+    },
+    {
+      en: `Not every server Initial carried an ID of the server's own: ${rows.filter((r) => !own.includes(r)).map((r) => `${r.implementation}'s Source Connection ID was ${r.serverScid || 'empty'}${r.serverScid === r.clientFirstDcid ? ', the very ID the client had chosen' : ''}`).join('; ')}.`,
+      zh: `并非每个服务器 Initial 都带有服务器自己的 ID：${rows.filter((r) => !own.includes(r)).map((r) => `${r.implementation} 的源连接 ID 为 ${r.serverScid || '空'}${r.serverScid === r.clientFirstDcid ? '，正是客户端选的那个 ID' : ''}`).join('；')}。`,
+    },
+    observed,
+    evidence,
+  );
+}
+
+/** Whether an ACK frame acknowledges packet number `pn` in its first range (the largest acknowledged and the ones just below it). */
+export const acknowledges = (f: { largestAcknowledged?: number; firstAckRange?: number }, pn: number | undefined) =>
+  pn !== undefined && f.largestAcknowledged !== undefined && pn <= f.largestAcknowledged && pn >= f.largestAcknowledged - (f.firstAckRange ?? 0);
+/** Whether every ACK frame's first range was decoded (observations made before the observer read it have only the largest acknowledged). */
+const rangesRead = (packets: Packet[]) => packets.every((p) => p.frames.every((f) => f.type !== 'ACK' || f.firstAckRange !== undefined));
+const NO_RANGES = { en: "The ACK frames' ranges were not decoded (only each largest acknowledged number), so which packets each ACK covered is not seen.", zh: '没有解码出 ACK 帧的确认区间（只有最大确认号），看不出每个 ACK 覆盖了哪些包。' };
+const ackedText = (f: { largestAcknowledged?: number; firstAckRange?: number }) => (f.firstAckRange ? `${f.largestAcknowledged! - f.firstAckRange}-${f.largestAcknowledged}` : `${f.largestAcknowledged}`);
+
+export function judgeServerAcksClientInitial(packets: Packet[]): ClaimResult {
+  if (!rangesRead(packets)) return notObserved('quic.handshake.server-acks-client-initial', NO_RANGES);
+  const rows = present(packets).flatMap((i) => {
+    const clientInitials = of(packets, i, 'client').filter((p) => p.type === 'Initial' && p.packetNumber !== undefined);
+    const server = of(packets, i, 'server');
+    const helloAt = server.findIndex((p) => p.frames.some((f) => f.tls.includes('ServerHello')));
+    const initials = server.slice(0, helloAt < 0 ? server.length : helloAt + 1).filter((p) => p.type === 'Initial' && p.decrypted);
+    if (!clientInitials.length || !initials.length) return [];
+    const acks = initials.flatMap((p) => p.frames.filter((f) => f.type === 'ACK').map((f) => ({ serverPacket: p.packetNumber, withServerHello: p.frames.some((x) => x.tls.includes('ServerHello')), acknowledged: ackedText(f), clientInitials: clientInitials.filter((c) => acknowledges(f, c.packetNumber)).map((c) => c.packetNumber!) })));
+    return [{ implementation: i, serverInitials: initials.length, acks, clientInitialNumbers: clientInitials.map((c) => c.packetNumber!) }];
+  });
+  if (!rows.length) return notObserved('quic.handshake.server-acks-client-initial', NO_DECRYPTED);
+  const acking = rows.filter((r) => r.acks.some((a) => a.clientInitials.length));
+  const observed = { connections: rows };
+  const where = (r: (typeof rows)[number]) => r.acks.filter((a) => a.clientInitials.length).map((a) => ({ en: `${r.implementation}'s Initial #${a.serverPacket}${a.withServerHello ? ' (the one with the ServerHello)' : ' (before the one with the ServerHello)'} acknowledged the client's Initial ${a.acknowledged}`, zh: `${r.implementation} 的 Initial #${a.serverPacket}${a.withServerHello ? '（携带 ServerHello 的那个）' : '（在携带 ServerHello 的包之前）'}确认了客户端的 Initial ${a.acknowledged}` }));
+  return confirmedIf(
+    'quic.handshake.server-acks-client-initial',
+    acking.length === rows.length,
+    {
+      en: `Each server's Initial carried an ACK frame for the client's Initial packets: ${rows.flatMap((r) => where(r).map((w) => w.en)).join('; ')}. The acknowledged numbers are those of the client's Initials (${rows.map((r) => `${r.implementation}: ${r.clientInitialNumbers.join(', ')}`).join('; ')}), in the Initial number space.`,
+      zh: `每个服务器的 Initial 包都带有确认客户端 Initial 包的 ACK 帧：${rows.flatMap((r) => where(r).map((w) => w.zh)).join('；')}。被确认的正是客户端 Initial 包的编号（${rows.map((r) => `${r.implementation}：${r.clientInitialNumbers.join('、')}`).join('；')}），属于 Initial 包号空间。`,
+    },
+    {
+      en: `Not every server's first Initial packets acknowledged the client's Initial: ${rows.filter((r) => !acking.includes(r)).map((r) => `${r.implementation}: ${r.serverInitials} server Initial(s) up to the ServerHello, ACK frames ${r.acks.map((a) => a.acknowledged).join(', ') || 'none'}`).join('; ')}.`,
+      zh: `并非每个服务器的首批 Initial 包都确认了客户端的 Initial：${rows.filter((r) => !acking.includes(r)).map((r) => `${r.implementation}：到 ServerHello 为止共 ${r.serverInitials} 个服务器 Initial，ACK 帧 ${r.acks.map((a) => a.acknowledged).join('、') || '无'}`).join('；')}。`,
+    },
+    observed,
+  );
+}
+
+const inRtts = (ms: number, rttMs: number) => Math.round((ms / rttMs) * 100) / 100;
+
+export function judgeClientAcksServerInitial(o: ConnectionsObservation): ClaimResult {
+  if (!rangesRead(o.packets)) return notObserved('quic.handshake.client-acks-server-initial', NO_RANGES);
+  const rows = present(o.packets).flatMap((i) => {
+    const client = of(o.packets, i, 'client');
+    const server = of(o.packets, i, 'server');
+    const serverInitials = server.filter((p) => p.type === 'Initial' && p.packetNumber !== undefined);
+    const ack = client.find((p) => p.type === 'Initial' && p.frames.some((f) => f.type === 'ACK' && serverInitials.some((s) => acknowledges(f, s.packetNumber))));
+    const finished = client.find((p) => p.frames.some((f) => f.tls.includes('Finished')));
+    const request = client.find((p) => p.frames.some((f) => f.type === 'STREAM' && f.stream === 0));
+    if (!client[0] || !finished || !request || !serverInitials.length) return [];
+    const times = [ack, finished, request].flatMap((p) => (p ? [p.timeMs] : []));
+    const serverBetween = server.filter((p) => p.timeMs > Math.min(...times) && p.timeMs < Math.max(...times)).length;
+    const frame = ack?.frames.find((f) => f.type === 'ACK');
+    return [{
+      implementation: i,
+      ackInPacket: ack ? `${ack.type} #${ack.packetNumber}` : undefined,
+      acknowledged: frame ? ackedText(frame) : undefined,
+      ackAfterRtts: ack ? inRtts(ack.timeMs - client[0].timeMs, o.rtt.avgMs) : undefined,
+      finishedIn: `${finished.type} #${finished.packetNumber}`,
+      requestIn: `${request.type} #${request.packetNumber}`,
+      datagrams: [...new Set([ack?.datagram, finished.datagram, request.datagram].filter((d) => d !== undefined))],
+      spreadMs: Math.round((Math.max(...times) - Math.min(...times)) * 100) / 100,
+      serverPacketsBetween: serverBetween,
+    }];
+  });
+  if (!rows.length) return notObserved('quic.handshake.client-acks-server-initial', { en: "No client Finished and request were captured with the server's Initial.", zh: '没有捕获到客户端的 Finished、请求以及服务器的 Initial。' });
+  const good = rows.filter((r) => r.ackAfterRtts !== undefined && r.ackAfterRtts >= 0.5 && r.ackAfterRtts < 1.5 && r.serverPacketsBetween === 0);
+  const observed = { rttMs: o.rtt.avgMs, connections: rows };
+  const each = (r: (typeof rows)[number]) => ({
+    en: `${r.implementation}'s client ${r.ackAfterRtts} RTT after its first Initial, in ${r.ackInPacket} (acknowledging the server's Initial ${r.acknowledged}), with its Finished in ${r.finishedIn} and its request in ${r.requestIn}, ${r.datagrams.length === 1 ? 'all three coalesced in one datagram' : `in ${r.datagrams.length} datagrams sent within ${r.spreadMs} ms`}`,
+    zh: `${r.implementation} 的客户端在首个 Initial 之后 ${r.ackAfterRtts} 个 RTT，用 ${r.ackInPacket} 确认了服务器的 Initial ${r.acknowledged}，同时 Finished 在 ${r.finishedIn} 中、请求在 ${r.requestIn} 中，${r.datagrams.length === 1 ? '三者合并在同一个数据报里' : `分在 ${r.spreadMs} ms 内发出的 ${r.datagrams.length} 个数据报中`}`,
+  });
+  return confirmedIf(
+    'quic.handshake.client-acks-server-initial',
+    good.length === rows.length,
+    {
+      en: `At about one round trip (${o.rtt.avgMs} ms by ping), in the flight that carried its Finished and its first application data, each client acknowledged the server's Initial: ${rows.map((r) => each(r).en).join('; ')}. The three went in three packets of their own: the ACK in an Initial packet, under Initial keys and in the Initial number space it acknowledges.`,
+      zh: `约一个往返时（ping 测得 ${o.rtt.avgMs} ms），在携带 Finished 和首个应用数据的那一轮中，每个客户端都确认了服务器的 Initial：${rows.map((r) => each(r).zh).join('；')}。三者分属三个包：ACK 位于 Initial 包中，使用 Initial 密钥，属于它所确认的 Initial 包号空间。`,
+    },
+    {
+      en: `Not every client acknowledged the server's Initial with its Finished at about one round trip: ${rows.filter((r) => !good.includes(r)).map((r) => (r.ackInPacket ? `${r.implementation} ${r.ackAfterRtts} RTT after its first Initial, ${r.serverPacketsBetween} server packets between the ACK, the Finished and the request` : `${r.implementation} sent no ACK of the server's Initial`)).join('; ')}.`,
+      zh: `并非每个客户端都在约一个往返时随 Finished 确认服务器的 Initial：${rows.filter((r) => !good.includes(r)).map((r) => (r.ackInPacket ? `${r.implementation} 在首个 Initial 之后 ${r.ackAfterRtts} 个 RTT，ACK、Finished 与请求之间有 ${r.serverPacketsBetween} 个服务器包` : `${r.implementation} 没有发送确认服务器 Initial 的 ACK`)).join('；')}。`,
+    },
+    observed,
+  );
+}
+
+/**
+ * When the server answered, in round trips after the client's first Initial. The capture at the
+ * client shows each packet one one-way delay after its sender sent it (the lab delays each direction
+ * at the sender, before the client's interface), so offsets in it are offsets between sending times.
+ */
+export function judgeServerResponse(o: ConnectionsObservation): ClaimResult {
+  if (!rangesRead(o.packets)) return notObserved('quic.handshake.server-response', NO_RANGES);
+  const rows = present(o.packets).flatMap((i) => {
+    const client = of(o.packets, i, 'client');
+    const server = of(o.packets, i, 'server');
+    const request = client.find((p) => p.frames.some((f) => f.type === 'STREAM' && f.stream === 0));
+    const response = server.find((p) => p.frames.some((f) => f.type === 'STREAM' && f.stream === 0));
+    if (!client[0] || !request || !response) return [];
+    const ack = server.find((p) => (p.type === '1-RTT') === (request.type === '1-RTT') && p.frames.some((f) => f.type === 'ACK' && acknowledges(f, request.packetNumber)));
+    const frame = ack?.frames.find((f) => f.type === 'ACK' && acknowledges(f, request.packetNumber));
+    const serverInitial = server.find((p) => p.type === 'Initial');
+    const at = (p: Packet) => inRtts(p.timeMs - client[0]!.timeMs, o.rtt.avgMs);
+    return [{
+      implementation: i,
+      request: `${request.type} #${request.packetNumber}`,
+      responseIn: `${response.type} #${response.packetNumber}`,
+      responseType: response.type,
+      responseAfterRtts: at(response),
+      ackIn: ack ? `${ack.type} #${ack.packetNumber}` : undefined,
+      ackType: ack?.type,
+      acknowledged: frame ? ackedText(frame) : undefined,
+      ackAfterRtts: ack ? at(ack) : undefined,
+      samePacket: ack === response,
+      serverInitialAfterRtts: serverInitial ? at(serverInitial) : undefined,
+    }];
+  });
+  if (!rows.length) return notObserved('quic.handshake.server-response', { en: 'No request and response on stream 0 were captured.', zh: '没有捕获到流 0 上的请求和响应。' });
+  const near = (x: number | undefined) => x !== undefined && Math.abs(x - 1.5) <= 0.25;
+  const good = rows.filter((r) => r.responseType === '1-RTT' && r.ackType === '1-RTT' && near(r.responseAfterRtts) && near(r.ackAfterRtts));
+  const observed = { rttMs: o.rtt.avgMs, connections: rows };
+  const each = (r: (typeof rows)[number]) => ({
+    en: `${r.implementation}'s server at ${r.responseAfterRtts} RTT, the response (stream 0) in ${r.responseIn}${r.samePacket ? ` with the ACK of the client's ${r.acknowledged}` : `, the ACK of the client's ${r.acknowledged} in ${r.ackIn} at ${r.ackAfterRtts} RTT`}`,
+    zh: `${r.implementation} 的服务器在 ${r.responseAfterRtts} 个 RTT 时，响应（流 0）在 ${r.responseIn} 中${r.samePacket ? `，同一个包里确认了客户端的 ${r.acknowledged}` : `，对客户端 ${r.acknowledged} 的 ACK 在 ${r.ackAfterRtts} 个 RTT 时的 ${r.ackIn} 中`}`,
+  });
+  const timing = {
+    en: `Times count from the client's first Initial, as sent: the capture at the client shows every packet one one-way delay after its sender sent it, so the servers' own Initials appear at ${rows.map((r) => r.serverInitialAfterRtts).join(' and ')} RTT, where the sheet puts them at 0.5.`,
+    zh: `时间从客户端发出首个 Initial 算起，均为发送时刻：客户端上的抓包中，每个包都在其发送方发出后一个单程延迟才出现，因此服务器自己的 Initial 出现在 ${rows.map((r) => r.serverInitialAfterRtts).join('、')} 个 RTT 处，资料把它放在 0.5。`,
+  };
+  return confirmedIf(
+    'quic.handshake.server-response',
+    good.length === rows.length,
+    {
+      en: `At about 1.5 round trips (${o.rtt.avgMs} ms by ping) each server sent its response to GET /hello and an ACK of the client packet that carried the request (${rows.map((r) => r.request).join(', ')}), both in 1-RTT packets, under the application keys: ${rows.map((r) => each(r).en).join('; ')}. ${timing.en}`,
+      zh: `约 1.5 个往返时（ping 测得 ${o.rtt.avgMs} ms），每个服务器都发出了对 GET /hello 的响应，以及对携带请求的客户端包（${rows.map((r) => r.request).join('、')}）的 ACK，二者都在 1-RTT 包中，使用应用密钥：${rows.map((r) => each(r).zh).join('；')}。${timing.zh}`,
+    },
+    {
+      en: `Not every server answered as the sheet says: ${rows.filter((r) => !good.includes(r)).map((r) => `${r.implementation}: response in ${r.responseIn} at ${r.responseAfterRtts} RTT, ${r.ackIn ? `ACK of the request in ${r.ackIn} at ${r.ackAfterRtts} RTT` : 'no ACK of the request packet'}`).join('; ')}. ${timing.en}`,
+      zh: `并非每个服务器都如资料所说那样应答：${rows.filter((r) => !good.includes(r)).map((r) => `${r.implementation}：响应在 ${r.responseAfterRtts} 个 RTT 时的 ${r.responseIn} 中，${r.ackIn ? `对请求的 ACK 在 ${r.ackAfterRtts} 个 RTT 时的 ${r.ackIn} 中` : '没有确认请求包的 ACK'}`).join('；')}。${timing.zh}`,
+    },
+    observed,
+  );
+}
+
+export function judgeBidirectional(packets: Packet[]): ClaimResult {
+  const streams = new Map<string, { implementation: Implementation; id: number; senders: Set<'client' | 'server'>; bytes: Record<string, number> }>();
+  for (const p of packets) {
+    for (const f of p.frames.filter((x) => x.type === 'STREAM' && x.stream !== undefined)) {
+      const key = `${p.implementation} ${f.stream}`;
+      const s = streams.get(key) ?? { implementation: p.implementation, id: f.stream!, senders: new Set(), bytes: {} };
+      s.senders.add(p.from);
+      s.bytes[p.from] = (s.bytes[p.from] ?? 0) + (f.length ?? 0);
+      streams.set(key, s);
+    }
+  }
+  if (!streams.size) return notObserved('quic.streams.bidirectional', { en: 'No STREAM frame was decoded.', zh: '没有解码出任何 STREAM 帧。' });
+  const rows = [...streams.values()].map((s) => ({ implementation: s.implementation, stream: s.id, kind: s.id & 0x2 ? 'unidirectional' : 'bidirectional', openedBy: s.id & 0x1 ? 'server' : 'client', carriedDataFrom: [...s.senders].sort(), bytes: s.bytes }));
+  const both = rows.filter((r) => r.carriedDataFrom.length === 2);
+  const oneWay = rows.filter((r) => r.carriedDataFrom.length === 1);
+  const oneWayUni = oneWay.filter((r) => r.kind === 'unidirectional');
+  const observed = { streams: rows.map(({ bytes: _bytes, ...r }) => r) };
+  const table: Evidence = { kind: 'table', title: 'Every stream that carried data: its ID, its kind by the ID\'s two low bits, and who sent data on it (bytes)', columns: ['implementation', 'stream', 'kind (by ID)', 'opened by', 'client sent', 'server sent'], rows: rows.map((r) => [r.implementation, r.stream, r.kind, r.openedBy, r.bytes['client'] ?? '', r.bytes['server'] ?? '']) };
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id: 'quic.streams.bidirectional', verdict, summary: en, summaryZh: zh, observed, evidence: [table] });
+  const list = (rs: typeof rows) => [...new Set(rs.map((r) => r.stream))].sort((a, b) => a - b).join(', ');
+  const bothText = { en: `stream ${list(both)} carried the request from the client and the response from the server (${[...new Set(both.map((r) => r.implementation))].join(' and ')})`, zh: `流 ${list(both)} 既承载客户端发出的请求，也承载服务器返回的响应（${[...new Set(both.map((r) => r.implementation))].join('、')}）` };
+  if (!both.length) return result('refuted', `No stream carried data both ways: each of the ${rows.length} streams with data carried it from one side only (${rows.map((r) => `${r.implementation} ${r.stream} from the ${r.carriedDataFrom[0]}`).join(', ')}).`, `没有任何流双向承载数据：${rows.length} 个有数据的流都只由一方发送（${rows.map((r) => `${r.implementation} ${r.stream} 由${r.carriedDataFrom[0] === 'client' ? '客户端' : '服务器'}发送`).join('、')}）。`);
+  if (!oneWayUni.length) return result('confirmed', `Every stream that carried data carried it both ways: ${bothText.en}.`, `每个有数据的流都双向承载了数据：${bothText.zh}。`);
+  const fromClients = oneWayUni.filter((r) => r.openedBy === 'client');
+  const fromServers = oneWayUni.filter((r) => r.openedBy === 'server');
+  return result(
+    'nuanced',
+    `Only streams of the bidirectional kind: ${bothText.en}. The other ${oneWay.length} streams carried data one way only, from the side that opened them (${fromClients.length ? `${list(fromClients)} from the clients` : ''}${fromClients.length && fromServers.length ? ', ' : ''}${fromServers.length ? `${list(fromServers)} from the servers` : ''}): each is unidirectional by its ID (second-lowest bit set), here HTTP/3's control and QPACK streams. Whether a QUIC stream may carry data both ways is fixed by its ID when it is opened.`,
+    `只有双向类型的流如此：${bothText.zh}。其余 ${oneWay.length} 个流只由打开它的一方单向发送数据（${fromClients.length ? `客户端的 ${list(fromClients).replace(/, /g, '、')}` : ''}${fromClients.length && fromServers.length ? '，' : ''}${fromServers.length ? `服务器的 ${list(fromServers).replace(/, /g, '、')}` : ''}）：它们的 ID 表明是单向流（次低位为 1），这里是 HTTP/3 的控制流和 QPACK 流。QUIC 流能否双向传输数据，在打开时就由其 ID 决定。`,
+  );
+}
+
 export default defineLab({
   id: 'quic-handshake',
   title: 'The QUIC handshake: packet types and keys, number spaces, token, parameters, one round trip',
@@ -343,18 +652,20 @@ export default defineLab({
     'quic.header.tls-in-payload', 'quic.handshake.server-initial-flight', 'quic.handshake.client-finished', 'quic.handshake.initial-keys', 'quic.tls.built-in',
     'quic.packet-number-spaces', 'quic.handshake.one-rtt', 'quic.transport.udp-userspace', 'quic.handshake.first-token-empty', 'quic.handshake.server-initial-token',
     'quic.handshake.transport-parameters', 'quic.streams.flow-control',
+    'quic.tls.v13', 'quic.handshake.client-hello-contents', 'quic.handshake.server-cid', 'quic.handshake.server-acks-client-initial', 'quic.handshake.client-acks-server-initial',
+    'quic.handshake.server-response', 'quic.streams.bidirectional',
   ],
   requires: ['root', 'netns', 'nfqueue', 'tcpdump', 'tshark', 'ping', 'quic', 'ngtcp2'],
   timeLimitMs: 60_000,
   handout: {
     starts: 'A client and a server namespace 25 ms apart each way (round trip measured with ping); quic-go (HTTP/3, UDP 443) and ngtcp2 (UDP 4433) servers; tcpdump on the client.',
     does: "One HTTP/3 request per implementation on a new connection (quic-go's to a URL naming no port), each client logging its TLS secrets.",
-    observes: 'Every QUIC packet decoded by tshark twice: with the key logs, and with no secrets (what anyone on the path can read).',
+    observes: "Every QUIC packet decoded by tshark twice: with the key logs, and with no secrets (what anyone on the path can read); each hello's random, cipher suites and TLS versions, each side's connection IDs, which packets each ACK acknowledged and when, and which streams carried data each way.",
     zh: {
       title: 'QUIC 握手：包类型与密钥、包号空间、Token、传输参数、一个往返',
       starts: '客户端和服务端两个命名空间，单向各延迟 25 ms（用 ping 测量往返时间）；quic-go（HTTP/3，UDP 443）和 ngtcp2（UDP 4433）服务器；客户端上运行 tcpdump。',
       does: '每种实现各在一条新连接上发出一个 HTTP/3 请求（quic-go 请求的 URL 不写端口），客户端记录 TLS 密钥。',
-      observes: 'tshark 对每个 QUIC 包解码两次：一次使用密钥日志，一次不用任何密钥（即路径上任何人都能读到的内容）。',
+      observes: 'tshark 对每个 QUIC 包解码两次：一次使用密钥日志，一次不用任何密钥（即路径上任何人都能读到的内容）；每个 hello 的随机数、密码套件和 TLS 版本，双方的连接 ID，每个 ACK 确认了哪些包、何时确认，以及哪些流双向承载了数据。',
     },
   },
   needs: {
@@ -378,6 +689,13 @@ export default defineLab({
       judgeServerInitialToken(o.packets),
       judgeTransportParameters(o.packets),
       judgeFlowControl(o.packets),
+      judgeTlsV13(o.packets),
+      judgeClientHelloContents(o),
+      judgeServerCid(o.packets),
+      judgeServerAcksClientInitial(o.packets),
+      judgeClientAcksServerInitial(o),
+      judgeServerResponse(o),
+      judgeBidirectional(o.packets),
     ].map((c) => withEvidence(c, ...files));
   },
 });

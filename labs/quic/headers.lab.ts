@@ -22,6 +22,7 @@ const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 const implementations = (packets: Packet[]) => [...new Set(packets.map((p) => p.implementation))].join(' and ');
 const decryptedLong = (packets: Packet[]) => packets.filter((p) => p.form === 'long' && p.decrypted);
 const decryptedShort = (packets: Packet[]) => packets.filter((p) => p.form === 'short' && p.decrypted);
+const zhList = (s: string) => s.replace(/ and /g, '、');
 const NO_PACKETS = { en: 'No decrypted QUIC packets of that form were captured, so there is nothing to read the header from.', zh: '没有捕获到可解密的该形式 QUIC 包，无从读取头部。' };
 
 /** A packet's header as a byte map, each field with its bytes and value: what the sheet draws, as it was sent. */
@@ -247,22 +248,235 @@ export function judgeShortReservedBits(packets: Packet[]): ClaimResult {
   };
 }
 
+/** The header's size in bytes: everything up to and including the packet number (the payload follows). */
+const headerBytes = (p: Packet) => (p.fields['packet_number'] ? p.fields['packet_number'].offset + p.fields['packet_number'].bytes : undefined);
+const range = (values: number[]) => {
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  return sorted.length > 1 ? `${sorted[0]}-${sorted.at(-1)}` : `${sorted[0] ?? '-'}`;
+};
+
+export function judgeTypeSpecificBits(packets: Packet[]): ClaimResult {
+  const long = decryptedLong(packets);
+  if (!long.length) return notObserved('quic.header.type-specific-bits', NO_PACKETS);
+  const rows = long.map((p) => {
+    const reserved = p.bits['long.reserved'];
+    const pnLength = p.bits['packet_number_length'];
+    const low = reserved === undefined || pnLength === undefined ? undefined : (reserved << 2) | pnLength;
+    return { implementation: p.implementation, from: p.from, type: p.type, highBits: p.firstByteOnWire >> 4, low, reserved, pnLength, pnBytes: p.packetNumberBytes, onWire: p.firstByteOnWire & 0x0f };
+  });
+  const fitting = rows.filter((r) => r.low !== undefined && r.pnBytes === r.pnLength! + 1);
+  const misfits = rows.filter((r) => !fitting.includes(r));
+  const masked = rows.filter((r) => r.low !== undefined && r.low !== r.onWire).length;
+  const types = [...new Set(long.map((p) => p.type))];
+  const bin = (n: number) => n.toString(2).padStart(4, '0');
+  const observed = { longPackets: long.length, types, lowFourBits: [...new Set(fitting.map((r) => bin(r.low!)))].sort(), reservedBits: [...new Set(fitting.map((r) => r.reserved))], fittingTheTypesFields: fitting.length, maskedOnTheWire: masked, implementations: implementations(long) };
+  const table: Evidence = { kind: 'table', title: "The first byte of each long-header packet: the high 4 bits (form, fixed, type) and the 4 type-specific bits, as decoded and as sent", columns: ['implementation', 'from', 'type', 'high 4 bits', 'low 4 bits decoded', 'reserved', 'PN length bits', 'PN bytes', 'low 4 bits on the wire'], rows: rows.map((r) => [r.implementation, r.from, r.type, bin(r.highBits), r.low === undefined ? '' : bin(r.low), r.reserved ?? '', r.pnLength ?? '', r.pnBytes ?? '', bin(r.onWire)]) };
+  return confirmedIf(
+    'quic.header.type-specific-bits',
+    misfits.length === 0,
+    {
+      en: `In all ${long.length} long-header packets (${types.join(', ')}; ${implementations(long)}) the first byte was the form bit, the fixed bit, the 2-bit type and then 4 more bits, the type-specific bits, whose meaning these types give them: 2 reserved bits (${observed.reservedBits.join('/')}) and the packet-number length minus one (${observed.lowFourBits.join(', ')}), which matched every packet number's size. On the wire those 4 bits are masked by header protection (${masked} of ${long.length} first bytes differed there from the decoded value); tshark read them after removing it.`,
+      zh: `全部 ${long.length} 个长头部包（${types.join('、')}；${zhList(implementations(long))}）的首字节依次是长头部标志位、固定位、2 位包类型，然后是 4 位类型特定位，其含义由这些包类型规定：2 个保留位（${observed.reservedBits.join('/')}）和包序号长度减 1（${observed.lowFourBits.join('、')}），与每个包序号的实际长度相符。这 4 位在线上被头部保护掩盖（${long.length} 个首字节中有 ${masked} 个在这几位上与解码值不同），tshark 去掉头部保护后才读出它们。`,
+    },
+    {
+      en: `In ${misfits.length} of ${long.length} long-header packets the 4 bits after the type were not the type's fields (reserved bits and a packet-number length matching the packet number): ${JSON.stringify(misfits.slice(0, 3))}.`,
+      zh: `${long.length} 个长头部包中有 ${misfits.length} 个，类型之后的 4 位不是该类型规定的字段（保留位和与包序号相符的包序号长度）：${JSON.stringify(misfits.slice(0, 3))}。`,
+    },
+    observed,
+    [table],
+  );
+}
+
+/** QUIC versions with an RFC: version 1 (RFC 9000) and version 2 (RFC 9369). */
+const QUIC_VERSIONS: Record<string, { en: string; zh: string }> = {
+  '0x00000001': { en: 'QUIC version 1 (RFC 9000)', zh: 'QUIC 版本 1（RFC 9000）' },
+  '0x6b3343cf': { en: 'QUIC version 2 (RFC 9369)', zh: 'QUIC 版本 2（RFC 9369）' },
+};
+
+export function judgeVersionOne(packets: Packet[]): ClaimResult {
+  const long = packets.filter((p) => p.form === 'long' && p.fields['version']);
+  if (!long.length) return notObserved('quic.header.version-one', NO_PACKETS);
+  const widths = [...new Set(long.map((p) => p.fields['version']!.bytes))].sort();
+  const offsets = [...new Set(long.map((p) => p.fields['version']!.offset))].sort();
+  const versions = [...new Set(long.map((p) => p.fields['version']!.value))];
+  const unknown = versions.filter((v) => !QUIC_VERSIONS[v]);
+  const observed = { longPackets: long.length, versionFieldBytes: widths, versionFieldOffsets: offsets, versions, implementations: implementations(long) };
+  return confirmedIf(
+    'quic.header.version-one',
+    widths.length === 1 && widths[0] === 4 && unknown.length === 0,
+    {
+      en: `All ${long.length} long-header packets (${implementations(long)}, both directions) carried a ${widths[0]! * 8}-bit Version field right after the first byte (offset ${offsets.join(', ')}), with the value ${versions.join(', ')}: ${versions.map((v) => QUIC_VERSIONS[v]?.en ?? v).join(', ')}, in the clients' packets and in the servers' answers alike.`,
+      zh: `全部 ${long.length} 个长头部包（${zhList(implementations(long))}，双向）在首字节之后（偏移 ${offsets.join('、')}）都有一个 ${widths[0]! * 8} 位的 Version 字段，值为 ${versions.join('、')}：即 ${versions.map((v) => QUIC_VERSIONS[v]?.zh ?? v).join('、')}，客户端的包和服务器的应答都是如此。`,
+    },
+    {
+      en: `The Version field took ${widths.join('/')} bytes and carried ${versions.join(', ')}${unknown.length ? `, of which ${unknown.join(', ')} is no QUIC version` : ''}.`,
+      zh: `Version 字段占 ${widths.join('/')} 字节，取值 ${versions.join('、')}${unknown.length ? `，其中 ${unknown.join('、')} 不是任何 QUIC 版本` : ''}。`,
+    },
+    observed,
+  );
+}
+
+/** When each implementation's client sent its TLS Finished: from then on its handshake is complete, and the server's once that Finished arrives. */
+const clientFinishedAt = (packets: Packet[], implementation: string) => packets.find((p) => p.implementation === implementation && p.from === 'client' && p.frames.some((f) => f.tls.includes('Finished')))?.timeMs;
+const carriesStream = (p: Packet) => p.frames.some((f) => f.type === 'STREAM');
+
+export function judgeShortOneRtt(packets: Packet[]): ClaimResult {
+  const short = decryptedShort(packets);
+  if (!short.length) return notObserved('quic.header.short-one-rtt', NO_PACKETS);
+  const dataPackets = packets.filter((p) => p.decrypted && carriesStream(p));
+  const dataInLong = dataPackets.filter((p) => p.form === 'long' && p.type !== '0-RTT');
+  const shortTypes = [...new Set(short.map((p) => p.type))];
+  const sizes = (form: 'long' | 'short') => packets.filter((p) => p.decrypted && p.form === form).flatMap((p) => (headerBytes(p) === undefined ? [] : [{ implementation: p.implementation, bytes: headerBytes(p)! }]));
+  const byImplementation = [...new Set(short.map((p) => p.implementation))].map((i) => ({
+    implementation: i,
+    shortHeaderBytes: range(sizes('short').filter((s) => s.implementation === i).map((s) => s.bytes)),
+    longHeaderBytes: range(sizes('long').filter((s) => s.implementation === i).map((s) => s.bytes)),
+    smaller: Math.max(...sizes('short').filter((s) => s.implementation === i).map((s) => s.bytes)) < Math.min(...sizes('long').filter((s) => s.implementation === i).map((s) => s.bytes)),
+  }));
+  const early = short.filter((p) => {
+    const finished = clientFinishedAt(packets, p.implementation);
+    return p.from === 'server' && finished !== undefined && p.timeMs < finished;
+  });
+  const earlyData = early.filter(carriesStream);
+  const observed = {
+    shortPackets: short.length,
+    shortPacketTypes: shortTypes,
+    streamPackets: dataPackets.length,
+    streamPacketsWithShortHeader: dataPackets.filter((p) => p.form === 'short').length,
+    streamPacketsWithLongHeader: dataInLong.length,
+    headerBytes: byImplementation,
+    serverShortPacketsBeforeClientFinished: early.map((p) => ({ implementation: p.implementation, packetNumber: p.packetNumber, streams: p.frames.filter((f) => f.type === 'STREAM').map((f) => f.stream) })),
+  };
+  const table: Evidence = { kind: 'table', title: 'Header size by form (bytes up to and including the packet number) per implementation', columns: ['implementation', 'short header', 'long header'], rows: byImplementation.map((b) => [b.implementation, b.shortHeaderBytes, b.longHeaderBytes]) };
+  const sizesText = byImplementation.map((b) => `${b.implementation} ${b.shortHeaderBytes} bytes against ${b.longHeaderBytes}`).join(', ');
+  const sizesZh = byImplementation.map((b) => `${b.implementation} 为 ${b.shortHeaderBytes} 字节，长头部为 ${b.longHeaderBytes} 字节`).join('；');
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id: 'quic.header.short-one-rtt', verdict, summary: en, summaryZh: zh, observed, evidence: [table] });
+  if (dataInLong.length || shortTypes.some((t) => t !== '1-RTT') || byImplementation.some((b) => !b.smaller)) {
+    return result(
+      'refuted',
+      `Short headers were not as the sheet says: ${dataInLong.length} packets carried stream data under long headers (${[...new Set(dataInLong.map((p) => p.type))].join(', ') || 'none'}), short-header packets were of type ${shortTypes.join(', ')}, and the headers measured ${sizesText}.`,
+      `短头部与资料不符：有 ${dataInLong.length} 个包在长头部下携带流数据（${[...new Set(dataInLong.map((p) => p.type))].join('、') || '无'}），短头部包的类型为 ${shortTypes.join('、')}，头部大小：${sizesZh}。`,
+    );
+  }
+  const cidBytes = byImplementation.map((b) => `${b.implementation} ${range(short.filter((p) => p.implementation === b.implementation).map((p) => p.fields['dcid']?.bytes ?? 0))}`).join(', ');
+  const common = {
+    en: `All ${dataPackets.length} packets that carried stream data went with short headers, and all ${short.length} short-header packets were 1-RTT packets that tshark opened with the logged application (1-RTT) traffic secrets. The short header was more compact: ${sizesText} (its destination connection ID: ${cidBytes} bytes).`,
+    zh: `全部 ${dataPackets.length} 个携带流数据的包都使用短头部，全部 ${short.length} 个短头部包都是 1-RTT 包，tshark 用日志中的应用（1-RTT）流量密钥解开了它们。短头部更紧凑：${sizesZh}（其中目标连接 ID：${zhList(cidBytes.replace(/, /g, ' and '))} 字节）。`,
+  };
+  if (!early.length) return result('confirmed', `${common.en} Every one was sent once the handshake had completed.`, `${common.zh}每一个都是在握手完成之后发出的。`);
+  const earlyBy = [...new Set(early.map((p) => p.implementation))];
+  const perServer = earlyBy.map((i) => {
+    const mine = early.filter((p) => p.implementation === i);
+    const streams = [...new Set(mine.flatMap((p) => p.frames.filter((f) => f.type === 'STREAM').map((f) => f.stream)))];
+    return { en: `${i} ${mine.length}${streams.length ? ` (stream${streams.length > 1 ? 's' : ''} ${streams.join(', ')})` : ''}`, zh: `${i} ${mine.length} 个${streams.length ? `（流 ${streams.join('、')}）` : ''}` };
+  });
+  return result(
+    'nuanced',
+    `${common.en} But "on an established connection" holds for the clients only: the servers sent short-header packets with their first flight (${perServer.map((x) => x.en).join('; ')}${earlyData.length ? ', carrying stream data on server-initiated unidirectional streams, HTTP/3\'s control and QPACK streams' : ''}), which reached the client before it had even sent its Finished. A server has its 1-RTT keys once it has sent its own Finished and may send application data then, half a round trip before the handshake completes.`,
+    `${common.zh}但“已建立连接”只对客户端成立：服务器在首轮就发出了短头部包（${perServer.map((x) => x.zh).join('；')}${earlyData.length ? '，在服务器发起的单向流上携带流数据，即 HTTP/3 的控制流和 QPACK 流' : ''}），它们到达客户端时客户端还没有发出自己的 Finished。服务器发出自己的 Finished 后就有了 1-RTT 密钥，可以在握手完成前半个往返就发送应用数据。`,
+  );
+}
+
+type SpinState = 'spins' | 'constant' | 'varies-otherwise' | 'untestable';
+
+/**
+ * Whether an implementation's client spun the bit: a spinning client sends the inverse of the spin
+ * value in the latest server packet it received (RFC 9000 §17.4). The bit is outside header
+ * protection, so it is read from the first byte as sent, as an observer on the path reads it. The
+ * capture at the client shows a client packet after the client's half of the link delay, so a
+ * client packet counts as an answer only to server packets that arrived half a round trip before it.
+ */
+export function spinOf(packets: Packet[], implementation: string, rttMs: number): { state: SpinState; values: number[]; answered: number; inverted: number } {
+  const short = packets.filter((p) => p.implementation === implementation && p.form === 'short').sort((a, b) => a.timeMs - b.timeMs);
+  const spin = (p: Packet) => (p.firstByteOnWire >> 5) & 1;
+  let answered = 0;
+  let inverted = 0;
+  for (const p of short.filter((x) => x.from === 'client')) {
+    const lastServer = short.filter((x) => x.from === 'server' && x.timeMs < p.timeMs - rttMs / 2).at(-1);
+    if (!lastServer) continue;
+    answered++;
+    if (spin(p) === 1 - spin(lastServer)) inverted++;
+  }
+  const values = [...new Set(short.map(spin))].sort();
+  const state: SpinState = !answered ? 'untestable' : inverted === answered ? 'spins' : values.length === 1 ? 'constant' : 'varies-otherwise';
+  return { state, values, answered, inverted };
+}
+
+export function judgeSpinBit(o: ConnectionsObservation): ClaimResult {
+  const names = [...new Set(o.packets.filter((p) => p.form === 'short').map((p) => p.implementation))];
+  if (!names.length) return notObserved('quic.header.spin-bit', NO_PACKETS);
+  const states = names.map((i) => ({ implementation: i, ...spinOf(o.packets, i, o.rtt.avgMs) }));
+  const shortCount = o.packets.filter((p) => p.form === 'short').length;
+  const observed = { rttMs: o.rtt.avgMs, shortPackets: shortCount, implementations: states };
+  const table: Evidence = { kind: 'table', title: 'The spin bit of every short-header packet, as sent (it is not header-protected)', columns: ['implementation', 'from', 'ms', 'packet number', 'spin'], rows: o.packets.filter((p) => p.form === 'short').map((p) => [p.implementation, p.from, Math.round(p.timeMs * 10) / 10, p.packetNumber ?? '', (p.firstByteOnWire >> 5) & 1]) };
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id: 'quic.header.spin-bit', verdict, summary: en, summaryZh: zh, observed, evidence: [table] });
+  const testable = states.filter((s) => s.state !== 'untestable');
+  if (!testable.length) return notObserved('quic.header.spin-bit', { en: 'No client short-header packet was sent after a server short-header packet had arrived (half a round trip before it in the capture), so nothing shows whether the bit spun once per round trip.', zh: '没有任何客户端短头部包是在服务器短头部包到达之后发出的，无法看出该位是否每个往返翻转一次。' }, observed);
+  const other = testable.filter((s) => s.state === 'varies-otherwise');
+  if (other.length) {
+    return result('refuted', `The bit changed, but not as a spin: ${other.map((s) => `${s.implementation}'s client answered the server's latest value with its inverse in ${s.inverted} of ${s.answered} packets (values ${s.values.join('/')})`).join('; ')}, so its flips say nothing about the round trip.`, `该位有变化，但不是按自旋规则：${other.map((s) => `${s.implementation} 的客户端在 ${s.answered} 个包中只有 ${s.inverted} 个取服务器最新值的反值（取值 ${s.values.join('/')}）`).join('；')}，其翻转与往返时间无关。`);
+  }
+  const spinning = testable.filter((s) => s.state === 'spins').map((s) => s.implementation);
+  const still = testable.filter((s) => s.state === 'constant');
+  if (!still.length) {
+    return result('confirmed', `The spin bit spun: ${spinning.join(' and ')}'s client sent the inverse of the server's latest value in every short-header packet after the first reply, so the bit changes once per round trip (${o.rtt.avgMs} ms here) and an observer on the path can time it.`, `自旋位确实在自旋：${spinning.join('、')} 的客户端在首个回应之后的每个短头部包中都取服务器最新值的反值，因此该位每个往返（这里为 ${o.rtt.avgMs} ms）变化一次，路径上的观察者可以据此计时。`);
+  }
+  const stillNames = still.map((s) => s.implementation).join(' and ');
+  const stillValues = [...new Set(still.flatMap((s) => s.values))].join('/');
+  const answers = still.map((s) => s.answered).join(' and ');
+  return result(
+    'nuanced',
+    `Every short header has the 1-bit spin field, but it serves latency measurement only where an endpoint spins it (RFC 9000 makes that optional), and ${spinning.length ? `only ${spinning.join(', ')} did` : 'neither implementation did'}: ${stillNames} kept it at ${stillValues} in every short-header packet, including those their clients sent after a server packet had arrived (${answers}), which a spinning client sends with the inverse of the server's value. An observer on the path could time no round trip from the bit of ${stillNames} in these connections (${shortCount} short-header packets; round trip ${o.rtt.avgMs} ms by ping).`,
+    `每个短头部都有 1 位的自旋字段，但只有端点让它自旋时它才用于延迟测量（RFC 9000 规定这是可选的），而${spinning.length ? `只有 ${spinning.join('、')} 这样做了` : '两种实现都没有这样做'}：${zhList(stillNames)} 在所有短头部包中都把它置为 ${stillValues}，包括其客户端在服务器包到达之后发出的包（${zhList(answers)} 个），自旋的客户端此时应取服务器值的反值。在这些连接中（${shortCount} 个短头部包；ping 测得往返时间 ${o.rtt.avgMs} ms），路径上的观察者无法从 ${zhList(stillNames)} 的这一位测出任何往返时间。`,
+  );
+}
+
+export function judgeKeyPhase(packets: Packet[]): ClaimResult {
+  const short = decryptedShort(packets).filter((p) => p.bits['key_phase'] !== undefined);
+  if (!short.length) return notObserved('quic.header.key-phase', NO_PACKETS);
+  const senders = [...new Set(short.map((p) => `${p.implementation} ${p.from}`))];
+  const flips = senders.flatMap((s) => {
+    const sent = short.filter((p) => `${p.implementation} ${p.from}` === s).sort((a, b) => (a.packetNumber ?? 0) - (b.packetNumber ?? 0));
+    return sent.slice(1).flatMap((p, i) => (p.bits['key_phase'] !== sent[i]!.bits['key_phase'] ? [{ sender: s, packetNumber: p.packetNumber, to: p.bits['key_phase'] }] : []));
+  });
+  const keyUpdates = packets.filter((p) => p.frames.some((f) => f.tls.includes('KeyUpdate')));
+  const phases = [...new Set(short.map((p) => p.bits['key_phase']))].sort();
+  const observed = { decryptedShortPackets: short.length, keyPhases: phases, flips, tlsKeyUpdateMessages: keyUpdates.length, senders };
+  if (keyUpdates.length) {
+    return { id: 'quic.header.key-phase', verdict: 'refuted', summary: `Keys were rotated by ${keyUpdates.length} TLS KeyUpdate message(s) in CRYPTO frames, not signalled by the key-phase bit (${flips.length} flips).`, summaryZh: `密钥是通过 CRYPTO 帧中的 ${keyUpdates.length} 条 TLS KeyUpdate 消息轮换的，而不是由密钥阶段位表示（翻转 ${flips.length} 次）。`, observed, evidence: [] };
+  }
+  if (flips.length) {
+    return { id: 'quic.header.key-phase', verdict: 'confirmed', summary: `The key-phase bit flipped ${flips.length} time(s) (${flips.map((f) => `${f.sender} at packet ${f.packetNumber}, to ${f.to}`).join('; ')}) and tshark still decrypted every short-header packet: it opens a packet whose bit has flipped only with the next generation of keys derived from the logged secret (RFC 9001 §6), so the bit marked each key rotation, with no TLS KeyUpdate message.`, summaryZh: `密钥阶段位翻转了 ${flips.length} 次（${flips.map((f) => `${f.sender} 在包 ${f.packetNumber} 变为 ${f.to}`).join('；')}），tshark 仍解密了每个短头部包：对于该位已翻转的包，它只会用由日志中的密钥导出的下一代密钥去解（RFC 9001 §6），因此该位标记了每次密钥轮换，且没有 TLS KeyUpdate 消息。`, observed, evidence: [] };
+  }
+  return notObserved(
+    'quic.header.key-phase',
+    {
+      en: `No key update happened in these connections: all ${short.length} decrypted short-header packets (${senders.join(', ')}) had key phase ${phases.join('/')}, opened with the first generation of 1-RTT secrets the clients logged (CLIENT_TRAFFIC_SECRET_0, SERVER_TRAFFIC_SECRET_0). Neither implementation rotated its keys within a connection of one small request, so the bit was seen only in its first phase, and its role in a rotation was not seen.`,
+      zh: `这些连接中没有发生密钥更新：全部 ${short.length} 个已解密的短头部包（${senders.join('、')}）的密钥阶段位都是 ${phases.join('/')}，用客户端记录的第一代 1-RTT 密钥（CLIENT_TRAFFIC_SECRET_0、SERVER_TRAFFIC_SECRET_0）即可解开。两种实现在只发一个小请求的连接中都没有轮换密钥，所以只看到了该位的第一个阶段，看不到它在密钥轮换中的作用。`,
+    },
+    observed,
+  );
+}
+
 export default defineLab({
   id: 'quic-headers',
   title: "QUIC's long and short headers as quic-go and ngtcp2 send them",
   topic: 'quic',
-  claims: ['quic.header.long-form', 'quic.header.fixed-bit', 'quic.header.long-layout', 'quic.header.cid-length', 'quic.header.payload-length-16', 'quic.header.long-pn-length-by-type', 'quic.header.short-form', 'quic.header.short-reserved-bits'],
+  claims: [
+    'quic.header.long-form', 'quic.header.fixed-bit', 'quic.header.long-layout', 'quic.header.cid-length', 'quic.header.payload-length-16', 'quic.header.long-pn-length-by-type', 'quic.header.short-form', 'quic.header.short-reserved-bits',
+    'quic.header.type-specific-bits', 'quic.header.version-one', 'quic.header.short-one-rtt', 'quic.header.spin-bit', 'quic.header.key-phase',
+  ],
   requires: ['root', 'netns', 'nfqueue', 'tcpdump', 'tshark', 'ping', 'quic', 'ngtcp2'],
   timeLimitMs: 60_000,
   handout: {
     starts: 'A client and a server namespace 25 ms apart each way; quic-go (HTTP/3, UDP 443) and ngtcp2 (UDP 4433) servers; tcpdump on the client.',
     does: 'One HTTP/3 request per implementation on a new connection, each client logging its TLS secrets.',
-    observes: "Every QUIC packet tshark decrypts: the first byte's bits and each header field's value, offset and size on the wire.",
+    observes: "Every QUIC packet tshark decrypts: the first byte's bits (the type-specific bits, the spin and key-phase bits), each header field's value, offset and size on the wire, which frames rode under which header form, and when each packet left against the round trip.",
     zh: {
       title: 'quic-go 与 ngtcp2 实际发送的 QUIC 长头部和短头部',
       starts: '客户端和服务端两个命名空间，单向各延迟 25 ms；quic-go（HTTP/3，UDP 443）和 ngtcp2（UDP 4433）服务器；客户端上运行 tcpdump。',
       does: '每种实现各在一条新连接上发出一个 HTTP/3 请求，客户端记录 TLS 密钥。',
-      observes: 'tshark 解密出的每个 QUIC 包：首字节各位，以及每个头部字段的值、偏移和线上长度。',
+      observes: 'tshark 解密出的每个 QUIC 包：首字节各位（类型特定位、自旋位和密钥阶段位）、每个头部字段的值、偏移和线上长度、哪些帧在哪种头部下传输，以及每个包相对往返时间的发出时刻。',
     },
   },
   needs: {
@@ -283,6 +497,11 @@ export default defineLab({
       judgePacketNumberLength(packets),
       judgeShortForm(packets),
       judgeShortReservedBits(packets),
+      judgeTypeSpecificBits(packets),
+      judgeVersionOne(packets),
+      judgeShortOneRtt(packets),
+      judgeSpinBit(observation),
+      judgeKeyPhase(packets),
     ].map((c) => withEvidence(c, ...files));
   },
 });

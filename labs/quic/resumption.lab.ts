@@ -8,11 +8,13 @@
  *
  * Does: a first connection (full handshake) that GETs /hello and receives a session ticket and a
  * token; a resumed connection that sends GET /hello in 0-RTT; one second later, the resumed
- * connection's first flight, byte for byte, from another UDP port.
+ * connection's first flight, byte for byte, from another UDP port. Then, outside the capture, one
+ * 1200-byte datagram whose long header offers a reserved QUIC version (0x1a2a3a4a).
  *
  * Observes: each connection's time to first byte; every packet's type (0-RTT packets cannot be
  * decrypted: Go's TLS does not log the early secret), token length and TLS extensions; every request
- * the server answered, and whether its handshake had completed.
+ * the server answered, and whether its handshake had completed; the server's answer to the
+ * unknown version (a Version Negotiation packet, read byte by byte).
  */
 import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
@@ -22,6 +24,8 @@ import { toolVersion } from '../../src/observers/environment.ts';
 import { measureRoundTrip } from '../../src/observers/ping.ts';
 import { decodeQuic, type QuicPacket } from '../../src/observers/quic.ts';
 import { startCapture } from '../../src/resources/capture.ts';
+import type { Host } from '../../src/resources/netns.ts';
+import { exec } from '../../src/resources/process.ts';
 import { portOf, quicClient, recordQuicPeer, startQuicServer, type ServedRequest } from '../../src/resources/quic-peer.ts';
 
 const CLIENT = '198.18.88.1';
@@ -47,6 +51,8 @@ export interface ResumptionObservation {
   served: ServedRequest[];
   /** Packets of the capture, each tagged with the connection it belongs to. */
   packets: (QuicPacket & { connection: 'full' | 'resumed' | 'replay' | 'server' })[];
+  /** After the capture: one datagram offering a version the server does not speak, and its answer. */
+  versionProbe?: VersionProbe;
 }
 
 const hello = (p: QuicPacket) => p.frames.find((f) => f.tls.includes('ClientHello'));
@@ -266,22 +272,177 @@ export function judgeForwardSecrecy(o: ResumptionObservation): ClaimResult {
   };
 }
 
+/** A reserved version (RFC 9000 §15: 0x?a?a?a?a), which no server speaks: offering it must draw a Version Negotiation packet. */
+export const PROBE_VERSION = '1a2a3a4a';
+
+/** One datagram offering a QUIC version, and what the server answered within 2 s (hex). */
+export interface VersionProbe {
+  offeredVersion: string;
+  /** The header sent: first byte, version, DCID and SCID with their lengths (the rest of the 1200-byte datagram is zeros). */
+  sentHeader: string;
+  sentBytes: number;
+  reply?: string;
+  error?: string;
+}
+
+/** Sent from the client's namespace by node itself: a long header offering `version`, padded to the 1200 bytes a server requires before it answers. */
+const VERSION_PROBE = `
+const dgram = require('node:dgram');
+const { randomBytes } = require('node:crypto');
+const [host, port, version] = process.argv.slice(1);
+const dcid = randomBytes(8), scid = randomBytes(8);
+const header = Buffer.concat([Buffer.from([0xc0]), Buffer.from(version, 'hex'), Buffer.from([dcid.length]), dcid, Buffer.from([scid.length]), scid]);
+const datagram = Buffer.concat([header, Buffer.alloc(1200 - header.length)]);
+const socket = dgram.createSocket('udp4');
+const done = (reply) => { console.log(JSON.stringify({ offeredVersion: '0x' + version, sentHeader: header.toString('hex'), sentBytes: datagram.length, ...(reply ? { reply: reply.toString('hex') } : {}) })); process.exit(0); };
+const timer = setTimeout(() => done(), 2000);
+socket.on('message', (reply) => { clearTimeout(timer); done(reply); });
+socket.send(datagram, Number(port), host);
+`;
+
+async function probeVersion(client: Host, server: string): Promise<VersionProbe> {
+  try {
+    return JSON.parse(await exec(process.execPath, ['-e', VERSION_PROBE, server, '443', PROBE_VERSION], { netns: client.netns, timeoutMs: 10_000 })) as VersionProbe;
+  } catch (e) {
+    return { offeredVersion: `0x${PROBE_VERSION}`, sentHeader: '', sentBytes: 0, error: (e as Error).message.split('\n')[0] };
+  }
+}
+
+/** A Version Negotiation packet (RFC 9000 §17.2.1): the long-header bit, version 0, the two connection IDs echoed, then the versions the server speaks. */
+export function parseVersionNegotiation(hex: string): { longHeader: boolean; version: string; dcid: string; scid: string; supportedVersions: string[] } | undefined {
+  const b = Buffer.from(hex, 'hex');
+  if (b.length < 7) return undefined;
+  const dcil = b[5]!;
+  const scil = b[6 + dcil];
+  if (scil === undefined) return undefined;
+  const rest = b.subarray(7 + dcil + scil);
+  const supportedVersions = Array.from({ length: Math.floor(rest.length / 4) }, (_, i) => `0x${rest.subarray(i * 4, i * 4 + 4).toString('hex')}`);
+  return { longHeader: (b[0]! & 0x80) !== 0, version: `0x${b.subarray(1, 5).toString('hex')}`, dcid: b.subarray(6, 6 + dcil).toString('hex'), scid: b.subarray(7 + dcil, 7 + dcil + scil).toString('hex'), supportedVersions };
+}
+
+const HANDSHAKE_MESSAGES = ['ClientHello', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'];
+
+export function judgeLongUsage(o: ResumptionObservation): ClaimResult {
+  // The two connections' own packets: the replay, and the server's answers to it, are another matter.
+  const replayAt = o.packets.find((p) => p.connection === 'replay')?.timeMs ?? Infinity;
+  const own = o.packets.filter((p) => p.connection !== 'replay' && p.timeMs < replayAt);
+  const long = own.filter((p) => p.form === 'long');
+  if (!long.length) return notObserved('quic.header.long-usage', { en: 'No long-header packet was captured.', zh: '没有捕获到长头部包。' });
+  const withHandshake = (form: 'long' | 'short') => own.filter((p) => p.form === form && p.frames.some((f) => f.tls.some((m) => HANDSHAKE_MESSAGES.includes(m))));
+  const handshakeLong = withHandshake('long');
+  const handshakeShort = withHandshake('short');
+  const zeroRtt = own.filter((p) => p.type === '0-RTT');
+  const closes = long.filter((p) => p.frames.some((f) => f.type === 'CONNECTION_CLOSE'));
+  const closer = closes[0]?.connection;
+  const closerStart = own.find((p) => p.connection === closer)?.timeMs ?? 0;
+  const beforeClose = own.filter((p) => p.connection === 'server' && p.timeMs > closerStart && p.timeMs < (closes[0]?.timeMs ?? 0));
+  const noDoneYet = closes.length > 0 && beforeClose.every((p) => p.decrypted && !p.frames.some((f) => f.type === 'HANDSHAKE_DONE'));
+  const restFrames = [...new Set(long.filter((p) => p.type !== '0-RTT' && !handshakeLong.includes(p) && !closes.includes(p)).flatMap((p) => p.frames.map((f) => f.type)))];
+  const dataShort = own.filter((p) => p.form === 'short' && p.frames.some((f) => f.type === 'STREAM')).length;
+  const shortCount = own.filter((p) => p.form === 'short').length;
+  const probe = o.versionProbe;
+  const vn = probe?.reply ? parseVersionNegotiation(probe.reply) : undefined;
+  const vnSeen = vn && vn.version === '0x00000000';
+  const sent = probe?.sentHeader ? parseVersionNegotiation(probe.sentHeader) : undefined;
+  const echoed = !!vn && !!sent && vn.dcid === sent.scid && vn.scid === sent.dcid;
+  const byType = Object.fromEntries([...new Set(long.map((p) => p.type))].map((t) => [t, long.filter((p) => p.type === t).length]));
+  const observed = {
+    longPackets: byType,
+    longPacketsWithHandshakeMessages: handshakeLong.length,
+    shortPacketsWithHandshakeMessages: handshakeShort.length,
+    zeroRttPackets: zeroRtt.length,
+    longPacketsWithConnectionClose: closes.map((p) => `${p.connection} ${p.type}`),
+    shortPacketsWithStreamData: dataShort,
+    versionProbe: probe ? { offered: probe.offeredVersion, answered: !!probe.reply, ...(vn ? { replyLongHeader: vn.longHeader, replyVersion: vn.version, supportedVersions: vn.supportedVersions, echoedConnectionIds: echoed } : {}), ...(probe.error ? { error: probe.error } : {}) } : undefined,
+  };
+  const table: Evidence = {
+    kind: 'table',
+    title: 'Every long-header packet of the two connections, and the answer to a datagram offering an unknown version',
+    columns: ['connection', 'type', 'ms', 'frames'],
+    rows: [
+      ...long.map((p) => [p.connection, p.type, Math.round(p.timeMs * 10) / 10, p.decrypted ? [...new Set(p.frames.map((f) => (f.tls.length ? `${f.type}[${f.tls.join(',')}]` : f.type)))].join(' ') : '(not decrypted)']),
+      ...(vn ? [['version probe', vn.longHeader ? 'Version Negotiation (long header)' : 'short header', '', `version ${vn.version}, lists ${vn.supportedVersions.join(', ')}`]] : []),
+    ],
+  };
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id: 'quic.header.long-usage', verdict, summary: en, summaryZh: zh, observed, evidence: [table] });
+  if (handshakeShort.length || (vnSeen && !vn.longHeader)) {
+    return result(
+      'refuted',
+      `Short headers carried part of what the sheet gives to long ones: ${handshakeShort.length} short-header packets carried TLS handshake messages${vnSeen && !vn.longHeader ? ', and the Version Negotiation reply had its first bit clear' : ''}.`,
+      `资料归于长头部的部分场景用了短头部：${handshakeShort.length} 个短头部包携带了 TLS 握手消息${vnSeen && !vn.longHeader ? '，且版本协商应答的首位为 0' : ''}。`,
+    );
+  }
+  const missing = [
+    ...(handshakeLong.length ? [] : [{ en: 'no handshake message was decoded', zh: '没有解码出握手消息' }]),
+    ...(zeroRtt.length ? [] : [{ en: 'no 0-RTT packet was sent', zh: '没有发送 0-RTT 包' }]),
+    ...(vnSeen ? [] : [{ en: probe ? `the datagram offering version ${probe.offeredVersion} ${probe.error ? `could not be sent (${probe.error})` : probe.reply ? 'drew no Version Negotiation packet' : 'drew no answer within 2 s'}` : 'no datagram offering an unknown version was sent (this observation predates that probe)', zh: probe ? `提出版本 ${probe.offeredVersion} 的数据报${probe.error ? `未能发出（${probe.error}）` : probe.reply ? '没有换来版本协商包' : '在 2 秒内没有得到应答'}` : '没有发送提出未知版本的数据报（这份观察早于该探测）' }]),
+  ];
+  if (missing.length) return notObserved('quic.header.long-usage', { en: `Not every use the sheet lists was seen: ${missing.map((m) => m.en).join('; ')}.`, zh: `资料列出的用途并未全部看到：${missing.map((m) => m.zh).join('；')}。` }, observed);
+  return result(
+    'confirmed',
+    `Long headers carried what the sheet lists. Connection establishment: the TLS handshake messages of both connections travelled in ${handshakeLong.length} long-header packets, none in short ones, among ${Object.entries(byType).filter(([t]) => t !== '0-RTT').map(([t, n]) => `${n} ${t}`).join(' and ')} packets in all (the rest carried ${restFrames.join(', ')}${closes.length ? ', or the close below' : ''}). 0-RTT: the resumed connection's early request went in ${zeroRtt.length} 0-RTT packets, long headers of type 1. Version negotiation: a datagram offering version ${probe!.offeredVersion} drew a Version Negotiation packet with the long-header bit set, version ${vn!.version}${echoed ? ', the probe\'s two connection IDs swapped' : ''} and the versions the server speaks (${vn!.supportedVersions.join(', ')}). Among similar uses: ${closes.length ? `the ${closer} connection's client closed it in ${closes.length} ${[...new Set(closes.map((p) => p.type))].join('/')} packet(s) as well as in 1-RTT ones${noDoneYet ? ', no HANDSHAKE_DONE having reached it yet' : ''}` : 'none'}. The other ${shortCount} packets, the ${dataShort} that carried stream data among them, went with short headers.`,
+    `长头部承载了资料所列的场景。连接建立：两条连接的 TLS 握手消息都在 ${handshakeLong.length} 个长头部包中传输，没有一条在短头部包中；长头部包共有 ${Object.entries(byType).filter(([t]) => t !== '0-RTT').map(([t, n]) => `${t} ${n} 个`).join('、')}（其余的承载 ${restFrames.join('、')}${closes.length ? '，或下文的关闭' : ''}）。0-RTT：恢复连接的早期请求装在 ${zeroRtt.length} 个 0-RTT 包里，是类型为 1 的长头部。版本协商：一个提出版本 ${probe!.offeredVersion} 的数据报换来了一个版本协商包，长头部标志位为 1，版本为 ${vn!.version}${echoed ? '，互换了探测包的两个连接 ID' : ''}，并列出服务器支持的版本（${vn!.supportedVersions.join('、')}）。类似的用途：${closes.length ? `${closer} 连接的客户端除了 1-RTT 包，还用 ${closes.length} 个 ${[...new Set(closes.map((p) => p.type))].join('/')} 包发出 CONNECTION_CLOSE 关闭连接${noDoneYet ? '，当时它还没有收到 HANDSHAKE_DONE' : ''}` : '无'}。其余 ${shortCount} 个包，包括 ${dataShort} 个携带流数据的包，都使用短头部。`,
+  );
+}
+
+export function judgeZeroRttPacket(o: ResumptionObservation): ClaimResult {
+  const resumed = o.packets.filter((p) => p.connection === 'resumed');
+  const early = resumed.filter((p) => p.type === '0-RTT');
+  if (!early.length) return notObserved('quic.header.zero-rtt-packet', { en: 'The resumed connection sent no 0-RTT packet.', zh: '恢复连接没有发送 0-RTT 包。' });
+  const replayAt = o.packets.find((p) => p.connection === 'replay')?.timeMs ?? Infinity;
+  const server = o.packets.filter((p) => p.connection === 'server' && p.timeMs > resumed[0]!.timeMs && p.timeMs < replayAt);
+  const accepted = server.some((p) => p.frames.some((f) => f.tls.includes('EncryptedExtensions') && f.tlsExtensions.includes(EARLY_DATA)));
+  const others = resumed.filter((p) => p.type !== '0-RTT');
+  const othersOpened = others.filter((p) => p.decrypted);
+  const opened = early.filter((p) => p.decrypted);
+  const requestElsewhere = othersOpened.filter((p) => p.frames.some((f) => f.type === 'STREAM' && f.stream !== undefined && (f.stream & 0x3) === 0));
+  const servedEarly = o.served.filter((r) => portOf(r.remote) === portOf(o.resumed.localAddr) && !r.handshakeComplete);
+  const observed = {
+    zeroRttPackets: early.length,
+    zeroRttBytes: early.map((p) => p.packetBytes),
+    zeroRttDecrypted: opened.length,
+    otherClientPackets: others.length,
+    otherClientPacketsDecrypted: othersOpened.length,
+    serverAcceptedEarlyData: accepted,
+    requestsServedBeforeHandshakeDone: servedEarly.length,
+    requestInOtherPackets: requestElsewhere.map((p) => `${p.type} #${p.packetNumber}`),
+  };
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id: 'quic.header.zero-rtt-packet', verdict, summary: en, summaryZh: zh, observed, evidence: [flightPicture(o)] });
+  if (opened.length) {
+    const data = opened.filter((p) => p.frames.some((f) => f.type === 'STREAM'));
+    return data.length
+      ? result('confirmed', `tshark opened ${opened.length} of the ${early.length} 0-RTT packets with the logged early traffic secret (the 0-RTT keys), and ${data.length} carried STREAM frames: early application data.`, `tshark 用日志中的早期流量密钥（0-RTT 密钥）解开了 ${early.length} 个 0-RTT 包中的 ${opened.length} 个，其中 ${data.length} 个携带 STREAM 帧，即早期应用数据。`)
+      : result('refuted', `tshark opened ${opened.length} 0-RTT packets with the logged early traffic secret, and none carried application data (frames: ${[...new Set(opened.flatMap((p) => p.frames.map((f) => f.type)))].join(', ')}).`, `tshark 用日志中的早期流量密钥解开了 ${opened.length} 个 0-RTT 包，没有一个携带应用数据（帧：${[...new Set(opened.flatMap((p) => p.frames.map((f) => f.type)))].join('、')}）。`);
+  }
+  if (!servedEarly.length && requestElsewhere.length) {
+    return result('refuted', `The 0-RTT packets did not carry the request: it went in ${requestElsewhere.map((p) => `${p.type} #${p.packetNumber}`).join(', ')}, and the server answered nothing of this connection before the handshake completed.`, `0-RTT 包并没有携带请求：请求在 ${requestElsewhere.map((p) => `${p.type} #${p.packetNumber}`).join('、')} 中，服务器在握手完成之前没有响应这条连接的任何请求。`);
+  }
+  if (!servedEarly.length || requestElsewhere.length || othersOpened.length < others.length || !accepted) {
+    return notObserved('quic.header.zero-rtt-packet', { en: `The 0-RTT packets could not be opened (Go's TLS logs no early secret), and the rest does not settle what they held: ${JSON.stringify(observed)}.`, zh: `0-RTT 包无法解开（Go 的 TLS 不记录早期密钥），其余观察也不足以确定其内容：${JSON.stringify(observed)}。` }, observed);
+  }
+  return result(
+    'confirmed',
+    `The resumed connection sent ${early.length} 0-RTT packets (long header, type 1; ${early.map((p) => p.packetBytes).join(' and ')} bytes) in its first flight, before any reply. Go's TLS logs no early traffic secret, and tshark, which with the connection's logged handshake and 1-RTT secrets opened all ${others.length} other packets the client sent on it, opened none of them: they were under keys of their own, the 0-RTT keys. What they held shows at the server: its EncryptedExtensions accepted early_data, and it answered GET /hello from this connection before the handshake had completed, while none of the client's other packets carried a request. The request, early application data, travelled in the 0-RTT packets.`,
+    `恢复连接在首轮、任何回应之前发出了 ${early.length} 个 0-RTT 包（长头部，类型 1；分别为 ${early.map((p) => p.packetBytes).join('、')} 字节）。Go 的 TLS 不记录早期流量密钥；tshark 用该连接日志中的握手密钥和 1-RTT 密钥解开了客户端在这条连接上发出的其余全部 ${others.length} 个包，却一个 0-RTT 包也解不开：它们用的是另外的密钥，即 0-RTT 密钥。其内容从服务器一侧可以看出：服务器的 EncryptedExtensions 接受了 early_data，并在握手完成之前就响应了这条连接上的 GET /hello，而客户端的其他包都没有携带请求。请求这一早期应用数据，正是装在 0-RTT 包中传输的。`,
+  );
+}
+
 export default defineLab({
   id: 'quic-resumption',
   title: '0-RTT: a resumed QUIC connection sends its request in the first flight, and a copy of that flight is served again',
   topic: 'quic',
-  claims: ['quic.zero-rtt', 'http.h3.zero-rtt', 'tls.v13.zero-rtt', 'quic.token.anti-replay', 'quic.forward-secrecy'],
+  claims: ['quic.zero-rtt', 'http.h3.zero-rtt', 'tls.v13.zero-rtt', 'quic.token.anti-replay', 'quic.forward-secrecy', 'quic.header.zero-rtt-packet', 'quic.header.long-usage'],
   requires: ['root', 'netns', 'nfqueue', 'tcpdump', 'tshark', 'ping', 'quic'],
   timeLimitMs: 60_000,
   handout: {
     starts: 'A client and a server namespace 25 ms apart each way (round trip measured with ping); the quic-go peer serving HTTP/3 on UDP 443 and logging every request; tcpdump on the client.',
-    does: "A first connection GETs /hello (full handshake, session ticket, token); a resumed connection GETs it in 0-RTT; a second later, that connection's first flight is sent again from another port.",
-    observes: "Time to first byte of each connection; every packet's type, token and TLS extensions; every request the server answered, and whether its handshake had completed.",
+    does: "A first connection GETs /hello (full handshake, session ticket, token); a resumed connection GETs it in 0-RTT; a second later, that connection's first flight is sent again from another port. Then one datagram offering QUIC version 0x1a2a3a4a, which no server speaks.",
+    observes: "Time to first byte of each connection; every packet's type, header form, frames, token and TLS extensions, and which ones tshark could open; every request the server answered, and whether its handshake had completed; the server's answer to the unknown version.",
     zh: {
       title: '0-RTT：恢复的 QUIC 连接在首轮发送请求，而首轮的副本会被再次处理',
       starts: '客户端和服务端两个命名空间，单向各延迟 25 ms（用 ping 测量往返时间）；quic-go 在 UDP 443 上提供 HTTP/3 并记录每个请求；客户端上运行 tcpdump。',
-      does: '首次连接 GET /hello（完整握手，获得会话票据和 Token）；恢复连接以 0-RTT 发送同一请求；一秒后，从另一个端口把这条连接的首轮原样再发一次。',
-      observes: '每条连接的首字节时间；每个包的类型、Token 和 TLS 扩展；服务器处理的每个请求，以及处理时握手是否已完成。',
+      does: '首次连接 GET /hello（完整握手，获得会话票据和 Token）；恢复连接以 0-RTT 发送同一请求；一秒后，从另一个端口把这条连接的首轮原样再发一次。最后发送一个提出 QUIC 版本 0x1a2a3a4a（任何服务器都不支持）的数据报。',
+      observes: '每条连接的首字节时间；每个包的类型、头部形式、帧、Token 和 TLS 扩展，以及 tshark 能否解开；服务器处理的每个请求，以及处理时握手是否已完成；服务器对未知版本的应答。',
     },
   },
   needs: {
@@ -304,9 +465,11 @@ export default defineLab({
       '-url', `https://${SERVER}/hello`, '-keylog', keylog, '-replay-to', `${SERVER}:443`, '-replay-after', REPLAY_AFTER,
     ]);
     await capture.stop();
+    ctx.step(`one datagram offering QUIC version 0x${PROBE_VERSION}, which the server does not speak`);
+    const versionProbe = await probeVersion(client!, SERVER);
     const packets = tagConnections(await decodeQuic(capture.file, { keylog }), portOf(result.full.localAddr), portOf(result.replayedFrom));
-    const o: ResumptionObservation = { rttMs: rtt.avgMs, ...result, served: quic.requests, packets };
+    const o: ResumptionObservation = { rttMs: rtt.avgMs, ...result, served: quic.requests, packets, versionProbe };
     const files = [...keptFile(ctx, capture.file, 'capture (pcap)'), ...keptFile(ctx, keylog, 'TLS key log (no early secret: Go does not log it)'), ...keptJson(ctx, 'resumption.json', o, 'timings, requests served and decoded packets (JSON)')];
-    return [judgeZeroRtt(o), judgeH3ZeroRtt(o), judgeTlsZeroRtt(o), judgeTokenAntiReplay(o), judgeForwardSecrecy(o)].map((c) => withEvidence(c, ...files));
+    return [judgeZeroRtt(o), judgeH3ZeroRtt(o), judgeTlsZeroRtt(o), judgeTokenAntiReplay(o), judgeForwardSecrecy(o), judgeZeroRttPacket(o), judgeLongUsage(o)].map((c) => withEvidence(c, ...files));
   },
 });

@@ -278,6 +278,61 @@ export function judgeAckRanges(trials: Trial[]): ClaimResult {
   };
 }
 
+/**
+ * One HTTP/3 trial read for order within a stream and independence across streams: between the drop
+ * and the arrival of the lost data sent again, which streams still receiving got nothing (waited),
+ * and how much a waiting stream got at once when the hole was filled (data that had arrived behind
+ * it, held back). Reads in the first millisecond after the drop are of data that arrived before it.
+ */
+export function holdBack(trial: Trial) {
+  const r = trial.recovery;
+  if (trial.proto !== 'h3' || trial.dropped !== 1 || trial.droppedAtMs === undefined || r?.retransmittedAfterMs === undefined) return undefined;
+  const from = trial.droppedAtMs + 1;
+  const filled = trial.droppedAtMs + r.retransmittedAfterMs;
+  const streams = trial.streams.flatMap((s, i) => {
+    if (bytesAt(s, from) >= s.bytes) return [];
+    const during = bytesAt(s, filled) - bytesAt(s, from);
+    const next = s.reads.find(([t]) => t > filled);
+    const atOnce = next ? bytesAt(s, next[0] + 1) - bytesAt(s, filled) : 0;
+    return [{ stream: i, receivedDuringHole: during, receivedAtOnceWhenFilled: atOnce }];
+  });
+  const lostBytes = r.lostStreamFrames.reduce((n, f) => n + f.length, 0);
+  const hit = new Set(r.lostStreamFrames.map((f) => f.stream)).size;
+  const waited = streams.filter((s) => s.receivedDuringHole === 0);
+  const outcome =
+    !waited.length ? 'no-stream-waited'
+    : waited.length === streams.length ? 'all-streams-waited'
+    : waited.length !== hit ? 'waited-unlike-the-loss'
+    : waited.every((s) => s.receivedAtOnceWhenFilled > lostBytes) ? 'ordered-and-independent'
+    : 'nothing-held-behind-the-hole';
+  return { holeMs: Math.round((filled - trial.droppedAtMs) * 10) / 10, lostStreams: [...new Set(r.lostStreamFrames.map((f) => f.stream))], lostBytes, streams, outcome };
+}
+
+export function judgeOrderedIndependent(trials: Trial[], rttMs: number): ClaimResult {
+  const seen = trials.flatMap((t) => { const h = holdBack(t); return h ? [h] : []; });
+  const observed = { rttMs, trials: seen };
+  const evidence = [...deliveryPicture(trials, rttMs).filter((e) => e.title.startsWith('HTTP/3')), recoveryTable(trials)];
+  if (!seen.length) return { ...notObserved('quic.streams.ordered-independent', { en: 'No HTTP/3 trial had one packet dropped and its data seen sent again, so the time the hole lasted is unknown.', zh: '没有一次 HTTP/3 试验恰好丢一个包并看到其数据被重发，无法得知空洞持续了多久。' }, observed), evidence };
+  const against = seen.filter((s) => s.outcome === 'no-stream-waited' || s.outcome === 'all-streams-waited' || s.outcome === 'waited-unlike-the-loss');
+  const shown = seen.filter((s) => s.outcome === 'ordered-and-independent');
+  const result = (verdict: ClaimResult['verdict'], en: string, zh: string): ClaimResult => ({ id: 'quic.streams.ordered-independent', verdict, summary: en, summaryZh: zh, observed, evidence });
+  if (against.length) {
+    return result(
+      'refuted',
+      `In ${against.length} of ${seen.length} HTTP/3 trials the streams did not behave as ordered and independent: ${against.map((s) => `${s.outcome} (lost data of QUIC stream ${s.lostStreams.join(', ')}; bytes received during the ${s.holeMs} ms hole: ${s.streams.map((x) => x.receivedDuringHole).join(', ')})`).join('; ')}.`,
+      `${seen.length} 次 HTTP/3 试验中有 ${against.length} 次各流并未表现为有序且相互独立：${against.map((s) => `${s.outcome}（丢失的是 QUIC 流 ${s.lostStreams.join('、')} 的数据；${s.holeMs} ms 空洞期间各流收到的字节：${s.streams.map((x) => x.receivedDuringHole).join('、')}）`).join('；')}。`,
+    );
+  }
+  if (!shown.length) return { ...notObserved('quic.streams.ordered-independent', { en: 'The stream whose data was lost had nothing queued behind the hole in any trial, so its order of delivery was not put to the test.', zh: '每次试验中，丢失数据的那个流在空洞之后都没有排队的数据，其按序交付没有受到检验。' }, observed), evidence };
+  const other = (s: (typeof shown)[number]) => s.streams.filter((x) => x.receivedDuringHole > 0);
+  const waiting = (s: (typeof shown)[number]) => s.streams.filter((x) => x.receivedDuringHole === 0);
+  return result(
+    'confirmed',
+    `In ${shown.length === seen.length ? 'all' : `${shown.length} of`} ${seen.length} HTTP/3 trials one packet of one stream was lost (QUIC stream ${shown.map((s) => s.lostStreams.join('/')).join(', ')}; ${shown.map((s) => s.lostBytes).join(', ')} bytes). That stream received nothing until the lost data came again ${shown.map((s) => s.holeMs).join(', ')} ms later (round trip ${rttMs} ms), then at once ${shown.map((s) => waiting(s).map((x) => x.receivedAtOnceWhenFilled).join('/')).join(', ')} bytes: data that had arrived behind the hole and was held until it was filled, so each stream is delivered in order. Meanwhile the other streams went on receiving (${shown.map((s) => other(s).map((x) => x.receivedDuringHole).join(' and ')).join('; ')} bytes during the hole): one stream's loss did not hold the others.`,
+    `在${shown.length === seen.length ? '全部' : ''} ${seen.length} 次 HTTP/3 试验中${shown.length === seen.length ? '' : `有 ${shown.length} 次`}，某个流的一个包丢失（QUIC 流 ${shown.map((s) => s.lostStreams.join('/')).join('、')}；${shown.map((s) => s.lostBytes).join('、')} 字节）。该流在丢失的数据于 ${shown.map((s) => s.holeMs).join('、')} ms 后重新到达之前什么也没收到（往返时间 ${rttMs} ms），随后一次性收到 ${shown.map((s) => waiting(s).map((x) => x.receivedAtOnceWhenFilled).join('/')).join('、')} 字节：这些数据早已在空洞之后到达，一直被扣住直到空洞被填上，所以每个流都按序交付。与此同时其他流继续接收（空洞期间分别收到 ${shown.map((s) => other(s).map((x) => x.receivedDuringHole).join('、')).join('；')} 字节）：一个流的丢包没有拖住其他流。`,
+  );
+}
+
 export interface EchoTrial {
   proto: 'udp' | 'tcp';
   dropped: number;
@@ -351,19 +406,19 @@ export default defineLab({
   id: 'quic-streams',
   title: 'Head-of-line blocking: one dropped packet under three concurrent responses, HTTP/2 over TCP against HTTP/3 over QUIC',
   topic: 'quic',
-  claims: ['quic.streams.no-hol', 'http.h2.tcp-hol', 'http.h3.quic', 'quic.loss.fast-retransmit', 'quic.ack.ranges', 'udp.realtime', 'http.stateless'],
+  claims: ['quic.streams.no-hol', 'http.h2.tcp-hol', 'http.h3.quic', 'quic.loss.fast-retransmit', 'quic.ack.ranges', 'udp.realtime', 'http.stateless', 'quic.streams.ordered-independent'],
   requires: ['root', 'netns', 'nfqueue', 'iptables', 'tcpdump', 'tshark', 'ping', 'quic'],
   timeLimitMs: 90_000,
   alone: true,
   handout: {
     starts: 'A client and a server namespace 20 ms apart each way, segmentation offload off; the quic-go peer answering over HTTP/2 (TLS, TCP 443) and HTTP/3 (QUIC, UDP 443).',
     does: `Per protocol, ${TRIALS} trials: three GETs of ${BODY_BYTES / 1000} kB at once on one connection while the client's iptables drops one large packet from the server. Then ${ECHO_MESSAGES} messages echoed over UDP and over TCP, one packet dropped.`,
-    observes: 'Every read of every response body in the client (time, bytes so far), how many packets were dropped and when; the round trip of every echoed message.',
+    observes: 'Every read of every response body in the client (time, bytes so far), how many packets were dropped and when, and, from the decrypted HTTP/3 capture, which stream lost data and when it came again; the round trip of every echoed message.',
     zh: {
       title: '队头阻塞：三个并发响应中丢一个包，TCP 上的 HTTP/2 对比 QUIC 上的 HTTP/3',
       starts: '客户端和服务端两个命名空间，单向各延迟 20 ms，关闭分段卸载；quic-go 同时以 HTTP/2（TLS，TCP 443）和 HTTP/3（QUIC，UDP 443）响应。',
       does: `每种协议 ${TRIALS} 次试验：在一条连接上同时发出三个 ${BODY_BYTES / 1000} kB 的 GET，客户端的 iptables 丢弃服务器发来的一个大包。然后分别经 UDP 和 TCP 回显 ${ECHO_MESSAGES} 条消息，丢弃一个包。`,
-      observes: '客户端对每个响应体的每次读取（时间、已收字节），丢弃的包数及时刻；每条回显消息的往返时间。',
+      observes: '客户端对每个响应体的每次读取（时间、已收字节），丢弃的包数及时刻，以及从解密的 HTTP/3 抓包中看到哪个流丢了数据、何时重新到达；每条回显消息的往返时间。',
     },
   },
   needs: {
@@ -411,6 +466,6 @@ export default defineLab({
       await drop.remove();
     }
     const kept = keptJson(ctx, 'trials.json', { rttMs: rtt.avgMs, trials, echoes, served: quic.requests }, 'every read of every stream per trial, every echoed message, every request served (JSON)');
-    return [judgeQuicNoHol(trials, rtt.avgMs), judgeH2TcpHol(trials, rtt.avgMs), judgeH3Quic(trials, rtt.avgMs), judgeFastRetransmit(trials, rtt.avgMs), judgeAckRanges(trials), judgeUdpRealtime(echoes), judgeHttpTransport(quic.requests)].map((c) => withEvidence(c, ...kept));
+    return [judgeQuicNoHol(trials, rtt.avgMs), judgeH2TcpHol(trials, rtt.avgMs), judgeH3Quic(trials, rtt.avgMs), judgeFastRetransmit(trials, rtt.avgMs), judgeAckRanges(trials), judgeUdpRealtime(echoes), judgeHttpTransport(quic.requests), judgeOrderedIndependent(trials, rtt.avgMs)].map((c) => withEvidence(c, ...kept));
   },
 });

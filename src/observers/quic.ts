@@ -34,12 +34,29 @@ export interface QuicFrame {
   /** ACK frames: the largest packet number acknowledged, and how many more ranges follow the first (each after a gap). */
   largestAcknowledged?: number;
   ackRanges?: number;
+  /** ACK frames: how many packet numbers below the largest acknowledged the first range also acknowledges. */
+  firstAckRange?: number;
+  /** The ClientHello or ServerHello this frame completes (CRYPTO frames): what tshark read of it. */
+  hello?: TlsHello;
   /** TLS handshake messages this frame completes (CRYPTO frames), by name. */
   tls: string[];
   /** TLS extension types in the handshake messages this frame completes (41 pre_shared_key, 42 early_data, 57 quic_transport_parameters, …). */
   tlsExtensions: number[];
   /** QUIC transport parameters named in a ClientHello or EncryptedExtensions this frame completes. */
   transportParameters: string[];
+}
+
+/** A ClientHello or ServerHello as tshark decodes it. */
+export interface TlsHello {
+  message: 'ClientHello' | 'ServerHello';
+  /** The 32-byte random, in tshark's colon-separated hex. */
+  random: string;
+  /** Cipher suites offered (ClientHello) or the one chosen (ServerHello), as hex ("0x1301"). */
+  cipherSuites: string[];
+  /** The TLS versions in the supported_versions extension (offered, or the one chosen), as hex ("0x0304"). */
+  supportedVersions: string[];
+  /** The session_ticket extension's length in bytes, where the hello has one. */
+  sessionTicketBytes?: number;
 }
 
 /** A header field as it sits on the wire: value, bytes in hex, byte offset from the packet's first byte, size in bytes. */
@@ -97,8 +114,28 @@ function deepValues(o: unknown, key: string): string[] {
   return Object.entries(o as Json).flatMap(([k, v]) => (k === key ? list<string>(v).filter((x) => typeof x === 'string') : deepValues(v, key)));
 }
 
+/** The ClientHello or ServerHello below `o`, where one is (tshark nests it in the CRYPTO frame that completes it). */
+function findHello(o: unknown): TlsHello | undefined {
+  if (Array.isArray(o)) return o.map(findHello).find((h) => h);
+  if (!o || typeof o !== 'object') return undefined;
+  const node = o as Json;
+  const type = str(node, 'tls.handshake.type');
+  if ((type === '1' || type === '2') && str(node, 'tls.handshake.random')) {
+    const ticket = Object.entries(node).find(([k]) => k.startsWith('Extension: session_ticket'))?.[1] as Json | undefined;
+    return {
+      message: type === '1' ? 'ClientHello' : 'ServerHello',
+      random: str(node, 'tls.handshake.random')!,
+      cipherSuites: deepValues(node, 'tls.handshake.ciphersuite'),
+      supportedVersions: deepValues(node, 'tls.handshake.extensions.supported_version'),
+      ...(ticket ? { sessionTicketBytes: num(ticket, 'tls.handshake.extension.len') } : {}),
+    };
+  }
+  return Object.values(node).map(findHello).find((h) => h);
+}
+
 function parseFrame(f: Json): QuicFrame {
   const type = Number(str(f, 'quic.frame_type'));
+  const hello = frameName(type) === 'CRYPTO' ? findHello(f) : undefined;
   return {
     type: frameName(type),
     stream: num(f, 'quic.stream.stream_id'),
@@ -106,6 +143,8 @@ function parseFrame(f: Json): QuicFrame {
     ...(frameName(type) === 'STREAM' ? { offset: num(f, 'quic.stream.offset') ?? 0, length: num(f, 'quic.stream.length') ?? hexBytes(str(f, 'quic.stream_data')) } : {}),
     largestAcknowledged: num(f, 'quic.ack.largest_acknowledged'),
     ackRanges: num(f, 'quic.ack.ack_range_count'),
+    ...(num(f, 'quic.ack.first_ack_range') === undefined ? {} : { firstAckRange: num(f, 'quic.ack.first_ack_range') }),
+    ...(hello ? { hello } : {}),
     tls: deepValues(f, 'tls.handshake.type').map((t) => TLS_MESSAGES[t] ?? `type ${t}`),
     tlsExtensions: deepValues(f, 'tls.handshake.extension.type').map(Number),
     transportParameters: deepParameterNames(f),
