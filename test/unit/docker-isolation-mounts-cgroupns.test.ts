@@ -5,15 +5,10 @@
  * one, each hierarchy compared (inode, subdirectories) with the container's cgroup as the host sees it; and a tmpfs
  * mounted inside a container given CAP_SYS_ADMIN, looked for in the host's /proc/self/mountinfo.
  *
- * The base is the isolation.json of a real run (test/fixtures/docker-isolation-observation.json.gz: a cgroup v1 host,
- * Docker 20.10, its default container 7f829c6663dd in the host's cgroup namespace cgroup:[4026531835], reading
- * /proc/self/cgroup as "9:name=systemd:/docker/7f829c…"). That capture predates the two new fields, so this test
- * EXTENDS it with `cgroupView` and `mount`: the default container's view is built from the fixture's own
- * /proc/self/cgroup and namespace links; the numbers (inodes, sibling counts, mount roots, the tmpfs's mountinfo line)
- * are those a manual `docker run --cgroupns=host|private` and `docker run --cap-add SYS_ADMIN … mount -t tmpfs` gave on
- * the same host (the inode of /sys/fs/cgroup/<hierarchy> inside equal to that of the container's directory on the
- * host, no cgroup below it, mount root /docker/<id> without the namespace and / with it; the tmpfs absent from the
- * host's table). The fixture will be recaptured from a real run of the lab. Altered copies give the other verdicts.
+ * The sample is the isolation.json of a real run (test/fixtures/docker-isolation-observation.json.gz: a cgroup v1 host,
+ * Linux 6.18, its default container 6bb31f9aeeea in the host's cgroup namespace cgroup:[4026531835], reading
+ * /proc/self/cgroup as "9:name=systemd:/docker/6bb31f9aeeea…", the --cgroupns=private one 62e2bf572b68 in
+ * cgroup:[4026533049]; the tmpfs labs-mount-5d81b9bc absent from the host's table). Altered copies give the other verdicts.
  */
 import { describe, expect, it } from 'vitest';
 import { realSample } from '../helpers/samples.ts';
@@ -31,68 +26,9 @@ import {
 /** The observation as kept by the lab: the judges' observation plus what the cgroup-view judge used to read. */
 type Kept = IsolationObservation & { cgroupInside: string; cgroupVersion: string };
 
-const DEFAULT_ID = '7f829c6663dd326cd256d6bb0dd98374e5b35a89da1b2ee991d8609f8cd68b8e';
-const PRIVATE_ID = 'cc1190bd733938169ddc4d7a64f8993a9dee639931738eda5b5ec3161ff106ca';
-/** Other containers' cgroups beside each container's under /docker on the host (the lab's isob and isomnt among them). */
-const SIBLINGS = ['27567b85f2d013c2e39badcb0091b3d2b07b7a401a4b5f5fdf75c6a1e8cd555b', 'cde69b68d1c7204a9eebbacdfd2f73fb95f248df2ee4dc049967152c340f94c7', 'f15de1c97ff5681c5526b7a00be124c318b40808cb7dbe25188f276d6e87ee2b', '43c75ad8f51f1245dee1cf756d2c612b617c5d496343f6947f8a2a4595050575'];
-/** The inode of each container's cgroup directory per hierarchy, as stat showed it on both sides. */
-const INODES = { default: { systemd: 63633, pids: 114533, blkio: 254521, freezer: 101808, devices: 100259, memory: 449891, cpuset: 229072, cpuacct: 165441, cpu: 178167 }, private: { systemd: 63638, pids: 114542, blkio: 254541, freezer: 101816, devices: 100267, memory: 449924, cpuset: 229090, cpuacct: 165454, cpu: 178181 } } as const;
-const LS_MEMORY = 'cgroup.clone_children\ncgroup.event_control\ncgroup.procs\nmemory.failcnt\nmemory.force_empty\nmemory.kmem.failcnt\nmemory.kmem.limit_in_bytes\nmemory.kmem.max_usage_in_bytes\nmemory.kmem.slabinfo\nmemory.kmem.tcp.failcnt';
+const DEFAULT_ID = '6bb31f9aeeea11fd9fbbe5524742508a287d259d8aaba6ae35c9b5eb9316221b';
 
-/** A container's view of its own cgroup in every v1 hierarchy of its host-side /proc/<pid>/cgroup. */
-function ownView(procOnHost: string, inodes: Record<string, number>, mountRoot: (path: string) => string, id: string): CgroupHierarchyView[] {
-  return cgroupHierarchies(procOnHost, 'cgroup v1').map(({ hierarchy, path }) => ({
-    hierarchy,
-    hostPath: path,
-    inodeOnHost: inodes[hierarchy]!,
-    inodeInside: inodes[hierarchy]!,
-    dirsInside: [],
-    childrenOnHost: [],
-    siblingsOnHost: [...SIBLINGS, DEFAULT_ID, PRIVATE_ID].filter((s) => s !== id),
-    mountRoot: mountRoot(path),
-  }));
-}
-
-const { real: captured } = realSample<Kept>('docker-isolation-observation.json.gz');
-const privateProcOnHost = captured.cgroupInside.replaceAll(DEFAULT_ID, PRIVATE_ID);
-/** The fixture, extended with the two new fields (see the comment at the top). */
-const real: Kept = {
-  ...captured,
-  cgroupView: {
-    cgroupVersion: captured.cgroupVersion,
-    default: {
-      mode: 'default',
-      namespace: captured.links.cgroup,
-      procSelfCgroup: captured.cgroupInside,
-      lsInside: LS_MEMORY,
-      hierarchies: ownView(captured.cgroupInside, INODES.default, (path) => path, DEFAULT_ID),
-    },
-    private: {
-      mode: 'private',
-      namespace: { host: captured.links.cgroup.host, container: 'cgroup:[4026532708]' },
-      procSelfCgroup: captured.cgroupInside.replace(/:\/docker\/[0-9a-f]{64}/g, ':/'),
-      lsInside: LS_MEMORY,
-      hierarchies: ownView(privateProcOnHost, INODES.private, () => '/', PRIVATE_ID),
-    },
-  },
-  mount: {
-    capAdd: ['SYS_ADMIN'],
-    appArmorProfile: '',
-    securityOpt: [],
-    namespace: { host: captured.links.mnt.host, container: 'mnt:[4026532323]' },
-    target: '/mnt/labs-mount-cb3d0fd8',
-    source: 'labs-mount-cb3d0fd8',
-    exitCode: 0,
-    error: '',
-    lineInside: '151 223 0:88 / /mnt/labs-mount-cb3d0fd8 rw,relatime - tmpfs labs-mount-cb3d0fd8 rw,size=1024k',
-    linesOnHost: [],
-  },
-};
-const altered = (change: (copy: Kept) => void): Kept => {
-  const copy = structuredClone(real);
-  change(copy);
-  return copy;
-};
+const { real, altered } = realSample<Kept>('docker-isolation-observation.json.gz');
 const view = (o: Kept, which: 'default' | 'private') => o.cgroupView[which] as CgroupNsView;
 /** What a fresh cgroup mount in the host's cgroup namespace shows: the hierarchy's root, with the host's top-level cgroups. */
 const hostTree = (h: CgroupHierarchyView) => ((h.inodeInside = 1), (h.dirsInside = ['docker', 'system.slice', 'user.slice', 'init.scope']), (h.mountRoot = '/'));
@@ -103,13 +39,13 @@ describe('docker.cgroup.ns-view: with a cgroup namespace, /sys/fs/cgroup shows o
     expect(result.verdict).toBe('nuanced');
     expect(result.observed).toMatchObject({
       cgroupVersion: 'cgroup v1',
-      withNamespace: { mode: 'private', separateCgroupNamespace: true, procSelfCgroup: '9:name=systemd:/', hierarchies: { memory: { ownCgroupOnly: true, mountRoot: '/', dirsInside: 0, siblingsOnHost: 5 } } },
-      withoutNamespace: { mode: 'default', separateCgroupNamespace: false, procSelfCgroup: '9:name=systemd:/docker/7f829c6663dd…', hierarchies: { memory: { ownCgroupOnly: true, mountRoot: '/docker/7f829c6663dd…' } } },
+      withNamespace: { mode: 'private', separateCgroupNamespace: true, procSelfCgroup: '9:name=systemd:/', hierarchies: { memory: { ownCgroupOnly: true, mountRoot: '/', dirsInside: 0, siblingsOnHost: 3 } } },
+      withoutNamespace: { mode: 'default', separateCgroupNamespace: false, procSelfCgroup: '9:name=systemd:/docker/6bb31f9aeeea…', hierarchies: { memory: { ownCgroupOnly: true, mountRoot: '/docker/6bb31f9aeeea…' } } },
     });
     expect(result.summary).toContain('9 of the 9 hierarchies');
-    expect(result.summary).toContain('/sys/fs/cgroup/memory inside was the host\'s /sys/fs/cgroup/memory/docker/cc1190bd7339… (inode 449924 on both sides; mount root /)');
+    expect(result.summary).toContain('/sys/fs/cgroup/memory inside was the host\'s /sys/fs/cgroup/memory/docker/62e2bf572b68… (inode 492692 on both sides; mount root /)');
     expect(result.summary).toContain('But the namespace is not what does it');
-    expect(result.summary).toContain('mount root /docker/7f829c6663dd…, inode 449891 on both sides');
+    expect(result.summary).toContain('mount root /docker/6bb31f9aeeea…, inode 492626 on both sides');
     expect(result.summaryZh).toContain('起作用的并不是命名空间');
     expect(result.evidence.find((e) => e.kind === 'table')).toBeDefined();
   });
@@ -134,7 +70,7 @@ describe('docker.cgroup.ns-view: with a cgroup namespace, /sys/fs/cgroup shows o
   it('is refuted when, with the namespace, /sys/fs/cgroup shows cgroups beside its own', () => {
     const result = judgeCgroupView(altered((o) => view(o, 'private').hierarchies.forEach(hostTree)).cgroupView);
     expect(result.verdict).toBe('refuted');
-    expect(result.summary).toContain('/sys/fs/cgroup/memory was inode 1 (its own cgroup /docker/cc1190bd7339… is 449924 on the host)');
+    expect(result.summary).toContain('/sys/fs/cgroup/memory was inode 1 (its own cgroup /docker/62e2bf572b68… is 492692 on the host)');
   });
 
   it('is nuanced when only some hierarchies show only its own cgroup', () => {
@@ -158,7 +94,7 @@ describe('docker.cgroup.ns-view: with a cgroup namespace, /sys/fs/cgroup shows o
   });
 
   it('reads the hierarchies of /proc/<pid>/cgroup (v1: one per controller line, v2: the 0:: line) and the listing run inside', () => {
-    expect(cgroupHierarchies(captured.cgroupInside, 'cgroup v1').map((h) => h.hierarchy)).toEqual(['systemd', 'pids', 'blkio', 'freezer', 'devices', 'memory', 'cpuset', 'cpuacct', 'cpu']);
+    expect(cgroupHierarchies(real.cgroupInside, 'cgroup v1').map((h) => h.hierarchy)).toEqual(['systemd', 'pids', 'blkio', 'freezer', 'devices', 'memory', 'cpuset', 'cpuacct', 'cpu']);
     expect(cgroupHierarchies(`0::/system.slice/docker-${DEFAULT_ID}.scope\n`, 'cgroup v2')).toEqual([{ hierarchy: '', path: `/system.slice/docker-${DEFAULT_ID}.scope` }]);
     const listing = parseCgroupListing('H memory 449924\nH pids -\nH  812\nD  init.scope\nD  system.slice\n');
     expect(listing.get('memory')).toEqual({ inode: 449924, dirs: [] });
@@ -172,13 +108,13 @@ describe('docker.ns.mount: mounts inside a container do not affect the host', ()
     const result = judgeMountNamespace(real);
     expect(result.verdict).toBe('confirmed');
     expect(result.observed).toMatchObject({ capAdd: ['SYS_ADMIN'], mountExitCode: 0, linesOnHost: [], separateMountNamespace: true, rootFs: 'overlay' });
-    expect(result.summary).toContain('A container with CAP_SYS_ADMIN added (not privileged) mounted a tmpfs at /mnt/labs-mount-cb3d0fd8');
-    expect(result.summary).toContain('(mnt:[4026532323]; the host\'s is mnt:[4026531832])');
+    expect(result.summary).toContain('A container with CAP_SYS_ADMIN added (not privileged) mounted a tmpfs at /mnt/labs-mount-5d81b9bc');
+    expect(result.summary).toContain('(mnt:[4026532253]; the host\'s is mnt:[4026531832])');
     expect(result.summaryZh).toContain('这个挂载只留在容器自己的挂载命名空间');
   });
 
   it('is refuted when the mount shows up in the host\'s table', () => {
-    const leaked = '812 29 0:88 / /var/lib/docker/overlay2/bd19441fc586/merged/mnt/labs-mount-cb3d0fd8 rw,relatime shared:400 - tmpfs labs-mount-cb3d0fd8 rw,size=1024k';
+    const leaked = '812 29 0:88 / /var/lib/docker/overlay2/bd19441fc586/merged/mnt/labs-mount-5d81b9bc rw,relatime shared:400 - tmpfs labs-mount-5d81b9bc rw,size=1024k';
     const result = judgeMountNamespace(altered((o) => (o.mount.linesOnHost = [leaked])));
     expect(result.verdict).toBe('refuted');
     expect(result.summary).toContain(leaked);
@@ -187,13 +123,13 @@ describe('docker.ns.mount: mounts inside a container do not affect the host', ()
   it('is unverifiable when no mount could be made, naming the error and the security profile', () => {
     const denied = altered((o) => {
       o.mount.exitCode = 32;
-      o.mount.error = 'mount: /mnt/labs-mount-cb3d0fd8: permission denied.';
+      o.mount.error = 'mount: /mnt/labs-mount-5d81b9bc: permission denied.';
       o.mount.lineInside = '';
       o.mount.appArmorProfile = 'docker-default';
     });
     const result = judgeMountNamespace(denied);
     expect(result.verdict).toBe('unverifiable');
-    expect(result.summary).toContain('mount exited 32: mount: /mnt/labs-mount-cb3d0fd8: permission denied.');
+    expect(result.summary).toContain('mount exited 32: mount: /mnt/labs-mount-5d81b9bc: permission denied.');
     expect(result.summary).toContain('AppArmor profile docker-default');
     expect(result.summary).toContain("security options none (Docker's default seccomp profile)");
     expect(judgeMountNamespace(altered((o) => (o.mount.lineInside = ''))).summary).toContain('mount exited 0 but no line');
@@ -206,10 +142,10 @@ describe('docker.ns.mount: mounts inside a container do not affect the host', ()
   it('finds a mount in a mountinfo table by its mount point (also under the container\'s merged root) or its source', () => {
     const table = [
       '29 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw',
-      '812 29 0:88 / /var/lib/docker/overlay2/x/merged/mnt/labs-mount-cb3d0fd8 rw - tmpfs labs-mount-cb3d0fd8 rw',
-      '813 29 0:89 / /elsewhere rw - tmpfs labs-mount-cb3d0fd8 rw',
+      '812 29 0:88 / /var/lib/docker/overlay2/x/merged/mnt/labs-mount-5d81b9bc rw - tmpfs labs-mount-5d81b9bc rw',
+      '813 29 0:89 / /elsewhere rw - tmpfs labs-mount-5d81b9bc rw',
     ].join('\n');
-    expect(mountinfoMatches(table, '/mnt/labs-mount-cb3d0fd8', 'labs-mount-cb3d0fd8')).toHaveLength(2);
+    expect(mountinfoMatches(table, '/mnt/labs-mount-5d81b9bc', 'labs-mount-5d81b9bc')).toHaveLength(2);
     expect(mountinfoMatches(table, '/mnt/other', 'other')).toEqual([]);
   });
 });

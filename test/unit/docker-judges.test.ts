@@ -30,7 +30,7 @@ describe('docker isolation judges', () => {
     expect(judgeUserNamespace(remapped, '0 100000 65536', { inside: '0', outside: '100000' }).verdict).toBe('confirmed');
   });
 
-  // docker.cgroup.ns-view and docker.ns.mount are judged on observations this capture predates: test/unit/docker-isolation-mounts-cgroupns.test.ts.
+  // docker.cgroup.ns-view and docker.ns.mount, on this same capture: test/unit/docker-isolation-mounts-cgroupns.test.ts.
 
   it('pid, net, uts and ipc namespaces: each confirmed on the real run, refuted when the container shares the host\'s', () => {
     const judges = { pid: judgePidNamespace, net: judgeNetNamespace, uts: judgeUtsNamespace, ipc: judgeIpcNamespace } as const;
@@ -38,7 +38,7 @@ describe('docker isolation judges', () => {
       expect(judge(real).verdict, n).toBe('confirmed');
       expect(judge(shared(n)).verdict, n).toBe('refuted');
     }
-    expect(judgePidNamespace(real).observed).toMatchObject({ hostPidOfContainerPid1: 24739 });
+    expect(judgePidNamespace(real).observed).toMatchObject({ hostPidOfContainerPid1: 18438 });
     expect(judgeIpcNamespace(altered((o) => (o.shm.visibleOnHost = true))).verdict).toBe('refuted');
   });
 

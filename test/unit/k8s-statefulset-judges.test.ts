@@ -6,7 +6,7 @@ import { judgeStatefulSet, judgeVolumeLifecycle, type StatefulSetObservation } f
 const { real, altered } = realSample<StatefulSetObservation>('k8s-statefulset-observation.json.gz');
 
 describe('k8s-statefulset judges', () => {
-  it('is unverifiable on this older run, which recorded neither when each termination began nor a lookup of a pod\'s domain name; names, claims and removal order held', () => {
+  it('is unverifiable on the real run, whose lookup of a pod\'s domain name failed for want of a DNS add-on; names, claims and termination order held', () => {
     const result = judgeStatefulSet(real);
     expect(result.verdict).toBe('unverifiable');
     expect(result.observed).toMatchObject({ hostnames: { 'web-0': 'web-0', 'web-1': 'web-1', 'web-2': 'web-2' }, scaleDownOrder: ['web-2', 'web-1'] });

@@ -234,7 +234,7 @@ describe('QUIC 0-RTT', () => {
   it('HTTP/3 timing: confirmed (the first request after a round trip, the resumed one in the first flight); refuted had the first request waited two; unverifiable without it', () => {
     const real = judgeH3ZeroRtt(resumption.real);
     expect(real.verdict).toBe('confirmed');
-    expect(real.observed['requestLeftAfterRtts']).toMatchObject({ first: 1.14, resumed: 0.01, resumedBeforeAnyReply: true });
+    expect(real.observed['requestLeftAfterRtts']).toMatchObject({ first: 1.08, resumed: 0, resumedBeforeAnyReply: true });
     const late = resumption.altered((o) => o.packets.filter((p) => p.connection === 'full' && p.frames.some((f) => f.type === 'STREAM' && f.stream === 0)).forEach((p) => { p.timeMs += 2 * o.rttMs; }));
     expect(judgeH3ZeroRtt(late).verdict).toBe('refuted');
     const noZeroRtt = resumption.altered((o) => { o.packets.forEach((p) => { if (p.type === '0-RTT') p.type = '1-RTT'; }); o.resumed.used0RTT = false; });

@@ -4,29 +4,20 @@
  * connection in 0-RTT, a replay of its first flight; test/fixtures/quic-resumption-observation.json.gz) and on altered
  * copies for the other verdicts.
  *
- * The fixture predates the lab's version probe (ResumptionObservation.versionProbe: one datagram offering the reserved
- * version 0x1a2a3a4a, and the server's answer), so as captured it leaves the version-negotiation part of
- * quic.header.long-usage unseen. The tests add the probe with the bytes the same quic-go peer binary
- * (src/agents/quic-peer, serve) answered when the lab's probe script was sent to it over loopback on this machine: a
- * Version Negotiation packet listing 0x8ada6a7a (a greased version), 0x00000001 and 0x6b3343cf. The fixture will be
- * recaptured from a run of the lab.
+ * The run also made the lab's version probe (ResumptionObservation.versionProbe): one datagram offering the reserved
+ * version 0x1a2a3a4a, which the quic-go server answered with a Version Negotiation packet listing 0x3a0ada6a (a greased
+ * version), 0x00000001 and 0x6b3343cf. Altered copies drop it (as runs made before the lab probed) or change its reply.
  */
 import { describe, expect, it } from 'vitest';
 import { judgeLongUsage, judgeZeroRttPacket, parseVersionNegotiation, type ResumptionObservation, type VersionProbe } from '../../labs/quic/resumption.lab.ts';
 import { realSample } from '../helpers/samples.ts';
 
 const { real, altered } = realSample<ResumptionObservation>('quic-resumption-observation.json.gz');
-const probe: VersionProbe = {
-  offeredVersion: '0x1a2a3a4a',
-  sentHeader: 'c01a2a3a4a086deb1c740c46394c0828f249390e6ec3aa',
-  sentBytes: 1200,
-  reply: 'd6000000000828f249390e6ec3aa086deb1c740c46394c8ada6a7a000000016b3343cf',
-};
-const withProbe = (change: (o: ResumptionObservation) => void = () => {}) => altered((o) => { o.versionProbe = structuredClone(probe); change(o); });
+const probe: VersionProbe = real.versionProbe!;
 
 describe('the Version Negotiation packet, byte by byte', () => {
   it('reads the long-header bit, version 0, the echoed IDs and the versions the server speaks', () => {
-    expect(parseVersionNegotiation(probe.reply!)).toEqual({ longHeader: true, version: '0x00000000', dcid: '28f249390e6ec3aa', scid: '6deb1c740c46394c', supportedVersions: ['0x8ada6a7a', '0x00000001', '0x6b3343cf'] });
+    expect(parseVersionNegotiation(probe.reply!)).toEqual({ longHeader: true, version: '0x00000000', dcid: 'd699b8cb012fae71', scid: '2d5fda1b9ac8f623', supportedVersions: ['0x3a0ada6a', '0x00000001', '0x6b3343cf'] });
     expect(parseVersionNegotiation('c000')).toBeUndefined();
   });
 });
@@ -36,7 +27,7 @@ describe('quic.header.zero-rtt-packet', () => {
     const result = judgeZeroRttPacket(real);
     expect(result.verdict).toBe('confirmed');
     expect(result.observed).toEqual({
-      zeroRttPackets: 2, zeroRttBytes: [112, 99], zeroRttDecrypted: 0, otherClientPackets: 9, otherClientPacketsDecrypted: 9,
+      zeroRttPackets: 2, zeroRttBytes: [168, 58], zeroRttDecrypted: 0, otherClientPackets: 9, otherClientPacketsDecrypted: 9,
       serverAcceptedEarlyData: true, requestsServedBeforeHandshakeDone: 1, requestInOtherPackets: [],
     });
   });
@@ -60,28 +51,29 @@ describe('quic.header.zero-rtt-packet', () => {
 });
 
 describe('quic.header.long-usage', () => {
-  it('is unverifiable on the fixture as captured: it predates the version probe', () => {
-    const result = judgeLongUsage(real);
+  it('is unverifiable without the version probe (as runs made before the lab probed), naming it', () => {
+    const result = judgeLongUsage(altered((o) => delete o.versionProbe));
     expect(result.verdict).toBe('unverifiable');
     expect(result.summary).toContain('predates that probe');
-    expect(result.observed).toMatchObject({ longPackets: { Initial: 10, Handshake: 6, '0-RTT': 2 }, longPacketsWithHandshakeMessages: 8, shortPacketsWithHandshakeMessages: 0, zeroRttPackets: 2 });
+    expect(result.observed).toMatchObject({ longPackets: { Initial: 8, Handshake: 6, '0-RTT': 2 }, longPacketsWithHandshakeMessages: 8, shortPacketsWithHandshakeMessages: 0, zeroRttPackets: 2 });
   });
 
-  it('is confirmed with the probe a run now makes: handshake, 0-RTT and Version Negotiation in long headers, nothing of them in short ones', () => {
-    const result = judgeLongUsage(withProbe());
+  it('is confirmed on the real run: handshake, 0-RTT and Version Negotiation in long headers, nothing of them in short ones', () => {
+    const result = judgeLongUsage(real);
     expect(result.verdict).toBe('confirmed');
-    expect(result.observed['versionProbe']).toEqual({ offered: '0x1a2a3a4a', answered: true, replyLongHeader: true, replyVersion: '0x00000000', supportedVersions: ['0x8ada6a7a', '0x00000001', '0x6b3343cf'], echoedConnectionIds: true });
+    expect(result.observed['versionProbe']).toEqual({ offered: '0x1a2a3a4a', answered: true, replyLongHeader: true, replyVersion: '0x00000000', supportedVersions: ['0x3a0ada6a', '0x00000001', '0x6b3343cf'], echoedConnectionIds: true });
+    expect(result.observed).toMatchObject({ longPackets: { Initial: 8, Handshake: 6, '0-RTT': 2 }, longPacketsWithHandshakeMessages: 8, shortPacketsWithHandshakeMessages: 0, zeroRttPackets: 2, shortPacketsWithStreamData: 5 });
     expect(result.summary).toContain('no HANDSHAKE_DONE having reached it yet');
   });
 
   it('is refuted by a handshake message in a short header or a short-header reply to the unknown version', () => {
-    const shortHello = withProbe((o) => { o.packets.find((p) => p.form === 'short' && p.connection === 'full')!.frames.push({ type: 'CRYPTO', tls: ['Finished'], tlsExtensions: [], transportParameters: [] }); });
+    const shortHello = altered((o) => { o.packets.find((p) => p.form === 'short' && p.connection === 'full')!.frames.push({ type: 'CRYPTO', tls: ['Finished'], tlsExtensions: [], transportParameters: [] }); });
     expect(judgeLongUsage(shortHello).verdict).toBe('refuted');
-    expect(judgeLongUsage(withProbe((o) => { o.versionProbe!.reply = `56${probe.reply!.slice(2)}`; })).verdict).toBe('refuted');
+    expect(judgeLongUsage(altered((o) => { o.versionProbe!.reply = `56${probe.reply!.slice(2)}`; })).verdict).toBe('refuted');
   });
 
   it('is unverifiable when the probe drew no answer', () => {
-    const silent = withProbe((o) => { delete o.versionProbe!.reply; });
+    const silent = altered((o) => { delete o.versionProbe!.reply; });
     const result = judgeLongUsage(silent);
     expect(result.verdict).toBe('unverifiable');
     expect(result.summary).toContain('drew no answer within 2 s');

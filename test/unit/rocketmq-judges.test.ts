@@ -7,9 +7,9 @@ import { indexKeyHash } from '../../src/observers/rocketmq-store.ts';
 const { real, altered } = realSample<StoreObservation>('rocketmq-store-observation.json.gz');
 
 describe('commit log', () => {
-  it('is unverifiable on this older run, which did not read the broker\'s default file size: one log shared by every queue, files named by start offset, all of the size the lab set', () => {
+  it('is confirmed on the real run: one log shared by every queue, files named by start offset, all of the size the lab set, and 1 GiB printed by an unconfigured broker', () => {
     const result = judgeCommitLog(real);
-    expect(result.verdict).toBe('unverifiable');
+    expect(result.verdict).toBe('confirmed');
     expect(result.observed).toMatchObject({ namedByStartOffset: true, everyFileFullSize: true, queuesSharingTheFirstFile: 4 });
   });
 
