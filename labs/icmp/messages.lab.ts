@@ -90,8 +90,10 @@ export function judgeEcho(rows: IcmpRow[], ping: Observation): ClaimResult {
   };
 }
 
+/** The three routers between client and server, in path order. */
+const ROUTERS: string[] = [ADDRESSES.r1, ADDRESSES.r2, ADDRESSES.r3];
+
 export function judgeTimeExceeded(rows: IcmpRow[], trace: Observation): ClaimResult {
-  const routers = [ADDRESSES.r1, ADDRESSES.r2, ADDRESSES.r3];
   const exceeded = ofType(rows, 11, 0);
   const from = [...new Set(exceeded.map((r) => first(r['ip.src'])))];
   const hops = trace.output
@@ -99,17 +101,17 @@ export function judgeTimeExceeded(rows: IcmpRow[], trace: Observation): ClaimRes
     .map((l) => l.match(/^\s*(\d+)\s+(\S+)/))
     .filter((m): m is RegExpMatchArray => m !== null)
     .map((m) => m[2]!);
-  const observed = { timeExceededFrom: from, tracerouteHops: hops, expectedRouters: routers };
+  const observed = { timeExceededFrom: from, tracerouteHops: hops, expectedRouters: ROUTERS };
   if (!rows.length) return notObserved('icmp.time-exceeded', NO_CAPTURE, observed);
   if (!hops.length) return notObserved('icmp.time-exceeded', { en: 'traceroute printed no hops.', zh: 'traceroute 没有输出任何一跳。' }, observed);
-  const uncaptured = hops.filter((h) => (routers as string[]).includes(h) && !from.includes(h));
+  const uncaptured = hops.filter((h) => ROUTERS.includes(h) && !from.includes(h));
   if (uncaptured.length) return notObserved('icmp.time-exceeded', { en: `traceroute printed ${uncaptured.join(', ')} as a hop, but the capture holds no Time Exceeded from ${uncaptured.length > 1 ? 'them' : 'it'}: the message that told traceroute was not captured.`, zh: `traceroute 把 ${uncaptured.join('、')} 列为一跳，但抓包中没有来自它的 Time Exceeded：告诉 traceroute 这一跳的那条消息没有被抓到。` }, observed);
-  const holds = routers.every((r) => from.includes(r)) && hops.join(' ') === [...routers, ADDRESSES.server].join(' ');
+  const holds = ROUTERS.every((r) => from.includes(r)) && hops.join(' ') === [...ROUTERS, ADDRESSES.server].join(' ');
   return {
     id: 'icmp.time-exceeded',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds
-      ? `Each of the three routers answered the probe whose TTL it decremented to zero with Time Exceeded 11/0, and traceroute built the path ${hops.join(' → ')} from those messages.`
+      ? `Each of the three ROUTERS answered the probe whose TTL it decremented to zero with Time Exceeded 11/0, and traceroute built the path ${hops.join(' → ')} from those messages.`
       : `Time Exceeded came from ${from.join(', ') || 'nobody'}; traceroute printed ${hops.join(' → ')}.`,
     summaryZh: holds
       ? `三台路由器在把探测报文的 TTL 减到零时，各自回复了 Time Exceeded 11/0（超时），traceroute 根据这些消息得出了路径 ${hops.join(' → ')}。`
@@ -293,20 +295,15 @@ export const REDIRECT_SYSCTLS = ['conf.all.accept_redirects', 'conf.eth0.accept_
 /** The setting the lab changes when the host did not follow the Redirect as it was. */
 export const ACCEPT_REDIRECTS = 'net.ipv4.conf.all.accept_redirects=1';
 
-const settingsOf = (settings: RedirectSettings | string): RedirectSettings =>
-  typeof settings === 'string'
-    ? Object.fromEntries(settings.split(/,\s*/).map((pair) => pair.split('=').map((s) => s.trim())).filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== ''))
-    : settings;
 /** The next hop `ip route get` printed ("direct" for an on-link route), or undefined when it printed no route. */
 const nextHop = (route: Observation | undefined): string | undefined => {
   if (!route || route.exitCode !== 0 || !/\bdev \S+/.test(route.output)) return undefined;
   return route.output.match(/ via (\S+)/)?.[1] ?? 'direct';
 };
 
-export function judgeRedirect(rows: IcmpRow[], routeAsHost: Observation, routeAccepting: Observation | undefined, settings: RedirectSettings | string): ClaimResult {
+export function judgeRedirect(rows: IcmpRow[], routeAsHost: Observation, routeAccepting: Observation | undefined, hostSettings: RedirectSettings): ClaimResult {
   if (!rows.length) return notObserved('icmp.redirect', NO_CAPTURE);
   const a = ADDRESSES;
-  const hostSettings = settingsOf(settings);
   const named = Object.entries(hostSettings).map(([k, v]) => `${k}=${v}`).join(', ');
   const forwardingOn = FORWARDING_SYSCTLS.filter((k) => hostSettings[k] === '1');
   const forwardingOff = FORWARDING_SYSCTLS.every((k) => hostSettings[k] === '0');
@@ -491,7 +488,7 @@ export default defineLab({
     ctx.step('traceroute');
     const trace = await observeCommand('traceroute to the server', 'traceroute', ['-n', '-q', '1', '-w', '1', a.server], client);
     // Stop once the capture holds a Time Exceeded for every router traceroute printed, not after a delay.
-    const routersPrinted = trace.output.split('\n').filter((l) => ([ADDRESSES.r1, ADDRESSES.r2, ADDRESSES.r3] as string[]).includes(l.match(/^\s*\d+\s+(\S+)/)?.[1] ?? '')).length;
+    const routersPrinted = trace.output.split('\n').filter((l) => ROUTERS.includes(l.match(/^\s*\d+\s+(\S+)/)?.[1] ?? '')).length;
     await waitForPackets(capture.file, 'icmp.type == 11 && icmp.code == 0', routersPrinted);
 
     await capture.stop();

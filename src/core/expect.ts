@@ -39,12 +39,15 @@ export function readBaseline(file: string): Baseline {
   return parsed.data;
 }
 
+/** A per-condition entry's environment key and its verdict for each value. */
+const conditionOf = (entry: ConditionalVerdict) => Object.entries(entry)[0] as [string, Record<string, Verdict>];
+
 /** The verdict a baseline expects of a claim run in `environment`; null when it holds none for it. */
 export function expectedVerdict(baseline: Baseline, id: string, environment: Record<string, string>): Verdict | null {
   const entry = baseline[id];
   if (entry === undefined) return null;
   if (typeof entry === 'string') return entry;
-  const [[key, verdicts]] = Object.entries(entry) as [[string, Record<string, Verdict>]];
+  const [key, verdicts] = conditionOf(entry);
   return verdicts[environment[key] ?? ''] ?? null;
 }
 
@@ -56,7 +59,7 @@ export function writeBaseline(file: string, results: LabResult[]): void {
       const entry = merged[claim.id];
       if (entry === undefined || typeof entry === 'string') merged[claim.id] = claim.verdict;
       else {
-        const [[key, verdicts]] = Object.entries(entry) as [[string, Record<string, Verdict>]];
+        const [key, verdicts] = conditionOf(entry);
         merged[claim.id] = { [key]: { ...verdicts, [lab.environment[key] ?? '']: claim.verdict } };
       }
     }

@@ -38,6 +38,6 @@ describe('icmp-messages on an empty capture', () => {
     expectNotObserved(judgeFragNeeded([], said('ping: local error: message too long, mtu=1280')), NO_CAPTURE);
     expectNotObserved(judgePortUnreachable([], 'ECONNREFUSED', 'a TCP RST (ECONNREFUSED)'), NO_CAPTURE);
     expectNotObserved(judgeParameterProblem([]), NO_CAPTURE);
-    expectNotObserved(judgeRedirect([], viaR1, viaR1, 'all.accept_redirects=0'), NO_CAPTURE);
+    expectNotObserved(judgeRedirect([], viaR1, viaR1, { 'conf.all.accept_redirects': '0' }), NO_CAPTURE);
   });
 });
