@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 const ALONE = [
   'test/integration/kafka.test.ts',
   'test/integration/kubernetes.test.ts',
+  'test/integration/kubernetes-existing.test.ts',
   'test/integration/tcp-congestion.test.ts',
   'test/integration/tcp-lifecycle.test.ts',
   'test/integration/nginx-processes.test.ts',

@@ -139,7 +139,7 @@ export default defineLab({
   title: "The apiserver's gates (authentication, authorization, admission), a namespace's quota and limits, the types of Secret",
   topic: 'k8s',
   claims: ['k8s.apiserver.authn-authz-admission', 'k8s.namespace.quota-limits', 'k8s.secret.types'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 120_000,
   handout: {
     starts: "The run's Kubernetes cluster.",

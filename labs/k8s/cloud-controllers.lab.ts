@@ -73,7 +73,7 @@ export default defineLab({
   title: "The cloud-controller-manager's controllers against the sheet's four",
   topic: 'k8s',
   claims: ['k8s.ccm.controllers'],
-  requires: ['kubernetes'],
+  requires: ['kubernetes-build'],
   timeLimitMs: 60_000,
   handout: {
     starts: 'Nothing but the cloud-controller-manager and kube-controller-manager of the Kubernetes build (v1.35.4).',

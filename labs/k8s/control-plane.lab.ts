@@ -148,7 +148,7 @@ export default defineLab({
   title: 'The control plane from underneath: a Secret in etcd, etcd as the only store, who talks to etcd, a controller putting pods back',
   topic: 'k8s',
   claims: ['k8s.secret.base64', 'k8s.etcd.source-of-truth', 'k8s.apiserver.only-etcd-client', 'k8s.controllers.reconcile'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's one-node Kubernetes cluster; a two-pod Deployment, a Secret and a ConfigMap.",

@@ -70,7 +70,7 @@ export default defineLab({
   title: 'etcd clusters of 1 to 5 members: the failures each survives',
   topic: 'k8s',
   claims: ['k8s.etcd.odd-members'],
-  requires: ['root', 'kubernetes'],
+  requires: ['root', 'kubernetes-build'],
   timeLimitMs: 180_000,
   handout: {
     starts: 'Five hosts on a LAN; etcd clusters of 1 to 5 members on them, one size at a time.',

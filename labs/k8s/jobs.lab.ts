@@ -1,7 +1,7 @@
 /**
  * Lab: the namespaces a cluster starts with, a Job run to completion, and a CronJob's schedule.
  *
- * Starts: the run's one-node Kubernetes cluster (built from upstream).
+ * Starts: the run's Kubernetes cluster (the local provider's one node, or an existing cluster).
  *
  * Does: lists the namespaces the lab did not make; runs a Job of 3 completions, 2 at a time, each
  * pod working 2 s; creates a CronJob scheduled every minute and waits for its first Job.
@@ -69,15 +69,15 @@ export default defineLab({
   title: "A cluster's first namespaces, a Job run to completion, a CronJob on its schedule",
   topic: 'k8s',
   claims: ['k8s.namespace.defaults', 'k8s.job.run-to-completion'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['docker', 'kubernetes'],
   timeLimitMs: 180_000,
   handout: {
-    starts: "The run's one-node Kubernetes cluster.",
+    starts: "The run's Kubernetes cluster.",
     does: `Lists the namespaces no lab made; runs a Job of ${COMPLETIONS} completions, ${PARALLELISM} at a time; creates a CronJob every minute and waits for its first Job.`,
     observes: "Namespaces and their age, the Job's pods every 200 ms and its conditions, the CronJob's Jobs and when each was made.",
     zh: {
       title: '集群初始的命名空间、运行至完成的 Job、按计划触发的 CronJob',
-      starts: '本次运行的单节点 Kubernetes 集群。',
+      starts: '本次运行的 Kubernetes 集群。',
       does: '列出不是由任何实验创建的命名空间；运行一个需完成 3 次、并行度为 2 的 Job；创建一个每分钟触发的 CronJob，等待它创建第一个 Job。',
       observes: '各命名空间及其存在时长；每 200 ms 采样的 Job 所属 Pod 及 Job 的 conditions；CronJob 创建的各个 Job 及其创建时间。',
     },

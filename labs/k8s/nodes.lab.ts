@@ -203,7 +203,7 @@ export default defineLab({
   title: 'Two nodes: a DaemonSet following a node, the scheduler choosing, a packet crossing',
   topic: 'k8s',
   claims: ['k8s.daemonset.per-node', 'k8s.scheduler.filters', 'k8s.network.cross-node-path'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 300_000,
   handout: {
     starts: "The run's Kubernetes cluster and a second node for this lab: its own network namespace, containerd, kubelet and kube-proxy, a VXLAN overlay to the first node, tainted labs.io/worker.",

@@ -1,7 +1,7 @@
 /**
  * Lab: the pod states of the sheet's troubleshooting table, each produced on purpose by its cause.
  *
- * Starts: the run's one-node Kubernetes cluster (built from upstream); in a namespace of its own,
+ * Starts: the run's Kubernetes cluster (the local provider's one node, or an existing cluster); in a namespace of its own,
  * eleven pods, each broken in one way (or not at all): 1000 CPUs requested, a node selector no node
  * matches, an image from a registry that does not answer, an app that exits 1 (restarted, and not),
  * one that allocates past its memory limit, one whose command does not exist, one that runs but whose
@@ -15,7 +15,7 @@
  * the start and end of every run of the crashing container (for the back-off between restarts).
  *
  * Not observed: the table's Unknown row (node lost, kubelet problem). Its cause is a node whose
- * kubelet goes silent; this lab has the run's one node, on which every Kubernetes lab runs.
+ * kubelet goes silent; this lab silences no node, since every Kubernetes lab of the run needs them.
  */
 import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { defineLab } from '../../src/core/lab.ts';
@@ -235,8 +235,8 @@ export function judgePodStates(o: PodStatesObservation): ClaimResult {
       result === 'holds' ? `Terminated（容器已终止）：${pods.map((n) => `${n} 显示 ${shownText(n)}`).join('；')}。` : `Terminated（容器已终止）：${whichZh}：运行结束的 Pod（${pods.join(', ')}）显示的是 ${pods.map(shownText).join('；')}${exited.length ? `，异常退出的 Pod 显示的是 ${exited.map((n) => `${n}：${shown(n).at(-1)}`).join('、')}` : ''}，而它们在 API 中的容器状态为 ${apiStates.join('；')}。${shutdownZh}`);
   }
   add('Unknown', [], 'unobserved',
-    "Unknown (node lost, kubelet problem) was not produced: its cause is a node whose kubelet stops reporting for longer than the node-monitor grace period, and this lab has only the run's one node, whose kubelet every Kubernetes lab of the run needs.",
-    'Unknown（节点失联、kubelet 问题）没有复现：它的成因是某个节点的 kubelet 停止上报超过 node-monitor grace period，而本实验只有本次运行的唯一节点，本次运行的所有 Kubernetes 实验都依赖它的 kubelet。');
+    "Unknown (node lost, kubelet problem) was not produced: its cause is a node whose kubelet stops reporting for longer than the node-monitor grace period, and this lab silences no node: every Kubernetes lab of the run needs the cluster's kubelets.",
+    'Unknown（节点失联、kubelet 问题）没有复现：它的成因是某个节点的 kubelet 停止上报超过 node-monitor grace period，而本实验不会让任何节点失联：本次运行的所有 Kubernetes 实验都依赖集群的 kubelet。');
   {
     const pods = of('CreateContainerConfigError');
     const missingConfig = pods.every((n) => events(n).some((e) => /(configmap|secret) "[^"]+" not found/i.test(e)));
@@ -271,7 +271,7 @@ export function judgePodStates(o: PodStatesObservation): ClaimResult {
       evidence,
     };
   }
-  // Unknown is never produced here (one node), so with no row failing the statement stays undecided.
+  // Unknown is never produced here (no node is silenced), so with no row failing the statement stays undecided.
   return { id: 'k8s.pod.status-causes', verdict: 'unverifiable', summary: `${unobserved.map((r) => r.said).join(' ')}${held}`, summaryZh: `${unobserved.map((r) => r.saidZh).join('')}${heldZh}`, observed, evidence };
 }
 
@@ -315,17 +315,17 @@ export default defineLab({
   title: "The troubleshooting table's pod states, each produced by its cause on a real cluster",
   topic: 'k8s',
   claims: ['k8s.pod.status-causes'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['docker', 'kubernetes'],
   timeLimitMs: 180_000,
   handout: {
-    starts: "The run's one-node Kubernetes cluster and eleven pods, each broken in one way: too many CPUs, an unmatched node selector, an unreachable image, a crashing app (restarted and not), an out-of-memory app, a command that does not exist, a readiness probe that always fails, a missing ConfigMap, a failing init container, and one that simply finishes.",
+    starts: "The run's Kubernetes cluster and eleven pods, each broken in one way: too many CPUs, an unmatched node selector, an unreachable image, a crashing app (restarted and not), an out-of-memory app, a command that does not exist, a readiness probe that always fails, a missing ConfigMap, a failing init container, and one that simply finishes.",
     does: `Creates them together and watches them for ${WATCH_MS / 1000} s.`,
-    observes: "kubectl's STATUS and READY columns every second, the API's phase, node, container states and reasons, the pods' events, and the crashing container's runs. Not the Unknown row: no node is silenced on the run's one node.",
+    observes: "kubectl's STATUS and READY columns every second, the API's phase, node, container states and reasons, the pods' events, and the crashing container's runs. Not the Unknown row: no node is silenced.",
     zh: {
       title: '故障排查表中的各种 Pod 状态，在真实集群上按各自成因逐一复现',
-      starts: '本次运行的单节点 Kubernetes 集群，以及十一个各有一处故障的 Pod：申请的 CPU 过多、节点选择器匹配不到节点、镜像不可达、应用崩溃（分重启和不重启两种）、应用内存耗尽、命令不存在、就绪探针总是失败、引用的 ConfigMap 不存在、init 容器失败，还有一个只是正常运行结束。',
+      starts: '本次运行的 Kubernetes 集群，以及十一个各有一处故障的 Pod：申请的 CPU 过多、节点选择器匹配不到节点、镜像不可达、应用崩溃（分重启和不重启两种）、应用内存耗尽、命令不存在、就绪探针总是失败、引用的 ConfigMap 不存在、init 容器失败，还有一个只是正常运行结束。',
       does: '同时创建这些 Pod，并持续跟踪 80 s。',
-      observes: '每秒一次的 kubectl STATUS 列和 READY 列、API 中的 phase、所在节点、容器状态及原因、Pod 的事件，以及崩溃容器的每一次运行。不包括 Unknown 这一行：本次运行只有一个节点，不会让它失联。',
+      observes: '每秒一次的 kubectl STATUS 列和 READY 列、API 中的 phase、所在节点、容器状态及原因、Pod 的事件，以及崩溃容器的每一次运行。不包括 Unknown 这一行：不会让任何节点失联。',
     },
   },
   needs: { shared: { kube: kubernetesCluster } },

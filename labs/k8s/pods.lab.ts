@@ -2,7 +2,7 @@
  * Lab: what the containers of one pod share: the network, a volume, the IPC namespace, and (only
  * when asked) the process IDs; and the order in which its init containers and main containers start.
  *
- * Starts: the run's one-node Kubernetes cluster (built from upstream); two pods, each with two init
+ * Starts: the run's Kubernetes cluster (the local provider's one node, or an existing cluster); two pods, each with two init
  * containers and two containers (an HTTP server and a sidecar) mounting one emptyDir volume; the
  * second pod sets shareProcessNamespace. A third pod has a native sidecar (an init container with
  * restartPolicy: Always, which keeps running), then a plain init container, then one container.
@@ -357,15 +357,15 @@ export default defineLab({
   title: 'What the containers of a pod share: the network, a volume, PIDs only when asked; init containers first',
   topic: 'k8s',
   claims: ['k8s.pod.shared-network', 'k8s.pod.shared-volumes', 'k8s.pod.shared-pid-optional', 'k8s.pod.init-containers'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['docker', 'kubernetes'],
   timeLimitMs: 180_000,
   handout: {
-    starts: "The run's one-node Kubernetes cluster; two pods of two init containers and two containers (a server and a sidecar) on one emptyDir volume, the second with shareProcessNamespace; a third pod with an init container of restartPolicy: Always (a native sidecar that keeps running), a plain init container and one container.",
+    starts: "The run's Kubernetes cluster; two pods of two init containers and two containers (a server and a sidecar) on one emptyDir volume, the second with shareProcessNamespace; a third pod with an init container of restartPolicy: Always (a native sidecar that keeps running), a plain init container and one container.",
     does: "Reads each container's namespaces and visible processes, passes a file each way over the volume, and asks the server on localhost from the sidecar.",
     observes: "/proc/self/ns links (IPC and PID among them), /proc's command lines, the localhost answer, the files, every container's own start and end times, the third pod's init container states after its container started, and PodSpec's fields about IPC and PID namespaces in the apiserver's OpenAPI schema.",
     zh: {
       title: 'Pod 内的容器共享什么：网络、卷，PID 仅在显式要求时共享；init 容器先运行',
-      starts: '本次运行的单节点 Kubernetes 集群；两个 Pod，各含两个 init 容器和两个容器（一个服务端、一个 sidecar），共用一个 emptyDir 卷，其中第二个 Pod 开启了 shareProcessNamespace；第三个 Pod 含一个 restartPolicy: Always 的 init 容器（持续运行的原生 sidecar）、一个普通 init 容器和一个容器。',
+      starts: '本次运行的 Kubernetes 集群；两个 Pod，各含两个 init 容器和两个容器（一个服务端、一个 sidecar），共用一个 emptyDir 卷，其中第二个 Pod 开启了 shareProcessNamespace；第三个 Pod 含一个 restartPolicy: Always 的 init 容器（持续运行的原生 sidecar）、一个普通 init 容器和一个容器。',
       does: '读取每个容器的命名空间和可见进程，通过卷双向各传一个文件，并从 sidecar 经 localhost 访问服务端。',
       observes: '/proc/self/ns 链接（包括 IPC 和 PID）、/proc 中的进程命令行、localhost 的响应、传递的文件、每个容器各自的启动和结束时间、第三个 Pod 的容器启动后其 init 容器在 API 中的状态，以及 apiserver 的 OpenAPI schema 中 PodSpec 与 IPC、PID 命名空间有关的字段。',
     },

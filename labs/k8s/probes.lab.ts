@@ -205,7 +205,7 @@ export default defineLab({
   title: 'Probe failures on a real kubelet: readiness takes a pod out of rotation, liveness restarts it, startup holds liveness off',
   topic: 'k8s',
   claims: ['k8s.probe.readiness-endpoints', 'k8s.probe.liveness-restarts', 'k8s.probe.startup', 'k8s.kubelet.probes'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's one-node Kubernetes cluster; a two-pod Deployment behind a ClusterIP Service; two slow-starting pods, one with a startup probe.",

@@ -220,7 +220,7 @@ export default defineLab({
   title: 'A Deployment from kubectl apply to Available, a rolling update within maxSurge/maxUnavailable, and a roll back',
   topic: 'k8s',
   claims: ['k8s.deployment.flow', 'k8s.deployment.available', 'k8s.deployment.replicaset'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's one-node Kubernetes cluster.",

@@ -186,7 +186,7 @@ export default defineLab({
   title: 'From the API to a running container: validation, admission, scheduling, binding, the kubelet and CRI',
   topic: 'k8s',
   claims: ['k8s.scheduling.flow', 'k8s.runtime.cri'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 120_000,
   handout: {
     starts: "The run's Kubernetes cluster, whose apiserver keeps an audit log of pod requests.",

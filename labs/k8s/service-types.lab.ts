@@ -147,7 +147,7 @@ export default defineLab({
   title: 'ClusterIP, NodePort, LoadBalancer, ExternalName and headless Services on a real node',
   topic: 'k8s',
   claims: ['k8s.service.types'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 150_000,
   handout: {
     starts: "The run's one-node Kubernetes cluster (no cloud provider) and two pods answering their own names.",

@@ -212,7 +212,7 @@ export default defineLab({
   title: 'A ClusterIP Service on a real node: DNAT rules, how a backend is picked, a pod replaced behind a stable address',
   topic: 'k8s',
   claims: ['k8s.service.stable-endpoint', 'k8s.kube-proxy.dnat', 'k8s.kube-proxy.round-robin', 'k8s.kube-proxy.session-affinity'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's one-node Kubernetes cluster; three pods answering their own names behind a ClusterIP Service.",

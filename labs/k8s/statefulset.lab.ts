@@ -194,7 +194,7 @@ export default defineLab({
   title: "A StatefulSet's names, storage and order; a volume's life against its pod's",
   topic: 'k8s',
   claims: ['k8s.statefulset.identity', 'k8s.volume.lifecycle'],
-  requires: ['root', 'docker', 'kubernetes'],
+  requires: ['root', 'docker', 'kubernetes', 'kubernetes-node'],
   timeLimitMs: 180_000,
   handout: {
     starts: "The run's Kubernetes cluster, with a StorageClass without a provisioner and hostPath PersistentVolumes made for this lab.",

@@ -15,6 +15,8 @@ export const OPTIONS = {
   'labs-dir': { type: 'string' },
   lang: { type: 'string' },
   workshop: { type: 'boolean' },
+  cluster: { type: 'string' },
+  context: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../core/nearest.ts';
 import { UsageError } from '../core/usage-error.ts';
+import { kubeProvider, PROVIDERS } from '../resources/kube-provider.ts';
 import { OPTIONS, type Flags } from './flags.ts';
 
 const USAGE = `usage: labs <command> [options]
@@ -28,8 +29,27 @@ commands:
   report <results.json> --report DIR | --junit FILE
                                      render the reports of an earlier --json run
 options for every command:
+  --cluster local|existing           the Kubernetes labs' cluster: one built from upstream on this host
+                                     (default), or a kubeconfig's (labs that need its node are skipped;
+                                     LABS_CLUSTER_LOAD_IMAGE puts images in, e.g. "kind load docker-image {image}")
+  --context NAME                     the kubeconfig context of --cluster existing (implies it)
   --labs-dir DIR                     where lab files live (default: the labs/ folder)
   --lang en|zh                       language of claim texts and report headings (default: from LANG)`;
+
+/** Passes --cluster and --context on as the environment every part of the run (and its children) reads. */
+function chooseCluster(flags: Flags): void {
+  if (flags.cluster !== undefined && !(PROVIDERS as readonly string[]).includes(flags.cluster)) throw new UsageError(`--cluster takes ${PROVIDERS.join(' or ')}, not "${flags.cluster}"`);
+  if (flags.context !== undefined && flags.cluster === 'local') throw new UsageError('--context names a kubeconfig context: it goes with --cluster existing, not local');
+  // --context implies existing, even over a LABS_CLUSTER=local of the shell.
+  const cluster = flags.cluster ?? (flags.context !== undefined ? 'existing' : undefined);
+  if (cluster) process.env.LABS_CLUSTER = cluster;
+  if (flags.context !== undefined) process.env.LABS_CLUSTER_CONTEXT = flags.context;
+  try {
+    kubeProvider();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 type Command = (args: string[], flags: Flags) => Promise<number>;
 
@@ -58,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command || parsed.values.help ? 0 : 2;
   }
+  chooseCluster(parsed.values);
   const load = COMMANDS[command];
   if (!load) throw new UsageError(`unknown command "${command}"${didYouMean(command, Object.keys(COMMANDS), ` (commands: ${Object.keys(COMMANDS).join(', ')})`)}`);
   return (await load())(args, parsed.values);

@@ -10,6 +10,7 @@ import { docker } from '../resources/docker.ts';
 import { nfqueueHelper } from '../resources/impairment.ts';
 import { SCAPY_PYTHON } from '../resources/scapy.ts';
 import { quicPeerBinary, quicPeerVersion } from '../resources/quic-peer.ts';
+import { kubeProvider, LOAD_IMAGE_VARIABLE, reachExisting } from '../resources/kube-provider.ts';
 
 export interface Probe {
   ok: boolean;
@@ -44,18 +45,34 @@ async function probeDocker(): Promise<string> {
   return `Docker Engine ${version.Version} (API ${version.ApiVersion}) at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`;
 }
 
-/**
- * The `local` provider: Kubernetes built from upstream (k8s/build, cached), a containerd and runc to
- * run it, the CNI plugins. Probing never builds: a machine that has not built it is told how.
- */
-async function probeKubernetes(): Promise<string> {
+/** Kubernetes built from upstream (k8s/build, cached). Probing never builds: a machine that has not built it is told how. */
+async function probeKubernetesBuild(): Promise<string> {
   const check = await execOutcome('bash', [fileURLToPath(new URL('../../k8s/build/build.sh', import.meta.url)), '--check']);
   if (check.exitCode !== 0) throw new Error(check.stderr.split('\n')[0]);
-  const build = check.stdout;
+  const build = check.stdout.trim();
+  return `${(await exec(`${build}/bin/kube-apiserver`, ['--version'])).trim()} built from upstream in ${build}`;
+}
+
+/** The run's cluster: the `local` provider's (the build, root, a containerd and runc to run it, the CNI plugins) or an existing one. */
+async function probeKubernetes(): Promise<string> {
+  const provider = kubeProvider();
+  if (provider.name === 'existing') {
+    const cluster = await reachExisting(provider);
+    return `existing provider (${provider.why}): context ${cluster.context} at ${cluster.server}, ${cluster.version}; images go in with ${LOAD_IMAGE_VARIABLE}; labs that read or change a node itself are skipped`;
+  }
+  for (const need of ['root', 'kubernetes-build'] as const) {
+    const probed = await probeOne(need);
+    if (!probed.ok) throw new Error(`local provider: ${need}: ${probed.detail}`);
+  }
   for (const tool of ['containerd', 'runc', 'ctr']) await exec('sh', ['-c', `command -v ${tool}`]).catch(() => Promise.reject(new Error(`${tool} is missing (Debian package containerd / runc)`)));
   if (!existsSync('/usr/lib/cni/bridge')) throw new Error('the CNI plugins are missing (Debian package containernetworking-plugins)');
-  const version = (await exec(`${build}/bin/kube-apiserver`, ['--version'])).trim();
-  return `local provider (the only one: labs read the node itself, and kind needs a node image from a registry): ${version} built from upstream in ${build}, one node on this host plus worker nodes on demand; ${firstLine(await exec('containerd', ['--version']))}`;
+  return `local provider (${provider.why}): one node on this host plus worker nodes on demand, ${(await probeOne('kubernetes-build')).detail}; ${firstLine(await exec('containerd', ['--version']))}`;
+}
+
+/** Whether the cluster's node is this host, as labs that read its iptables, containerd, etcd or audit log, or add nodes, need. */
+async function probeKubernetesNode(): Promise<string> {
+  if (kubeProvider().name === 'existing') throw new Error("the existing provider's nodes are not this host: this lab reads or changes a node itself (use --cluster local)");
+  return "the local provider's node is this host";
 }
 
 /** The helper binds a queue and prints "ready"; it is stopped as soon as it has. */
@@ -100,7 +117,9 @@ const PROBES: Record<Capability, { needs?: Capability; run: () => Promise<string
   named: { run: () => toolVersion('named', ['-v']) },
   unbound: { run: () => toolVersion('unbound', ['-V']) },
   docker: { run: probeDocker },
-  kubernetes: { needs: 'root', run: probeKubernetes },
+  'kubernetes-build': { run: probeKubernetesBuild },
+  kubernetes: { run: probeKubernetes },
+  'kubernetes-node': { needs: 'kubernetes', run: probeKubernetesNode },
   quic: { run: async () => `${quicPeerVersion()} peer at ${await quicPeerBinary()}` },
   ngtcp2: {
     run: async () => {

@@ -9,7 +9,7 @@ import type { SharedResource } from '../resources/shared.ts';
 import type { Timeline } from '../resources/timeline.ts';
 import type { ClaimResult, Environment, Handout } from './types.ts';
 
-export const CAPABILITIES = ['root', 'netns', 'iptables', 'tc-netem', 'nfqueue', 'tcpdump', 'tshark', 'ss', 'ping', 'traceroute', 'scapy', 'named', 'unbound', 'docker', 'kubernetes', 'cc', 'go', 'quic', 'ngtcp2'] as const;
+export const CAPABILITIES = ['root', 'netns', 'iptables', 'tc-netem', 'nfqueue', 'tcpdump', 'tshark', 'ss', 'ping', 'traceroute', 'scapy', 'named', 'unbound', 'docker', 'kubernetes-build', 'kubernetes', 'kubernetes-node', 'cc', 'go', 'quic', 'ngtcp2'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** What a lab starts, as data: the runner builds it before `run()` and hands over live handles. */

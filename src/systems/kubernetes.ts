@@ -1,9 +1,11 @@
 /**
- * A real Kubernetes cluster for the Kubernetes labs of a run: the `local` provider, one node built
- * from upstream v1.35.4 (k8s/build/build.sh, cached) and brought up on this host by k8s/local/up.sh
- * in the manner of Kubernetes' own hack/local-up-cluster.sh; taken down by k8s/local/down.sh, which
- * undoes every change on the host. Started once per run and shared; each lab works in namespaces
- * of its own, deleted when it ends. The API is spoken with @kubernetes/client-node.
+ * A real Kubernetes cluster for the Kubernetes labs of a run, from one of two providers
+ * (src/resources/kube-provider.ts). `local`: one node built from upstream v1.35.4 (k8s/build/build.sh,
+ * cached) and brought up on this host by k8s/local/up.sh in the manner of Kubernetes' own
+ * hack/local-up-cluster.sh; taken down by k8s/local/down.sh, which undoes every change on the host.
+ * `existing`: the cluster of a kubeconfig context, which the run only adds namespaces to. Started (or
+ * reached) once per run and shared; each lab works in namespaces of its own, deleted when it ends.
+ * The API is spoken with @kubernetes/client-node.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { cancellable, uncancellable } from '../resources/cancel.ts';
 import { ensureImage } from '../resources/images.ts';
+import { existingKubectl, kubeProvider, reachExisting, type KubeProvider } from '../resources/kube-provider.ts';
 import { exec } from '../resources/process.ts';
 import { stateDir } from '../resources/run-state.ts';
 import type { Scope } from '../resources/scope.ts';
@@ -20,9 +23,10 @@ import { recordTeardown } from '../resources/teardown.ts';
 
 const K8S_DIR = fileURLToPath(new URL('../../k8s', import.meta.url));
 export const NAMESPACE_LABEL = 'io.labs.lab';
+const RUN_LABEL = 'io.labs.run-id';
 
 export interface KubeCluster {
-  /** KEY=value lines up.sh printed: KUBECONFIG, NODE_NAME, NODE_IP, POD_CIDR, SERVICE_CIDR, timings, … */
+  /** KEY=value lines up.sh printed: KUBECONFIG, NODE_NAME, NODE_IP, POD_CIDR, SERVICE_CIDR, timings, … (local provider); CONTEXT and API_SERVER (existing). */
   readonly env: Record<string, string>;
   readonly version: string;
   readonly config: k8s.KubeConfig;
@@ -31,9 +35,9 @@ export interface KubeCluster {
   readonly discovery: k8s.DiscoveryV1Api;
   readonly batch: k8s.BatchV1Api;
   readonly storage: k8s.StorageV1Api;
-  /** Runs the cluster's own kubectl. */
+  /** Runs the cluster's own kubectl (the local provider's build; kubectl on PATH for an existing cluster). */
   kubectl(args: string[]): Promise<string>;
-  /** Puts an image of this project (docker/<name>) into every node's containerd; returns its reference (use imagePullPolicy: Never). */
+  /** Puts an image of this project (docker/<name>) into every node's runtime; returns its reference (use imagePullPolicy: Never). */
   loadImage(name: string): Promise<string>;
   /**
    * Adds worker node `index` (k8s/local/join.sh: its own network namespace, containerd, kubelet and
@@ -65,7 +69,43 @@ function parseEnv(output: string): Record<string, string> {
   return Object.fromEntries(output.split('\n').map((line) => line.match(/^([A-Z_][A-Z0-9_]*)=(.*)$/)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!.replace(/^'(.*)'$/, '$1')]));
 }
 
-async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
+/** Shared by every lab of the run: not cancelled with the lab that asked first, forgotten if it fails. */
+function once<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let value = cache.get(key);
+  if (!value) {
+    const made = uncancellable(make);
+    made.catch(() => cache.get(key) === made && cache.delete(key));
+    cache.set(key, made);
+    value = made;
+  }
+  return value;
+}
+
+type Connection = Pick<KubeCluster, 'env' | 'version' | 'config' | 'kubectl' | 'loadImage' | 'joinWorker'>;
+
+/** The API clients and per-lab namespaces, the same whichever provider made the cluster. */
+function connect(runId: string, connection: Connection): KubeCluster {
+  const { config } = connection;
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  return {
+    ...connection,
+    core,
+    apps: config.makeApiClient(k8s.AppsV1Api),
+    discovery: config.makeApiClient(k8s.DiscoveryV1Api),
+    batch: config.makeApiClient(k8s.BatchV1Api),
+    storage: config.makeApiClient(k8s.StorageV1Api),
+    async namespace(owner, name) {
+      const full = `${name}-${runId}`;
+      await cancellable(core.createNamespace({ body: { metadata: { name: full, labels: { [NAMESPACE_LABEL]: name, [RUN_LABEL]: runId } } } }));
+      owner.defer(`namespace ${full}`, async () => {
+        await core.deleteNamespace({ name: full, gracePeriodSeconds: 0 }).catch(() => undefined);
+      });
+      return full;
+    },
+  };
+}
+
+async function startLocal(scope: Scope, runId: string): Promise<KubeCluster> {
   const build = await buildKubernetes();
   const dir = join(stateDir(), 'k8s', runId);
   mkdirSync(join(stateDir(), 'k8s'), { recursive: true });
@@ -80,17 +120,6 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
   config.loadFromFile(env.KUBECONFIG!);
   const kubectl = (args: string[]) => exec(env.KUBECTL!, args, { env: { KUBECONFIG: env.KUBECONFIG!, KUBECACHEDIR: env.KUBECACHEDIR ?? join(dir, 'kubectl-cache') } });
   const version = (await exec(join(build, 'bin/kube-apiserver'), ['--version'])).trim();
-  // Shared by every lab of the run: not cancelled with the lab that asked first, forgotten if they fail.
-  const once = <T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> => {
-    let value = cache.get(key);
-    if (!value) {
-      const made = uncancellable(make);
-      made.catch(() => cache.get(key) === made && cache.delete(key));
-      cache.set(key, made);
-      value = made;
-    }
-    return value;
-  };
   const built = new Map<string, Promise<string>>();
   const imported = new Map<string, Promise<string>>();
   const importImage = (address: string, name: string) =>
@@ -101,15 +130,10 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
     });
   const containerds = [env.CONTAINERD_ADDRESS!];
   const core = config.makeApiClient(k8s.CoreV1Api);
-  return {
+  return connect(runId, {
     env,
     version,
     config,
-    core,
-    apps: config.makeApiClient(k8s.AppsV1Api),
-    discovery: config.makeApiClient(k8s.DiscoveryV1Api),
-    batch: config.makeApiClient(k8s.BatchV1Api),
-    storage: config.makeApiClient(k8s.StorageV1Api),
     kubectl,
     loadImage(name) {
       return Promise.all(containerds.map((address) => importImage(address, name))).then((tags) => tags[0]!);
@@ -151,21 +175,53 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
       });
       return { env: workerEnv, name, leave };
     },
-    async namespace(owner, name) {
-      const full = `${name}-${runId}`;
-      await cancellable(core.createNamespace({ body: { metadata: { name: full, labels: { [NAMESPACE_LABEL]: name } } } }));
-      owner.defer(`namespace ${full}`, async () => {
-        await core.deleteNamespace({ name: full, gracePeriodSeconds: 0 }).catch(() => undefined);
-      });
-      return full;
-    },
-  };
+  });
 }
 
-/** The run's Kubernetes cluster (the `local` provider): one node, started by the first Kubernetes lab. */
+/**
+ * The cluster of a kubeconfig context. The run adds only namespaces (labelled with the run id; the
+ * reaper deletes a dead run's); images go in with the user's own command (kind load, minikube image load).
+ */
+async function startExisting(scope: Scope, runId: string, provider: Extract<KubeProvider, { name: 'existing' }>): Promise<KubeCluster> {
+  const reached = await reachExisting(provider);
+  // Pinned to the context reached, whatever the kubeconfig's current context becomes during the run.
+  const kubectl = existingKubectl(reached.kubectl, reached.context);
+  // Deletes whatever namespaces of the run are left: at the end of the run, or by the reaper after a crash.
+  const cleanup = ['env', `KUBECONFIG=${reached.kubeconfig}`, reached.kubectl, '--context', reached.context, '--request-timeout=10s', 'delete', 'namespaces', '-l', `${RUN_LABEL}=${runId}`, '--ignore-not-found', '--wait=false'];
+  const forget = recordTeardown(runId, 'kubernetes-namespaces', cleanup);
+  scope.defer(`namespaces of run ${runId} on ${reached.context}`, async () => {
+    await exec(cleanup[0]!, cleanup.slice(1), { timeoutMs: 30_000, signal: AbortSignal.timeout(30_000) });
+    forget();
+  });
+  const config = new k8s.KubeConfig();
+  config.loadFromDefault();
+  config.setCurrentContext(reached.context);
+  const loaded = new Map<string, Promise<string>>();
+  return connect(runId, {
+    env: { CONTEXT: reached.context, API_SERVER: reached.server },
+    version: reached.version,
+    config,
+    kubectl,
+    loadImage: (name) =>
+      once(loaded, name, async () => {
+        const tag = await ensureImage(name);
+        await exec('sh', ['-c', provider.loadImage!.replaceAll('{image}', `'${tag}'`)], { timeoutMs: 600_000 });
+        return tag;
+      }),
+    joinWorker: () => Promise.reject(new Error(`the existing provider cannot add nodes to ${reached.context}: use --cluster local`)),
+  });
+}
+
+async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
+  const provider = kubeProvider();
+  return provider.name === 'local' ? startLocal(scope, runId) : startExisting(scope, runId, provider);
+}
+
+/** The run's Kubernetes cluster: the local provider's (one node, started by the first Kubernetes lab) or an existing one. */
 export const kubernetesCluster: SharedResource<KubeCluster> = {
-  key: 'kubernetes-local',
-  describe: 'a one-node Kubernetes v1.35 cluster built from upstream (local provider)',
+  key: 'kubernetes',
+  // The same whichever provider: `labs list` keeps it in its index; `labs doctor` names the provider.
+  describe: "the run's Kubernetes cluster (local provider: one v1.35 node built from upstream; or a kubeconfig's with --cluster existing)",
   start: startCluster,
 };
 

@@ -25,8 +25,9 @@ export async function doctor(_args: string[], flags: Flags): Promise<number> {
     process.stdout.write(`${JSON.stringify({ capabilities, impairment, labs: enabled }, null, 2)}\n`);
     return 0;
   }
+  const width = Math.max(...Object.keys(capabilities).map((name) => name.length));
   for (const [name, probe] of Object.entries(capabilities)) {
-    process.stdout.write(`${probe!.ok ? '✔' : '✘'} ${name.padEnd(11)} ${probe!.detail}\n`);
+    process.stdout.write(`${probe!.ok ? '✔' : '✘'} ${name.padEnd(width)} ${probe!.detail}\n`);
   }
   process.stdout.write(`  impairment: ${impairment}\n\n`);
   for (const lab of enabled) {
