@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { defineLab } from '../../src/core/lab.ts';
 import { keptJson, withEvidence } from '../../src/core/verdict.ts';
 import type { ClaimResult, Evidence } from '../../src/core/types.ts';
+import { Cancelled } from '../../src/resources/cancel.ts';
 import { until } from '../../src/resources/wait.ts';
 import { isPodReady, kubernetesCluster } from '../../src/systems/kubernetes.ts';
 
@@ -298,6 +299,8 @@ export default defineLab({
     // As a watch delivers them (a poll could see both at once): when each pod first has a deletionTimestamp (its termination
     // began; the field itself holds when the grace period ends, in whole seconds), and when the API server deleted it.
     const terminating = new Map<string, { at: number; grace: number | null }>();
+    // A watch that ends early would leave the wait below blind: it says so instead of timing out.
+    let watchEnded: string | undefined;
     const watcher = await new k8s.Watch(kube.config).watch(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: 'app=web' }, (type, pod: k8s.V1Pod) => {
       if (!tScale) return;
       const name = pod.metadata!.name!;
@@ -306,12 +309,18 @@ export default defineLab({
         const began = terminating.get(name);
         scaleDown.push({ pod: name, goneAt: Date.now() - tScale, terminatingAt: began?.at ?? null, gracePeriodSeconds: began?.grace ?? null, exitCode: pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ?? null });
       }
-    }, () => undefined);
+    }, (error) => (watchEnded ??= error ? String(error) : 'closed by the API server'));
     ctx.scope.defer('pod watch', () => watcher.abort());
     tScale = Date.now();
     const scale = await kube.apps.readNamespacedStatefulSetScale({ name: 'web', namespace });
     await kube.apps.replaceNamespacedStatefulSetScale({ name: 'web', namespace, body: { ...scale, spec: { replicas: 1 } } });
-    await until(async () => scaleDown.length >= REPLICAS - 1, 60_000, 'the scale-down', 100);
+    await until(async () => scaleDown.length >= REPLICAS - 1 || watchEnded !== undefined, 60_000, 'the scale-down', 100).catch(async (error: unknown) => {
+      if (error instanceof Cancelled) throw error;
+      // Which it was: pods still shutting down, or deletions the watch did not deliver.
+      const left = (await pods('app=web')).map((p) => `${p.metadata!.name} ${p.metadata?.deletionTimestamp ? 'terminating' : (p.status?.phase ?? '?')}`);
+      throw new Error(`${(error as Error).message}; pods left: ${left.join(', ') || 'none'}; the watch saw deleted: ${scaleDown.map((d) => d.pod).join(', ') || 'none'}`);
+    });
+    if (scaleDown.length < REPLICAS - 1) throw new Error(`the pod watch ended before the scale-down was seen (${watchEnded}; pods it saw deleted: ${scaleDown.map((d) => d.pod).join(', ') || 'none'})`);
     watcher.abort();
     const claimsAfterScaleDown = (await kube.core.listNamespacedPersistentVolumeClaim({ namespace })).items.map((c) => c.metadata!.name!).filter((n) => n.startsWith('data-web-'));
 
