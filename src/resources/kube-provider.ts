@@ -10,7 +10,6 @@ import { delimiter, join, resolve } from 'node:path';
 import { exec } from './process.ts';
 
 export const PROVIDERS = ['local', 'existing'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
 
 /** The command, run by `sh -c` with {image} replaced, that puts a local image into every node of an existing cluster. */
 export const LOAD_IMAGE_VARIABLE = 'LABS_CLUSTER_LOAD_IMAGE';
