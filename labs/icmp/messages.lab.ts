@@ -111,7 +111,7 @@ export function judgeTimeExceeded(rows: IcmpRow[], trace: Observation): ClaimRes
     id: 'icmp.time-exceeded',
     verdict: holds ? 'confirmed' : 'refuted',
     summary: holds
-      ? `Each of the three ROUTERS answered the probe whose TTL it decremented to zero with Time Exceeded 11/0, and traceroute built the path ${hops.join(' → ')} from those messages.`
+      ? `Each of the three routers answered the probe whose TTL it decremented to zero with Time Exceeded 11/0, and traceroute built the path ${hops.join(' → ')} from those messages.`
       : `Time Exceeded came from ${from.join(', ') || 'nobody'}; traceroute printed ${hops.join(' → ')}.`,
     summaryZh: holds
       ? `三台路由器在把探测报文的 TTL 减到零时，各自回复了 Time Exceeded 11/0（超时），traceroute 根据这些消息得出了路径 ${hops.join(' → ')}。`

@@ -301,6 +301,7 @@ export default defineLab({
     const terminating = new Map<string, { at: number; grace: number | null }>();
     // A watch that ends early would leave the wait below blind: it says so instead of timing out.
     let watchEnded: string | undefined;
+    const seenDeleted = () => scaleDown.map((d) => d.pod).join(', ') || 'none';
     const watcher = await new k8s.Watch(kube.config).watch(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: 'app=web' }, (type, pod: k8s.V1Pod) => {
       if (!tScale) return;
       const name = pod.metadata!.name!;
@@ -318,9 +319,9 @@ export default defineLab({
       if (error instanceof Cancelled) throw error;
       // Which it was: pods still shutting down, or deletions the watch did not deliver.
       const left = (await pods('app=web')).map((p) => `${p.metadata!.name} ${p.metadata?.deletionTimestamp ? 'terminating' : (p.status?.phase ?? '?')}`);
-      throw new Error(`${(error as Error).message}; pods left: ${left.join(', ') || 'none'}; the watch saw deleted: ${scaleDown.map((d) => d.pod).join(', ') || 'none'}`);
+      throw new Error(`${(error as Error).message}; pods left: ${left.join(', ') || 'none'}; the watch saw deleted: ${seenDeleted()}`);
     });
-    if (scaleDown.length < REPLICAS - 1) throw new Error(`the pod watch ended before the scale-down was seen (${watchEnded}; pods it saw deleted: ${scaleDown.map((d) => d.pod).join(', ') || 'none'})`);
+    if (scaleDown.length < REPLICAS - 1) throw new Error(`the pod watch ended before the scale-down was seen (${watchEnded}; pods it saw deleted: ${seenDeleted()})`);
     watcher.abort();
     const claimsAfterScaleDown = (await kube.core.listNamespacedPersistentVolumeClaim({ namespace })).items.map((c) => c.metadata!.name!).filter((n) => n.startsWith('data-web-'));
 

@@ -45,8 +45,17 @@ function kubeconfigFiles(): string {
   return files.map((file) => resolve(file)).join(delimiter);
 }
 
-/** Reaches the existing cluster: its context, API server and version, or an error saying what is missing. */
-export async function reachExisting(provider: Extract<KubeProvider, { name: 'existing' }>): Promise<ExistingCluster> {
+const reached = new Map<string, Promise<ExistingCluster>>();
+
+/** Reaches the existing cluster (once per process: the capability probe and the run ask alike): its context, API server and version, or an error saying what is missing. */
+export function reachExisting(provider: Extract<KubeProvider, { name: 'existing' }>): Promise<ExistingCluster> {
+  const key = JSON.stringify(provider);
+  let reaching = reached.get(key);
+  if (!reaching) reached.set(key, (reaching = reachCluster(provider)));
+  return reaching;
+}
+
+async function reachCluster(provider: Extract<KubeProvider, { name: 'existing' }>): Promise<ExistingCluster> {
   if (!provider.loadImage?.includes('{image}')) {
     throw new Error(`the existing provider needs ${LOAD_IMAGE_VARIABLE}, a command that puts a local image {image} into every node (kind: "kind load docker-image {image} --name NAME"; minikube: "minikube image load {image}"; k3d: "k3d image import {image} -c NAME")`);
   }
