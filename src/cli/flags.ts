@@ -17,6 +17,9 @@ export const OPTIONS = {
   workshop: { type: 'boolean' },
   cluster: { type: 'string' },
   context: { type: 'string' },
+  on: { type: 'string' },
+  parallel: { type: 'string' },
+  'node-selector': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

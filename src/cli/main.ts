@@ -23,11 +23,17 @@ commands:
       --write-expect FILE            record this run's verdicts as a baseline
       --workshop                     one lab, for a room: predict each claim's verdict (a key each),
                                      run, then reveal each verdict with its evidence and the prediction
+      --on kubernetes                each lab as a Kubernetes Job on the run's cluster (--cluster,
+                                     --context), in the project's image; the Kubernetes labs run
+                                     on that cluster from here; each verdict names its node
+      --parallel N                   with --on: Jobs at once (default 1)
+      --node-selector K=V[,K=V]      with --on: only nodes with these labels
   doctor [--json]                    what this machine can do and which labs that enables
   clean                              remove what dead runs left behind
   coverage [--json]                  per topic, how many claims have a lab
-  report <results.json> --report DIR | --junit FILE
-                                     render the reports of an earlier --json run
+  report <results.json...> --report DIR | --junit FILE
+                                     render the reports of earlier --json runs (several: merged,
+                                     with a matrix of each claim across the nodes they ran on)
 options for every command:
   --cluster local|existing           the Kubernetes labs' cluster: one built from upstream on this host
                                      (default), or a kubeconfig's (labs that need its node are skipped;

@@ -19,11 +19,14 @@ import { missing, probeCapabilities } from './capabilities.ts';
 import type { Lab, LabContext } from './lab.ts';
 import { VERDICTS, type ClaimResult, type LabResult } from './types.ts';
 
+/** What progress reports name of a lab (a lab imported, or one run elsewhere, as a Job). */
+export type LabRef = Pick<Lab, 'id' | 'title' | 'handout'>;
+
 export type RunEvent =
-  | { type: 'start'; lab: Lab }
-  | { type: 'step'; lab: Lab; message: string; elapsedMs: number }
-  | { type: 'retry'; lab: Lab; claims: string[] }
-  | { type: 'end'; lab: Lab; result: LabResult }
+  | { type: 'start'; lab: LabRef }
+  | { type: 'step'; lab: LabRef; message: string; elapsedMs: number }
+  | { type: 'retry'; lab: LabRef; claims: string[] }
+  | { type: 'end'; lab: LabRef; result: LabResult }
   | { type: 'shared-cleanup'; errors: string[] };
 
 export interface RunOptions {
@@ -40,6 +43,8 @@ export interface RunOptions {
   retries?: number;
   /** Which unverifiable claims justify running the lab again (default: every one). */
   retryable?: (claim: ClaimResult, result: LabResult) => boolean;
+  /** Run-scoped resources the caller already holds (and disposes of); by default the run makes its own. */
+  shared?: RunResources;
 }
 
 /** How long a cancelled lab gets to reach its next await before its resources are disposed anyway. */
@@ -221,7 +226,7 @@ async function runWithRetries(lab: Lab, options: RunOptions, shared: RunResource
  */
 export async function runLabs(labs: Lab[], options: RunOptions): Promise<LabResult[]> {
   const results: LabResult[] = new Array(labs.length);
-  const shared = new RunResources(options.runId);
+  const shared = options.shared ?? new RunResources(options.runId);
   const indices = labs.map((_, i) => i);
   const phases = [indices.filter((i) => !labs[i]!.alone), indices.filter((i) => labs[i]!.alone)];
   const runPhase = async (queue: number[], workers: number) => {
@@ -240,8 +245,10 @@ export async function runLabs(labs: Lab[], options: RunOptions): Promise<LabResu
     await runPhase(phases[0]!, options.jobs);
     await runPhase(phases[1]!, 1);
   } finally {
-    const errors = await shared.dispose();
-    if (errors.length) options.onEvent?.({ type: 'shared-cleanup', errors });
+    if (!options.shared) {
+      const errors = await shared.dispose();
+      if (errors.length) options.onEvent?.({ type: 'shared-cleanup', errors });
+    }
   }
   return results;
 }

@@ -117,8 +117,19 @@ export interface LabResult {
   claims: ClaimResult[];
   /** Present when the lab recorded operations, faults or samples. */
   timeline?: TimelineEvent[];
+  /** With --on kubernetes: where the lab ran. A lab about the cluster itself has no job: the runner ran it. */
+  ranOn?: RanOn;
   /** With --retries: the earlier attempts set aside, each with the claims that lacked evidence in it and what each lacked. */
   retried?: { attempt: number; unverifiable: { id: string; summary: string }[] }[];
+}
+
+/** The Kubernetes node a lab ran on, as its Node object describes it, and the Job and pod it ran in. */
+export interface RanOn {
+  node: string;
+  kernel?: string;
+  os?: string;
+  job?: string;
+  pod?: string;
 }
 
 export interface RunReport {

@@ -1,5 +1,5 @@
 /** A self-contained HTML report (no external assets): verdicts, measured values and evidence. */
-import type { ClaimResult, Evidence, LabResult, RunReport, TimelineEvent } from '../core/types.ts';
+import type { ClaimResult, Evidence, LabResult, RanOn, RunReport, TimelineEvent } from '../core/types.ts';
 import { escapeXml as x } from './escape.ts';
 import { barChart, choiceStrip } from './bars.ts';
 import { byteMap } from './byte-map.ts';
@@ -102,13 +102,39 @@ function timeline(events: TimelineEvent[], lang: Lang): string {
   return `<h3>${WORDS[lang].timeline}</h3>${timelineChart(events)}<details><summary>${events.length} ${WORDS[lang].events}</summary>${table(['ms', 'event', 'what'], rows)}</details>`;
 }
 
+/** A node and what it runs, as a column of the matrix names it. */
+function placeOf(ranOn: RanOn): string {
+  return [ranOn.node, ranOn.kernel, ranOn.os].filter(Boolean).join(' · ');
+}
+
+/**
+ * With labs run as Kubernetes Jobs (one run, or several merged by `labs report`): each claim's
+ * verdict on each node it ran on, side by side, so that a verdict that depends on its environment shows.
+ */
+function matrix(report: RunReport, lang: Lang): string {
+  if (!report.labs.some((l) => l.ranOn)) return '';
+  const words = WORDS[lang];
+  const place = (l: LabResult) => (l.ranOn ? placeOf(l.ranOn) : words.runner);
+  const places = [...new Set(report.labs.map(place))];
+  const cells = new Map<string, Map<string, ClaimResult>>();
+  for (const l of report.labs) for (const c of l.claims) (cells.get(c.id) ?? cells.set(c.id, new Map()).get(c.id)!).set(place(l), c);
+  const rows = [...cells].map(
+    ([id, byPlace]) =>
+      `<tr><td><a href="#${x(id)}"><code>${x(id)}</code></a></td>${places.map((p) => {
+        const c = byPlace.get(p);
+        return `<td>${c ? `<span class="badge ${c.verdict}">${x(VERDICT_WORDS[lang][c.verdict])}</span>` : ''}</td>`;
+      }).join('')}</tr>`,
+  );
+  return `<details open><summary>${x(words.matrix)}</summary><table><tr><th>${x(words.claim)}</th>${places.map((p) => `<th>${x(p)}</th>`).join('')}</tr>${rows.join('')}</table></details>`;
+}
+
 /** A lab as a section that opens on its own (all open when the report has one lab). */
 function lab(result: LabResult, lang: Lang, open: boolean): string {
   const counts = (['confirmed', 'refuted', 'nuanced', 'unverifiable'] as const).map((v) => [v, result.claims.filter((c) => c.verdict === v).length] as const).filter(([, n]) => n);
   const handout = handoutIn(result, lang);
   const words = WORDS[lang];
   return `<details class="lab" id="lab-${x(result.id)}" data-topic="${x(result.topic)}"${open ? ' open' : ''}><summary><h2><span class="badge ${result.status}">${result.status}</span> ${x(handout?.title ?? result.title)} ${counts.map(([v, n]) => `<span class="badge ${v}">${n} ${x(VERDICT_WORDS[lang][v])}</span>`).join(' ')}</h2></summary>
-<p class="meta"><code>${x(result.id)}</code> · ${x(result.topic)} · ${(result.durationMs / 1000).toFixed(1)} s${result.reason ? ` · ${x(result.reason)}` : ''}</p>
+<p class="meta"><code>${x(result.id)}</code> · ${x(result.topic)} · ${(result.durationMs / 1000).toFixed(1)} s${result.ranOn ? ` · ${x(words.ranOn)} ${x(placeOf(result.ranOn))}${result.ranOn.job ? ` (${x(words.job)} ${x(result.ranOn.job)})` : ''}` : ''}${result.reason ? ` · ${x(result.reason)}` : ''}</p>
 ${handout ? `<dl class="handout"><dt>${x(words.starts)}</dt><dd>${x(handout.starts)}</dd><dt>${x(words.does)}</dt><dd>${x(handout.does)}</dd><dt>${x(words.observes)}</dt><dd>${x(handout.observes)}</dd></dl>` : ''}
 <details><summary>${x(WORDS[lang].environment)}</summary>${table(['what', 'value'], Object.entries(result.environment))}</details>
 ${result.timeline ? timeline(result.timeline, lang) : ''}
@@ -184,6 +210,7 @@ export function toHtml(report: RunReport): string {
 <p>${counts.join(' ')}</p>
 ${filters(report, lang)}
 ${many ? contents(report, lang) : ''}
+${matrix(report, lang)}
 ${report.labs.map((l) => lab(l, lang, !many)).join('\n')}
 <script>${SCRIPT}</script>
 </body></html>

@@ -8,7 +8,8 @@ export function toJunit(report: RunReport): string {
   const lang = report.lang ?? 'en';
   const suites = report.labs.map((lab) => {
     const seconds = (lab.durationMs / 1000).toFixed(3);
-    const properties = Object.entries(lab.environment)
+    const ranOn = lab.ranOn ? Object.entries(lab.ranOn).map(([name, value]) => [`kubernetes.${name}`, value] as const) : [];
+    const properties = [...Object.entries(lab.environment), ...ranOn]
       .map(([name, value]) => `      <property name="${x(name)}" value="${x(value)}"/>`)
       .join('\n');
     const cases =
@@ -23,7 +24,7 @@ export function toJunit(report: RunReport): string {
             }\n    </testcase>`,
           ];
     const counts = `tests="${cases.length}" errors="${lab.status === 'error' ? 1 : 0}" skipped="${lab.status === 'skipped' ? 1 : 0}" failures="${lab.claims.filter(drifted).length}"`;
-    return `  <testsuite name="${x(lab.id)}" ${counts} time="${seconds}">\n    <properties>\n${properties}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${x(lab.id)}" ${counts} time="${seconds}"${lab.ranOn ? ` hostname="${x(lab.ranOn.node)}"` : ''}>\n    <properties>\n${properties}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="labs run ${x(report.runId)}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

@@ -49,8 +49,8 @@ export const VERDICT_WORDS: Record<Lang, Record<Verdict, string>> = {
 
 /** The project's own words around the claims, in both languages. */
 export const WORDS = {
-  en: { lab: 'lab', claim: 'claim', verdict: 'verdict', says: 'the sheet says', observed: 'what the lab observed', report: 'labs report', run: 'run', started: 'started', labs: 'lab(s)', status: 'status', time: 'time', environment: 'environment', measured: 'measured values', starts: 'starts', does: 'does', observes: 'observes', timeline: 'timeline', events: 'events', allTopics: 'all topics', search: 'search the claims', retried: 'attempts set aside for lack of evidence' },
-  zh: { lab: '实验', claim: '论断', verdict: '结论', says: '学习资料原文', observed: '实验观察到的', report: 'labs 实验报告', run: '运行', started: '开始于', labs: '个实验', status: '状态', time: '用时', environment: '运行环境', measured: '测量值', starts: '启动', does: '操作', observes: '观察', timeline: '时间线', events: '个事件', allTopics: '全部主题', search: '搜索论断', retried: '因缺少证据而作废的尝试' },
+  en: { lab: 'lab', claim: 'claim', verdict: 'verdict', says: 'the sheet says', observed: 'what the lab observed', report: 'labs report', run: 'run', started: 'started', labs: 'lab(s)', status: 'status', time: 'time', environment: 'environment', measured: 'measured values', starts: 'starts', does: 'does', observes: 'observes', timeline: 'timeline', events: 'events', allTopics: 'all topics', search: 'search the claims', retried: 'attempts set aside for lack of evidence', node: 'node', ranOn: 'ran on node', job: 'Job', matrix: 'each claim on each node', runner: 'the runner\'s host' },
+  zh: { lab: '实验', claim: '论断', verdict: '结论', says: '学习资料原文', observed: '实验观察到的', report: 'labs 实验报告', run: '运行', started: '开始于', labs: '个实验', status: '状态', time: '用时', environment: '运行环境', measured: '测量值', starts: '启动', does: '操作', observes: '观察', timeline: '时间线', events: '个事件', allTopics: '全部主题', search: '搜索论断', retried: '因缺少证据而作废的尝试', node: '节点', ranOn: '运行于节点', job: 'Job', matrix: '各节点上每个论断的结论', runner: '运行器所在主机' },
 } satisfies Record<Lang, Record<string, string>>;
 
 /** A lab's title and handout in `lang` (English when it has no Chinese one). */

@@ -12,7 +12,7 @@ import { demuxLog, docker, execIn, unlessGone, type ExecResult } from './docker.
 import { cancellable, sleep } from './cancel.ts';
 import { exec } from './process.ts';
 import { waitUntilReady, type Readiness, type ReadyObservation } from './readiness.ts';
-import { DOCKER_LABEL, resourceName } from './run-state.ts';
+import { RUN_LABEL, resourceName } from './run-state.ts';
 import type { Scope } from './scope.ts';
 import type { Host } from './netns.ts';
 
@@ -96,7 +96,7 @@ export async function startContainer(scope: Scope, runId: string, spec: Containe
     Image: spec.image,
     Cmd: spec.cmd,
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    Labels: { [DOCKER_LABEL]: runId },
+    Labels: { [RUN_LABEL]: runId },
     ExposedPorts: Object.fromEntries((spec.publish ?? []).map((p) => [`${p}/tcp`, {}])),
     HostConfig: {
       PortBindings: Object.fromEntries((spec.publish ?? []).map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]])),

@@ -1,7 +1,7 @@
 /** Containers and networks through the Docker Engine API, labelled with the run id. */
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { DOCKER_LABEL, resourceName } from './run-state.ts';
+import { RUN_LABEL, resourceName } from './run-state.ts';
 import { cancellable } from './cancel.ts';
 import type { Scope } from './scope.ts';
 
@@ -62,7 +62,7 @@ export async function createNetwork(scope: Scope, runId: string, name: string, s
   const fullName = resourceName(runId, name);
   const network = await (await docker()).createNetwork({
     Name: fullName,
-    Labels: { [DOCKER_LABEL]: runId },
+    Labels: { [RUN_LABEL]: runId },
     ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}),
   });
   scope.defer(`network ${fullName}`, async () => {
@@ -90,13 +90,13 @@ export async function createSubnetNetwork(scope: Scope, runId: string, name: str
 
 /** Containers and networks carrying the run label, grouped by run id. */
 export async function labelledDockerObjects(): Promise<{ containers: { id: string; runId: string }[]; networks: { id: string; runId: string }[] }> {
-  const filters = { label: [DOCKER_LABEL] };
+  const filters = { label: [RUN_LABEL] };
   const [containers, networks] = await Promise.all([
     (await docker()).listContainers({ all: true, filters }),
     (await docker()).listNetworks({ filters }),
   ]);
   return {
-    containers: containers.map((c) => ({ id: c.Id, runId: c.Labels[DOCKER_LABEL]! })),
-    networks: networks.map((n) => ({ id: n.Id, runId: n.Labels?.[DOCKER_LABEL] ?? '' })),
+    containers: containers.map((c) => ({ id: c.Id, runId: c.Labels[RUN_LABEL]! })),
+    networks: networks.map((n) => ({ id: n.Id, runId: n.Labels?.[RUN_LABEL] ?? '' })),
   };
 }

@@ -16,7 +16,7 @@ export const DOCKER_DIR = fileURLToPath(new URL('../../docker', import.meta.url)
 export const DEBIAN_IMAGE = 'labs/debian:bookworm';
 const REGISTRY_IMAGE = 'debian:bookworm-slim';
 
-async function imageId(tag: string): Promise<string | undefined> {
+export async function imageId(tag: string): Promise<string | undefined> {
   try {
     return (await (await docker()).getImage(tag).inspect()).Id;
   } catch {
@@ -68,7 +68,7 @@ export async function ensureDebianBase(log: (line: string) => void): Promise<str
   return DEBIAN_IMAGE;
 }
 
-function contextFiles(dir: string): string[] {
+export function contextFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? contextFiles(path) : [path];
@@ -96,13 +96,17 @@ export function imageTag(name: string, parentId: string): string {
   return `labs/${name}:${hash.digest('hex').slice(0, 12)}`;
 }
 
-/** Builds the Docker context `dir` as `tag`; an abort of the current signal stops the build. */
-export async function buildImage(dir: string, tag: string, name: string, log: (line: string) => void): Promise<void> {
+/**
+ * Builds a Docker context as `tag`: the folder `dir`, or a tar stream with the Dockerfile at
+ * `dockerfile` inside it. An abort of the current signal stops the build.
+ */
+export async function buildImage(context: string | NodeJS.ReadableStream, tag: string, name: string, log: (line: string) => void, dockerfile?: string): Promise<void> {
   const engine = await docker();
   // Closing the request (an interrupted run) makes the daemon stop the build.
   const signal = currentSignal();
-  const context = { context: dir, src: contextFiles(dir).map((f) => relative(dir, f)) };
-  const stream = await engine.buildImage(context, { t: tag, labels: { 'io.labs.image': name }, ...(signal ? { abortSignal: signal } : {}) }).catch((error: unknown) => {
+  const source = typeof context === 'string' ? { context, src: contextFiles(context).map((f) => relative(context, f)) } : context;
+  const options = { t: tag, labels: { 'io.labs.image': name }, ...(dockerfile ? { dockerfile } : {}), ...(signal ? { abortSignal: signal } : {}) };
+  const stream = await engine.buildImage(source, options).catch((error: unknown) => {
     throw signal?.aborted ? new Cancelled(signal.reason) : error;
   });
   await new Promise<void>((resolve, reject) =>

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const RUN_ID_ENV = 'LABS_RUN_ID';
-export const DOCKER_LABEL = 'io.labs.run-id';
+/** The label every object a run makes carries (containers, networks, Kubernetes namespaces and Jobs): its run id. */
+export const RUN_LABEL = 'io.labs.run-id';
 
 /** One directory for every run on the machine: a reaper treats a run it has no record of as dead. */
 export function stateDir(): string {
@@ -33,8 +34,15 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
+/**
+ * Set on a lab's Kubernetes Job (labs run --on kubernetes): the pod's run takes the id of the run
+ * that made the Job, so what it starts on a node's engine carries the id of a run that is alive there.
+ */
+export const JOB_RUN_ID_ENV = 'LABS_JOB_RUN_ID';
+
 export function newRunId(): string {
-  return randomBytes(4).toString('hex');
+  const job = process.env[JOB_RUN_ID_ENV];
+  return job && /^[0-9a-f]{8}$/.test(job) ? job : randomBytes(4).toString('hex');
 }
 
 /**

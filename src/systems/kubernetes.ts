@@ -16,14 +16,13 @@ import { cancellable, uncancellable } from '../resources/cancel.ts';
 import { ensureImage } from '../resources/images.ts';
 import { existingKubectl, kubeProvider, reachExisting, type KubeProvider } from '../resources/kube-provider.ts';
 import { exec } from '../resources/process.ts';
-import { stateDir } from '../resources/run-state.ts';
+import { RUN_LABEL, stateDir } from '../resources/run-state.ts';
 import type { Scope } from '../resources/scope.ts';
 import type { SharedResource } from '../resources/shared.ts';
 import { recordTeardown } from '../resources/teardown.ts';
 
 const K8S_DIR = fileURLToPath(new URL('../../k8s', import.meta.url));
 export const NAMESPACE_LABEL = 'io.labs.lab';
-const RUN_LABEL = 'io.labs.run-id';
 
 export interface KubeCluster {
   /** KEY=value lines up.sh printed: KUBECONFIG, NODE_NAME, NODE_IP, POD_CIDR, SERVICE_CIDR, timings, … (local provider); CONTEXT and API_SERVER (existing). */
@@ -37,8 +36,11 @@ export interface KubeCluster {
   readonly storage: k8s.StorageV1Api;
   /** Runs the cluster's own kubectl (the local provider's build; kubectl on PATH for an existing cluster). */
   kubectl(args: string[]): Promise<string>;
-  /** Puts an image of this project (docker/<name>) into every node's runtime; returns its reference (use imagePullPolicy: Never). */
-  loadImage(name: string): Promise<string>;
+  /**
+   * Puts an image of this project (docker/<name>, or what `build` makes and names) into every node's
+   * runtime, once per run; returns its reference (use imagePullPolicy: Never).
+   */
+  loadImage(name: string, build?: () => Promise<string>): Promise<string>;
   /**
    * Adds worker node `index` (k8s/local/join.sh: its own network namespace, containerd, kubelet and
    * kube-proxy, a VXLAN overlay to the first node), tainted labs.io/worker=true:NoSchedule. It leaves
@@ -122,9 +124,9 @@ async function startLocal(scope: Scope, runId: string): Promise<KubeCluster> {
   const version = (await exec(join(build, 'bin/kube-apiserver'), ['--version'])).trim();
   const built = new Map<string, Promise<string>>();
   const imported = new Map<string, Promise<string>>();
-  const importImage = (address: string, name: string) =>
+  const importImage = (address: string, name: string, build: () => Promise<string>) =>
     once(imported, `${address}\0${name}`, async () => {
-      const tag = await once(built, name, () => ensureImage(name));
+      const tag = await once(built, name, build);
       await exec('sh', ['-c', `docker save '${tag}' | ctr --address '${address}' -n k8s.io images import -`], { timeoutMs: 300_000 });
       return tag;
     });
@@ -135,8 +137,8 @@ async function startLocal(scope: Scope, runId: string): Promise<KubeCluster> {
     version,
     config,
     kubectl,
-    loadImage(name) {
-      return Promise.all(containerds.map((address) => importImage(address, name))).then((tags) => tags[0]!);
+    loadImage(name, build = () => ensureImage(name)) {
+      return Promise.all(containerds.map((address) => importImage(address, name, build))).then((tags) => tags[0]!);
     },
     async joinWorker(owner, index, options = {}) {
       const images = options.images ?? [];
@@ -202,9 +204,9 @@ async function startExisting(scope: Scope, runId: string, provider: Extract<Kube
     version: reached.version,
     config,
     kubectl,
-    loadImage: (name) =>
+    loadImage: (name, build = () => ensureImage(name)) =>
       once(loaded, name, async () => {
-        const tag = await ensureImage(name);
+        const tag = await build();
         await exec('sh', ['-c', provider.loadImage!.replaceAll('{image}', `'${tag}'`)], { timeoutMs: 600_000 });
         return tag;
       }),

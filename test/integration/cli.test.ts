@@ -139,6 +139,26 @@ describe('bad input: one line, non-zero exit', () => {
     expect(lab.reason).toMatch(/^missing requirement: kubernetes \(the existing provider needs LABS_CLUSTER_LOAD_IMAGE, a command that puts a local image \{image\} into every node/);
   });
 
+  it('a bad --on, --parallel or --node-selector, and --on kubernetes without a cluster to run on', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--on', 'docker'], /^labs: --on takes kubernetes, not "docker"$/],
+      [['--parallel', '2'], /^labs: --parallel goes with --on kubernetes$/],
+      [['--node-selector', 'kernel=6'], /^labs: --node-selector goes with --on kubernetes$/],
+      [['--on', 'kubernetes', '--parallel', '0'], /^labs: --parallel takes a whole number from 1 to 64, not "0"$/],
+      [['--on', 'kubernetes', '--node-selector', 'kernel'], /^labs: --node-selector takes labels as K=V\[,K=V\], not "kernel"$/],
+      [['--on', 'kubernetes', '--workshop'], /^labs: --workshop runs a lab in front of the room, on this host; it does not mix with --on$/],
+    ];
+    for (const [flags, error] of cases) {
+      const result = await labs(['run', 'ip-header', ...flags]);
+      expect(result.exitCode, flags.join(' ')).toBe(2);
+      oneLineError(result.stderr, error);
+    }
+    // A cluster that cannot be reached is a missing engine: nothing is started, and the run says why.
+    const unreachable = await labs(['run', 'ip-header', '--on', 'kubernetes', '--context', 'nowhere'], { env: { LABS_CLUSTER_LOAD_IMAGE: 'true {image}', KUBECONFIG: '/nonexistent/kubeconfig' } });
+    expect(unreachable.exitCode).toBe(2);
+    oneLineError(unreachable.stderr, /^labs: --on kubernetes needs a cluster: /);
+  });
+
   it('a missing engine skips the lab that needs it, says why and exits non-zero', async () => {
     const result = await labs(['run', 'throws', '--labs-dir', join(FIXTURE_LABS, 'cleanup'), '--json'], {
       env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },

@@ -4,45 +4,26 @@
  * a kubeconfig context, kubectl on PATH and a command that loads images (here ctr import into its
  * containerd; on a laptop `kind load docker-image {image}`). Labs that need the node itself are skipped.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/core/types.ts';
 import { until } from '../../src/resources/wait.ts';
 import { LABS, labs } from '../helpers/cli.ts';
+import { outsideCluster, type OutsideCluster } from '../helpers/outside-cluster.ts';
 import { BASELINE } from '../helpers/run-lab.ts';
 
-const K8S = new URL('../../k8s', import.meta.url).pathname;
-// Not a run id the reaper knows (eight hex digits): this cluster is nobody's run, as a user's is not.
-const CLUSTER_ID = `existing-${process.pid}`;
-const CONTEXT = `labs-${CLUSTER_ID}`;
-const work = mkdtempSync(join(tmpdir(), 'labs-existing-'));
-const stateDir = join(work, 'cluster');
+let cluster: OutsideCluster;
+let CONTEXT: string;
 let userEnv: Record<string, string>;
-
-const kubectl = (args: string[]) => execa('kubectl', ['--context', CONTEXT, ...args], { env: userEnv });
+const kubectl = (args: string[]) => cluster.kubectl(args);
 
 beforeAll(async () => {
-  const build = (await execa('bash', [join(K8S, 'build/build.sh')])).stdout.trim().split('\n').pop()!;
-  const up = (await execa('bash', [join(K8S, 'local/up.sh'), CLUSTER_ID, stateDir], { env: { K8S_BUILD_DIR: build } })).stdout;
-  const env = Object.fromEntries(up.split('\n').map((l) => l.match(/^([A-Z_]+)=(.*)$/)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!.replace(/^'(.*)'$/, '$1')]));
-  // A user's kubeconfig, whose current context is some other cluster: the run must keep to --context.
-  const kubeconfig = join(work, 'kubeconfig');
-  copyFileSync(env.KUBECONFIG!, kubeconfig);
-  userEnv = {
-    KUBECONFIG: kubeconfig,
-    PATH: `${dirname(env.KUBECTL!)}:${process.env.PATH}`,
-    LABS_CLUSTER_LOAD_IMAGE: `docker save {image} | ctr --address ${env.CONTAINERD_ADDRESS} -n k8s.io images import -`,
-  };
-  await execa('kubectl', ['config', 'set-cluster', 'decoy', '--server=https://127.0.0.1:9'], { env: userEnv });
-  await execa('kubectl', ['config', 'set-context', 'decoy', '--cluster=decoy', '--user=admin'], { env: userEnv });
-  await execa('kubectl', ['config', 'use-context', 'decoy'], { env: userEnv });
+  cluster = await outsideCluster('existing');
+  ({ context: CONTEXT, env: userEnv } = cluster);
 }, 600_000);
 
 afterAll(async () => {
-  await execa('bash', [join(K8S, 'local/down.sh'), CLUSTER_ID, stateDir], { reject: false });
+  await cluster?.down();
 }, 120_000);
 
 const runJson = async (args: string[]) => {

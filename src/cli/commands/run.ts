@@ -22,6 +22,26 @@ function parseCount(flag: string, value: string | undefined, max: number, min = 
   return count;
 }
 
+/** `--node-selector K=V[,K=V]` as labels. */
+function parseNodeSelector(value: string | undefined): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const pairs = value.split(',').map((pair) => pair.match(/^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/));
+  if (pairs.some((pair) => !pair)) throw new UsageError(`--node-selector takes labels as K=V[,K=V], not "${value}"`);
+  return Object.fromEntries(pairs.map((pair) => [pair![1]!, pair![2]!]));
+}
+
+/** With --on kubernetes: how many Jobs at once and on which nodes; undefined for a run on this host. */
+function parseOn(flags: Flags): { parallel: number; nodeSelector?: Record<string, string> } | undefined {
+  if (flags.on === undefined) {
+    for (const flag of ['parallel', 'node-selector'] as const) if (flags[flag] !== undefined) throw new UsageError(`--${flag} goes with --on kubernetes`);
+    return undefined;
+  }
+  if (flags.on !== 'kubernetes') throw new UsageError(`--on takes kubernetes, not "${flags.on}"`);
+  if (flags.workshop) throw new UsageError('--workshop runs a lab in front of the room, on this host; it does not mix with --on');
+  const nodeSelector = parseNodeSelector(flags['node-selector']);
+  return { parallel: parseCount('parallel', flags.parallel, 64), ...(nodeSelector ? { nodeSelector } : {}) };
+}
+
 export async function run(ids: string[], flags: Flags): Promise<number> {
   const labs = await labIndex(flags['labs-dir']);
   let selected;
@@ -35,6 +55,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const repeat = parseCount('repeat', flags.repeat, 100);
   const retries = parseCount('retries', flags.retries, 5, 0);
   const lang = resolveLang(flags.lang);
+  const onCluster = parseOn(flags);
   if (flags.workshop && flags.json) throw new UsageError('--workshop talks to the room on stdout; it does not mix with --json');
   if (flags.workshop && repeat > 1) throw new UsageError('--workshop runs each claim once; it does not mix with --repeat');
   const workshop = flags.workshop ? await startWorkshop(selected, lang) : undefined;
@@ -44,11 +65,12 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
 
   const human = (line: string) => process.stderr.write(`${line}\n`);
   // Independent start-up work overlaps: the reaper, the selected labs' imports, their capability probes (cached for the runner).
-  const [reaped, labsToRun] = await Promise.all([
+  const [reaped, labsToRun, capabilities] = await Promise.all([
     reapDeadRuns(),
     importLabs(selected, flags['labs-dir']),
-    probeCapabilities([...new Set(selected.flatMap((l) => l.requires))]),
+    probeCapabilities([...new Set([...selected.flatMap((l) => l.requires), ...(onCluster ? (['kubernetes'] as const) : [])])]),
   ]);
+  if (onCluster && !capabilities.kubernetes?.ok) throw new UsageError(`--on kubernetes needs a cluster: ${capabilities.kubernetes?.detail}`);
   await workshop?.ready();
   const leftovers = reaped.namespaces.length + reaped.processes.length + reaped.containers.length + reaped.networks.length + reaped.teardowns.length;
   if (leftovers) human(`removed ${leftovers} leftover(s) of dead runs ${reaped.runs.join(', ')}`);
@@ -98,7 +120,11 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   try {
     for (let i = 1; i <= repeat && !controller.signal.aborted; i++) {
       if (repeat > 1) human(`run ${i} of ${repeat}`);
-      results = await runLabs(labsToRun, { runId, jobs, signal: controller.signal, force: force.signal, onEvent, reportDir: flags.report, retries, retryable });
+      const options = { runId, jobs, signal: controller.signal, force: force.signal, onEvent, reportDir: flags.report, retries, retryable };
+      // Loaded only for such a run: it brings the Kubernetes client.
+      results = onCluster
+        ? await (await import('../../jobs/run-as-jobs.ts')).runOnKubernetes(selected, labsToRun, { ...options, ...onCluster, args: flags.lang ? ['--lang', lang] : [], log: human })
+        : await runLabs(labsToRun, options);
       runs.push(results);
     }
   } finally {

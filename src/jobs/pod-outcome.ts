@@ -1,0 +1,53 @@
+/**
+ * Reads a lab's pod as the API returns it: still going, finished (its results are in its log), or
+ * failed before any verdict (not scheduled, no image, evicted, out of time), with the reason
+ * Kubernetes gave. A pod that failed that way is an error of the lab, never a verdict.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { RunReport } from '../core/types.ts';
+import { RESULTS_MARKER } from './job-spec.ts';
+
+export type PodOutcome = { state: 'waiting' } | { state: 'finished' } | { state: 'failed'; reason: string };
+
+/** Waiting reasons of a container that will not start without someone changing the pod or the node. */
+const STUCK = ['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError'];
+
+/**
+ * `unschedulableForMs`: how long the scheduler may keep refusing it before that counts as final
+ * (a node may be joining, or a finished pod's room being freed).
+ */
+export function podOutcome(pod: k8s.V1Pod, nowMs: number, unschedulableForMs: number): PodOutcome {
+  const status = pod.status ?? {};
+  if (status.reason === 'Evicted' || status.reason === 'DeadlineExceeded') return { state: 'failed', reason: `pod ${status.reason.toLowerCase()}: ${status.message ?? ''}`.trim() };
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') return { state: 'finished' };
+  const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    const since = scheduled.lastTransitionTime ? new Date(scheduled.lastTransitionTime).getTime() : nowMs;
+    if (nowMs - since >= unschedulableForMs) return { state: 'failed', reason: `not scheduled: ${scheduled.message ?? 'Unschedulable'}` };
+  }
+  for (const container of status.containerStatuses ?? []) {
+    const waiting = container.state?.waiting;
+    if (waiting?.reason && STUCK.includes(waiting.reason)) return { state: 'failed', reason: `${waiting.reason}: ${waiting.message ?? ''}`.trim() };
+  }
+  return { state: 'waiting' };
+}
+
+/** Why a Job failed (its Failed condition: DeadlineExceeded, BackoffLimitExceeded), or undefined. */
+export function jobFailed(job: k8s.V1Job): string | undefined {
+  const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  return failed ? `Job failed: ${failed.reason}: ${failed.message ?? ''}`.trim() : undefined;
+}
+
+/** The --json results a pod printed after the marker, or why there are none (the log's last line). */
+export function resultsFromLog(log: string): { report: RunReport } | { missing: string } {
+  const at = log.lastIndexOf(`${RESULTS_MARKER}\n`);
+  const before = (at < 0 ? log : log.slice(0, at)).trim().split('\n').at(-1) ?? '';
+  if (at < 0) return { missing: `the pod ended before its run did${before ? `; its log ends: ${before}` : ''}` };
+  try {
+    const report = JSON.parse(log.slice(at + RESULTS_MARKER.length + 1)) as RunReport;
+    if (Array.isArray(report.labs)) return { report };
+  } catch {
+    // said below
+  }
+  return { missing: `the pod's run printed no results${before ? `; its log ends: ${before}` : ''}` };
+}

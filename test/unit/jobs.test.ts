@@ -1,0 +1,122 @@
+/**
+ * `labs run --on kubernetes`, the parts that need no cluster: the Job a lab becomes (from the labs'
+ * real declarations), and how a pod's state and log, captured from real pods of the local provider
+ * (test/fixtures/jobs), become a result or an error.
+ */
+import { readFileSync } from 'node:fs';
+import type * as k8s from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { labIndex } from '../../src/core/registry.ts';
+import { jobName, labJob, notAJob, podPrivileges, RESULTS_MARKER } from '../../src/jobs/job-spec.ts';
+import { jobFailed, podOutcome, resultsFromLog } from '../../src/jobs/pod-outcome.ts';
+import { productionPackages } from '../../src/resources/project-image.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/jobs/${name}`, import.meta.url), 'utf8');
+const pod = (name: string) => JSON.parse(fixture(name)) as k8s.V1Pod;
+const labs = await labIndex();
+const lab = (id: string) => labs.find((l) => l.id === id)!;
+
+describe('a lab as a Job', () => {
+  it('gives a network-namespace lab a privileged container and nothing of the node', () => {
+    const job = labJob({ lab: lab('ip-header'), runId: '0123abcd', namespace: 'jobs-0123abcd', image: 'labs/project:abc' });
+    const spec = job.spec!.template.spec!;
+    expect(spec.containers[0]!.securityContext).toEqual({ privileged: true });
+    expect(spec.hostNetwork).toBeUndefined();
+    expect(spec.volumes).toBeUndefined();
+    expect(spec.automountServiceAccountToken).toBe(false);
+  });
+
+  it("gives a Docker lab the node's engine and network (its ports are published on the node's 127.0.0.1), unprivileged", () => {
+    expect(podPrivileges(lab('http-1-1').requires)).toEqual({ privileged: false, hostDocker: true });
+    const spec = labJob({ lab: lab('http-1-1'), runId: '0123abcd', namespace: 'n', image: 'i' }).spec!.template.spec!;
+    expect(spec.hostNetwork).toBe(true);
+    expect(spec.volumes).toEqual([{ name: 'docker', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }]);
+    expect(spec.containers[0]!.volumeMounts).toEqual([{ name: 'docker', mountPath: '/var/run/docker.sock' }]);
+    expect(spec.containers[0]!.securityContext).toBeUndefined();
+  });
+
+  it('gives a lab that needs only a compiler neither', () => {
+    const needsOnlyCc = labs.find((l) => l.requires.length === 1 && l.requires[0] === 'cc')!;
+    expect(podPrivileges(needsOnlyCc.requires)).toEqual({ privileged: false, hostDocker: false });
+  });
+
+  it('keeps the Kubernetes labs out of Jobs, and every other lab in', () => {
+    const kubernetes = labs.filter((l) => l.topic === 'k8s');
+    expect(kubernetes.length).toBeGreaterThan(10);
+    for (const l of kubernetes) expect(notAJob(l.requires), l.id).toMatch(/^needs kubernetes/);
+    for (const l of labs.filter((l) => l.topic !== 'k8s')) expect(notAJob(l.requires), l.id).toBeUndefined();
+  });
+
+  it("labels the Job and its pod with the run and the lab, hands the pod the run's id, and never retries it", () => {
+    const job = labJob({ lab: lab('tcp-lifecycle'), runId: '0123abcd', namespace: 'n', image: 'labs/project:abc', nodeSelector: { 'kubernetes.io/os': 'linux' }, args: ['--lang', 'zh'] });
+    const labels = { 'io.labs.run-id': '0123abcd', 'io.labs.lab': 'tcp-lifecycle' };
+    expect(job.metadata).toEqual({ name: 'lab-tcp-lifecycle', namespace: 'n', labels });
+    expect(job.spec!.template.metadata!.labels).toEqual(labels);
+    expect(job.spec!.backoffLimit).toBe(0);
+    expect(job.spec!.activeDeadlineSeconds).toBe(Math.ceil(lab('tcp-lifecycle').timeLimitMs / 1000) + 600);
+    const container = job.spec!.template.spec!.containers[0]!;
+    expect(container.env).toEqual([{ name: 'LABS_JOB_RUN_ID', value: '0123abcd' }]);
+    expect(container.imagePullPolicy).toBe('Never');
+    expect(container.command!.slice(3)).toEqual(['tcp-lifecycle', '--lang', 'zh']);
+    expect(job.spec!.template.spec!.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+  });
+
+  it('names a Job within the 63 characters of a DNS label', () => {
+    expect(jobName('a'.repeat(80))).toHaveLength(63);
+    expect(jobName(`${'a'.repeat(58)}-b`)).toBe(`lab-${'a'.repeat(58)}`);
+  });
+});
+
+describe("a lab's pod", () => {
+  it('is finished when it has succeeded: its results are in its log', () => {
+    expect(podOutcome(pod('pod-succeeded.json'), Date.now(), 30_000)).toEqual({ state: 'finished' });
+  });
+
+  it('is an error, with the scheduler\'s reason, once it has been unschedulable for the grace period; waiting before', () => {
+    const unschedulable = pod('pod-unschedulable.json');
+    const since = new Date(unschedulable.status!.conditions![0]!.lastTransitionTime!).getTime();
+    expect(podOutcome(unschedulable, since + 29_000, 30_000)).toEqual({ state: 'waiting' });
+    expect(podOutcome(unschedulable, since + 30_000, 30_000)).toEqual({
+      state: 'failed',
+      reason: expect.stringMatching(/^not scheduled: 0\/1 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector/),
+    });
+  });
+
+  it('is an error when its image is not on the node', () => {
+    expect(podOutcome(pod('pod-image-never-pull.json'), Date.now(), 30_000)).toEqual({ state: 'failed', reason: 'ErrImageNeverPull: Container image "labs/project:missing" is not present with pull policy of Never' });
+  });
+
+  it('is an error when the kubelet evicted it', () => {
+    const evicted = pod('pod-succeeded.json');
+    evicted.status = { ...evicted.status, phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' };
+    expect(podOutcome(evicted, Date.now(), 30_000)).toEqual({ state: 'failed', reason: 'pod evicted: The node was low on resource: memory.' });
+  });
+
+  it("prints the run's results after the marker, below the run's progress", () => {
+    const log = fixture('pod-log-ip-header.txt');
+    const parsed = resultsFromLog(log);
+    if (!('report' in parsed)) throw new Error(parsed.missing);
+    expect(parsed.report.runId).toBe('0123abcd');
+    expect(parsed.report.labs.map((l) => [l.id, l.status, l.claims.map((c) => c.verdict)])).toEqual([['ip-header', 'passed', ['nuanced', 'confirmed', 'confirmed']]]);
+  });
+
+  it('says how its log ends when it was stopped before its run printed results', () => {
+    const log = fixture('pod-log-ip-header.txt');
+    expect(resultsFromLog(log.slice(0, log.indexOf(RESULTS_MARKER)))).toEqual({ missing: 'the pod ended before its run did; its log ends: ✔ ip-header passed in 1.3s' });
+    expect(resultsFromLog(`${log.slice(0, log.indexOf(RESULTS_MARKER))}${RESULTS_MARKER}\n`)).toEqual({ missing: "the pod's run printed no results; its log ends: ✔ ip-header passed in 1.3s" });
+  });
+
+  it('of a Job past its deadline: the Job says why', () => {
+    expect(jobFailed(JSON.parse(fixture('job-deadline-exceeded.json')))).toBe('Job failed: DeadlineExceeded: Job was active longer than specified deadline');
+    expect(jobFailed({ status: { active: 1 } })).toBeUndefined();
+  });
+});
+
+describe("the project's image", () => {
+  it('takes the production packages and the pinned runtime, once each, and no development tool', () => {
+    const packages = productionPackages(readFileSync(new URL('../../node_modules/.package-lock.json', import.meta.url), 'utf8'));
+    for (const name of ['node_modules/node', 'node_modules/@kubernetes/client-node', 'node_modules/dockerode', 'node_modules/mysql2', 'node_modules/zod']) expect(packages).toContain(name);
+    for (const name of ['node_modules/typescript', 'node_modules/vitest', 'node_modules/playwright-core', 'node_modules/execa']) expect(packages).not.toContain(name);
+    expect(packages.filter((p) => packages.some((outer) => p.startsWith(`${outer}/`)))).toEqual([]);
+  });
+});
