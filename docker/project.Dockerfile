@@ -6,11 +6,13 @@
 FROM labs/debian:bookworm
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      iproute2 iptables nftables conntrack tcpdump tshark iputils-ping traceroute ethtool procps \
-      gcc libc6-dev pkg-config libnetfilter-queue-dev python3-scapy bind9 unbound dns-root-data \
-      ngtcp2-client ngtcp2-server openssl curl ca-certificates util-linux strace net-tools \
+      iproute2 iptables nftables nfacct conntrack tcpdump tshark iputils-ping traceroute ethtool \
+      gcc libc6-dev pkg-config libnetfilter-queue-dev golang-go python3-scapy bind9 unbound dns-root-data \
+      ngtcp2-client ngtcp2-server openssl curl ca-certificates util-linux strace net-tools tmux \
+      procps sysstat dstat htop linux-perf \
  && rm -rf /var/lib/apt/lists/*
-ENV LABS_CACHE_DIR=/var/cache/labs LABS_QUIC_PEER=/opt/labs/quic-peer PATH=/opt/labs/node_modules/node/bin:$PATH
+# The hosts the baseline was recorded on count characters in UTF-8 (wc -m).
+ENV LANG=C.UTF-8 LABS_CACHE_DIR=/var/cache/labs LABS_QUIC_PEER=/opt/labs/quic-peer PATH=/opt/labs/node_modules/node/bin:$PATH
 WORKDIR /opt/labs
 COPY node_modules node_modules
 COPY quic-peer /opt/labs/quic-peer

@@ -249,7 +249,8 @@ export interface IsolationObservation {
   shm: { id: string; ipcsInside: string; visibleOnHost: boolean };
   memory: { limitBytes: number; exitCode: number; oomKilled: boolean };
   layers: { driver: string; lowerDirs: number; sharedWithOtherContainer: number };
-  copyOnWrite: { upper: string; copiedUp: boolean; originalUntouched: boolean; otherContainerSees: string };
+  /** layersReadable: whether the engine's layer directories are on this machine's filesystem (not in a VM's, nor only on a node's). */
+  copyOnWrite: { upper: string; copiedUp: boolean; originalUntouched: boolean; otherContainerSees: string; layersReadable?: boolean };
   /** Who the container's process is on either side: /proc/self/uid_map inside, the uid inside, the uid on the host ('?' when unread). */
   user: { uidMap: string; uidInside: string; uidOnHost: string };
   /**
@@ -563,7 +564,11 @@ export function judgeLayers(o: IsolationObservation): ClaimResult {
 }
 
 export function judgeCopyOnWrite(o: IsolationObservation): ClaimResult {
-  const { upper, copiedUp, originalUntouched, otherContainerSees } = o.copyOnWrite;
+  const { upper, copiedUp, originalUntouched, otherContainerSees, layersReadable } = o.copyOnWrite;
+  if (layersReadable === false) {
+    const observed = { copiedUpTo: upper, otherContainerSees };
+    return { id: 'docker.unionfs.copy-on-write', verdict: 'unverifiable', summary: `The engine's layer directories (${upper}) are not on this machine's filesystem, so neither the copy-up nor the image layer's copy could be read; the other container sees "${otherContainerSees}".`, summaryZh: `引擎的镜像层目录（${upper}）不在本机文件系统上，既读不到复制到可写层的文件，也读不到镜像层中的原文件；另一个容器看到的是“${otherContainerSees}”。`, observed, evidence: [] };
+  }
   return confirmedIf(
     'docker.unionfs.copy-on-write',
     copiedUp && originalUntouched && !otherContainerSees.includes('changed-in-a'),
@@ -845,7 +850,7 @@ export default defineLab({
       shm: { id: shmId, ipcsInside, visibleOnHost: shmVisibleOnHost },
       memory: { limitBytes: 64 * 1024 * 1024, exitCode: waited.StatusCode, oomKilled: state.OOMKilled === true },
       layers: { driver: graph.Name, lowerDirs: lowerDirs.length, sharedWithOtherContainer: sharedLayers },
-      copyOnWrite: { upper, copiedUp, originalUntouched, otherContainerSees: inB },
+      copyOnWrite: { upper, copiedUp, originalUntouched, otherContainerSees: inB, layersReadable: existsSync(graph.Data.UpperDir ?? '') },
       user: { uidMap, uidInside: uid.inside, uidOnHost: uid.outside },
       cpu: {
         cpus: CPU_QUOTA,

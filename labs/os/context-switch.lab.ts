@@ -241,6 +241,9 @@ function costs(o: ContextSwitchObservation) {
   return { thread, process, threadSwitchNs: +(thread.median / 2).toFixed(1), processSwitchNs: +(process.median / 2).toFixed(1) };
 }
 
+/** Whether /proc/<pid>/task/<tid>/stack could be read: the saved-state verdict depends on it. */
+export const KERNEL_STACKS = 'kernel stacks in /proc';
+
 export function judgeSavedState(o: ContextSwitchObservation): ClaimResult {
   const id = 'os.context-switch.saved-state';
   const tasks = o.blocked.map((b) => ({ tid: b.tid, registers: savedRegisters(b.syscall[0]), kernelFrames: b.kernelStack.map((l) => l.replace(/^\[<[0-9a-f]+>\]\s*/, '')) }));
@@ -334,6 +337,8 @@ export default defineLab({
     Object.assign(ctx.environment, cpuEnvironment(['pcid', 'invpcid']));
     ctx.step('compiling and running the ping-pong program');
     const observation = JSON.parse(await compileAndRun(ctx, { name: 'switch', source: PROGRAM, flags: ['-O2'], libs: ['-lpthread'], timeoutMs: 40_000 })) as ContextSwitchObservation;
+    // The kernel shows a task's kernel stack only to CAP_SYS_ADMIN (root on a host; not an unprivileged container).
+    ctx.environment[KERNEL_STACKS] = observation.blocked.every((b) => b.kernelStack.length) ? 'readable' : 'unreadable (needs CAP_SYS_ADMIN)';
     const kept = keptJson(ctx, 'context-switch.json', observation, 'timings, saved registers and kernel stacks (JSON)');
     return [withEvidence(judgeSavedState(observation), ...kept), judgeTlbFlush(observation, ctx.environment)];
   },

@@ -24,6 +24,8 @@ export interface LabInfo {
   claims: readonly string[];
   requires: Lab['requires'];
   timeLimitMs: number;
+  /** Runs after the other labs, one at a time (its verdicts rest on timing or a whole machine). */
+  alone: boolean;
   handout: Lab['handout'];
   starts: ReturnType<typeof describeNeeds>;
   file: string;
@@ -98,6 +100,7 @@ const infoOf = (lab: Lab, file: string, starts: LabInfo['starts']): LabInfo => (
   claims: lab.claims,
   requires: lab.requires,
   timeLimitMs: lab.timeLimitMs,
+  alone: lab.alone ?? false,
   handout: lab.handout,
   starts,
   file,

@@ -3,6 +3,7 @@
  * failed before any verdict (not scheduled, no image, evicted, out of time), with the reason
  * Kubernetes gave. A pod that failed that way is an error of the lab, never a verdict.
  */
+import { gunzipSync } from 'node:zlib';
 import type * as k8s from '@kubernetes/client-node';
 import type { RunReport } from '../core/types.ts';
 import { RESULTS_MARKER } from './job-spec.ts';
@@ -38,16 +39,28 @@ export function jobFailed(job: k8s.V1Job): string | undefined {
   return failed ? `Job failed: ${failed.reason}: ${failed.message ?? ''}`.trim() : undefined;
 }
 
-/** The --json results a pod printed after the marker, or why there are none (the log's last line). */
+/**
+ * The results a Job's run printed after the marker, or why there are none (how its log ends before).
+ * The log interleaves the run's stdout and stderr: the results are the line after the marker that is
+ * all base64.
+ */
 export function resultsFromLog(log: string): { report: RunReport } | { missing: string } {
   const at = log.lastIndexOf(`${RESULTS_MARKER}\n`);
   const before = (at < 0 ? log : log.slice(0, at)).trim().split('\n').at(-1) ?? '';
-  if (at < 0) return { missing: `the pod ended before its run did${before ? `; its log ends: ${before}` : ''}` };
+  const ends = before ? `; its log ends: ${before}` : '';
+  if (at < 0) return { missing: `the pod ended before its run did${ends}` };
+  const encoded = log.slice(at + RESULTS_MARKER.length + 1).split('\n').find((line) => /^[A-Za-z0-9+/]{16,}={0,2}$/.test(line));
   try {
-    const report = JSON.parse(log.slice(at + RESULTS_MARKER.length + 1)) as RunReport;
+    const report = JSON.parse(gunzipSync(Buffer.from(encoded ?? '', 'base64')).toString('utf8')) as RunReport;
     if (Array.isArray(report.labs)) return { report };
   } catch {
     // said below
   }
-  return { missing: `the pod's run printed no results${before ? `; its log ends: ${before}` : ''}` };
+  return { missing: `the pod's run printed no results${ends}` };
+}
+
+/** How the lab's container ended ("Error, exit code 1"), when it has. */
+export function containerEnd(pod: k8s.V1Pod): string | undefined {
+  const ended = pod.status?.containerStatuses?.find((c) => c.name === 'lab')?.state?.terminated;
+  return ended ? `${ended.reason ?? 'terminated'}, exit code ${ended.exitCode}` : undefined;
 }

@@ -16,8 +16,8 @@ import { ensureProjectImage } from '../resources/project-image.ts';
 import { Scope } from '../resources/scope.ts';
 import { RunResources } from '../resources/shared.ts';
 import { kubernetesCluster, type KubeCluster } from '../systems/kubernetes.ts';
-import { labJob, notAJob } from './job-spec.ts';
-import { jobFailed, podOutcome, resultsFromLog } from './pod-outcome.ts';
+import { jobChains, labJob, notAJob } from './job-spec.ts';
+import { containerEnd, jobFailed, podOutcome, resultsFromLog } from './pod-outcome.ts';
 
 export interface JobsOptions extends Omit<RunOptions, 'shared'> {
   /** Jobs at once. */
@@ -73,20 +73,25 @@ async function runJobs(labs: LabInfo[], shared: RunResources, options: JobsOptio
       return nodes.get(name)!.then((node) => ({ ...node, job: pod.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? '', pod: pod.metadata?.name ?? '' }));
     };
     const results: LabResult[] = [];
-    const queue = [...labs];
-    const worker = async () => {
-      for (let lab = queue.shift(); lab && !options.signal.aborted; lab = queue.shift()) {
-        options.onEvent?.({ type: 'start', lab });
-        const attempt = () =>
-          runJob(cluster, namespace, image, lab, nodeOf, options).catch((error: unknown) =>
-            notRun(lab, options.signal.aborted ? 'interrupted' : `Kubernetes refused or failed: ${firstLine(error)}`),
-          );
-        const result = await runWithRetries(lab, attempt, options);
-        results.push(result);
-        options.onEvent?.({ type: 'end', lab, result });
-      }
+    const runOne = async (lab: LabInfo) => {
+      options.onEvent?.({ type: 'start', lab });
+      const attempt = () =>
+        runJob(cluster, namespace, image, lab, nodeOf, options).catch((error: unknown) =>
+          notRun(lab, options.signal.aborted ? 'interrupted' : `Kubernetes refused or failed: ${firstLine(error)}`),
+        );
+      const result = await runWithRetries(lab, attempt, options);
+      results.push(result);
+      options.onEvent?.({ type: 'end', lab, result });
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel, labs.length)) }, worker));
+    const runChains = async (chains: LabInfo[][], workers: number) => {
+      const worker = async () => {
+        for (let chain = chains.shift(); chain; chain = chains.shift()) for (const lab of chain) if (!options.signal.aborted) await runOne(lab);
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, chains.length)) }, worker));
+    };
+    const { chains, alone } = jobChains(labs);
+    await runChains(chains, options.parallel);
+    await runChains(alone.map((lab) => [lab]), 1);
     return results;
   } finally {
     const errors = await scope.dispose();
@@ -149,8 +154,11 @@ async function resultOf(cluster: KubeCluster, namespace: string, pod: k8s.V1Pod,
   const log = await cluster.core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace, container: 'lab' });
   const parsed = resultsFromLog(log);
   if ('missing' in parsed) {
-    // A Job past its deadline has its pod killed: the Job says so better than the log.
-    return notRun(lab, (await jobFailure(cluster, namespace, ranOn.job!)) ?? parsed.missing, elapsed(), ranOn);
+    // A Job past its deadline has its pod killed: the Job says so better than the log. (With no
+    // retries, its other failure, BackoffLimitExceeded, says only that the pod failed.)
+    const failed = await jobFailure(cluster, namespace, ranOn.job!);
+    const ended = containerEnd(pod);
+    return notRun(lab, failed?.includes('DeadlineExceeded') ? failed : `${parsed.missing}${ended ? ` (its container: ${ended})` : ''}`, elapsed(), ranOn);
   }
   const result = parsed.report.labs.find((l) => l.id === lab.id);
   return result ? { ...result, ranOn } : notRun(lab, `the pod's results hold no lab ${lab.id}`, elapsed(), ranOn);

@@ -19,6 +19,8 @@ export interface Reaped {
   teardowns: string[];
 }
 
+export const NOTHING_REAPED: Reaped = { runs: [], namespaces: [], processes: [], containers: [], networks: [], teardowns: [] };
+
 /** The run id in a resource name `labs-<runId>-...`, or the pid in `labs-probe-<pid>-...`. */
 function ownerOf(name: string): { runId?: string; probePid?: number } | undefined {
   const probe = name.match(/^labs-probe-(\d+)-/);
@@ -52,7 +54,7 @@ export async function reapDeadRuns(options: { everything?: boolean } = {}): Prom
   // Liveness is decided per resource, at the moment of removing it: a run that starts while this
   // reaper works has registered before it created the resource, and is seen alive.
   const isDead = isRunDead;
-  const reaped: Reaped = { runs: [], namespaces: [], processes: [], containers: [], networks: [], teardowns: [] };
+  const reaped: Reaped = structuredClone(NOTHING_REAPED);
 
   // Only run ids are reaped here; a capability probe's helper lives in a probe namespace, reaped below.
   for (const { pid, runId } of labelledProcesses()) {

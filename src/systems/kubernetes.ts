@@ -198,6 +198,7 @@ async function startExisting(scope: Scope, runId: string, provider: Extract<Kube
   const config = new k8s.KubeConfig();
   config.loadFromDefault();
   config.setCurrentContext(reached.context);
+  const core = config.makeApiClient(k8s.CoreV1Api);
   const loaded = new Map<string, Promise<string>>();
   return connect(runId, {
     env: { CONTEXT: reached.context, API_SERVER: reached.server },
@@ -207,11 +208,18 @@ async function startExisting(scope: Scope, runId: string, provider: Extract<Kube
     loadImage: (name, build = () => ensureImage(name)) =>
       once(loaded, name, async () => {
         const tag = await build();
-        await exec('sh', ['-c', provider.loadImage!.replaceAll('{image}', `'${tag}'`)], { timeoutMs: 600_000 });
+        // The tag is a hash of the content: an image every node already lists need not be loaded again.
+        if (!onEveryNode((await core.listNode()).items, tag)) await exec('sh', ['-c', provider.loadImage!.replaceAll('{image}', `'${tag}'`)], { timeoutMs: 600_000 });
         return tag;
       }),
     joinWorker: () => Promise.reject(new Error(`the existing provider cannot add nodes to ${reached.context}: use --cluster local`)),
   });
+}
+
+/** Whether every node's status lists the image (as the runtime names it: docker.io/ before a bare name). */
+export function onEveryNode(nodes: k8s.V1Node[], tag: string): boolean {
+  const names = [tag, `docker.io/${tag}`];
+  return nodes.length > 0 && nodes.every((node) => node.status?.images?.some((image) => image.names?.some((n) => names.includes(n))));
 }
 
 async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {

@@ -51,4 +51,9 @@ describe('docker isolation judges', () => {
     expect(judgeCopyOnWrite(real)).toMatchObject({ verdict: 'confirmed', observed: { originalUntouched: true, otherContainerSees: '12.15' } });
     expect(judgeCopyOnWrite(altered((o) => (o.copyOnWrite.originalUntouched = false))).verdict).toBe('refuted');
   });
+
+  it("copy-on-write: unverifiable, not refuted, where the engine's layers are not on this filesystem (a lab in a pod without the node's /var/lib/docker, as measured; a VM's engine)", () => {
+    const elsewhere = altered((o) => Object.assign(o.copyOnWrite, { copiedUp: false, originalUntouched: false, layersReadable: false }));
+    expect(judgeCopyOnWrite(elsewhere)).toMatchObject({ verdict: 'unverifiable', summary: expect.stringMatching(/^The engine's layer directories \(\/var\/lib\/docker\/overlay2\/.*\) are not on this machine's filesystem/) });
+  });
 });

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { labIndex } from '../../src/core/registry.ts';
-import { jobName, labJob, notAJob, podPrivileges, RESULTS_MARKER } from '../../src/jobs/job-spec.ts';
-import { jobFailed, podOutcome, resultsFromLog } from '../../src/jobs/pod-outcome.ts';
+import { jobChains, jobName, labJob, notAJob, podPrivileges, RESULTS_MARKER, resultsForRunner } from '../../src/jobs/job-spec.ts';
+import { containerEnd, jobFailed, podOutcome, resultsFromLog } from '../../src/jobs/pod-outcome.ts';
 import { productionPackages } from '../../src/resources/project-image.ts';
+import { onEveryNode } from '../../src/systems/kubernetes.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/jobs/${name}`, import.meta.url), 'utf8');
 const pod = (name: string) => JSON.parse(fixture(name)) as k8s.V1Pod;
@@ -22,17 +23,28 @@ describe('a lab as a Job', () => {
     const spec = job.spec!.template.spec!;
     expect(spec.containers[0]!.securityContext).toEqual({ privileged: true });
     expect(spec.hostNetwork).toBeUndefined();
-    expect(spec.volumes).toBeUndefined();
+    expect(spec.hostPID).toBeUndefined();
+    // Only a /dev/shm as big as a host's would be (a container's is 64 MiB).
+    expect(spec.volumes).toEqual([{ name: 'dev-shm', emptyDir: { medium: 'Memory', sizeLimit: '512Mi' } }]);
+    expect(spec.containers[0]!.volumeMounts).toEqual([{ name: 'dev-shm', mountPath: '/dev/shm' }]);
     expect(spec.automountServiceAccountToken).toBe(false);
   });
 
-  it("gives a Docker lab the node's engine and network (its ports are published on the node's 127.0.0.1), unprivileged", () => {
-    expect(podPrivileges(lab('http-1-1').requires)).toEqual({ privileged: false, hostDocker: true });
-    const spec = labJob({ lab: lab('http-1-1'), runId: '0123abcd', namespace: 'n', image: 'i' }).spec!.template.spec!;
-    expect(spec.hostNetwork).toBe(true);
-    expect(spec.volumes).toEqual([{ name: 'docker', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }]);
-    expect(spec.containers[0]!.volumeMounts).toEqual([{ name: 'docker', mountPath: '/var/run/docker.sock' }]);
-    expect(spec.containers[0]!.securityContext).toBeUndefined();
+  it("gives a Docker lab the node's engine and what the engine makes on the node: its network, process ids, layers and cgroups", () => {
+    expect(podPrivileges(lab('http-1-1').requires)).toEqual({ privileged: true, hostDocker: true });
+    const spec = labJob({ lab: lab('docker-isolation'), runId: '0123abcd', namespace: 'n', image: 'i' }).spec!.template.spec!;
+    expect([spec.hostNetwork, spec.hostPID]).toEqual([true, true]);
+    expect(spec.volumes!.slice(1)).toEqual([
+      { name: 'docker', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } },
+      { name: 'docker-root', hostPath: { path: '/var/lib/docker', type: 'Directory' } },
+      { name: 'cgroups', hostPath: { path: '/sys/fs/cgroup', type: 'Directory' } },
+    ]);
+    expect(spec.containers[0]!.volumeMounts!.slice(1)).toEqual([
+      { name: 'docker', mountPath: '/var/run/docker.sock' },
+      { name: 'docker-root', mountPath: '/var/lib/docker', readOnly: true },
+      { name: 'cgroups', mountPath: '/sys/fs/cgroup', readOnly: true },
+    ]);
+    expect(spec.containers[0]!.securityContext).toEqual({ privileged: true });
   });
 
   it('gives a lab that needs only a compiler neither', () => {
@@ -57,8 +69,20 @@ describe('a lab as a Job', () => {
     const container = job.spec!.template.spec!.containers[0]!;
     expect(container.env).toEqual([{ name: 'LABS_JOB_RUN_ID', value: '0123abcd' }]);
     expect(container.imagePullPolicy).toBe('Never');
-    expect(container.command!.slice(3)).toEqual(['tcp-lifecycle', '--lang', 'zh']);
+    // No shell: the run itself gets the runtime's SIGTERM.
+    expect(container.command).toEqual(['node', 'src/cli/labs.mjs', 'run', 'tcp-lifecycle', '--json', '--lang', 'zh']);
     expect(job.spec!.template.spec!.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+  });
+
+  it('runs the labs that share a cluster on a host one after another, and the labs marked alone last, one at a time', () => {
+    const { chains, alone } = jobChains(labs);
+    const kafka = labs.filter((l) => l.topic === 'kafka');
+    expect(kafka.length).toBeGreaterThan(3);
+    expect(chains.filter((chain) => chain.some((l) => l.topic === 'kafka'))).toEqual([kafka]);
+    expect(alone.map((l) => l.id)).toEqual(labs.filter((l) => l.alone).map((l) => l.id));
+    expect(alone.map((l) => l.id)).toContain('os-coroutines');
+    expect(chains.flat().length + alone.length).toBe(labs.length);
+    expect(chains.filter((chain) => chain.length === 1).length).toBeGreaterThan(20);
   });
 
   it('names a Job within the 63 characters of a DNS label', () => {
@@ -70,6 +94,8 @@ describe('a lab as a Job', () => {
 describe("a lab's pod", () => {
   it('is finished when it has succeeded: its results are in its log', () => {
     expect(podOutcome(pod('pod-succeeded.json'), Date.now(), 30_000)).toEqual({ state: 'finished' });
+    expect(containerEnd(pod('pod-succeeded.json'))).toBe('Completed, exit code 0');
+    expect(containerEnd(pod('pod-unschedulable.json'))).toBeUndefined();
   });
 
   it('is an error, with the scheduler\'s reason, once it has been unschedulable for the grace period; waiting before', () => {
@@ -100,10 +126,19 @@ describe("a lab's pod", () => {
     expect(parsed.report.labs.map((l) => [l.id, l.status, l.claims.map((c) => c.verdict)])).toEqual([['ip-header', 'passed', ['nuanced', 'confirmed', 'confirmed']]]);
   });
 
+  it("finds the results where the log interleaved a late line of the run's stderr, and reads what resultsForRunner wrote", () => {
+    const log = fixture('pod-log-ip-header.txt');
+    const at = log.indexOf(RESULTS_MARKER) + RESULTS_MARKER.length + 1;
+    const interleaved = `${log.slice(0, at)}✔ a late line of progress\n${log.slice(at)}`;
+    expect('report' in resultsFromLog(interleaved)).toBe(true);
+    const report = { runId: 'r', startedAt: 's', labs: [] };
+    expect(resultsFromLog(`progress\n${resultsForRunner(JSON.stringify(report))}`)).toEqual({ report });
+  });
+
   it('says how its log ends when it was stopped before its run printed results', () => {
     const log = fixture('pod-log-ip-header.txt');
-    expect(resultsFromLog(log.slice(0, log.indexOf(RESULTS_MARKER)))).toEqual({ missing: 'the pod ended before its run did; its log ends: ✔ ip-header passed in 1.3s' });
-    expect(resultsFromLog(`${log.slice(0, log.indexOf(RESULTS_MARKER))}${RESULTS_MARKER}\n`)).toEqual({ missing: "the pod's run printed no results; its log ends: ✔ ip-header passed in 1.3s" });
+    expect(resultsFromLog(log.slice(0, log.indexOf(RESULTS_MARKER)))).toEqual({ missing: 'the pod ended before its run did; its log ends: ✔ ip-header passed in 1.0s' });
+    expect(resultsFromLog(`${log.slice(0, log.indexOf(RESULTS_MARKER))}${RESULTS_MARKER}\n`)).toEqual({ missing: "the pod's run printed no results; its log ends: ✔ ip-header passed in 1.0s" });
   });
 
   it('of a Job past its deadline: the Job says why', () => {
@@ -118,5 +153,15 @@ describe("the project's image", () => {
     for (const name of ['node_modules/node', 'node_modules/@kubernetes/client-node', 'node_modules/dockerode', 'node_modules/mysql2', 'node_modules/zod']) expect(packages).toContain(name);
     for (const name of ['node_modules/typescript', 'node_modules/vitest', 'node_modules/playwright-core', 'node_modules/execa']) expect(packages).not.toContain(name);
     expect(packages.filter((p) => packages.some((outer) => p.startsWith(`${outer}/`)))).toEqual([]);
+  });
+});
+
+describe('an image already on an existing cluster', () => {
+  it('is not loaded again when every node lists its content tag, as the runtime names it', () => {
+    const nodes = (JSON.parse(fixture('node-list.json')) as k8s.V1NodeList).items;
+    expect(onEveryNode(nodes, 'labs/project:d8740cfa0058')).toBe(true);
+    expect(onEveryNode(nodes, 'labs/project:000000000000')).toBe(false);
+    expect(onEveryNode([...nodes, { metadata: { name: 'another' }, status: { images: [] } }], 'labs/project:d8740cfa0058')).toBe(false);
+    expect(onEveryNode([], 'labs/project:d8740cfa0058')).toBe(false);
   });
 });

@@ -3,10 +3,11 @@ import { probeCapabilities } from '../../core/capabilities.ts';
 import { drift, expectedVerdict, readBaseline, withExpected, writeBaseline } from '../../core/expect.ts';
 import { importLabs, labIndex, selectLabs, UsageError } from '../../core/registry.ts';
 import { runLabs, type RunEvent } from '../../core/runner.ts';
+import { resultsForRunner } from '../../jobs/job-spec.ts';
 import type { LabResult, RunReport, Verdict } from '../../core/types.ts';
 import { reportStray } from '../../resources/cancel.ts';
-import { reapDeadRuns } from '../../resources/reaper.ts';
-import { newRunId, registerRun } from '../../resources/run-state.ts';
+import { NOTHING_REAPED, reapDeadRuns } from '../../resources/reaper.ts';
+import { JOB_RUN_ID_ENV, newRunId, registerRun } from '../../resources/run-state.ts';
 import { resolveLang, withStatements } from '../../report/lang.ts';
 import { progressPrinter, stabilityTable, verdictTable } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write.ts';
@@ -66,7 +67,9 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const human = (line: string) => process.stderr.write(`${line}\n`);
   // Independent start-up work overlaps: the reaper, the selected labs' imports, their capability probes (cached for the runner).
   const [reaped, labsToRun, capabilities] = await Promise.all([
-    reapDeadRuns(),
+    // A Job's pod may see its node's processes (a Docker lab's pod shares their ids) but keeps no
+    // record of the node's runs: it would take them all for dead. The node's own runs reap there.
+    process.env[JOB_RUN_ID_ENV] ? NOTHING_REAPED : reapDeadRuns(),
     importLabs(selected, flags['labs-dir']),
     probeCapabilities([...new Set([...selected.flatMap((l) => l.requires), ...(onCluster ? (['kubernetes'] as const) : [])])]),
   ]);
@@ -141,7 +144,8 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   results = baseline ? withExpected(baseline, results) : results;
   const report: RunReport = { runId, startedAt, lang, labs: withStatements(results), ...(repeat > 1 ? { repeats: verdictsOver(runs) } : {}) };
 
-  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  // A Job's run prints them as its runner reads them from the pod's log.
+  if (flags.json) process.stdout.write(process.env[JOB_RUN_ID_ENV] ? resultsForRunner(JSON.stringify(report)) : `${JSON.stringify(report, null, 2)}\n`);
   else if (workshop) await workshop.reveal(report.labs);
   else process.stdout.write(`\n${verdictTable(results, lang)}\n${report.repeats ? `\n${stabilityTable(report.repeats, lang)}\n` : ''}`);
   writeReports(report, { html: flags.report, junit: flags.junit });
