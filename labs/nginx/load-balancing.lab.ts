@@ -143,19 +143,14 @@ export function judgeWeightedLeastConn(sequence: string[], weights: Record<strin
   const ratio = +((counts[heavy] ?? 0) / Math.max(1, counts[light] ?? 0)).toFixed(2);
   const expected = weights[heavy]! / weights[light]!;
   const observed = { weights, counts, ratio, expectedRatio: expected };
-  const holds = Math.abs(ratio - expected) / expected < 0.35;
-  return {
-    id: 'nginx.lb.weighted-least-conn',
-    verdict: holds ? 'confirmed' : 'refuted',
-    summary: holds
-      ? `Two equally slow backends weighted ${weights[heavy]}:${weights[light]} under least_conn got ${counts[heavy]}:${counts[light]} requests (ratio ${ratio}): nginx compares active connections divided by weight.`
-      : `The weights did not shape least_conn: ${JSON.stringify(counts)}.`,
-    summaryZh: holds
-      ? `在 least_conn 下，两个同样慢、权重为 ${weights[heavy]}:${weights[light]} 的后端分别收到 ${counts[heavy]}:${counts[light]} 个请求（比例 ${ratio}）：nginx 比较的是活动连接数除以权重。`
-      : `权重没有影响 least_conn 的分配：${JSON.stringify(counts)}。`,
-    observed,
-    evidence: [bars(`least_conn with weights ${JSON.stringify(weights)}`, sequence, Object.keys(weights))],
-  };
+  const evidence: Evidence[] = [bars(`least_conn with weights ${JSON.stringify(weights)}`, sequence, Object.keys(weights))];
+  const split = `${counts[heavy] ?? 0}:${counts[light] ?? 0}`;
+  // Within 35% of the weights' ratio they held; within 35% of an even split they did nothing; between, they shaped it only in part.
+  if (Math.abs(ratio - expected) / expected < 0.35)
+    return { id: 'nginx.lb.weighted-least-conn', verdict: 'confirmed', summary: `Two equally slow backends weighted ${weights[heavy]}:${weights[light]} under least_conn got ${split} requests (ratio ${ratio}): nginx compares active connections divided by weight.`, summaryZh: `在 least_conn 下，两个同样慢、权重为 ${weights[heavy]}:${weights[light]} 的后端分别收到 ${split} 个请求（比例 ${ratio}）：nginx 比较的是活动连接数除以权重。`, observed, evidence };
+  if (ratio < 1.35)
+    return { id: 'nginx.lb.weighted-least-conn', verdict: 'refuted', summary: `The weights did not shape least_conn: backends weighted ${weights[heavy]}:${weights[light]} got ${split} requests (ratio ${ratio}).`, summaryZh: `权重没有影响 least_conn 的分配：权重为 ${weights[heavy]}:${weights[light]} 的后端分别收到 ${split} 个请求（比例 ${ratio}）。`, observed, evidence };
+  return { id: 'nginx.lb.weighted-least-conn', verdict: 'nuanced', summary: `The weights shaped least_conn, but not in their proportion: backends weighted ${weights[heavy]}:${weights[light]} got ${split} requests (ratio ${ratio}, not ${expected}); how far the connections each held overlapped decides how closely the split follows the weights.`, summaryZh: `权重影响了 least_conn 的分配，但没有按权重比例：权重为 ${weights[heavy]}:${weights[light]} 的后端分别收到 ${split} 个请求（比例 ${ratio}，而不是 ${expected}）；各自占用的连接重叠多少，决定了分配与权重的接近程度。`, observed, evidence };
 }
 
 /** `test`: `nginx -t` of an upstream with `least_time header`; the lab measures no distribution under it. */

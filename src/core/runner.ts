@@ -203,19 +203,19 @@ async function runOne(lab: Lab, options: RunOptions, shared: RunResources): Prom
 }
 
 /**
- * Runs a lab, and again (up to `options.retries` more times) while a claim comes out unverifiable:
- * missing evidence is often a race with the experiment, not a fact about the system. The attempts
- * set aside stay in the result.
+ * Runs a lab (`attempt`: here, or as a Kubernetes Job), and again (up to `options.retries` more
+ * times) while a claim comes out unverifiable: missing evidence is often a race with the experiment,
+ * not a fact about the system. The attempts set aside stay in the result.
  */
-async function runWithRetries(lab: Lab, options: RunOptions, shared: RunResources): Promise<LabResult> {
-  let result = await runOne(lab, options, shared);
+export async function withRetries(lab: LabRef, attempt: () => Promise<LabResult>, options: Pick<RunOptions, 'retries' | 'retryable' | 'signal' | 'onEvent'>): Promise<LabResult> {
+  let result = await attempt();
   const retried: NonNullable<LabResult['retried']> = [];
-  for (let attempt = 1; attempt <= (options.retries ?? 0) && !options.signal.aborted; attempt++) {
+  for (let n = 1; n <= (options.retries ?? 0) && !options.signal.aborted; n++) {
     const lacking = result.claims.filter((c) => c.verdict === 'unverifiable' && (options.retryable?.(c, result) ?? true));
     if (!lacking.length) break;
-    retried.push({ attempt, unverifiable: lacking.map((c) => ({ id: c.id, summary: c.summary })) });
+    retried.push({ attempt: n, unverifiable: lacking.map((c) => ({ id: c.id, summary: c.summary })) });
     options.onEvent?.({ type: 'retry', lab, claims: lacking.map((c) => c.id) });
-    result = await runOne(lab, options, shared);
+    result = await attempt();
   }
   return retried.length ? { ...result, retried } : result;
 }
@@ -234,7 +234,7 @@ export async function runLabs(labs: Lab[], options: RunOptions): Promise<LabResu
       for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
         const lab = labs[index]!;
         options.onEvent?.({ type: 'start', lab });
-        const result = await runWithRetries(lab, options, shared);
+        const result = await withRetries(lab, () => runOne(lab, options, shared), options);
         results[index] = result;
         options.onEvent?.({ type: 'end', lab, result });
       }

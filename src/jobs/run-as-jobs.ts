@@ -9,14 +9,14 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Lab } from '../core/lab.ts';
 import type { LabInfo } from '../core/registry.ts';
-import { runLabs, type RunOptions } from '../core/runner.ts';
+import { runLabs, withRetries, type RunOptions } from '../core/runner.ts';
 import type { LabResult, RanOn } from '../core/types.ts';
 import { sleep, withSignal } from '../resources/cancel.ts';
 import { ensureProjectImage } from '../resources/project-image.ts';
 import { Scope } from '../resources/scope.ts';
 import { RunResources } from '../resources/shared.ts';
 import { kubernetesCluster, type KubeCluster } from '../systems/kubernetes.ts';
-import { jobChains, labJob, notAJob } from './job-spec.ts';
+import { jobOrder, labJob, notAJob } from './job-spec.ts';
 import { containerEnd, jobFailed, podOutcome, resultsFromLog } from './pod-outcome.ts';
 
 export interface JobsOptions extends Omit<RunOptions, 'shared'> {
@@ -79,7 +79,7 @@ async function runJobs(labs: LabInfo[], shared: RunResources, options: JobsOptio
         runJob(cluster, namespace, image, lab, nodeOf, options).catch((error: unknown) =>
           notRun(lab, options.signal.aborted ? 'interrupted' : `Kubernetes refused or failed: ${firstLine(error)}`),
         );
-      const result = await runWithRetries(lab, attempt, options);
+      const result = await withRetries(lab, attempt, options);
       results.push(result);
       options.onEvent?.({ type: 'end', lab, result });
     };
@@ -89,8 +89,9 @@ async function runJobs(labs: LabInfo[], shared: RunResources, options: JobsOptio
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, chains.length)) }, worker));
     };
-    const { chains, alone } = jobChains(labs);
-    await runChains(chains, options.parallel);
+    const { together, chains, alone } = jobOrder(labs);
+    await runChains(together.map((lab) => [lab]), options.parallel);
+    await runChains(chains, 1);
     await runChains(alone.map((lab) => [lab]), 1);
     return results;
   } finally {
@@ -98,20 +99,6 @@ async function runJobs(labs: LabInfo[], shared: RunResources, options: JobsOptio
     lease.release();
     if (errors.length) options.onEvent?.({ type: 'shared-cleanup', errors });
   }
-}
-
-/** As the host runner does: again, up to `retries` times, while a claim lacked evidence. */
-async function runWithRetries(lab: LabInfo, attempt: () => Promise<LabResult>, options: JobsOptions): Promise<LabResult> {
-  let result = await attempt();
-  const retried: NonNullable<LabResult['retried']> = [];
-  for (let n = 1; n <= (options.retries ?? 0) && !options.signal.aborted; n++) {
-    const lacking = result.claims.filter((c) => c.verdict === 'unverifiable' && (options.retryable?.(c, result) ?? true));
-    if (!lacking.length) break;
-    retried.push({ attempt: n, unverifiable: lacking.map((c) => ({ id: c.id, summary: c.summary })) });
-    options.onEvent?.({ type: 'retry', lab, claims: lacking.map((c) => c.id) });
-    result = await attempt();
-  }
-  return retried.length ? { ...result, retried } : result;
 }
 
 async function describeNode(cluster: KubeCluster, name: string): Promise<RanOn> {

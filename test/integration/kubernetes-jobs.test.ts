@@ -36,12 +36,12 @@ describe('labs run --on kubernetes, on the local provider', () => {
   it('runs a network lab and a Docker lab as Jobs and a Kubernetes lab from the runner, with the verdicts of a host run', async () => {
     const bystander = anotherRunsProcess();
     onTestFinished(bystander.stop);
-    const { exitCode, stderr, stdout } = await labs(['run', 'ip-header', 'http-1-1', 'k8s-jobs', '--on', 'kubernetes', '--parallel', '2', '--json', '--expect', BASELINE], { timeoutMs: 900_000 });
+    const { exitCode, stderr, stdout } = await labs(['run', 'ip-header', 'http-1-1', 'k8s-scheduling', '--on', 'kubernetes', '--parallel', '2', '--json', '--expect', BASELINE], { timeoutMs: 900_000 });
     expect(exitCode, stderr).toBe(0);
     expect(stderr).toContain('verdicts match');
     const report = JSON.parse(stdout) as RunReport;
-    const [ip, http, jobs] = report.labs;
-    expect(report.labs.map((l) => [l.id, l.status])).toEqual([['ip-header', 'passed'], ['http-1-1', 'passed'], ['k8s-jobs', 'passed']]);
+    const [ip, http, scheduling] = report.labs;
+    expect(report.labs.map((l) => [l.id, l.status])).toEqual([['ip-header', 'passed'], ['http-1-1', 'passed'], ['k8s-scheduling', 'passed']]);
     // The run's one node is this host: the pods measured on its kernel, in the project's image.
     const node = `labs-${report.runId}`;
     for (const lab of [ip!, http!]) {
@@ -50,8 +50,8 @@ describe('labs run --on kubernetes, on the local provider', () => {
       expect(stderr).toMatch(new RegExp(`${lab.id}: pod lab-${lab.id}-[a-z0-9]{5} Running on ${node}`));
     }
     // A Kubernetes lab is about the cluster: the runner ran it there itself, not in a pod.
-    expect(jobs!.ranOn).toBeUndefined();
-    expect(jobs!.environment.kubernetes).toBe('Kubernetes v1.35.4');
+    expect(scheduling!.ranOn).toBeUndefined();
+    expect(scheduling!.environment.kubernetes).toBe('Kubernetes v1.35.4');
     // The pod's run took the run's id: what it started on the node's Docker engine carried it, and is gone.
     expect(await leftovers(report.runId)).toEqual({ namespaces: [], processes: [], containers: [], networks: [] });
     // The Docker lab's pod saw this host's processes, and reaped none of another run's.

@@ -108,6 +108,14 @@ describe('weighted least_conn', () => {
     expect(judgeWeightedLeastConn(o.weightedLeastConn, o.lcWeights)).toMatchObject({ verdict: 'refuted', observed: { counts: { hold1: 40, hold2: 40 }, ratio: 1 } });
   });
 
+  it('is nuanced when the weights shaped the split but not in their proportion (50:30, ratio 1.67), not refuted', () => {
+    const o = altered((s) => {
+      let moved = 0;
+      s.weightedLeastConn = s.weightedLeastConn.map((b) => (b === 'hold1' && moved < 10 ? (moved++, 'hold2') : b));
+    });
+    expect(judgeWeightedLeastConn(o.weightedLeastConn, o.lcWeights)).toMatchObject({ verdict: 'nuanced', observed: { counts: { hold1: 50, hold2: 30 }, ratio: 1.67 }, summary: expect.stringMatching(/^The weights shaped least_conn, but not in their proportion/) });
+  });
+
   it('is unverifiable when no response under weighted least_conn was recorded', () => {
     expectNotObserved(judgeWeightedLeastConn([], real.lcWeights), 'weighted least_conn');
   });
