@@ -5,9 +5,8 @@
 import { gzipSync } from 'node:zlib';
 import type * as k8s from '@kubernetes/client-node';
 import type { Capability } from '../core/lab.ts';
-import { JOB_RUN_ID_ENV, RUN_LABEL } from '../resources/run-state.ts';
+import { JOB_RUN_ID_ENV, LAB_LABEL, RUN_LABEL } from '../resources/run-state.ts';
 
-export const LAB_LABEL = 'io.labs.lab';
 /**
  * A Job's run (LABS_JOB_RUN_ID set) prints this line when it has ended, then its --json results
  * gzipped, in base64 on one line: a log is rotated at the kubelet's containerLogMaxSize (10 MiB by

@@ -35,8 +35,12 @@ export function podOutcome(pod: k8s.V1Pod, nowMs: number, unschedulableForMs: nu
 
 /** Why a Job failed (its Failed condition: DeadlineExceeded, BackoffLimitExceeded), or undefined. */
 export function jobFailed(job: k8s.V1Job): string | undefined {
-  const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  const failed = failedCondition(job);
   return failed ? `Job failed: ${failed.reason}: ${failed.message ?? ''}`.trim() : undefined;
+}
+
+export function failedCondition(job: k8s.V1Job): k8s.V1JobCondition | undefined {
+  return job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
 }
 
 /**

@@ -17,7 +17,7 @@ import { Scope } from '../resources/scope.ts';
 import { RunResources } from '../resources/shared.ts';
 import { kubernetesCluster, type KubeCluster } from '../systems/kubernetes.ts';
 import { jobOrder, labJob, notAJob } from './job-spec.ts';
-import { containerEnd, jobFailed, podOutcome, resultsFromLog } from './pod-outcome.ts';
+import { containerEnd, failedCondition, jobFailed, podOutcome, resultsFromLog } from './pod-outcome.ts';
 
 export interface JobsOptions extends Omit<RunOptions, 'shared'> {
   /** Jobs at once. */
@@ -40,6 +40,7 @@ export async function runOnKubernetes(selected: LabInfo[], imported: Lab[], opti
   const shared = new RunResources(options.runId);
   const asJobs = selected.filter((lab) => !notAJob(lab.requires));
   const here = imported.filter((lab) => notAJob(lab.requires));
+  for (const lab of here) options.log(`${lab.id} ${notAJob(lab.requires)}`);
   try {
     const jobResults = asJobs.length ? await withSignal(options.signal, () => runJobs(asJobs, shared, options)) : [];
     const hereResults = here.length && !options.signal.aborted ? await runLabs(here, { ...options, shared }) : [];
@@ -120,7 +121,7 @@ async function runJob(cluster: KubeCluster, namespace: string, image: string, la
       const pod = (await cluster.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items[0];
       if (!pod) {
         // The Job controller deletes the pod of a Job past its deadline.
-        const failed = await jobFailure(cluster, namespace, name);
+        const failed = jobFailed(await readJob(cluster, namespace, name));
         if (failed) return notRun(lab, failed, elapsed());
       } else {
         const now = `${pod.status?.phase ?? 'Pending'}${pod.spec?.nodeName ? ` on ${pod.spec.nodeName}` : ''}`;
@@ -143,16 +144,16 @@ async function resultOf(cluster: KubeCluster, namespace: string, pod: k8s.V1Pod,
   if ('missing' in parsed) {
     // A Job past its deadline has its pod killed: the Job says so better than the log. (With no
     // retries, its other failure, BackoffLimitExceeded, says only that the pod failed.)
-    const failed = await jobFailure(cluster, namespace, ranOn.job!);
+    const job = await readJob(cluster, namespace, ranOn.job!);
     const ended = containerEnd(pod);
-    return notRun(lab, failed?.includes('DeadlineExceeded') ? failed : `${parsed.missing}${ended ? ` (its container: ${ended})` : ''}`, elapsed(), ranOn);
+    return notRun(lab, failedCondition(job)?.reason === 'DeadlineExceeded' ? jobFailed(job)! : `${parsed.missing}${ended ? ` (its container: ${ended})` : ''}`, elapsed(), ranOn);
   }
   const result = parsed.report.labs.find((l) => l.id === lab.id);
   return result ? { ...result, ranOn } : notRun(lab, `the pod's results hold no lab ${lab.id}`, elapsed(), ranOn);
 }
 
-async function jobFailure(cluster: KubeCluster, namespace: string, name: string): Promise<string | undefined> {
-  return jobFailed(await cluster.batch.readNamespacedJobStatus({ name, namespace }));
+function readJob(cluster: KubeCluster, namespace: string, name: string): Promise<k8s.V1Job> {
+  return cluster.batch.readNamespacedJobStatus({ name, namespace });
 }
 
 /** Deletes the namespace's Jobs; their pods get SIGTERM and their grace to clean up, which this waits for. */

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export const RUN_ID_ENV = 'LABS_RUN_ID';
 /** The label every object a run makes carries (containers, networks, Kubernetes namespaces and Jobs): its run id. */
 export const RUN_LABEL = 'io.labs.run-id';
+/** The label naming the lab a Kubernetes object is for (a lab's namespace, a lab's Job). */
+export const LAB_LABEL = 'io.labs.lab';
 
 /** One directory for every run on the machine: a reaper treats a run it has no record of as dead. */
 export function stateDir(): string {

@@ -16,13 +16,13 @@ import { cancellable, uncancellable } from '../resources/cancel.ts';
 import { ensureImage } from '../resources/images.ts';
 import { existingKubectl, kubeProvider, reachExisting, type KubeProvider } from '../resources/kube-provider.ts';
 import { exec } from '../resources/process.ts';
-import { RUN_LABEL, stateDir } from '../resources/run-state.ts';
+import { LAB_LABEL, RUN_LABEL, stateDir } from '../resources/run-state.ts';
 import type { Scope } from '../resources/scope.ts';
 import type { SharedResource } from '../resources/shared.ts';
 import { recordTeardown } from '../resources/teardown.ts';
 
 const K8S_DIR = fileURLToPath(new URL('../../k8s', import.meta.url));
-export const NAMESPACE_LABEL = 'io.labs.lab';
+export const NAMESPACE_LABEL = LAB_LABEL;
 
 export interface KubeCluster {
   /** KEY=value lines up.sh printed: KUBECONFIG, NODE_NAME, NODE_IP, POD_CIDR, SERVICE_CIDR, timings, … (local provider); CONTEXT and API_SERVER (existing). */

@@ -57,6 +57,8 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const retries = parseCount('retries', flags.retries, 5, 0);
   const lang = resolveLang(flags.lang);
   const onCluster = parseOn(flags);
+  // This run is a lab's Kubernetes Job (labs run --on kubernetes made it).
+  const asJob = Boolean(process.env[JOB_RUN_ID_ENV]);
   if (flags.workshop && flags.json) throw new UsageError('--workshop talks to the room on stdout; it does not mix with --json');
   if (flags.workshop && repeat > 1) throw new UsageError('--workshop runs each claim once; it does not mix with --repeat');
   const workshop = flags.workshop ? await startWorkshop(selected, lang) : undefined;
@@ -69,7 +71,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const [reaped, labsToRun, capabilities] = await Promise.all([
     // A Job's pod may see its node's processes (a Docker lab's pod shares their ids) but keeps no
     // record of the node's runs: it would take them all for dead. The node's own runs reap there.
-    process.env[JOB_RUN_ID_ENV] ? NOTHING_REAPED : reapDeadRuns(),
+    asJob ? NOTHING_REAPED : reapDeadRuns(),
     importLabs(selected, flags['labs-dir']),
     probeCapabilities([...new Set([...selected.flatMap((l) => l.requires), ...(onCluster ? (['kubernetes'] as const) : [])])]),
   ]);
@@ -145,7 +147,7 @@ export async function run(ids: string[], flags: Flags): Promise<number> {
   const report: RunReport = { runId, startedAt, lang, labs: withStatements(results), ...(repeat > 1 ? { repeats: verdictsOver(runs) } : {}) };
 
   // A Job's run prints them as its runner reads them from the pod's log.
-  if (flags.json) process.stdout.write(process.env[JOB_RUN_ID_ENV] ? resultsForRunner(JSON.stringify(report)) : `${JSON.stringify(report, null, 2)}\n`);
+  if (flags.json) process.stdout.write(asJob ? resultsForRunner(JSON.stringify(report)) : `${JSON.stringify(report, null, 2)}\n`);
   else if (workshop) await workshop.reveal(report.labs);
   else process.stdout.write(`\n${verdictTable(results, lang)}\n${report.repeats ? `\n${stabilityTable(report.repeats, lang)}\n` : ''}`);
   writeReports(report, { html: flags.report, junit: flags.junit });
