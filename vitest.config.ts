@@ -10,6 +10,7 @@ const ALONE = [
   'test/integration/kubernetes.test.ts',
   'test/integration/kubernetes-existing.test.ts',
   'test/integration/kubernetes-jobs.test.ts',
+  'test/integration/kubernetes-kind.test.ts',
   'test/integration/tcp-congestion.test.ts',
   'test/integration/tcp-lifecycle.test.ts',
   'test/integration/nginx-processes.test.ts',

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds, once, everything the `local` Kubernetes provider runs, from upstream sources fetched
 # through the Go module proxy (no container registry, no release downloads):
-#   bin/kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl  (v1.35.4)
+#   bin/kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kubeadm (v1.35.4)
 #   bin/cloud-controller-manager  (upstream's cmd/cloud-controller-manager, no cloud compiled in)
 #   bin/etcd                                                                              (v3.6.6)
 #   bin/crictl                                                                            (v1.34.0)
+#   bin/kind                                   (v0.32.0; the `kind` provider's node image is k8s/kind/)
 #   bin/pause, images/pause.tar  (the pod sandbox image, an OCI layout that is also a docker-archive)
 # into <cache>/k8s/<hash>/, where <hash> covers every build input (this script, the wrapper modules'
 # go.mod/go.sum, pause.c, the Go and gcc versions). When that directory is complete the script does
@@ -22,6 +23,7 @@ KUBE_VERSION=v1.35.4
 KUBE_COMMIT=7b8c6cf0edd376b3d7c2f255142977c7f93db258 # tag v1.35.4 (the module proxy's .info Origin)
 ETCD_VERSION=v3.6.6
 CRICTL_VERSION=v1.34.0
+KIND_VERSION=v0.32.0
 PAUSE_VERSION=3.10.1
 PAUSE_IMAGE=labs.local/pause:$PAUSE_VERSION
 # One fixed build date so that the same inputs give the same binaries.
@@ -32,7 +34,7 @@ log() { printf '[k8s-build] %s\n' "$*" >&2; }
 inputs_hash() {
   {
     for f in build.sh kubernetes/go.mod kubernetes/go.sum etcd/go.mod etcd/go.sum \
-      crictl/go.mod crictl/go.sum pause/pause.c; do
+      crictl/go.mod crictl/go.sum kind/go.mod kind/go.sum pause/pause.c; do
       printf '%s\n' "$f"
       cat "$HERE/$f"
     done
@@ -84,7 +86,7 @@ log "building Kubernetes $KUBE_VERSION (cold: ~6 min on 2 cores)"
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet \
   k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kubectl \
-  k8s.io/kubernetes/cmd/cloud-controller-manager)
+  k8s.io/kubernetes/cmd/kubeadm k8s.io/kubernetes/cmd/cloud-controller-manager)
 
 # --- etcd: built like its own scripts/build.sh (static, trimmed, GitSHA stamped) -----------------
 log "building etcd $ETCD_VERSION"
@@ -96,6 +98,9 @@ log "building crictl $CRICTL_VERSION"
 (cd "$HERE/crictl" && go build -trimpath \
   -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" \
   -o "$TMP/bin/crictl" sigs.k8s.io/cri-tools/cmd/crictl)
+
+log "building kind $KIND_VERSION"
+(cd "$HERE/kind" && go build -trimpath -ldflags "-s -w" -o "$TMP/bin/kind" sigs.k8s.io/kind)
 
 # --- pause: a static binary, and an image made of it alone, written as an OCI image layout -------
 log "building pause $PAUSE_VERSION and its image $PAUSE_IMAGE"
@@ -143,6 +148,7 @@ cat >"$TMP/versions" <<EOF
 kubernetes=$KUBE_VERSION
 etcd=$ETCD_VERSION
 crictl=$CRICTL_VERSION
+kind=$KIND_VERSION
 pause=$PAUSE_VERSION
 pause_image=$PAUSE_IMAGE
 go=$(go env GOVERSION)

@@ -35,17 +35,19 @@ commands:
                                      render the reports of earlier --json runs (several: merged,
                                      with a matrix of each claim across the nodes they ran on)
 options for every command:
-  --cluster local|existing           the Kubernetes labs' cluster: one built from upstream on this host
-                                     (default), or a kubeconfig's (labs that need its node are skipped;
-                                     LABS_CLUSTER_LOAD_IMAGE puts images in, e.g. "kind load docker-image {image}")
+  --cluster local|kind|existing      the Kubernetes labs' cluster: one built from upstream on this host
+                                     (default); a kind cluster of a node image built from the same
+                                     binaries; or a kubeconfig's (LABS_CLUSTER_LOAD_IMAGE puts images in,
+                                     e.g. "kind load docker-image {image}"). On kind and existing, labs
+                                     that need the node itself are skipped
   --context NAME                     the kubeconfig context of --cluster existing (implies it)
   --labs-dir DIR                     where lab files live (default: the labs/ folder)
   --lang en|zh                       language of claim texts and report headings (default: from LANG)`;
 
 /** Passes --cluster and --context on as the environment every part of the run (and its children) reads. */
 function chooseCluster(flags: Flags): void {
-  if (flags.cluster !== undefined && !(PROVIDERS as readonly string[]).includes(flags.cluster)) throw new UsageError(`--cluster takes ${PROVIDERS.join(' or ')}, not "${flags.cluster}"`);
-  if (flags.context !== undefined && flags.cluster === 'local') throw new UsageError('--context names a kubeconfig context: it goes with --cluster existing, not local');
+  if (flags.cluster !== undefined && !(PROVIDERS as readonly string[]).includes(flags.cluster)) throw new UsageError(`--cluster takes ${PROVIDERS.join(', ')}, not "${flags.cluster}"`);
+  if (flags.context !== undefined && flags.cluster !== undefined && flags.cluster !== 'existing') throw new UsageError(`--context names a kubeconfig context: it goes with --cluster existing, not ${flags.cluster}`);
   // --context implies existing, even over a LABS_CLUSTER=local of the shell.
   const cluster = flags.cluster ?? (flags.context !== undefined ? 'existing' : undefined);
   if (cluster) process.env.LABS_CLUSTER = cluster;

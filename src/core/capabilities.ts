@@ -7,6 +7,7 @@ import { exec, execOutcome, spawnLabelled } from '../resources/process.ts';
 import { Scope } from '../resources/scope.ts';
 import { deleteNetns } from '../resources/netns.ts';
 import { docker } from '../resources/docker.ts';
+import { DEBIAN_IMAGE } from '../resources/images.ts';
 import { nfqueueHelper } from '../resources/impairment.ts';
 import { SCAPY_PYTHON } from '../resources/scapy.ts';
 import { quicPeerBinary, quicPeerVersion } from '../resources/quic-peer.ts';
@@ -60,6 +61,7 @@ async function probeKubernetes(): Promise<string> {
     const cluster = await reachExisting(provider);
     return `existing provider (${provider.why}): context ${cluster.context} at ${cluster.server}, ${cluster.version}; images go in with ${LOAD_IMAGE_VARIABLE}; labs that read or change a node itself are skipped`;
   }
+  if (provider.name === 'kind') return probeKind(provider.why);
   for (const need of ['root', 'kubernetes-build'] as const) {
     const probed = await probeOne(need);
     if (!probed.ok) throw new Error(`local provider: ${need}: ${probed.detail}`);
@@ -69,9 +71,21 @@ async function probeKubernetes(): Promise<string> {
   return `local provider (${provider.why}): one node on this host plus worker nodes on demand, ${(await probeOne('kubernetes-build')).detail}; ${firstLine(await exec('containerd', ['--version']))}`;
 }
 
+/** kind runs its nodes as privileged containers of the Docker engine, from the node image built from the upstream binaries. */
+async function probeKind(why: string): Promise<string> {
+  for (const need of ['docker', 'kubernetes-build'] as const) {
+    const probed = await probeOne(need);
+    if (!probed.ok) throw new Error(`kind provider: ${need}: ${probed.detail}`);
+  }
+  const privileged = await execOutcome('docker', ['run', '--rm', '--privileged', '--network', 'none', DEBIAN_IMAGE, 'true']);
+  if (privileged.exitCode !== 0) throw new Error(`kind provider: this Docker engine cannot start a privileged container, as kind's nodes are: ${firstLine(privileged.stderr.replace(/^docker: /, ''))}`);
+  return `kind provider (${why}): one node, a container of the node image k8s/kind builds from ${(await probeOne('kubernetes-build')).detail}`;
+}
+
 /** Whether the cluster's node is this host, as labs that read its iptables, containerd, etcd or audit log, or add nodes, need. */
 async function probeKubernetesNode(): Promise<string> {
-  if (kubeProvider().name === 'existing') throw new Error("the existing provider's nodes are not this host: this lab reads or changes a node itself (use --cluster local)");
+  const provider = kubeProvider().name;
+  if (provider !== 'local') throw new Error(`the ${provider} provider's nodes are not this host: this lab reads or changes a node itself (use --cluster local)`);
   return "the local provider's node is this host";
 }
 

@@ -1,26 +1,28 @@
 /**
  * Which Kubernetes cluster a run's Kubernetes labs use. `local` (the default): a cluster built from
- * upstream and started on this host, so that labs can read and break its node. `existing`: the
- * cluster a kubeconfig context points to (a laptop's kind or minikube, a test cluster); labs that
- * need the node itself refuse there. Chosen with `--cluster` and `--context`, which the command line
+ * upstream and started on this host, so that labs can read and break its node. `kind`: a kind
+ * cluster of the project's own node image, made from the same upstream binaries; its node is a
+ * container, not this host. `existing`: the cluster a kubeconfig context points to (a laptop's kind
+ * or minikube, a test cluster). Labs that need the node itself refuse on both. Chosen with `--cluster` and `--context`, which the command line
  * turns into LABS_CLUSTER and LABS_CLUSTER_CONTEXT so that every process of the run sees the same.
  */
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { exec } from './process.ts';
 
-export const PROVIDERS = ['local', 'existing'] as const;
+export const PROVIDERS = ['local', 'kind', 'existing'] as const;
 
 /** The command, run by `sh -c` with {image} replaced, that puts a local image into every node of an existing cluster. */
 export const LOAD_IMAGE_VARIABLE = 'LABS_CLUSTER_LOAD_IMAGE';
 
-export type KubeProvider = { name: 'local'; why: string } | { name: 'existing'; why: string; context: string | undefined; loadImage: string | undefined };
+export type KubeProvider = { name: 'local'; why: string } | { name: 'kind'; why: string } | { name: 'existing'; why: string; context: string | undefined; loadImage: string | undefined };
 
 export function kubeProvider(env: NodeJS.ProcessEnv = process.env): KubeProvider {
   const context = env.LABS_CLUSTER_CONTEXT || undefined;
   const name = env.LABS_CLUSTER || (context ? 'existing' : 'local');
-  if (name === 'local') return { name, why: "the default; --cluster existing or --context NAME uses a kubeconfig's cluster instead" };
-  if (name !== 'existing') throw new Error(`LABS_CLUSTER is "${name}"; it takes ${PROVIDERS.join(' or ')}`);
+  if (name === 'local') return { name, why: "the default; --cluster kind, --cluster existing or --context NAME uses another cluster" };
+  if (name === 'kind') return { name, why: 'asked for with --cluster kind' };
+  if (name !== 'existing') throw new Error(`LABS_CLUSTER is "${name}"; it takes ${PROVIDERS.join(', ')}`);
   return { name, why: context ? `asked for, with --context ${context}` : 'asked for (--cluster existing), with the kubeconfig\'s current context', context, loadImage: env[LOAD_IMAGE_VARIABLE] || undefined };
 }
 

@@ -51,7 +51,15 @@ if ! docker_ready; then
   for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
     if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then as_root rm -f "$pidfile"; fi
   done
-  as_root sh -c 'nohup dockerd >/var/log/labs-dockerd.log 2>&1 &'
+  # On a host whose capability bounding set lacks some (this one withholds CAP_SYS_RESOURCE), Docker
+  # cannot start a privileged container, as kind does: runc goes through runc-within-bounds there.
+  runtime=
+  bounding=$((16#$(awk '/^CapBnd:/ {print $2}' /proc/self/status)))
+  if [ "$bounding" -ne $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)) ]; then
+    as_root install -m 0755 src/setup/runc-within-bounds /usr/local/sbin/runc-within-bounds
+    runtime='--add-runtime within-bounds=/usr/local/sbin/runc-within-bounds --default-runtime within-bounds'
+  fi
+  as_root sh -c "nohup dockerd $runtime >/var/log/labs-dockerd.log 2>&1 &"
   for _ in $(seq 1 60); do docker_ready && break; sleep 0.5; done
   docker_ready || { echo "setup: dockerd did not start; see /var/log/labs-dockerd.log" >&2; exit 1; }
 fi

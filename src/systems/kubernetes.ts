@@ -7,13 +7,14 @@
  * reached) once per run and shared; each lab works in namespaces of its own, deleted when it ends.
  * The API is spoken with @kubernetes/client-node.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { cancellable, uncancellable } from '../resources/cancel.ts';
 import { ensureImage } from '../resources/images.ts';
+import { until } from '../resources/wait.ts';
 import { existingKubectl, kubeProvider, reachExisting, type KubeProvider } from '../resources/kube-provider.ts';
 import { exec } from '../resources/process.ts';
 import { LAB_LABEL, RUN_LABEL, stateDir } from '../resources/run-state.ts';
@@ -222,18 +223,94 @@ export function onEveryNode(nodes: k8s.V1Node[], tag: string): boolean {
   return nodes.length > 0 && nodes.every((node) => node.status?.images?.some((image) => image.names?.some((n) => names.includes(n))));
 }
 
+/** The node image of the kind provider (k8s/kind/node-image.sh: built once, from the binaries of `build`). */
+export async function kindNodeImage(build: string): Promise<string> {
+  return (await exec('bash', [join(K8S_DIR, 'kind/node-image.sh'), build], { timeoutMs: 1_200_000 })).trim().split('\n').pop()!;
+}
+
+/** The bridge CNI configuration of a kind node: its pod subnet, pods masqueraded on the way out. */
+export function kindNodeCni(podCidr: string): string {
+  return JSON.stringify({
+    cniVersion: '1.0.0',
+    name: 'labs-kind',
+    plugins: [
+      { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, hairpinMode: true, ipam: { type: 'host-local', ranges: [[{ subnet: podCidr }]], routes: [{ dst: '0.0.0.0/0' }] } },
+      { type: 'portmap', capabilities: { portMappings: true } },
+    ],
+  });
+}
+
+/**
+ * A kind cluster of one node, of the project's own node image (the same upstream binaries as the
+ * local provider's, no registry needed). Deleted with `kind delete cluster` when the run ends, or by
+ * the reaper after a crash. Its node is a container: labs that read or change a node refuse here.
+ */
+async function startKind(scope: Scope, runId: string): Promise<KubeCluster> {
+  const build = await buildKubernetes();
+  const image = await kindNodeImage(build);
+  const kind = join(build, 'bin/kind');
+  const name = `labs-${runId}`;
+  const dir = join(stateDir(), 'kind', runId);
+  mkdirSync(dir, { recursive: true });
+  const kubeconfig = join(dir, 'kubeconfig');
+  const remove = ['bash', join(K8S_DIR, 'kind/down.sh'), kind, name, dir];
+  const forget = recordTeardown(runId, 'kind', remove);
+  scope.defer(`kind cluster ${name}`, async () => {
+    await exec(remove[0]!, remove.slice(1), { timeoutMs: 120_000, signal: AbortSignal.timeout(120_000) });
+    forget();
+  });
+  const etcd = readFileSync(join(build, 'versions'), 'utf8').match(/^etcd=(.*)$/m)![1]!;
+  const config = join(dir, 'cluster.yaml');
+  writeFileSync(config, readFileSync(join(K8S_DIR, 'kind/cluster.yaml'), 'utf8').replaceAll('{etcd}', etcd));
+  const started = Date.now();
+  // A Docker network of its own (kind's is shared by every kind cluster and outlives them).
+  await exec(kind, ['create', 'cluster', '--name', name, '--image', image, '--config', config, '--kubeconfig', kubeconfig], { timeoutMs: 600_000, env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: name } });
+  const created = Date.now();
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(kubeconfig);
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const node = `${name}-control-plane`;
+  // The controller manager gives the node its pod subnet a moment after it registers.
+  let podCidr = '';
+  await until(async () => Boolean((podCidr = (await core.readNode({ name: node })).spec?.podCIDR ?? '')), 60_000, `a pod subnet for node ${node}`, 200);
+  await exec('docker', ['exec', '-i', node, 'sh', '-c', 'cat > /etc/cni/net.d/10-labs-kind.conflist'], { input: kindNodeCni(podCidr) });
+  await until(async () => isNodeReady(await core.readNode({ name: node })), 120_000, `node ${node} Ready`, 500);
+  const kubectl = (args: string[]) => exec(join(build, 'bin/kubectl'), args, { env: { KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'kubectl-cache') } });
+  const loaded = new Map<string, Promise<string>>();
+  return connect(runId, {
+    env: { CONTEXT: `kind-${name}`, KUBECONFIG: kubeconfig, NODE_NAME: node, NODE_IMAGE: image, POD_CIDR: podCidr, CREATE_MS: String(created - started), READY_MS: String(Date.now() - started) },
+    version: (await exec(join(build, 'bin/kube-apiserver'), ['--version'])).trim(),
+    config: kubeConfig,
+    kubectl,
+    loadImage: (imageName, make = () => ensureImage(imageName)) =>
+      once(loaded, imageName, async () => {
+        const tag = await make();
+        await exec(kind, ['load', 'docker-image', tag, '--name', name], { timeoutMs: 600_000 });
+        return tag;
+      }),
+    joinWorker: () => Promise.reject(new Error(`the kind provider's cluster has one node and adds none: worker nodes need --cluster local`)),
+  });
+}
+
 async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
   const provider = kubeProvider();
-  return provider.name === 'local' ? startLocal(scope, runId) : startExisting(scope, runId, provider);
+  if (provider.name === 'local') return startLocal(scope, runId);
+  if (provider.name === 'kind') return startKind(scope, runId);
+  return startExisting(scope, runId, provider);
 }
 
 /** The run's Kubernetes cluster: the local provider's (one node, started by the first Kubernetes lab) or an existing one. */
 export const kubernetesCluster: SharedResource<KubeCluster> = {
   key: 'kubernetes',
   // The same whichever provider: `labs list` keeps it in its index; `labs doctor` names the provider.
-  describe: "the run's Kubernetes cluster (local provider: one v1.35 node built from upstream; or a kubeconfig's with --cluster existing)",
+  describe: "the run's Kubernetes cluster (local provider: one v1.35 node built from upstream; a kind cluster of the same binaries with --cluster kind; or a kubeconfig's with --cluster existing)",
   start: startCluster,
 };
+
+/** Whether a node's Ready condition is True. */
+export function isNodeReady(node: k8s.V1Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
 
 /** Whether a pod's Ready condition is True (its readiness probe, if any, passes). */
 export function isPodReady(pod: k8s.V1Pod): boolean {

@@ -57,7 +57,7 @@ describe('labs list, show, coverage, doctor', () => {
     for (const tool of ['tcpdump', 'tshark', 'ss', 'netns', 'iptables']) expect(capabilities[tool].ok, tool).toBe(true);
     expect(enabled).toContainEqual(expect.objectContaining({ id: 'tcp-lifecycle', runnable: true }));
     // Which Kubernetes provider a run will use, and why (as root, with the build make's set-up made).
-    expect(capabilities.kubernetes.detail).toMatch(capabilities.root.ok ? /^local provider \(the default; --cluster existing or --context NAME uses a kubeconfig's cluster instead\): one node on this host/ : /^local provider: root: /);
+    expect(capabilities.kubernetes.detail).toMatch(capabilities.root.ok ? /^local provider \(the default; --cluster kind, --cluster existing or --context NAME uses another cluster\): one node on this host/ : /^local provider: root: /);
     expect(capabilities['kubernetes-node'].ok).toBe(capabilities.root.ok);
   });
 });
@@ -125,13 +125,16 @@ describe('bad input: one line, non-zero exit', () => {
   it('a bad --cluster or --context, and an existing cluster the run cannot put images into', async () => {
     const bad = await labs(['run', 'k8s-jobs', '--cluster', 'cloud']);
     expect(bad.exitCode).toBe(2);
-    oneLineError(bad.stderr, /^labs: --cluster takes local or existing, not "cloud"$/);
+    oneLineError(bad.stderr, /^labs: --cluster takes local, kind, existing, not "cloud"$/);
     const both = await labs(['doctor', '--cluster', 'local', '--context', 'kind-labs']);
     expect(both.exitCode).toBe(2);
     oneLineError(both.stderr, /--context names a kubeconfig context: it goes with --cluster existing, not local/);
-    const env = await labs(['list'], { env: { LABS_CLUSTER: 'kind' } });
+    const kind = await labs(['run', 'k8s-jobs', '--cluster', 'kind', '--context', 'kind-labs']);
+    expect(kind.exitCode).toBe(2);
+    oneLineError(kind.stderr, /--context names a kubeconfig context: it goes with --cluster existing, not kind/);
+    const env = await labs(['list'], { env: { LABS_CLUSTER: 'minikube' } });
     expect(env.exitCode).toBe(2);
-    oneLineError(env.stderr, /^labs: LABS_CLUSTER is "kind"; it takes local or existing$/);
+    oneLineError(env.stderr, /^labs: LABS_CLUSTER is "minikube"; it takes local, kind, existing$/);
     const noLoader = await labs(['run', 'k8s-jobs', '--cluster', 'existing', '--json'], { env: { LABS_CLUSTER_LOAD_IMAGE: '' } });
     expect(noLoader.exitCode).toBe(1);
     const lab = JSON.parse(noLoader.stdout).labs[0];

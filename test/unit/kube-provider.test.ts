@@ -3,7 +3,7 @@ import { kubeProvider } from '../../src/resources/kube-provider.ts';
 
 describe('kubeProvider: which cluster a run uses, from LABS_CLUSTER and LABS_CLUSTER_CONTEXT', () => {
   it('is the local provider unless asked otherwise, and says so', () => {
-    expect(kubeProvider({})).toEqual({ name: 'local', why: "the default; --cluster existing or --context NAME uses a kubeconfig's cluster instead" });
+    expect(kubeProvider({})).toEqual({ name: 'local', why: "the default; --cluster kind, --cluster existing or --context NAME uses another cluster" });
     expect(kubeProvider({ LABS_CLUSTER: 'local', LABS_CLUSTER_LOAD_IMAGE: 'kind load docker-image {image}' }).name).toBe('local');
   });
 
@@ -17,7 +17,11 @@ describe('kubeProvider: which cluster a run uses, from LABS_CLUSTER and LABS_CLU
     });
   });
 
+  it('is the kind provider when asked for', () => {
+    expect(kubeProvider({ LABS_CLUSTER: 'kind' })).toEqual({ name: 'kind', why: 'asked for with --cluster kind' });
+  });
+
   it('refuses a provider it does not have', () => {
-    expect(() => kubeProvider({ LABS_CLUSTER: 'kind' })).toThrow('LABS_CLUSTER is "kind"; it takes local or existing');
+    expect(() => kubeProvider({ LABS_CLUSTER: 'minikube' })).toThrow('LABS_CLUSTER is "minikube"; it takes local, kind, existing');
   });
 });
