@@ -33,6 +33,17 @@ export function podOutcome(pod: k8s.V1Pod, nowMs: number, unschedulableForMs: nu
   return { state: 'waiting' };
 }
 
+/**
+ * A hostPath volume whose path the node lacks or has as another type (a Docker lab's engine socket on
+ * a node without a Docker engine, such as a kind node), from the pod's events: the kubelet retries
+ * the mount for as long as the pod lives, so the lab can only fail.
+ */
+export function missingHostPath(events: k8s.CoreV1Event[]): string | undefined {
+  const CHECK = 'hostPath type check failed: ';
+  const failed = events.filter((event) => event.reason === 'FailedMount' && event.message?.includes(CHECK)).map((event) => event.message!.slice(event.message!.indexOf(CHECK) + CHECK.length));
+  return failed.length ? `its node lacks what it mounts from the node: ${[...new Set(failed)].sort().join('; ')}` : undefined;
+}
+
 /** Why a Job failed (its Failed condition: DeadlineExceeded, BackoffLimitExceeded), or undefined. */
 export function jobFailed(job: k8s.V1Job): string | undefined {
   const failed = failedCondition(job);

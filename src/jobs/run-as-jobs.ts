@@ -1,5 +1,5 @@
 /**
- * `labs run --on kubernetes`: each lab runs as a Kubernetes Job on the run's cluster (either
+ * `labs run --on kubernetes`: each lab runs as a Kubernetes Job on the run's cluster (any
  * provider), at most `parallel` at once, in a namespace of the run's; its verdicts come back in its
  * pod's log and carry the node it ran on. The Kubernetes labs are about that cluster itself: the
  * runner runs them there after the Jobs, as a host run would. An interrupt, or the end of the run,
@@ -17,7 +17,7 @@ import { Scope } from '../resources/scope.ts';
 import { RunResources } from '../resources/shared.ts';
 import { kubernetesCluster, type KubeCluster } from '../systems/kubernetes.ts';
 import { jobOrder, labJob, notAJob } from './job-spec.ts';
-import { containerEnd, failedCondition, jobFailed, podOutcome, resultsFromLog } from './pod-outcome.ts';
+import { containerEnd, failedCondition, jobFailed, missingHostPath, podOutcome, resultsFromLog } from './pod-outcome.ts';
 
 export interface JobsOptions extends Omit<RunOptions, 'shared'> {
   /** Jobs at once. */
@@ -129,6 +129,11 @@ async function runJob(cluster: KubeCluster, namespace: string, image: string, la
         const outcome = podOutcome(pod, Date.now(), UNSCHEDULABLE_MS);
         if (outcome.state === 'failed') return notRun(lab, outcome.reason, elapsed(), pod.spec?.nodeName ? await nodeOf(pod) : undefined);
         if (outcome.state === 'finished') return await resultOf(cluster, namespace, pod, lab, await nodeOf(pod), elapsed);
+        if (pod.status?.phase === 'Pending' && pod.spec?.nodeName) {
+          const events = await cluster.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${pod.metadata!.name}` });
+          const missing = missingHostPath(events.items);
+          if (missing) return notRun(lab, missing, elapsed(), await nodeOf(pod));
+        }
       }
       await sleep(POLL_MS);
     }

@@ -6,7 +6,8 @@
  *  - memory: the runner's peak resident set against the same process before it ran anything;
  *  - clusters, from cached images and binaries: three Kafka brokers until an acks=all write to a
  *    topic with three replicas succeeds, and a Kubernetes node until it is Ready and usable, each
- *    against one plain container's start, with the brokers' peak memory;
+ *    against one plain container's start, with the brokers' peak memory; the kind provider's node
+ *    (kind create, the CNI configuration, Ready) against the local provider's up.sh;
  *  - going through Kubernetes: the catalog (BENCH_ON_KUBERNETES: `all`, the default, or lab ids
  *    separated by commas) as Jobs on the local cluster with --parallel 2, against the same labs
  *    with --jobs 2 on this host, one after the other; both must pass with the baseline's verdicts.
@@ -25,7 +26,7 @@ import { newRunId, registerRun } from '../../src/resources/run-state.ts';
 import { Scope } from '../../src/resources/scope.ts';
 import { Timeline } from '../../src/resources/timeline.ts';
 import { kafkaCluster } from '../../src/systems/kafka.ts';
-import { kubernetesCluster } from '../../src/systems/kubernetes.ts';
+import { buildKubernetes, kindNodeImage, kubernetesCluster } from '../../src/systems/kubernetes.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLI = new URL('../../src/cli/labs.mjs', import.meta.url).pathname;
@@ -136,6 +137,21 @@ async function kubernetesFigures(): Promise<KubernetesFigures> {
   }
 }
 
+/** The kind provider's cluster, its node image already built: to a Ready node, and kind create alone. */
+async function kindFigures(): Promise<{ upMs: number; createMs: number }> {
+  await kindNodeImage(await buildKubernetes());
+  process.env.LABS_CLUSTER = 'kind';
+  const scope = new Scope();
+  try {
+    const started = performance.now();
+    const kube = await kubernetesCluster.start(scope, runId);
+    return { upMs: performance.now() - started, createMs: Number(kube.env.CREATE_MS) };
+  } finally {
+    delete process.env.LABS_CLUSTER;
+    await scope.dispose();
+  }
+}
+
 /** Wall time of one `labs run` of the selection; it must exit 0, every verdict the baseline's. Its progress goes to out/bench-<name>.log. */
 async function cliRun(name: string, selection: string[], extra: string[]): Promise<number> {
   return time(async () => {
@@ -167,6 +183,7 @@ try {
   const kafka = await kafkaFigures();
   process.stderr.write(`kafka: three brokers to an acks=all write ${(kafka.readyMs / 1000).toFixed(2)} s, brokers' peak memory ${kafka.peakMb} MB\n`);
   const kube = await kubernetesFigures();
+  const kind = await kindFigures();
   const onKubernetes = await onKubernetesFigures();
   process.stderr.write(`kubernetes: up.sh ${(kube.upMs / 1000).toFixed(2)} s, start to Ready ${kube.startToReadyMs} ms, etcd to Ready ${kube.etcdToReadyMs} ms, to usable ${kube.etcdToUsableMs} ms; a worker Ready ${kube.workerReadyMs} ms after join.sh started\n`);
   const figures = {
@@ -177,9 +194,10 @@ try {
     peakRssOverIdle: +(peakKb / rssBaselineKb).toFixed(3),
     kafkaReadyOverOneContainer: +(kafka.readyMs / containerMs).toFixed(2),
     kubernetesUpOverOneContainer: +(kube.upMs / containerMs).toFixed(2),
+    kindUpOverLocalUp: +(kind.upMs / kube.upMs).toFixed(2),
     jobsOverHost: +(onKubernetes.jobsMs / onKubernetes.hostMs).toFixed(3),
     jobsOverHostLabs: onKubernetes.labs,
-    absolute: { bareMs: Math.round(bareMs), runnerMs: Math.round(runnerMs), cliMs: Math.round(cliMs), jobs1Ms: Math.round(jobs1Ms), jobs2Ms: Math.round(jobs2Ms), idleRssMb: Math.round(rssBaselineKb / 1024), peakRssMb: Math.round(peakKb / 1024), oneContainerMs: Math.round(containerMs), kafkaReadyMs: Math.round(kafka.readyMs), kafkaBrokersPeakMb: kafka.peakMb, kubernetesUpMs: Math.round(kube.upMs), kubernetesStartToReadyMs: kube.startToReadyMs, kubernetesEtcdToReadyMs: kube.etcdToReadyMs, kubernetesEtcdToUsableMs: kube.etcdToUsableMs, kubernetesWorkerReadyMs: kube.workerReadyMs, kubernetesWorkerJoinMs: Math.round(kube.workerJoinMs), hostJobs2Ms: Math.round(onKubernetes.hostMs), onKubernetesParallel2Ms: Math.round(onKubernetes.jobsMs) },
+    absolute: { bareMs: Math.round(bareMs), runnerMs: Math.round(runnerMs), cliMs: Math.round(cliMs), jobs1Ms: Math.round(jobs1Ms), jobs2Ms: Math.round(jobs2Ms), idleRssMb: Math.round(rssBaselineKb / 1024), peakRssMb: Math.round(peakKb / 1024), oneContainerMs: Math.round(containerMs), kafkaReadyMs: Math.round(kafka.readyMs), kafkaBrokersPeakMb: kafka.peakMb, kubernetesUpMs: Math.round(kube.upMs), kubernetesStartToReadyMs: kube.startToReadyMs, kubernetesEtcdToReadyMs: kube.etcdToReadyMs, kubernetesEtcdToUsableMs: kube.etcdToUsableMs, kubernetesWorkerReadyMs: kube.workerReadyMs, kubernetesWorkerJoinMs: Math.round(kube.workerJoinMs), kindUpMs: Math.round(kind.upMs), kindCreateMs: kind.createMs, hostJobs2Ms: Math.round(onKubernetes.hostMs), onKubernetesParallel2Ms: Math.round(onKubernetes.jobsMs) },
   };
   process.stdout.write(`runner / bare experiment:     ${figures.runnerOverBare}\n`);
   process.stdout.write(`CLI process / bare experiment: ${figures.cliOverBare}\n`);
@@ -187,6 +205,7 @@ try {
   process.stdout.write(`peak RSS / idle RSS:           ${figures.peakRssOverIdle} (${figures.absolute.peakRssMb} MB / ${figures.absolute.idleRssMb} MB)\n`);
   process.stdout.write(`Kafka, 3 brokers to acks=all / one container: ${figures.kafkaReadyOverOneContainer} (${(kafka.readyMs / 1000).toFixed(1)} s; brokers' peak ${kafka.peakMb} MB)\n`);
   process.stdout.write(`Kubernetes node up / one container: ${figures.kubernetesUpOverOneContainer} (${(kube.upMs / 1000).toFixed(1)} s; Ready ${kube.startToReadyMs} ms after up.sh started; a worker Ready ${kube.workerReadyMs} ms after join.sh started)\n`);
+  process.stdout.write(`kind node up / local node up:  ${figures.kindUpOverLocalUp} (${(kind.upMs / 1000).toFixed(1)} s; kind create ${(kind.createMs / 1000).toFixed(1)} s)\n`);
   process.stdout.write(`${onKubernetes.labs} as Jobs / on this host:  ${figures.jobsOverHost} (--parallel 2 ${(onKubernetes.jobsMs / 1000).toFixed(0)} s, --jobs 2 ${(onKubernetes.hostMs / 1000).toFixed(0)} s)\n`);
   mkdirSync('out', { recursive: true });
   writeFileSync('out/bench.json', `${JSON.stringify(figures, null, 2)}\n`);

@@ -1,14 +1,14 @@
 /**
  * `labs run --on kubernetes`, the parts that need no cluster: the Job a lab becomes (from the labs'
- * real declarations), and how a pod's state and log, captured from real pods of the local provider
- * (test/fixtures/jobs), become a result or an error.
+ * real declarations), and how a pod's state, events and log, captured from real pods of the local
+ * and kind providers (test/fixtures/jobs), become a result or an error.
  */
 import { readFileSync } from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { labIndex } from '../../src/core/registry.ts';
 import { jobName, jobOrder, labJob, notAJob, podPrivileges, RESULTS_MARKER, resultsForRunner } from '../../src/jobs/job-spec.ts';
-import { containerEnd, jobFailed, podOutcome, resultsFromLog } from '../../src/jobs/pod-outcome.ts';
+import { containerEnd, jobFailed, missingHostPath, podOutcome, resultsFromLog } from '../../src/jobs/pod-outcome.ts';
 import { productionPackages } from '../../src/resources/project-image.ts';
 import { onEveryNode } from '../../src/systems/kubernetes.ts';
 
@@ -111,6 +111,14 @@ describe("a lab's pod", () => {
 
   it('is an error when its image is not on the node', () => {
     expect(podOutcome(pod('pod-image-never-pull.json'), Date.now(), 30_000)).toEqual({ state: 'failed', reason: 'ErrImageNeverPull: Container image "labs/project:missing" is not present with pull policy of Never' });
+  });
+
+  it("is an error when its node lacks a path it mounts (a Docker lab on a kind node), not while its mounts succeed", () => {
+    const events = (name: string) => JSON.parse(fixture(name)) as k8s.CoreV1Event[];
+    expect(missingHostPath(events('events-docker-lab-on-kind-node.json'))).toBe(
+      'its node lacks what it mounts from the node: /var/lib/docker is not a directory; /var/run/docker.sock is not a socket file',
+    );
+    expect(missingHostPath(events('events-network-lab-on-kind-node.json'))).toBeUndefined();
   });
 
   it('is an error when the kubelet evicted it', () => {
