@@ -3,8 +3,9 @@
  * upstream and started on this host, so that labs can read and break its node. `kind`: a kind
  * cluster of the project's own node image, made from the same upstream binaries; its node is a
  * container, not this host. `existing`: the cluster a kubeconfig context points to (a laptop's kind
- * or minikube, a test cluster). Labs that need the node itself refuse on both. Chosen with `--cluster` and `--context`, which the command line
- * turns into LABS_CLUSTER and LABS_CLUSTER_CONTEXT so that every process of the run sees the same.
+ * or minikube, a test cluster). Labs that need the node itself refuse on both. Chosen with
+ * `--cluster` and `--context`, which the command line turns into LABS_CLUSTER and
+ * LABS_CLUSTER_CONTEXT so that every process of the run sees the same.
  */
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';

@@ -51,8 +51,8 @@ if ! docker_ready; then
   for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
     if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then as_root rm -f "$pidfile"; fi
   done
-  # On a host whose capability bounding set lacks some (this one withholds CAP_SYS_RESOURCE), Docker
-  # cannot start a privileged container, as kind does: runc goes through runc-within-bounds there.
+  # On a host whose capability bounding set lacks some (a sandbox may withhold CAP_SYS_RESOURCE),
+  # Docker cannot start a privileged container, as kind does: runc goes through runc-within-bounds.
   runtime=
   bounding=$((16#$(awk '/^CapBnd:/ {print $2}' /proc/self/status)))
   if [ "$bounding" -ne $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)) ]; then

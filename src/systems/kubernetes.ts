@@ -1,8 +1,9 @@
 /**
- * A real Kubernetes cluster for the Kubernetes labs of a run, from one of two providers
+ * A real Kubernetes cluster for the Kubernetes labs of a run, from one of three providers
  * (src/resources/kube-provider.ts). `local`: one node built from upstream v1.35.4 (k8s/build/build.sh,
  * cached) and brought up on this host by k8s/local/up.sh in the manner of Kubernetes' own
  * hack/local-up-cluster.sh; taken down by k8s/local/down.sh, which undoes every change on the host.
+ * `kind`: a kind cluster of a node image built from the same binaries (k8s/kind), deleted with it.
  * `existing`: the cluster of a kubeconfig context, which the run only adds namespaces to. Started (or
  * reached) once per run and shared; each lab works in namespaces of its own, deleted when it ends.
  * The API is spoken with @kubernetes/client-node.
@@ -229,7 +230,7 @@ export async function kindNodeImage(build: string): Promise<string> {
 }
 
 /** The bridge CNI configuration of a kind node: its pod subnet, pods masqueraded on the way out. */
-export function kindNodeCni(podCidr: string): string {
+function kindNodeCni(podCidr: string): string {
   return JSON.stringify({
     cniVersion: '1.0.0',
     name: 'labs-kind',
@@ -299,7 +300,7 @@ async function startCluster(scope: Scope, runId: string): Promise<KubeCluster> {
   return startExisting(scope, runId, provider);
 }
 
-/** The run's Kubernetes cluster: the local provider's (one node, started by the first Kubernetes lab) or an existing one. */
+/** The run's Kubernetes cluster, started (or reached) by its first Kubernetes lab: the local provider's, a kind cluster, or an existing one. */
 export const kubernetesCluster: SharedResource<KubeCluster> = {
   key: 'kubernetes',
   // The same whichever provider: `labs list` keeps it in its index; `labs doctor` names the provider.
@@ -307,14 +308,16 @@ export const kubernetesCluster: SharedResource<KubeCluster> = {
   start: startCluster,
 };
 
+const ready = (conditions: { type: string; status: string }[] | undefined) => conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
 /** Whether a node's Ready condition is True. */
 export function isNodeReady(node: k8s.V1Node): boolean {
-  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return ready(node.status?.conditions);
 }
 
 /** Whether a pod's Ready condition is True (its readiness probe, if any, passes). */
 export function isPodReady(pod: k8s.V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return ready(pod.status?.conditions);
 }
 
 /** The apiserver's refusal carried by a failed call: HTTP status, reason and message (rethrows anything else). */
