@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Deletes a kind cluster of the `kind` provider, the Docker network it had of its own (kind leaves a
 # network behind) and the run's state for it (its kubeconfig). Used when a run ends and by the reaper
-# for a dead run's cluster.
+# for a dead run's cluster, which may be half made (its `kind create` killed), and whose kind binary
+# may be gone with the build cache: node containers are also removed by kind's label.
 #
 #   down.sh <kind-binary> <cluster-name> <state-dir>
 set -uo pipefail
 [[ $# -eq 3 ]] || { echo "usage: down.sh <kind-binary> <cluster-name> <state-dir>" >&2; exit 2; }
-"$1" delete cluster --name "$2" || exit 1
-if docker network inspect "$2" >/dev/null 2>&1; then docker network rm "$2" >/dev/null; fi
+# Its own kubeconfig: kind otherwise locks and edits the user's ~/.kube/config.
+if [[ -x $1 ]]; then "$1" delete cluster --name "$2" --kubeconfig "$3/kubeconfig" >/dev/null 2>&1; fi
+nodes=$(docker ps -aq --filter "label=io.x-k8s.kind.cluster=$2") || exit 1
+if [[ -n $nodes ]]; then docker rm -fv $nodes >/dev/null || exit 1; fi
+if docker network inspect "$2" >/dev/null 2>&1; then docker network rm "$2" >/dev/null || exit 1; fi
 rm -rf "$3"

@@ -6,8 +6,8 @@
 #
 #   node-image.sh <build-dir>     prints labs.local/kind-node:<hash>
 #
-# <hash> covers this directory, the build directory (named by the hash of its own inputs) and the
-# Debian base image (labs/debian:bookworm, made by make setup).
+# <hash> covers this script, the Dockerfiles and node/, the build directory (named by the hash of its
+# own inputs) and the Debian base image (labs/debian:bookworm, made by make setup).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,12 +17,20 @@ BUILD=$(cd "$1" && pwd)
 source <(grep -E '^(kubernetes|etcd)=' "$BUILD/versions")
 BASE_ID=$(docker image inspect --format '{{.Id}}' labs/debian:bookworm)
 HASH=$({
-  (cd "$HERE" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+  (cd "$HERE" && find node-image.sh ./*.Dockerfile node -type f -print0 | sort -z | xargs -0 sha256sum)
   basename "$BUILD"
   echo "$BASE_ID"
 } | sha256sum | cut -c1-12)
 TAG=labs.local/kind-node:$HASH
-if docker image inspect "$TAG" >/dev/null 2>&1; then
+built() { docker image inspect "$TAG" >/dev/null 2>&1; }
+if built; then
+  echo "$TAG"
+  exit 0
+fi
+# One build at a time (they share the component images' tags), locked beside the build directories.
+exec 9>"$(dirname "$BUILD")/.kind-node-image.lock"
+flock 9
+if built; then # another build made it while we waited
   echo "$TAG"
   exit 0
 fi

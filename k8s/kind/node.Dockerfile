@@ -7,7 +7,9 @@ RUN apt-get update -q \
       systemd systemd-sysv dbus containerd runc containernetworking-plugins \
       iptables conntrack ethtool socat iproute2 kmod mount util-linux ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && systemctl mask getty.target systemd-logind.service e2scrub_reap.service
+ && systemctl mask getty.target systemd-logind.service e2scrub_reap.service systemd-binfmt.service
+# systemd's own test for a container, as on the container managers it knows.
+ENV container=docker
 COPY node/ /
 COPY bin/kubeadm bin/kubelet bin/kubectl bin/crictl /usr/bin/
 COPY images/ /kind/images/

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../core/nearest.ts';
 import { UsageError } from '../core/usage-error.ts';
-import { kubeProvider, PROVIDERS } from '../resources/kube-provider.ts';
+import { kubeProvider, PROVIDER_CHOICES, PROVIDERS } from '../resources/kube-provider.ts';
 import { OPTIONS, type Flags } from './flags.ts';
 
 const USAGE = `usage: labs <command> [options]
@@ -46,7 +46,7 @@ options for every command:
 
 /** Passes --cluster and --context on as the environment every part of the run (and its children) reads. */
 function chooseCluster(flags: Flags): void {
-  if (flags.cluster !== undefined && !(PROVIDERS as readonly string[]).includes(flags.cluster)) throw new UsageError(`--cluster takes ${PROVIDERS.join(', ')}, not "${flags.cluster}"`);
+  if (flags.cluster !== undefined && !(PROVIDERS as readonly string[]).includes(flags.cluster)) throw new UsageError(`--cluster takes ${PROVIDER_CHOICES}, not "${flags.cluster}"`);
   if (flags.context !== undefined && flags.cluster !== undefined && flags.cluster !== 'existing') throw new UsageError(`--context names a kubeconfig context: it goes with --cluster existing, not ${flags.cluster}`);
   // --context implies existing, even over a LABS_CLUSTER=local of the shell.
   const cluster = flags.cluster ?? (flags.context !== undefined ? 'existing' : undefined);

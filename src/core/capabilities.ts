@@ -77,8 +77,10 @@ async function probeKind(why: string): Promise<string> {
     const probed = await probeOne(need);
     if (!probed.ok) throw new Error(`kind provider: ${need}: ${probed.detail}`);
   }
-  const privileged = await execOutcome('docker', ['run', '--rm', '--privileged', '--network', 'none', DEBIAN_IMAGE, 'true']);
-  if (privileged.exitCode !== 0) throw new Error(`kind provider: this Docker engine cannot start a privileged container, as kind's nodes are: ${firstLine(privileged.stderr.replace(/^docker: /, ''))}`);
+  const privileged = await execOutcome('docker', ['run', '--rm', '--privileged', '--pull', 'never', '--network', 'none', DEBIAN_IMAGE, 'true']);
+  if (privileged.exitCode !== 0) {
+    throw new Error(`kind provider: this Docker engine cannot start a privileged container, as kind's nodes are (on a host that withholds capabilities, an engine that make setup starts can): ${firstLine(privileged.stderr.replace(/^docker: /, ''))}`);
+  }
   return `kind provider (${why}): one node, a container of the node image k8s/kind builds from ${(await probeOne('kubernetes-build')).detail}`;
 }
 

@@ -12,6 +12,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { exec } from './process.ts';
 
 export const PROVIDERS = ['local', 'kind', 'existing'] as const;
+export const PROVIDER_CHOICES = `${PROVIDERS.slice(0, -1).join(', ')} or ${PROVIDERS.at(-1)}`;
 
 /** The command, run by `sh -c` with {image} replaced, that puts a local image into every node of an existing cluster. */
 export const LOAD_IMAGE_VARIABLE = 'LABS_CLUSTER_LOAD_IMAGE';
@@ -23,7 +24,7 @@ export function kubeProvider(env: NodeJS.ProcessEnv = process.env): KubeProvider
   const name = env.LABS_CLUSTER || (context ? 'existing' : 'local');
   if (name === 'local') return { name, why: "the default; --cluster kind, --cluster existing or --context NAME uses another cluster" };
   if (name === 'kind') return { name, why: 'asked for with --cluster kind' };
-  if (name !== 'existing') throw new Error(`LABS_CLUSTER is "${name}"; it takes ${PROVIDERS.join(', ')}`);
+  if (name !== 'existing') throw new Error(`LABS_CLUSTER is "${name}"; it takes ${PROVIDER_CHOICES}`);
   return { name, why: context ? `asked for, with --context ${context}` : 'asked for (--cluster existing), with the kubeconfig\'s current context', context, loadImage: env[LOAD_IMAGE_VARIABLE] || undefined };
 }
 

@@ -17,7 +17,7 @@ declare -A PACKAGES=(
   [openssl]=openssl [flock]=util-linux [setsid]=util-linux [tmux]=tmux
   [chromium]=chromium
   [top]=procps [vmstat]=procps [iostat]=sysstat [pidstat]=sysstat [dstat]=dstat [htop]=htop
-  [netstat]=net-tools [perf]=linux-perf [strace]=strace
+  [netstat]=net-tools [perf]=linux-perf [strace]=strace [capsh]=libcap2-bin
   [gtlsclient]=ngtcp2-client [gtlsserver]=ngtcp2-server
 )
 missing=()
@@ -44,6 +44,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# On a host whose capability bounding set lacks some (a sandbox may withhold CAP_SYS_RESOURCE),
+# Docker cannot start a privileged container, as kind does: the engine set-up starts runs runc
+# through runc-within-bounds, kept up to date here.
+runtime=
+bounding=$((16#$(awk '/^CapBnd:/ {print $2}' /proc/self/status)))
+if [ "$bounding" -ne $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)) ]; then
+  cmp -s src/setup/runc-within-bounds /usr/local/sbin/runc-within-bounds ||
+    as_root install -m 0755 src/setup/runc-within-bounds /usr/local/sbin/runc-within-bounds
+  runtime='--add-runtime within-bounds=/usr/local/sbin/runc-within-bounds --default-runtime within-bounds'
+fi
+
 # The Docker engine: started here when it is installed but not running.
 if ! docker_ready; then
   log "starting dockerd"
@@ -51,14 +62,6 @@ if ! docker_ready; then
   for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
     if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then as_root rm -f "$pidfile"; fi
   done
-  # On a host whose capability bounding set lacks some (a sandbox may withhold CAP_SYS_RESOURCE),
-  # Docker cannot start a privileged container, as kind does: runc goes through runc-within-bounds.
-  runtime=
-  bounding=$((16#$(awk '/^CapBnd:/ {print $2}' /proc/self/status)))
-  if [ "$bounding" -ne $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)) ]; then
-    as_root install -m 0755 src/setup/runc-within-bounds /usr/local/sbin/runc-within-bounds
-    runtime='--add-runtime within-bounds=/usr/local/sbin/runc-within-bounds --default-runtime within-bounds'
-  fi
   as_root sh -c "nohup dockerd $runtime >/var/log/labs-dockerd.log 2>&1 &"
   for _ in $(seq 1 60); do docker_ready && break; sleep 0.5; done
   docker_ready || { echo "setup: dockerd did not start; see /var/log/labs-dockerd.log" >&2; exit 1; }

@@ -18,7 +18,7 @@ import { ensureImage } from '../resources/images.ts';
 import { until } from '../resources/wait.ts';
 import { existingKubectl, kubeProvider, reachExisting, type KubeProvider } from '../resources/kube-provider.ts';
 import { exec } from '../resources/process.ts';
-import { LAB_LABEL, RUN_LABEL, stateDir } from '../resources/run-state.ts';
+import { LAB_LABEL, RUN_ID_ENV, RUN_LABEL, stateDir } from '../resources/run-state.ts';
 import type { Scope } from '../resources/scope.ts';
 import type { SharedResource } from '../resources/shared.ts';
 import { recordTeardown } from '../resources/teardown.ts';
@@ -27,7 +27,11 @@ const K8S_DIR = fileURLToPath(new URL('../../k8s', import.meta.url));
 export const NAMESPACE_LABEL = LAB_LABEL;
 
 export interface KubeCluster {
-  /** KEY=value lines up.sh printed: KUBECONFIG, NODE_NAME, NODE_IP, POD_CIDR, SERVICE_CIDR, timings, … (local provider); CONTEXT and API_SERVER (existing). */
+  /**
+   * KEY=value lines up.sh printed: KUBECONFIG, NODE_NAME, NODE_IP, POD_CIDR, SERVICE_CIDR, timings, …
+   * (local provider); CONTEXT, KUBECONFIG, NODE_NAME, NODE_IMAGE, POD_CIDR, CREATE_MS, READY_MS (kind);
+   * CONTEXT and API_SERVER (existing).
+   */
   readonly env: Record<string, string>;
   readonly version: string;
   readonly config: k8s.KubeConfig;
@@ -229,14 +233,15 @@ export async function kindNodeImage(build: string): Promise<string> {
   return (await exec('bash', [join(K8S_DIR, 'kind/node-image.sh'), build], { timeoutMs: 1_200_000 })).trim().split('\n').pop()!;
 }
 
-/** The bridge CNI configuration of a kind node: its pod subnet, pods masqueraded on the way out. */
+/** The bridge CNI configuration of a kind node: its pod subnet, otherwise the local provider's (k8s/local/up.sh). */
 function kindNodeCni(podCidr: string): string {
   return JSON.stringify({
     cniVersion: '1.0.0',
     name: 'labs-kind',
     plugins: [
       { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, hairpinMode: true, ipam: { type: 'host-local', ranges: [[{ subnet: podCidr }]], routes: [{ dst: '0.0.0.0/0' }] } },
-      { type: 'portmap', capabilities: { portMappings: true } },
+      { type: 'portmap', capabilities: { portMappings: true }, externalSetMarkChain: 'KUBE-MARK-MASQ' },
+      { type: 'firewall' },
     ],
   });
 }
@@ -265,7 +270,8 @@ async function startKind(scope: Scope, runId: string): Promise<KubeCluster> {
   writeFileSync(config, readFileSync(join(K8S_DIR, 'kind/cluster.yaml'), 'utf8').replaceAll('{etcd}', etcd));
   const started = Date.now();
   // A Docker network of its own (kind's is shared by every kind cluster and outlives them).
-  await exec(kind, ['create', 'cluster', '--name', name, '--image', image, '--config', config, '--kubeconfig', kubeconfig], { timeoutMs: 600_000, env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: name } });
+  // Labelled with the run id, as the reaper kills a dead run's processes before its teardowns.
+  await exec(kind, ['create', 'cluster', '--name', name, '--image', image, '--config', config, '--kubeconfig', kubeconfig], { timeoutMs: 600_000, env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: name, [RUN_ID_ENV]: runId } });
   const created = Date.now();
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromFile(kubeconfig);
@@ -311,7 +317,7 @@ export const kubernetesCluster: SharedResource<KubeCluster> = {
 const ready = (conditions: { type: string; status: string }[] | undefined) => conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /** Whether a node's Ready condition is True. */
-export function isNodeReady(node: k8s.V1Node): boolean {
+function isNodeReady(node: k8s.V1Node): boolean {
   return ready(node.status?.conditions);
 }
 

@@ -125,7 +125,7 @@ describe('bad input: one line, non-zero exit', () => {
   it('a bad --cluster or --context, and an existing cluster the run cannot put images into', async () => {
     const bad = await labs(['run', 'k8s-jobs', '--cluster', 'cloud']);
     expect(bad.exitCode).toBe(2);
-    oneLineError(bad.stderr, /^labs: --cluster takes local, kind, existing, not "cloud"$/);
+    oneLineError(bad.stderr, /^labs: --cluster takes local, kind or existing, not "cloud"$/);
     const both = await labs(['doctor', '--cluster', 'local', '--context', 'kind-labs']);
     expect(both.exitCode).toBe(2);
     oneLineError(both.stderr, /--context names a kubeconfig context: it goes with --cluster existing, not local/);
@@ -134,7 +134,7 @@ describe('bad input: one line, non-zero exit', () => {
     oneLineError(kind.stderr, /--context names a kubeconfig context: it goes with --cluster existing, not kind/);
     const env = await labs(['list'], { env: { LABS_CLUSTER: 'minikube' } });
     expect(env.exitCode).toBe(2);
-    oneLineError(env.stderr, /^labs: LABS_CLUSTER is "minikube"; it takes local, kind, existing$/);
+    oneLineError(env.stderr, /^labs: LABS_CLUSTER is "minikube"; it takes local, kind or existing$/);
     const noLoader = await labs(['run', 'k8s-jobs', '--cluster', 'existing', '--json'], { env: { LABS_CLUSTER_LOAD_IMAGE: '' } });
     expect(noLoader.exitCode).toBe(1);
     const lab = JSON.parse(noLoader.stdout).labs[0];

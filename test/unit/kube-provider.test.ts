@@ -22,6 +22,6 @@ describe('kubeProvider: which cluster a run uses, from LABS_CLUSTER and LABS_CLU
   });
 
   it('refuses a provider it does not have', () => {
-    expect(() => kubeProvider({ LABS_CLUSTER: 'minikube' })).toThrow('LABS_CLUSTER is "minikube"; it takes local, kind, existing');
+    expect(() => kubeProvider({ LABS_CLUSTER: 'minikube' })).toThrow('LABS_CLUSTER is "minikube"; it takes local, kind or existing');
   });
 });
