@@ -73,6 +73,11 @@ export async function buildKubernetes(): Promise<string> {
   return (await exec('bash', [join(K8S_DIR, 'build/build.sh')], { timeoutMs: 3_600_000 })).trim().split('\n').pop()!;
 }
 
+/** What the build's binaries say they are ("Kubernetes v1.35.4"), as both providers that run them report it. */
+async function builtVersion(build: string): Promise<string> {
+  return (await exec(join(build, 'bin/kube-apiserver'), ['--version'])).trim();
+}
+
 function parseEnv(output: string): Record<string, string> {
   return Object.fromEntries(output.split('\n').map((line) => line.match(/^([A-Z_][A-Z0-9_]*)=(.*)$/)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!.replace(/^'(.*)'$/, '$1')]));
 }
@@ -127,7 +132,7 @@ async function startLocal(scope: Scope, runId: string): Promise<KubeCluster> {
   const config = new k8s.KubeConfig();
   config.loadFromFile(env.KUBECONFIG!);
   const kubectl = (args: string[]) => exec(env.KUBECTL!, args, { env: { KUBECONFIG: env.KUBECONFIG!, KUBECACHEDIR: env.KUBECACHEDIR ?? join(dir, 'kubectl-cache') } });
-  const version = (await exec(join(build, 'bin/kube-apiserver'), ['--version'])).trim();
+  const version = await builtVersion(build);
   const built = new Map<string, Promise<string>>();
   const imported = new Map<string, Promise<string>>();
   const importImage = (address: string, name: string, build: () => Promise<string>) =>
@@ -286,7 +291,7 @@ async function startKind(scope: Scope, runId: string): Promise<KubeCluster> {
   const loaded = new Map<string, Promise<string>>();
   return connect(runId, {
     env: { CONTEXT: `kind-${name}`, KUBECONFIG: kubeconfig, NODE_NAME: node, NODE_IMAGE: image, POD_CIDR: podCidr, CREATE_MS: String(created - started), READY_MS: String(Date.now() - started) },
-    version: (await exec(join(build, 'bin/kube-apiserver'), ['--version'])).trim(),
+    version: await builtVersion(build),
     config: kubeConfig,
     kubectl,
     loadImage: (imageName, make = () => ensureImage(imageName)) =>
